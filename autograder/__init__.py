@@ -1,0 +1,14 @@
+"""Auto-graded exercises for the first week of Deep Learning, and the trusted engine that grades them.
+
+The package follows the grading pipeline, one sub-package per stage:
+
+    build   master notebooks -> student, solution and autograder versions (Otter assign)
+    intake  files, zips and folders -> submissions with a student, an exercise and a sha256
+    run     a submission's code cells executed in an isolated process (the sandbox)
+    probe   the data-only questions the grader asks the sandbox, and the safe reading of its answers
+    judge   checks that compare those answers with solutions/ in the grader's own process
+    record  the SQLite gradebook, one row per submission
+    export  grades.csv and per-submission JSON
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,12 @@
+"""Probe: what the grader asks the sandbox (requests) and how it reads the replies (answers).
+
+Only plain data crosses the sandbox boundary, in both directions: requests are JSON, replies
+are JSON plus `.npy` files read with `allow_pickle=False`. `responder.py` is the half that
+runs inside the sandbox; it is self-contained (stdlib and numpy) because the sandbox cannot
+see this package.
+"""
+
+from autograder.probe.requests import Call, Probe, Var, encode_requests
+from autograder.probe.answers import Answer, read_answers
+
+__all__ = ["Answer", "Call", "Probe", "Var", "encode_requests", "read_answers"]

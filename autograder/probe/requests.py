@@ -1,0 +1,48 @@
+"""What the grader may ask the sandbox: the value of a name, or a call on chosen inputs.
+
+Checks return these from `probes(rng)`; the engine gathers them under unique keys and sends
+them as one JSON document on the sandbox's standard input, read before any student code runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from autograder.probe import wire
+
+
+@dataclass(frozen=True)
+class Var:
+    """The value bound to `name` in the notebook's namespace after all cells ran."""
+
+    name: str
+
+    def to_json(self, store: wire.ArrayStore) -> dict:
+        return {"kind": "var", "name": self.name}
+
+
+@dataclass(frozen=True)
+class Call:
+    """The result of `function(*args, **kwargs)`, called in the sandbox on the grader's inputs."""
+
+    function: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def to_json(self, store: wire.ArrayStore) -> dict:
+        return {
+            "kind": "call",
+            "name": self.function,
+            "args": [wire.encode(a, store) for a in self.args],
+            "kwargs": {k: wire.encode(v, store) for k, v in self.kwargs.items()},
+        }
+
+
+Probe = Union[Var, Call]
+
+
+def encode_requests(probes: dict[str, Any]) -> dict:
+    """The request document for {key: probe}: inline arrays, JSON only."""
+    store = wire.ArrayStore(folder=None)
+    return {"probes": {key: probe.to_json(store) for key, probe in probes.items()}}

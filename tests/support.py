@@ -1,0 +1,51 @@
+"""Test helpers: judge an exercise's checks on a namespace evaluated in this process.
+
+This is for testing checks and solutions quickly, without a sandbox: the namespace comes from
+trusted code (a solution or a hand-made mistake), answered through the same responder and
+wire format the sandbox uses, then judged exactly as the engine judges.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+
+import numpy as np
+
+from autograder.exercises import load_checks
+from autograder.probe import encode_requests, read_answers
+from autograder.probe.responder import answer
+
+
+def judge_namespace(exercise_id: str, namespace: dict, seed: int = 0) -> dict:
+    """{check name: Verdict} for the exercise's checks against `namespace`."""
+    rng = np.random.default_rng(seed)
+    checks = load_checks(exercise_id)
+    asked = {c.name: c.probes(rng) for c in checks}
+    flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
+    document = json.loads(json.dumps(encode_requests(flat)))  # through JSON, as on the wire
+    with tempfile.TemporaryDirectory() as folder:
+        answer(namespace, document, folder)
+        answers = read_answers(folder, flat)
+    verdicts = {}
+    for check in checks:
+        mine = {key: answers[f"{check.name}/{key}"] for key in asked[check.name]}
+        verdicts[check.name] = check.run(mine, asked[check.name])
+    return verdicts
+
+
+def notebook_namespace(path) -> dict:
+    """Execute a (trusted) notebook's code cells in a fresh namespace, skipping Otter's calls."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    namespace: dict = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(
+            line for line in cell.source.splitlines()
+            if "otter" not in line and "grader." not in line and not line.lstrip().startswith(("%", "!"))
+        )
+        exec(compile(source, str(path), "exec"), namespace)
+    return namespace
