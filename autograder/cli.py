@@ -1,0 +1,167 @@
+"""The command line: build, grade, verify, demo (the names and options are a contract)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from autograder.course import CourseError, load_course
+
+
+def _course(path):
+    try:
+        return load_course(path)
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda r: "  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def results_table(results: list[dict]) -> str:
+    rows = [
+        [r["student"], r.get("exercise") or "?", r["status"], f"{r['score']:g}/{r['max_score']:g}",
+         (r.get("message") or "")[:60]]
+        for r in sorted(results, key=lambda r: (r["student"], r.get("exercise") or ""))
+    ]
+    return _table(rows, ["student", "exercise", "status", "score", "message"])
+
+
+@click.group()
+@click.version_option(package_name="dl-week1-autograder")
+def main():
+    """Auto-graded exercises for week 1 of Deep Learning, and the engine that grades them."""
+
+
+@main.command()
+@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml (default: the bundled course)")
+@click.option("--out", type=click.Path(), default="dist", show_default=True, help="where the versions are written")
+@click.option("--only", multiple=True, help="build only these exercise ids")
+def build(course_path, out, only):
+    """Master notebooks -> dist/<id>/{student,solution,autograder}/."""
+    from autograder.build import MasterError, build_course
+
+    course = _course(course_path)
+    unknown = set(only) - set(course.ids)
+    if unknown:
+        raise click.ClickException(f"unknown exercise(s) {sorted(unknown)}; the course has {course.ids}")
+    try:
+        built = build_course(course, Path(out), list(only) or None)
+    except MasterError as exc:
+        raise click.ClickException(str(exc)) from None
+    for b in built:
+        click.echo(f"{b.exercise:24s} student: {b.student}  solution: {b.solution}  autograder: {b.autograder}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--out", type=click.Path(), default="results", show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="submissions graded in parallel")
+@click.option("--roster", type=click.Path(exists=True), default=None, help="roster CSV mapping file names to students")
+@click.option("--regrade", is_flag=True, help="grade again submissions the gradebook already has")
+@click.option("--quiet", is_flag=True, help="no progress bar and no table")
+def grade(paths, course_path, out, workers, roster, regrade, quiet):
+    """Grade notebooks, Otter export zips and folders of them into OUT/grades.csv and OUT/results/."""
+    from autograder.intake import Roster, RosterError
+    from autograder.pipeline import grade_batch
+
+    course = _course(course_path)
+    try:
+        roster_obj = Roster.load(roster) if roster else None
+    except RosterError as exc:
+        raise click.ClickException(str(exc)) from None
+    results = grade_batch(list(paths), course, Path(out), workers=workers, roster=roster_obj,
+                          regrade=regrade, progress=not quiet)
+    if not quiet:
+        click.echo(results_table(results))
+    click.echo(f"{len(results)} submission(s) graded into {Path(out) / 'grades.csv'}")
+
+
+def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], bool]:
+    from autograder.pipeline import grade_batch
+
+    with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
+        subs = Path(tmp) / "submissions"
+        for version in ("solution", "student"):
+            for ex in course.exercises:
+                target = subs / version / f"{ex.id}.ipynb"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes((dist / ex.id / version / f"{ex.id}.ipynb").read_bytes())
+        results = grade_batch([str(subs)], course, Path(tmp) / "results", workers=workers, progress=False)
+    rows, ok = [], True
+    for r in sorted(results, key=lambda r: (r.get("exercise") or "", r["student"])):
+        want = r["max_score"] if r["student"] == "solution" else 0.0
+        good = r["status"] == "graded" and r["score"] == want and r["max_score"] > 0
+        ok &= good
+        rows.append([r.get("exercise") or "?", "solution" if r["student"] == "solution" else "blank",
+                     r["status"], f"{r['score']:g}/{r['max_score']:g}", "ok" if good else "FAIL"])
+    return rows, ok
+
+
+def _otter_rows(course, dist: Path) -> tuple[list[list[str]], bool]:
+    """Otter's own grading of the same versions, with the autograder zip Otter built."""
+    import contextlib
+    import io
+
+    from otter.api import grade_submission
+
+    rows, ok = [], True
+    for ex in course.exercises:
+        zipped = dist / ex.id / "autograder" / "otter_autograder.zip"
+        for version, label in (("solution", "solution"), ("student", "blank")):
+            nb = dist / ex.id / version / f"{ex.id}.ipynb"
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                res = grade_submission(str(nb), str(zipped), quiet=True)
+            total, possible = res.total, res.possible
+            good = (total == possible) if label == "solution" else (total == 0)
+            ok &= good
+            rows.append([ex.id, label, "otter", f"{total:g}/{possible:g}", "ok" if good else "FAIL"])
+    return rows, ok
+
+
+@main.command()
+@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--out", type=click.Path(), default=None, help="build into this folder (default: a temporary one)")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--otter", "with_otter", is_flag=True, help="also grade with Otter's own grading (slow: a kernel per notebook)")
+def verify(course_path, out, workers, with_otter):
+    """Build, then grade every solution version (must get full marks) and blank version (must get zero)."""
+    from autograder.build import MasterError, build_course
+
+    course = _course(course_path)
+    with tempfile.TemporaryDirectory(prefix="dist-") as tmp:
+        dist = Path(out) if out else Path(tmp)
+        try:
+            build_course(course, dist)
+        except MasterError as exc:
+            raise click.ClickException(str(exc)) from None
+        rows, ok = _verify_rows(course, dist, workers)
+        if with_otter:
+            more, ok_otter = _otter_rows(course, dist)
+            rows, ok = rows + more, ok and ok_otter
+    click.echo(_table(rows, ["exercise", "version", "status", "score", "verdict"]))
+    if not ok:
+        click.echo("verify FAILED: a solution version lacks full marks or a blank version scores", err=True)
+        sys.exit(1)
+    click.echo("verify ok: every solution version has full marks, every blank version zero")
+
+
+@main.command()
+@click.option("--out", type=click.Path(), default="demo-output", show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+def demo(out, workers):
+    """Build the course and grade the bundled example submissions: the main job, end to end."""
+    from autograder.demo import run_demo
+
+    run_demo(Path(out), workers)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,99 @@
+"""The course description, `course.yaml`: exercises in order, and the limits they run under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import yaml
+
+from autograder.exercises import EXERCISES_DIR, REPO_ROOT
+
+DEFAULT_COURSE = REPO_ROOT / "course.yaml"
+
+
+class CourseError(ValueError):
+    """course.yaml is missing, malformed, or names an exercise that does not exist."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sandbox limits for one exercise (see course.yaml)."""
+
+    cell_timeout: float = 30.0
+    total_timeout: float = 180.0
+    memory_mb: int = 4096
+    output_kb: int = 256
+
+    def merged(self, overrides: dict | None, where: str) -> "Limits":
+        if not overrides:
+            return self
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise CourseError(f"{where}: unknown limit(s) {sorted(unknown)}; known: {sorted(known)}")
+        try:
+            return replace(self, **{k: type(getattr(self, k))(v) for k, v in overrides.items()})
+        except (TypeError, ValueError) as exc:
+            raise CourseError(f"{where}: bad limit value ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    limits: Limits
+    folder: Path
+    settings: dict = field(default_factory=dict)  # everything else course.yaml says about it
+
+    @property
+    def master(self) -> Path:
+        return self.folder / f"{self.id}.ipynb"
+
+
+@dataclass(frozen=True)
+class Course:
+    name: str
+    path: Path
+    exercises: tuple[Exercise, ...]
+    settings: dict = field(default_factory=dict)
+
+    def exercise(self, exercise_id: str) -> Exercise | None:
+        return next((e for e in self.exercises if e.id == exercise_id), None)
+
+    @property
+    def ids(self) -> list[str]:
+        return [e.id for e in self.exercises]
+
+
+def load_course(path: str | Path | None = None) -> Course:
+    path = Path(path) if path else DEFAULT_COURSE
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise CourseError(f"no course file at {path}") from None
+    except yaml.YAMLError as exc:
+        raise CourseError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
+        raise CourseError(f"{path}: expected a mapping with a list under 'exercises'")
+    base = Limits().merged(data.get("limits"), f"{path}: limits")
+    # Exercises live next to the course file, so a course can sit anywhere.
+    root = path.parent / "exercises" if (path.parent / "exercises").is_dir() else EXERCISES_DIR
+    exercises = []
+    for i, entry in enumerate(data["exercises"]):
+        if isinstance(entry, str):
+            entry = {"id": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise CourseError(f"{path}: exercise #{i + 1} needs an 'id'")
+        ex_id = entry["id"]
+        folder = root / ex_id
+        if not (folder / f"{ex_id}.ipynb").is_file():
+            raise CourseError(f"{path}: exercise {ex_id!r} has no master notebook at {folder / (ex_id + '.ipynb')}")
+        limits = base.merged(entry.get("limits"), f"{path}: exercise {ex_id!r} limits")
+        rest = {k: v for k, v in entry.items() if k not in ("id", "title", "limits")}
+        exercises.append(Exercise(ex_id, entry.get("title", ex_id), limits, folder, rest))
+    ids = [e.id for e in exercises]
+    if len(set(ids)) != len(ids):
+        raise CourseError(f"{path}: exercise ids must be unique")
+    rest = {k: v for k, v in data.items() if k not in ("name", "exercises", "limits")}
+    return Course(data.get("name", path.stem), path, tuple(exercises), rest)
