@@ -6,7 +6,7 @@ runs inside the sandbox; it is self-contained (stdlib and numpy) because the san
 see this package.
 """
 
-from autograder.probe.requests import Call, Probe, Var, encode_requests
+from autograder.probe.requests import Call, Probe, Train, Var, encode_requests
 from autograder.probe.answers import Answer, read_answers
 
-__all__ = ["Answer", "Call", "Probe", "Var", "encode_requests", "read_answers"]
+__all__ = ["Answer", "Call", "Probe", "Train", "Var", "encode_requests", "read_answers"]

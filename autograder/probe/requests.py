@@ -39,7 +39,31 @@ class Call:
         }
 
 
-Probe = Union[Var, Call]
+@dataclass(frozen=True)
+class Train:
+    """Train the student's model in the sandbox under a wall-clock budget (see trainer.py).
+
+    `build` names the student's function that returns a compiled Keras model; `settings`
+    names a dict with `epochs` and `batch_size`. `x` and `y` are `.npy` files in the sandbox's
+    working directory. The reply is the trained model as data: its JSON config, its weights,
+    the epochs completed, the training time and the device.
+    """
+
+    build: str
+    settings: str
+    x: str
+    y: str
+    budget_s: float
+    seed: int = 0
+
+    def to_json(self, store: wire.ArrayStore) -> dict:
+        return {
+            "kind": "train", "name": self.build, "settings": self.settings, "x": self.x, "y": self.y,
+            "budget_s": float(self.budget_s), "seed": int(self.seed),
+        }
+
+
+Probe = Union[Var, Call, Train]
 
 
 def encode_requests(probes: dict[str, Any]) -> dict:
