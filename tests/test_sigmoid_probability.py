@@ -1,0 +1,245 @@
+"""sigmoid_probability: the slides' numbers, the master notebook, and its hidden checks."""
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from otter.test_files.ok_test import OKTestFile
+
+from autograder.build.assign import run_otter_assign
+from autograder.build.master import read_master
+from autograder.exercises import load_checks, master_notebook, max_score
+from autograder.probe import wire
+from solutions import sigmoid_probability as sol
+from support import judge_namespace, notebook_namespace
+
+ID = "sigmoid_probability"
+# Otter question -> the hidden checks that grade the same answers.
+QUESTIONS = {
+    "q1_net_input": ["z"],
+    "q2_sigmoid": ["sigmoid"],
+    "q3_probability": ["p"],
+    "q4_decision": ["is_fake"],
+    "q5_vector_form": ["X", "W", "p_vec"],
+}
+
+
+def _wire_keeps_0d() -> bool:
+    """Whether a numpy scalar survives the reply wire format (0-d arrays as .npy files)."""
+    with tempfile.TemporaryDirectory() as folder:
+        node = wire.encode(np.float64(1.5), wire.ArrayStore(folder))
+        try:
+            return float(wire.decode(node, folder)) == 1.5
+        except (wire.WireError, ValueError):
+            return False
+
+
+# A known gap outside this exercise: wire.ArrayStore.put saves np.ascontiguousarray(array),
+# which turns a 0-d array into shape (1,), so numpy scalars and 0-d tensors are refused.
+needs_0d = pytest.mark.xfail(
+    not _wire_keeps_0d(), strict=True,
+    reason="autograder/probe/wire.py cannot carry 0-d arrays (numpy scalars) yet",
+)
+
+
+# --------------------------------------------------------------------------- the slides
+
+
+def test_reference_values():
+    assert sol.Z == pytest.approx(1.52)
+    assert round(sol.P, 4) == 0.8205
+    assert sol.IS_FAKE is True
+    assert sol.X.shape == (1, 2) and sol.W.shape == (2, 1)
+    assert sol.P_VEC.shape == (1, 1) and sol.P_VEC[0, 0] == pytest.approx(sol.P)
+    assert sol.Z_WITHOUT_BIAS == pytest.approx(0.52)
+    assert sol.P_SIGN_FLIPPED == pytest.approx(1 - sol.P)
+
+
+def test_sigmoid_on_numbers_and_arrays():
+    assert float(sol.sigmoid(0.0)) == 0.5
+    z = np.linspace(-6, 6, 13).reshape(13, 1)
+    s = sol.sigmoid(z)
+    assert s.shape == z.shape
+    assert np.all((s > 0) & (s < 1)) and np.all(np.diff(s[:, 0]) > 0)
+    assert np.allclose(sol.sigmoid(-z), 1 - s)
+    assert np.allclose(sol.sigmoid(z), torch.sigmoid(torch.tensor(z)).numpy())
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    read_master(master_notebook(ID), ID)
+    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
+    student = out / "student" / f"{ID}.ipynb"
+    solution = out / "autograder" / f"{ID}.ipynb"
+    [bundle] = (out / "autograder").glob("*.zip")
+    tests = {}
+    with zipfile.ZipFile(bundle) as z:
+        for name in z.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                path = out / name.replace("/", "_")
+                path.write_bytes(z.read(name))
+                tests[Path(name).stem] = OKTestFile.from_file(str(path))
+    return student, solution, tests
+
+
+def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
+    test.run(namespace)
+    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
+
+
+def test_questions_and_points_match_the_checks(built):
+    _, _, tests = built
+    assert set(tests) == set(QUESTIONS)
+    checks = {c.name: c for c in load_checks(ID)}
+    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
+    for question, names in QUESTIONS.items():
+        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
+        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
+    assert max_score(ID) == 6
+
+
+def test_student_version_has_no_answers(built):
+    student, _, _ = built
+    text = student.read_text()
+    for leak in ("1.52", "0.8205", "is_fake = p", "np.exp(-z)", "# SOLUTION", "hidden\": true", "np.array([[x1, x2]])"):
+        assert leak not in text
+    nb = nbformat.read(str(student), as_version=4)
+    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
+    for name in ("z = ...", "p = ...", "is_fake = ...", "X = ...", "W = ...", "p_vec = ...", "def sigmoid(z):"):
+        assert name in text
+
+
+def test_otter_tests_pass_on_the_solution(built):
+    _, solution, tests = built
+    namespace = notebook_namespace(solution)
+    for question, test in tests.items():
+        assert all(_run(test, namespace, hidden=False)), question
+        assert all(_run(test, namespace, hidden=True)), question
+
+
+def test_public_tests_fail_on_the_blank(built):
+    student, _, tests = built
+    namespace = notebook_namespace(student)
+    for question, test in tests.items():
+        assert not any(_run(test, namespace, hidden=False)), question
+        assert not any(_run(test, namespace, hidden=True)), question
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _total(verdicts) -> float:
+    return sum(v.points for v in verdicts.values())
+
+
+@needs_0d
+def test_checks_give_full_marks_to_the_solution_notebook(built):
+    _, solution, _ = built
+    for seed in (0, 1, 2):
+        verdicts = judge_namespace(ID, notebook_namespace(solution), seed=seed)
+        assert _total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
+
+
+def _plain_answers() -> dict:
+    """A correct namespace in plain Python data: floats, a bool, lists, a vectorised sigmoid."""
+    return {
+        "z": 1.52, "p": 0.8205, "is_fake": True,
+        "X": [[1.0, 2.2]], "W": [[0.3], [0.1]], "p_vec": [[0.8205]],
+        "sigmoid": lambda z: (1 / (1 + np.exp(-np.asarray(z, dtype=float)))).tolist(),
+    }
+
+
+def test_checks_give_full_marks_to_plain_python_answers():
+    assert _total(judge_namespace(ID, _plain_answers())) == max_score(ID)
+
+
+def test_checks_give_zero_to_the_blank_notebook(built):
+    student, _, _ = built
+    verdicts = judge_namespace(ID, notebook_namespace(student))
+    assert _total(verdicts) == 0
+    assert all(v.message for v in verdicts.values())
+    assert "not answered yet" in verdicts["z"].message
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(lambda v: v, id="float"),
+        pytest.param(lambda v: [v], id="list"),
+        pytest.param(lambda v: np.array([v]), id="1-element array"),
+        pytest.param(lambda v: torch.tensor([v]), id="tensor of 1"),
+        pytest.param(np.float64, id="numpy scalar", marks=needs_0d),
+        pytest.param(np.array, id="0-d array", marks=needs_0d),
+        pytest.param(torch.tensor, id="0-d tensor", marks=needs_0d),
+    ],
+)
+def test_honest_number_forms(form):
+    namespace = _plain_answers() | {"z": form(1.52), "p": form(0.8205)}
+    verdicts = judge_namespace(ID, namespace)
+    assert verdicts["z"].points == 1 and verdicts["p"].points == 1, verdicts
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param({"X": np.array([[1.0, 2.2]]), "W": np.array([[0.3], [0.1]]), "p_vec": np.array([[0.8205]])}, id="numpy"),
+        pytest.param({"X": torch.tensor([[1.0, 2.2]]), "W": torch.tensor([[0.3], [0.1]]),
+                      "p_vec": torch.sigmoid(torch.tensor([[1.52]]))}, id="torch"),
+        pytest.param({"is_fake": np.bool_(True)}, id="numpy bool", marks=needs_0d),
+        pytest.param({"is_fake": torch.tensor(True)}, id="torch bool", marks=needs_0d),
+    ],
+)
+def test_honest_array_and_bool_forms(answers):
+    assert _total(judge_namespace(ID, _plain_answers() | answers)) == max_score(ID)
+
+
+def test_sigmoid_on_the_graders_own_inputs():
+    checks = {c.name: c for c in load_checks(ID)}
+    a = checks["sigmoid"].probes(np.random.default_rng(1))
+    b = checks["sigmoid"].probes(np.random.default_rng(2))
+    assert len(a) == 3
+    assert not np.array_equal(a["0"].args[0], b["0"].args[0])
+    assert np.ndim(a["1"].args[0]) == 2  # called on a matrix too, not only on numbers
+
+
+@pytest.mark.parametrize(
+    "mistake,check,hint",
+    [
+        ({"z": 0.52}, "z", "bias"),
+        ({"z": 1.76}, "z", "other input"),
+        ({"z": 0.8205}, "z", "instead of the net input"),
+        ({"p": 1.52}, "p", "z was given instead of p"),
+        ({"p": 0.1795}, "p", "sign of the exponent"),
+        ({"p": 0.6271}, "p", "bias"),
+        ({"is_fake": False}, "is_fake", "probability that the banknote is fake"),
+        ({"X": [[1.0], [2.2]]}, "X", "transposed"),
+        ({"W": [[0.3, 0.1]]}, "W", "transposed"),
+        ({"W": [[0.3], [0.1], [1.0]]}, "W", "bias"),
+        ({"p_vec": [[1.52]]}, "p_vec", "z was given"),
+        ({"sigmoid": lambda z: (1 / (1 + np.exp(np.asarray(z)))).tolist()}, "sigmoid", "sign of the exponent"),
+        ({"sigmoid": lambda z: np.exp(np.asarray(z)).tolist()}, "sigmoid", "`1 +` is missing"),
+        ({"sigmoid": lambda z: np.tanh(np.asarray(z)).tolist()}, "sigmoid", "tanh"),
+    ],
+)
+def test_typical_mistakes_get_their_hint(mistake, check, hint):
+    verdict = judge_namespace(ID, _plain_answers() | mistake)[check]
+    assert verdict.points == 0
+    assert hint in verdict.hint
+    if check != "sigmoid":  # the message describes the answer, it does not tell it
+        assert not any(v in verdict.message + verdict.hint for v in ("1.52", "0.8205", "0.82"))
+
+
+def test_a_scalar_sigmoid_loses_the_array_cases():
+    import math
+
+    verdict = judge_namespace(ID, _plain_answers() | {"sigmoid": lambda z: 1 / (1 + math.exp(-z))})["sigmoid"]
+    assert verdict.points == pytest.approx(1 / 3)  # only the single-number case works
+    assert "raised" in verdict.message
