@@ -1,0 +1,152 @@
+"""Hidden checks of `decision_line`: where a logistic model's probability is 0.5.
+
+Otter questions and the names they grade:
+    q1_log_odds       log_odds_at_half          ln(p/(1-p)) at p = 0.5
+    q2_line           intercept, slope          x2 = intercept + slope*x1 for 1 + 2*x1 + 0.5*x2 = 0
+    q3_general_line   decision_line(b0, b1, b2) called on the grader's own coefficients
+
+`decision_line` returns a pair (intercept, slope), which FunctionCheck's forms do not read
+(a tuple is not an array to them), so it has a small check of its own: PairFunctionCheck.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.judge import Check, FormError, ValueCheck, Verdict, present
+from autograder.judge.forms import describe
+from autograder.probe import Call
+from solutions import decision_line as sol
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        raise FormError(f"{what} should give numbers, got a bool")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        return float(value.reshape(-1)[0])
+    raise FormError(f"{what} should give two numbers, one of them is not a number")
+
+
+def as_pair(answer, what: str) -> np.ndarray:
+    """Two numbers given as a tuple or list (of floats, numpy scalars, tensors) or an array of 2."""
+    value = present(answer, what)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return np.array([_number(v, what) for v in value])
+    if isinstance(value, np.ndarray) and value.size == 2 and value.dtype.kind in "iuf":
+        return value.reshape(-1).astype(float)
+    raise FormError(f"{what} should return two numbers (intercept, slope), got {describe(value)}")
+
+
+class PairFunctionCheck(Check):
+    """A student function returning two numbers, called on inputs drawn fresh for every grading.
+
+    Like FunctionCheck (points shared equally among the cases, a hint from the first mistake
+    that explains a wrong pair), for functions that return a pair such as (intercept, slope).
+    """
+
+    def __init__(self, name, function, cases, reference, points=1.0, rtol=1e-6, atol=1e-9,
+                 description="", mistakes=None):
+        self.name, self.function, self.cases, self.reference = name, function, cases, reference
+        self.points, self.rtol, self.atol = points, rtol, atol
+        self.description = description or f"what `{function}` returns"
+        self.mistakes = dict(mistakes or {})
+
+    def probes(self, rng):
+        return {str(i): Call(self.function, tuple(args)) for i, args in enumerate(self.cases(rng))}
+
+    def _close(self, got, expected) -> bool:
+        return bool(np.allclose(got, np.asarray(expected, dtype=float), rtol=self.rtol, atol=self.atol))
+
+    def judge(self, answers, asked):
+        failures, hints, passed = [], [], 0
+        for key, call in asked.items():
+            text = f"`{self.function}({', '.join(repr(a) for a in call.args)})`"
+            answer = answers[key]
+            if answer.raised:
+                failures.append(f"{text} raised {answer.raised}: {answer.error}")
+                continue
+            try:
+                got = as_pair(answer, text)
+            except FormError as exc:
+                failures.append(str(exc))
+                continue
+            if self._close(got, self.reference(*call.args)):
+                passed += 1
+                continue
+            failures.append(f"{text} did not return {self.description}")
+            for hint, wrong in self.mistakes.items():
+                try:
+                    if self._close(got, wrong(*call.args)) and hint not in hints:
+                        hints.append(hint)
+                        break
+                except (ArithmeticError, ValueError):
+                    continue
+        points = self.points * passed / max(len(asked), 1)
+        if not failures:
+            return Verdict(points)
+        summary = f"{len(failures)} of {len(asked)} calls of `{self.function}` were wrong; first: {failures[0]}"
+        return Verdict(points, summary, "; ".join(hints))
+
+
+def _coefficients(rng):
+    """Four models b0 + b1*x1 + b2*x2 with b1, b2 away from 0 and of either sign."""
+    cases = []
+    for _ in range(4):
+        b0 = float(np.round(rng.uniform(-5, 5), 2))
+        b1, b2 = (float(np.round(rng.choice([-1, 1]) * rng.uniform(0.5, 5), 2)) for _ in range(2))
+        cases.append((b0, b1, b2))
+    return cases
+
+
+CHECKS = [
+    ValueCheck(
+        "log_odds_at_half",
+        var="log_odds_at_half",
+        expected=sol.LOG_ODDS_AT_HALF,
+        atol=1e-9,
+        description="the log-odds ln(p/(1-p)) at p = 0.5",
+        mistakes={
+            "this is p itself; the log-odds are ln(p/(1-p))": 0.5,
+            "this is the odds p/(1-p); the log-odds are their logarithm": 1.0,
+        },
+    ),
+    ValueCheck(
+        "intercept",
+        var="intercept",
+        expected=sol.INTERCEPT,
+        description="the intercept of the decision line x2 = intercept + slope*x1 of the slides' model",
+        mistakes={
+            "the sign is flipped: moving b0 to the other side of the equation changes its sign": -sol.INTERCEPT,
+            "slope and intercept are swapped: the intercept is the term without x1": sol.SLOPE,
+            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": -sol.B0 / sol.B1,
+            "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": -sol.B0,
+        },
+    ),
+    ValueCheck(
+        "slope",
+        var="slope",
+        expected=sol.SLOPE,
+        description="the slope of the decision line x2 = intercept + slope*x1 of the slides' model",
+        mistakes={
+            "the sign is flipped: moving b1*x1 to the other side of the equation changes its sign": -sol.SLOPE,
+            "slope and intercept are swapped: the slope is the factor of x1": sol.INTERCEPT,
+            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": -sol.B2 / sol.B1,
+        },
+    ),
+    PairFunctionCheck(
+        "decision_line",
+        function="decision_line",
+        cases=_coefficients,
+        reference=sol.decision_line,
+        points=2.0,
+        description="the pair (intercept, slope) of the line x2 = intercept + slope*x1 where p = 0.5",
+        mistakes={
+            "both signs are flipped: moving b0 and b1*x1 to the other side changes their signs": sol.line_sign_flipped,
+            "slope and intercept are swapped: return (intercept, slope)": sol.line_swapped,
+            "divided by the wrong coefficient: solving for x2 means dividing by b2": sol.line_solved_for_x1,
+            "not divided by b2: b2*x2 = -b0 - b1*x1 must still be divided by b2": sol.line_not_divided,
+        },
+    ),
+]

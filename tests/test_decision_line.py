@@ -1,0 +1,259 @@
+"""decision_line: the slides' numbers, the master notebook, and its hidden checks."""
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from otter.test_files.ok_test import OKTestFile
+
+from autograder.build.assign import run_otter_assign
+from autograder.build.master import read_master
+from autograder.exercises import load_checks, master_notebook, max_score
+from autograder.probe import wire
+from solutions import decision_line as sol
+from support import judge_namespace, notebook_namespace
+
+ID = "decision_line"
+# Otter question -> the hidden checks that grade the same answers.
+QUESTIONS = {
+    "q1_log_odds": ["log_odds_at_half"],
+    "q2_line": ["intercept", "slope"],
+    "q3_general_line": ["decision_line"],
+}
+
+
+def _wire_keeps_0d() -> bool:
+    """Whether a numpy scalar survives the reply wire format (0-d arrays as .npy files)."""
+    with tempfile.TemporaryDirectory() as folder:
+        node = wire.encode(np.float64(1.5), wire.ArrayStore(folder))
+        try:
+            return float(wire.decode(node, folder)) == 1.5
+        except (wire.WireError, ValueError):
+            return False
+
+
+# A known gap outside this exercise: wire.ArrayStore.put saves np.ascontiguousarray(array),
+# which turns a 0-d array into shape (1,), so numpy scalars and 0-d tensors are refused.
+needs_0d = pytest.mark.xfail(
+    not _wire_keeps_0d(), strict=True,
+    reason="autograder/probe/wire.py cannot carry 0-d arrays (numpy scalars) yet",
+)
+
+
+# --------------------------------------------------------------------------- the slides
+
+
+def test_reference_values():
+    assert sol.LOG_ODDS_AT_HALF == 0
+    assert (sol.INTERCEPT, sol.SLOPE) == (-2.0, -4.0)  # x2 = -2 - 4*x1
+    assert sol.decision_line(1.0, 2.0, 0.5) == (-2.0, -4.0)
+
+
+@pytest.mark.parametrize("x1", [-3.0, -0.5, 0.0, 1.0, 2.5])
+def test_the_line_is_where_p_is_one_half(x1):
+    x2 = sol.INTERCEPT + sol.SLOPE * x1
+    assert sol.log_odds(x1, x2) == pytest.approx(0.0, abs=1e-12)
+    assert sol.probability(x1, x2) == pytest.approx(0.5)
+    # above the line (b2 > 0) the model says class 1, below it class 0
+    assert sol.probability(x1, x2 + 0.1) > 0.5 > sol.probability(x1, x2 - 0.1)
+
+
+def test_general_line_on_other_models():
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        b0, b1 = rng.uniform(-5, 5, size=2)
+        b2 = rng.choice([-1, 1]) * rng.uniform(0.1, 5)
+        c, m = sol.decision_line(b0, b1, b2)
+        for x1 in (-1.0, 0.0, 2.0):
+            assert b0 + b1 * x1 + b2 * (c + m * x1) == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError):
+        sol.decision_line(1.0, 2.0, 0.0)
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    read_master(master_notebook(ID), ID)
+    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
+    student = out / "student" / f"{ID}.ipynb"
+    solution = out / "autograder" / f"{ID}.ipynb"
+    [bundle] = (out / "autograder").glob("*.zip")
+    tests = {}
+    with zipfile.ZipFile(bundle) as z:
+        for name in z.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                path = out / name.replace("/", "_")
+                path.write_bytes(z.read(name))
+                tests[Path(name).stem] = OKTestFile.from_file(str(path))
+    return student, solution, tests
+
+
+def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
+    test.run(namespace)
+    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
+
+
+def test_questions_and_points_match_the_checks(built):
+    _, _, tests = built
+    assert set(tests) == set(QUESTIONS)
+    checks = {c.name: c for c in load_checks(ID)}
+    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
+    for question, names in QUESTIONS.items():
+        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
+        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
+    assert max_score(ID) == 5
+
+
+def test_student_version_has_no_answers(built):
+    student, _, _ = built
+    text = student.read_text()
+    for leak in ("-b0 / b2", "-b1 / b2", "-2.0", "-4.0", "np.log(0.5", "# SOLUTION", "hidden\": true"):
+        assert leak not in text
+    nb = nbformat.read(str(student), as_version=4)
+    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
+    for name in ("log_odds_at_half = ...", "intercept = ...", "slope = ...", "def decision_line(b0, b1, b2):"):
+        assert name in text
+
+
+def test_otter_tests_pass_on_the_solution(built):
+    _, solution, tests = built
+    namespace = notebook_namespace(solution)
+    for question, test in tests.items():
+        assert all(_run(test, namespace, hidden=False)), question
+        assert all(_run(test, namespace, hidden=True)), question
+
+
+def test_public_tests_fail_on_the_blank(built):
+    student, _, tests = built
+    namespace = notebook_namespace(student)
+    for question, test in tests.items():
+        assert not any(_run(test, namespace, hidden=False)), question
+        assert not any(_run(test, namespace, hidden=True)), question
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _total(verdicts) -> float:
+    return sum(v.points for v in verdicts.values())
+
+
+@needs_0d
+def test_checks_give_full_marks_to_the_solution_notebook(built):
+    _, solution, _ = built
+    for seed in (0, 1, 2):
+        verdicts = judge_namespace(ID, notebook_namespace(solution), seed=seed)
+        assert _total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
+
+
+def _plain_answers() -> dict:
+    """A correct namespace in plain Python data."""
+    return {
+        "log_odds_at_half": 0.0, "intercept": -2.0, "slope": -4.0,
+        "decision_line": lambda b0, b1, b2: (-b0 / b2, -b1 / b2),
+    }
+
+
+def test_checks_give_full_marks_to_plain_python_answers():
+    for seed in range(5):
+        assert _total(judge_namespace(ID, _plain_answers(), seed=seed)) == max_score(ID)
+
+
+def test_checks_give_zero_to_the_blank_notebook(built):
+    student, _, _ = built
+    verdicts = judge_namespace(ID, notebook_namespace(student))
+    assert _total(verdicts) == 0
+    assert all(v.message for v in verdicts.values())
+    assert "not answered yet" in verdicts["slope"].message
+    assert "got None" in verdicts["decision_line"].message
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(lambda v: v, id="float"),
+        pytest.param(lambda v: int(v), id="int"),
+        pytest.param(lambda v: [v], id="list"),
+        pytest.param(lambda v: torch.tensor([v]), id="tensor of 1"),
+        pytest.param(np.float64, id="numpy scalar", marks=needs_0d),
+        pytest.param(torch.tensor, id="0-d tensor", marks=needs_0d),
+    ],
+)
+def test_honest_number_forms(form):
+    namespace = _plain_answers() | {"log_odds_at_half": form(0.0), "intercept": form(-2.0), "slope": form(-4.0)}
+    assert _total(judge_namespace(ID, namespace)) == max_score(ID)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        pytest.param(lambda b0, b1, b2: (-b0 / b2, -b1 / b2), id="tuple"),
+        pytest.param(lambda b0, b1, b2: [-b0 / b2, -b1 / b2], id="list"),
+        pytest.param(lambda b0, b1, b2: -np.array([b0, b1]) / b2, id="array"),
+        pytest.param(lambda b0, b1, b2: -torch.tensor([b0, b1], dtype=torch.float64) / b2, id="tensor"),
+        pytest.param(lambda b0, b1, b2: np.array([[-b0 / b2], [-b1 / b2]]), id="column"),
+        pytest.param(lambda b0, b1, b2: (np.float64(-b0 / b2), np.float64(-b1 / b2)), id="numpy scalars", marks=needs_0d),
+    ],
+)
+def test_honest_pair_forms(function):
+    verdict = judge_namespace(ID, _plain_answers() | {"decision_line": function})["decision_line"]
+    assert verdict.points == 2, verdict
+
+
+def test_coefficients_are_fresh_and_of_both_signs():
+    [check] = [c for c in load_checks(ID) if c.name == "decision_line"]
+    a = [call.args for call in check.probes(np.random.default_rng(1)).values()]
+    b = [call.args for call in check.probes(np.random.default_rng(2)).values()]
+    assert a != b and len(a) == 4
+    assert all(isinstance(x, float) for args in a for x in args)
+    many = [call.args for seed in range(20) for call in check.probes(np.random.default_rng(seed)).values()]
+    assert all(b2 != 0 for _, _, b2 in many)
+    assert any(b2 < 0 for _, _, b2 in many) and any(b2 > 0 for _, _, b2 in many)
+
+
+@pytest.mark.parametrize(
+    "mistake,check,hint",
+    [
+        ({"log_odds_at_half": 0.5}, "log_odds_at_half", "p itself"),
+        ({"log_odds_at_half": 1.0}, "log_odds_at_half", "odds p/(1-p)"),
+        ({"intercept": 2.0}, "intercept", "sign is flipped"),
+        ({"intercept": -4.0}, "intercept", "swapped"),
+        ({"intercept": -0.5}, "intercept", "wrong coefficient"),
+        ({"intercept": -1.0}, "intercept", "not divided by b2"),
+        ({"slope": 4.0}, "slope", "sign is flipped"),
+        ({"slope": -2.0}, "slope", "swapped"),
+        ({"slope": -0.25}, "slope", "wrong coefficient"),
+        ({"decision_line": lambda b0, b1, b2: (b0 / b2, b1 / b2)}, "decision_line", "signs are flipped"),
+        ({"decision_line": lambda b0, b1, b2: (-b1 / b2, -b0 / b2)}, "decision_line", "swapped"),
+        ({"decision_line": lambda b0, b1, b2: (-b0 / b1, -b2 / b1)}, "decision_line", "wrong coefficient"),
+        ({"decision_line": lambda b0, b1, b2: (-b0, -b1)}, "decision_line", "not divided by b2"),
+    ],
+)
+def test_typical_mistakes_get_their_hint(mistake, check, hint):
+    verdict = judge_namespace(ID, _plain_answers() | mistake)[check]
+    assert verdict.points == 0
+    assert hint in verdict.hint
+    if check != "decision_line":  # the message describes the answer, it does not tell it
+        assert not any(v in verdict.message + verdict.hint for v in ("-2", "-4", "0.0"))
+
+
+def test_a_function_for_the_slides_model_only_gets_no_credit():
+    verdict = judge_namespace(ID, _plain_answers() | {"decision_line": lambda b0, b1, b2: (-2.0, -4.0)})["decision_line"]
+    assert verdict.points == 0 and "did not return" in verdict.message
+
+
+def test_a_function_that_raises_or_returns_one_number():
+    def broken(b0, b1, b2):
+        raise ZeroDivisionError("oops")
+
+    verdict = judge_namespace(ID, _plain_answers() | {"decision_line": broken})["decision_line"]
+    assert verdict.points == 0 and "raised ZeroDivisionError" in verdict.message
+    verdict = judge_namespace(ID, _plain_answers() | {"decision_line": lambda b0, b1, b2: -b1 / b2})["decision_line"]
+    assert verdict.points == 0 and "two numbers" in verdict.message
