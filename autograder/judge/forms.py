@@ -39,6 +39,14 @@ def present(answer: Answer, what: str):
     return answer.value
 
 
+def _is_number(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf"
+
+
 def as_number(answer: Answer, what: str) -> float:
     value = present(answer, what)
     if isinstance(value, (bool, np.bool_)):
@@ -72,6 +80,8 @@ def as_array(answer: Answer, what: str) -> np.ndarray:
         return value.astype(float)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return np.asarray(float(value))
+    if isinstance(value, (tuple, list)) and value and all(_is_number(v) for v in value):
+        return np.asarray([float(np.asarray(v).reshape(-1)[0]) for v in value])  # a pair such as (intercept, slope)
     raise FormError(f"{what} should be an array of numbers, got {describe(value)}")
 
 

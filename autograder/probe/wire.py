@@ -56,7 +56,8 @@ class ArrayStore:
             return node
         name = f"a{self.count}.npy"
         self.count += 1
-        np.save(os.path.join(self.folder, name), np.ascontiguousarray(array), allow_pickle=False)
+        # np.require keeps 0-d arrays 0-d (ascontiguousarray would make them 1-d).
+        np.save(os.path.join(self.folder, name), np.require(array, requirements="C"), allow_pickle=False)
         node["file"] = name
         return node
 
@@ -122,6 +123,10 @@ def encode(value, store: ArrayStore, depth: int = 0) -> dict:
                 node = store.put(array, "list")
                 return node
         return {"t": tag, "items": [encode(v, store, depth + 1) for v in value]}
+    if isinstance(value, tuple):  # torch.Size, named tuples: a plain tuple of their items
+        items = tuple(value)
+        if type(items) is tuple:
+            return encode(items, store, depth)
     if type(value) is dict:
         items = list(value.items())[:MAX_ITEMS]
         return {"t": "dict", "items": [[encode(k, store, depth + 1), encode(v, store, depth + 1)] for k, v in items]}
