@@ -43,20 +43,27 @@ def main():
 @click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml (default: the bundled course)")
 @click.option("--out", type=click.Path(), default="dist", show_default=True, help="where the versions are written")
 @click.option("--only", multiple=True, help="build only these exercise ids")
-def build(course_path, out, only):
-    """Master notebooks -> dist/<id>/{student,solution,autograder}/."""
+@click.option("--roster", type=click.Path(exists=True), default=None,
+              help="roster CSV: also write one personalised notebook per student for varying exercises")
+def build(course_path, out, only, roster):
+    """Master notebooks -> dist/<id>/{student,solution,autograder}/ (and students/<name>/ with --roster)."""
     from autograder.build import MasterError, build_course
+    from autograder.build.variants import VariantError
+    from autograder.intake import Roster, RosterError
 
     course = _course(course_path)
     unknown = set(only) - set(course.ids)
     if unknown:
         raise click.ClickException(f"unknown exercise(s) {sorted(unknown)}; the course has {course.ids}")
     try:
-        built = build_course(course, Path(out), list(only) or None)
-    except MasterError as exc:
+        students = Roster.load(roster).students if roster else None
+        built = build_course(course, Path(out), list(only) or None, students)
+    except (MasterError, VariantError, RosterError) as exc:
         raise click.ClickException(str(exc)) from None
     for b in built:
         click.echo(f"{b.exercise:24s} student: {b.student}  solution: {b.solution}  autograder: {b.autograder}")
+        if b.personal:
+            click.echo(f"{'':24s} {len(b.personal)} personalised notebooks in {b.student.parent.parent / 'students'}")
 
 
 @main.command()
@@ -69,16 +76,17 @@ def build(course_path, out, only):
 @click.option("--quiet", is_flag=True, help="no progress bar and no table")
 def grade(paths, course_path, out, workers, roster, regrade, quiet):
     """Grade notebooks, Otter export zips and folders of them into OUT/grades.csv and OUT/results/."""
+    from autograder.build.variants import VariantError
     from autograder.intake import Roster, RosterError
     from autograder.pipeline import grade_batch
 
     course = _course(course_path)
     try:
         roster_obj = Roster.load(roster) if roster else None
-    except RosterError as exc:
+        results = grade_batch(list(paths), course, Path(out), workers=workers, roster=roster_obj,
+                              regrade=regrade, progress=not quiet)
+    except (RosterError, VariantError) as exc:
         raise click.ClickException(str(exc)) from None
-    results = grade_batch(list(paths), course, Path(out), workers=workers, roster=roster_obj,
-                          regrade=regrade, progress=not quiet)
     if not quiet:
         click.echo(results_table(results))
     click.echo(f"{len(results)} submission(s) graded into {Path(out) / 'grades.csv'}")
@@ -161,6 +169,80 @@ def demo(out, workers):
     from autograder.demo import run_demo
 
     run_demo(Path(out), workers)
+
+
+def _results_base(results_path: str) -> Path:
+    path = Path(results_path)
+    return path if path.is_dir() else path.parent
+
+
+@main.command("export")
+@click.option("--to", "fmt", type=click.Choice(["canvas", "moodle", "csv", "feedback"]), required=True,
+              help="canvas or moodle: an LMS grade import CSV; csv: one row per student; feedback: one Markdown file per submission")
+@click.option("--results", "results_path", type=click.Path(exists=True), default="results", show_default=True,
+              help="a `grade` output folder, its gradebook.sqlite, or a folder of result JSON files")
+@click.option("--roster", type=click.Path(exists=True), default=None, help="roster CSV: student plus name, id, sis_user_id, sis_login_id, section, email, username")
+@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--out", type=click.Path(), default=None, help="file (folder for feedback) to write; default next to the results")
+def export_command(fmt, results_path, roster, course_path, out):
+    """Grades for Canvas or Moodle import, a per-student CSV, or per-submission feedback files."""
+    from autograder.export.feedback import write_all_feedback
+    from autograder.export.lms import ExportError, export_grades, load_results
+    from autograder.intake import Roster, RosterError
+
+    course = _course(course_path)
+    try:
+        results = load_results(results_path)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    base = _results_base(results_path)
+    if fmt == "feedback":
+        folder = Path(out) if out else base / "feedback"
+        written = write_all_feedback(results, folder, {e.id: e.title for e in course.exercises})
+        click.echo(f"{len(written)} feedback file(s) written into {folder}")
+        return
+    try:
+        roster_obj = Roster.load(roster) if roster else None
+        done = export_grades(fmt, results, roster_obj, course, Path(out) if out else base / f"{fmt}_grades.csv")
+    except (ExportError, RosterError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{done.rows} student row(s) written to {done.path}")
+    if done.without_submission:
+        click.echo(f"{len(done.without_submission)} student(s) without any submission (empty cells): "
+                   + ", ".join(done.without_submission))
+    if done.skipped:
+        click.echo(f"{len(done.skipped)} roster student(s) left out, the roster has no identifier for them: "
+                   + ", ".join(done.skipped))
+    if done.unmatched:
+        click.echo(f"{len(done.unmatched)} submission(s) could not be matched and are not in the file:")
+        click.echo(_table([[u.student, u.exercise or "?", u.reason, u.submission] for u in done.unmatched],
+                          ["student", "exercise", "reason", "submission"]))
+
+
+@main.command()
+@click.option("--results", "results_path", type=click.Path(exists=True), default="results", show_default=True,
+              help="a `grade` output folder, its gradebook.sqlite, or a folder of result JSON files")
+@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--out", type=click.Path(), default=None, help="the HTML file (default RESULTS/report.html)")
+@click.option("--feedback/--no-feedback", default=True, show_default=True,
+              help="also write one Markdown feedback file per submission into RESULTS/feedback/")
+def report(results_path, course_path, out, feedback):
+    """One self-contained HTML page for teachers: scores, checks, mistakes, failures, training."""
+    from autograder.export.feedback import write_all_feedback
+    from autograder.export.lms import ExportError, load_results
+    from autograder.export.report import write_report
+
+    course = _course(course_path)
+    try:
+        results = load_results(results_path)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    base = _results_base(results_path)
+    path = write_report(results, Path(out) if out else base / "report.html", course)
+    click.echo(f"report of {len(results)} submission(s): {path}")
+    if feedback:
+        written = write_all_feedback(results, base / "feedback", {e.id: e.title for e in course.exercises})
+        click.echo(f"{len(written)} feedback file(s) in {base / 'feedback'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,6 +50,11 @@ class Exercise:
     def master(self) -> Path:
         return self.folder / f"{self.id}.ipynb"
 
+    @property
+    def varies(self) -> bool:
+        """Whether each student gets their own numbers (course.yaml `varies: true`)."""
+        return bool(self.settings.get("varies", False))
+
 
 @dataclass(frozen=True)
 class Course:

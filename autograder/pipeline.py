@@ -15,15 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.build.variants import check_variant, load_secret
 from autograder.course import Course
 from autograder.exercises import load_checks
 from autograder.export import write_grades_csv, write_result_json
 from autograder.intake import Roster, Submission, intake
+from autograder.judge import using_variant
 from autograder.record import Gradebook
 from autograder.run import Limits as RunLimits
 from autograder.run import run_notebook
 
-STATUSES = ("graded", "timeout", "crashed", "invalid", "unknown_exercise")
+STATUSES = ("graded", "timeout", "crashed", "invalid", "unknown_exercise", "tampered")
 
 
 def _now() -> str:
@@ -56,13 +58,35 @@ def run_limits(course: Course, exercise_id: str) -> RunLimits:
     )
 
 
-def grade_submission(sub: Submission, course: Course, seed: int | None = None) -> dict:
-    """The result document of one submission. Never raises for anything the submission does."""
+def variant_of(sub: Submission, course: Course, secret: bytes | None, required: bool) -> tuple[dict | None, str]:
+    """The student's own numbers for a varying exercise, or the reason the submission is tampered."""
+    if not course.exercise(sub.exercise).varies:
+        return None, ""
+    params, reason = check_variant(sub.metadata, sub.exercise, sub.student, secret)
+    if not reason and params is None and required:
+        reason = "the notebook has no personal variant block: hand in the notebook you were given"
+    return params, reason
+
+
+def grade_submission(sub: Submission, course: Course, seed: int | None = None,
+                     secret: bytes | None = None, require_variant: bool = False) -> dict:
+    """The result document of one submission. Never raises for anything the submission does.
+
+    `secret` verifies personal variants; `require_variant` refuses a varying exercise's
+    notebook that has none (set when grading a course built with a roster).
+    """
     started = time.perf_counter()
     exercise = course.exercise(sub.exercise) if sub.exercise else None
     checks = load_checks(sub.exercise, exercise.folder.parent) if exercise and not sub.status else ()
     result = _base_result(sub, float(sum(c.points for c in checks)))
-    if sub.status:  # intake already decided: invalid or unknown exercise
+    decided = sub.status
+    if not decided:
+        params, reason = variant_of(sub, course, secret, require_variant)
+        if reason:
+            decided = "tampered"
+            result.update(status=decided, message=reason)
+        result["variant"] = params
+    if decided:  # decided before running: invalid, unknown exercise, tampered
         result["seconds"] = time.perf_counter() - started
         return result
 
@@ -74,10 +98,11 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None) -
 
     run = run_notebook(sub.cells, flat, run_limits(course, sub.exercise))
 
-    # Judge, in this process, against solutions/.
+    # Judge, in this process, against solutions/ (with the student's own numbers, if any).
     for check in checks:
         answers = {key: run.answers[f"{check.name}/{key}"] for key in asked[check.name]}
-        verdict = check.run(answers, asked[check.name])
+        with using_variant(result["variant"]):
+            verdict = check.run(answers, asked[check.name])
         result["checks"].append({
             "name": check.name,
             "description": check.description,
@@ -125,6 +150,10 @@ def grade_batch(
     from tqdm import tqdm
 
     out.mkdir(parents=True, exist_ok=True)
+    secret = load_secret(course)
+    # A course graded with a roster and a secret was handed out personalised: varying
+    # exercises must come back with their signed variant.
+    require_variant = roster is not None and secret is not None
     submissions = intake(paths, course.ids, roster)
     for exercise in {s.exercise for s in submissions if not s.status}:
         ex = course.exercise(exercise)
@@ -140,7 +169,9 @@ def grade_batch(
                 todo.append(sub)
         bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress or not todo)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(grade_submission, sub, course): sub for sub in todo}
+            futures = {
+                pool.submit(grade_submission, sub, course, None, secret, require_variant): sub for sub in todo
+            }
             for future in as_completed(futures):
                 sub = futures[future]
                 try:

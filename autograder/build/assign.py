@@ -5,14 +5,17 @@ The build of one exercise is a short list of steps, each one transformation:
     check_master       markers balanced and named, config present (master.py)
     run_otter_assign   Otter assign writes the student and autograder views
     stamp_exercise     metadata.autograder.exercise = <id> in every notebook written
+    render_default     a varying exercise's placeholders filled with the slides' numbers
     ship_data          the exercise's data/ folder next to the student and solution notebooks
     collect_views      student/, solution/ (the filled notebook), autograder/ (Otter's bundle)
+    personalise        with a roster: students/<student>/<id>.ipynb, each with its own signed numbers
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.build.gradescope import write_gradescope_zip
+from autograder.build import variants
 from autograder.build.master import MasterError, read_master
 from autograder.course import Course, Exercise
 
@@ -32,6 +37,7 @@ class BuiltExercise:
     student: Path  # the student notebook
     solution: Path  # the filled notebook
     autograder: Path  # folder with Otter's autograder notebook and zip
+    personal: dict[str, Path] | None = None  # student -> their own notebook, with a roster
 
 
 def stamp_exercise(path: Path, exercise_id: str) -> None:
@@ -64,7 +70,8 @@ def ship_data(exercise: Exercise, *folders: Path) -> None:
             shutil.copytree(data, folder / "data", dirs_exist_ok=True)
 
 
-def build_exercise(exercise: Exercise, out: Path) -> BuiltExercise:
+def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = None,
+                   secret: bytes | None = None) -> BuiltExercise:
     read_master(exercise.master, exercise.id)
     target = out / exercise.id
     if target.exists():
@@ -82,10 +89,44 @@ def build_exercise(exercise: Exercise, out: Path) -> BuiltExercise:
         zipped.rename(autograder_dir / "otter_autograder.zip")
     for notebook in (student_dir / name, solution_dir / name, autograder_dir / name):
         stamp_exercise(notebook, exercise.id)
+    built = BuiltExercise(exercise.id, student_dir / name, solution_dir / name, autograder_dir)
+    if exercise.varies:
+        template = autograder_dir / f"{exercise.id}.template.ipynb"
+        shutil.copy2(student_dir / name, template)  # the student version, placeholders kept
+        default = variants.solution_module(exercise.id).DEFAULT_VARIANT
+        for notebook in (student_dir / name, solution_dir / name, autograder_dir / name):
+            variants.render_file(notebook, default)
+        if students:
+            built.personal = {
+                student: _personal_notebook(template, exercise, student, secret, target / "students")
+                for student in students
+            }
     ship_data(exercise, student_dir, solution_dir)
-    return BuiltExercise(exercise.id, student_dir / name, solution_dir / name, autograder_dir)
+    write_gradescope_zip(exercise, autograder_dir, student_dir / name)  # gradescope.zip (build/gradescope.py)
+    return built
 
 
-def build_course(course: Course, out: Path, only: list[str] | None = None) -> list[BuiltExercise]:
+def _personal_notebook(template: Path, exercise: Exercise, student: str, secret: bytes, folder: Path) -> Path:
+    target = folder / _safe_name(student) / f"{exercise.id}.ipynb"
+    variants.personalise(template, exercise.id, student, secret, target)
+    ship_data(exercise, target.parent)
+    return target
+
+
+def _safe_name(student: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._@-]+", "_", student).strip(".") or "unknown"
+
+
+def build_course(course: Course, out: Path, only: list[str] | None = None,
+                 students: list[str] | None = None) -> list[BuiltExercise]:
+    """Build every exercise (or `only` these); with `students`, personalised notebooks too."""
+    secret = None
+    if students:
+        secret = variants.load_secret(course)
+        if secret is None:
+            raise variants.VariantError(
+                f"personal variants need a course secret: set ${variants.SECRET_ENV} or "
+                f"${variants.SECRET_FILE_ENV}, or `secret_file:` in course.yaml (a file outside the repository)"
+            )
     out.mkdir(parents=True, exist_ok=True)
-    return [build_exercise(e, out) for e in course.exercises if not only or e.id in only]
+    return [build_exercise(e, out, students, secret) for e in course.exercises if not only or e.id in only]

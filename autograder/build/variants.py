@@ -1,0 +1,125 @@
+"""Per-student variants: each student's own numbers, rendered into their notebook and signed.
+
+A varying exercise (`varies: true` in course.yaml) has a solution module with
+`DEFAULT_VARIANT` (the slides' numbers), `draw_variant(rng)` (sensible numbers only) and
+`answers(params)`. Its master notebook writes the numbers as Jinja placeholders,
+`{{ w1 }}`, in markdown and given code; the build renders them with the default variant,
+and `build --roster` renders one notebook per student with that student's variant.
+
+The variant goes into `metadata.autograder.variant` with an HMAC-SHA256 signature made with
+the course secret, so the grader knows which numbers the student had and detects a block
+that was edited or copied from another student's notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib
+import json
+import os
+from pathlib import Path
+
+import jinja2
+import nbformat
+import numpy as np
+
+from autograder.exercises import REPO_ROOT
+
+SECRET_ENV = "AUTOGRADER_SECRET"
+SECRET_FILE_ENV = "AUTOGRADER_SECRET_FILE"
+
+
+class VariantError(ValueError):
+    """No usable course secret, or a master that cannot be rendered."""
+
+
+def load_secret(course=None) -> bytes | None:
+    """The course secret: $AUTOGRADER_SECRET, or the file $AUTOGRADER_SECRET_FILE or course.yaml
+    `secret_file:` names. A file inside the repository is refused: it would be shipped."""
+    if os.environ.get(SECRET_ENV):
+        return os.environ[SECRET_ENV].encode()
+    name = os.environ.get(SECRET_FILE_ENV) or (course.settings.get("secret_file") if course else None)
+    if not name:
+        return None
+    path = Path(name).expanduser().resolve()
+    if path.is_relative_to(REPO_ROOT.resolve()):
+        raise VariantError(f"the course secret {path} lies inside the repository; keep it outside")
+    try:
+        secret = path.read_bytes().strip()
+    except OSError as exc:
+        raise VariantError(f"the course secret file {path} could not be read: {exc}") from None
+    if len(secret) < 16:
+        raise VariantError(f"the course secret in {path} is shorter than 16 bytes")
+    return secret
+
+
+def solution_module(exercise_id: str):
+    return importlib.import_module(f"solutions.{exercise_id}")
+
+
+def _canonical(exercise: str, student: str, params: dict) -> bytes:
+    return json.dumps({"exercise": exercise, "student": student, "params": params}, sort_keys=True).encode()
+
+
+def sign(secret: bytes, exercise: str, student: str, params: dict) -> str:
+    return hmac.new(secret, _canonical(exercise, student, params), hashlib.sha256).hexdigest()
+
+
+def draw_for(secret: bytes, exercise: str, student: str) -> dict:
+    """The student's variant: drawn from a seed derived from the secret, so a rebuild repeats it
+    and nobody without the secret can predict anyone's numbers."""
+    digest = hmac.new(secret, f"variant:{exercise}:{student}".encode(), hashlib.sha256).digest()
+    rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
+    params = solution_module(exercise).draw_variant(rng)
+    return json.loads(json.dumps(params))  # plain JSON types, exactly as they will be signed
+
+
+def render(nb, params: dict, where: str) -> None:
+    """Fill the placeholders of every markdown and code cell with `params`, in place."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type in ("markdown", "code") and "{{" in cell.source:
+            try:
+                cell.source = env.from_string(cell.source).render(**params)
+            except jinja2.TemplateError as exc:
+                raise VariantError(f"{where}, cell {number}: cannot fill the placeholders ({exc})") from None
+
+
+def render_file(path: Path, params: dict) -> None:
+    nb = nbformat.read(str(path), as_version=4)
+    render(nb, params, str(path))
+    nbformat.write(nb, str(path))
+
+
+def personalise(student_notebook: Path, exercise: str, student: str, secret: bytes, target: Path) -> dict:
+    """Write `target`, the student's own notebook: the build's student version (still holding
+    its placeholders) rendered with the student's variant and signed. Returns the variant."""
+    params = draw_for(secret, exercise, student)
+    nb = nbformat.read(str(student_notebook), as_version=4)
+    render(nb, params, str(student_notebook))
+    nb.metadata.setdefault("autograder", {})["variant"] = {
+        "student": student,
+        "params": params,
+        "signature": sign(secret, exercise, student, params),
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(target))
+    return params
+
+
+def check_variant(metadata: dict, exercise: str, student: str, secret: bytes | None) -> tuple[dict | None, str]:
+    """(params, "") for a genuine variant block or none at all; (None, reason) when tampered."""
+    block = (metadata.get("autograder") or {}).get("variant") if isinstance(metadata, dict) else None
+    if block is None:
+        return None, ""
+    if not isinstance(block, dict) or not isinstance(block.get("params"), dict):
+        return None, "the notebook's variant block is malformed"
+    if secret is None:
+        return None, "the notebook carries a personal variant, but no course secret is configured to verify it"
+    owner, params, signature = block.get("student"), block["params"], str(block.get("signature", ""))
+    if not hmac.compare_digest(sign(secret, exercise, str(owner), params), signature):
+        return None, "the variant's signature does not match its numbers: the variant block was edited"
+    if owner != student:
+        return None, f"this notebook was made for student {owner!r}, but was handed in by {student!r}"
+    return params, ""
