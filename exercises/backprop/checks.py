@@ -1,0 +1,138 @@
+"""Hidden checks of `backprop`: f = (x + y) * z, forward and backward, by hand and with autograd.
+
+Otter questions and the names they grade:
+    q1_forward     q, f                          q = x + y, f = q * z at x = -2, y = 5, z = -4
+    q2_backward    df_dq, df_dx, df_dy, df_dz    the gradients by hand, with the chain rule
+    q3_autograd    grad_x, grad_y, grad_z        xt.grad, yt.grad, zt.grad after ft.backward()
+    q4_grad_f      grad_f(x, y, z)               (df/dx, df/dy, df/dz), called on the grader's points
+
+grad_f may return a tuple, a list, an array or a tensor of the three numbers; each number may be
+a float, a numpy scalar or a (0-d) tensor. GradCheck, defined here, is a ValueCheck that explains
+a `.grad` of None (requires_grad=True or .backward() missing) instead of only refusing it.
+"""
+
+import numpy as np
+
+from autograder.judge import FunctionCheck, ValueCheck, Verdict
+from solutions import backprop as sol
+
+
+class GradCheck(ValueCheck):
+    """The value of a gradient read from a tensor's `.grad`; None gets its own hint."""
+
+    def judge(self, answers, asked):
+        answer = answers["value"]
+        if answer.error is None and answer.value is None:
+            return Verdict(
+                0.0,
+                f"`{self.var}` is None: it should be {self.description}",
+                "a tensor's .grad stays None unless the tensor was created with requires_grad=True "
+                "and .backward() was called on the output",
+            )
+        return super().judge(answers, asked)
+
+
+def _points(rng):
+    """Four points (x, y, z), fresh for every grading; q = x + y differs from z, so that the
+    classic slip df/dz = z cannot pass for df/dz = q."""
+    cases = []
+    while len(cases) < 4:
+        x, y, z = (float(v) for v in np.round(rng.uniform(-6.0, 6.0, size=3), 2))
+        if not np.isclose(x + y, z) and not np.isclose(z, 0.0):
+            cases.append((x, y, z))
+    return cases
+
+
+DZ_AS_Z = "df/dz was given as z: the derivative of f = q * z with respect to z is the other factor, q"
+DQ_AS_Q = "df/dq was given as q: the derivative of f = q * z with respect to q is the other factor, z"
+CHAIN_RULE = (
+    "the chain rule is missing: dq/dx = 1 is only the local gradient; "
+    "df/dx = df/dq * dq/dx, the upstream gradient times the local one"
+)
+ACCUMULATED = (
+    "the gradient is twice too large: .backward() ran twice and .grad accumulates; "
+    "rebuild the tensors (run the whole cell again) or zero the gradients first"
+)
+
+CHECKS = [
+    ValueCheck(
+        "q",
+        var="q",
+        expected=sol.Q,
+        description="the value of the addition node, q = x + y",
+        mistakes={"q is the sum x + y, not the difference": sol.Q_DIFFERENCE},
+    ),
+    ValueCheck(
+        "f",
+        var="f",
+        expected=sol.F,
+        description="the output f = (x + y) * z = q * z",
+        mistakes={
+            "the brackets were forgotten: f = (x + y) * z, not x + y * z": sol.F_WITHOUT_BRACKETS,
+            "q was given instead of f = q * z": sol.Q,
+        },
+    ),
+    ValueCheck(
+        "df_dq",
+        var="df_dq",
+        expected=sol.DF_DQ,
+        description="the gradient of f with respect to the intermediate value q",
+        mistakes={DQ_AS_Q: sol.Q, "df/dq is not 1: f = q * z grows by z when q grows by 1": 1.0},
+    ),
+    ValueCheck(
+        "df_dx",
+        var="df_dx",
+        expected=sol.DF_DX,
+        description="the gradient of f with respect to x, through the addition node",
+        mistakes={CHAIN_RULE: 1.0, "df/dx was given as x: use the chain rule, df/dq * dq/dx": sol.X, DQ_AS_Q: sol.Q},
+    ),
+    ValueCheck(
+        "df_dy",
+        var="df_dy",
+        expected=sol.DF_DY,
+        description="the gradient of f with respect to y, through the addition node",
+        mistakes={CHAIN_RULE: 1.0, "df/dy was given as y: use the chain rule, df/dq * dq/dy": sol.Y, DQ_AS_Q: sol.Q},
+    ),
+    ValueCheck(
+        "df_dz",
+        var="df_dz",
+        expected=sol.DF_DZ,
+        description="the gradient of f with respect to z, the local gradient of the multiplication node",
+        mistakes={DZ_AS_Z: sol.Z, "df/dz was given as f: the gradient of q * z with respect to z is q": sol.F},
+    ),
+    GradCheck(
+        "grad_x",
+        var="grad_x",
+        expected=sol.DF_DX,
+        description="the gradient df/dx that autograd stores in xt.grad",
+        mistakes={ACCUMULATED: 2 * sol.DF_DX},
+    ),
+    GradCheck(
+        "grad_y",
+        var="grad_y",
+        expected=sol.DF_DY,
+        description="the gradient df/dy that autograd stores in yt.grad",
+        mistakes={ACCUMULATED: 2 * sol.DF_DY},
+    ),
+    GradCheck(
+        "grad_z",
+        var="grad_z",
+        expected=sol.DF_DZ,
+        description="the gradient df/dz that autograd stores in zt.grad",
+        mistakes={ACCUMULATED: 2 * sol.DF_DZ, DZ_AS_Z: sol.Z},
+    ),
+    FunctionCheck(
+        "grad_f",
+        function="grad_f",
+        cases=_points,
+        reference=sol.grad_f,
+        points=2.0,
+        description="the three gradients (df/dx, df/dy, df/dz) of f = (x + y) * z at that point",
+        mistakes={
+            CHAIN_RULE: sol.grad_chain_rule_missing,
+            DZ_AS_Z: sol.grad_dz_as_z,
+            "these are the gradients of x + y * z: f = (x + y) * z needs the brackets": sol.grad_without_brackets,
+            ACCUMULATED: sol.grad_accumulated,
+        },
+    ),
+]

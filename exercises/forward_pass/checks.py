@@ -1,0 +1,182 @@
+"""Hidden checks of `forward_pass`: sigmoid, logistic regression, one and two hidden layers.
+
+Otter questions and the names they grade:
+    q1_sigmoid      sigmoid(z)                                 called on the grader's arrays
+    q2_no_hidden    predict_no_hidden(X, W, b), p_no_hidden    the slides' neuron, p = 0.8205
+    q3_one_hidden   predict_hidden(X, W1, b1, W2, b2), p_hidden        seed-22 weights, 8 hidden nodes
+    q4_shapes       shape_W1, shape_W2, shape_W3               2 -> 8 -> 8 -> 1
+    q5_two_hidden   predict_two_hidden(X, W1, b1, ..., W3, b3), p_two_hidden
+
+The functions are called on the grader's own batches X of shape (n, 2) and its own weights,
+drawn fresh for every grading, with hidden layers of other sizes than the notebook's 8.
+"""
+
+import numpy as np
+
+from autograder.judge import FunctionCheck, ValueCheck
+from solutions import forward_pass as sol
+
+
+def _batch(rng, n_min=2, n_max=7):
+    return rng.normal(0.0, 2.0, size=(int(rng.integers(n_min, n_max)), 2))
+
+
+def _sigmoid_cases(rng):
+    """A vector, a matrix and a column of net inputs: sigmoid is used on arrays in a network."""
+    return [
+        (rng.normal(0.0, 4.0, size=int(rng.integers(3, 8))),),
+        (rng.normal(0.0, 4.0, size=(int(rng.integers(2, 5)), int(rng.integers(2, 5)))),),
+        (rng.normal(0.0, 4.0, size=(int(rng.integers(2, 6)), 1)),),
+    ]
+
+
+def _no_hidden_cases(rng):
+    return [(_batch(rng), rng.normal(size=(2, 1)), rng.normal(size=(1,))) for _ in range(3)]
+
+
+def _hidden_cases(rng):
+    cases = []
+    for _ in range(4):
+        h = int(rng.integers(3, 11))
+        cases.append((_batch(rng), rng.normal(size=(2, h)), rng.normal(size=(h,)),
+                      rng.normal(size=(h, 1)), rng.normal(size=(1,))))
+    return cases
+
+
+def _two_hidden_cases(rng):
+    """Three networks with equal hidden layers (W2 square) and one with different ones."""
+    cases = []
+    for square in (True, True, True, False):
+        h1 = int(rng.integers(3, 9))
+        h2 = h1 if square else h1 + int(rng.integers(1, 4))
+        cases.append((_batch(rng), rng.normal(size=(2, h1)), rng.normal(size=(h1,)),
+                      rng.normal(size=(h1, h2)), rng.normal(size=(h2,)),
+                      rng.normal(size=(h2, 1)), rng.normal(size=(1,))))
+    return cases
+
+
+BIAS_HINT = "the bias was forgotten: every layer adds its bias b after the product, z = h @ W + b"
+HIDDEN_ACTIVATION_HINT = (
+    "the activation is missing in the hidden layer: h = sigmoid(X @ W1 + b1); without it the "
+    "layers collapse into a single linear layer"
+)
+OUTPUT_SIGMOID_HINT = "the output is z, not p: apply the sigmoid to the output layer too"
+
+CHECKS = [
+    FunctionCheck(
+        "sigmoid",
+        function="sigmoid",
+        cases=_sigmoid_cases,
+        reference=sol.sigmoid,
+        description="1 / (1 + exp(-z)) element by element, with the shape of its input",
+        mistakes={
+            "the sign of the exponent is flipped: sigmoid(z) = 1 / (1 + exp(-z)), with a minus": lambda z: 1 / (1 + np.exp(z)),
+            "this is tanh, not the sigmoid 1 / (1 + exp(-z))": np.tanh,
+        },
+    ),
+    FunctionCheck(
+        "predict_no_hidden",
+        function="predict_no_hidden",
+        cases=_no_hidden_cases,
+        reference=sol.predict_no_hidden,
+        description="sigmoid(X @ W + b), one probability per row of X, shape (n, 1)",
+        mistakes={
+            BIAS_HINT: sol.no_hidden_without_bias,
+            "the sigmoid is missing: z = X @ W + b was returned instead of p = sigmoid(z)": sol.no_hidden_without_sigmoid,
+        },
+    ),
+    ValueCheck(
+        "p_no_hidden",
+        var="p_no_hidden",
+        expected=sol.P_NO_HIDDEN,
+        description="the probability that the banknote is fake, from the neuron with w1 = 0.3, w2 = 0.1, b = 1",
+        mistakes={
+            BIAS_HINT: sol.P_NO_HIDDEN_WITHOUT_BIAS,
+            "z was given instead of p: apply the sigmoid to X @ W + b": sol.Z_NO_HIDDEN,
+        },
+    ),
+    FunctionCheck(
+        "predict_hidden",
+        function="predict_hidden",
+        cases=_hidden_cases,
+        reference=sol.predict_hidden,
+        points=2.0,
+        description="sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2), shape (n, 1), for a hidden layer of any size",
+        mistakes={
+            HIDDEN_ACTIVATION_HINT: sol.hidden_without_activation,
+            OUTPUT_SIGMOID_HINT: sol.hidden_without_output_sigmoid,
+            "the bias of the hidden layer (b1) was forgotten": sol.hidden_without_bias1,
+            "the bias of the output layer (b2) was forgotten": sol.hidden_without_bias2,
+            "both biases were forgotten: every layer adds its bias after the product": sol.hidden_without_biases,
+        },
+    ),
+    ValueCheck(
+        "p_hidden",
+        var="p_hidden",
+        expected=sol.P_HIDDEN,
+        description="the probability for the banknote from the network with one hidden layer and the notebook's weights",
+        mistakes={
+            HIDDEN_ACTIVATION_HINT: sol.P_HIDDEN_WITHOUT_ACTIVATION,
+            "the biases were forgotten: every layer adds its bias after the product": sol.P_HIDDEN_WITHOUT_BIASES,
+            OUTPUT_SIGMOID_HINT: sol.Z_HIDDEN,
+            "the weights were drawn one after the other from one seed; the course notebook reseeds "
+            "with 22 before every weight matrix and bias (use draw_normal)": sol.P_HIDDEN_SEEDED_ONCE,
+        },
+    ),
+    ValueCheck(
+        "shape_W1",
+        var="shape_W1",
+        expected=sol.SHAPE_W1,
+        form="shape",
+        description="the shape of the weights from the 2 inputs to the first hidden layer, (inputs, nodes)",
+        mistakes={"rows and columns are swapped: W has one row per input and one column per node": sol.SHAPE_W1[::-1]},
+    ),
+    ValueCheck(
+        "shape_W2",
+        var="shape_W2",
+        expected=sol.SHAPE_W2,
+        form="shape",
+        description="the shape of the weights from the first to the second hidden layer, (inputs, nodes)",
+        mistakes={
+            "W2 connects the first hidden layer to the second one: its inputs are the nodes of "
+            "hidden layer 1, not the 2 features": (2, sol.N_HIDDEN),
+        },
+    ),
+    ValueCheck(
+        "shape_W3",
+        var="shape_W3",
+        expected=sol.SHAPE_W3,
+        form="shape",
+        description="the shape of the weights from the second hidden layer to the output, (inputs, nodes)",
+        mistakes={"rows and columns are swapped: W has one row per input and one column per node": sol.SHAPE_W3[::-1]},
+    ),
+    FunctionCheck(
+        "predict_two_hidden",
+        function="predict_two_hidden",
+        cases=_two_hidden_cases,
+        reference=sol.predict_two_hidden,
+        points=2.0,
+        description="the forward pass through two sigmoid hidden layers and a sigmoid output, shape (n, 1)",
+        mistakes={
+            "the activation is missing in the hidden layers: each hidden layer is h = sigmoid(h_in @ W + b)": sol.two_hidden_without_activation,
+            "the activation is missing in the second hidden layer: h2 = sigmoid(h1 @ W2 + b2)": sol.two_hidden_without_second_activation,
+            "the biases were forgotten: every layer adds its bias after the product": sol.two_hidden_without_biases,
+            "W2 is transposed: with rows as examples the product is h1 @ W2, not h1 @ W2.T": sol.two_hidden_W2_transposed,
+            "the second hidden layer is not used: the output layer takes h2 as its input": sol.two_hidden_second_layer_skipped,
+        },
+    ),
+    ValueCheck(
+        "p_two_hidden",
+        var="p_two_hidden",
+        expected=sol.P_TWO_HIDDEN,
+        description="the probability for the banknote from the network with two hidden layers and the seed-22 weights",
+        mistakes={
+            "the activation is missing in the hidden layers": sol.P_TWO_HIDDEN_WITHOUT_ACTIVATION,
+            "W2 is transposed: with rows as examples the product is h1 @ W2": sol.P_TWO_HIDDEN_W2_TRANSPOSED,
+            "the biases were forgotten: every layer adds its bias after the product": sol.P_TWO_HIDDEN_WITHOUT_BIASES,
+            "the weights were drawn one after the other from one seed; the course notebook reseeds "
+            "with 22 before every weight matrix and bias (use draw_normal)": sol.P_TWO_HIDDEN_SEEDED_ONCE,
+            "this is the probability of the network with one hidden layer": sol.P_HIDDEN,
+        },
+    ),
+]

@@ -1,0 +1,114 @@
+"""Hidden checks of `keras_params`: parameter counts of Dense stacks, BatchNormalization, a bug.
+
+Otter questions and the names they grade:
+    q1_dense_10_20_30   params_layer1, params_layer2, params_10_20_30      220, 630, 850
+    q2_more_stacks      params_10_100_100_1, params_2_8_1                  by hand
+    q3_count_function   count_dense_params(layer_sizes)                    on the grader's lists
+    q4_batchnorm        trainable_params, non_trainable_params             784-500-50-10 with BatchNormalization
+    q5_keras_count      n_params_keras                                     model_bn.count_params()
+    q6_functional_bug   bug_answer, n_params_fixed                         the slide's undefined `x`
+
+Every count is a whole number and compared exactly.
+"""
+
+from autograder.judge import FunctionCheck, ValueCheck
+from solutions import keras_params as sol
+
+EXACT = {"rtol": 0.0, "atol": 1e-9}
+NO_BIAS = "the biases are not counted: a Dense layer has n_in * n_out weights plus one bias per node, n_out"
+BIAS_PER_INPUT = "the biases were counted per input; there is one bias per node (output) of the layer"
+
+
+def _layer_lists(rng):
+    """Four stacks of 2 to 5 layer sizes, fresh for every grading.
+
+    They are sent as tuples of ints, which the sandbox receives as tuples of Python ints; a list
+    of numbers would arrive there as a numpy array, and sums of its numpy ints as numpy scalars.
+    """
+    return [(tuple(int(n) for n in rng.integers(1, 300, size=int(rng.integers(2, 6)))),) for _ in range(4)]
+
+
+def _count(name, var, expected, description, mistakes, points=1.0):
+    return ValueCheck(name, var=var, expected=expected, points=points, description=description,
+                      mistakes=mistakes, **EXACT)
+
+
+BN = sum(sol.BN_UNITS)  # BatchNormalization nodes: 500 + 50
+
+CHECKS = [
+    _count("params_layer1", "params_layer1", sol.PARAMS_LAYER1,
+           "the number of parameters of the first Dense layer (10 inputs, 20 nodes)",
+           {NO_BIAS: 10 * 20, BIAS_PER_INPUT: 10 * 20 + 10}),
+    _count("params_layer2", "params_layer2", sol.PARAMS_LAYER2,
+           "the number of parameters of the second Dense layer (20 inputs, 30 nodes)",
+           {NO_BIAS: 20 * 30, BIAS_PER_INPUT: 20 * 30 + 20,
+            "the second layer gets the 20 outputs of the first layer as inputs, not the 10 features": 10 * 30 + 30}),
+    _count("params_10_20_30", "params_10_20_30", sol.PARAMS_10_20_30,
+           "the number of parameters of the whole 10 -> 20 -> 30 network",
+           {NO_BIAS: sol.count_weights_only([10, 20, 30]),
+            "the layer sizes were multiplied; add up the parameters of the layers instead": 10 * 20 * 30}),
+    _count("params_10_100_100_1", "params_10_100_100_1", sol.PARAMS_10_100_100_1,
+           "the number of parameters of the 10 -> 100 -> 100 -> 1 network",
+           {NO_BIAS: sol.count_weights_only([10, 100, 100, 1]),
+            BIAS_PER_INPUT: sol.count_bias_per_input([10, 100, 100, 1])}),
+    _count("params_2_8_1", "params_2_8_1", sol.PARAMS_2_8_1,
+           "the number of parameters of the 2 -> 8 -> 1 network",
+           {NO_BIAS: sol.count_weights_only([2, 8, 1]), BIAS_PER_INPUT: sol.count_bias_per_input([2, 8, 1])}),
+    FunctionCheck(
+        "count_dense_params",
+        function="count_dense_params",
+        cases=_layer_lists,
+        reference=sol.count_dense_params,
+        points=2.0,
+        form="number",
+        description="the number of weights and biases of that stack of Dense layers",
+        mistakes={
+            NO_BIAS: sol.count_weights_only,
+            BIAS_PER_INPUT: sol.count_bias_per_input,
+            "one bias per layer was counted; there is one bias per node": sol.count_one_bias_per_layer,
+        },
+        **EXACT,
+    ),
+    _count("trainable_params", "trainable_params", sol.TRAINABLE_PARAMS,
+           "the number of trainable parameters: the Dense weights and biases plus gamma and beta of BatchNormalization",
+           {
+               "the BatchNormalization layers were left out: each learns gamma and beta for every node": sol.DENSE_ONLY,
+               "the moving mean and variance of BatchNormalization are not trainable: only gamma and beta are": sol.TOTAL_PARAMS,
+               "BatchNormalization comes after the two hidden Dense layers only, not after the output layer":
+                   sol.TRAINABLE_PARAMS + 2 * 10,
+               NO_BIAS: sol.WEIGHTS_ONLY_MNIST + 2 * BN,
+           }),
+    _count("non_trainable_params", "non_trainable_params", sol.NON_TRAINABLE_PARAMS,
+           "the number of non-trainable parameters: the moving mean and variance of BatchNormalization",
+           {
+               "BatchNormalization keeps a moving mean and a moving variance per node; they are not trainable": 0,
+               "only the moving mean and the moving variance are non-trainable; gamma and beta are trained": 4 * BN,
+               "the non-trainable statistics are two per node (mean and variance), not one": BN,
+               "BatchNormalization comes after the two hidden Dense layers only, not after the output layer":
+                   sol.NON_TRAINABLE_PARAMS + 2 * 10,
+           }),
+    _count("n_params_keras", "n_params_keras", sol.TOTAL_PARAMS,
+           "model_bn.count_params() of the 784-500-50-10 network with BatchNormalization after both hidden layers",
+           {
+               "the model has no BatchNormalization layers": sol.DENSE_ONLY,
+               "BatchNormalization comes after the two hidden Dense layers only, not after the output layer":
+                   sol.TOTAL_PARAMS + 4 * 10,
+               "count_params() counts all parameters, trainable and non-trainable; this is only the trainable part":
+                   sol.TRAINABLE_PARAMS,
+           }),
+    ValueCheck(
+        "bug_answer",
+        var="bug_answer",
+        expected=sol.BUG_CHOICE,
+        form="text",
+        description="the letter of the statement that explains the bug",
+        mistakes={
+            "in the functional API the input shape comes from keras.Input; the Dense layers need none": "A",
+            "an output without activation is fine for regression; that is not what breaks the code": "C",
+            "keras.Model is given input and output tensors, that part is right": "D",
+        },
+    ),
+    _count("n_params_fixed", "n_params_fixed", sol.PARAMS_FIXED,
+           "count_params() of the fixed functional model",
+           {NO_BIAS: sol.count_weights_only([10, 100, 100, 1])}),
+]

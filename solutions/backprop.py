@@ -1,0 +1,89 @@
+"""Backpropagation through the computational graph of f(x, y, z) = (x + y) * z.
+
+The graph has two nodes: an addition q = x + y and a multiplication f = q * z.
+
+Forward pass (the slides' numbers x = -2, y = 5, z = -4):
+    q = x + y = 3
+    f = q * z = -12
+
+Backward pass, from the output to the inputs, with the chain rule:
+    df/df = 1
+    df/dq = z = -4           (local gradient of q * z with respect to q)
+    df/dz = q = 3            (local gradient of q * z with respect to z)
+    df/dx = df/dq * dq/dx = -4 * 1 = -4
+    df/dy = df/dq * dq/dy = -4 * 1 = -4
+
+An addition node passes the gradient on unchanged to both inputs; a multiplication node
+passes it on multiplied by the *other* input. torch's autograd does exactly this.
+"""
+
+# The inputs of the slides.
+X = -2.0
+Y = 5.0
+Z = -4.0
+
+
+def forward(x, y, z):
+    """The forward pass: the intermediate value q and the output f."""
+    q = x + y
+    f = q * z
+    return q, f
+
+
+def grad_f(x, y, z):
+    """(df/dx, df/dy, df/dz) of f = (x + y) * z, by backpropagation through the graph."""
+    q, _ = forward(x, y, z)
+    df_dq = z  # f = q * z: the derivative with respect to q is the other factor
+    df_dz = q  # ... and with respect to z it is q
+    df_dx = df_dq * 1.0  # q = x + y: dq/dx = 1, chain rule
+    df_dy = df_dq * 1.0  # dq/dy = 1
+    return df_dx, df_dy, df_dz
+
+
+def grad_f_autograd(x, y, z):
+    """The same gradients computed by torch's autograd (torch is imported only here)."""
+    import torch
+
+    xt = torch.tensor(float(x), requires_grad=True)
+    yt = torch.tensor(float(y), requires_grad=True)
+    zt = torch.tensor(float(z), requires_grad=True)
+    ft = (xt + yt) * zt
+    ft.backward()
+    return xt.grad.item(), yt.grad.item(), zt.grad.item()
+
+
+Q, F = forward(X, Y, Z)  # 3, -12
+DF_DQ = Z  # -4
+DF_DX, DF_DY, DF_DZ = grad_f(X, Y, Z)  # -4, -4, 3
+
+
+# --------------------------------------------------------------------------- typical mistakes
+
+
+def grad_chain_rule_missing(x, y, z):
+    """Only the local gradients of the addition: dq/dx = dq/dy = 1."""
+    return 1.0, 1.0, x + y
+
+
+def grad_dz_as_z(x, y, z):
+    """Every gradient given as z: df/dz = z is the classic slip (it is q)."""
+    return z, z, z
+
+
+def grad_without_brackets(x, y, z):
+    """The gradients of x + y * z instead of (x + y) * z."""
+    return 1.0, z, y
+
+
+def grad_accumulated(x, y, z):
+    """.backward() ran twice without zeroing the gradients: .grad holds twice the gradient."""
+    return tuple(2 * g for g in grad_f(x, y, z))
+
+
+F_WITHOUT_BRACKETS = X + Y * Z  # -22
+Q_DIFFERENCE = X - Y  # -7
+
+
+if __name__ == "__main__":
+    print(f"q = {Q}, f = {F}")
+    print(f"df/dq = {DF_DQ}, df/dx = {DF_DX}, df/dy = {DF_DY}, df/dz = {DF_DZ}")

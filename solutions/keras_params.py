@@ -1,0 +1,135 @@
+"""Counting the parameters of Keras networks.
+
+A Dense layer with n_in inputs and n_out nodes has a weight matrix of shape (n_in, n_out) and
+one bias per node:
+
+    params(Dense) = n_in * n_out + n_out = (n_in + 1) * n_out
+
+The activation function has no parameters, so it does not matter for the count. A network
+that is a stack of Dense layers with sizes [n_0, n_1, ..., n_k] (n_0 the inputs) has the sum
+of these over its k layers:
+
+    10 -> 20 -> 30:        (10+1)*20 + (20+1)*30 = 220 + 630 = 850
+    10 -> 100 -> 100 -> 1: 1,100 + 10,100 + 101 = 11,301
+    2 -> 8 -> 1:           24 + 9 = 33
+
+A BatchNormalization layer after a layer of n nodes keeps 4 numbers per node: gamma and beta
+are learned (trainable), the moving mean and moving variance are updated during training but
+not by the optimizer (non-trainable). So it has 2n trainable and 2n non-trainable parameters.
+The slides' MNIST network 784 -> 500 -> 50 -> 10 with BatchNormalization after both hidden
+Dense layers has
+
+    Dense:              392,500 + 25,050 + 510       = 418,060 (all trainable)
+    BatchNormalization: 2 * (500 + 50) = 1,100 trainable and 1,100 non-trainable
+    trainable 419,160, non-trainable 1,100, total (model.count_params()) 420,260.
+"""
+
+
+def dense_params(n_in, n_out):
+    """Weights and biases of one Dense layer: n_in * n_out weights plus n_out biases."""
+    return n_in * n_out + n_out
+
+
+def count_dense_params(layer_sizes):
+    """Parameters of a stack of Dense layers; layer_sizes = [inputs, nodes of layer 1, ...]."""
+    sizes = [int(n) for n in layer_sizes]
+    return sum(dense_params(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
+def batchnorm_params(n):
+    """(trainable, non-trainable) parameters of BatchNormalization over n nodes."""
+    return 2 * n, 2 * n  # (gamma, beta), (moving mean, moving variance)
+
+
+# 10 -> 20 -> 30
+PARAMS_LAYER1 = dense_params(10, 20)  # 220
+PARAMS_LAYER2 = dense_params(20, 30)  # 630
+PARAMS_10_20_30 = count_dense_params([10, 20, 30])  # 850
+
+PARAMS_10_100_100_1 = count_dense_params([10, 100, 100, 1])  # 11,301
+PARAMS_2_8_1 = count_dense_params([2, 8, 1])  # 33
+
+# 784 -> 500 -> 50 -> 10, BatchNormalization after each hidden Dense layer
+MNIST_SIZES = [784, 500, 50, 10]
+BN_UNITS = [500, 50]
+TRAINABLE_PARAMS = count_dense_params(MNIST_SIZES) + sum(batchnorm_params(n)[0] for n in BN_UNITS)  # 419,160
+NON_TRAINABLE_PARAMS = sum(batchnorm_params(n)[1] for n in BN_UNITS)  # 1,100
+TOTAL_PARAMS = TRAINABLE_PARAMS + NON_TRAINABLE_PARAMS  # 420,260 = model.count_params()
+
+# The functional-API bug: the first Dense layer is called on `x`, which is not defined yet;
+# the input tensor is called `inputs`. Fixed, it is the 10 -> 100 -> 100 -> 1 network.
+BUG_CHOICE = "B"
+BUG_CHOICES = {
+    "A": "Dense layers in the functional API need an input_shape argument.",
+    "B": "The first Dense layer is applied to x, which is not defined yet; it must be applied to inputs.",
+    "C": "The output layer needs an activation function.",
+    "D": "keras.Model must be given the list of layers, not tensors.",
+}
+PARAMS_FIXED = PARAMS_10_100_100_1  # 11,301
+
+
+def build_mnist_bn_model():
+    """The 784-500-50-10 network with BatchNormalization, in Keras (imported only here)."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input(shape=(784,)),
+        layers.Dense(500),
+        layers.BatchNormalization(),
+        layers.Activation("relu"),
+        layers.Dense(50),
+        layers.BatchNormalization(),
+        layers.Activation("relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+
+
+def build_fixed_functional_model():
+    """The slides' functional model with the bug fixed: 10 -> 100 -> 100 -> 1."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(10,))
+    x = layers.Dense(100, activation="relu")(inputs)
+    x = layers.Dense(100, activation="relu")(x)
+    outputs = layers.Dense(1)(x)
+    return keras.Model(inputs=inputs, outputs=outputs)
+
+
+# --------------------------------------------------------------------------- typical mistakes
+
+
+def count_weights_only(layer_sizes):
+    """Biases forgotten: only the weights n_in * n_out."""
+    sizes = [int(n) for n in layer_sizes]
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def count_bias_per_input(layer_sizes):
+    """One bias per *input* of each layer instead of one per node: n_in * n_out + n_in."""
+    sizes = [int(n) for n in layer_sizes]
+    return sum(a * b + a for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def count_one_bias_per_layer(layer_sizes):
+    """One bias per layer instead of one per node."""
+    sizes = [int(n) for n in layer_sizes]
+    return sum(a * b + 1 for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+DENSE_ONLY = count_dense_params(MNIST_SIZES)  # 418,060: BatchNormalization forgotten
+WEIGHTS_ONLY_MNIST = count_weights_only(MNIST_SIZES)  # 417,500
+
+
+if __name__ == "__main__":
+    print(f"10-20-30: {PARAMS_LAYER1} + {PARAMS_LAYER2} = {PARAMS_10_20_30}")
+    print(f"10-100-100-1: {PARAMS_10_100_100_1:,}; 2-8-1: {PARAMS_2_8_1}")
+    print(f"784-500-50-10 with BatchNormalization: trainable {TRAINABLE_PARAMS:,}, "
+          f"non-trainable {NON_TRAINABLE_PARAMS:,}, total {TOTAL_PARAMS:,}")

@@ -1,0 +1,298 @@
+"""forward_pass: the seed-22 numbers of the course notebook, the master notebook, its hidden checks."""
+
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from otter.test_files.ok_test import OKTestFile
+
+from autograder.build.assign import run_otter_assign
+from autograder.build.master import read_master
+from autograder.exercises import load_checks, master_notebook, max_score
+from solutions import forward_pass as sol
+from support import judge_namespace, notebook_namespace
+
+ID = "forward_pass"
+# Otter question -> the hidden checks that grade the same answers.
+QUESTIONS = {
+    "q1_sigmoid": ["sigmoid"],
+    "q2_no_hidden": ["predict_no_hidden", "p_no_hidden"],
+    "q3_one_hidden": ["predict_hidden", "p_hidden"],
+    "q4_shapes": ["shape_W1", "shape_W2", "shape_W3"],
+    "q5_two_hidden": ["predict_two_hidden", "p_two_hidden"],
+}
+
+
+# --------------------------------------------------------------------------- the course numbers
+
+
+def test_seed_22_reproduces_the_course_notebook():
+    assert round(sol.P_HIDDEN, 8) == 0.44860787
+    assert round(sol.P_TWO_HIDDEN, 8) == 0.64217449
+    assert round(sol.P_NO_HIDDEN, 4) == 0.8205
+
+
+def test_weights_are_drawn_like_the_course_notebook():
+    """np.random.seed(22) before every draw, as the course notebook does, gives the solution's weights."""
+    state = np.random.get_state()
+    for shape, drawn in [((2, 8), sol.W1), ((8,), sol.B1), ((8, 1), sol.W2), ((1,), sol.B2), ((8, 8), sol.W2_)]:
+        np.random.seed(22)
+        assert np.array_equal(np.reshape(np.random.normal(0, 1, int(np.prod(shape))), shape), drawn)
+    np.random.set_state(state)
+    assert np.array_equal(sol.W1, sol.W1_) and np.array_equal(sol.B1, sol.B1_)
+
+
+def test_shapes_chain():
+    assert (sol.SHAPE_W1, sol.SHAPE_W2, sol.SHAPE_W3) == ((2, 8), (8, 8), (8, 1))
+    assert sol.W1_.shape == sol.SHAPE_W1 and sol.W2_.shape == sol.SHAPE_W2 and sol.W3_.shape == sol.SHAPE_W3
+
+
+def test_batches_and_torch_agree():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(7, 2))
+    p = sol.predict_two_hidden(X, sol.W1_, sol.B1_, sol.W2_, sol.B2_, sol.W3_, sol.B3_)
+    assert p.shape == (7, 1)
+    rows = [sol.predict_two_hidden(X[i:i + 1], sol.W1_, sol.B1_, sol.W2_, sol.B2_, sol.W3_, sol.B3_) for i in range(7)]
+    assert np.allclose(p, np.vstack(rows))
+    net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Sigmoid(), torch.nn.Linear(8, 1), torch.nn.Sigmoid()).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor(sol.W1.T)), net[0].bias.copy_(torch.tensor(sol.B1))
+        net[2].weight.copy_(torch.tensor(sol.W2.T)), net[2].bias.copy_(torch.tensor(sol.B2))
+        assert np.allclose(net(torch.tensor(X)).numpy(), sol.predict_hidden(X, sol.W1, sol.B1, sol.W2, sol.B2))
+
+
+def test_mistake_values_differ_from_the_answers():
+    wrong = [sol.P_HIDDEN_WITHOUT_ACTIVATION, sol.P_HIDDEN_WITHOUT_BIASES, sol.Z_HIDDEN, sol.P_HIDDEN_SEEDED_ONCE]
+    assert all(not np.isclose(w, sol.P_HIDDEN, rtol=1e-2) for w in wrong)
+    wrong = [sol.P_TWO_HIDDEN_WITHOUT_ACTIVATION, sol.P_TWO_HIDDEN_W2_TRANSPOSED, sol.P_TWO_HIDDEN_WITHOUT_BIASES,
+             sol.P_TWO_HIDDEN_SEEDED_ONCE, sol.P_HIDDEN]
+    assert all(not np.isclose(w, sol.P_TWO_HIDDEN, rtol=1e-2) for w in wrong)
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    read_master(master_notebook(ID), ID)
+    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
+    student = out / "student" / f"{ID}.ipynb"
+    solution = out / "autograder" / f"{ID}.ipynb"
+    [bundle] = (out / "autograder").glob("*.zip")
+    tests = {}
+    with zipfile.ZipFile(bundle) as z:
+        for name in z.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                path = out / name.replace("/", "_")
+                path.write_bytes(z.read(name))
+                tests[Path(name).stem] = OKTestFile.from_file(str(path))
+    return student, solution, tests
+
+
+@pytest.fixture(scope="module")
+def solution_ns(built):
+    return notebook_namespace(built[1])
+
+
+@pytest.fixture(scope="module")
+def blank_ns(built):
+    return notebook_namespace(built[0])
+
+
+def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
+    test.run(dict(namespace))
+    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
+
+
+def test_questions_and_points_match_the_checks(built):
+    _, _, tests = built
+    assert set(tests) == set(QUESTIONS)
+    checks = {c.name: c for c in load_checks(ID)}
+    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
+    for question, names in QUESTIONS.items():
+        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
+        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
+    assert max_score(ID) == 12
+
+
+def test_master_config_and_metadata():
+    nb = nbformat.read(str(master_notebook(ID)), as_version=4)
+    config = nb.cells[0].source
+    for line in ("name: forward_pass", "init_cell: true", "check_all_cell: false", "export_cell: true",
+                 "generate: true", "run_tests: false"):
+        assert line in config
+    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
+
+
+def test_student_version_has_no_answers(built):
+    student, _, _ = built
+    text = student.read_text()
+    for leak in ("0.4486", "0.6421", "0.8205", "hidden1 @ W2", "np.exp(-z)", "(8, 8)", "draw_normal(shape_W1)",
+                 "# SOLUTION", "hidden\": true", "BEGIN TEST CONFIG"):
+        assert leak not in text, leak
+    nb = nbformat.read(str(student), as_version=4)
+    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
+    for name in ("p_no_hidden = ...", "p_hidden = ...", "p_two_hidden = ...", "shape_W1 = ...", "shape_W3 = ...",
+                 "def sigmoid(z):", "def predict_hidden(X, W1, b1, W2, b2):",
+                 "def predict_two_hidden(X, W1, b1, W2, b2, W3, b3):", "np.random.seed(22)"):
+        assert name in text, name
+
+
+def test_otter_tests_pass_on_the_solution(built, solution_ns):
+    _, _, tests = built
+    for question, test in tests.items():
+        assert all(_run(test, solution_ns, hidden=False)), question
+        assert all(_run(test, solution_ns, hidden=True)), question
+
+
+def test_otter_tests_fail_on_the_blank(built, blank_ns):
+    _, _, tests = built
+    for question, test in tests.items():
+        assert not any(_run(test, blank_ns, hidden=False)), question
+        assert not any(_run(test, blank_ns, hidden=True)), question
+
+
+def test_solution_notebook_reproduces_the_course_numbers(solution_ns):
+    assert float(np.ravel(solution_ns["p_hidden"])[0]) == pytest.approx(0.44860787, abs=5e-9)
+    assert float(np.ravel(solution_ns["p_two_hidden"])[0]) == pytest.approx(0.64217449, abs=5e-9)
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _total(verdicts) -> float:
+    return sum(v.points for v in verdicts.values())
+
+
+def test_checks_give_full_marks_to_the_solution_notebook(solution_ns):
+    for seed in (0, 1, 2):
+        verdicts = judge_namespace(ID, solution_ns, seed=seed)
+        assert _total(verdicts) == max_score(ID), {k: (v.message, v.hint) for k, v in verdicts.items() if v.message}
+
+
+def test_checks_give_zero_to_the_blank_notebook(blank_ns):
+    verdicts = judge_namespace(ID, blank_ns)
+    assert _total(verdicts) == 0
+    assert all(v.message for v in verdicts.values())
+    assert "not answered yet" in verdicts["p_hidden"].message
+    assert "not answered yet" in verdicts["shape_W2"].message
+
+
+def _plain_answers() -> dict:
+    """A correct namespace in plain Python data: floats, tuples, lists returned by the functions."""
+    return {
+        "sigmoid": lambda z: (1 / (1 + np.exp(-np.asarray(z)))).tolist(),
+        "predict_no_hidden": lambda X, W, b: sol.predict_no_hidden(X, W, b).tolist(),
+        "p_no_hidden": 0.8205,
+        "predict_hidden": lambda X, W1, b1, W2, b2: sol.predict_hidden(X, W1, b1, W2, b2).tolist(),
+        "p_hidden": 0.44860787,
+        "shape_W1": (2, 8), "shape_W2": [8, 8], "shape_W3": np.array([8, 1]),
+        "predict_two_hidden": lambda *a: sol.predict_two_hidden(*a).tolist(),
+        "p_two_hidden": 0.64217449,
+    }
+
+
+def test_checks_give_full_marks_to_plain_python_answers():
+    assert _total(judge_namespace(ID, _plain_answers())) == max_score(ID)
+
+
+def _torch_answers() -> dict:
+    """A student who computes with torch tensors inside the functions."""
+    def t(a):
+        return torch.as_tensor(np.asarray(a, dtype=float))
+
+    def two(X, W1, b1, W2, b2, W3, b3):
+        h1 = torch.sigmoid(t(X) @ t(W1) + t(b1))
+        return torch.sigmoid(torch.sigmoid(h1 @ t(W2) + t(b2)) @ t(W3) + t(b3))
+
+    return _plain_answers() | {
+        "sigmoid": lambda z: torch.sigmoid(t(z)),
+        "predict_hidden": lambda X, W1, b1, W2, b2: torch.sigmoid(torch.sigmoid(t(X) @ t(W1) + t(b1)) @ t(W2) + t(b2)),
+        "predict_two_hidden": two,
+        "p_hidden": torch.tensor([[0.44860787]]),
+        "p_two_hidden": torch.tensor(0.64217449),
+        "shape_W1": torch.zeros(2, 8).shape,  # torch.Size
+        "shape_W2": torch.zeros(8, 8).shape,
+    }
+
+
+def test_checks_give_full_marks_to_torch_answers():
+    assert _total(judge_namespace(ID, _torch_answers())) == max_score(ID)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(lambda v: v, id="float"),
+        pytest.param(lambda v: [[v]], id="nested list"),
+        pytest.param(lambda v: np.array([[v]]), id="(1, 1) array"),
+        pytest.param(lambda v: torch.tensor([v]), id="tensor of 1"),
+        pytest.param(np.float64, id="numpy scalar"),
+        pytest.param(np.array, id="0-d array"),
+    ],
+)
+def test_honest_number_forms(form):
+    namespace = _plain_answers() | {"p_hidden": form(sol.P_HIDDEN), "p_two_hidden": form(sol.P_TWO_HIDDEN)}
+    verdicts = judge_namespace(ID, namespace)
+    assert verdicts["p_hidden"].points == 1 and verdicts["p_two_hidden"].points == 1, verdicts
+
+
+def test_the_grader_uses_its_own_batches_and_weights():
+    checks = {c.name: c for c in load_checks(ID)}
+    a = checks["predict_hidden"].probes(np.random.default_rng(1))
+    b = checks["predict_hidden"].probes(np.random.default_rng(2))
+    assert not np.array_equal(a["0"].args[0], b["0"].args[0])
+    for call in a.values():
+        X, W1, b1, W2, b2 = call.args
+        assert X.ndim == 2 and X.shape[1] == 2 and X.shape[0] >= 2
+        assert W1.shape == (2, b1.shape[0]) and W2.shape == (b1.shape[0], 1)
+    sizes = {call.args[2].shape[0] for seed in range(5)
+             for call in checks["predict_hidden"].probes(np.random.default_rng(seed)).values()}
+    assert len(sizes) > 2  # hidden layers of several sizes, not only the notebook's 8
+
+
+@pytest.mark.parametrize(
+    "mistake,check,hint",
+    [
+        ({"sigmoid": lambda z: 1 / (1 + np.exp(np.asarray(z)))}, "sigmoid", "sign of the exponent"),
+        ({"predict_no_hidden": sol.no_hidden_without_bias}, "predict_no_hidden", "bias was forgotten"),
+        ({"predict_no_hidden": sol.no_hidden_without_sigmoid}, "predict_no_hidden", "sigmoid is missing"),
+        ({"predict_no_hidden": lambda X, W, b: sol.predict_no_hidden(X, W, b).T}, "predict_no_hidden", "transposed"),
+        ({"p_no_hidden": 1.52}, "p_no_hidden", "z was given"),
+        ({"p_no_hidden": sol.P_NO_HIDDEN_WITHOUT_BIAS}, "p_no_hidden", "bias"),
+        ({"predict_hidden": sol.hidden_without_activation}, "predict_hidden", "activation is missing in the hidden layer"),
+        ({"predict_hidden": sol.hidden_without_bias1}, "predict_hidden", "(b1) was forgotten"),
+        ({"predict_hidden": sol.hidden_without_bias2}, "predict_hidden", "(b2) was forgotten"),
+        ({"predict_hidden": sol.hidden_without_biases}, "predict_hidden", "both biases"),
+        ({"predict_hidden": sol.hidden_without_output_sigmoid}, "predict_hidden", "output is z"),
+        ({"predict_hidden": lambda X, W1, b1, W2, b2: sol.predict_hidden(X, W1, b1, W2, b2).T}, "predict_hidden", "transposed"),
+        ({"p_hidden": sol.P_HIDDEN_WITHOUT_ACTIVATION}, "p_hidden", "activation is missing"),
+        ({"p_hidden": sol.P_HIDDEN_WITHOUT_BIASES}, "p_hidden", "biases were forgotten"),
+        ({"p_hidden": sol.P_HIDDEN_SEEDED_ONCE}, "p_hidden", "reseeds with 22"),
+        ({"shape_W1": (8, 2)}, "shape_W1", "swapped"),
+        ({"shape_W2": (2, 8)}, "shape_W2", "hidden layer 1"),
+        ({"shape_W3": (1, 8)}, "shape_W3", "swapped"),
+        ({"predict_two_hidden": sol.two_hidden_without_activation}, "predict_two_hidden", "activation is missing in the hidden layers"),
+        ({"predict_two_hidden": sol.two_hidden_W2_transposed}, "predict_two_hidden", "W2 is transposed"),
+        ({"predict_two_hidden": sol.two_hidden_without_biases}, "predict_two_hidden", "biases were forgotten"),
+        ({"p_two_hidden": sol.P_TWO_HIDDEN_W2_TRANSPOSED}, "p_two_hidden", "W2 is transposed"),
+        ({"p_two_hidden": sol.P_TWO_HIDDEN_SEEDED_ONCE}, "p_two_hidden", "reseeds with 22"),
+        ({"p_two_hidden": sol.P_HIDDEN}, "p_two_hidden", "one hidden layer"),
+    ],
+)
+def test_typical_mistakes_get_their_hint(mistake, check, hint):
+    verdict = judge_namespace(ID, _plain_answers() | mistake)[check]
+    assert verdict.points < load_checks(ID)[[c.name for c in load_checks(ID)].index(check)].points
+    assert hint in verdict.hint, (verdict.message, verdict.hint)
+    for value in ("0.4486", "0.6421", "0.8205", "(2, 8)", "(8, 8)", "(8, 1)"):  # it describes, it does not tell
+        assert value not in verdict.message + verdict.hint
+
+
+def test_a_loop_over_rows_that_returns_a_flat_vector_says_the_shape():
+    flat = {"predict_hidden": lambda X, W1, b1, W2, b2: sol.predict_hidden(X, W1, b1, W2, b2).ravel()}
+    verdict = judge_namespace(ID, _plain_answers() | flat)["predict_hidden"]
+    assert verdict.points == 0 and "shape" in verdict.message

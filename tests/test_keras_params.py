@@ -1,0 +1,270 @@
+"""keras_params: parameter counts from the slides, checked against Keras; the master and its checks.
+
+Keras is imported once, by the module-scoped solution notebook (it takes seconds); every test
+that needs a Keras model uses the models that notebook built.
+"""
+
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+from otter.test_files.ok_test import OKTestFile
+
+from autograder.build.assign import run_otter_assign
+from autograder.build.master import read_master
+from autograder.exercises import load_checks, master_notebook, max_score
+from solutions import keras_params as sol
+from support import judge_namespace, notebook_namespace
+
+ID = "keras_params"
+QUESTIONS = {
+    "q1_dense_10_20_30": ["params_layer1", "params_layer2", "params_10_20_30"],
+    "q2_more_stacks": ["params_10_100_100_1", "params_2_8_1"],
+    "q3_count_function": ["count_dense_params"],
+    "q4_batchnorm": ["trainable_params", "non_trainable_params"],
+    "q5_keras_count": ["n_params_keras"],
+    "q6_functional_bug": ["bug_answer", "n_params_fixed"],
+}
+
+
+# --------------------------------------------------------------------------- the slides
+
+
+def test_reference_values():
+    assert (sol.PARAMS_LAYER1, sol.PARAMS_LAYER2, sol.PARAMS_10_20_30) == (220, 630, 850)
+    assert sol.PARAMS_10_100_100_1 == 11_301
+    assert sol.PARAMS_2_8_1 == 33
+    assert (sol.TRAINABLE_PARAMS, sol.NON_TRAINABLE_PARAMS, sol.TOTAL_PARAMS) == (419_160, 1_100, 420_260)
+    assert sol.PARAMS_FIXED == 11_301 and sol.BUG_CHOICE == "B"
+
+
+def test_count_dense_params_on_any_sequence():
+    assert sol.count_dense_params([5, 3]) == 18
+    assert sol.count_dense_params((784, 100, 50, 10)) == 84_060
+    assert sol.count_dense_params(np.array([10, 20, 30])) == 850  # lists arrive in the sandbox as arrays
+    assert sol.count_dense_params([7]) == 0
+
+
+# --------------------------------------------------------------------------- the notebook
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    read_master(master_notebook(ID), ID)
+    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
+    student = out / "student" / f"{ID}.ipynb"
+    solution = out / "autograder" / f"{ID}.ipynb"
+    [bundle] = (out / "autograder").glob("*.zip")
+    tests = {}
+    with zipfile.ZipFile(bundle) as z:
+        for name in z.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                path = out / name.replace("/", "_")
+                path.write_bytes(z.read(name))
+                tests[Path(name).stem] = OKTestFile.from_file(str(path))
+    return student, solution, tests
+
+
+@pytest.fixture(scope="module")
+def solution_ns(built):
+    """The solution notebook run once: it imports Keras (torch backend) and builds the models."""
+    return notebook_namespace(built[1])
+
+
+@pytest.fixture(scope="module")
+def blank_ns(built):
+    return notebook_namespace(built[0])
+
+
+def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
+    test.run(dict(namespace))
+    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
+
+
+def _size(weights) -> int:
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+def test_keras_counts_what_the_solution_counts(solution_ns):
+    """model.count_params() with the torch backend, and its trainable / non-trainable split."""
+    import keras
+
+    assert keras.backend.backend() == "torch"
+    model_bn = solution_ns["model_bn"]
+    assert model_bn.count_params() == sol.TOTAL_PARAMS
+    assert _size(model_bn.trainable_weights) == sol.TRAINABLE_PARAMS
+    assert _size(model_bn.non_trainable_weights) == sol.NON_TRAINABLE_PARAMS
+    assert solution_ns["model_fixed"].count_params() == sol.PARAMS_FIXED
+    assert solution_ns["model"].count_params() == sol.PARAMS_10_20_30
+    stacks = {(2, 8, 1): sol.PARAMS_2_8_1, (10, 100, 100, 1): sol.PARAMS_10_100_100_1, (3, 1): 4}
+    for sizes, expected in stacks.items():
+        model = keras.Sequential([keras.Input(shape=(sizes[0],))] + [keras.layers.Dense(n) for n in sizes[1:]])
+        assert model.count_params() == sol.count_dense_params(sizes) == expected
+
+
+def test_the_slides_functional_bug_is_a_name_error(solution_ns):
+    import keras
+    from keras import layers
+
+    with pytest.raises(NameError):
+        exec(
+            "inputs = keras.Input(shape=(10,))\n"
+            "x = layers.Dense(100, activation='relu')(x)\n",
+            {"keras": keras, "layers": layers},
+        )
+
+
+def test_questions_and_points_match_the_checks(built):
+    _, _, tests = built
+    assert set(tests) == set(QUESTIONS)
+    checks = {c.name: c for c in load_checks(ID)}
+    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
+    for question, names in QUESTIONS.items():
+        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
+        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
+    assert max_score(ID) == 12
+
+
+def test_master_config_and_metadata():
+    nb = nbformat.read(str(master_notebook(ID)), as_version=4)
+    for line in ("name: keras_params", "init_cell: true", "check_all_cell: false", "export_cell: true",
+                 "generate: true", "run_tests: false"):
+        assert line in nb.cells[0].source
+    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
+    assert 'os.environ["KERAS_BACKEND"] = "torch"' in nb.cells[2].source
+
+
+def test_student_version_has_no_answers(built):
+    student, _, _ = built
+    text = student.read_text()
+    for leak in ("419160", "419,160", "420260", "11301", "1100", "\"B\"", "(inputs)", "n_in * n_out + n_out",
+                 "# SOLUTION", "hidden\": true", "BEGIN TEST CONFIG"):
+        assert leak not in text, leak
+    for name in ("params_layer1 = ...", "params_10_20_30 = ...", "params_2_8_1 = ...", "trainable_params = ...",
+                 "non_trainable_params = ...", "n_params_keras = ...", "bug_answer = ...", "n_params_fixed = ...",
+                 "def count_dense_params(layer_sizes):"):
+        assert name in text, name
+
+
+def test_otter_tests_pass_on_the_solution(built, solution_ns):
+    _, _, tests = built
+    for question, test in tests.items():
+        assert all(_run(test, solution_ns, hidden=False)), question
+        assert all(_run(test, solution_ns, hidden=True)), question
+
+
+def test_otter_tests_fail_on_the_blank(built, blank_ns):
+    _, _, tests = built
+    for question, test in tests.items():
+        assert not any(_run(test, blank_ns, hidden=False)), question
+        assert not any(_run(test, blank_ns, hidden=True)), question
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _total(verdicts) -> float:
+    return sum(v.points for v in verdicts.values())
+
+
+def test_checks_give_full_marks_to_the_solution_notebook(solution_ns):
+    for seed in (0, 1, 2):
+        verdicts = judge_namespace(ID, solution_ns, seed=seed)
+        assert _total(verdicts) == max_score(ID), {k: (v.message, v.hint) for k, v in verdicts.items() if v.message}
+
+
+def test_checks_give_zero_to_the_blank_notebook(blank_ns):
+    verdicts = judge_namespace(ID, blank_ns)
+    assert _total(verdicts) == 0
+    assert all(v.message for v in verdicts.values())
+    assert "not answered yet" in verdicts["trainable_params"].message
+
+
+def _plain_answers() -> dict:
+    return {
+        "params_layer1": 220, "params_layer2": 630, "params_10_20_30": 850,
+        "params_10_100_100_1": 11301, "params_2_8_1": 33,
+        "count_dense_params": lambda sizes: sum((a + 1) * b for a, b in zip(list(sizes)[:-1], list(sizes)[1:])),
+        "trainable_params": 419160, "non_trainable_params": 1100, "n_params_keras": 420260,
+        "bug_answer": "B", "n_params_fixed": 11301,
+    }
+
+
+def test_checks_give_full_marks_to_plain_python_answers():
+    assert _total(judge_namespace(ID, _plain_answers())) == max_score(ID)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(int, id="int"),
+        pytest.param(float, id="float"),
+        pytest.param(lambda v: [v], id="list"),
+        pytest.param(lambda v: np.array([v]), id="1-element array"),
+        pytest.param(lambda v: torch.tensor([v]), id="tensor of 1"),
+        pytest.param(np.int64, id="numpy int"),
+    ],
+)
+def test_honest_number_forms(form):
+    names = ["params_10_20_30", "trainable_params", "non_trainable_params", "n_params_keras", "n_params_fixed"]
+    answers = _plain_answers()
+    verdicts = judge_namespace(ID, answers | {n: form(answers[n]) for n in names})
+    assert all(verdicts[n].points == 1 for n in names), verdicts
+
+
+def test_bug_answer_is_case_and_space_insensitive():
+    assert judge_namespace(ID, _plain_answers() | {"bug_answer": " b "})["bug_answer"].points == 1
+
+
+def test_count_dense_params_is_called_on_the_graders_own_sizes():
+    checks = {c.name: c for c in load_checks(ID)}
+    a = checks["count_dense_params"].probes(np.random.default_rng(1))
+    b = checks["count_dense_params"].probes(np.random.default_rng(2))
+    assert len(a) == 4 and a["0"].args != b["0"].args
+    assert all(isinstance(call.args[0], tuple) and len(call.args[0]) >= 2 for call in a.values())
+
+
+@pytest.mark.parametrize(
+    "mistake,check,hint",
+    [
+        ({"params_layer1": 200}, "params_layer1", "biases are not counted"),
+        ({"params_layer2": 600}, "params_layer2", "biases are not counted"),
+        ({"params_layer2": 330}, "params_layer2", "20 outputs of the first layer"),
+        ({"params_10_20_30": 800}, "params_10_20_30", "biases are not counted"),
+        ({"params_10_20_30": 6000}, "params_10_20_30", "multiplied"),
+        ({"params_10_100_100_1": 11100}, "params_10_100_100_1", "biases are not counted"),
+        ({"params_2_8_1": 24}, "params_2_8_1", "biases are not counted"),
+        ({"params_2_8_1": 34}, "params_2_8_1", "per input"),
+        ({"count_dense_params": sol.count_weights_only}, "count_dense_params", "biases are not counted"),
+        ({"count_dense_params": sol.count_bias_per_input}, "count_dense_params", "per input"),
+        ({"count_dense_params": sol.count_one_bias_per_layer}, "count_dense_params", "one bias per layer"),
+        ({"trainable_params": 418060}, "trainable_params", "left out"),
+        ({"trainable_params": 420260}, "trainable_params", "not trainable"),
+        ({"trainable_params": 419180}, "trainable_params", "not after the output layer"),
+        ({"trainable_params": 418600}, "trainable_params", "biases are not counted"),
+        ({"non_trainable_params": 0}, "non_trainable_params", "moving mean and a moving variance"),
+        ({"non_trainable_params": 2200}, "non_trainable_params", "gamma and beta are trained"),
+        ({"non_trainable_params": 550}, "non_trainable_params", "two per node"),
+        ({"n_params_keras": 418060}, "n_params_keras", "no BatchNormalization"),
+        ({"n_params_keras": 419160}, "n_params_keras", "trainable and non-trainable"),
+        ({"bug_answer": "A"}, "bug_answer", "keras.Input"),
+        ({"bug_answer": "d"}, "bug_answer", "right"),
+        ({"n_params_fixed": 11100}, "n_params_fixed", "biases are not counted"),
+    ],
+)
+def test_typical_mistakes_get_their_hint(mistake, check, hint):
+    verdict = judge_namespace(ID, _plain_answers() | mistake)[check]
+    assert verdict.points == 0
+    assert hint in verdict.hint, (verdict.message, verdict.hint)
+    for value in ("850", "11301", "11,301", "419160", "1100", "420260"):  # it describes, it does not tell
+        assert value not in verdict.message + verdict.hint
+
+
+def test_a_count_that_is_not_a_number_is_explained():
+    verdicts = judge_namespace(ID, _plain_answers() | {"n_params_keras": "420260", "bug_answer": 2})
+    assert verdicts["n_params_keras"].points == 0 and "number" in verdicts["n_params_keras"].message
+    assert verdicts["bug_answer"].points == 0 and "string" in verdicts["bug_answer"].message
