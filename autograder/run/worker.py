@@ -1,0 +1,368 @@
+"""The sandbox's side of a run: execute a notebook's code cells, then answer the grader's probes.
+
+This script runs INSIDE the sandbox, as the student's process. It is self-contained: the
+standard library, numpy and IPython only, plus `responder.py` and `wire.py`, which lie next
+to it (read-only copies). The `autograder` package is not visible here.
+
+Protocol with the supervisor (`autograder/run/sandbox.py`):
+
+* stdin: one JSON document, read completely before any student code runs, then stdin is
+  replaced by /dev/null:
+  {"cells": [source, ...], "request": <encode_requests output>, "workdir": path,
+   "files": path or null}
+* `--events FD`: newline-delimited JSON events to the supervisor:
+  {"e": "ready"}                                  the shell is up, cells come next
+  {"e": "cell", "i": 0, "phase": "start"}
+  {"e": "cell", "i": 0, "phase": "end", "status": "ok"|"error"|"interrupted", "error": "...",
+   "seconds": 0.12}
+  {"e": "probe", "n": 0, "key": "...", "phase": "start"} and the same with "phase": "end"
+  {"e": "file", "name": "answers.json", "size": 123} followed by exactly `size` raw bytes
+  {"e": "done"}
+  The reply files (`answers.json` and `.npy` arrays, written by the responder into a private
+  folder) travel this way, so the sandbox never writes into the grader's file system.
+* `--control FD`: tokens from the supervisor ("c3\\n": stop cell 3, "p1\\n": stop probe 1),
+  written just before it sends SIGINT. The SIGINT handler raises KeyboardInterrupt only when
+  the token names what is running now, so a late signal never hits the next cell.
+* `--drop-to UID`: give up root first (bubblewrap started by a root grader).
+* stdout/stderr: the notebook's output, captured (and capped) by the supervisor.
+
+The worker ends with os._exit: no atexit hook, non-daemon thread or finaliser of the student's
+can keep it alive or change what was sent.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import types
+
+ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+NOTE = "[autograder]"
+# Magics that would start another program: they are replaced by a note.
+BLOCKED_LINE_MAGICS = ("pip", "conda", "mamba", "micromamba", "uv", "system", "sx", "sc", "killbgscripts")
+BLOCKED_CELL_MAGICS = ("bash", "sh", "script", "perl", "ruby", "python", "python2", "python3", "pypy",
+                       "system", "sx")
+
+
+# --------------------------------------------------------------------------- channel
+
+
+class Channel:
+    """Events to the supervisor on a pipe that is neither stdout nor stderr."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+    def send(self, **event) -> None:
+        self._write((json.dumps(event) + "\n").encode("utf-8"))
+
+    def send_file(self, name: str, path: str) -> None:
+        """Header line, then exactly `size` bytes (zero padding if the file shrank meanwhile)."""
+        size = os.path.getsize(path)
+        self.send(e="file", name=name, size=size)
+        left = size
+        with open(path, "rb") as f:
+            while left:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    chunk = b"\0" * min(left, 1 << 20)
+                self._write(chunk)
+                left -= len(chunk)
+
+
+class Interrupts:
+    """SIGINT handler that stops only the cell or probe the supervisor named."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.current: str | None = None
+        self.pending = b""
+        os.set_blocking(fd, False)
+
+    def handler(self, signum, frame):
+        __tracebackhide__ = True  # IPython leaves this frame out of the student's traceback
+        try:
+            while True:
+                data = os.read(self.fd, 4096)
+                if not data:
+                    break
+                self.pending = (self.pending + data)[-4096:]
+        except (BlockingIOError, InterruptedError, OSError):
+            pass
+        tokens = self.pending.split(b"\n")
+        if self.current is not None and self.current.encode() in tokens[:-1]:
+            self.pending = b""
+            raise KeyboardInterrupt("stopped by the grader: the time limit was reached")
+        # A late signal for something that already ended: ignore it.
+
+    def arm(self, token: str) -> None:
+        self.current = token
+        signal.signal(signal.SIGINT, self.handler)
+
+
+def short_error(exc: BaseException) -> str:
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:  # a student exception whose __str__ fails
+        text = type(exc).__name__
+    return text.strip()[:300]
+
+
+# --------------------------------------------------------------------------- fake otter
+
+
+class _OtterNotebook:
+    """Stands in for otter.Notebook: the public checks are not run in the grader's sandbox."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def check(self, *args, **kwargs):
+        return None
+
+    def check_all(self, *args, **kwargs):
+        return None
+
+    def export(self, *args, **kwargs):
+        return None
+
+    def to_pdf(self, *args, **kwargs):
+        return None
+
+    def run_plugin(self, *args, **kwargs):
+        return None
+
+    def add_plugin_files(self, *args, **kwargs):
+        return None
+
+
+def install_fake_otter() -> None:
+    otter = types.ModuleType("otter")
+    otter.__path__ = []  # a package, so `import otter.x` fails cleanly with ModuleNotFoundError
+    otter.__version__ = "0+autograder"
+    otter.Notebook = _OtterNotebook
+    sys.modules["otter"] = otter
+
+
+# --------------------------------------------------------------------------- the shell
+
+
+def make_shell():
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.magic import Magics, magics_class
+    from traitlets.config import Config
+
+    class SandboxShell(InteractiveShell):
+        """An IPython shell that runs no other program and opens no window."""
+
+        def enable_gui(self, gui=None):
+            return None
+
+        def enable_matplotlib(self, gui=None):
+            # Only the inline backend makes sense without a front end; `%matplotlib qt`,
+            # `widget` or `notebook` would need a display or a kernel.
+            if gui not in (None, "inline"):
+                print(f"{NOTE} `%matplotlib {gui}` runs as `%matplotlib inline` here.")
+            return super().enable_matplotlib("inline")
+
+        def system_piped(self, cmd):
+            print(f"{NOTE} shell command not run in the grader's sandbox: !{cmd}")
+            self.user_ns["_exit_code"] = 0
+
+        system_raw = system_piped
+        system = system_piped
+
+        def getoutput(self, cmd, split=True, depth=0):
+            print(f"{NOTE} shell command not run in the grader's sandbox: !{cmd}")
+            from IPython.utils.text import SList
+
+            return SList() if split else ""
+
+    def blocked(kind):
+        def magic(self, line="", cell=None):
+            text = f"%{kind} {line}".strip() if cell is None else f"%%{kind} {line}".strip()
+            print(f"{NOTE} magic not run in the grader's sandbox: {text}")
+
+        return magic
+
+    namespace = {}
+    for name in BLOCKED_LINE_MAGICS + BLOCKED_CELL_MAGICS:
+        namespace["blocked_" + name] = blocked(name)
+    BlockedMagics = magics_class(type("BlockedMagics", (Magics,), namespace))
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "NoColor"
+    config.InteractiveShell.xmode = "Context"
+    shell = SandboxShell.instance(config=config)
+    magics = BlockedMagics(shell=shell)
+    shell.register_magics(magics)
+    for name in BLOCKED_LINE_MAGICS:
+        shell.register_magic_function(getattr(magics, "blocked_" + name), "line", name)
+    for name in BLOCKED_CELL_MAGICS:
+        shell.register_magic_function(getattr(magics, "blocked_" + name), "cell", name)
+    # IPython aliases (`%ls`, `%cat`, ...) go through shell.system, which only prints a note.
+    return shell
+
+
+# --------------------------------------------------------------------------- main
+
+
+def flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def copy_files(source: str, target: str) -> None:
+    for entry in os.listdir(source):
+        src = os.path.join(source, entry)
+        dst = os.path.join(target, entry)
+        if os.path.isdir(src):
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(src, dst)
+
+
+def run_cells(shell, cells, channel: Channel, interrupts: Interrupts) -> None:
+    for i, source in enumerate(cells):
+        channel.send(e="cell", i=i, phase="start")
+        status, error = "ok", ""
+        started = time.perf_counter()
+        try:
+            interrupts.arm(f"c{i}")
+            result = shell.run_cell(source, store_history=True)
+            exc = result.error_before_exec or result.error_in_exec
+            if isinstance(exc, KeyboardInterrupt):
+                status, error = "interrupted", "KeyboardInterrupt"
+            elif exc is not None:
+                status, error = "error", short_error(exc)
+            interrupts.current = None
+        except KeyboardInterrupt:
+            interrupts.current = None
+            status, error = "interrupted", "KeyboardInterrupt"
+        except BaseException as exc:  # SystemExit or worse escaping IPython
+            interrupts.current = None
+            status, error = "error", short_error(exc)
+        seconds = time.perf_counter() - started
+        flush_output()
+        channel.send(e="cell", i=i, phase="end", status=status, error=error, seconds=seconds)
+
+
+def answer_probes(namespace, request, channel: Channel, interrupts: Interrupts, folder: str) -> None:
+    """Answer each probe with responder.answer_one, one at a time so each can be stopped alone.
+
+    Writes the same `answers.json` as responder.answer: {"probes": {key: reply}}.
+    """
+    import responder  # type: ignore[import-not-found]
+    import wire  # type: ignore[import-not-found]
+
+    store = wire.ArrayStore(folder)
+    replies = {}
+    probes = request.get("probes", {}) if isinstance(request, dict) else {}
+    for n, (key, probe) in enumerate(probes.items()):
+        channel.send(e="probe", n=n, key=key, phase="start")
+        try:
+            interrupts.arm(f"p{n}")
+            reply = responder.answer_one(namespace, probe, store)
+            interrupts.current = None
+        except KeyboardInterrupt:
+            interrupts.current = None
+            reply = {"ok": False, "error": f"the grader stopped `{probe.get('name', '')}`: it ran past the time limit"}
+        except BaseException as exc:
+            interrupts.current = None
+            reply = {"ok": False, "error": f"the value of `{probe.get('name', '')}` could not be read: {short_error(exc)}"}
+        replies[key] = reply
+        flush_output()
+        channel.send(e="probe", n=n, key=key, phase="end")
+    path = os.path.join(folder, responder.REPLY_FILE)
+    try:
+        text = json.dumps({"probes": replies}, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        text = json.dumps({"probes": {k: {"ok": False, "error": f"unreadable reply: {exc}"} for k in replies}})
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def drop_privileges(uid: int) -> None:
+    """Become `uid` for good (bubblewrap started by root keeps CAP_SETUID/CAP_SETGID for this)."""
+    if os.getuid() == 0 or os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    if os.getuid() == 0 or os.geteuid() == 0 or os.getgid() == 0:
+        os.write(2, b"autograder worker: could not give up root, refusing to run the notebook\n")
+        os._exit(70)
+
+
+def main(argv) -> None:
+    if "--drop-to" in argv:
+        drop_privileges(int(argv[argv.index("--drop-to") + 1]))
+    events_fd = int(argv[argv.index("--events") + 1])
+    control_fd = int(argv[argv.index("--control") + 1])
+
+    # Everything the grader sends comes first, before any student code can read stdin.
+    job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+
+    channel = Channel(events_fd)
+    interrupts = Interrupts(control_fd)
+    os.set_inheritable(events_fd, False)
+    os.set_inheritable(control_fd, False)
+    faulthandler.enable(all_threads=False)
+    try:
+        sys.stdout.reconfigure(line_buffering=True)
+        sys.stderr.reconfigure(line_buffering=True)
+    except Exception:
+        pass
+
+    # The engine's modules are imported now, then its folder leaves sys.path: the notebook's
+    # own folder comes first, as in Jupyter.
+    sys.path.insert(0, ENGINE_DIR)
+    import responder  # noqa: F401  # type: ignore[import-not-found]
+    import wire  # noqa: F401  # type: ignore[import-not-found]
+
+    sys.path[:] = [p for p in sys.path if p not in (ENGINE_DIR, "")]
+    workdir = job["workdir"]
+    os.makedirs(workdir, exist_ok=True)
+    if job.get("files"):
+        copy_files(job["files"], workdir)
+    os.chdir(workdir)
+    sys.path.insert(0, "")
+    out_folder = tempfile.mkdtemp(prefix="answers-")
+
+    install_fake_otter()
+    shell = make_shell()
+    channel.send(e="ready")
+
+    run_cells(shell, job.get("cells", []), channel, interrupts)
+    answer_probes(shell.user_ns, job.get("request", {}), channel, interrupts, out_folder)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in sorted(os.listdir(out_folder)):
+        path = os.path.join(out_folder, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            channel.send_file(name, path)
+    flush_output()
+    channel.send(e="done")
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
