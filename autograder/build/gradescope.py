@@ -1,0 +1,142 @@
+"""The Gradescope bundle: `dist/<id>/autograder/gradescope.zip`, per Gradescope's autograder
+specification (setup.sh and run_autograder at the root of the zip).
+
+What the zip holds (Gradescope unpacks it into /autograder/source):
+
+    setup.sh            run once when Gradescope builds the image: apt bubblewrap and a Python
+                        >= 3.11, a venv in /autograder/venv, the pinned CPU torch, then this
+                        project (pip install -e /autograder/source)
+    run_autograder      run for every submission: python -m autograder.export.gradescope
+    gradescope.json     {"exercise": <id>, ...}: what this bundle grades
+    course.yaml         the course reduced to this exercise (its limits and settings, `lms:`)
+    pyproject.toml, README.md, autograder/, solutions/
+    exercises/<id>/     checks.py, data and any other file of the exercise; the master
+                        notebook is replaced by the student version (no solutions in it)
+
+Choose Gradescope's Ubuntu 22.04 or 24.04 base image; setup.sh installs python3.11 where the
+image's python3 is older.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import yaml
+
+from autograder.course import DEFAULT_COURSE, Exercise
+from autograder.exercises import REPO_ROOT
+
+BUNDLE_NAME = "gradescope.zip"
+SKIP_PARTS = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache")
+SKIP_SUFFIXES = (".pyc", ".pyo", ".part")
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+SOURCE="${AUTOGRADER_SOURCE:-/autograder/source}"
+VENV="${AUTOGRADER_VENV:-/autograder/venv}"
+TORCH_INDEX_URL="${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}"
+
+# bubblewrap isolates the student's notebook (no network, nothing of /autograder visible).
+apt-get update -qq
+apt-get install -y -qq bubblewrap python3 python3-venv python3-pip ca-certificates >/dev/null
+PYTHON=python3
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  apt-get install -y -qq python3.11 python3.11-venv >/dev/null
+  PYTHON=python3.11
+fi
+"$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+# The pinned CPU build of torch first: a bare `torch` requirement would pull the CUDA packages.
+"$VENV/bin/python" -m pip install -q torch==2.13.0 --index-url "$TORCH_INDEX_URL"
+"$VENV/bin/python" -m pip install -q -e "$SOURCE"
+"$VENV/bin/python" -c "import autograder.export.gradescope"
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission (working directory /autograder): it grades the
+# files in $ROOT/submission with our engine and writes $ROOT/results/results.json.
+# GRADESCOPE_ROOT, AUTOGRADER_SOURCE and AUTOGRADER_PYTHON override the paths (tests use them).
+set -uo pipefail
+ROOT="${GRADESCOPE_ROOT:-/autograder}"
+SOURCE="${AUTOGRADER_SOURCE:-$ROOT/source}"
+PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
+if [ ! -x "$PYTHON" ]; then PYTHON="$(command -v python3)"; fi
+cd "$SOURCE" || exit 1
+exec "$PYTHON" -m autograder.export.gradescope --root "$ROOT" --source "$SOURCE" "$@"
+"""
+
+
+def _course_entry(exercise: Exercise, course_path: Path | None) -> dict:
+    """course.yaml for the bundle: the course's top-level settings, and this exercise alone,
+    with its limits written out in full."""
+    data: dict = {}
+    for candidate in ([course_path] if course_path else [exercise.folder.parent.parent / "course.yaml", DEFAULT_COURSE]):
+        try:
+            loaded = yaml.safe_load(Path(candidate).read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        listed = loaded.get("exercises") if isinstance(loaded, dict) else None
+        if isinstance(listed, list) and any(e == exercise.id or (isinstance(e, dict) and e.get("id") == exercise.id) for e in listed):
+            data = loaded
+            break
+    course = {k: v for k, v in data.items() if k not in ("exercises", "limits")}
+    course.setdefault("name", exercise.id)
+    entry = {"id": exercise.id, "title": exercise.title, "limits": dataclasses.asdict(exercise.limits)}
+    entry.update(exercise.settings)
+    course["exercises"] = [entry]
+    return course
+
+
+def _files(folder: Path):
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and not any(p in SKIP_PARTS for p in rel.parts) and path.suffix not in SKIP_SUFFIXES:
+            yield path, rel
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
+    zf.writestr(info, data)
+
+
+def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_notebook: Path | None = None,
+                         course_path: Path | None = None) -> Path:
+    """Write `autograder_dir/gradescope.zip` for `exercise`; returns its path."""
+    autograder_dir = Path(autograder_dir)
+    autograder_dir.mkdir(parents=True, exist_ok=True)
+    target = autograder_dir / BUNDLE_NAME
+    tmp = target.with_suffix(".part")
+    config = {
+        "exercise": exercise.id,
+        "title": exercise.title,
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "entry": "python -m autograder.export.gradescope",
+    }
+    with zipfile.ZipFile(tmp, "w") as zf:
+        _add(zf, "setup.sh", SETUP_SH.encode(), executable=True)
+        _add(zf, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
+        _add(zf, "gradescope.json", json.dumps(config, indent=2).encode())
+        _add(zf, "course.yaml", yaml.safe_dump(_course_entry(exercise, course_path), sort_keys=False).encode())
+        for name in ("pyproject.toml", "README.md"):
+            if (REPO_ROOT / name).is_file():
+                _add(zf, name, (REPO_ROOT / name).read_bytes())
+        for package in ("autograder", "solutions"):
+            for path, rel in _files(REPO_ROOT / package):
+                _add(zf, f"{package}/{rel.as_posix()}", path.read_bytes())
+        master = f"{exercise.id}.ipynb"
+        for path, rel in _files(exercise.folder):
+            if rel.as_posix() != master:
+                _add(zf, f"exercises/{exercise.id}/{rel.as_posix()}", path.read_bytes())
+        # load_course wants a notebook in the exercise's folder; the student version has no answers.
+        stand_in = student_notebook if student_notebook and Path(student_notebook).is_file() else exercise.master
+        _add(zf, f"exercises/{exercise.id}/{master}", Path(stand_in).read_bytes())
+    tmp.replace(target)
+    return target

@@ -1,0 +1,161 @@
+"""Per-student feedback: one Markdown file per submission, next to its result JSON.
+
+The file says, for every check, the points it gave, what was expected (the check's message)
+and, where a known mistake explains the answer, the hint that names it. It is written from
+the result document alone, so it can be made again at any time from the gradebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.export.files import result_filename
+
+# The keys a training check's `details` may use for its held-out metric, in order of preference.
+METRIC_KEYS = (
+    "held_out_accuracy", "heldout_accuracy", "test_accuracy", "val_accuracy", "accuracy",
+    "held_out_loss", "heldout_loss", "test_loss", "val_loss", "loss", "mse", "mae",
+)
+SECONDS_KEYS = ("seconds", "train_seconds", "training_seconds", "time_s", "elapsed")
+LOWER_IS_BETTER = ("loss", "mse", "mae", "error", "rmse")
+
+STATUS_WORDS = {
+    "graded": "graded",
+    "timeout": "stopped at the time limit: the answers obtained before it still count",
+    "crashed": "the notebook's process died before the grader could ask for its answers",
+    "invalid": "not a readable notebook",
+    "unknown_exercise": "the notebook names no exercise of this course",
+    "tampered": "the notebook's personal variant does not check out",
+}
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None  # NaN is no value
+
+
+def training_summary(check: dict) -> dict | None:
+    """{metric, value, seconds, device, epochs, lower_is_better} of a training check's
+    `details`, or None when the check has no held-out metric to show."""
+    details = check.get("details")
+    if not isinstance(details, dict):
+        return None
+    name, value = None, None
+    metric = details.get("metric")
+    if isinstance(metric, str) and metric:
+        name = metric
+        for key in ("value", "held_out", "heldout", "score", metric):
+            value = _number(details.get(key))
+            if value is not None:
+                break
+    elif _number(metric) is not None:
+        name, value = str(details.get("metric_name") or "metric"), _number(metric)
+    if value is None:
+        for key in METRIC_KEYS:
+            value = _number(details.get(key))
+            if value is not None:
+                name = key
+                break
+    if value is None:
+        return None
+    seconds = next((s for s in (_number(details.get(k)) for k in SECONDS_KEYS) if s is not None), None)
+    epochs = _number(details.get("epochs"))
+    return {
+        "metric": name,
+        "value": value,
+        "seconds": seconds,
+        "device": str(details.get("device") or ""),
+        "epochs": int(epochs) if epochs is not None else None,
+        "lower_is_better": any(word in name.lower() for word in LOWER_IS_BETTER),
+    }
+
+
+def _num(x) -> str:
+    x = _number(x)
+    return "?" if x is None else f"{round(x, 4):g}"
+
+
+def _inline(text) -> str:
+    """One line of text, safe inside a Markdown list item: no raw HTML tag can start in it."""
+    return " ".join(str(text or "").split()).replace("<", "&lt;")
+
+
+def check_lines(check: dict) -> list[str]:
+    points, most = _number(check.get("points")) or 0.0, _number(check.get("max_points")) or 0.0
+    mark = "passed" if most and points >= most else ("partly" if points > 0 else "failed")
+    lines = [f"### {check.get('name', '?')}: {_num(points)}/{_num(most)} ({mark})", ""]
+    if check.get("description"):
+        lines.append(f"- Expected: {_inline(check['description'])}")
+    if check.get("message"):
+        lines.append(f"- {_inline(check['message'])}")
+    if check.get("hint"):
+        lines.append(f"- **Hint:** {_inline(check['hint'])}")
+    training = training_summary(check)
+    if training:
+        parts = [f"held-out {training['metric']} {_num(training['value'])}"]
+        if training["seconds"] is not None:
+            parts.append(f"trained for {_num(training['seconds'])} s")
+        if training["epochs"] is not None:
+            parts.append(f"{training['epochs']} epochs")
+        if training["device"]:
+            parts.append(f"on {training['device']}")
+        lines.append("- Training: " + ", ".join(parts))
+    lines.append("")
+    return lines
+
+
+def feedback_markdown(result: dict, title: str | None = None) -> str:
+    """The feedback of one result document, as Markdown."""
+    exercise = title or result.get("exercise") or "unknown exercise"
+    status = result.get("status", "?")
+    lines = [
+        f"# Feedback: {_inline(exercise)}",
+        "",
+        f"- Student: {_inline(result.get('student'))}",
+        f"- Score: **{_num(result.get('score'))} / {_num(result.get('max_score'))}**",
+        f"- Status: {status}" + (f" ({STATUS_WORDS[status]})" if status in STATUS_WORDS and status != "graded" else ""),
+    ]
+    if result.get("message"):
+        lines.append(f"- Note: {_inline(result['message'])}")
+    if result.get("graded_at"):
+        lines.append(f"- Graded at: {result['graded_at']}")
+    lines.append("")
+    checks = result.get("checks") or []
+    if checks:
+        lines += ["## Checks", ""]
+        for check in checks:
+            lines += check_lines(check)
+    else:
+        lines += ["No check could be run on this submission.", ""]
+    errors = [c for c in (result.get("run") or {}).get("cells", []) if c.get("error")]
+    if errors:
+        lines += ["## Cells that raised an error", ""]
+        lines += [f"- cell {c.get('index')}: {_inline(c['error'])[:300]}" for c in errors[:10]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def feedback_filename(result: dict) -> str:
+    return Path(result_filename(result)).with_suffix(".md").name
+
+
+def write_feedback(result: dict, folder: Path, title: str | None = None) -> Path:
+    """Write the result's feedback as `folder/<student>__<exercise>__<sha>.md` (the name of
+    its result JSON, with .md)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / feedback_filename(result)
+    tmp = path.with_suffix(".part")
+    tmp.write_text(feedback_markdown(result, title), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_all_feedback(results: list[dict], folder: Path, titles: dict[str, str] | None = None) -> list[Path]:
+    titles = titles or {}
+    return [write_feedback(r, folder, titles.get(r.get("exercise") or "")) for r in results]

@@ -1,0 +1,264 @@
+"""Grade import files for learning management systems: Canvas, Moodle, and a plain CSV.
+
+Every file has one row per student of the roster and one column per exercise. Students are
+matched through the roster (`autograder.intake.Roster`: a `student` column and any alias
+column: id, login, username, email, name, sis_login_id, sis_user_id). A roster student
+without a submission gets an empty cell, never a zero: an empty cell leaves the LMS grade
+as it was. Submissions whose student is not in the roster, or whose exercise is not one of
+the course's, are listed in the returned `Export.unmatched`, and written nowhere.
+
+Canvas (Gradebook > Import): columns `Student, ID, SIS User ID, SIS Login ID, Section`, then
+one column per assignment, and a second row `Points Possible` with each assignment's points.
+A column titled `Name (1234)` updates the existing Canvas assignment with id 1234; a title
+without an id makes Canvas create a new assignment. Titles come from
+`lms.canvas.assignments` in course.yaml ({exercise id: title}), else the exercise's title.
+
+Moodle (Grades > Import > CSV file): one identifier column (`Email address`, `Username` or
+`ID number`, from `lms.moodle.identifier`), which the import maps to the user's email,
+username or ID number, then one column per grade item, titled from `lms.moodle.items`
+({exercise id: item name}) or the exercise's title.
+
+Plain CSV: `student, name`, one column per exercise id, `total`.
+
+When a student has several submissions of one exercise, `lms.pick` decides: `best`
+(default) or `latest` (by graded_at).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.intake.roster import Roster
+
+FORMATS = ("canvas", "moodle", "csv")
+CANVAS_FIXED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+CANVAS_POINTS_ROW = "    Points Possible"  # Canvas writes it indented; its importer trims it
+MOODLE_IDENTIFIERS = {
+    # setting: (column header, roster columns tried in order)
+    "email": ("Email address", ("email", "email_address")),
+    "username": ("Username", ("username", "login", "sis_login_id")),
+    "idnumber": ("ID number", ("idnumber", "id_number", "sis_user_id", "id")),
+}
+
+
+class ExportError(ValueError):
+    """The export cannot be written as asked (unknown format, missing roster, bad setting)."""
+
+
+@dataclass
+class Unmatched:
+    student: str
+    exercise: str | None
+    submission: str
+    reason: str
+
+
+@dataclass
+class Export:
+    path: Path
+    format: str
+    rows: int = 0
+    unmatched: list[Unmatched] = field(default_factory=list)
+    without_submission: list[str] = field(default_factory=list)  # roster students with no grade at all
+    skipped: list[str] = field(default_factory=list)  # roster students the format cannot identify
+
+
+# --------------------------------------------------------------------------- reading results
+
+def load_results(path: str | Path) -> list[dict]:
+    """Result documents from a `grade` output folder (its gradebook, else its JSON files),
+    a gradebook file, a folder of result JSON files, or one JSON file."""
+    path = Path(path)
+    if path.is_file() and path.suffix in (".sqlite", ".db"):
+        from autograder.record import Gradebook
+
+        with Gradebook(path) as book:
+            return book.results()
+    if path.is_dir() and (path / "gradebook.sqlite").is_file():
+        return load_results(path / "gradebook.sqlite")
+    if path.is_dir():
+        folder = path / "results" if (path / "results").is_dir() else path
+        files = sorted(folder.glob("*.json"))
+    elif path.is_file():
+        files = [path]
+    else:
+        raise ExportError(f"no results at {path}")
+    results = []
+    for file in files:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and "student" in data and "score" in data:
+            results.append(data)
+    return results
+
+
+# --------------------------------------------------------------------------- matching
+
+def _row(row: dict, *names: str) -> str:
+    """The first non-empty value among roster columns `names` (headers like 'SIS User ID'
+    and 'sis_user_id' are the same column)."""
+    norm = {k.strip().lower().replace(" ", "_").replace("-", "_"): v for k, v in row.items()}
+    return next((norm[n].strip() for n in names if (norm.get(n) or "").strip()), "")
+
+
+def _better(a: dict, b: dict, pick: str) -> dict:
+    if pick == "latest":
+        return b if (b.get("graded_at") or "") >= (a.get("graded_at") or "") else a
+    return b if float(b.get("score") or 0) > float(a.get("score") or 0) else a
+
+
+def match_results(results: list[dict], roster: Roster | None, exercises: list[str],
+                  pick: str = "best") -> tuple[dict[str, dict[str, dict]], list[Unmatched]]:
+    """({student id: {exercise id: chosen result}}, unmatched submissions)."""
+    if pick not in ("best", "latest"):
+        raise ExportError(f"lms.pick must be 'best' or 'latest', not {pick!r}")
+    grades: dict[str, dict[str, dict]] = {}
+    unmatched: list[Unmatched] = []
+    for r in results:
+        exercise, student = r.get("exercise"), str(r.get("student") or "")
+        if exercise not in exercises:
+            why = f"exercise {exercise!r} is not in the course" if exercise else "the notebook names no exercise"
+            unmatched.append(Unmatched(student, exercise, str(r.get("submission", "")), why))
+            continue
+        sid = roster.match(student) if roster is not None else (student or None)
+        if sid is None:
+            unmatched.append(Unmatched(student, exercise, str(r.get("submission", "")), "student not in the roster"))
+            continue
+        mine = grades.setdefault(sid, {})
+        mine[exercise] = _better(mine[exercise], r, pick) if exercise in mine else r
+    return grades, unmatched
+
+
+def _num(x) -> str:
+    return f"{round(float(x), 4):g}"
+
+
+def _max_scores(course, results: list[dict]) -> dict[str, float | None]:
+    """The points each exercise is worth: from the results, else from its checks."""
+    out: dict[str, float | None] = {}
+    for ex in course.exercises:
+        seen = [float(r["max_score"]) for r in results if r.get("exercise") == ex.id and float(r.get("max_score") or 0) > 0]
+        if seen:
+            out[ex.id] = max(seen)
+            continue
+        try:
+            from autograder.exercises import load_checks
+
+            out[ex.id] = float(sum(c.points for c in load_checks(ex.id, ex.folder.parent))) or None
+        except Exception:  # noqa: BLE001 - an exercise without checks yet has no points to state
+            out[ex.id] = None
+    return out
+
+
+def _settings(course) -> dict:
+    lms = (course.settings or {}).get("lms") or {}
+    if not isinstance(lms, dict):
+        raise ExportError("course.yaml: 'lms' must be a mapping")
+    return lms
+
+
+def _titles(course, section: str) -> dict[str, str]:
+    lms = _settings(course)
+    named = (lms.get(section) or {}).get("assignments" if section == "canvas" else "items") or {}
+    if not isinstance(named, dict):
+        raise ExportError(f"course.yaml: lms.{section} titles must be a mapping {{exercise id: title}}")
+    return {ex.id: str(named.get(ex.id) or ex.title or ex.id) for ex in course.exercises}
+
+
+# --------------------------------------------------------------------------- writers
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    tmp.replace(path)
+
+
+def _cell(grades: dict[str, dict[str, dict]], sid: str, exercise: str) -> str:
+    result = grades.get(sid, {}).get(exercise)
+    return "" if result is None else _num(result.get("score") or 0)
+
+
+def write_canvas_csv(results: list[dict], roster: Roster, course, path: Path) -> Export:
+    if roster is None:
+        raise ExportError("a Canvas import needs a roster (--roster) with the students' Canvas or SIS ids")
+    lms = _settings(course)
+    ids = course.ids
+    grades, unmatched = match_results(results, roster, ids, lms.get("pick", "best"))
+    titles, most = _titles(course, "canvas"), _max_scores(course, results)
+    rows = [list(CANVAS_FIXED) + [titles[i] for i in ids],
+            [CANVAS_POINTS_ROW, "", "", "", ""] + ["" if most[i] is None else _num(most[i]) for i in ids]]
+    export = Export(Path(path), "canvas", unmatched=unmatched)
+    for row in roster.rows:
+        sid = row["student"]
+        rows.append([
+            _row(row, "name", "student_name", "full_name") or sid,
+            _row(row, "canvas_id", "canvas_user_id", "id"),
+            _row(row, "sis_user_id"),
+            _row(row, "sis_login_id", "login", "username"),
+            _row(row, "section"),
+        ] + [_cell(grades, sid, i) for i in ids])
+        export.rows += 1
+        if sid not in grades:
+            export.without_submission.append(sid)
+    _write(export.path, rows)
+    return export
+
+
+def write_moodle_csv(results: list[dict], roster: Roster, course, path: Path) -> Export:
+    if roster is None:
+        raise ExportError("a Moodle import needs a roster (--roster) with the students' emails or usernames")
+    lms = _settings(course)
+    identifier = str((lms.get("moodle") or {}).get("identifier", "email")).lower()
+    if identifier not in MOODLE_IDENTIFIERS:
+        raise ExportError(f"lms.moodle.identifier must be one of {sorted(MOODLE_IDENTIFIERS)}, not {identifier!r}")
+    header, columns = MOODLE_IDENTIFIERS[identifier]
+    ids = course.ids
+    grades, unmatched = match_results(results, roster, ids, lms.get("pick", "best"))
+    titles = _titles(course, "moodle")
+    rows = [[header] + [titles[i] for i in ids]]
+    export = Export(Path(path), "moodle", unmatched=unmatched)
+    for row in roster.rows:
+        sid, key = row["student"], _row(row, *columns)
+        if not key:
+            export.skipped.append(sid)
+            continue
+        rows.append([key] + [_cell(grades, sid, i) for i in ids])
+        export.rows += 1
+        if sid not in grades:
+            export.without_submission.append(sid)
+    _write(export.path, rows)
+    return export
+
+
+def write_plain_csv(results: list[dict], roster: Roster | None, course, path: Path) -> Export:
+    lms = _settings(course)
+    ids = course.ids
+    grades, unmatched = match_results(results, roster, ids, lms.get("pick", "best"))
+    rows = [["student", "name"] + ids + ["total"]]
+    export = Export(Path(path), "csv", unmatched=unmatched)
+    people = [(r["student"], _row(r, "name")) for r in roster.rows] if roster is not None else [(s, "") for s in sorted(grades)]
+    for sid, name in people:
+        cells = [_cell(grades, sid, i) for i in ids]
+        total = _num(sum(float(c) for c in cells if c)) if any(cells) else ""
+        rows.append([sid, name] + cells + [total])
+        export.rows += 1
+        if sid not in grades:
+            export.without_submission.append(sid)
+    _write(export.path, rows)
+    return export
+
+
+WRITERS = {"canvas": write_canvas_csv, "moodle": write_moodle_csv, "csv": write_plain_csv}
+
+
+def export_grades(fmt: str, results: list[dict], roster: Roster | None, course, path: str | Path) -> Export:
+    if fmt not in WRITERS:
+        raise ExportError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}")
+    return WRITERS[fmt](results, roster, course, Path(path))

@@ -1,0 +1,196 @@
+"""The teacher's report: one self-contained HTML page about a batch of results.
+
+    write_report(results, "report.html")
+
+The page holds, per exercise, the score distribution (a histogram) and the pass rate of each
+check; for the whole batch, the most frequent mistakes (the hints that fired, with counts),
+the submissions that timed out, crashed or could not be read, and for the timed training
+tasks their held-out metric against training time (a scatter plot). Plots are drawn with
+matplotlib's object API (no pyplot, so no global state and no display) and embedded as
+base64 PNG, and the page has no script and no external resource: it opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+from autograder.export.feedback import training_summary
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PROBLEM_STATUSES = ("timeout", "crashed", "invalid", "unknown_exercise", "tampered")
+COLOURS = ("#3b6ea8", "#d9822b", "#3f9c5a", "#b5443c", "#7d5ba6", "#8c6d46", "#c4579b", "#6b6b6b")
+
+
+def _png(fig) -> str:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _figure(width=5.2, height=3.0):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    return fig, fig.add_subplot(1, 1, 1)
+
+
+def histogram(scores: list[float], max_score: float, title: str) -> str:
+    fig, ax = _figure()
+    top = max_score if max_score > 0 else max(scores + [1.0])
+    bins = np.linspace(0.0, top, 11)
+    ax.hist(np.clip(scores, 0.0, top), bins=bins, color=COLOURS[0], edgecolor="white")
+    ax.set_xlim(0.0, top)
+    ax.set_xlabel(f"score (out of {top:g})")
+    ax.set_ylabel("submissions")
+    ax.set_title(title)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return _png(fig)
+
+
+def pass_rate_chart(rows: list[dict], title: str) -> str:
+    fig, ax = _figure(height=0.45 * len(rows) + 1.2)
+    names = [r["name"] for r in rows][::-1]
+    rates = [100.0 * r["pass_rate"] for r in rows][::-1]
+    ax.barh(names, rates, color=[COLOURS[2] if x >= 50 else COLOURS[3] for x in rates])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("passed (% of graded submissions)")
+    ax.set_title(title)
+    for y, x in enumerate(rates):
+        ax.text(min(x + 1, 92), y, f"{x:.0f}%", va="center", fontsize=8)
+    return _png(fig)
+
+
+def training_scatter(points: list[dict], metric: str, title: str) -> str:
+    fig, ax = _figure()
+    devices = sorted({p["device"] or "unknown" for p in points})
+    for colour, device in zip(COLOURS * 4, devices):
+        mine = [p for p in points if (p["device"] or "unknown") == device]
+        ax.scatter([p["seconds"] for p in mine], [p["value"] for p in mine], label=device, color=colour, alpha=0.8)
+    ax.set_xlabel("training time (s)")
+    ax.set_ylabel(f"held-out {metric}")
+    ax.set_title(title)
+    ax.legend(title="device", fontsize=8)
+    ax.grid(alpha=0.3)
+    return _png(fig)
+
+
+def _order(results: list[dict], course) -> list[tuple[str, str]]:
+    """(exercise id, title) for every exercise with a result, in the course's order."""
+    titles = {e.id: e.title for e in course.exercises} if course is not None else {}
+    present = {r.get("exercise") for r in results if r.get("exercise")}
+    known = [i for i in titles if i in present]
+    return [(i, titles.get(i, i)) for i in known + sorted(present - set(known))]
+
+
+def summarise(results: list[dict], course=None) -> dict:
+    """Everything the page shows, as plain data (the charts as data URIs)."""
+    exercises = []
+    for ex_id, title in _order(results, course):
+        mine = [r for r in results if r.get("exercise") == ex_id]
+        scores = [float(r.get("score") or 0) for r in mine]
+        top = max([float(r.get("max_score") or 0) for r in mine] + [0.0])
+        judged = [r for r in mine if r.get("checks")]
+        checks: dict[str, dict] = {}
+        for r in judged:
+            for c in r["checks"]:
+                row = checks.setdefault(c["name"], {"name": c["name"], "runs": 0, "passed": 0, "points": 0.0,
+                                                    "max_points": float(c.get("max_points") or 0)})
+                row["runs"] += 1
+                row["points"] += float(c.get("points") or 0)
+                row["passed"] += float(c.get("points") or 0) >= float(c.get("max_points") or 0) > 0
+        check_rows = []
+        for row in checks.values():
+            row["pass_rate"] = row["passed"] / row["runs"] if row["runs"] else 0.0
+            row["mean_points"] = row["points"] / row["runs"] if row["runs"] else 0.0
+            check_rows.append(row)
+        statuses = Counter(r.get("status", "?") for r in mine)
+        exercises.append({
+            "id": ex_id,
+            "title": title,
+            "count": len(mine),
+            "max_score": top,
+            "mean": statistics.fmean(scores) if scores else 0.0,
+            "median": statistics.median(scores) if scores else 0.0,
+            "full_marks": sum(1 for s in scores if top > 0 and s >= top),
+            "statuses": dict(statuses),
+            "checks": check_rows,
+            "histogram": histogram(scores, top, "score distribution") if scores else None,
+            "pass_chart": pass_rate_chart(check_rows, "pass rate per check") if check_rows else None,
+        })
+
+    mistakes = Counter(
+        (r.get("exercise") or "?", c["name"], c["hint"])
+        for r in results for c in r.get("checks") or [] if c.get("hint")
+    )
+    problems = [r for r in results if r.get("status") in PROBLEM_STATUSES]
+    problems.sort(key=lambda r: (PROBLEM_STATUSES.index(r["status"]), r.get("exercise") or "", r.get("student") or ""))
+
+    training = []
+    for ex_id, title in _order(results, course):
+        by_metric: dict[tuple[str, str], list[dict]] = {}
+        for r in results:
+            if r.get("exercise") != ex_id:
+                continue
+            for c in r.get("checks") or []:
+                t = training_summary(c)
+                if t and t["seconds"] is not None:
+                    by_metric.setdefault((c["name"], t["metric"]), []).append(
+                        dict(t, student=r.get("student"), check=c["name"], points=c.get("points"),
+                             max_points=c.get("max_points")))
+        for (check, metric), points in by_metric.items():
+            label = f"{title}: {check}"
+            training.append({"exercise": ex_id, "check": check, "metric": metric, "title": label,
+                             "points": sorted(points, key=lambda p: p["seconds"]),
+                             "chart": training_scatter(points, metric, label)})
+
+    statuses = Counter(r.get("status", "?") for r in results)
+    return {
+        "count": len(results),
+        "students": len({r.get("student") for r in results}),
+        "statuses": dict(sorted(statuses.items())),
+        "exercises": exercises,
+        "mistakes": [{"exercise": e, "check": c, "hint": h, "count": n} for (e, c, h), n in mistakes.most_common(30)],
+        "problems": problems,
+        "training": training,
+    }
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,  # student names, file names and messages are not trusted markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda x, digits=2: f"{round(float(x), digits):g}" if x is not None else ""
+    env.filters["pct"] = lambda x: f"{100.0 * float(x):.0f}%"
+    return env
+
+
+def render_report(results: list[dict], course=None, title: str | None = None) -> str:
+    data = summarise(results, course)
+    name = title or (f"Grading report: {course.name}" if course is not None else "Grading report")
+    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return _environment().get_template("report.html.j2").render(title=name, generated=generated, **data)
+
+
+def write_report(results: list[dict], path: str | Path, course=None, title: str | None = None) -> Path:
+    """Write the HTML report of `results` (result documents) to `path`; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_text(render_report(results, course, title), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,254 @@
+"""The Gradescope bundle: built by `autograder build`, run like Gradescope runs it.
+
+The end-to-end test builds the bundle of `sigmoid_probability` from a course of its own (so
+its course.yaml can set the visibility of a hidden check), unpacks it into a temporary folder
+laid out like Gradescope's (/autograder/{source,submission,results}), and runs
+`run_autograder` on a correct, a wrong, an unreadable and a crashing submission. Every
+results.json is checked against the fields and types of Gradescope's specification.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.exercises import EXERCISES_DIR
+from autograder.export.gradescope import (
+    SettingsError, gradescope_settings, hidden_checks, leaderboard, to_gradescope,
+)
+from autograder.judge import ValueCheck
+
+VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
+TOP_FIELDS = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
+              "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
+TEST_FIELDS = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
+               "tags", "visibility", "extra_data"}
+EXERCISE = "sigmoid_probability"
+
+
+def is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def validate(doc: dict) -> None:
+    """results.json per Gradescope's autograder specification: fields and their types."""
+    assert set(doc) <= TOP_FIELDS, set(doc) - TOP_FIELDS
+    assert is_number(doc["score"])
+    assert isinstance(doc["execution_time"], int) and doc["execution_time"] >= 0
+    assert isinstance(doc["output"], str)
+    assert doc["visibility"] in VISIBILITIES and doc["stdout_visibility"] in VISIBILITIES
+    assert isinstance(doc.get("extra_data", {}), dict)
+    assert isinstance(doc["tests"], list)
+    for test in doc["tests"]:
+        assert set(test) <= TEST_FIELDS, set(test) - TEST_FIELDS
+        assert is_number(test["score"]) and is_number(test["max_score"]) and 0 <= test["score"] <= test["max_score"]
+        assert isinstance(test["name"], str) and test["name"]
+        assert isinstance(test["number"], str) and isinstance(test["output"], str)
+        assert test["visibility"] in VISIBILITIES and test["status"] in ("passed", "failed")
+    assert abs(doc["score"] - sum(t["score"] for t in doc["tests"])) < 1e-6
+    for entry in doc.get("leaderboard", []):
+        assert set(entry) <= {"name", "value", "order"} and isinstance(entry["name"], str)
+        assert is_number(entry["value"]) or isinstance(entry["value"], str)
+        assert entry.get("order", "desc") in ("asc", "desc")
+    json.dumps(doc)  # plain JSON
+
+
+# --------------------------------------------------------------------------- without the sandbox
+
+class FakeCourse:
+    def __init__(self, lms):
+        self.settings = {"lms": lms}
+
+
+def graded(checks, status="graded", message=""):
+    return {"submission": "s.ipynb", "student": "ann", "exercise": "ex", "sha256": "ab" * 32, "status": status,
+            "score": sum(c["points"] for c in checks), "max_score": 3.0, "message": message, "checks": checks,
+            "graded_at": "2026-01-01T00:00:00+00:00", "seconds": 12.6, "seed": 7,
+            "run": {"isolation": "bubblewrap", "seconds": 10.0}}
+
+
+def test_results_document_visibility_and_leaderboard():
+    settings = gradescope_settings(FakeCourse({"gradescope": {"hidden_visibility": "after_published",
+                                                              "hidden_checks": {"ex": ["b"]}}}))
+    checks = [ValueCheck("a", var="a", expected=1.0), ValueCheck("b", var="b", expected=2.0, points=2.0)]
+    assert hidden_checks("ex", checks, settings) == {"b"}
+    checks[0].hidden = True  # a check may say so itself
+    assert hidden_checks("ex", checks, settings) == {"a", "b"}
+    assert hidden_checks("other", checks, gradescope_settings(FakeCourse({"gradescope": {"hidden_checks": {"other": "all"}}}))) == {"a", "b"}
+
+    details = {"metric": "accuracy", "value": 0.9123, "device": "cuda", "seconds": 31.25, "epochs": 20}
+    result = graded([
+        {"name": "a", "description": "one", "points": 1.0, "max_points": 1.0, "message": "", "hint": ""},
+        {"name": "b", "description": "two", "points": 0.5, "max_points": 2.0, "message": "b is off",
+         "hint": "the bias was forgotten", "details": details},
+    ])
+    doc = to_gradescope(result, settings, {"b"}, title="Exercise")
+    validate(doc)
+    a, b = doc["tests"]
+    assert (a["visibility"], b["visibility"]) == ("visible", "after_published")
+    assert (a["status"], b["status"]) == ("passed", "failed")
+    assert b["score"] == 0.5 and b["max_score"] == 2.0
+    assert "b is off" in b["output"] and "Hint: the bias was forgotten" in b["output"]
+    assert "Held-out accuracy: 0.9123 after 31.2 s of training (20 epochs) on cuda" in b["output"]
+    assert doc["execution_time"] == 13 and doc["score"] == 1.5
+    assert "points" not in doc["output"]  # a hidden check hides the total in the message too
+    assert doc["leaderboard"] == [{"name": "accuracy", "value": 0.9123, "order": "desc"},
+                                  {"name": "training time (s)", "value": 31.25, "order": "asc"}]
+    assert leaderboard(graded([])) == []
+
+
+def test_unreadable_submission_lists_every_check_at_zero():
+    settings = gradescope_settings(FakeCourse({}))
+    checks = [ValueCheck("a", var="a", expected=1.0), ValueCheck("b", var="b", expected=2.0, points=2.0)]
+    doc = to_gradescope(graded([], status="invalid", message="not a notebook: the file is not JSON"), settings, set(), checks)
+    validate(doc)
+    assert [(t["name"], t["score"], t["max_score"]) for t in doc["tests"]] == [("a", 0.0, 1.0), ("b", 0.0, 2.0)]
+    assert all("not a notebook" in t["output"] for t in doc["tests"])
+    assert "invalid" in doc["output"] and "leaderboard" not in doc
+
+
+def test_bad_visibility_setting():
+    with pytest.raises(SettingsError, match="hidden_visibility"):
+        gradescope_settings(FakeCourse({"gradescope": {"hidden_visibility": "after_lunch"}}))
+
+
+# --------------------------------------------------------------------------- the bundle, end to end
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    """dist/sigmoid_probability/ built by the CLI from a course whose course.yaml hides p_vec."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(EXERCISES_DIR / EXERCISE, root / "exercises" / EXERCISE,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "course.yaml").write_text(
+        "name: week 1\n"
+        "limits: {cell_timeout: 30, total_timeout: 120}\n"
+        f"exercises:\n  - id: {EXERCISE}\n    title: The banknote neuron\n"
+        "lms:\n  gradescope:\n    hidden_visibility: after_published\n"
+        f"    hidden_checks: {{{EXERCISE}: [p_vec]}}\n"
+    )
+    out = CliRunner().invoke(main, ["build", "--course", str(root / "course.yaml"), "--only", EXERCISE,
+                                    "--out", str(root / "dist")])
+    assert out.exit_code == 0, out.output
+    return root / "dist" / EXERCISE
+
+
+def test_bundle_layout(bundle):
+    zipped = bundle / "autograder" / "gradescope.zip"
+    with zipfile.ZipFile(zipped) as zf:
+        names = set(zf.namelist())
+        modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
+        setup = zf.read("setup.sh").decode()
+        run = zf.read("run_autograder").decode()
+        config = json.loads(zf.read("gradescope.json"))
+        course = zf.read("course.yaml").decode()
+        notebook = zf.read(f"exercises/{EXERCISE}/{EXERCISE}.ipynb")
+    assert {"setup.sh", "run_autograder", "pyproject.toml", "README.md", "course.yaml",
+            "autograder/export/gradescope.py", "autograder/pipeline.py", f"solutions/{EXERCISE}.py",
+            f"exercises/{EXERCISE}/checks.py"} <= names
+    assert not any("__pycache__" in n for n in names)
+    assert modes["setup.sh"] == modes["run_autograder"] == 0o755
+    assert setup.startswith("#!/usr/bin/env bash") and run.startswith("#!/usr/bin/env bash")
+    assert "torch==2.13.0" in setup and "bubblewrap" in setup and "pip install -q -e" in setup
+    assert setup.index("torch==2.13.0") < setup.index('-e "$SOURCE"')  # CPU torch pinned first
+    assert "python\" -m autograder.export.gradescope" in run.replace("$PYTHON", "python")
+    assert config["exercise"] == EXERCISE
+    assert "hidden_visibility: after_published" in course and "The banknote neuron" in course
+    # the notebook standing in for the master is the student version: no answers in it
+    assert notebook == (bundle / "student" / f"{EXERCISE}.ipynb").read_bytes()
+    for script in (setup, run):
+        assert subprocess.run(["bash", "-n"], input=script, text=True).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def gradescope(bundle, tmp_path_factory):
+    """A folder laid out like Gradescope's /autograder, with the bundle unpacked into source/."""
+    root = tmp_path_factory.mktemp("gs") / "autograder"
+    with zipfile.ZipFile(bundle / "autograder" / "gradescope.zip") as zf:
+        zf.extractall(root / "source")
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)
+    (root / "submission_metadata.json").write_text(json.dumps(
+        {"id": 1, "users": [{"email": "ann@uni.edu", "name": "Ann", "id": 7}], "previous_submissions": []}))
+    return root
+
+
+def run_autograder(root: Path, files: dict[str, bytes]) -> dict:
+    pytest.importorskip("autograder.run", reason="the sandbox (autograder.run) is not there yet")
+    for folder in ("submission", "results"):
+        shutil.rmtree(root / folder, ignore_errors=True)
+        (root / folder).mkdir()
+    for name, data in files.items():
+        (root / "submission" / name).write_bytes(data)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "AUTOGRADER_SUBMISSION", "AUTOGRADER_RESULTS")}
+    env.update(GRADESCOPE_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    done = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = json.loads((root / "results" / "results.json").read_text())
+    validate(doc)
+    assert doc["extra_data"]["exercise"] == EXERCISE or doc["extra_data"]["status"] == "invalid"
+    return doc
+
+
+def solution_with(bundle: Path, old: str, new: str) -> bytes:
+    nb = nbformat.read(str(bundle / "solution" / f"{EXERCISE}.ipynb"), as_version=4)
+    changed = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and old in cell.source:
+            cell.source = cell.source.replace(old, new)
+            changed += 1
+    assert changed, f"{old!r} is not in the solution notebook"
+    return nbformat.writes(nb).encode()
+
+
+def max_points(doc):
+    return sum(t["max_score"] for t in doc["tests"])
+
+
+def test_correct_submission(bundle, gradescope):
+    doc = run_autograder(gradescope, {f"{EXERCISE}.ipynb": (bundle / "solution" / f"{EXERCISE}.ipynb").read_bytes()})
+    assert doc["extra_data"]["status"] == "graded"
+    assert max_points(doc) == 6.0 and doc["score"] == 6.0, doc
+    visibility = {t["name"]: t["visibility"] for t in doc["tests"]}
+    assert visibility.pop("p_vec") == "after_published" and set(visibility.values()) == {"visible"}
+    assert "Some checks are shown only after the due date" in doc["output"]
+
+
+def test_wrong_submission(bundle, gradescope):
+    wrong = solution_with(bundle, "z = w1 * x1 + w2 * x2 + b", "z = w1 * x1 + w2 * x2")
+    # uploaded with an Otter-style name next to an unrelated file
+    doc = run_autograder(gradescope, {f"{EXERCISE}_2026_01_01T10_00_00_000000.ipynb": wrong, "notes.txt": b"hi"})
+    assert doc["extra_data"]["status"] == "graded"
+    tests = {t["name"]: t for t in doc["tests"]}
+    assert 0 < doc["score"] < max_points(doc)
+    assert tests["z"]["score"] == 0 and "Hint: the bias b was forgotten" in tests["z"]["output"]
+    assert tests["sigmoid"]["status"] == "passed"
+
+
+def test_broken_submission(gradescope):
+    doc = run_autograder(gradescope, {f"{EXERCISE}.ipynb": b"{ this is not a notebook"})
+    assert doc["score"] == 0 and doc["extra_data"]["status"] == "invalid"
+    assert max_points(doc) == 6.0 and len(doc["tests"]) == 7  # every check listed, at zero
+    assert all("not JSON" in t["output"] for t in doc["tests"])
+    assert "invalid" in doc["output"]
+
+
+def test_crashing_submission(bundle, gradescope):
+    crash = solution_with(bundle, "import numpy as np", "import os; os._exit(3)\nimport numpy as np")
+    doc = run_autograder(gradescope, {f"{EXERCISE}.ipynb": crash})
+    assert doc["score"] == 0 and doc["extra_data"]["status"] == "crashed"
+    assert len(doc["tests"]) == 7
+
+
+def test_empty_upload(gradescope):
+    doc = run_autograder(gradescope, {})
+    assert doc["score"] == 0 and "no notebook" in doc["output"]
