@@ -17,12 +17,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.exercises import EXERCISES_DIR
+from autograder.build.gradescope import SECRET_NAME, _course_entry, _secret
+from autograder.course import DEFAULT_COURSE, Exercise, Limits
 from autograder.export.gradescope import (
-    SettingsError, gradescope_settings, hidden_checks, leaderboard, to_gradescope,
+    SettingsError, gradescope_settings, hidden_checks, leaderboard, read_secret, student_name, to_gradescope,
 )
 from autograder.judge import ValueCheck
 
@@ -115,6 +118,31 @@ def test_unreadable_submission_lists_every_check_at_zero():
     assert "invalid" in doc["output"] and "leaderboard" not in doc
 
 
+def test_student_is_the_variant_owner_when_one_of_the_submitters(tmp_path):
+    meta = tmp_path / "submission_metadata.json"
+    meta.write_text(json.dumps({"users": [{"email": "Ann.Smith@uni.edu", "name": "Ann Smith", "id": 7},
+                                          {"email": "bob@uni.edu", "name": "Bob", "id": 8}]}))
+    assert student_name(meta, "file") == "Ann.Smith@uni.edu+bob@uni.edu"
+    for owner in ("ann.smith", "ann.smith@uni.edu", "Bob", "8"):
+        assert student_name(meta, "file", owner) == owner
+    assert student_name(meta, "file", "carol") == "Ann.Smith@uni.edu+bob@uni.edu"  # reported as tampered
+    assert student_name(None, "file") == "file"
+
+
+def test_secret_shipped_for_varying_exercises_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_SECRET", "s" * 32)
+    varying = Exercise("ex", "Ex", Limits(), tmp_path / "ex", {"varies": True})
+    plain = Exercise("ex", "Ex", Limits(), tmp_path / "ex")
+    assert _secret(varying, {}) == b"s" * 32
+    assert _secret(plain, {}) is None
+    assert _secret(varying, {"lms": {"gradescope": {"ship_secret": False}}}) is None
+    entry = _course_entry(varying, {"name": "c", "secret_file": "/home/t/secret", "lms": {"x": 1}})
+    assert "secret_file" not in entry and entry["lms"] == {"x": 1} and entry["exercises"][0]["varies"] is True
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / SECRET_NAME).write_text("t" * 20 + "\n")
+    assert read_secret(tmp_path / "source", None) == b"t" * 20
+
+
 def test_bad_visibility_setting():
     with pytest.raises(SettingsError, match="hidden_visibility"):
         gradescope_settings(FakeCourse({"gradescope": {"hidden_visibility": "after_lunch"}}))
@@ -128,13 +156,14 @@ def bundle(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(EXERCISES_DIR / EXERCISE, root / "exercises" / EXERCISE,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "course.yaml").write_text(
-        "name: week 1\n"
-        "limits: {cell_timeout: 30, total_timeout: 120}\n"
-        f"exercises:\n  - id: {EXERCISE}\n    title: The banknote neuron\n"
-        "lms:\n  gradescope:\n    hidden_visibility: after_published\n"
-        f"    hidden_checks: {{{EXERCISE}: [p_vec]}}\n"
-    )
+    # the exercise as the repository's course.yaml has it (varies, limits, ...), retitled
+    repo = yaml.safe_load(DEFAULT_COURSE.read_text())
+    entry = next(e for e in repo["exercises"] if e == EXERCISE or (isinstance(e, dict) and e.get("id") == EXERCISE))
+    entry = dict(entry) if isinstance(entry, dict) else {"id": EXERCISE}
+    entry["title"] = "The banknote neuron"
+    course = {"name": "week 1", "limits": {"cell_timeout": 30, "total_timeout": 120}, "exercises": [entry],
+              "lms": {"gradescope": {"hidden_visibility": "after_published", "hidden_checks": {EXERCISE: ["p_vec"]}}}}
+    (root / "course.yaml").write_text(yaml.safe_dump(course, sort_keys=False))
     out = CliRunner().invoke(main, ["build", "--course", str(root / "course.yaml"), "--only", EXERCISE,
                                     "--out", str(root / "dist")])
     assert out.exit_code == 0, out.output
@@ -155,6 +184,7 @@ def test_bundle_layout(bundle):
             "autograder/export/gradescope.py", "autograder/pipeline.py", f"solutions/{EXERCISE}.py",
             f"exercises/{EXERCISE}/checks.py"} <= names
     assert not any("__pycache__" in n for n in names)
+    assert SECRET_NAME not in names  # only a varying exercise ships the course secret
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert setup.startswith("#!/usr/bin/env bash") and run.startswith("#!/usr/bin/env bash")
     assert "torch==2.13.0" in setup and "bubblewrap" in setup and "pip install -q -e" in setup
@@ -181,14 +211,17 @@ def gradescope(bundle, tmp_path_factory):
     return root
 
 
-def run_autograder(root: Path, files: dict[str, bytes]) -> dict:
+def run_autograder(root: Path, files: dict[str, bytes], users=None) -> dict:
     pytest.importorskip("autograder.run", reason="the sandbox (autograder.run) is not there yet")
     for folder in ("submission", "results"):
         shutil.rmtree(root / folder, ignore_errors=True)
         (root / folder).mkdir()
     for name, data in files.items():
         (root / "submission" / name).write_bytes(data)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "AUTOGRADER_SUBMISSION", "AUTOGRADER_RESULTS")}
+    if users is not None:
+        (root / "submission_metadata.json").write_text(json.dumps({"id": 2, "users": users}))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "AUTOGRADER_SUBMISSION", "AUTOGRADER_RESULTS", "AUTOGRADER_SECRET", "AUTOGRADER_SECRET_FILE")}
     env.update(GRADESCOPE_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
     done = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, env=env, capture_output=True,
                           text=True, timeout=300)
@@ -252,3 +285,35 @@ def test_crashing_submission(bundle, gradescope):
 def test_empty_upload(gradescope):
     doc = run_autograder(gradescope, {})
     assert doc["score"] == 0 and "no notebook" in doc["output"]
+
+
+def test_personal_variant_verified_with_the_shipped_secret(tmp_path):
+    """A course handed out personalised: the bundle carries the secret, the submitter's email
+    names the roster's student, and a notebook handed in by someone else is `tampered`."""
+    from solutions import sigmoid_probability as sol
+
+    if not hasattr(sol, "draw_variant"):
+        pytest.skip("sigmoid_probability has no personal variants (yet)")
+    shutil.copytree(EXERCISES_DIR / EXERCISE, tmp_path / "exercises" / EXERCISE, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "course.yaml").write_text(f"name: v\nexercises:\n  - id: {EXERCISE}\n    varies: true\n")
+    (tmp_path / "roster.csv").write_text("student,email\nann,ann@uni.edu\n")
+    out = CliRunner().invoke(main, ["build", "--course", str(tmp_path / "course.yaml"), "--out", str(tmp_path / "dist"),
+                                    "--roster", str(tmp_path / "roster.csv")], env={"AUTOGRADER_SECRET": "x" * 32})
+    assert out.exit_code == 0, out.output
+    dist = tmp_path / "dist" / EXERCISE
+    personal = nbformat.read(str(dist / "students" / "ann" / f"{EXERCISE}.ipynb"), as_version=4)
+    solution = nbformat.read(str(dist / "solution" / f"{EXERCISE}.ipynb"), as_version=4)
+    for mine, answer in zip(personal.cells, solution.cells):  # ann answers, with her own numbers
+        if mine.cell_type == "code" and mine.source != answer.source and "w1, w2, b =" not in mine.source:
+            mine.source = answer.source
+    root = tmp_path / "gs" / "autograder"
+    with zipfile.ZipFile(dist / "autograder" / "gradescope.zip") as zf:
+        assert SECRET_NAME in zf.namelist()
+        zf.extractall(root / "source")
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    handed_in = {f"{EXERCISE}.ipynb": nbformat.writes(personal).encode()}
+    doc = run_autograder(root, handed_in, users=[{"email": "ann@uni.edu", "name": "Ann", "id": 1}])
+    assert doc["extra_data"]["status"] == "graded" and doc["score"] == max_points(doc) > 0, doc
+    doc = run_autograder(root, handed_in, users=[{"email": "bob@uni.edu", "name": "Bob", "id": 2}])
+    assert doc["extra_data"]["status"] == "tampered" and doc["score"] == 0
+    assert "made for student 'ann'" in doc["output"]

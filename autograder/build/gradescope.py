@@ -9,6 +9,10 @@ What the zip holds (Gradescope unpacks it into /autograder/source):
     run_autograder      run for every submission: python -m autograder.export.gradescope
     gradescope.json     {"exercise": <id>, ...}: what this bundle grades
     course.yaml         the course reduced to this exercise (its limits and settings, `lms:`)
+    course_secret       only for a varying exercise (`varies: true`) when the course secret is
+                        at hand ($AUTOGRADER_SECRET, $AUTOGRADER_SECRET_FILE, `secret_file:`):
+                        Gradescope needs it to verify the students' signed variants. Set
+                        `lms.gradescope.ship_secret: false` to leave it out.
     pyproject.toml, README.md, autograder/, solutions/
     exercises/<id>/     checks.py, data and any other file of the exercise; the master
                         notebook is replaced by the student version (no solutions in it)
@@ -31,6 +35,7 @@ from autograder.course import DEFAULT_COURSE, Exercise
 from autograder.exercises import REPO_ROOT
 
 BUNDLE_NAME = "gradescope.zip"
+SECRET_NAME = "course_secret"  # read by autograder.export.gradescope
 SKIP_PARTS = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache")
 SKIP_SUFFIXES = (".pyc", ".pyo", ".part")
 
@@ -72,10 +77,9 @@ exec "$PYTHON" -m autograder.export.gradescope --root "$ROOT" --source "$SOURCE"
 """
 
 
-def _course_entry(exercise: Exercise, course_path: Path | None) -> dict:
-    """course.yaml for the bundle: the course's top-level settings, and this exercise alone,
-    with its limits written out in full."""
-    data: dict = {}
+def _course_data(exercise: Exercise, course_path: Path | None) -> dict:
+    """The course.yaml that lists `exercise`: `course_path`, else the one beside its exercises/
+    folder, else the bundled course; {} when none does."""
     for candidate in ([course_path] if course_path else [exercise.folder.parent.parent / "course.yaml", DEFAULT_COURSE]):
         try:
             loaded = yaml.safe_load(Path(candidate).read_text())
@@ -83,14 +87,36 @@ def _course_entry(exercise: Exercise, course_path: Path | None) -> dict:
             continue
         listed = loaded.get("exercises") if isinstance(loaded, dict) else None
         if isinstance(listed, list) and any(e == exercise.id or (isinstance(e, dict) and e.get("id") == exercise.id) for e in listed):
-            data = loaded
-            break
-    course = {k: v for k, v in data.items() if k not in ("exercises", "limits")}
+            return loaded
+    return {}
+
+
+def _course_entry(exercise: Exercise, data: dict) -> dict:
+    """course.yaml for the bundle: the course's top-level settings, and this exercise alone,
+    with its limits written out in full. The secret's file name means nothing on Gradescope."""
+    course = {k: v for k, v in data.items() if k not in ("exercises", "limits", "secret_file")}
     course.setdefault("name", exercise.id)
     entry = {"id": exercise.id, "title": exercise.title, "limits": dataclasses.asdict(exercise.limits)}
     entry.update(exercise.settings)
     course["exercises"] = [entry]
     return course
+
+
+def _secret(exercise: Exercise, data: dict) -> bytes | None:
+    """The course secret, for a varying exercise whose course does not refuse to ship it."""
+    if not exercise.varies:
+        return None
+    gradescope = ((data.get("lms") or {}).get("gradescope") or {}) if isinstance(data.get("lms"), dict) else {}
+    if isinstance(gradescope, dict) and gradescope.get("ship_secret") is False:
+        return None
+    from types import SimpleNamespace
+
+    from autograder.build.variants import VariantError, load_secret
+
+    try:
+        return load_secret(SimpleNamespace(settings=data))
+    except VariantError:  # a misplaced secret is reported by `build --roster`; the bundle goes without
+        return None
 
 
 def _files(folder: Path):
@@ -100,10 +126,10 @@ def _files(folder: Path):
             yield path, rel
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, mode: int = 0o644) -> None:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
+    info.external_attr = (0o100000 | (0o755 if executable else mode)) << 16
     zf.writestr(info, data)
 
 
@@ -124,7 +150,11 @@ def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_noteb
         _add(zf, "setup.sh", SETUP_SH.encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
         _add(zf, "gradescope.json", json.dumps(config, indent=2).encode())
-        _add(zf, "course.yaml", yaml.safe_dump(_course_entry(exercise, course_path), sort_keys=False).encode())
+        data = _course_data(exercise, course_path)
+        _add(zf, "course.yaml", yaml.safe_dump(_course_entry(exercise, data), sort_keys=False).encode())
+        secret = _secret(exercise, data)
+        if secret:
+            _add(zf, SECRET_NAME, secret + b"\n", mode=0o600)
         for name in ("pyproject.toml", "README.md"):
             if (REPO_ROOT / name).is_file():
                 _add(zf, name, (REPO_ROOT / name).read_bytes())

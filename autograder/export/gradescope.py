@@ -24,6 +24,11 @@ Visibility (course.yaml, `lms: gradescope:`):
                        has `hidden = True`, or is listed in `hidden_checks`
     hidden_checks      {exercise id: [check names]} (or `all`)
     stdout_visibility  of run_autograder's stdout (default `hidden`)
+Personal variants (`varies: true`): the bundle carries the course secret (`course_secret`) to
+verify a notebook's signed variant, and the student is the variant's owner when the owner is
+one of the submitters (email, its local part, name or Gradescope id); otherwise the submitter's
+email, and the engine reports the notebook as `tampered`.
+
 A results.json is written for every submission, readable or not; the command exits 0 once it is.
 """
 
@@ -191,17 +196,51 @@ def find_submission(folder: Path, exercise_id: str) -> Path | None:
     return sorted(found, key=rank)[0]
 
 
-def student_name(metadata: Path | None, fallback: str) -> str:
-    """The submitters' emails (or names) from Gradescope's submission_metadata.json."""
+def student_name(metadata: Path | None, fallback: str, owner: str | None = None) -> str:
+    """The submitters' emails (or names) from Gradescope's submission_metadata.json.
+
+    `owner` is the student a personal variant was made for (the roster's id): when it is one
+    of the submitters (by email, the email's local part, name or Gradescope id), that id is
+    the student, so the variant's signature checks out."""
     try:
         users = (json.loads(metadata.read_text()).get("users") or []) if metadata else []
     except (OSError, ValueError, AttributeError):
         users = []
-    names = [str(u.get("email") or u.get("name") or u.get("id") or "") for u in users if isinstance(u, dict)]
+    users = [u for u in users if isinstance(u, dict)]
+    if owner:
+        known = set()
+        for u in users:
+            email = str(u.get("email") or "")
+            known |= {email, email.split("@")[0], str(u.get("name") or ""), str(u.get("id") or "")}
+        if owner.strip().lower() in {k.strip().lower() for k in known if k}:
+            return owner
+    names = [str(u.get("email") or u.get("name") or u.get("id") or "") for u in users]
     return "+".join(n for n in names if n) or fallback
 
 
-def grade_upload(submission_dir: Path, course, exercise_id: str, metadata: Path | None = None) -> dict:
+def variant_owner(sub) -> str | None:
+    block = ((sub.metadata or {}).get("autograder") or {}).get("variant")
+    owner = block.get("student") if isinstance(block, dict) else None
+    return owner if isinstance(owner, str) and owner else None
+
+
+def read_secret(source: Path, course) -> bytes | None:
+    """The course secret shipped in the bundle (varying exercises), else the usual places."""
+    from autograder.build.gradescope import SECRET_NAME
+    from autograder.build.variants import VariantError, load_secret
+
+    shipped = source / SECRET_NAME
+    if shipped.is_file():
+        return shipped.read_bytes().strip() or None
+    try:
+        return load_secret(course)
+    except VariantError as exc:
+        print(f"no course secret: {exc}")
+        return None
+
+
+def grade_upload(submission_dir: Path, course, exercise_id: str, metadata: Path | None = None,
+                 secret: bytes | None = None) -> dict:
     """Our result document for the upload in `submission_dir`."""
     from autograder.intake.submissions import Submission, read_submission
     from autograder.pipeline import grade_submission
@@ -216,9 +255,9 @@ def grade_upload(submission_dir: Path, course, exercise_id: str, metadata: Path 
         if sub.status == "unknown_exercise" and sub.exercise is None:
             # The notebook lost its stamp (copied cells into a new notebook): this bundle grades one exercise.
             sub.status, sub.message, sub.exercise = None, "", exercise_id
-    sub.student = student_name(metadata, sub.student)
+    sub.student = student_name(metadata, sub.student, variant_owner(sub))
     try:
-        result = grade_submission(sub, course)
+        result = grade_submission(sub, course, secret=secret)
     except Exception as exc:  # noqa: BLE001 - a bug of ours still gives the student a result
         traceback.print_exc()
         result = {"submission": sub.path, "student": sub.student, "exercise": exercise_id, "sha256": sub.sha256,
@@ -276,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = gradescope_settings(course)
         checks = load_checks(exercise_id, exercise.folder.parent)
         metadata = paths["metadata"] if paths["metadata"].is_file() else None
-        result = grade_upload(paths["submission"], course, exercise_id, metadata)
+        secret = read_secret(paths["source"], course) if exercise.varies else None
+        result = grade_upload(paths["submission"], course, exercise_id, metadata, secret)
         document = to_gradescope(result, settings, hidden_checks(exercise_id, checks, settings), checks, exercise.title)
     except Exception as exc:  # noqa: BLE001 - the bundle itself is broken: say so in results.json
         traceback.print_exc()
