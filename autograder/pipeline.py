@@ -19,6 +19,7 @@ from autograder.build.variants import check_variant, load_secret
 from autograder.course import Course
 from autograder.exercises import load_checks
 from autograder.export import write_grades_csv, write_result_json
+from autograder.export.feedback import write_feedback
 from autograder.intake import Roster, Submission, intake
 from autograder.judge import using_variant
 from autograder.record import Gradebook
@@ -182,6 +183,8 @@ def grade_batch(
                     result["sha256"] = sub.path  # unreadable file: keyed by its path
                 book.record(result)
                 write_result_json(result, out / "results")
+                write_feedback(result, out / "feedback", course.exercise(sub.exercise).title
+                               if sub.exercise and course.exercise(sub.exercise) else None)
                 results.append(result)
                 bar.set_postfix_str(f"{sub.student}: {result['status']}")
                 bar.update()
