@@ -54,5 +54,10 @@ def run_demo(out: Path, workers: int = 2) -> list[dict]:
             for c in r["checks"]:
                 if c["hint"]:
                     click.echo(f"  hint for {r['exercise']}/{c['name']}: {c['hint']}")
+    from autograder.export.report import write_report
+
+    report = write_report(results, out / "results" / "report.html", course=course)
     click.echo(f"grades: {out / 'results' / 'grades.csv'}; one JSON per submission in {out / 'results' / 'results'}")
+    click.echo(f"feedback per submission: {out / 'results' / 'feedback'}")
+    click.echo(f"report for teachers (open in a browser): {report}")
     return results
