@@ -77,6 +77,7 @@ NORMAL = [
     "%system touch ran_system.txt",
     "%%script sh\ntouch ran_script.txt",
     "%sx touch ran_sx.txt",
+    "%matplotlib notebook\n%ls\n%conda install baz",
     "x = 0.8205\nW = np.arange(6.0).reshape(2, 3)\ndata = open('data/points.csv').read().strip()\n"
     "def double(a):\n    return np.asarray(a) * 2\n"
     "def picky(a):\n    raise ValueError('no negative inputs')\n"
@@ -412,3 +413,30 @@ def test_rlimits_mode_warns_once(monkeypatch, caplog):
     assert (first.answers["a"].value, second.answers["a"].value) == (1, 2)
     warnings = [r for r in caplog.records if "WITHOUT bubblewrap" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_bwrap_command_binds_no_project_path_and_masks_installed_packages(tmp_path, monkeypatch):
+    site_packages = tmp_path / "site-packages"
+    for name in ("autograder", "solutions", "exercises", "numpy"):
+        (site_packages / name).mkdir(parents=True)
+    monkeypatch.setattr(sandbox.site, "getsitepackages", lambda: [str(site_packages)])
+    fds = sandbox._Fds()
+    try:
+        args = sandbox._bwrap_args("bwrap", "userns", Limits(), fds, "/x/engine", None, None)
+    finally:
+        fds.close()
+    for flag in ("--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--remount-ro"):
+        assert flag in args
+    assert args[args.index("--uid") + 1] == "65534"
+    masked = {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
+    assert {str(site_packages / n) for n in ("autograder", "solutions", "exercises")} <= masked
+    assert str(site_packages / "numpy") not in masked
+    sources = {args[i + 1] for i, a in enumerate(args) if a in ("--ro-bind", "--bind", "--dev-bind")}
+    assert not any(s == str(REPO) or s.startswith(str(REPO) + "/") for s in sources)
+    fds = sandbox._Fds()
+    try:
+        root_args = sandbox._bwrap_args("bwrap", "root", Limits(), fds, None, None, None)
+    finally:
+        fds.close()
+    assert "--unshare-net" in root_args and "--unshare-pid" in root_args
+    assert root_args[root_args.index("--cap-drop") + 1] == "ALL"

@@ -2,16 +2,19 @@
 
     run_notebook(cells, probes, limits, files, env) -> RunResult
 
-The worker (`worker.py`, with read-only copies of `responder.py` and `wire.py`) executes the
-code cells in an IPython shell and answers the probes. This module
+The worker (`worker.py`, with read-only copies of `responder.py`, `wire.py` and, where it
+exists, `trainer.py`) executes the code cells in an IPython shell and answers the probes.
+This module
 
 * isolates it with bubblewrap when `bwrap` works here (checked once per process): no network,
   its own pid/ipc/uts/user namespaces, a read-only view of the system and the Python
   installation only, private tmpfs working folder and /tmp. Nothing of the project
   repository (exercises, solutions, the engine's source, results, other submissions) is
   mounted, and the project's packages are masked if they are installed into site-packages.
-  When the grader runs as root, bubblewrap itself is started as `nobody` (65534), so the
-  student's process is unprivileged on the host too, not just inside its namespace;
+  When the grader runs as root, bubblewrap keeps only CAP_SETUID/CAP_SETGID and the worker
+  becomes uid/gid 65534 before it reads its input, so the student's code runs as `nobody`
+  on the host too, without capabilities; an ordinary grader gets a user namespace that maps
+  uid 65534 inside to its own uid;
 * otherwise (or with AUTOGRADER_SANDBOX=rlimits) runs the same worker with rlimits only, in
   its own session and process group and a private temporary folder, and logs once that the
   isolation is weaker;
@@ -52,6 +55,7 @@ RUN_DIR = Path(__file__).resolve().parent
 PROBE_DIR = RUN_DIR.parent / "probe"
 PROJECT_ROOT = RUN_DIR.parent.parent
 ENGINE_FILES = (RUN_DIR / "worker.py", PROBE_DIR / "responder.py", PROBE_DIR / "wire.py")
+OPTIONAL_ENGINE_FILES = (PROBE_DIR / "trainer.py",)  # the responder imports it for Train probes
 MASKED_PACKAGES = ("autograder", "solutions", "exercises")  # never visible in site-packages
 NOBODY = 65534
 
@@ -84,11 +88,13 @@ class Limits:
     total_timeout: float = 120.0  # seconds for the whole run, start-up and probes included
     memory_mb: int = 4096  # RLIMIT_AS of the sandbox's processes (torch and keras import under 1 GiB)
     output_bytes: int = 256 * 1024  # stdout+stderr kept; the rest is drained and dropped
-    probe_timeout: float | None = None  # seconds per probe (a Call runs student code); None: cell_timeout
+    # Seconds per probe (a Call runs student code); None: cell_timeout. A Train probe gets
+    # 1.25 * its budget_s on top (total_timeout must leave room for that budget too).
+    probe_timeout: float | None = None
     kill_grace: float = 2.0  # seconds after SIGINT before a cell or probe that does not stop is killed
     cpu_seconds: int | None = None  # RLIMIT_CPU; None: total_timeout * (threads + 1) + 10
     file_mb: int = 256  # RLIMIT_FSIZE: largest file the notebook may write
-    disk_mb: int = 512  # bubblewrap: size of the tmpfs working folder and of /tmp (each)
+    disk_mb: int = 512  # bubblewrap: size of the tmpfs working folder and of /tmp (each; /dev/shm: 256 at most)
     open_files: int = 1024  # RLIMIT_NOFILE
     # RLIMIT_NPROC (processes and threads), against fork bombs. Applied only where the notebook
     # runs under a uid of its own on the host (a root grader: bubblewrap's worker, or rlimits
@@ -232,7 +238,8 @@ def _bwrap_args(bwrap: str, variant: str, limits: Limits, fds: _Fds, engine: str
     args += ["--ro-bind-data", fds.data(PASSWD), "/etc/passwd",
              "--ro-bind-data", fds.data(GROUP), "/etc/group"]
     size = str(int(limits.disk_mb) * 1024 * 1024)
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]
+    shm = str(min(int(limits.disk_mb), 256) * 1024 * 1024)
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", shm, "--tmpfs", "/dev/shm"]
     if limits.gpu:
         for dev in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/nvidia-caps/*")):
             if not os.path.isdir(dev):
@@ -421,7 +428,7 @@ def _safe_relative(name: str) -> str:
 def _prepare(base: str, files: dict[str, bytes] | None) -> tuple[str, str | None]:
     engine = os.path.join(base, "engine")
     os.mkdir(engine)
-    for source in ENGINE_FILES:
+    for source in ENGINE_FILES + tuple(p for p in OPTIONAL_ENGINE_FILES if p.is_file()):
         target = os.path.join(engine, source.name)
         shutil.copyfile(source, target)
         os.chmod(target, 0o444)
@@ -616,13 +623,22 @@ _SIGNAL_TEXT = {
 }
 
 
+def _probe_text(key: str, probe) -> str:
+    if hasattr(probe, "function"):
+        return f"called `{probe.function}(...)`"
+    if hasattr(probe, "build"):
+        return f"trained the model of `{probe.build}`"
+    return f"read `{getattr(probe, 'name', key)}`"
+
+
 class _Supervisor:
     def __init__(self, ncells: int, probes: dict, limits: Limits):
         self.limits = limits
         self.cells = [CellRun(i, "not run") for i in range(ncells)]
         self.cells_ended: set[int] = set()
-        self.probe_text = {
-            key: (f"called `{p.function}(...)`" if hasattr(p, "function") else f"read `{getattr(p, 'name', key)}`")
+        self.probe_text = {key: _probe_text(key, p) for key, p in probes.items()}
+        self.probe_limit = {
+            key: limits.probe_seconds() + 1.25 * float(getattr(p, "budget_s", 0.0) or 0.0)
             for key, p in probes.items()
         }
         self.phase: tuple | None = None  # ("cell", i) or ("probe", n, key)
@@ -689,7 +705,7 @@ class _Supervisor:
     def phase_limit(self) -> float:
         if self.phase is None:
             return float("inf")
-        return self.limits.cell_timeout if self.phase[0] == "cell" else self.limits.probe_seconds()
+        return self.limits.cell_timeout if self.phase[0] == "cell" else self.probe_limit[self.phase[2]]
 
     def due(self, now: float) -> str | None:
         """'interrupt', 'kill' or 'total' when a limit is reached now."""
@@ -969,8 +985,8 @@ def _supervise(proc, ev_r, ctl_w, info_r, job, cells, probes, limits, isolation,
             message = (f"Code cell {sup.phase[1] + 1} ran past the {limits.cell_timeout:g} s limit per cell "
                        "and did not stop when interrupted, so the notebook was stopped there.")
         else:
-            message = (f"The notebook was stopped {where}: this took more than {limits.probe_seconds():g} s "
-                       "and did not stop when interrupted.")
+            message = (f"The notebook was stopped {where}: this took more than "
+                       f"{sup.phase_limit():g} s and did not stop when interrupted.")
         sup.finish_phase(end, "timeout", f"stopped after {limits.cell_timeout:g} s (the limit per cell) "
                                          "and did not respond to the interrupt")
     elif not sup.done:

@@ -161,7 +161,6 @@ def install_fake_otter() -> None:
 
 def make_shell():
     from IPython.core.interactiveshell import InteractiveShell
-    from IPython.core.magic import Magics, magics_class
     from traitlets.config import Config
 
     class SandboxShell(InteractiveShell):
@@ -190,29 +189,24 @@ def make_shell():
 
             return SList() if split else ""
 
-    def blocked(kind):
-        def magic(self, line="", cell=None):
-            text = f"%{kind} {line}".strip() if cell is None else f"%%{kind} {line}".strip()
-            print(f"{NOTE} magic not run in the grader's sandbox: {text}")
+    def blocked(kind, cell_magic):
+        def line_magic(line=""):
+            print(f"{NOTE} magic not run in the grader's sandbox: %{kind} {line}".rstrip())
 
-        return magic
+        def cell_magic_(line="", cell=None):
+            print(f"{NOTE} magic not run in the grader's sandbox: %%{kind} {line}".rstrip())
 
-    namespace = {}
-    for name in BLOCKED_LINE_MAGICS + BLOCKED_CELL_MAGICS:
-        namespace["blocked_" + name] = blocked(name)
-    BlockedMagics = magics_class(type("BlockedMagics", (Magics,), namespace))
+        return cell_magic_ if cell_magic else line_magic
 
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "NoColor"
     config.InteractiveShell.xmode = "Context"
     shell = SandboxShell.instance(config=config)
-    magics = BlockedMagics(shell=shell)
-    shell.register_magics(magics)
     for name in BLOCKED_LINE_MAGICS:
-        shell.register_magic_function(getattr(magics, "blocked_" + name), "line", name)
+        shell.register_magic_function(blocked(name, False), "line", name)
     for name in BLOCKED_CELL_MAGICS:
-        shell.register_magic_function(getattr(magics, "blocked_" + name), "cell", name)
+        shell.register_magic_function(blocked(name, True), "cell", name)
     # IPython aliases (`%ls`, `%cat`, ...) go through shell.system, which only prints a note.
     return shell
 
