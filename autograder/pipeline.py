@@ -111,6 +111,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
             "max_points": float(check.points),
             "message": verdict.message,
             "hint": verdict.hint,
+            **({"details": verdict.details} if verdict.details else {}),
         })
     result["score"] = round(sum(c["points"] for c in result["checks"]), 4)
     result["status"] = {"finished": "graded"}.get(run.status, run.status)

@@ -15,7 +15,7 @@ A check with another shape subclasses Check and writes `probes` and `judge` itse
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -30,6 +30,7 @@ class Verdict:
     points: float
     message: str = ""  # what was expected of the answer, never the answer itself
     hint: str = ""  # the known mistake that explains the answer, when one does
+    details: dict = field(default_factory=dict)  # structured data for the record (plain JSON values)
 
 
 class Check:
