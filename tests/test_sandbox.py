@@ -83,12 +83,15 @@ NORMAL = [
     "def picky(a):\n    raise ValueError('no negative inputs')\n"
     "plt.plot([1, 2, 3]); plt.show()\nprint('cell output', x)",
     "grader.check('q1')\ngrader.check_all()\ngrader.export(pdf=False)",
-    "import os\nescapes = sorted(f for f in os.listdir('.') if f.startswith('ran_'))\nlisting = list(listing)",
+    "import os\nescapes = sorted(f for f in os.listdir('.') if f.startswith('ran_'))\nlisting = list(listing)\n"
+    "environment = dict(os.environ)",
 ]
 
 
-def test_normal_notebook(mode):
+def test_normal_notebook(mode, monkeypatch):
+    monkeypatch.setenv("GRADER_SECRET_TOKEN", "do-not-leak")
     probes = {
+        "environment": Var("environment"),
         "x": Var("x"),
         "W": Var("W"),
         "data": Var("data"),
@@ -115,6 +118,10 @@ def test_normal_notebook(mode):
     assert a["listing"].value == []
     assert "pip install foo" in result.output and "cell output 0.8205" in result.output
     assert "<Figure" in result.output
+    environment = a["environment"].value
+    assert "GRADER_SECRET_TOKEN" not in environment and "do-not-leak" not in str(environment)
+    assert environment["KERAS_BACKEND"] == "torch" and environment["MPLBACKEND"] == "Agg"
+    assert environment["OMP_NUM_THREADS"] == "1"
     assert result.code_seconds <= result.seconds
     assert all(c.seconds >= 0 for c in result.cells)
 
@@ -331,9 +338,9 @@ def test_no_network_no_project_files_no_writes_outside(bwrap, tmp_path):
         "attempt('write engine', lambda: open('/sandbox/engine/wire.py', 'a').write('x'))\n"
         "attempt('write workdir', lambda: open('mine.txt', 'w').write('x'))\n"
         "attempt('write tmp', lambda: open('/tmp/mine.txt', 'w').write('x'))\n"
-        "uid = os.getuid()",
+        "uid = os.getuid()\npids = [p for p in os.listdir('/proc') if p.isdigit()]",
     ]
-    result = run_notebook(cells, {"errors": Var("errors"), "uid": Var("uid")}, FAST)
+    result = run_notebook(cells, {"errors": Var("errors"), "uid": Var("uid"), "pids": Var("pids")}, FAST)
     assert result.status == "finished", result.message + result.output
     errors = result.answers["errors"].value
     assert errors["internet"] is not None and errors["local"] is not None
@@ -350,6 +357,7 @@ def test_no_network_no_project_files_no_writes_outside(bwrap, tmp_path):
     assert not Path("/usr/escaped.txt").exists() and not Path("/escaped.txt").exists()
     assert errors["write workdir"] is None and errors["write tmp"] is None
     assert result.answers["uid"].value == 65534
+    assert len(result.answers["pids"].value) <= 3  # its own pid namespace: the host's processes are not there
 
 
 def test_background_processes_and_threads_end_with_the_run(mode):
@@ -393,14 +401,18 @@ def test_reply_objects_are_never_unpickled(bwrap, tmp_path):
 
 def test_reply_files_with_bad_names_are_refused(tmp_path):
     events = sandbox._Events(str(tmp_path))
-    data = (b'{"e": "file", "name": "../escape.json", "size": 2}\n{}'
+    data = (b'{"e": "file", "name": "../escape.npy", "size": 2}\n{}'
             b'{"e": "file", "name": "answers.json", "size": 2}\n{}'
+            b'{"e": "file", "name": "a0.npy", "size": 3}\nabc'
+            b'{"e": "file", "name": "a0.npy", "size": 3}\nxyz'
             b'{"e": "cell", "i": 0, "phase": "start"}\n')
     assert events.feed(data) == [{"e": "cell", "i": 0, "phase": "start"}]
     events.close()
-    assert sorted(os.listdir(tmp_path)) == ["answers.json"]
-    assert not (tmp_path.parent / "escape.json").exists()
-    assert events.refused == ["../escape.json"]
+    assert sorted(os.listdir(tmp_path)) == ["a0.npy"]
+    assert (tmp_path / "a0.npy").read_bytes() == b"abc"
+    assert not (tmp_path.parent / "escape.npy").exists()
+    # answers.json is written by the supervisor from the reply events, never by the sandbox.
+    assert events.refused == ["../escape.npy", "answers.json", "a0.npy"]
 
 
 def test_rlimits_mode_warns_once(monkeypatch, caplog):
@@ -440,3 +452,29 @@ def test_bwrap_command_binds_no_project_path_and_masks_installed_packages(tmp_pa
         fds.close()
     assert "--unshare-net" in root_args and "--unshare-pid" in root_args
     assert root_args[root_args.index("--cap-drop") + 1] == "ALL"
+
+
+def test_answers_sent_before_a_crash_are_kept(bwrap):
+    cells = ["x = 1.5\ndef boom():\n    import os\n    os._exit(3)"]
+    probes = {"x": Var("x"), "boom": Call("boom"), "after": Var("x")}
+    result = run_notebook(cells, probes, FAST)
+    assert result.status == "crashed"
+    assert "called `boom(...)`" in result.message and "code 3" in result.message
+    assert result.cells[0].status == "ok"
+    assert result.answers["x"].value == 1.5
+    assert result.answers["boom"].error and result.answers["after"].error
+
+
+def test_forged_events_cannot_break_the_supervisor(tmp_path):
+    events = sandbox._Events(str(tmp_path))
+    deep = b"[" * 100_000 + b"]" * 100_000
+    junk = b"x" * (sandbox.MAX_EVENT_LINE + 10)
+    assert events.feed(deep + b"\n" + junk + b"\n" + b'{"e": "ready"}\n') == [{"e": "ready"}]
+    sup = sandbox._Supervisor(1, {"k": Var("k")}, Limits())
+    nested = {"a": None}
+    for _ in range(200):
+        nested = {"a": nested}
+    sup.on_event({"e": "reply", "key": "k", "reply": nested}, 0.0)
+    sup.on_event({"e": "reply", "key": "other", "reply": {"ok": True}}, 0.0)
+    sup.on_event({"e": "done"}, 0.0)  # not before every cell ended
+    assert sup.replies == {} and not sup.done

@@ -21,7 +21,8 @@ This module
 * always sets rlimits (address space, CPU seconds, file size, no core files), passes a clean
   environment, enforces the per-cell, per-probe and total timeouts, caps the output it keeps
   and drains the rest, and kills every process of the run at the end;
-* receives the reply files over a pipe (never from a folder the sandbox can write) and reads
+* receives each probe's reply (JSON) and `.npy` files over a pipe as soon as it is known
+  (never from a folder the sandbox can write), writes them into a private folder and reads
   them only with `autograder.probe.read_answers`: JSON and `.npy` with allow_pickle=False.
 """
 
@@ -48,6 +49,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from autograder.probe import Answer, Probe, encode_requests, read_answers, wire
+from autograder.probe.answers import REPLY_FILE
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +75,11 @@ PASSWD = "root:x:0:0:root:/root:/bin/sh\nstudent:x:65534:65534:student:/tmp:/bin
 GROUP = "root:x:0:\nstudent:x:65534:\n"
 
 # What may come back over the events pipe.
-REPLY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\.(json|npy)")
+REPLY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\.npy")
 MAX_REPLY_TOTAL = wire.MAX_REPLY_BYTES + wire.MAX_ARRAY_BYTES + (1 << 20)
 MAX_REPLY_FILES = 4 * wire.MAX_ITEMS
-MAX_EVENT_LINE = 1 << 20
+MAX_EVENT_LINE = wire.MAX_REPLY_BYTES  # a reply event carries one probe's JSON reply
+MAX_REPLY_DEPTH = 4 * (wire.MAX_DEPTH + 4)  # JSON nesting of a reply: wire's nodes are a few levels each
 READ_CHUNK = 1 << 16
 
 _warned_rlimits = False
@@ -506,7 +509,7 @@ class _Events:
             del self.buf[: newline + 1]
             try:
                 event = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if not isinstance(event, dict):
                 continue
@@ -623,6 +626,21 @@ _SIGNAL_TEXT = {
 }
 
 
+def _json_depth(value) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_REPLY_DEPTH:
+            break
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
 def _probe_text(key: str, probe) -> str:
     if hasattr(probe, "function"):
         return f"called `{probe.function}(...)`"
@@ -649,6 +667,7 @@ class _Supervisor:
         self.ready_at: float | None = None
         self.probes_started: float | None = None
         self.probes_ended: float | None = None
+        self.replies: dict[str, dict] = {}  # key -> the worker's reply, as parsed JSON
         self.done = False
         self.started = time.monotonic()
 
@@ -688,6 +707,9 @@ class _Supervisor:
             elif phase == "end" and self.phase == ("probe", n, key):
                 self.phase = None
                 self.probes_ended = now
+        elif (kind == "reply" and event.get("key") in self.probe_text and isinstance(event.get("reply"), dict)
+              and _json_depth(event["reply"]) <= MAX_REPLY_DEPTH):
+            self.replies[event["key"]] = event["reply"]
         elif kind == "done" and self.phase is None and len(self.cells_ended) == len(self.cells):
             self.done = True
             if self.probes_started is not None:
@@ -1013,6 +1035,10 @@ def _supervise(proc, ev_r, ctl_w, info_r, job, cells, probes, limits, isolation,
         message += f" Before that, code cell {numbers} ran past the {limits.cell_timeout:g} s limit per cell."
     if events.refused:
         log.warning("sandbox sent reply files that were refused: %s", events.refused[:5])
+    if sup.replies:
+        # Parsed JSON written back as JSON: read_answers checks it like any reply.
+        with open(os.path.join(out_dir, REPLY_FILE), "w") as f:
+            json.dump({"probes": sup.replies}, f)
 
     probe_seconds = 0.0
     if sup.probes_started is not None:

@@ -15,11 +15,14 @@ Protocol with the supervisor (`autograder/run/sandbox.py`):
   {"e": "cell", "i": 0, "phase": "start"}
   {"e": "cell", "i": 0, "phase": "end", "status": "ok"|"error"|"interrupted", "error": "...",
    "seconds": 0.12}
-  {"e": "probe", "n": 0, "key": "...", "phase": "start"} and the same with "phase": "end"
-  {"e": "file", "name": "answers.json", "size": 123} followed by exactly `size` raw bytes
+  {"e": "probe", "n": 0, "key": "...", "phase": "start"}
+  {"e": "file", "name": "a0.npy", "size": 123} followed by exactly `size` raw bytes
+  {"e": "reply", "key": "...", "reply": {...}}    responder.answer_one's reply for that probe
+  {"e": "probe", "n": 0, "key": "...", "phase": "end"}
   {"e": "done"}
-  The reply files (`answers.json` and `.npy` arrays, written by the responder into a private
-  folder) travel this way, so the sandbox never writes into the grader's file system.
+  The `.npy` files the responder writes into a private folder travel this way, and the
+  supervisor writes `answers.json` from the replies: the sandbox never writes into the
+  grader's file system, and an answer sent is kept even if a later probe crashes.
 * `--control FD`: tokens from the supervisor ("c3\\n": stop cell 3, "p1\\n": stop probe 1),
   written just before it sends SIGINT. The SIGINT handler raises KeyboardInterrupt only when
   the token names what is running now, so a late signal never hits the next cell.
@@ -258,15 +261,16 @@ def run_cells(shell, cells, channel: Channel, interrupts: Interrupts) -> None:
 
 
 def answer_probes(namespace, request, channel: Channel, interrupts: Interrupts, folder: str) -> None:
-    """Answer each probe with responder.answer_one, one at a time so each can be stopped alone.
-
-    Writes the same `answers.json` as responder.answer: {"probes": {key: reply}}.
+    """Answer each probe with responder.answer_one, one at a time, so that each can be stopped
+    alone, and send each reply as soon as it is known (its `.npy` files first), so that a later
+    probe that crashes or runs out of time loses no earlier answer. The supervisor writes the
+    replies into the same `answers.json` as responder.answer: {"probes": {key: reply}}.
     """
     import responder  # type: ignore[import-not-found]
     import wire  # type: ignore[import-not-found]
 
     store = wire.ArrayStore(folder)
-    replies = {}
+    sent: set[str] = set()
     probes = request.get("probes", {}) if isinstance(request, dict) else {}
     for n, (key, probe) in enumerate(probes.items()):
         channel.send(e="probe", n=n, key=key, phase="start")
@@ -280,16 +284,17 @@ def answer_probes(namespace, request, channel: Channel, interrupts: Interrupts, 
         except BaseException as exc:
             interrupts.current = None
             reply = {"ok": False, "error": f"the value of `{probe.get('name', '')}` could not be read: {short_error(exc)}"}
-        replies[key] = reply
         flush_output()
+        for name in sorted(os.listdir(folder)):
+            path = os.path.join(folder, name)
+            if name not in sent and name.endswith(".npy") and os.path.isfile(path) and not os.path.islink(path):
+                sent.add(name)
+                channel.send_file(name, path)
+        try:
+            channel.send(e="reply", key=key, reply=json.loads(json.dumps(reply, allow_nan=False)))
+        except (TypeError, ValueError) as exc:
+            channel.send(e="reply", key=key, reply={"ok": False, "error": f"unreadable reply: {exc}"})
         channel.send(e="probe", n=n, key=key, phase="end")
-    path = os.path.join(folder, responder.REPLY_FILE)
-    try:
-        text = json.dumps({"probes": replies}, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        text = json.dumps({"probes": {k: {"ok": False, "error": f"unreadable reply: {exc}"} for k in replies}})
-    with open(path, "w") as f:
-        f.write(text)
 
 
 def drop_privileges(uid: int) -> None:
@@ -349,10 +354,6 @@ def main(argv) -> None:
     answer_probes(shell.user_ns, job.get("request", {}), channel, interrupts, out_folder)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in sorted(os.listdir(out_folder)):
-        path = os.path.join(out_folder, name)
-        if os.path.isfile(path) and not os.path.islink(path):
-            channel.send_file(name, path)
     flush_output()
     channel.send(e="done")
     os._exit(0)
