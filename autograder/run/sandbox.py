@@ -102,7 +102,7 @@ class Limits:
     # RLIMIT_NPROC (processes and threads), against fork bombs. Applied only where the notebook
     # runs under a uid of its own on the host (a root grader: bubblewrap's worker, or rlimits
     # mode, runs it as nobody); concurrent runs share that uid's count. 0: off.
-    processes: int = 512
+    processes: int = 1024
     threads: int = 1  # OMP/MKL/OpenBLAS threads, and so torch's intra-op threads
     gpu: bool = False  # expose /dev/nvidia* and /sys and lift RLIMIT_AS (CUDA maps huge address space)
 
