@@ -17,10 +17,8 @@ An addition node passes the gradient on unchanged to both inputs; a multiplicati
 passes it on multiplied by the *other* input. torch's autograd does exactly this.
 """
 
-# The inputs of the slides.
-X = -2.0
-Y = 5.0
-Z = -4.0
+# The inputs of the slides: the default variant (floats, as torch needs them for gradients).
+DEFAULT_VARIANT = {"x": -2.0, "y": 5.0, "z": -4.0}
 
 
 def forward(x, y, z):
@@ -52,11 +50,6 @@ def grad_f_autograd(x, y, z):
     return xt.grad.item(), yt.grad.item(), zt.grad.item()
 
 
-Q, F = forward(X, Y, Z)  # 3, -12
-DF_DQ = Z  # -4
-DF_DX, DF_DY, DF_DZ = grad_f(X, Y, Z)  # -4, -4, 3
-
-
 # --------------------------------------------------------------------------- typical mistakes
 
 
@@ -80,8 +73,49 @@ def grad_accumulated(x, y, z):
     return tuple(2 * g for g in grad_f(x, y, z))
 
 
-F_WITHOUT_BRACKETS = X + Y * Z  # -22
-Q_DIFFERENCE = X - Y  # -7
+def answers(params=None) -> dict:
+    """Every value the checks compare, or name as a mistake, for the variant `params`
+    (None: the slides' numbers)."""
+    v = params or DEFAULT_VARIANT
+    x, y, z = v["x"], v["y"], v["z"]
+    q, f = forward(x, y, z)
+    df_dx, df_dy, df_dz = grad_f(x, y, z)
+    return {
+        "X": x, "Y": y, "Z": z,
+        "Q": q,
+        "F": f,
+        "DF_DQ": z,  # the other factor of q * z
+        "DF_DX": df_dx,
+        "DF_DY": df_dy,
+        "DF_DZ": df_dz,
+        # Typical mistakes, used by the hidden checks to name a hint.
+        "F_WITHOUT_BRACKETS": x + y * z,
+        "Q_DIFFERENCE": x - y,
+        "DF_DX_TWICE": 2 * df_dx,  # .backward() ran twice: .grad accumulates
+        "DF_DY_TWICE": 2 * df_dy,
+        "DF_DZ_TWICE": 2 * df_dz,
+    }
+
+
+def draw_variant(rng) -> dict:
+    """A student's own point: x, y, z whole numbers from -6 to 6 (as floats, for torch), none
+    of them 0, with q = x + y not 0 and not z. z is neither 1 nor x nor y, so that every
+    typical mistake (df/dz = z, df/dx = x or 1, f without brackets) gives another number."""
+    while True:
+        x, y, z = (float(v) for v in rng.integers(-6, 7, size=3))
+        q = x + y
+        if 0 not in (x, y, z, q) and q != z and z not in (1.0, x, y):
+            return {"x": x, "y": y, "z": z}
+
+
+# The slides' numbers, as constants.
+X, Y, Z = DEFAULT_VARIANT["x"], DEFAULT_VARIANT["y"], DEFAULT_VARIANT["z"]
+_SLIDES = answers()
+Q, F = _SLIDES["Q"], _SLIDES["F"]  # 3, -12
+DF_DQ = _SLIDES["DF_DQ"]  # -4
+DF_DX, DF_DY, DF_DZ = _SLIDES["DF_DX"], _SLIDES["DF_DY"], _SLIDES["DF_DZ"]  # -4, -4, 3
+F_WITHOUT_BRACKETS = _SLIDES["F_WITHOUT_BRACKETS"]  # -22
+Q_DIFFERENCE = _SLIDES["Q_DIFFERENCE"]  # -7
 
 
 if __name__ == "__main__":

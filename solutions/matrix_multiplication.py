@@ -15,11 +15,19 @@ row 1 of A times column 1 of B, 2*3 + 1*8 = 14. The correct product is
 
 import numpy as np
 
-# The matrices of the slides
-A = np.array([[2, 1],
-              [0, 3]])  # 2 x 2
-B = np.array([[3, 1, 7],
-              [8, 2, 4]])  # 2 x 3
+# The matrices of the slides: the default variant (plain lists, as a variant is stored).
+DEFAULT_VARIANT = {
+    "A": [[2, 1],
+          [0, 3]],  # 2 x 2
+    "B": [[3, 1, 7],
+          [8, 2, 4]],  # 2 x 3
+    "U": [[1, 0],
+          [2, 1],
+          [0, 3]],  # 3 x 2, the first layer: 2 inputs -> 3 hidden values
+    "W": [[1, -1, 2],
+          [0, 1, 1]],  # 2 x 3, the second layer: 3 hidden values -> 2 outputs
+}
+SLIDES_AB = np.array([[11, 4, 18], [24, 6, 12]])  # the value printed on the slides (top-left is a typo)
 
 
 def product_shape(shape_a, shape_b):
@@ -52,24 +60,52 @@ def matmul(A, B):
     return C
 
 
-# By hand: [[2*3 + 1*8, 2*1 + 1*2, 2*7 + 1*4], [0*3 + 3*8, 0*1 + 3*2, 0*7 + 3*4]]
-AB = matmul(A, B)  # [[14, 4, 18], [24, 6, 12]], shape (2, 3)
-SLIDES_AB = np.array([[11, 4, 18], [24, 6, 12]])  # the value printed on the slides (top-left is a typo)
+def answers(params=None) -> dict:
+    """Every value the checks compare, or name as a mistake, for the variant `params`
+    (None: the slides' numbers)."""
+    v = params or DEFAULT_VARIANT
+    A, B, U, W = (np.array(v[name]) for name in ("A", "B", "U", "W"))
+    slides = all(np.array_equal(v[name], DEFAULT_VARIANT[name]) for name in ("A", "B"))
+    return {
+        "AB": matmul(A, B),  # row i of A times column j of B, shape (2, 3)
+        "V": matmul(W, U),  # y = W (U x) = (W U) x: the single layer V = W U, shape (2, 2)
+        # Typical mistakes, used by the hidden checks to name a hint.
+        "AT_B": matmul(A.T, B),  # A transposed before multiplying
+        "SLIDES_AB": SLIDES_AB if slides else None,  # the slides' typo exists for their numbers only
+        "UW": matmul(U, W),  # the layers multiplied in the wrong order: 3 x 3
+    }
 
-# Two linear layers without activation: h = U x (2 inputs -> 3 hidden), y = W h (3 -> 2 outputs)
-U = np.array([[1, 0],
-              [2, 1],
-              [0, 3]])  # 3 x 2, the first layer
-W = np.array([[1, -1, 2],
-              [0, 1, 1]])  # 2 x 3, the second layer
-V = matmul(W, U)  # y = W (U x) = (W U) x: one layer V = W U, shape (2, 2): [[-1, 5], [2, 4]]
+
+def draw_variant(rng) -> dict:
+    """A student's own matrices, of the slides' shapes: A (2 x 2) and B (2 x 3) with integers
+    from -5 to 9, the layers U (3 x 2) and W (2 x 3) with integers from -3 to 3, small enough
+    to multiply by hand. No row or column is all zeros, A and V = W U are not symmetric, so
+    that a transposed matrix is a visible mistake."""
+    while True:
+        params = {
+            "A": rng.integers(-5, 10, size=(2, 2)).tolist(),
+            "B": rng.integers(-5, 10, size=(2, 3)).tolist(),
+            "U": rng.integers(-3, 4, size=(3, 2)).tolist(),
+            "W": rng.integers(-3, 4, size=(2, 3)).tolist(),
+        }
+        a = answers(params)
+        full = all(np.all(np.any(np.array(m) != 0, axis=axis)) for m in params.values() for axis in (0, 1))
+        A, V = np.array(params["A"]), a["V"]
+        if full and not np.array_equal(A, A.T) and not np.array_equal(V, V.T) \
+                and not np.array_equal(a["AB"], a["AT_B"]):
+            return params
+
+
+# The slides' numbers, as constants.
+A, B, U, W = (np.array(DEFAULT_VARIANT[name]) for name in ("A", "B", "U", "W"))
+_SLIDES = answers()
+# By hand: [[2*3 + 1*8, 2*1 + 1*2, 2*7 + 1*4], [0*3 + 3*8, 0*1 + 3*2, 0*7 + 3*4]]
+AB = _SLIDES["AB"]  # [[14, 4, 18], [24, 6, 12]], shape (2, 3)
+V = _SLIDES["V"]  # [[-1, 5], [2, 4]]
 X_EXAMPLE = np.array([[1], [2]])  # an input column x
 Y_EXAMPLE = matmul(W, matmul(U, X_EXAMPLE))  # two layers in a row: [[9], [10]], the same as V x
-
-
-# Typical mistakes, used by the hidden checks to name a hint.
-AT_B = matmul(A.T, B)  # A transposed before multiplying: [[6, 2, 14], [27, 7, 19]]
-UW = matmul(U, W)  # the layers multiplied in the wrong order: 3 x 3
+AT_B = _SLIDES["AT_B"]  # [[6, 2, 14], [27, 7, 19]]
+UW = _SLIDES["UW"]
 
 
 if __name__ == "__main__":

@@ -13,12 +13,14 @@ import tempfile
 import numpy as np
 
 from autograder.exercises import load_checks
+from autograder.judge import using_variant
 from autograder.probe import encode_requests, read_answers
 from autograder.probe.responder import answer
 
 
-def judge_namespace(exercise_id: str, namespace: dict, seed: int = 0) -> dict:
-    """{check name: Verdict} for the exercise's checks against `namespace`."""
+def judge_namespace(exercise_id: str, namespace: dict, seed: int = 0, params: dict | None = None) -> dict:
+    """{check name: Verdict} for the exercise's checks against `namespace`, judged for the
+    variant `params` (a student's own numbers; None: the slides' numbers)."""
     rng = np.random.default_rng(seed)
     checks = load_checks(exercise_id)
     asked = {c.name: c.probes(rng) for c in checks}
@@ -30,15 +32,24 @@ def judge_namespace(exercise_id: str, namespace: dict, seed: int = 0) -> dict:
     verdicts = {}
     for check in checks:
         mine = {key: answers[f"{check.name}/{key}"] for key in asked[check.name]}
-        verdicts[check.name] = check.run(mine, asked[check.name])
+        with using_variant(params):
+            verdicts[check.name] = check.run(mine, asked[check.name])
     return verdicts
 
 
-def notebook_namespace(path) -> dict:
-    """Execute a (trusted) notebook's code cells in a fresh namespace, skipping Otter's calls."""
+def notebook_namespace(path, params: dict | None = None) -> dict:
+    """Execute a (trusted) notebook's code cells in a fresh namespace, skipping Otter's calls.
+
+    With `params`, the `{{ name }}` placeholders of a varying exercise (a master, or the
+    template of the personalised notebooks) are filled with them first, as the build does.
+    """
     import nbformat
 
+    from autograder.build.variants import render
+
     nb = nbformat.read(str(path), as_version=4)
+    if params is not None:
+        render(nb, params, str(path))
     namespace: dict = {}
     for cell in nb.cells:
         if cell.cell_type != "code":

@@ -10,6 +10,7 @@ import torch
 from otter.test_files.ok_test import OKTestFile
 
 from autograder.build.assign import run_otter_assign
+from autograder.build.variants import render_file
 from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import backprop as sol
@@ -33,6 +34,26 @@ def test_reference_values():
     assert (sol.DF_DX, sol.DF_DY, sol.DF_DZ) == (-4, -4, 3)
 
 
+def test_default_variant_is_the_slides():
+    assert sol.DEFAULT_VARIANT == {"x": -2.0, "y": 5.0, "z": -4.0}
+    assert sol.answers() == sol.answers(sol.DEFAULT_VARIANT)
+    assert (sol.answers()["Q"], sol.answers()["F"], sol.answers()["DF_DZ"]) == (3, -12, 3)
+
+
+def test_drawn_variants_are_sensible():
+    rng = np.random.default_rng(0)
+    drawn = [sol.draw_variant(rng) for _ in range(300)]
+    for params in drawn:
+        x, y, z = params["x"], params["y"], params["z"]
+        assert all(isinstance(v, float) and v.is_integer() and 1 <= abs(v) <= 6 for v in (x, y, z))
+        assert x + y != 0 and x + y != z  # df/dz = q cannot pass for the slip df/dz = z
+        a = sol.answers(params)
+        assert len({a["F"], a["Q"], a["F_WITHOUT_BRACKETS"]}) == 3
+        assert a["DF_DX"] not in (1.0, a["X"], a["Q"]) and a["DF_DY"] not in (1.0, a["Y"], a["Q"])
+        assert a["DF_DZ"] not in (a["Z"], a["F"]) and a["DF_DQ"] not in (1.0, a["Q"])
+    assert len({tuple(v.values()) for v in drawn}) > 150
+
+
 def test_autograd_agrees_with_the_graph():
     assert sol.grad_f_autograd(sol.X, sol.Y, sol.Z) == (-4.0, -4.0, 3.0)
     rng = np.random.default_rng(3)
@@ -52,11 +73,14 @@ def test_mistakes_differ_from_the_answers():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test),
+    the notebooks filled with the slides' numbers as the build does."""
     read_master(master_notebook(ID), ID)
     out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
     student = out / "student" / f"{ID}.ipynb"
     solution = out / "autograder" / f"{ID}.ipynb"
+    for notebook in (student, solution):
+        render_file(notebook, sol.DEFAULT_VARIANT)
     [bundle] = (out / "autograder").glob("*.zip")
     tests = {}
     with zipfile.ZipFile(bundle) as z:
@@ -105,12 +129,14 @@ def test_master_config_and_metadata():
 def test_student_version_has_no_answers(built):
     student, _, _ = built
     text = student.read_text()
-    for leak in ("-12", "df_dq = z", "df_dz = q", "requires_grad=True)  #", "ft.backward()\\n", "return df_dq",
+    for leak in ("-12", "3.0, -4.0", "df_dq = z", "df_dz = q", "requires_grad=True)  #", "ft.backward()\\n", "return df_dq",
                  "# SOLUTION", "hidden\": true", "BEGIN TEST CONFIG"):
         assert leak not in text, leak
     for name in ("q = ...", "f = ...", "df_dq = ...", "df_dx = ...", "df_dy = ...", "df_dz = ...",
                  "xt = ...", "grad_x = ...", "grad_z = ...", "def grad_f(x, y, z):"):
         assert name in text, name
+    sources = "\n".join(cell.source for cell in nbformat.read(str(student), as_version=4).cells)
+    assert "x, y, z = -2.0, 5.0, -4.0" in sources and "x = -2,\\; y = 5,\\; z = -4." in sources
 
 
 def test_otter_tests_pass_on_the_solution(built, solution_ns):
@@ -242,3 +268,30 @@ def test_grad_f_returning_nothing_or_two_values_is_wrong():
     for wrong in (lambda x, y, z: None, lambda x, y, z: (z, x + y), lambda x, y, z: "z, z, q"):
         verdict = judge_namespace(ID, _plain_answers() | {"grad_f": wrong})["grad_f"]
         assert verdict.points == 0 and verdict.message
+
+
+# --------------------------------------------------------------------------- a student's own numbers
+
+VARIANT = {"x": 3.0, "y": -5.0, "z": 4.0}  # q = -2, f = -8, gradients (4, 4, -2)
+
+
+def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
+    _, _, tests = built
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
+    assert (namespace["q"], namespace["f"]) == (-2.0, -8.0)
+    for question, test in tests.items():
+        assert all(_run(test, namespace, hidden=False)), question
+        assert all(_run(test, namespace, hidden=True)), question
+    wrong = namespace | {k: v for k, v in _plain_answers().items() if k != "grad_f"}  # the slides' answers
+    for question in ("q1_forward", "q2_backward", "q3_autograd"):
+        assert not any(_run(tests[question], wrong, hidden=True)), question
+
+
+def test_checks_judge_with_the_students_own_numbers():
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert _total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    # the slides' answers are wrong for this student, and this student's for the slides
+    assert _total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == 2  # grad_f only
+    assert _total(judge_namespace(ID, namespace)) == 2
+    verdicts = judge_namespace(ID, namespace | {"df_dz": 4.0, "f": 3.0 - 5.0 * 4.0}, params=VARIANT)
+    assert "df/dz was given as z" in verdicts["df_dz"].hint and "brackets" in verdicts["f"].hint

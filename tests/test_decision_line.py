@@ -1,5 +1,6 @@
 """decision_line: the slides' numbers, the master notebook, and its hidden checks."""
 
+import time
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import torch
 from otter.test_files.ok_test import OKTestFile
 
 from autograder.build.assign import run_otter_assign
+from autograder.build.variants import render_file
 from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import decision_line as sol
@@ -20,7 +22,8 @@ ID = "decision_line"
 QUESTIONS = {
     "q1_log_odds": ["log_odds_at_half"],
     "q2_line": ["intercept", "slope"],
-    "q3_general_line": ["decision_line"],
+    "q3_formula": ["line_formula"],
+    "q4_general_line": ["decision_line"],
 }
 
 
@@ -33,6 +36,22 @@ def test_reference_values():
     assert sol.LOG_ODDS_AT_HALF == 0
     assert (sol.INTERCEPT, sol.SLOPE) == (-2.0, -4.0)  # x2 = -2 - 4*x1
     assert sol.decision_line(1.0, 2.0, 0.5) == (-2.0, -4.0)
+    assert sol.DEFAULT_VARIANT == {"b0": 1.0, "b1": 2.0, "b2": 0.5}
+    assert sol.answers()["INTERCEPT"] == sol.INTERCEPT and sol.answers()["SLOPE"] == sol.SLOPE
+
+
+def test_drawn_variants_are_sensible():
+    rng = np.random.default_rng(0)
+    drawn = [sol.draw_variant(rng) for _ in range(300)]
+    for params in drawn:
+        b0, b1, b2 = params["b0"], params["b1"], params["b2"]
+        assert all(isinstance(v, float) and (2 * v).is_integer() for v in params.values())  # steps of 0.5
+        assert b0 != 0 and b1 != 0 and abs(b2) >= 0.5 and b2 != 1  # no degenerate line
+        intercept, slope = sol.answers(params)["INTERCEPT"], sol.answers(params)["SLOPE"]
+        assert (4 * intercept).is_integer() and (4 * slope).is_integer()  # nice numbers by hand
+        assert intercept != slope
+    assert len({tuple(v.values()) for v in drawn}) > 100
+    assert any(v["b2"] < 0 for v in drawn) and any(v["b2"] > 0 for v in drawn)
 
 
 @pytest.mark.parametrize("x1", [-3.0, -0.5, 0.0, 1.0, 2.5])
@@ -61,11 +80,14 @@ def test_general_line_on_other_models():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test),
+    the notebooks filled with the slides' numbers as the build does."""
     read_master(master_notebook(ID), ID)
     out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
     student = out / "student" / f"{ID}.ipynb"
     solution = out / "autograder" / f"{ID}.ipynb"
+    for notebook in (student, solution):
+        render_file(notebook, sol.DEFAULT_VARIANT)
     [bundle] = (out / "autograder").glob("*.zip")
     tests = {}
     with zipfile.ZipFile(bundle) as z:
@@ -90,17 +112,18 @@ def test_questions_and_points_match_the_checks(built):
     for question, names in QUESTIONS.items():
         assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
         assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
-    assert max_score(ID) == 5
+    assert max_score(ID) == 6
 
 
 def test_student_version_has_no_answers(built):
     student, _, _ = built
     text = student.read_text()
-    for leak in ("-b0 / b2", "-b1 / b2", "-2.0", "-4.0", "np.log(0.5", "# SOLUTION", "hidden\": true"):
+    for leak in ("-b0 / b2", "-b1 / b2", "-2.0", "-4.0", "np.log(0.5", "# SOLUTION", "hidden\": true", "x2 = -("):
         assert leak not in text
     nb = nbformat.read(str(student), as_version=4)
     assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
-    for name in ("log_odds_at_half = ...", "intercept = ...", "slope = ...", "def decision_line(b0, b1, b2):"):
+    for name in ("log_odds_at_half = ...", "intercept = ...", "slope = ...", "line_formula = ...",
+                 "def decision_line(b0, b1, b2):", "b0, b1, b2 = 1.0, 2.0, 0.5"):
         assert name in text
 
 
@@ -137,7 +160,7 @@ def test_checks_give_full_marks_to_the_solution_notebook(built):
 def _plain_answers() -> dict:
     """A correct namespace in plain Python data."""
     return {
-        "log_odds_at_half": 0.0, "intercept": -2.0, "slope": -4.0,
+        "log_odds_at_half": 0.0, "intercept": -2.0, "slope": -4.0, "line_formula": "x2 = -2 - 4*x1",
         "decision_line": lambda b0, b1, b2: (-b0 / b2, -b1 / b2),
     }
 
@@ -154,6 +177,7 @@ def test_checks_give_zero_to_the_blank_notebook(built):
     assert all(v.message for v in verdicts.values())
     assert "not answered yet" in verdicts["slope"].message
     assert "got None" in verdicts["decision_line"].message
+    assert "not answered yet" in verdicts["line_formula"].message
 
 
 @pytest.mark.parametrize(
@@ -238,3 +262,106 @@ def test_a_function_that_raises_or_returns_one_number():
     assert verdict.points == 0 and "raised ZeroDivisionError" in verdict.message
     verdict = judge_namespace(ID, _plain_answers() | {"decision_line": lambda b0, b1, b2: -b1 / b2})["decision_line"]
     assert verdict.points == 0 and "two numbers" in verdict.message
+
+
+# --------------------------------------------------------------------------- the line as a formula
+
+EQUIVALENT_FORMS = [
+    "x2 = -2 - 4*x1",
+    "-(1 + 2*x1)/0.5",
+    "1 + 2*x1 + 0.5*x2 = 0",
+    "x2=-4*x1-2",
+    "-2-4*x1",
+    "0.5*x2 = -1 - 2*x1",
+    "2*(1 + 2*x1 + 0.5*x2) = 0",
+    "x2 == -2*(1+2*x1)",
+    "x2 = (-1 - 2*x1) / (1/2)",
+    "0 = 1 + 2 * x1 + x2 / 2",
+    "x1 = -(x2 + 2)/4",
+    "x2 = -2 + (-4)*x1",
+]
+
+
+@pytest.mark.parametrize("text", EQUIVALENT_FORMS)
+def test_every_equivalent_form_of_the_line_passes(text):
+    verdict = judge_namespace(ID, _plain_answers() | {"line_formula": text})["line_formula"]
+    assert verdict.points == 1, verdict
+
+
+@pytest.mark.parametrize(
+    "text,hint",
+    [
+        ("x2 = 2 + 4*x1", "signs are flipped"),
+        ("x2 = -4 - 2*x1", "swapped"),
+        ("x2 = -0.5 - 0.25*x1", "wrong coefficient"),
+        ("x2 = -1 - 2*x1", "not divided by b2"),
+        ("x2 = -2 + 4*x1", ""),
+        ("1 + 2*x1 + 2*x2 = 0", ""),
+    ],
+)
+def test_wrong_lines_fail_with_a_message(text, hint):
+    verdict = judge_namespace(ID, _plain_answers() | {"line_formula": text})["line_formula"]
+    assert verdict.points == 0
+    assert "is not right" in verdict.message and "decision line" in verdict.message
+    assert hint in verdict.hint if hint else verdict.hint == ""
+    assert not any(v in verdict.message + verdict.hint for v in ("-2", "-4"))  # the answer is not told
+
+
+@pytest.mark.parametrize(
+    "value,words",
+    [
+        ("x2 = -2 - 4x1", "could not be read"),
+        ("y = -2 - 4*x", "unknown name"),
+        ("x2 = -2 - 4*x1 = 0", "more than one"),
+        ("", "empty"),
+        (-2.0, "should be a string"),
+        (["x2 = -2 - 4*x1"], "should be a string"),
+    ],
+)
+def test_unreadable_formulas_get_zero_and_say_why(value, words):
+    verdict = judge_namespace(ID, _plain_answers() | {"line_formula": value})["line_formula"]
+    assert verdict.points == 0 and words in verdict.message
+
+
+@pytest.mark.parametrize("text", [
+    "__import__('os').system('touch /tmp/pwned-decision-line')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "9**9**9**9",
+    "((x1+1)**4)**4 = x2",
+    "x2 = " + "9" * 300,
+])
+def test_a_malicious_formula_is_refused_quickly(text):
+    started = time.perf_counter()
+    verdict = judge_namespace(ID, _plain_answers() | {"line_formula": text})["line_formula"]
+    assert verdict.points == 0 and verdict.message
+    assert time.perf_counter() - started < 3.0
+
+
+# --------------------------------------------------------------------------- a student's own numbers
+
+VARIANT = {"b0": 3.0, "b1": -4.0, "b2": -2.0}  # x2 = 1.5 - 2*x1
+
+
+def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
+    _, _, tests = built
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
+    assert (namespace["intercept"], namespace["slope"]) == (1.5, -2.0)
+    for question, test in tests.items():
+        assert all(_run(test, namespace, hidden=False)), question
+        assert all(_run(test, namespace, hidden=True)), question
+    wrong = namespace | _plain_answers()  # the slides' answers
+    for question in ("q2_line", "q3_formula"):
+        assert not any(_run(tests[question], wrong, hidden=True)), question
+
+
+def test_checks_judge_with_the_students_own_numbers():
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert _total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    mine = {"intercept": 1.5, "slope": -2.0, "line_formula": "3 - 4*x1 - 2*x2 = 0"}
+    assert _total(judge_namespace(ID, _plain_answers() | mine, params=VARIANT)) == max_score(ID)
+    # the slides' answers are wrong for this student, and this student's for the slides
+    assert _total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == max_score(ID) - 3
+    assert _total(judge_namespace(ID, _plain_answers() | mine)) == max_score(ID) - 3
+    verdicts = judge_namespace(ID, _plain_answers() | {"intercept": -1.5, "line_formula": "x2 = -1.5 + 2*x1"},
+                               params=VARIANT)
+    assert "sign is flipped" in verdicts["intercept"].hint and "signs are flipped" in verdicts["line_formula"].hint

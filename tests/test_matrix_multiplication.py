@@ -10,6 +10,7 @@ import torch
 from otter.test_files.ok_test import OKTestFile
 
 from autograder.build.assign import run_otter_assign
+from autograder.build.variants import render_file
 from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import matrix_multiplication as sol
@@ -38,6 +39,28 @@ def test_reference_values():
     assert 2 * 3 + 1 * 8 == sol.AB[0, 0] == 14
     assert sol.V.shape == (2, 2) and np.array_equal(sol.V, [[-1, 5], [2, 4]])
     assert np.array_equal(sol.V, sol.W @ sol.U)
+
+
+def test_default_variant_is_the_slides():
+    assert sol.DEFAULT_VARIANT["A"] == [[2, 1], [0, 3]] and sol.DEFAULT_VARIANT["W"] == [[1, -1, 2], [0, 1, 1]]
+    assert np.array_equal(sol.answers()["AB"], sol.AB) and np.array_equal(sol.answers()["V"], sol.V)
+    assert np.array_equal(sol.answers()["SLIDES_AB"], sol.SLIDES_AB)
+
+
+def test_drawn_variants_are_sensible():
+    rng = np.random.default_rng(0)
+    drawn = [sol.draw_variant(rng) for _ in range(200)]
+    for params in drawn:
+        shapes = {name: np.shape(params[name]) for name in params}
+        assert shapes == {"A": (2, 2), "B": (2, 3), "U": (3, 2), "W": (2, 3)}  # the slides' shapes
+        for name, matrix in params.items():
+            assert all(type(v) is int for row in matrix for v in row)  # plain JSON integers
+            low, high = (-5, 9) if name in "AB" else (-3, 3)
+            assert low <= np.min(matrix) and np.max(matrix) <= high
+        a = sol.answers(params)
+        assert not np.array_equal(a["AB"], a["AT_B"]) and not np.array_equal(a["V"], a["V"].T)
+        assert a["SLIDES_AB"] is None  # the slides' typo only exists for their numbers
+    assert len({str(v) for v in drawn}) == len(drawn)
 
 
 def test_shape_rule():
@@ -73,11 +96,14 @@ def test_two_layers_are_one():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test),
+    the notebooks filled with the slides' numbers as the build does."""
     read_master(master_notebook(ID), ID)
     out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
     student = out / "student" / f"{ID}.ipynb"
     solution = out / "autograder" / f"{ID}.ipynb"
+    for notebook in (student, solution):
+        render_file(notebook, sol.DEFAULT_VARIANT)
     [bundle] = (out / "autograder").glob("*.zip")
     tests = {}
     with zipfile.ZipFile(bundle) as z:
@@ -108,13 +134,16 @@ def test_questions_and_points_match_the_checks(built):
 def test_student_version_has_no_answers(built):
     student, _, _ = built
     text = student.read_text()
-    for leak in ("14, 4, 18", "2 * 3 + 1 * 8", "W @ U", "[[-1, 5]", "C[i, j] +=", "raise ValueError(f", "# SOLUTION",
+    for leak in ("14, 4, 18", "2 * 3 + 1 * 8", "A[i, 0] * B[0, j]", "W @ U", "[[-1, 5]", "C[i, j] +=", "raise ValueError(f", "# SOLUTION",
                  "hidden\": true"):
         assert leak not in text
     nb = nbformat.read(str(student), as_version=4)
     assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
     for name in ("AB = ...", "V = ...", "def product_shape(shape_a, shape_b):", "def matmul(A, B):", "U = np.array("):
         assert name in text
+    sources = "\n".join(cell.source for cell in nb.cells)  # the slides' numbers, filled in
+    assert "A = np.array([[2, 1],\n              [0, 3]])" in sources
+    assert "\\begin{pmatrix} 3 & 1 & 7 \\\\ 8 & 2 & 4 \\end{pmatrix}" in sources and "{{" not in sources
 
 
 def test_otter_tests_pass_on_the_solution(built):
@@ -299,3 +328,34 @@ def test_a_matmul_that_raises_the_wrong_error():
     verdict = judge_namespace(ID, _plain_answers() | {"matmul": matmul})["matmul"]
     assert verdict.points == pytest.approx(2 * 4 / 5)
     assert "should raise ValueError" in verdict.message
+
+
+# --------------------------------------------------------------------------- a student's own numbers
+
+VARIANT = {"A": [[7, 4], [2, -1]], "B": [[-1, -5, -4], [-5, -3, 7]],
+           "U": [[1, 3], [0, 1], [3, 2]], "W": [[1, 0, 0], [3, -2, 2]]}
+
+
+def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
+    _, _, tests = built
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
+    assert np.array_equal(namespace["AB"], [[-27, -47, 0], [3, -7, -15]])
+    for question, test in tests.items():
+        assert all(_run(test, namespace, hidden=False)), question
+        assert all(_run(test, namespace, hidden=True)), question
+    wrong = namespace | {"AB": sol.AB, "V": sol.V}  # the slides' answers
+    for question in ("q2_product", "q4_two_layers"):
+        assert not any(_run(tests[question], wrong, hidden=True)), question
+
+
+def test_checks_judge_with_the_students_own_numbers():
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert _total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    # the slides' answers are wrong for this student, and this student's for the slides
+    assert _total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == max_score(ID) - 2
+    assert _total(judge_namespace(ID, namespace)) == max_score(ID) - 2
+    verdicts = judge_namespace(ID, namespace | {"AB": np.array(VARIANT["A"]).T @ np.array(VARIANT["B"]),
+                                                "V": np.array(VARIANT["U"]) @ np.array(VARIANT["W"])}, params=VARIANT)
+    assert "A was transposed" in verdicts["AB"].hint and "wrong order" in verdicts["V"].hint
+    verdict = judge_namespace(ID, namespace | {"AB": sol.SLIDES_AB}, params=VARIANT)["AB"]
+    assert verdict.points == 0 and "top-left" not in verdict.hint

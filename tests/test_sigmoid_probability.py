@@ -10,6 +10,7 @@ import torch
 from otter.test_files.ok_test import OKTestFile
 
 from autograder.build.assign import run_otter_assign
+from autograder.build.variants import render_file
 from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import sigmoid_probability as sol
@@ -41,6 +42,28 @@ def test_reference_values():
     assert sol.P_SIGN_FLIPPED == pytest.approx(1 - sol.P)
 
 
+def test_default_variant_is_the_slides():
+    assert sol.DEFAULT_VARIANT == {"w1": 0.3, "w2": 0.1, "b": 1.0, "x1": 1.0, "x2": 2.2}
+    assert sol.answers()["Z"] == sol.answers(sol.DEFAULT_VARIANT)["Z"] == sol.Z
+    assert sol.answers()["P"] == sol.P and np.array_equal(sol.answers()["P_VEC"], sol.P_VEC)
+
+
+def test_drawn_variants_are_sensible():
+    rng = np.random.default_rng(0)
+    drawn = [sol.draw_variant(rng) for _ in range(300)]
+    for params in drawn:
+        assert set(params) == set(sol.DEFAULT_VARIANT)
+        assert all(isinstance(v, float) and round(v, 1) == v for v in params.values())  # one decimal
+        assert params["w1"] != 0 and params["w2"] != 0 and abs(params["b"]) >= 0.2
+        assert -1 <= params["w1"] <= 1 and -1 <= params["w2"] <= 1 and 0.5 <= params["x1"] <= 3
+        p = sol.answers(params)["P"]
+        assert 0.05 < p < 0.4 or 0.6 < p < 0.95  # the class is clear, whatever the rounding
+        a = sol.answers(params)
+        assert len({round(a[k], 6) for k in ("Z", "Z_WITHOUT_BIAS", "Z_SWAPPED")}) == 3  # mistakes stay distinct
+    assert any(sol.answers(v)["IS_FAKE"] for v in drawn) and not all(sol.answers(v)["IS_FAKE"] for v in drawn)
+    assert len({tuple(v.values()) for v in drawn}) > 250
+
+
 def test_sigmoid_on_numbers_and_arrays():
     assert float(sol.sigmoid(0.0)) == 0.5
     z = np.linspace(-6, 6, 13).reshape(13, 1)
@@ -56,11 +79,14 @@ def test_sigmoid_on_numbers_and_arrays():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test),
+    the notebooks filled with the slides' numbers as the build does."""
     read_master(master_notebook(ID), ID)
     out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
     student = out / "student" / f"{ID}.ipynb"
     solution = out / "autograder" / f"{ID}.ipynb"
+    for notebook in (student, solution):
+        render_file(notebook, sol.DEFAULT_VARIANT)
     [bundle] = (out / "autograder").glob("*.zip")
     tests = {}
     with zipfile.ZipFile(bundle) as z:
@@ -180,6 +206,34 @@ def test_honest_number_forms(form):
 )
 def test_honest_array_and_bool_forms(answers):
     assert _total(judge_namespace(ID, _plain_answers() | answers)) == max_score(ID)
+
+
+# --------------------------------------------------------------------------- a student's own numbers
+
+VARIANT = {"w1": -0.6, "w2": 0.7, "b": 0.2, "x1": 1.2, "x2": 1.6}  # z = 0.6, p = 0.6457
+
+
+def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
+    _, _, tests = built
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
+    assert namespace["z"] == pytest.approx(0.6)
+    for question, test in tests.items():
+        assert all(_run(test, namespace, hidden=False)), question
+        assert all(_run(test, namespace, hidden=True)), question
+    slides = notebook_namespace(master_notebook(ID), params=sol.DEFAULT_VARIANT)
+    wrong = namespace | {name: slides[name] for name in ("z", "p", "X", "W", "p_vec")}
+    for question in ("q1_net_input", "q3_probability", "q5_vector_form"):
+        assert not any(_run(tests[question], wrong, hidden=True)), question
+
+
+def test_checks_judge_with_the_students_own_numbers():
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert _total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    # the slides' answers are wrong for this student, and this student's for the slides
+    assert _total(judge_namespace(ID, _plain_answers(), params=VARIANT)) <= 2  # only sigmoid and is_fake
+    assert _total(judge_namespace(ID, namespace)) <= 2
+    verdicts = judge_namespace(ID, namespace | {"z": 0.6 - 0.2, "p": 0.6}, params=VARIANT)
+    assert "bias" in verdicts["z"].hint and "z was given instead of p" in verdicts["p"].hint
 
 
 def test_sigmoid_on_the_graders_own_inputs():

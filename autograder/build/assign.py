@@ -90,13 +90,15 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
     for notebook in (student_dir / name, solution_dir / name, autograder_dir / name):
         stamp_exercise(notebook, exercise.id)
     built = BuiltExercise(exercise.id, student_dir / name, solution_dir / name, autograder_dir)
-    if exercise.varies:
+    # Placeholders are filled with the slides' numbers whether or not the course varies the
+    # exercise: a course.yaml without `varies: true` still gets notebooks that run.
+    if exercise.varies or variants.has_placeholders(student_dir / name):
         template = autograder_dir / f"{exercise.id}.template.ipynb"
         shutil.copy2(student_dir / name, template)  # the student version, placeholders kept
-        default = variants.solution_module(exercise.id).DEFAULT_VARIANT
+        default = variants.default_variant(exercise.id)
         for notebook in (student_dir / name, solution_dir / name, autograder_dir / name):
             variants.render_file(notebook, default)
-        if students:
+        if students and exercise.varies:
             built.personal = {
                 student: _personal_notebook(template, exercise, student, secret, target / "students")
                 for student in students

@@ -58,6 +58,21 @@ def solution_module(exercise_id: str):
     return importlib.import_module(f"solutions.{exercise_id}")
 
 
+def has_placeholders(path: Path) -> bool:
+    """Whether a notebook's markdown or code holds `{{ ... }}` placeholders to fill."""
+    nb = nbformat.read(str(path), as_version=4)
+    return any(cell.cell_type in ("markdown", "code") and "{{" in cell.source for cell in nb.cells)
+
+
+def default_variant(exercise_id: str) -> dict:
+    """The slides' numbers: `DEFAULT_VARIANT` of solutions/<id>.py."""
+    params = getattr(solution_module(exercise_id), "DEFAULT_VARIANT", None)
+    if not isinstance(params, dict):
+        raise VariantError(f"{exercise_id}: its master has placeholders, but solutions/{exercise_id}.py "
+                           "defines no DEFAULT_VARIANT (the slides' numbers) to fill them with")
+    return params
+
+
 def _canonical(exercise: str, student: str, params: dict) -> bytes:
     return json.dumps({"exercise": exercise, "student": student, "params": params}, sort_keys=True).encode()
 

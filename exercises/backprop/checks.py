@@ -1,7 +1,7 @@
 """Hidden checks of `backprop`: f = (x + y) * z, forward and backward, by hand and with autograd.
 
 Otter questions and the names they grade:
-    q1_forward     q, f                          q = x + y, f = q * z at x = -2, y = 5, z = -4
+    q1_forward     q, f                          q = x + y, f = q * z at the given point (x, y, z)
     q2_backward    df_dq, df_dx, df_dy, df_dz    the gradients by hand, with the chain rule
     q3_autograd    grad_x, grad_y, grad_z        xt.grad, yt.grad, zt.grad after ft.backward()
     q4_grad_f      grad_f(x, y, z)               (df/dx, df/dy, df/dz), called on the grader's points
@@ -9,12 +9,20 @@ Otter questions and the names they grade:
 grad_f may return a tuple, a list, an array or a tensor of the three numbers; each number may be
 a float, a numpy scalar or a (0-d) tensor. GradCheck, defined here, is a ValueCheck that explains
 a `.grad` of None (requires_grad=True or .backward() missing) instead of only refusing it.
+
+Every student may have their own point (x, y, z) (a variant): the expected values and the
+typical mistakes are computed from the student's numbers, `FromVariant(sol.answers, key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FunctionCheck, ValueCheck, Verdict
+from autograder.judge import FromVariant, FunctionCheck, ValueCheck, Verdict
 from solutions import backprop as sol
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.backprop.answers for the student's own point."""
+    return FromVariant(sol.answers, key)
 
 
 class GradCheck(ValueCheck):
@@ -58,68 +66,68 @@ CHECKS = [
     ValueCheck(
         "q",
         var="q",
-        expected=sol.Q,
+        expected=mine("Q"),
         description="the value of the addition node, q = x + y",
-        mistakes={"q is the sum x + y, not the difference": sol.Q_DIFFERENCE},
+        mistakes={"q is the sum x + y, not the difference": mine("Q_DIFFERENCE")},
     ),
     ValueCheck(
         "f",
         var="f",
-        expected=sol.F,
+        expected=mine("F"),
         description="the output f = (x + y) * z = q * z",
         mistakes={
-            "the brackets were forgotten: f = (x + y) * z, not x + y * z": sol.F_WITHOUT_BRACKETS,
-            "q was given instead of f = q * z": sol.Q,
+            "the brackets were forgotten: f = (x + y) * z, not x + y * z": mine("F_WITHOUT_BRACKETS"),
+            "q was given instead of f = q * z": mine("Q"),
         },
     ),
     ValueCheck(
         "df_dq",
         var="df_dq",
-        expected=sol.DF_DQ,
+        expected=mine("DF_DQ"),
         description="the gradient of f with respect to the intermediate value q",
-        mistakes={DQ_AS_Q: sol.Q, "df/dq is not 1: f = q * z grows by z when q grows by 1": 1.0},
+        mistakes={DQ_AS_Q: mine("Q"), "df/dq is not 1: f = q * z grows by z when q grows by 1": 1.0},
     ),
     ValueCheck(
         "df_dx",
         var="df_dx",
-        expected=sol.DF_DX,
+        expected=mine("DF_DX"),
         description="the gradient of f with respect to x, through the addition node",
-        mistakes={CHAIN_RULE: 1.0, "df/dx was given as x: use the chain rule, df/dq * dq/dx": sol.X, DQ_AS_Q: sol.Q},
+        mistakes={CHAIN_RULE: 1.0, "df/dx was given as x: use the chain rule, df/dq * dq/dx": mine("X"), DQ_AS_Q: mine("Q")},
     ),
     ValueCheck(
         "df_dy",
         var="df_dy",
-        expected=sol.DF_DY,
+        expected=mine("DF_DY"),
         description="the gradient of f with respect to y, through the addition node",
-        mistakes={CHAIN_RULE: 1.0, "df/dy was given as y: use the chain rule, df/dq * dq/dy": sol.Y, DQ_AS_Q: sol.Q},
+        mistakes={CHAIN_RULE: 1.0, "df/dy was given as y: use the chain rule, df/dq * dq/dy": mine("Y"), DQ_AS_Q: mine("Q")},
     ),
     ValueCheck(
         "df_dz",
         var="df_dz",
-        expected=sol.DF_DZ,
+        expected=mine("DF_DZ"),
         description="the gradient of f with respect to z, the local gradient of the multiplication node",
-        mistakes={DZ_AS_Z: sol.Z, "df/dz was given as f: the gradient of q * z with respect to z is q": sol.F},
+        mistakes={DZ_AS_Z: mine("Z"), "df/dz was given as f: the gradient of q * z with respect to z is q": mine("F")},
     ),
     GradCheck(
         "grad_x",
         var="grad_x",
-        expected=sol.DF_DX,
+        expected=mine("DF_DX"),
         description="the gradient df/dx that autograd stores in xt.grad",
-        mistakes={ACCUMULATED: 2 * sol.DF_DX},
+        mistakes={ACCUMULATED: mine("DF_DX_TWICE")},
     ),
     GradCheck(
         "grad_y",
         var="grad_y",
-        expected=sol.DF_DY,
+        expected=mine("DF_DY"),
         description="the gradient df/dy that autograd stores in yt.grad",
-        mistakes={ACCUMULATED: 2 * sol.DF_DY},
+        mistakes={ACCUMULATED: mine("DF_DY_TWICE")},
     ),
     GradCheck(
         "grad_z",
         var="grad_z",
-        expected=sol.DF_DZ,
+        expected=mine("DF_DZ"),
         description="the gradient df/dz that autograd stores in zt.grad",
-        mistakes={ACCUMULATED: 2 * sol.DF_DZ, DZ_AS_Z: sol.Z},
+        mistakes={ACCUMULATED: mine("DF_DZ_TWICE"), DZ_AS_Z: mine("Z")},
     ),
     FunctionCheck(
         "grad_f",

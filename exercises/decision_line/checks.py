@@ -2,21 +2,35 @@
 
 Otter questions and the names they grade:
     q1_log_odds       log_odds_at_half          ln(p/(1-p)) at p = 0.5
-    q2_line           intercept, slope          x2 = intercept + slope*x1 for 1 + 2*x1 + 0.5*x2 = 0
-    q3_general_line   decision_line(b0, b1, b2) called on the grader's own coefficients
+    q2_line           intercept, slope          x2 = intercept + slope*x1 for b0 + b1*x1 + b2*x2 = 0
+    q3_formula        line_formula              the same line written as a formula (a string)
+    q4_general_line   decision_line(b0, b1, b2) called on the grader's own coefficients
+
+Every student may have their own model (a variant): the expected values and the typical
+mistakes are computed from the student's coefficients, `FromVariant(sol.answers, key)`.
 
 `decision_line` returns a pair (intercept, slope), which FunctionCheck's forms do not read
 (a tuple is not an array to them), so it has a small check of its own: PairFunctionCheck.
+`line_formula` is a string such as "x2 = -2 - 4*x1" or "1 + 2*x1 + 0.5*x2 = 0": FormulaCheck
+parses it safely (autograder.judge.symbolic, nothing is evaluated) and accepts every form
+that describes the same line.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import sympy
 
-from autograder.judge import Check, FormError, ValueCheck, Verdict, present
+from autograder.judge import Check, FormError, FromVariant, ValueCheck, Verdict, as_text, present
 from autograder.judge.forms import describe
-from autograder.probe import Call
+from autograder.judge.symbolic import FormulaError, equivalent, parse_formula, solve_linear_for
+from autograder.probe import Call, Var
 from solutions import decision_line as sol
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.decision_line.answers for the student's own model."""
+    return FromVariant(sol.answers, key)
 
 
 def _number(value, what: str) -> float:
@@ -100,11 +114,64 @@ def _coefficients(rng):
     return cases
 
 
+NAMES = ("x1", "x2")
+
+
+def _exact(value) -> sympy.Rational:
+    """A coefficient as an exact rational: 0.5 -> 1/2, as the formula parser reads decimals."""
+    return sympy.Rational(repr(float(value)))
+
+
+class FormulaCheck(Check):
+    """The decision line written as a formula, a string in x1 and x2.
+
+    Any equation or expression that fixes the same line passes: `x2 = -2 - 4*x1`,
+    `-(1 + 2*x1)/0.5`, `1 + 2*x1 + 0.5*x2 = 0`, ... (a bare expression means x2 = ...).
+    `line(b0, b1, b2)` gives (intercept, slope); `coefficients` the student's (b0, b1, b2);
+    `mistakes` name wrong lines by functions of the same shape as `line`.
+    """
+
+    def __init__(self, name, var, line, coefficients, points=1.0, description="", mistakes=None):
+        self.name, self.var, self.line, self.coefficients = name, var, line, coefficients
+        self.points = points
+        self.description = description or f"the formula `{var}`"
+        self.mistakes = dict(mistakes or {})
+
+    def probes(self, rng):
+        return {"value": Var(self.var)}
+
+    def _expression(self, line) -> sympy.Expr:
+        """intercept + slope*x1, exactly, for `line` applied to the student's coefficients."""
+        coefficients = self.coefficients() if callable(self.coefficients) else self.coefficients
+        intercept, slope = line(*(_exact(c) for c in coefficients))
+        return intercept + slope * sympy.Symbol("x1", real=True)
+
+    def judge(self, answers, asked):
+        what = f"`{self.var}`"
+        text = as_text(answers["value"], what)
+        try:
+            got = solve_linear_for(parse_formula(text, NAMES), "x2", NAMES)
+        except FormulaError as exc:
+            return Verdict(0.0, f"{what} could not be read as the line: {exc}")
+        if equivalent(got, self._expression(self.line)):
+            return Verdict(self.points)
+        return Verdict(0.0, f"{what} is not right: it should be {self.description}", self._hint(got))
+
+    def _hint(self, got) -> str:
+        for hint, wrong in self.mistakes.items():
+            try:
+                if equivalent(got, self._expression(wrong)):
+                    return hint
+            except (ArithmeticError, ValueError):  # a mistake's model may not apply to every model
+                continue
+        return ""
+
+
 CHECKS = [
     ValueCheck(
         "log_odds_at_half",
         var="log_odds_at_half",
-        expected=sol.LOG_ODDS_AT_HALF,
+        expected=mine("LOG_ODDS_AT_HALF"),
         atol=1e-9,
         description="the log-odds ln(p/(1-p)) at p = 0.5",
         mistakes={
@@ -115,24 +182,37 @@ CHECKS = [
     ValueCheck(
         "intercept",
         var="intercept",
-        expected=sol.INTERCEPT,
-        description="the intercept of the decision line x2 = intercept + slope*x1 of the slides' model",
+        expected=mine("INTERCEPT"),
+        description="the intercept of the decision line x2 = intercept + slope*x1 of the given model",
         mistakes={
-            "the sign is flipped: moving b0 to the other side of the equation changes its sign": -sol.INTERCEPT,
-            "slope and intercept are swapped: the intercept is the term without x1": sol.SLOPE,
-            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": -sol.B0 / sol.B1,
-            "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": -sol.B0,
+            "the sign is flipped: moving b0 to the other side of the equation changes its sign": mine("INTERCEPT_SIGN_FLIPPED"),
+            "slope and intercept are swapped: the intercept is the term without x1": mine("SLOPE"),
+            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": mine("INTERCEPT_WRONG_COEFFICIENT"),
+            "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": mine("INTERCEPT_NOT_DIVIDED"),
         },
     ),
     ValueCheck(
         "slope",
         var="slope",
-        expected=sol.SLOPE,
-        description="the slope of the decision line x2 = intercept + slope*x1 of the slides' model",
+        expected=mine("SLOPE"),
+        description="the slope of the decision line x2 = intercept + slope*x1 of the given model",
         mistakes={
-            "the sign is flipped: moving b1*x1 to the other side of the equation changes its sign": -sol.SLOPE,
-            "slope and intercept are swapped: the slope is the factor of x1": sol.INTERCEPT,
-            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": -sol.B2 / sol.B1,
+            "the sign is flipped: moving b1*x1 to the other side of the equation changes its sign": mine("SLOPE_SIGN_FLIPPED"),
+            "slope and intercept are swapped: the slope is the factor of x1": mine("INTERCEPT"),
+            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": mine("SLOPE_WRONG_COEFFICIENT"),
+        },
+    ),
+    FormulaCheck(
+        "line_formula",
+        var="line_formula",
+        line=sol.decision_line,
+        coefficients=mine("COEFFICIENTS"),
+        description="a formula in x1 and x2 (such as x2 = ... or ... = 0) for the decision line of the given model",
+        mistakes={
+            "the signs are flipped: moving b0 and b1*x1 to the other side changes their signs": sol.line_sign_flipped,
+            "slope and intercept are swapped: the slope is the factor of x1": sol.line_swapped,
+            "divided by the wrong coefficient: solving for x2 means dividing by b2": sol.line_solved_for_x1,
+            "not divided by b2: b2*x2 = -b0 - b1*x1 must still be divided by b2": sol.line_not_divided,
         },
     ),
     PairFunctionCheck(

@@ -2,18 +2,26 @@
 
 Otter questions and the names they grade:
     q1_shapes      product_shape(shape_a, shape_b)   on the grader's shapes, some incompatible
-    q2_product     AB                                A.B for the slides' A and B
+    q2_product     AB                                A.B for the given A and B
     q3_matmul      matmul(A, B)                      on the grader's matrices, one pair incompatible
     q4_two_layers  V                                 W.U, the one layer that two linear layers are
 
 The grader only sees what the functions return, not their code: that matmul uses loops
 rather than @ or np.matmul is asked for in the notebook, not checked.
+
+Every student may have their own matrices A, B, U, W (a variant): the expected values and
+the typical mistakes are computed from the student's numbers, `FromVariant(sol.answers, key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FunctionCheck, ValueCheck
+from autograder.judge import FromVariant, FunctionCheck, ValueCheck
 from solutions import matrix_multiplication as sol
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.matrix_multiplication.answers for the student's own matrices."""
+    return FromVariant(sol.answers, key)
 
 
 def _shape_cases(rng):
@@ -68,12 +76,12 @@ CHECKS = [
     ValueCheck(
         "AB",
         var="AB",
-        expected=sol.AB,
+        expected=mine("AB"),
         form="array",
-        description="the (2, 3) product A.B of the slides' matrices: entry (i, j) is row i of A times column j of B",
+        description="the (2, 3) product A.B of the given matrices: entry (i, j) is row i of A times column j of B",
         mistakes={
-            "check the top-left entry again: row 1 of A times column 1 of B (2*3 + 1*8)": sol.SLIDES_AB,
-            "A was transposed before multiplying: entry (i, j) uses row i of A, not column i": sol.AT_B,
+            "check the top-left entry again: row 1 of A times column 1 of B (2*3 + 1*8)": mine("SLIDES_AB"),
+            "A was transposed before multiplying: entry (i, j) uses row i of A, not column i": mine("AT_B"),
         },
     ),
     FunctionCheck(
@@ -94,11 +102,11 @@ CHECKS = [
     ValueCheck(
         "V",
         var="V",
-        expected=sol.V,
+        expected=mine("V"),
         form="array",
         description="the (2, 2) matrix V of the single layer y = V x that equals y = W (U x)",
         mistakes={
-            "the layers are multiplied in the wrong order: U acts first, so y = W (U x) = (W U) x": sol.UW,
+            "the layers are multiplied in the wrong order: U acts first, so y = W (U x) = (W U) x": mine("UW"),
         },
     ),
 ]

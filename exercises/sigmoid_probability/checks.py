@@ -6,11 +6,14 @@ Otter questions and the names they grade:
     q3_probability  p            sigmoid(z)
     q4_decision     is_fake      p > 0.5
     q5_vector_form  X, W, p_vec  X (1, 2), W (2, 1), sigmoid(X @ W + b) (1, 1)
+
+Every student may have their own neuron and banknote (a variant): the expected values and
+the typical mistakes are computed from the student's numbers, `FromVariant(sol.answers, key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FunctionCheck, ValueCheck
+from autograder.judge import FromVariant, FunctionCheck, ValueCheck
 from solutions import sigmoid_probability as sol
 
 
@@ -23,16 +26,23 @@ def _sigmoid_cases(rng):
     ]
 
 
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.sigmoid_probability.answers for the student's own numbers."""
+    return FromVariant(sol.answers, key)
+
+
 CHECKS = [
     ValueCheck(
         "z",
         var="z",
-        expected=sol.Z,
+        expected=mine("Z"),
         description="the net input z = w1*x1 + w2*x2 + b of the banknote neuron",
         mistakes={
-            "the bias b was forgotten: z = w1*x1 + w2*x2 + b": sol.Z_WITHOUT_BIAS,
-            "each weight was multiplied with the other input: w1 goes with x1, w2 with x2": sol.Z_SWAPPED,
-            "p = sigmoid(z) was given instead of the net input z": sol.P,
+            "the bias b was forgotten: z = w1*x1 + w2*x2 + b": mine("Z_WITHOUT_BIAS"),
+            "each weight was multiplied with the other input: w1 goes with x1, w2 with x2": mine("Z_SWAPPED"),
+            "p = sigmoid(z) was given instead of the net input z": mine("P"),
         },
     ),
     FunctionCheck(
@@ -50,28 +60,28 @@ CHECKS = [
     ValueCheck(
         "p",
         var="p",
-        expected=sol.P,
+        expected=mine("P"),
         description="the probability p = sigmoid(z) that the banknote is fake",
         mistakes={
-            "z was given instead of p: pass it through the sigmoid, p = 1 / (1 + exp(-z))": sol.Z,
-            "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p": sol.P_SIGN_FLIPPED,
-            "the bias b was forgotten in z": sol.P_WITHOUT_BIAS,
+            "z was given instead of p: pass it through the sigmoid, p = 1 / (1 + exp(-z))": mine("Z"),
+            "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p": mine("P_SIGN_FLIPPED"),
+            "the bias b was forgotten in z": mine("P_WITHOUT_BIAS"),
         },
     ),
     ValueCheck(
         "is_fake",
         var="is_fake",
-        expected=sol.IS_FAKE,
+        expected=mine("IS_FAKE"),
         form="bool",
         description="the neuron's decision: True when p > 0.5, p being the probability that the note is fake",
         mistakes={
-            "p is the probability that the banknote is fake, and the note counts as fake when p > 0.5": not sol.IS_FAKE,
+            "p is the probability that the banknote is fake, and the note counts as fake when p > 0.5": mine("IS_FAKE_FLIPPED"),
         },
     ),
     ValueCheck(
         "X",
         var="X",
-        expected=sol.X,
+        expected=mine("X"),
         form="array",
         points=0.5,
         description="a (1, 2) array: one row (the banknote) holding the two features x1, x2",
@@ -79,22 +89,22 @@ CHECKS = [
     ValueCheck(
         "W",
         var="W",
-        expected=sol.W,
+        expected=mine("W"),
         form="array",
         points=0.5,
         description="a (2, 1) array: one column holding the weights w1, w2",
-        mistakes={"the bias does not belong in W: it is added after the product X @ W": np.array([[sol.W1], [sol.W2], [sol.B]])},
+        mistakes={"the bias does not belong in W: it is added after the product X @ W": mine("W_WITH_BIAS")},
     ),
     ValueCheck(
         "p_vec",
         var="p_vec",
-        expected=sol.P_VEC,
+        expected=mine("P_VEC"),
         form="array",
         description="sigmoid(X @ W + b), a (1, 1) array equal to p",
         mistakes={
-            "z was given instead of p: apply the sigmoid to X @ W + b": np.array([[sol.Z]]),
-            "the bias b was forgotten: sigmoid(X @ W + b)": np.array([[sol.P_WITHOUT_BIAS]]),
-            "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p": np.array([[sol.P_SIGN_FLIPPED]]),
+            "z was given instead of p: apply the sigmoid to X @ W + b": mine("Z_VEC"),
+            "the bias b was forgotten: sigmoid(X @ W + b)": mine("P_VEC_WITHOUT_BIAS"),
+            "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p": mine("P_VEC_SIGN_FLIPPED"),
         },
     ),
 ]
