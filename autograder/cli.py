@@ -142,13 +142,14 @@ def _otter_rows(course, dist: Path) -> tuple[list[list[str]], bool]:
 def verify(course_path, out, workers, with_otter):
     """Build, then grade every solution version (must get full marks) and blank version (must get zero)."""
     from autograder.build import MasterError, build_course
+    from autograder.build.variants import VariantError
 
     course = _course(course_path)
     with tempfile.TemporaryDirectory(prefix="dist-") as tmp:
         dist = Path(out) if out else Path(tmp)
         try:
             build_course(course, dist)
-        except MasterError as exc:
+        except (MasterError, VariantError) as exc:
             raise click.ClickException(str(exc)) from None
         rows, ok = _verify_rows(course, dist, workers)
         if with_otter:
