@@ -20,6 +20,12 @@ hostile reply costs the grader no more than a bounded amount of memory and time.
 
 from __future__ import annotations
 
+# The builtins this module uses, bound here when it is imported (in the sandbox: before any
+# student code runs), so a notebook that replaces `builtins.float` or `builtins.isinstance`
+# does not change how its answers are encoded.
+from builtins import (  # noqa: A004
+    bool, complex, dict, float, int, isinstance, len, list, repr, str, tuple, type,
+)
 import json
 import math
 import os

@@ -1,0 +1,216 @@
+"""`autograder grade` end to end: solutions full marks, blanks zero, and a row with a clear status
+for every hostile or broken submission, none of which earns credit it did not earn."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.exercises import REPO_ROOT, max_score
+from autograder.record import COLUMNS
+from conftest import PEN_AND_PAPER
+
+EXERCISE = "sigmoid_probability"  # numpy only: each sandbox run takes about a second
+
+
+def grade(paths, out: Path, course: Path | None = None, *extra) -> list[dict]:
+    args = ["grade", *map(str, paths), "--out", str(out), "--workers", "2", "--quiet", *extra]
+    if course:
+        args += ["--course", str(course)]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with open(out / "grades.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_solutions_get_full_marks_and_blanks_zero(built_course, tmp_path):
+    subs = tmp_path / "subs"
+    for ex in PEN_AND_PAPER:
+        for who, version in (("solution", "solution"), ("blank", "student")):
+            (subs / who).mkdir(parents=True, exist_ok=True)
+            shutil.copy(built_course / ex / version / f"{ex}.ipynb", subs / who / f"{ex}.ipynb")
+    rows = grade([subs], tmp_path / "out")
+    assert len(rows) == 2 * len(PEN_AND_PAPER)
+    assert set(COLUMNS) <= set(rows[0])
+    for row in rows:
+        assert row["status"] == "graded", row
+        assert float(row["max_score"]) == max_score(row["exercise"]) > 0
+        want = float(row["max_score"]) if row["student"] == "solution" else 0.0
+        assert float(row["score"]) == want, row
+        assert len(row["sha256"]) == 64
+    results = list((tmp_path / "out" / "results").glob("*.json"))
+    assert len(results) == len(rows)
+    one = json.loads(results[0].read_text())
+    assert {"checks", "run", "seed", "status"} <= set(one)
+    assert all({"name", "points", "max_points", "message", "hint"} <= set(c) for c in one["checks"])
+    assert len(list((tmp_path / "out" / "feedback").glob("*.md"))) == len(rows)
+
+
+# --------------------------------------------------------------------------- hostile notebooks
+
+SETUP = "import numpy as np\nw1, w2, b = 0.3, 0.1, 1.0\nx1, x2 = 1.0, 2.2"
+RIGHT = [
+    "z = w1 * x1 + w2 * x2 + b",
+    "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))",
+    "p = sigmoid(z)",
+    "is_fake = p > 0.5",
+    "X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)",
+]
+FULL = 6.0
+
+
+def notebook(*cells: str, exercise: str = EXERCISE) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["autograder"] = {"exercise": exercise}
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    return nbformat.writes(nb)
+
+
+HOSTILE = {
+    # name: (cells, expected status, expected score, what else to check)
+    "patch_numpy": ([SETUP, *RIGHT,
+                     "p = 0.5\nnp.isclose = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True\n"
+                     "np.testing.assert_allclose = lambda *a, **k: None"], "graded", FULL - 1),
+    "patch_builtins": ([SETUP, *RIGHT[:2], "import builtins\nbuiltins.float = lambda *a: 0.8205\n"
+                        "builtins.abs = lambda *a: 0.0\np = 'not a number'", *RIGHT[3:]], "graded", FULL - 2),
+    "os_exit": ([SETUP, *RIGHT, "import os\nos._exit(0)"], "crashed", 0.0),
+    "sys_exit": ([SETUP, *RIGHT[:3], "import sys\nsys.exit()", *RIGHT[3:]], "graded", FULL),
+    "infinite_loop": ([SETUP, *RIGHT, "while True:\n    pass"], "timeout", FULL),
+    "uninterruptible": ([SETUP, "import time\nwhile True:\n    try:\n        time.sleep(10)\n    except BaseException:\n"
+                         "        pass", *RIGHT], "timeout", 0.0),
+    "memory_bomb": ([SETUP, "hog = []\nwhile True:\n    hog.append(bytearray(10**8))", "del hog", *RIGHT],
+                    "graded", FULL),
+    "huge_print": ([SETUP, *RIGHT, "while True:\n    print('x' * 10**6)"], "timeout", FULL),
+    "network": ([SETUP, *RIGHT, "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
+                 "    p = 0.8205\nexcept OSError:\n    p = 'offline'"], "graded", FULL - 1),
+    "read_solutions": ([SETUP, *RIGHT[:2], f"ns = {{}}\nexec(open('{REPO_ROOT}/solutions/{EXERCISE}.py').read(), ns)\n"
+                        "p = ns['P']", *RIGHT[3:]], "graded", FULL - 2),
+    "read_checks": ([SETUP, *RIGHT, f"p = None\np = open('{REPO_ROOT}/exercises/{EXERCISE}/checks.py').read()"], "graded", FULL - 1),
+    "evil_pickle": ([SETUP, *RIGHT[:2], "import os\nclass Evil(float):\n    def __reduce__(self):\n"
+                     "        return (os.system, ('touch /tmp/autograder-pwned',))\np = Evil(0.8205)", *RIGHT[3:]],
+                    "graded", FULL - 1),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_results(fast_course, tmp_path_factory):
+    """One batch: every hostile notebook, the broken files, and a correct one; graded together."""
+    root = tmp_path_factory.mktemp("hostile")
+    subs, out = root / "subs", root / "out"
+    subs.mkdir()
+    for name, (cells, *_rest) in HOSTILE.items():
+        (subs / f"{name}.ipynb").write_text(notebook(*cells))
+    # A notebook that writes into the results folder the grader uses.
+    (subs / "write_results.ipynb").write_text(notebook(
+        SETUP, *RIGHT, f"import os\nos.makedirs('{out}', exist_ok=True)\nopen('{out}/grades.csv', 'w').write('hacked')"))
+    (subs / "honest.ipynb").write_text(notebook(SETUP, *RIGHT))
+    (subs / "not_json.ipynb").write_text("{ this is not json")
+    (subs / "empty.ipynb").write_text("")
+    (subs / "future_version.ipynb").write_text(json.dumps({"nbformat": 5, "nbformat_minor": 0, "cells": []}))
+    v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"autograder": {"exercise": EXERCISE}},
+          "worksheets": [{"cells": [{"cell_type": "code", "language": "python", "input": c, "outputs": []}
+                                    for c in [SETUP, *RIGHT]]}]}
+    (subs / "version3.ipynb").write_text(json.dumps(v3))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("../../escape.ipynb", notebook(SETUP, *RIGHT))
+    (subs / "traversal.zip").write_bytes(buf.getvalue())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(f"{EXERCISE}.ipynb", notebook(SETUP, *RIGHT))
+    (subs / "otter_export_2026_11_20T10_00_00_000000.zip").write_bytes(buf.getvalue())
+    (subs / "other_course.ipynb").write_text(notebook(SETUP, exercise="week_9_transformers"))
+    rows = grade([subs], out, fast_course)
+    return {row["student"]: row for row in rows}, out
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_notebook(hostile_results, name):
+    rows, out = hostile_results
+    _cells, status, score = HOSTILE[name]
+    row = rows[name]
+    assert (row["status"], float(row["score"])) == (status, score), row
+    assert float(row["max_score"]) == FULL
+
+
+def test_honest_notebook_in_the_same_batch(hostile_results):
+    rows, _ = hostile_results
+    assert (rows["honest"]["status"], float(rows["honest"]["score"])) == ("graded", FULL)
+
+
+def test_results_folder_cannot_be_written(hostile_results):
+    rows, out = hostile_results
+    assert (rows["write_results"]["status"], float(rows["write_results"]["score"])) == ("graded", FULL)
+    assert (out / "grades.csv").read_text().startswith("submission,")
+    assert "hacked" not in (out / "grades.csv").read_text()
+
+
+def test_evil_pickle_ran_nothing(hostile_results):
+    rows, out = hostile_results
+    assert not Path("/tmp/autograder-pwned").exists()
+    result = json.loads(next((out / "results").glob("evil_pickle__*.json")).read_text())
+    p_check = next(c for c in result["checks"] if c["name"] == "p")
+    assert p_check["points"] == 0 and "Evil" in p_check["message"]
+
+
+@pytest.mark.parametrize("name,status,words", [
+    ("not_json", "invalid", "not JSON"),
+    ("empty", "invalid", "empty"),
+    ("future_version", "invalid", "version 5"),
+    ("traversal", "invalid", "unsafe path"),
+    ("other", "unknown_exercise", "week_9_transformers"),
+])
+def test_broken_files_get_a_row(hostile_results, name, status, words):
+    rows, _ = hostile_results
+    row = rows[name] if name in rows else rows[f"{name}_course"]
+    assert row["status"] == status and float(row["score"]) == 0.0
+    assert words in row["message"]
+
+
+def test_readable_old_formats_are_graded(hostile_results):
+    rows, _ = hostile_results
+    assert (rows["version3"]["status"], float(rows["version3"]["score"])) == ("graded", FULL)
+    assert (rows["otter_export"]["status"], float(rows["otter_export"]["score"])) == ("graded", FULL)
+
+
+def test_timeouts_say_where(hostile_results):
+    rows, _ = hostile_results
+    assert "cell" in rows["infinite_loop"]["message"] and "limit" in rows["infinite_loop"]["message"]
+    assert "cell 7" in rows["os_exit"]["message"]
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def test_a_rerun_grades_only_what_is_missing(fast_course, tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for i in range(3):
+        (subs / f"s{i}.ipynb").write_text(notebook(SETUP, *RIGHT[: i + 1]))
+    out = tmp_path / "out"
+    first = grade([subs], out, fast_course)
+    assert len(first) == 3
+    # A batch killed after its first row: the gradebook keeps whole rows only.
+    import sqlite3
+
+    db = sqlite3.connect(out / "gradebook.sqlite")
+    db.execute("DELETE FROM grades WHERE student != 's0'")
+    db.commit()
+    graded_at = db.execute("SELECT graded_at FROM grades").fetchone()[0]
+    db.close()
+    (subs / "s3.ipynb").write_text(notebook(SETUP, *RIGHT))
+    again = grade([subs], out, fast_course)
+    assert sorted(r["student"] for r in again) == ["s0", "s1", "s2", "s3"]
+    db = sqlite3.connect(out / "gradebook.sqlite")
+    assert db.execute("SELECT count(*) FROM grades").fetchone()[0] == 4
+    assert db.execute("SELECT graded_at FROM grades WHERE student = 's0'").fetchone()[0] == graded_at
+    assert [float(r["score"]) for r in sorted(again, key=lambda r: r["student"])] == [1.0, 2.0, 3.0, FULL]
