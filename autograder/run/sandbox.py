@@ -875,7 +875,8 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
             os.close(fd)
     fds.close()
     try:
-        return _supervise(proc, ev_r, ctl_w, info_r, job, cells, probes, limits, isolation, out_dir, started)
+        handle = _FreshProcess(proc, isolation, info_r)
+        return _supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_dir, started)
     finally:
         for fd in (ev_r, ctl_w, info_r):
             if fd is not None:
@@ -897,17 +898,62 @@ def _feed_stdin(pipe, data: bytes) -> None:
             pass
 
 
-def _supervise(proc, ev_r, ctl_w, info_r, job, cells, probes, limits, isolation, out_dir, started) -> RunResult:
+class _FreshProcess:
+    """The worker process started for this run alone: what `_supervise` needs to drive it.
+
+    (A warm pool's job, `warm._PooledJob`, offers the same methods.)
+    """
+
+    def __init__(self, proc: subprocess.Popen, isolation: str, info_fd: int | None):
+        self.proc, self.isolation, self.info_fd = proc, isolation, info_fd
+        self.stdin = proc.stdin
+        self.stdout_fd = proc.stdout.fileno()
+        self._info = bytearray()
+        self.child_pid: int | None = None  # the sandbox's first process (bwrap's pid 1), host pid
+
+    def on_info(self, data: bytes) -> None:
+        self._info.extend(data[:65536])
+        try:
+            self.child_pid = int(json.loads(bytes(self._info))["child-pid"])
+        except (ValueError, KeyError, TypeError):
+            pass
+
+    def worker_pid(self) -> int | None:
+        """Host pid of the process that runs the notebook (the one to interrupt)."""
+        if self.isolation == "rlimits":
+            return self.proc.pid
+        if self.child_pid is None:
+            return None
+        kids = _children(self.child_pid)
+        return kids[0] if kids else None
+
+    def exited(self) -> bool:
+        return _exited(self.proc.pid)
+
+    def wait(self, timeout: float) -> None:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def kill_all(self) -> None:
+        _kill_all(self.proc, self.isolation, self.child_pid)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+
+def _supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_dir, started) -> RunResult:
     sup = _Supervisor(len(cells), probes, limits)
     sup.started = started
     output = _Output(limits.output_bytes)
     events = _Events(out_dir)
-    info = bytearray()
-    child_pid: list[int | None] = [None]  # the sandbox's first process (bwrap's pid 1), host pid
-    out_fd = proc.stdout.fileno()
+    info_r = handle.info_fd
+    out_fd = handle.stdout_fd
     for fd in (ev_r, out_fd, ctl_w) + ((info_r,) if info_r is not None else ()):
         os.set_blocking(fd, False)
-    threading.Thread(target=_feed_stdin, args=(proc.stdin, json.dumps(job).encode()), daemon=True).start()
+    threading.Thread(target=_feed_stdin, args=(handle.stdin, json.dumps(job).encode()), daemon=True).start()
 
     sel = selectors.DefaultSelector()
     sel.register(ev_r, selectors.EVENT_READ, "events")
@@ -925,20 +971,8 @@ def _supervise(proc, ev_r, ctl_w, info_r, job, cells, probes, limits, isolation,
             for event in events.feed(data):
                 sup.on_event(event, now)
         elif name == "info":
-            info.extend(data[:65536])
-            try:
-                child_pid[0] = int(json.loads(bytes(info))["child-pid"])
-            except (ValueError, KeyError, TypeError):
-                pass
+            handle.on_info(data)
         return not eof
-
-    def worker_pid() -> int | None:
-        if isolation == "rlimits":
-            return proc.pid
-        if child_pid[0] is None:
-            return None
-        kids = _children(child_pid[0])
-        return kids[0] if kids else None
 
     reason = None  # why the supervisor stopped the run: 'total', 'kill', or None
     open_fds = {ev_r: "events", out_fd: "output"}
@@ -955,12 +989,12 @@ def _supervise(proc, ev_r, ctl_w, info_r, job, cells, probes, limits, isolation,
                 os.write(ctl_w, sup.token())
             except OSError:
                 pass
-            pid = worker_pid()
+            pid = handle.worker_pid()
             if pid is not None:
                 _kill(pid, signal.SIGINT)
             sup.mark_interrupted(now)
             continue
-        if sup.done or _exited(proc.pid):
+        if sup.done or handle.exited():
             break
         wait = max(0.0, min(sup.next_deadline() - now, 0.2))
         for key, _ in sel.select(wait):
@@ -969,19 +1003,16 @@ def _supervise(proc, ev_r, ctl_w, info_r, job, cells, probes, limits, isolation,
                 open_fds.pop(key.fd, None)
         if not open_fds.get(ev_r) and not open_fds.get(out_fd):
             # Both pipes closed: the worker is gone (or closed them); wait for its exit.
-            try:
-                proc.wait(timeout=min(1.0, max(0.0, sup.next_deadline() - time.monotonic())))
-            except subprocess.TimeoutExpired:
-                pass
+            handle.wait(min(1.0, max(0.0, sup.next_deadline() - time.monotonic())))
     # Whatever the worker wrote before it ended (its last events, its answers).
     for fd, name in list(open_fds.items()):
         pump(name, fd)
     end = time.monotonic()
 
-    if isolation == "bubblewrap" and child_pid[0] is None and info_r is not None:
+    if info_r is not None and getattr(handle, "child_pid", 0) is None:
         pump("info", info_r)
-    _kill_all(proc, isolation, child_pid[0])
-    returncode = proc.returncode
+    handle.kill_all()
+    returncode = handle.returncode
     # Output written by now is kept; background writers are dead (bubblewrap) or ignored.
     deadline = time.monotonic() + 0.5
     while open_fds and time.monotonic() < deadline:
