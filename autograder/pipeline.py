@@ -7,7 +7,9 @@ complete, and writes grades.csv and the per-submission JSON files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -25,6 +27,9 @@ from autograder.judge import using_variant
 from autograder.record import Gradebook
 from autograder.run import Limits as RunLimits
 from autograder.run import run_notebook
+from autograder.run.warm import DEFAULT_PRELOAD, WarmPool
+
+WARM_FROM = 4  # submissions in a batch from which warm workers pay for their start-up
 
 STATUSES = ("graded", "timeout", "crashed", "invalid", "unknown_exercise", "tampered")
 
@@ -70,11 +75,12 @@ def variant_of(sub: Submission, course: Course, secret: bytes | None, required: 
 
 
 def grade_submission(sub: Submission, course: Course, seed: int | None = None,
-                     secret: bytes | None = None, require_variant: bool = False) -> dict:
+                     secret: bytes | None = None, require_variant: bool = False, runner=run_notebook) -> dict:
     """The result document of one submission. Never raises for anything the submission does.
 
     `secret` verifies personal variants; `require_variant` refuses a varying exercise's
-    notebook that has none (set when grading a course built with a roster).
+    notebook that has none (set when grading a course built with a roster). `runner` runs
+    the notebook: `run_notebook` (a fresh worker) or a warm pool's `run`.
     """
     started = time.perf_counter()
     exercise = course.exercise(sub.exercise) if sub.exercise else None
@@ -97,7 +103,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     asked = {check.name: check.probes(rng) for check in checks}
     flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
 
-    run = run_notebook(sub.cells, flat, run_limits(course, sub.exercise))
+    run = runner(sub.cells, flat, run_limits(course, sub.exercise))
 
     # Judge, in this process, against solutions/ (with the student's own numbers, if any).
     for check in checks:
@@ -147,8 +153,14 @@ def grade_batch(
     roster: Roster | None = None,
     regrade: bool = False,
     progress: bool = True,
+    warm: bool | None = None,
 ) -> list[dict]:
-    """Grade every submission under `paths` into `out`; returns the results of this batch."""
+    """Grade every submission under `paths` into `out`; returns the results of this batch.
+
+    `warm`: run notebooks in a pool of warm workers (one per worker thread) that have the
+    course's libraries imported already; None decides by itself: yes for a batch of several
+    submissions, unless AUTOGRADER_WARM=0.
+    """
     from tqdm import tqdm
 
     out.mkdir(parents=True, exist_ok=True)
@@ -170,9 +182,18 @@ def grade_batch(
             else:
                 todo.append(sub)
         bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress or not todo)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        runnable = [s for s in todo if not s.status]
+        if warm is None:
+            warm = len(runnable) >= WARM_FROM and os.environ.get("AUTOGRADER_WARM", "1") != "0"
+        warm_pool = WarmPool(min(workers, len(runnable)), course.settings.get("preload", DEFAULT_PRELOAD)) \
+            if warm and runnable else None
+        if warm_pool is not None:
+            warm_pool.warm_up()  # from this thread, which outlives the pool's sandboxes
+        runner = warm_pool.run if warm_pool is not None else run_notebook
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, (warm_pool or contextlib.nullcontext()):
             futures = {
-                pool.submit(grade_submission, sub, course, None, secret, require_variant): sub for sub in todo
+                pool.submit(grade_submission, sub, course, None, secret, require_variant, runner): sub
+                for sub in todo
             }
             for future in as_completed(futures):
                 sub = futures[future]

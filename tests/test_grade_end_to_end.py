@@ -22,11 +22,12 @@ from conftest import PEN_AND_PAPER
 EXERCISE = "sigmoid_probability"  # numpy only: each sandbox run takes about a second
 
 
-def grade(paths, out: Path, course: Path | None = None, *extra) -> list[dict]:
+def grade(paths, out: Path, course: Path | None = None, *extra, warm: str = "auto") -> list[dict]:
     args = ["grade", *map(str, paths), "--out", str(out), "--workers", "2", "--quiet", *extra]
     if course:
         args += ["--course", str(course)]
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    env = {"AUTOGRADER_WARM": "0"} if warm == "cold" else {}
+    result = CliRunner().invoke(main, args, catch_exceptions=False, env=env)
     assert result.exit_code == 0, result.output
     with open(out / "grades.csv", newline="") as f:
         return list(csv.DictReader(f))
@@ -101,9 +102,10 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(scope="module")
-def hostile_results(fast_course, tmp_path_factory):
-    """One batch: every hostile notebook, the broken files, and a correct one; graded together."""
+@pytest.fixture(scope="module", params=["warm", "cold"])
+def hostile_results(request, fast_course, tmp_path_factory):
+    """One batch: every hostile notebook, the broken files, and a correct one; graded together,
+    once on the fast path (warm workers, forked per submission) and once with a fresh worker each."""
     root = tmp_path_factory.mktemp("hostile")
     subs, out = root / "subs", root / "out"
     subs.mkdir()
@@ -129,7 +131,7 @@ def hostile_results(fast_course, tmp_path_factory):
         z.writestr(f"{EXERCISE}.ipynb", notebook(SETUP, *RIGHT))
     (subs / "otter_export_2026_11_20T10_00_00_000000.zip").write_bytes(buf.getvalue())
     (subs / "other_course.ipynb").write_text(notebook(SETUP, exercise="week_9_transformers"))
-    rows = grade([subs], out, fast_course)
+    rows = grade([subs], out, fast_course, warm=request.param)
     return {row["student"]: row for row in rows}, out
 
 

@@ -1,0 +1,241 @@
+"""A warm worker: imports the heavy libraries once, then forks a fresh child per submission.
+
+Runs INSIDE the sandbox (bubblewrap or rlimits, exactly as a fresh worker), next to
+`worker.py`, and is as self-contained. Starting Python, IPython, numpy, torch and Keras
+costs seconds; a fork of a process that already has them costs milliseconds. Each
+submission runs in its own forked child through `worker.main`, so nothing it does to its
+own memory (patched modules, threads, globals) reaches the next one. What could outlive a
+child is cleaned by this process after each job, before it says `clean`:
+
+* every other process of the sandbox's pid namespace is killed (bubblewrap: this process
+  and the namespace's init are the only ones left; rlimits: the child's session), and
+* every writable place (the working folder, /tmp, /dev/shm) is emptied.
+
+The zygote itself never runs student code, is not dumpable (so a child running as the same
+user cannot ptrace it or read its memory or descriptors), and holds no secret: the grader
+sends each job its own pipes over a unix socket, and a child keeps only its own.
+
+Protocol on the socket (`--socket FD`), newline-delimited JSON, with file descriptors:
+  zygote -> grader  {"e": "warm", "preloaded": [...], "vm_kb": N}        ready for jobs
+  grader -> zygote  {"e": "job", "rlimits": {...}} + fds [stdin, stdout, events, control]
+  zygote -> grader  {"e": "forked", "pid": pid in this namespace}
+  zygote -> grader  {"e": "reaped", "status": wait status}
+  zygote -> grader  {"e": "clean"}                                       ready for the next
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+import time
+
+ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+PR_SET_DUMPABLE = 4
+RLIMITS = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU}
+
+
+def preload(names: list[str]) -> list[str]:
+    """Import what notebooks of this course import, so children start with it in memory."""
+    done = []
+    for name in names:
+        try:
+            if name == "matplotlib":
+                import matplotlib
+
+                matplotlib.use("Agg")
+                import matplotlib.pyplot  # noqa: F401
+            elif name == "IPython":
+                from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
+            else:
+                __import__(name)
+            done.append(name)
+        except Exception as exc:  # a missing library only costs speed
+            print(f"[autograder] zygote could not preload {name}: {exc}", file=sys.stderr)
+    return done
+
+
+def vm_kb() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1])
+    return 0
+
+
+def not_dumpable() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def others(rlimits_mode: bool) -> list[int]:
+    """Processes to kill after a job. Bubblewrap: every process of the namespace but this one and
+    its init. rlimits: those in a job's session or still children of this process."""
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in (1, me):
+            continue
+        pid = int(entry)
+        if rlimits_mode:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) != me and int(fields[3]) not in _job_sessions:
+                    continue
+            except (OSError, IndexError, ValueError):
+                continue
+        found.append(pid)
+    return found
+
+
+_job_sessions: set[int] = set()
+
+
+def kill_others(rlimits_mode: bool) -> None:
+    for _ in range(50):  # processes may fork while they are being killed: repeat until none
+        pids = others(rlimits_mode)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        reap()
+        time.sleep(0.01)
+
+
+def reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def empty(folder: str) -> None:
+    """Remove everything inside `folder`, whatever modes a child left on it."""
+    if not os.path.isdir(folder) or os.path.islink(folder):
+        return
+
+    def writable(func, path, _exc):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+        except OSError:
+            pass
+        try:
+            func(path)
+        except OSError:
+            pass
+
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, 0o700)
+                shutil.rmtree(path, onerror=writable)
+            else:
+                os.unlink(path)
+        except OSError:
+            writable(os.unlink, path, None)
+
+
+def send(sock: socket.socket, **message) -> None:
+    sock.sendall((json.dumps(message) + "\n").encode())
+
+
+def child(fds: list[int], limits: dict, drop_to: str | None) -> None:
+    """In the forked child: become a fresh worker with this job's pipes and limits."""
+    stdin, stdout, events, control = fds
+    os.setsid()
+    os.dup2(stdin, 0)
+    os.dup2(stdout, 1)
+    os.dup2(stdout, 2)
+    os.close(stdin)
+    os.close(stdout)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name, value in limits.items():
+        if name in RLIMITS and value:
+            _, hard = resource.getrlimit(RLIMITS[name])
+            value = int(value) if hard == resource.RLIM_INFINITY else min(int(value), hard)
+            resource.setrlimit(RLIMITS[name], (value, value if name != "cpu" else min(value + 5, hard)
+                                               if hard != resource.RLIM_INFINITY else value + 5))
+    import worker  # type: ignore[import-not-found]
+
+    argv = ["worker", "--events", str(events), "--control", str(control)]
+    if drop_to:
+        argv += ["--drop-to", drop_to]
+    worker.main(argv)  # ends with os._exit
+    os._exit(0)
+
+
+def main(argv: list[str]) -> None:
+    sock = socket.socket(fileno=int(argv[argv.index("--socket") + 1]))
+    writable = argv[argv.index("--writable") + 1].split(":")
+    rlimits_mode = "--rlimits" in argv
+    drop_to = argv[argv.index("--drop-to") + 1] if "--drop-to" in argv else None
+    if drop_to:
+        sys.path.insert(0, ENGINE_DIR)
+        import worker  # type: ignore[import-not-found]
+
+        worker.drop_privileges(int(drop_to))
+        drop_to = None  # children inherit the dropped ids
+    names = argv[argv.index("--preload") + 1].split(",") if "--preload" in argv else []
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the children
+    sys.path.insert(0, ENGINE_DIR)
+    import worker  # noqa: F401,F811  # type: ignore[import-not-found]
+    import responder  # noqa: F401  # type: ignore[import-not-found]
+    import wire  # noqa: F401  # type: ignore[import-not-found]
+
+    loaded = preload([n for n in names if n])
+    not_dumpable()
+    for folder in writable:  # what the imports left in /tmp (caches) is not the first job's to see
+        empty(folder)
+    send(sock, e="warm", preloaded=loaded, vm_kb=vm_kb())
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 4)
+        except OSError:
+            os._exit(0)
+        if not msg:
+            os._exit(0)  # the grader is gone
+        job = json.loads(msg.decode())
+        if job.get("e") != "job" or len(fds) != 4:
+            for fd in fds:
+                os.close(fd)
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                sock.close()
+                child(fds, job.get("rlimits", {}), drop_to)
+            finally:
+                os._exit(70)
+        _job_sessions.add(pid)
+        for fd in fds:
+            os.close(fd)
+        send(sock, e="forked", pid=pid)
+        _, status = os.waitpid(pid, 0)
+        send(sock, e="reaped", status=status)
+        kill_others(rlimits_mode)
+        _job_sessions.clear()
+        for folder in writable:
+            empty(folder)
+        send(sock, e="clean")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
