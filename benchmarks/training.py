@@ -1,0 +1,208 @@
+"""Benchmark the timed training tasks: train each reference solution, then grade it.
+
+For every training task of course.yaml (train_banknote, train_sin's two, train_digits) it
+prints the device, the training time, the time until the held-out metric first reached the
+full-marks threshold, the held-out metric of the trained model, and the ratio of the whole
+grading time to the training time alone:
+
+    python benchmarks/training.py                      # all tasks, grading in the sandbox
+    python benchmarks/training.py train_sin --in-process --json out.json
+
+1. Training, in this process: `autograder/probe/trainer.py` trains the reference solution
+   (solutions/<id>.py) as it does in the sandbox (one torch thread by default, as the sandbox
+   gives it), under the budget of this machine's device class, with an extra callback that evaluates the held-out metric after every epoch; the
+   time spent evaluating is left out of the times reported.
+2. Grading: the solution notebook (Otter assign's filled version of the master) is run in the
+   sandbox (`autograder.run.run_notebook`, the exercise's data/ and AUTOGRADER_GRADING=1),
+   its Train probes answered there, and judged by the exercise's checks, as the pipeline does.
+   The ratio is that wall time over the training seconds the sandbox reported. With
+   `--in-process` (or where the sandbox cannot train) the probes are answered in this
+   process instead, which leaves out the sandbox's start and the notebook's own cells.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np  # noqa: E402
+
+from autograder.exercises import load_checks, master_notebook  # noqa: E402
+from autograder.judge import training  # noqa: E402
+from autograder.probe import encode_requests, read_answers, trainer  # noqa: E402
+from autograder.probe.responder import answer  # noqa: E402
+
+EXERCISES = ("train_banknote", "train_sin", "train_digits")
+
+
+def reference_namespace(exercise: str) -> dict:
+    import importlib
+
+    module = importlib.import_module(f"solutions.{exercise}")
+    return {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
+
+
+def threshold_timer(check: training.TrainCheck):
+    """A Keras callback: the held-out metric after each epoch, and when it first reached full marks."""
+    import keras
+
+    x, y = check._heldout()  # noqa: SLF001 - the benchmark is trusted code, like the judge
+
+    class Timer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.reached_s = None
+            self.reached_epoch = None
+            self.evaluating = 0.0
+            self.values = []
+
+        def on_train_begin(self, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            started = time.perf_counter()
+            out = np.asarray(self.model.predict(x.astype(np.float32), batch_size=1024, verbose=0), dtype=np.float64)
+            value = training.metric_value(check.metric, out.reshape(len(x), -1), y, check.classes, False)
+            self.values.append(value)
+            if self.reached_s is None and training.tier_points(check.metric, value, check.tiers) == check.points:
+                self.reached_s = started - self.start - self.evaluating
+                self.reached_epoch = epoch + 1
+            self.evaluating += time.perf_counter() - started
+
+    return Timer()
+
+
+def train_reference(exercise: str, check: training.TrainCheck) -> dict:
+    """Train the reference in this process, in the exercise's folder, with the threshold timer."""
+    timer = threshold_timer(check)
+    request = {"kind": "train", "name": check.build, "settings": check.settings, "x": check.x, "y": check.y,
+               "budget_s": check.budget_for(), "seed": check.seed}
+    cwd = os.getcwd()
+    os.chdir(REPO / "exercises" / exercise)
+    try:
+        result = trainer.train(reference_namespace(exercise), request, callbacks=[timer])
+    finally:
+        os.chdir(cwd)
+    result["seconds"] -= timer.evaluating
+    return {"result": result, "reached_s": timer.reached_s, "reached_epoch": timer.reached_epoch,
+            "final": timer.values[-1] if timer.values else float("nan")}
+
+
+def solution_cells(exercise: str) -> list[str]:
+    import nbformat
+
+    from autograder.build.assign import run_otter_assign
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = run_otter_assign(master_notebook(exercise), Path(tmp))
+        nb = nbformat.read(str(out / "autograder" / f"{exercise}.ipynb"), as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def grade_in_sandbox(exercise: str) -> tuple[float, dict, str]:
+    """(wall seconds, {check name: Verdict}, how) for the solution notebook, graded as the pipeline does."""
+    from autograder.course import load_course
+    from autograder.pipeline import run_limits
+    from autograder.run import run_notebook
+
+    checks = load_checks(exercise)
+    cells = solution_cells(exercise)
+    started = time.perf_counter()
+    asked = {c.name: c.probes(np.random.default_rng(0)) for c in checks}
+    flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
+    limits = run_limits(load_course(), exercise)
+    limits.gpu = training.device_class() == "gpu"
+    run = run_notebook(cells, flat, limits, files=training.data_files(REPO / "exercises" / exercise),
+                       env=training.GRADING_ENV)
+    verdicts = {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
+    return time.perf_counter() - started, verdicts, f"sandbox ({run.isolation}), run {run.status}"
+
+
+def grade_in_process(exercise: str) -> tuple[float, dict, str]:
+    """The same probes answered by the responder in this process: no sandbox, no notebook cells."""
+    checks = load_checks(exercise)
+    started = time.perf_counter()
+    asked = {c.name: c.probes(np.random.default_rng(0)) for c in checks}
+    flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
+    document = json.loads(json.dumps(encode_requests(flat)))
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(REPO / "exercises" / exercise)
+        try:
+            answer(reference_namespace(exercise), document, folder)
+        finally:
+            os.chdir(cwd)
+        answers = read_answers(folder, flat)
+    verdicts = {c.name: c.run({k: answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
+    return time.perf_counter() - started, verdicts, "in process (no sandbox)"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("exercises", nargs="*", default=list(EXERCISES))
+    parser.add_argument("--in-process", action="store_true", help="grade without the sandbox")
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads for the training in this process (the sandbox gives one)")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(max(1, args.threads))
+
+    rows = []
+    for exercise in args.exercises:
+        checks = {c.name: c for c in load_checks(exercise)}
+        trained = {name: train_reference(exercise, check) for name, check in checks.items()}
+        how = "in process (no sandbox)"
+        if args.in_process:
+            seconds, verdicts, how = grade_in_process(exercise)
+        else:
+            seconds, verdicts, how = grade_in_sandbox(exercise)
+            if any(v.details.get("status") != "graded" for v in verdicts.values()):
+                problem = next(v.message for v in verdicts.values() if v.details.get("status") != "graded")
+                print(f"{exercise}: the sandbox could not train ({problem}); grading in process instead", file=sys.stderr)
+                seconds, verdicts, how = grade_in_process(exercise)
+        training_seconds = sum(v.details.get("seconds", float("nan")) for v in verdicts.values())
+        for name, check in checks.items():
+            t, v = trained[name], verdicts[name]
+            r = t["result"]
+            rows.append({
+                "task": f"{exercise}/{name}",
+                "device": f"{r['device']} ({r['device_name']})",
+                "budget_s": r["budget_s"],
+                "train_s": round(r["seconds"], 2),
+                "epochs": f"{r['epochs_done']}/{r['epochs_requested']}",
+                "threshold": f"{check.metric} {'>=' if training.METRICS[check.metric] == 'at_least' else '<='} {check.tiers[0].threshold:g}",
+                "reached_s": None if t["reached_s"] is None else round(t["reached_s"], 2),
+                "reached_epoch": t["reached_epoch"],
+                "heldout": round(v.details.get("value", float("nan")), 4),
+                "points": f"{v.points:g}/{check.points:g}",
+                "grading_s": round(seconds, 2),
+                "ratio": round(seconds / training_seconds, 2) if training_seconds > 0 else None,
+                "graded": how,
+            })
+
+    header = ["task", "device", "budget_s", "train_s", "epochs", "threshold", "reached_s", "reached_epoch",
+              "heldout", "points", "grading_s", "ratio", "graded"]
+    widths = {h: max(len(h), *(len(str(r[h])) for r in rows)) for h in header}
+    print("  ".join(h.ljust(widths[h]) for h in header))
+    for r in rows:
+        print("  ".join(str(r[h]).ljust(widths[h]) for h in header))
+    print("\nreached_s: seconds of training until the held-out metric first gave full marks (evaluation excluded);"
+          "\ngrading_s: the exercise's whole grading (all its tasks); ratio: grading_s over the training seconds in it.")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

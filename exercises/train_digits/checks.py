@@ -1,0 +1,15 @@
+"""Hidden checks of `train_digits`: a timed training task.
+
+The grader calls the notebook's `build_model()` (and the other build functions course.yaml
+names) in the sandbox, trains the model with the notebook's training settings under the
+time budget of course.yaml, and grades the trained weights here, on a held-out set made by
+`solutions/datasets.py` that the notebook never had. Metric, tiers, budgets and seeds: the
+exercise's `training` settings in course.yaml.
+"""
+
+from pathlib import Path
+
+from autograder.judge.training import training_checks
+from solutions import datasets
+
+CHECKS = training_checks("train_digits", Path(__file__).resolve().parent, datasets.heldout_data)
