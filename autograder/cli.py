@@ -165,11 +165,16 @@ def verify(course_path, out, workers, with_otter):
 @main.command()
 @click.option("--out", type=click.Path(), default="demo-output", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
-def demo(out, workers):
+@click.option("--only", multiple=True, help="only these exercise ids (default: the whole course)")
+def demo(out, workers, only):
     """Build the course and grade the bundled example submissions: the main job, end to end."""
     from autograder.demo import run_demo
 
-    run_demo(Path(out), workers)
+    course = _course(None)
+    unknown = set(only) - set(course.ids)
+    if unknown:
+        raise click.ClickException(f"unknown exercise(s) {sorted(unknown)}; the course has {course.ids}")
+    run_demo(Path(out), workers, list(only) or None)
 
 
 def _results_base(results_path: str) -> Path:

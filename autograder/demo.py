@@ -21,10 +21,12 @@ from autograder.pipeline import grade_batch
 EXAMPLES = REPO_ROOT / "examples"
 
 
-def prepare_submissions(course, dist: Path, folder: Path) -> Path:
+def prepare_submissions(course, dist: Path, folder: Path, only: list[str] | None = None) -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     for ex in course.exercises:
+        if only and ex.id not in only:
+            continue
         for student, source in (
             ("correct", dist / ex.id / "solution" / f"{ex.id}.ipynb"),
             ("blank", dist / ex.id / "student" / f"{ex.id}.ipynb"),
@@ -37,15 +39,15 @@ def prepare_submissions(course, dist: Path, folder: Path) -> Path:
     return folder
 
 
-def run_demo(out: Path, workers: int = 2) -> list[dict]:
+def run_demo(out: Path, workers: int = 2, only: list[str] | None = None) -> list[dict]:
     from autograder.cli import results_table
 
     course = load_course()
-    click.echo(f"building {len(course.exercises)} exercises into {out / 'dist'} ...")
-    built = build_course(course, out / "dist")
+    click.echo(f"building {len(only or course.exercises)} exercises into {out / 'dist'} ...")
+    built = build_course(course, out / "dist", only)
     for b in built:
         click.echo(f"  {b.exercise:24s} {b.student.parent.parent}/{{student,solution,autograder}}")
-    submissions = prepare_submissions(course, out / "dist", out / "submissions")
+    submissions = prepare_submissions(course, out / "dist", out / "submissions", only)
     click.echo(f"grading the example submissions in {submissions} ...")
     results = grade_batch([str(submissions)], course, out / "results", workers=workers, regrade=True)
     click.echo(results_table(results))
