@@ -8,7 +8,7 @@ that the grader judges against its own solutions.
 
 from __future__ import annotations
 
-from builtins import callable, dict, isinstance, str, type  # noqa: A004  (bound before student code)
+from builtins import callable, dict, str, type  # noqa: A004  (bound before student code)
 import json
 import os
 import traceback
