@@ -60,3 +60,41 @@ def notebook_namespace(path, params: dict | None = None) -> dict:
         )
         exec(compile(source, str(path), "exec"), namespace)
     return namespace
+
+
+def assign_master(exercise_id: str, folder) -> tuple:
+    """Otter assign on an exercise's master, as the build runs it: (student notebook, solution
+    notebook, {question: OKTestFile} from Otter's autograder zip). Placeholders are filled
+    with the slides' numbers, as the build fills them."""
+    import zipfile
+    from pathlib import Path
+
+    from otter.test_files.ok_test import OKTestFile
+
+    from autograder.build.assign import run_otter_assign
+    from autograder.build.master import read_master
+    from autograder.build.variants import default_variant, has_placeholders, render_file
+    from autograder.exercises import master_notebook
+
+    read_master(master_notebook(exercise_id), exercise_id)
+    out = run_otter_assign(master_notebook(exercise_id), Path(folder))
+    student = out / "student" / f"{exercise_id}.ipynb"
+    solution = out / "autograder" / f"{exercise_id}.ipynb"
+    if has_placeholders(student):
+        for notebook in (student, solution):
+            render_file(notebook, default_variant(exercise_id))
+    [bundle] = (out / "autograder").glob("*.zip")
+    tests = {}
+    with zipfile.ZipFile(bundle) as z:
+        for name in z.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                path = out / name.replace("/", "_")
+                path.write_bytes(z.read(name))
+                tests[Path(name).stem] = OKTestFile.from_file(str(path))
+    return student, solution, tests
+
+
+def run_otter_test(test, namespace: dict, hidden: bool) -> list[bool]:
+    """Whether each public (hidden=False) or hidden case of an Otter test passes in `namespace`."""
+    test.run(dict(namespace))
+    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]

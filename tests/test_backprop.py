@@ -1,20 +1,14 @@
 """backprop: f = (x + y) * z by hand and with torch, the master notebook, its hidden checks."""
 
-import zipfile
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 import torch
-from otter.test_files.ok_test import OKTestFile
 
-from autograder.build.assign import run_otter_assign
-from autograder.build.variants import render_file
-from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import backprop as sol
-from support import judge_namespace, notebook_namespace
+from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
 
 ID = "backprop"
 QUESTIONS = {
@@ -73,23 +67,8 @@ def test_mistakes_differ_from_the_answers():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test),
-    the notebooks filled with the slides' numbers as the build does."""
-    read_master(master_notebook(ID), ID)
-    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
-    student = out / "student" / f"{ID}.ipynb"
-    solution = out / "autograder" / f"{ID}.ipynb"
-    for notebook in (student, solution):
-        render_file(notebook, sol.DEFAULT_VARIANT)
-    [bundle] = (out / "autograder").glob("*.zip")
-    tests = {}
-    with zipfile.ZipFile(bundle) as z:
-        for name in z.namelist():
-            if name.startswith("tests/") and name.endswith(".py"):
-                path = out / name.replace("/", "_")
-                path.write_bytes(z.read(name))
-                tests[Path(name).stem] = OKTestFile.from_file(str(path))
-    return student, solution, tests
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    return assign_master(ID, tmp_path_factory.mktemp(ID))
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +81,6 @@ def blank_ns(built):
     return notebook_namespace(built[0])
 
 
-def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
-    test.run(dict(namespace))
-    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
 
 
 def test_questions_and_points_match_the_checks(built):
@@ -142,15 +118,15 @@ def test_student_version_has_no_answers(built):
 def test_otter_tests_pass_on_the_solution(built, solution_ns):
     _, _, tests = built
     for question, test in tests.items():
-        assert all(_run(test, solution_ns, hidden=False)), question
-        assert all(_run(test, solution_ns, hidden=True)), question
+        assert all(run_otter_test(test, solution_ns, hidden=False)), question
+        assert all(run_otter_test(test, solution_ns, hidden=True)), question
 
 
 def test_otter_tests_fail_on_the_blank(built, blank_ns):
     _, _, tests = built
     for question, test in tests.items():
-        assert not any(_run(test, blank_ns, hidden=False)), question
-        assert not any(_run(test, blank_ns, hidden=True)), question
+        assert not any(run_otter_test(test, blank_ns, hidden=False)), question
+        assert not any(run_otter_test(test, blank_ns, hidden=True)), question
 
 
 def test_the_solution_notebook_uses_autograd(solution_ns):
@@ -280,11 +256,11 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
     assert (namespace["q"], namespace["f"]) == (-2.0, -8.0)
     for question, test in tests.items():
-        assert all(_run(test, namespace, hidden=False)), question
-        assert all(_run(test, namespace, hidden=True)), question
+        assert all(run_otter_test(test, namespace, hidden=False)), question
+        assert all(run_otter_test(test, namespace, hidden=True)), question
     wrong = namespace | {k: v for k, v in _plain_answers().items() if k != "grad_f"}  # the slides' answers
     for question in ("q1_forward", "q2_backward", "q3_autograd"):
-        assert not any(_run(tests[question], wrong, hidden=True)), question
+        assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
 
 
 def test_checks_judge_with_the_students_own_numbers():

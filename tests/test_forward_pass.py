@@ -1,19 +1,14 @@
 """forward_pass: the seed-22 numbers of the course notebook, the master notebook, its hidden checks."""
 
-import zipfile
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 import torch
-from otter.test_files.ok_test import OKTestFile
 
-from autograder.build.assign import run_otter_assign
-from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import forward_pass as sol
-from support import judge_namespace, notebook_namespace
+from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
 
 ID = "forward_pass"
 # Otter question -> the hidden checks that grade the same answers.
@@ -78,19 +73,7 @@ def test_mistake_values_differ_from_the_answers():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
-    read_master(master_notebook(ID), ID)
-    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
-    student = out / "student" / f"{ID}.ipynb"
-    solution = out / "autograder" / f"{ID}.ipynb"
-    [bundle] = (out / "autograder").glob("*.zip")
-    tests = {}
-    with zipfile.ZipFile(bundle) as z:
-        for name in z.namelist():
-            if name.startswith("tests/") and name.endswith(".py"):
-                path = out / name.replace("/", "_")
-                path.write_bytes(z.read(name))
-                tests[Path(name).stem] = OKTestFile.from_file(str(path))
-    return student, solution, tests
+    return assign_master(ID, tmp_path_factory.mktemp(ID))
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +86,6 @@ def blank_ns(built):
     return notebook_namespace(built[0])
 
 
-def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
-    test.run(dict(namespace))
-    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
 
 
 def test_questions_and_points_match_the_checks(built):
@@ -145,15 +125,15 @@ def test_student_version_has_no_answers(built):
 def test_otter_tests_pass_on_the_solution(built, solution_ns):
     _, _, tests = built
     for question, test in tests.items():
-        assert all(_run(test, solution_ns, hidden=False)), question
-        assert all(_run(test, solution_ns, hidden=True)), question
+        assert all(run_otter_test(test, solution_ns, hidden=False)), question
+        assert all(run_otter_test(test, solution_ns, hidden=True)), question
 
 
 def test_otter_tests_fail_on_the_blank(built, blank_ns):
     _, _, tests = built
     for question, test in tests.items():
-        assert not any(_run(test, blank_ns, hidden=False)), question
-        assert not any(_run(test, blank_ns, hidden=True)), question
+        assert not any(run_otter_test(test, blank_ns, hidden=False)), question
+        assert not any(run_otter_test(test, blank_ns, hidden=True)), question
 
 
 def test_solution_notebook_reproduces_the_course_numbers(solution_ns):

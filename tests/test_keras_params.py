@@ -4,20 +4,15 @@ Keras is imported once, by the module-scoped solution notebook (it takes seconds
 that needs a Keras model uses the models that notebook built.
 """
 
-import zipfile
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 import torch
-from otter.test_files.ok_test import OKTestFile
 
-from autograder.build.assign import run_otter_assign
-from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import keras_params as sol
-from support import judge_namespace, notebook_namespace
+from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
 
 ID = "keras_params"
 QUESTIONS = {
@@ -54,19 +49,7 @@ def test_count_dense_params_on_any_sequence():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
-    read_master(master_notebook(ID), ID)
-    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
-    student = out / "student" / f"{ID}.ipynb"
-    solution = out / "autograder" / f"{ID}.ipynb"
-    [bundle] = (out / "autograder").glob("*.zip")
-    tests = {}
-    with zipfile.ZipFile(bundle) as z:
-        for name in z.namelist():
-            if name.startswith("tests/") and name.endswith(".py"):
-                path = out / name.replace("/", "_")
-                path.write_bytes(z.read(name))
-                tests[Path(name).stem] = OKTestFile.from_file(str(path))
-    return student, solution, tests
+    return assign_master(ID, tmp_path_factory.mktemp(ID))
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +63,6 @@ def blank_ns(built):
     return notebook_namespace(built[0])
 
 
-def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
-    test.run(dict(namespace))
-    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
 
 
 def _size(weights) -> int:
@@ -153,15 +133,15 @@ def test_student_version_has_no_answers(built):
 def test_otter_tests_pass_on_the_solution(built, solution_ns):
     _, _, tests = built
     for question, test in tests.items():
-        assert all(_run(test, solution_ns, hidden=False)), question
-        assert all(_run(test, solution_ns, hidden=True)), question
+        assert all(run_otter_test(test, solution_ns, hidden=False)), question
+        assert all(run_otter_test(test, solution_ns, hidden=True)), question
 
 
 def test_otter_tests_fail_on_the_blank(built, blank_ns):
     _, _, tests = built
     for question, test in tests.items():
-        assert not any(_run(test, blank_ns, hidden=False)), question
-        assert not any(_run(test, blank_ns, hidden=True)), question
+        assert not any(run_otter_test(test, blank_ns, hidden=False)), question
+        assert not any(run_otter_test(test, blank_ns, hidden=True)), question
 
 
 # --------------------------------------------------------------------------- the checks

@@ -1,20 +1,14 @@
 """matrix_multiplication: the slides' numbers, the master notebook, and its hidden checks."""
 
-import zipfile
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 import torch
-from otter.test_files.ok_test import OKTestFile
 
-from autograder.build.assign import run_otter_assign
-from autograder.build.variants import render_file
-from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import matrix_multiplication as sol
-from support import judge_namespace, notebook_namespace
+from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
 
 ID = "matrix_multiplication"
 # Otter question -> the hidden checks that grade the same answers.
@@ -96,28 +90,10 @@ def test_two_layers_are_one():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test),
-    the notebooks filled with the slides' numbers as the build does."""
-    read_master(master_notebook(ID), ID)
-    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
-    student = out / "student" / f"{ID}.ipynb"
-    solution = out / "autograder" / f"{ID}.ipynb"
-    for notebook in (student, solution):
-        render_file(notebook, sol.DEFAULT_VARIANT)
-    [bundle] = (out / "autograder").glob("*.zip")
-    tests = {}
-    with zipfile.ZipFile(bundle) as z:
-        for name in z.namelist():
-            if name.startswith("tests/") and name.endswith(".py"):
-                path = out / name.replace("/", "_")
-                path.write_bytes(z.read(name))
-                tests[Path(name).stem] = OKTestFile.from_file(str(path))
-    return student, solution, tests
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    return assign_master(ID, tmp_path_factory.mktemp(ID))
 
 
-def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
-    test.run(namespace)
-    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
 
 
 def test_questions_and_points_match_the_checks(built):
@@ -150,16 +126,16 @@ def test_otter_tests_pass_on_the_solution(built):
     _, solution, tests = built
     namespace = notebook_namespace(solution)
     for question, test in tests.items():
-        assert all(_run(test, namespace, hidden=False)), question
-        assert all(_run(test, namespace, hidden=True)), question
+        assert all(run_otter_test(test, namespace, hidden=False)), question
+        assert all(run_otter_test(test, namespace, hidden=True)), question
 
 
 def test_public_tests_fail_on_the_blank(built):
     student, _, tests = built
     namespace = notebook_namespace(student)
     for question, test in tests.items():
-        assert not any(_run(test, namespace, hidden=False)), question
-        assert not any(_run(test, namespace, hidden=True)), question
+        assert not any(run_otter_test(test, namespace, hidden=False)), question
+        assert not any(run_otter_test(test, namespace, hidden=True)), question
 
 
 def test_the_solution_notebook_uses_loops_for_matmul(built):
@@ -341,11 +317,11 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
     assert np.array_equal(namespace["AB"], [[-27, -47, 0], [3, -7, -15]])
     for question, test in tests.items():
-        assert all(_run(test, namespace, hidden=False)), question
-        assert all(_run(test, namespace, hidden=True)), question
+        assert all(run_otter_test(test, namespace, hidden=False)), question
+        assert all(run_otter_test(test, namespace, hidden=True)), question
     wrong = namespace | {"AB": sol.AB, "V": sol.V}  # the slides' answers
     for question in ("q2_product", "q4_two_layers"):
-        assert not any(_run(tests[question], wrong, hidden=True)), question
+        assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
 
 
 def test_checks_judge_with_the_students_own_numbers():

@@ -1,20 +1,14 @@
 """sigmoid_probability: the slides' numbers, the master notebook, and its hidden checks."""
 
-import zipfile
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 import torch
-from otter.test_files.ok_test import OKTestFile
 
-from autograder.build.assign import run_otter_assign
-from autograder.build.variants import render_file
-from autograder.build.master import read_master
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import sigmoid_probability as sol
-from support import judge_namespace, notebook_namespace
+from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
 
 ID = "sigmoid_probability"
 # Otter question -> the hidden checks that grade the same answers.
@@ -79,28 +73,10 @@ def test_sigmoid_on_numbers_and_arrays():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test),
-    the notebooks filled with the slides' numbers as the build does."""
-    read_master(master_notebook(ID), ID)
-    out = run_otter_assign(master_notebook(ID), tmp_path_factory.mktemp(ID))
-    student = out / "student" / f"{ID}.ipynb"
-    solution = out / "autograder" / f"{ID}.ipynb"
-    for notebook in (student, solution):
-        render_file(notebook, sol.DEFAULT_VARIANT)
-    [bundle] = (out / "autograder").glob("*.zip")
-    tests = {}
-    with zipfile.ZipFile(bundle) as z:
-        for name in z.namelist():
-            if name.startswith("tests/") and name.endswith(".py"):
-                path = out / name.replace("/", "_")
-                path.write_bytes(z.read(name))
-                tests[Path(name).stem] = OKTestFile.from_file(str(path))
-    return student, solution, tests
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    return assign_master(ID, tmp_path_factory.mktemp(ID))
 
 
-def _run(test: OKTestFile, namespace: dict, hidden: bool) -> list[bool]:
-    test.run(namespace)
-    return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
 
 
 def test_questions_and_points_match_the_checks(built):
@@ -129,16 +105,16 @@ def test_otter_tests_pass_on_the_solution(built):
     _, solution, tests = built
     namespace = notebook_namespace(solution)
     for question, test in tests.items():
-        assert all(_run(test, namespace, hidden=False)), question
-        assert all(_run(test, namespace, hidden=True)), question
+        assert all(run_otter_test(test, namespace, hidden=False)), question
+        assert all(run_otter_test(test, namespace, hidden=True)), question
 
 
 def test_public_tests_fail_on_the_blank(built):
     student, _, tests = built
     namespace = notebook_namespace(student)
     for question, test in tests.items():
-        assert not any(_run(test, namespace, hidden=False)), question
-        assert not any(_run(test, namespace, hidden=True)), question
+        assert not any(run_otter_test(test, namespace, hidden=False)), question
+        assert not any(run_otter_test(test, namespace, hidden=True)), question
 
 
 # --------------------------------------------------------------------------- the checks
@@ -218,12 +194,12 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
     assert namespace["z"] == pytest.approx(0.6)
     for question, test in tests.items():
-        assert all(_run(test, namespace, hidden=False)), question
-        assert all(_run(test, namespace, hidden=True)), question
+        assert all(run_otter_test(test, namespace, hidden=False)), question
+        assert all(run_otter_test(test, namespace, hidden=True)), question
     slides = notebook_namespace(master_notebook(ID), params=sol.DEFAULT_VARIANT)
     wrong = namespace | {name: slides[name] for name in ("z", "p", "X", "W", "p_vec")}
     for question in ("q1_net_input", "q3_probability", "q5_vector_form"):
-        assert not any(_run(tests[question], wrong, hidden=True)), question
+        assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
 
 
 def test_checks_judge_with_the_students_own_numbers():

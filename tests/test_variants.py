@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from otter.test_files.ok_test import OKTestFile
