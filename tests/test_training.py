@@ -11,7 +11,6 @@ import json
 import os
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -21,16 +20,14 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import keras  # noqa: E402
 import torch  # noqa: E402
-from otter.test_files.ok_test import OKTestFile  # noqa: E402
 
-from autograder.build.assign import run_otter_assign  # noqa: E402
-from autograder.exercises import load_checks, master_notebook, max_score  # noqa: E402
+from autograder.exercises import load_checks, max_score  # noqa: E402
 from autograder.judge import training  # noqa: E402
 from autograder.judge.training import ModelRefused, TrainCheck, parse_tiers, rebuild, tier_points  # noqa: E402
 from autograder.probe import encode_requests, read_answers, trainer  # noqa: E402
 from autograder.probe.responder import answer  # noqa: E402
-from solutions import datasets, train_banknote, train_digits, train_sin  # noqa: E402
-from support import notebook_namespace  # noqa: E402
+from solutions import train_banknote, train_digits, train_sin  # noqa: E402
+from support import assign_master, notebook_namespace, run_otter_test  # noqa: E402
 
 # Keras' torch backend converts tensors with np.array(x), which numpy 2 warns about, per batch.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -189,19 +186,7 @@ def test_digits_without_hidden_layer_earn_part():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Otter assign on each master: {exercise: (student notebook, solution notebook, Otter tests)}."""
-    out = {}
-    for exercise in TASKS:
-        result = run_otter_assign(master_notebook(exercise), tmp_path_factory.mktemp(exercise))
-        [bundle] = (result / "autograder").glob("*.zip")
-        tests = {}
-        with zipfile.ZipFile(bundle) as z:
-            for name in z.namelist():
-                if name.startswith("tests/") and name.endswith(".py"):
-                    path = result / name.replace("/", "_")
-                    path.write_bytes(z.read(name))
-                    tests[Path(name).stem] = OKTestFile.from_file(str(path))
-        out[exercise] = (result / "student" / f"{exercise}.ipynb", result / "autograder" / f"{exercise}.ipynb", tests)
-    return out
+    return {exercise: assign_master(exercise, tmp_path_factory.mktemp(exercise)) for exercise in TASKS}
 
 
 def graded_namespace(path: Path, exercise: str, monkeypatch) -> dict:
@@ -238,10 +223,8 @@ def test_notebooks_public_tests_and_solution(built, exercise, monkeypatch):
     filled = graded_namespace(solution, exercise, monkeypatch)
     blank = graded_namespace(student, exercise, monkeypatch)
     for question, test in tests.items():
-        test.run(filled)
-        assert all(r.passed for r in test.test_case_results), question
-        test.run(blank)
-        assert not any(r.passed for r in test.test_case_results), question
+        assert all(run_otter_test(test, filled, hidden=False)), question
+        assert not any(run_otter_test(test, blank, hidden=False)), question
     for check in checks.values():  # the notebook's solution is the reference solution
         assert filled[check.settings] == REFERENCE[exercise][check.settings]
         assert _layers(filled[check.build]()) == _layers(REFERENCE[exercise][check.build]())
@@ -442,6 +425,8 @@ def test_logits_and_two_unit_softmax_outputs_are_graded_as_classes():
         training.metric_value("accuracy", out, y, 10, False)
     with pytest.raises(ModelRefused, match="regression has one"):
         training.metric_value("mse", two, y, None, False)
+    with pytest.raises(ModelRefused, match="NaN or infinity"):
+        training.metric_value("mse", np.array([[np.inf], [0.0], [1.0]]), y, None, False)
 
 
 # --------------------------------------------------------------------------- devices

@@ -280,6 +280,9 @@ def predict(model, x: np.ndarray) -> np.ndarray:
 
 def metric_value(metric: str, out: np.ndarray, y: np.ndarray, classes: int | None, from_logits: bool) -> float:
     """The held-out metric of the model's outputs `out` (n, k) against the targets `y`."""
+    if not np.all(np.isfinite(out)):
+        raise ModelRefused("the trained model outputs NaN or infinity on the held-out data: training diverged "
+                           "(a learning rate too high, or inputs of very different scales?)")
     k = out.shape[1]
     if metric == "mse":
         if k != 1:
@@ -412,7 +415,8 @@ class TrainCheck(Check):
         points = tier_points(self.metric, value, self.tiers)
         info.update(value=round(value, 6), points=points, params=rebuilt.params, status="graded",
                     heldout_rows=int(len(y)))
-        training = (f"trained {info['epochs_done']} of {info['epochs_requested']} epochs in {info['seconds']:.1f} s "
+        seconds = "?" if info["seconds"] is None else f"{info['seconds']:.1f}"
+        training = (f"trained {info['epochs_done']} of {info['epochs_requested']} epochs in {seconds} s "
                     f"on {info['device']} ({info['device_name']})")
         if info["stopped_by_budget"]:
             training += f", stopped by the time budget of {info['budget_s']:g} s"
@@ -428,8 +432,10 @@ class TrainCheck(Check):
         return Verdict(points, message, hint, details=info)
 
 
-def _number(value) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else float("nan")
+def _number(value) -> float | None:
+    """A finite number from the sandbox's report, else None (the record stays plain JSON)."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
 
 
 def _whole(value) -> int:
