@@ -43,5 +43,15 @@ def load_checks(exercise_id: str, root: Path = EXERCISES_DIR) -> tuple[Check, ..
     return checks
 
 
+@lru_cache(maxsize=None)
+def data_files(folder: Path) -> dict[str, bytes]:
+    """{"data/...": bytes} of an exercise's data/ folder, read once: the files its notebook
+    reads, placed in every sandbox's working folder as they are shipped to students."""
+    data = Path(folder) / "data"
+    if not data.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()}
+
+
 def max_score(exercise_id: str) -> float:
     return float(sum(c.points for c in load_checks(exercise_id)))

@@ -19,11 +19,12 @@ import numpy as np
 
 from autograder.build.variants import check_variant, load_secret
 from autograder.course import Course
-from autograder.exercises import load_checks
+from autograder.exercises import data_files, load_checks
 from autograder.export import write_grades_csv, write_result_json
 from autograder.export.feedback import write_feedback
 from autograder.intake import Roster, Submission, intake
 from autograder.judge import using_variant
+from autograder.judge.training import device_class
 from autograder.record import Gradebook
 from autograder.run import Limits as RunLimits
 from autograder.run import run_notebook
@@ -55,12 +56,16 @@ def _base_result(sub: Submission, max_score: float) -> dict:
 
 
 def run_limits(course: Course, exercise_id: str) -> RunLimits:
-    limits = course.exercise(exercise_id).limits
+    exercise = course.exercise(exercise_id)
+    limits = exercise.limits
     return RunLimits(
         cell_timeout=limits.cell_timeout,
         total_timeout=limits.total_timeout,
         memory_mb=limits.memory_mb,
         output_bytes=limits.output_kb * 1024,
+        # A training task trains on the GPU when this machine has one (its devices are then
+        # bound into the sandbox); everything else stays on the CPU.
+        gpu="training" in exercise.settings and device_class() == "gpu",
     )
 
 
@@ -103,7 +108,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     asked = {check.name: check.probes(rng) for check in checks}
     flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
 
-    run = runner(sub.cells, flat, run_limits(course, sub.exercise))
+    run = runner(sub.cells, flat, run_limits(course, sub.exercise), files=data_files(exercise.folder))
 
     # Judge, in this process, against solutions/ (with the student's own numbers, if any).
     for check in checks:

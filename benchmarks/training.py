@@ -36,7 +36,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
 
-from autograder.exercises import load_checks, master_notebook  # noqa: E402
+from autograder.exercises import data_files, load_checks, master_notebook  # noqa: E402
 from autograder.judge import training  # noqa: E402
 from autograder.probe import encode_requests, read_answers, trainer  # noqa: E402
 from autograder.probe.responder import answer  # noqa: E402
@@ -121,8 +121,7 @@ def grade_in_sandbox(exercise: str) -> tuple[float, dict, str]:
     flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
     limits = run_limits(load_course(), exercise)
     limits.gpu = training.device_class() == "gpu"
-    run = run_notebook(cells, flat, limits, files=training.data_files(REPO / "exercises" / exercise),
-                       env=training.GRADING_ENV)
+    run = run_notebook(cells, flat, limits, files=data_files(REPO / "exercises" / exercise))
     verdicts = {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
     return time.perf_counter() - started, verdicts, f"sandbox ({run.isolation}), run {run.status}"
 

@@ -21,7 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras  # noqa: E402
 import torch  # noqa: E402
 
-from autograder.exercises import load_checks, max_score  # noqa: E402
+from autograder.exercises import data_files, load_checks, max_score  # noqa: E402
 from autograder.judge import training  # noqa: E402
 from autograder.judge.training import ModelRefused, TrainCheck, parse_tiers, rebuild, tier_points  # noqa: E402
 from autograder.probe import encode_requests, read_answers, trainer  # noqa: E402
@@ -468,22 +468,10 @@ def test_the_trainer_trains_on_the_device_it_picked(monkeypatch):
 # --------------------------------------------------------------------------- in the real sandbox
 
 
-def _sandbox_cannot_import_trainer(run_notebook, limits) -> str:
-    """The sandbox's answer to a Train probe when trainer.py cannot be imported there, else ""."""
-    from autograder.probe import Train
-
-    run = run_notebook(["build_model = print"], {"t": Train("build_model", "TRAINING", "x.npy", "y.npy", 1.0)}, limits)
-    error = run.answers["t"].error or ""
-    return error if "No module named" in error else ""
-
-
 def test_solution_notebook_graded_in_the_sandbox(built):
     from autograder.run import Limits, run_notebook
 
     limits = Limits(cell_timeout=60, total_timeout=240)
-    gap = _sandbox_cannot_import_trainer(run_notebook, limits)
-    if gap:  # outside this exercise: the worker takes the engine's folder off sys.path first
-        pytest.xfail(f"the sandbox's worker does not import trainer.py before it leaves sys.path ({gap})")
     _, solution, _ = built["train_banknote"]
     import nbformat
 
@@ -492,7 +480,7 @@ def test_solution_notebook_graded_in_the_sandbox(built):
     asked = {c.name: c.probes(np.random.default_rng(0)) for c in checks}
     flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
     folder = REPO / "exercises" / "train_banknote"
-    run = run_notebook(cells, flat, limits, files=training.data_files(folder), env=training.GRADING_ENV)
+    run = run_notebook(cells, flat, limits, files=data_files(folder))
     assert run.status == "finished", (run.message, run.output[-2000:])
     [check] = checks
     verdict = check.run({"model": run.answers["model/model"]}, asked["model"])

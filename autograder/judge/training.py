@@ -56,7 +56,6 @@ MAX_CONFIG_CHARS = 100_000  # the wire's longest string: a longer one arrived cu
 MAX_PARAMS = 16_000_000  # 64 MB of float32, the wire's limit on arrays
 DEVICE_ENV = "AUTOGRADER_DEVICE"  # "cpu" or "gpu": force the budget's device class
 # The environment a notebook is graded in: its exploring cells test this and skip training.
-GRADING_ENV = {"AUTOGRADER_GRADING": "1"}
 
 _keras_lock = threading.Lock()
 
@@ -106,16 +105,6 @@ def device_class(cuda_available: bool | None = None) -> str:
 
         cuda_available = bool(torch.cuda.is_available())
     return "gpu" if cuda_available else "cpu"
-
-
-def data_files(exercise_folder: Path) -> dict[str, bytes]:
-    """{path relative to the exercise folder: bytes} of the exercise's data/ folder: what the
-    sandbox's working folder needs, since notebooks (and the trainer) read `data/...`."""
-    folder = Path(exercise_folder)
-    data = folder / "data"
-    if not data.is_dir():
-        return {}
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()}
 
 
 @dataclass(frozen=True)

@@ -400,6 +400,8 @@ def _clean_env(limits: Limits, home: str, tmp: str, extra: dict | None = None) -
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLBACKEND": "Agg",
         "KERAS_BACKEND": "torch",
+        # Notebooks may skip their own exploring (long training runs) when graded.
+        "AUTOGRADER_GRADING": "1",
         "IPYTHONDIR": os.path.join(home, ".ipython"),
         "MALLOC_ARENA_MAX": "2",  # fewer 64 MiB malloc arenas: threads stay under RLIMIT_AS
         "OMP_NUM_THREADS": threads,

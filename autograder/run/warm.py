@@ -12,8 +12,8 @@ process of its sandbox and empties every writable folder, and only then takes th
 so that no file, process, thread or module patch of one submission reaches the next one.
 
 If a submission kills its zygote, hangs it, or leaves it unclean, that zygote is thrown away
-and a new one starts for the next submission. Runs that need their own environment or a GPU
-go to `run_notebook` (a fresh worker).
+and a new one starts for the next submission. Runs on a GPU go to `run_notebook` (a fresh
+worker, with the GPU's devices in its sandbox).
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ class _Zygote:
 
     # -- one job
 
-    def run(self, cells, probes, limits: Limits, files) -> RunResult:
+    def run(self, cells, probes, limits: Limits, files, env: dict | None = None) -> RunResult:
         keys = list(probes)
         request = encode_requests(probes)
         started = time.monotonic()
@@ -209,7 +209,8 @@ class _Zygote:
         ev_r, ev_w = os.pipe()
         ctl_r, ctl_w = os.pipe()
         try:
-            socket.send_fds(self.sock, [json.dumps({"e": "job", "rlimits": rlimits}).encode()],
+            header = {"e": "job", "rlimits": rlimits, "env": env or {}}
+            socket.send_fds(self.sock, [json.dumps(header).encode()],
                             [stdin_r, out_w, ev_w, ctl_r])
         except OSError as exc:
             for fd in (stdin_r, stdin_w, out_r, out_w, ev_r, ev_w, ctl_r, ctl_w):
@@ -380,7 +381,7 @@ class WarmPool:
     def run(self, cells: list[str], probes: dict[str, Probe], limits: Limits | None = None,
             files: dict[str, bytes] | None = None, env: dict | None = None) -> RunResult:
         limits = limits or self.limits
-        if env or limits.gpu or self.closed:
+        if limits.gpu or self.closed:  # a GPU needs its devices bound into a sandbox of its own
             return run_notebook(cells, probes, limits, files, env)
         zygote = self.idle.get()
         try:
@@ -388,7 +389,7 @@ class WarmPool:
                 if zygote is not None:
                     zygote.kill()
                 zygote = _Zygote(self.preload, self.limits)
-            return zygote.run(cells, probes, limits, files)
+            return zygote.run(cells, probes, limits, files, env)
         except ZygoteError as exc:
             log.warning("warm worker failed (%s); running this submission in a fresh worker", exc)
             if zygote is not None:

@@ -337,6 +337,10 @@ def main(argv) -> None:
     import responder  # noqa: F401  # type: ignore[import-not-found]
     import wire  # noqa: F401  # type: ignore[import-not-found]
 
+    try:  # the training probes' half (absent from an engine without training tasks)
+        import trainer  # noqa: F401  # type: ignore[import-not-found]
+    except ImportError:
+        pass
     sys.path[:] = [p for p in sys.path if p not in (ENGINE_DIR, "")]
     workdir = job["workdir"]
     os.makedirs(workdir, exist_ok=True)

@@ -17,7 +17,7 @@ sends each job its own pipes over a unix socket, and a child keeps only its own.
 
 Protocol on the socket (`--socket FD`), newline-delimited JSON, with file descriptors:
   zygote -> grader  {"e": "warm", "preloaded": [...], "vm_kb": N}        ready for jobs
-  grader -> zygote  {"e": "job", "rlimits": {...}} + fds [stdin, stdout, events, control]
+  grader -> zygote  {"e": "job", "rlimits": {...}, "env": {...}} + fds [stdin, stdout, events, control]
   zygote -> grader  {"e": "forked", "pid": pid in this namespace}
   zygote -> grader  {"e": "reaped", "status": wait status}
   zygote -> grader  {"e": "clean"}                                       ready for the next
@@ -155,10 +155,11 @@ def send(sock: socket.socket, **message) -> None:
     sock.sendall((json.dumps(message) + "\n").encode())
 
 
-def child(fds: list[int], limits: dict, drop_to: str | None) -> None:
-    """In the forked child: become a fresh worker with this job's pipes and limits."""
+def child(fds: list[int], limits: dict, env: dict, drop_to: str | None) -> None:
+    """In the forked child: become a fresh worker with this job's pipes, limits and environment."""
     stdin, stdout, events, control = fds
     os.setsid()
+    os.environ.update({str(k): str(v) for k, v in env.items()})
     os.dup2(stdin, 0)
     os.dup2(stdout, 1)
     os.dup2(stdout, 2)
@@ -198,6 +199,10 @@ def main(argv: list[str]) -> None:
     import responder  # noqa: F401  # type: ignore[import-not-found]
     import wire  # noqa: F401  # type: ignore[import-not-found]
 
+    try:
+        import trainer  # noqa: F401  # type: ignore[import-not-found]
+    except ImportError:
+        pass
     loaded = preload([n for n in names if n])
     not_dumpable()
     for folder in writable:  # what the imports left in /tmp (caches) is not the first job's to see
@@ -221,7 +226,7 @@ def main(argv: list[str]) -> None:
         if pid == 0:
             try:
                 sock.close()
-                child(fds, job.get("rlimits", {}), drop_to)
+                child(fds, job.get("rlimits", {}), job.get("env", {}), drop_to)
             finally:
                 os._exit(70)
         _job_sessions.add(pid)
