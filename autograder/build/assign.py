@@ -53,6 +53,8 @@ def run_otter_assign(master: Path, workdir: Path) -> Path:
 
     copy = workdir / master.name
     shutil.copy2(master, copy)
+    if (master.parent / "data").is_dir():  # a master's `files: [data]` names it beside the master
+        shutil.copytree(master.parent / "data", workdir / "data")
     result = workdir / "otter-out"
     noise = io.StringIO()
     try:
