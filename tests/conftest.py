@@ -1,10 +1,12 @@
-"""Shared fixtures: the six pen-and-paper exercises built once per test session."""
+"""Shared fixtures: the six pen-and-paper exercises built once per test session, and each
+exercise's master assigned by Otter once per session."""
 
 from __future__ import annotations
 
 
 import pytest
 
+pytest.register_assert_rewrite("support")  # its assert helpers say what failed, as a test's own asserts do
 
 PEN_AND_PAPER = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
                  "keras_params"]
@@ -48,3 +50,61 @@ def fast_course(tmp_path_factory):
     """The six pen-and-paper exercises with short limits, so that hostile notebooks end quickly."""
     limits = {"cell_timeout": 3, "total_timeout": 30, "memory_mb": 2048, "output_kb": 64}
     return _course_of_six(tmp_path_factory.mktemp("course"), limits)
+
+
+class Masters:
+    """Otter assign on each exercise's master, at most once a session, and its two notebooks
+    run at most once: test modules and the contract test share them, so a test must not change
+    a namespace (it judges `namespace | {...}` instead)."""
+
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+        self._built: dict = {}
+        self._namespaces: dict = {}
+
+    def built(self, exercise_id: str) -> tuple:
+        """(student notebook, solution notebook, {question: Otter test}), as support.assign_master."""
+        from support import assign_master
+
+        if exercise_id not in self._built:
+            self._built[exercise_id] = assign_master(exercise_id, self._tmp.mktemp(exercise_id))
+        return self._built[exercise_id]
+
+    def namespace(self, exercise_id: str, version: str) -> dict:
+        """The namespace of the "solution" or the "student" (blank) notebook, run once."""
+        from support import notebook_namespace
+
+        if (exercise_id, version) not in self._namespaces:
+            student, solution, _ = self.built(exercise_id)
+            notebook = {"student": student, "solution": solution}[version]
+            self._namespaces[exercise_id, version] = notebook_namespace(notebook)
+        return self._namespaces[exercise_id, version]
+
+
+@pytest.fixture(scope="session")
+def masters(tmp_path_factory) -> Masters:
+    return Masters(tmp_path_factory)
+
+
+@pytest.fixture
+def exercise_id(request) -> str:
+    """The exercise a test is about: its module's ID (test_exercise_contract parametrizes it)."""
+    return request.module.ID
+
+
+@pytest.fixture
+def built(masters, exercise_id) -> tuple:
+    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
+    return masters.built(exercise_id)
+
+
+@pytest.fixture
+def solution_ns(masters, exercise_id) -> dict:
+    """The solution notebook run once a session (keras_params imports Keras there: seconds)."""
+    return masters.namespace(exercise_id, "solution")
+
+
+@pytest.fixture
+def blank_ns(masters, exercise_id) -> dict:
+    """The student (blank) notebook run once a session."""
+    return masters.namespace(exercise_id, "student")

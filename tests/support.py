@@ -98,3 +98,15 @@ def run_otter_test(test, namespace: dict, hidden: bool) -> list[bool]:
     """Whether each public (hidden=False) or hidden case of an Otter test passes in `namespace`."""
     test.run(dict(namespace))
     return [r.passed for r in test.test_case_results if r.test_case.hidden == hidden]
+
+
+def assert_otter_tests_pass(tests: dict, namespace: dict) -> None:
+    """Every public and every hidden case of every Otter test passes in `namespace`."""
+    for question, test in tests.items():
+        assert all(run_otter_test(test, namespace, hidden=False)), question
+        assert all(run_otter_test(test, namespace, hidden=True)), question
+
+
+def total(verdicts: dict) -> float:
+    """The points of a judge_namespace answer, all checks together."""
+    return sum(v.points for v in verdicts.values())

@@ -1,22 +1,20 @@
-"""backprop: f = (x + y) * z by hand and with torch, the master notebook, its hidden checks."""
+"""backprop: f = (x + y) * z by hand and with torch, the solution notebook, the master filled with a
+student's own numbers, and its hidden checks.
+
+The contract the six exercises share (questions and points, the student version, Otter's tests and
+the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
+"""
 
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import backprop as sol
-from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
+from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
 
 ID = "backprop"
-QUESTIONS = {
-    "q1_forward": ["q", "f"],
-    "q2_backward": ["df_dq", "df_dx", "df_dy", "df_dz"],
-    "q3_autograd": ["grad_x", "grad_y", "grad_z"],
-    "q4_grad_f": ["grad_f"],
-}
 
 
 # --------------------------------------------------------------------------- the slides
@@ -65,93 +63,12 @@ def test_mistakes_differ_from_the_answers():
 # --------------------------------------------------------------------------- the notebook
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
-    return assign_master(ID, tmp_path_factory.mktemp(ID))
-
-
-@pytest.fixture(scope="module")
-def solution_ns(built):
-    return notebook_namespace(built[1])
-
-
-@pytest.fixture(scope="module")
-def blank_ns(built):
-    return notebook_namespace(built[0])
-
-
-
-
-def test_questions_and_points_match_the_checks(built):
-    _, _, tests = built
-    assert set(tests) == set(QUESTIONS)
-    checks = {c.name: c for c in load_checks(ID)}
-    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
-    for question, names in QUESTIONS.items():
-        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
-        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
-    assert max_score(ID) == 11
-
-
-def test_master_config_and_metadata():
-    nb = nbformat.read(str(master_notebook(ID)), as_version=4)
-    for line in ("name: backprop", "init_cell: true", "check_all_cell: false", "export_cell: true",
-                 "generate: true", "run_tests: false"):
-        assert line in nb.cells[0].source
-    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
-
-
-def test_student_version_has_no_answers(built):
-    student, _, _ = built
-    text = student.read_text()
-    for leak in ("-12", "3.0, -4.0", "df_dq = z", "df_dz = q", "requires_grad=True)  #", "ft.backward()\\n", "return df_dq",
-                 "# SOLUTION", "hidden\": true", "BEGIN TEST CONFIG"):
-        assert leak not in text, leak
-    for name in ("q = ...", "f = ...", "df_dq = ...", "df_dx = ...", "df_dy = ...", "df_dz = ...",
-                 "xt = ...", "grad_x = ...", "grad_z = ...", "def grad_f(x, y, z):"):
-        assert name in text, name
-    sources = "\n".join(cell.source for cell in nbformat.read(str(student), as_version=4).cells)
-    assert "x, y, z = -2.0, 5.0, -4.0" in sources and "x = -2,\\; y = 5,\\; z = -4." in sources
-
-
-def test_otter_tests_pass_on_the_solution(built, solution_ns):
-    _, _, tests = built
-    for question, test in tests.items():
-        assert all(run_otter_test(test, solution_ns, hidden=False)), question
-        assert all(run_otter_test(test, solution_ns, hidden=True)), question
-
-
-def test_otter_tests_fail_on_the_blank(built, blank_ns):
-    _, _, tests = built
-    for question, test in tests.items():
-        assert not any(run_otter_test(test, blank_ns, hidden=False)), question
-        assert not any(run_otter_test(test, blank_ns, hidden=True)), question
-
-
 def test_the_solution_notebook_uses_autograd(solution_ns):
     assert isinstance(solution_ns["grad_x"], torch.Tensor) and solution_ns["xt"].requires_grad
     assert [float(solution_ns[n]) for n in ("grad_x", "grad_y", "grad_z")] == [-4.0, -4.0, 3.0]
 
 
 # --------------------------------------------------------------------------- the checks
-
-
-def _total(verdicts) -> float:
-    return sum(v.points for v in verdicts.values())
-
-
-def test_checks_give_full_marks_to_the_solution_notebook(solution_ns):
-    for seed in (0, 1, 2):
-        verdicts = judge_namespace(ID, solution_ns, seed=seed)
-        assert _total(verdicts) == max_score(ID), {k: (v.message, v.hint) for k, v in verdicts.items() if v.message}
-
-
-def test_checks_give_zero_to_the_blank_notebook(blank_ns):
-    verdicts = judge_namespace(ID, blank_ns)
-    assert _total(verdicts) == 0
-    assert all(v.message for v in verdicts.values())
-    assert "not answered yet" in verdicts["df_dz"].message
 
 
 def _plain_answers() -> dict:
@@ -163,7 +80,7 @@ def _plain_answers() -> dict:
 
 
 def test_checks_give_full_marks_to_plain_python_answers():
-    assert _total(judge_namespace(ID, _plain_answers())) == max_score(ID)
+    assert total(judge_namespace(ID, _plain_answers())) == max_score(ID)
 
 
 @pytest.mark.parametrize(
@@ -255,9 +172,7 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
     _, _, tests = built
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
     assert (namespace["q"], namespace["f"]) == (-2.0, -8.0)
-    for question, test in tests.items():
-        assert all(run_otter_test(test, namespace, hidden=False)), question
-        assert all(run_otter_test(test, namespace, hidden=True)), question
+    assert_otter_tests_pass(tests, namespace)
     wrong = namespace | {k: v for k, v in _plain_answers().items() if k != "grad_f"}  # the slides' answers
     for question in ("q1_forward", "q2_backward", "q3_autograd"):
         assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
@@ -265,9 +180,9 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
 
 def test_checks_judge_with_the_students_own_numbers():
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
-    assert _total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    assert total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
     # the slides' answers are wrong for this student, and this student's for the slides
-    assert _total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == 2  # grad_f only
-    assert _total(judge_namespace(ID, namespace)) == 2
+    assert total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == 2  # grad_f only
+    assert total(judge_namespace(ID, namespace)) == 2
     verdicts = judge_namespace(ID, namespace | {"df_dz": 4.0, "f": 3.0 - 5.0 * 4.0}, params=VARIANT)
     assert "df/dz was given as z" in verdicts["df_dz"].hint and "brackets" in verdicts["f"].hint

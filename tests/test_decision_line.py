@@ -1,26 +1,21 @@
-"""decision_line: the slides' numbers, the master notebook, and its hidden checks."""
+"""decision_line: the slides' numbers, the line as a formula, the master filled with a student's own
+numbers, and its hidden checks.
+
+The contract the six exercises share (questions and points, the student version, Otter's tests and
+the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
+"""
 
 import time
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import decision_line as sol
-from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
+from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
 
 ID = "decision_line"
-# Otter question -> the hidden checks that grade the same answers.
-QUESTIONS = {
-    "q1_log_odds": ["log_odds_at_half"],
-    "q2_line": ["intercept", "slope"],
-    "q3_formula": ["line_formula"],
-    "q4_general_line": ["decision_line"],
-}
-
-
 
 
 # --------------------------------------------------------------------------- the slides
@@ -69,68 +64,7 @@ def test_general_line_on_other_models():
         sol.decision_line(1.0, 2.0, 0.0)
 
 
-# --------------------------------------------------------------------------- the notebook
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
-    return assign_master(ID, tmp_path_factory.mktemp(ID))
-
-
-
-
-def test_questions_and_points_match_the_checks(built):
-    _, _, tests = built
-    assert set(tests) == set(QUESTIONS)
-    checks = {c.name: c for c in load_checks(ID)}
-    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
-    for question, names in QUESTIONS.items():
-        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
-        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
-    assert max_score(ID) == 6
-
-
-def test_student_version_has_no_answers(built):
-    student, _, _ = built
-    text = student.read_text()
-    for leak in ("-b0 / b2", "-b1 / b2", "-2.0", "-4.0", "np.log(0.5", "# SOLUTION", "hidden\": true", "x2 = -("):
-        assert leak not in text
-    nb = nbformat.read(str(student), as_version=4)
-    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
-    for name in ("log_odds_at_half = ...", "intercept = ...", "slope = ...", "line_formula = ...",
-                 "def decision_line(b0, b1, b2):", "b0, b1, b2 = 1.0, 2.0, 0.5"):
-        assert name in text
-
-
-def test_otter_tests_pass_on_the_solution(built):
-    _, solution, tests = built
-    namespace = notebook_namespace(solution)
-    for question, test in tests.items():
-        assert all(run_otter_test(test, namespace, hidden=False)), question
-        assert all(run_otter_test(test, namespace, hidden=True)), question
-
-
-def test_public_tests_fail_on_the_blank(built):
-    student, _, tests = built
-    namespace = notebook_namespace(student)
-    for question, test in tests.items():
-        assert not any(run_otter_test(test, namespace, hidden=False)), question
-        assert not any(run_otter_test(test, namespace, hidden=True)), question
-
-
 # --------------------------------------------------------------------------- the checks
-
-
-def _total(verdicts) -> float:
-    return sum(v.points for v in verdicts.values())
-
-
-def test_checks_give_full_marks_to_the_solution_notebook(built):
-    _, solution, _ = built
-    for seed in (0, 1, 2):
-        verdicts = judge_namespace(ID, notebook_namespace(solution), seed=seed)
-        assert _total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
 
 
 def _plain_answers() -> dict:
@@ -143,17 +77,7 @@ def _plain_answers() -> dict:
 
 def test_checks_give_full_marks_to_plain_python_answers():
     for seed in range(5):
-        assert _total(judge_namespace(ID, _plain_answers(), seed=seed)) == max_score(ID)
-
-
-def test_checks_give_zero_to_the_blank_notebook(built):
-    student, _, _ = built
-    verdicts = judge_namespace(ID, notebook_namespace(student))
-    assert _total(verdicts) == 0
-    assert all(v.message for v in verdicts.values())
-    assert "not answered yet" in verdicts["slope"].message
-    assert "got None" in verdicts["decision_line"].message
-    assert "not answered yet" in verdicts["line_formula"].message
+        assert total(judge_namespace(ID, _plain_answers(), seed=seed)) == max_score(ID)
 
 
 @pytest.mark.parametrize(
@@ -169,7 +93,7 @@ def test_checks_give_zero_to_the_blank_notebook(built):
 )
 def test_honest_number_forms(form):
     namespace = _plain_answers() | {"log_odds_at_half": form(0.0), "intercept": form(-2.0), "slope": form(-4.0)}
-    assert _total(judge_namespace(ID, namespace)) == max_score(ID)
+    assert total(judge_namespace(ID, namespace)) == max_score(ID)
 
 
 @pytest.mark.parametrize(
@@ -322,9 +246,7 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
     _, _, tests = built
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
     assert (namespace["intercept"], namespace["slope"]) == (1.5, -2.0)
-    for question, test in tests.items():
-        assert all(run_otter_test(test, namespace, hidden=False)), question
-        assert all(run_otter_test(test, namespace, hidden=True)), question
+    assert_otter_tests_pass(tests, namespace)
     wrong = namespace | _plain_answers()  # the slides' answers
     for question in ("q2_line", "q3_formula"):
         assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
@@ -332,12 +254,12 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
 
 def test_checks_judge_with_the_students_own_numbers():
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
-    assert _total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    assert total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
     mine = {"intercept": 1.5, "slope": -2.0, "line_formula": "3 - 4*x1 - 2*x2 = 0"}
-    assert _total(judge_namespace(ID, _plain_answers() | mine, params=VARIANT)) == max_score(ID)
+    assert total(judge_namespace(ID, _plain_answers() | mine, params=VARIANT)) == max_score(ID)
     # the slides' answers are wrong for this student, and this student's for the slides
-    assert _total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == max_score(ID) - 3
-    assert _total(judge_namespace(ID, _plain_answers() | mine)) == max_score(ID) - 3
+    assert total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == max_score(ID) - 3
+    assert total(judge_namespace(ID, _plain_answers() | mine)) == max_score(ID) - 3
     verdicts = judge_namespace(ID, _plain_answers() | {"intercept": -1.5, "line_formula": "x2 = -1.5 + 2*x1"},
                                params=VARIANT)
     assert "sign is flipped" in verdicts["intercept"].hint and "signs are flipped" in verdicts["line_formula"].hint

@@ -1,24 +1,19 @@
-"""forward_pass: the seed-22 numbers of the course notebook, the master notebook, its hidden checks."""
+"""forward_pass: the seed-22 numbers of the course notebook, the solution notebook, its hidden checks.
+
+The contract the six exercises share (questions and points, the student version, Otter's tests and
+the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
+"""
 
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 
-from autograder.exercises import load_checks, master_notebook, max_score
+from autograder.exercises import load_checks, max_score
 from solutions import forward_pass as sol
-from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
+from support import judge_namespace, total
 
 ID = "forward_pass"
-# Otter question -> the hidden checks that grade the same answers.
-QUESTIONS = {
-    "q1_sigmoid": ["sigmoid"],
-    "q2_no_hidden": ["predict_no_hidden", "p_no_hidden"],
-    "q3_one_hidden": ["predict_hidden", "p_hidden"],
-    "q4_shapes": ["shape_W1", "shape_W2", "shape_W3"],
-    "q5_two_hidden": ["predict_two_hidden", "p_two_hidden"],
-}
 
 
 # --------------------------------------------------------------------------- the course numbers
@@ -70,96 +65,12 @@ def test_mistake_values_differ_from_the_answers():
 # --------------------------------------------------------------------------- the notebook
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
-    return assign_master(ID, tmp_path_factory.mktemp(ID))
-
-
-@pytest.fixture(scope="module")
-def solution_ns(built):
-    return notebook_namespace(built[1])
-
-
-@pytest.fixture(scope="module")
-def blank_ns(built):
-    return notebook_namespace(built[0])
-
-
-
-
-def test_questions_and_points_match_the_checks(built):
-    _, _, tests = built
-    assert set(tests) == set(QUESTIONS)
-    checks = {c.name: c for c in load_checks(ID)}
-    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
-    for question, names in QUESTIONS.items():
-        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
-        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
-    assert max_score(ID) == 12
-
-
-def test_master_config_and_metadata():
-    nb = nbformat.read(str(master_notebook(ID)), as_version=4)
-    config = nb.cells[0].source
-    for line in ("name: forward_pass", "init_cell: true", "check_all_cell: false", "export_cell: true",
-                 "generate: true", "run_tests: false"):
-        assert line in config
-    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
-
-
-def test_student_version_has_no_answers(built):
-    student, _, _ = built
-    text = student.read_text()
-    for leak in ("0.4486", "0.6421", "0.8205", "hidden1 @ W2", "np.exp(-z)", "(8, 8)", "draw_normal(shape_W1)",
-                 "# SOLUTION", "hidden\": true", "BEGIN TEST CONFIG"):
-        assert leak not in text, leak
-    nb = nbformat.read(str(student), as_version=4)
-    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
-    for name in ("p_no_hidden = ...", "p_hidden = ...", "p_two_hidden = ...", "shape_W1 = ...", "shape_W3 = ...",
-                 "def sigmoid(z):", "def predict_hidden(X, W1, b1, W2, b2):",
-                 "def predict_two_hidden(X, W1, b1, W2, b2, W3, b3):", "np.random.seed(22)"):
-        assert name in text, name
-
-
-def test_otter_tests_pass_on_the_solution(built, solution_ns):
-    _, _, tests = built
-    for question, test in tests.items():
-        assert all(run_otter_test(test, solution_ns, hidden=False)), question
-        assert all(run_otter_test(test, solution_ns, hidden=True)), question
-
-
-def test_otter_tests_fail_on_the_blank(built, blank_ns):
-    _, _, tests = built
-    for question, test in tests.items():
-        assert not any(run_otter_test(test, blank_ns, hidden=False)), question
-        assert not any(run_otter_test(test, blank_ns, hidden=True)), question
-
-
 def test_solution_notebook_reproduces_the_course_numbers(solution_ns):
     assert float(np.ravel(solution_ns["p_hidden"])[0]) == pytest.approx(0.44860787, abs=5e-9)
     assert float(np.ravel(solution_ns["p_two_hidden"])[0]) == pytest.approx(0.64217449, abs=5e-9)
 
 
 # --------------------------------------------------------------------------- the checks
-
-
-def _total(verdicts) -> float:
-    return sum(v.points for v in verdicts.values())
-
-
-def test_checks_give_full_marks_to_the_solution_notebook(solution_ns):
-    for seed in (0, 1, 2):
-        verdicts = judge_namespace(ID, solution_ns, seed=seed)
-        assert _total(verdicts) == max_score(ID), {k: (v.message, v.hint) for k, v in verdicts.items() if v.message}
-
-
-def test_checks_give_zero_to_the_blank_notebook(blank_ns):
-    verdicts = judge_namespace(ID, blank_ns)
-    assert _total(verdicts) == 0
-    assert all(v.message for v in verdicts.values())
-    assert "not answered yet" in verdicts["p_hidden"].message
-    assert "not answered yet" in verdicts["shape_W2"].message
 
 
 def _plain_answers() -> dict:
@@ -177,7 +88,7 @@ def _plain_answers() -> dict:
 
 
 def test_checks_give_full_marks_to_plain_python_answers():
-    assert _total(judge_namespace(ID, _plain_answers())) == max_score(ID)
+    assert total(judge_namespace(ID, _plain_answers())) == max_score(ID)
 
 
 def _torch_answers() -> dict:
@@ -201,7 +112,7 @@ def _torch_answers() -> dict:
 
 
 def test_checks_give_full_marks_to_torch_answers():
-    assert _total(judge_namespace(ID, _torch_answers())) == max_score(ID)
+    assert total(judge_namespace(ID, _torch_answers())) == max_score(ID)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,10 @@
 """keras_params: parameter counts from the slides, checked against Keras; the master and its checks.
 
-Keras is imported once, by the module-scoped solution notebook (it takes seconds); every test
-that needs a Keras model uses the models that notebook built.
+Keras is imported once, by the solution notebook that conftest runs once a session (it takes
+seconds); every test that needs a Keras model uses the models that notebook built.
+
+The contract the six exercises share (questions and points, the student version, Otter's tests and
+the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
 """
 
 
@@ -12,17 +15,9 @@ import torch
 
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import keras_params as sol
-from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
+from support import judge_namespace, total
 
 ID = "keras_params"
-QUESTIONS = {
-    "q1_dense_10_20_30": ["params_layer1", "params_layer2", "params_10_20_30"],
-    "q2_more_stacks": ["params_10_100_100_1", "params_2_8_1"],
-    "q3_count_function": ["count_dense_params"],
-    "q4_batchnorm": ["trainable_params", "non_trainable_params"],
-    "q5_keras_count": ["n_params_keras"],
-    "q6_functional_bug": ["bug_answer", "n_params_fixed"],
-}
 
 
 # --------------------------------------------------------------------------- the slides
@@ -46,23 +41,9 @@ def test_count_dense_params_on_any_sequence():
 # --------------------------------------------------------------------------- the notebook
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
-    return assign_master(ID, tmp_path_factory.mktemp(ID))
-
-
-@pytest.fixture(scope="module")
-def solution_ns(built):
-    """The solution notebook run once: it imports Keras (torch backend) and builds the models."""
-    return notebook_namespace(built[1])
-
-
-@pytest.fixture(scope="module")
-def blank_ns(built):
-    return notebook_namespace(built[0])
-
-
+def test_master_sets_the_keras_backend_to_torch():
+    nb = nbformat.read(str(master_notebook(ID)), as_version=4)
+    assert 'os.environ["KERAS_BACKEND"] = "torch"' in nb.cells[2].source
 
 
 def _size(weights) -> int:
@@ -98,70 +79,7 @@ def test_the_slides_functional_bug_is_a_name_error(solution_ns):
         )
 
 
-def test_questions_and_points_match_the_checks(built):
-    _, _, tests = built
-    assert set(tests) == set(QUESTIONS)
-    checks = {c.name: c for c in load_checks(ID)}
-    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
-    for question, names in QUESTIONS.items():
-        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
-        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
-    assert max_score(ID) == 12
-
-
-def test_master_config_and_metadata():
-    nb = nbformat.read(str(master_notebook(ID)), as_version=4)
-    for line in ("name: keras_params", "init_cell: true", "check_all_cell: false", "export_cell: true",
-                 "generate: true", "run_tests: false"):
-        assert line in nb.cells[0].source
-    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
-    assert 'os.environ["KERAS_BACKEND"] = "torch"' in nb.cells[2].source
-
-
-def test_student_version_has_no_answers(built):
-    student, _, _ = built
-    text = student.read_text()
-    for leak in ("419160", "419,160", "420260", "11301", "1100", "\"B\"", "(inputs)", "n_in * n_out + n_out",
-                 "# SOLUTION", "hidden\": true", "BEGIN TEST CONFIG"):
-        assert leak not in text, leak
-    for name in ("params_layer1 = ...", "params_10_20_30 = ...", "params_2_8_1 = ...", "trainable_params = ...",
-                 "non_trainable_params = ...", "n_params_keras = ...", "bug_answer = ...", "n_params_fixed = ...",
-                 "def count_dense_params(layer_sizes):"):
-        assert name in text, name
-
-
-def test_otter_tests_pass_on_the_solution(built, solution_ns):
-    _, _, tests = built
-    for question, test in tests.items():
-        assert all(run_otter_test(test, solution_ns, hidden=False)), question
-        assert all(run_otter_test(test, solution_ns, hidden=True)), question
-
-
-def test_otter_tests_fail_on_the_blank(built, blank_ns):
-    _, _, tests = built
-    for question, test in tests.items():
-        assert not any(run_otter_test(test, blank_ns, hidden=False)), question
-        assert not any(run_otter_test(test, blank_ns, hidden=True)), question
-
-
 # --------------------------------------------------------------------------- the checks
-
-
-def _total(verdicts) -> float:
-    return sum(v.points for v in verdicts.values())
-
-
-def test_checks_give_full_marks_to_the_solution_notebook(solution_ns):
-    for seed in (0, 1, 2):
-        verdicts = judge_namespace(ID, solution_ns, seed=seed)
-        assert _total(verdicts) == max_score(ID), {k: (v.message, v.hint) for k, v in verdicts.items() if v.message}
-
-
-def test_checks_give_zero_to_the_blank_notebook(blank_ns):
-    verdicts = judge_namespace(ID, blank_ns)
-    assert _total(verdicts) == 0
-    assert all(v.message for v in verdicts.values())
-    assert "not answered yet" in verdicts["trainable_params"].message
 
 
 def _plain_answers() -> dict:
@@ -175,7 +93,7 @@ def _plain_answers() -> dict:
 
 
 def test_checks_give_full_marks_to_plain_python_answers():
-    assert _total(judge_namespace(ID, _plain_answers())) == max_score(ID)
+    assert total(judge_namespace(ID, _plain_answers())) == max_score(ID)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,9 @@
-"""matrix_multiplication: the slides' numbers, the master notebook, and its hidden checks."""
+"""matrix_multiplication: the slides' numbers, the solution's loops, the master filled with a
+student's own numbers, and its hidden checks.
+
+The contract the six exercises share (questions and points, the student version, Otter's tests and
+the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
+"""
 
 
 import nbformat
@@ -8,16 +13,9 @@ import torch
 
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import matrix_multiplication as sol
-from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
+from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
 
 ID = "matrix_multiplication"
-# Otter question -> the hidden checks that grade the same answers.
-QUESTIONS = {
-    "q1_shapes": ["product_shape"],
-    "q2_product": ["AB"],
-    "q3_matmul": ["matmul"],
-    "q4_two_layers": ["V"],
-}
 
 
 # --------------------------------------------------------------------------- the slides
@@ -88,56 +86,6 @@ def test_two_layers_are_one():
 # --------------------------------------------------------------------------- the notebook
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
-    return assign_master(ID, tmp_path_factory.mktemp(ID))
-
-
-
-
-def test_questions_and_points_match_the_checks(built):
-    _, _, tests = built
-    assert set(tests) == set(QUESTIONS)
-    checks = {c.name: c for c in load_checks(ID)}
-    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
-    for question, names in QUESTIONS.items():
-        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
-        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
-    assert max_score(ID) == 6
-
-
-def test_student_version_has_no_answers(built):
-    student, _, _ = built
-    text = student.read_text()
-    for leak in ("14, 4, 18", "2 * 3 + 1 * 8", "A[i, 0] * B[0, j]", "W @ U", "[[-1, 5]", "C[i, j] +=", "raise ValueError(f", "# SOLUTION",
-                 "hidden\": true"):
-        assert leak not in text
-    nb = nbformat.read(str(student), as_version=4)
-    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
-    for name in ("AB = ...", "V = ...", "def product_shape(shape_a, shape_b):", "def matmul(A, B):", "U = np.array("):
-        assert name in text
-    sources = "\n".join(cell.source for cell in nb.cells)  # the slides' numbers, filled in
-    assert "A = np.array([[2, 1],\n              [0, 3]])" in sources
-    assert "\\begin{pmatrix} 3 & 1 & 7 \\\\ 8 & 2 & 4 \\end{pmatrix}" in sources and "{{" not in sources
-
-
-def test_otter_tests_pass_on_the_solution(built):
-    _, solution, tests = built
-    namespace = notebook_namespace(solution)
-    for question, test in tests.items():
-        assert all(run_otter_test(test, namespace, hidden=False)), question
-        assert all(run_otter_test(test, namespace, hidden=True)), question
-
-
-def test_public_tests_fail_on_the_blank(built):
-    student, _, tests = built
-    namespace = notebook_namespace(student)
-    for question, test in tests.items():
-        assert not any(run_otter_test(test, namespace, hidden=False)), question
-        assert not any(run_otter_test(test, namespace, hidden=True)), question
-
-
 def test_the_solution_notebook_uses_loops_for_matmul(built):
     _, solution, _ = built
     nb = nbformat.read(str(solution), as_version=4)
@@ -148,17 +96,6 @@ def test_the_solution_notebook_uses_loops_for_matmul(built):
 
 
 # --------------------------------------------------------------------------- the checks
-
-
-def _total(verdicts) -> float:
-    return sum(v.points for v in verdicts.values())
-
-
-def test_checks_give_full_marks_to_the_solution_notebook(built):
-    _, solution, _ = built
-    for seed in range(5):
-        verdicts = judge_namespace(ID, notebook_namespace(solution), seed=seed)
-        assert _total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
 
 
 def _loops(A, B):
@@ -186,15 +123,7 @@ def _plain_answers() -> dict:
 
 def test_checks_give_full_marks_to_plain_python_answers():
     for seed in range(5):
-        assert _total(judge_namespace(ID, _plain_answers(), seed=seed)) == max_score(ID)
-
-
-def test_checks_give_zero_to_the_blank_notebook(built):
-    student, _, _ = built
-    verdicts = judge_namespace(ID, notebook_namespace(student))
-    assert _total(verdicts) == 0
-    assert all(v.message for v in verdicts.values())
-    assert "not answered yet" in verdicts["AB"].message
+        assert total(judge_namespace(ID, _plain_answers(), seed=seed)) == max_score(ID)
 
 
 @pytest.mark.parametrize(
@@ -316,9 +245,7 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
     _, _, tests = built
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
     assert np.array_equal(namespace["AB"], [[-27, -47, 0], [3, -7, -15]])
-    for question, test in tests.items():
-        assert all(run_otter_test(test, namespace, hidden=False)), question
-        assert all(run_otter_test(test, namespace, hidden=True)), question
+    assert_otter_tests_pass(tests, namespace)
     wrong = namespace | {"AB": sol.AB, "V": sol.V}  # the slides' answers
     for question in ("q2_product", "q4_two_layers"):
         assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
@@ -326,10 +253,10 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
 
 def test_checks_judge_with_the_students_own_numbers():
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
-    assert _total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    assert total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
     # the slides' answers are wrong for this student, and this student's for the slides
-    assert _total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == max_score(ID) - 2
-    assert _total(judge_namespace(ID, namespace)) == max_score(ID) - 2
+    assert total(judge_namespace(ID, _plain_answers(), params=VARIANT)) == max_score(ID) - 2
+    assert total(judge_namespace(ID, namespace)) == max_score(ID) - 2
     verdicts = judge_namespace(ID, namespace | {"AB": np.array(VARIANT["A"]).T @ np.array(VARIANT["B"]),
                                                 "V": np.array(VARIANT["U"]) @ np.array(VARIANT["W"])}, params=VARIANT)
     assert "A was transposed" in verdicts["AB"].hint and "wrong order" in verdicts["V"].hint

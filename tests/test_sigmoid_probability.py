@@ -1,26 +1,20 @@
-"""sigmoid_probability: the slides' numbers, the master notebook, and its hidden checks."""
+"""sigmoid_probability: the slides' numbers, the master filled with a student's own numbers, and its
+hidden checks.
+
+The contract the six exercises share (questions and points, the student version, Otter's tests and
+the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
+"""
 
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import sigmoid_probability as sol
-from support import assign_master, judge_namespace, notebook_namespace, run_otter_test
+from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
 
 ID = "sigmoid_probability"
-# Otter question -> the hidden checks that grade the same answers.
-QUESTIONS = {
-    "q1_net_input": ["z"],
-    "q2_sigmoid": ["sigmoid"],
-    "q3_probability": ["p"],
-    "q4_decision": ["is_fake"],
-    "q5_vector_form": ["X", "W", "p_vec"],
-}
-
-
 
 
 # --------------------------------------------------------------------------- the slides
@@ -68,67 +62,7 @@ def test_sigmoid_on_numbers_and_arrays():
     assert np.allclose(sol.sigmoid(z), torch.sigmoid(torch.tensor(z)).numpy())
 
 
-# --------------------------------------------------------------------------- the notebook
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Otter assign on the master: (student notebook, solution notebook, every Otter test)."""
-    return assign_master(ID, tmp_path_factory.mktemp(ID))
-
-
-
-
-def test_questions_and_points_match_the_checks(built):
-    _, _, tests = built
-    assert set(tests) == set(QUESTIONS)
-    checks = {c.name: c for c in load_checks(ID)}
-    assert sorted(checks) == sorted(n for names in QUESTIONS.values() for n in names)
-    for question, names in QUESTIONS.items():
-        assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
-        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
-    assert max_score(ID) == 6
-
-
-def test_student_version_has_no_answers(built):
-    student, _, _ = built
-    text = student.read_text()
-    for leak in ("1.52", "0.8205", "is_fake = p", "np.exp(-z)", "# SOLUTION", "hidden\": true", "np.array([[x1, x2]])"):
-        assert leak not in text
-    nb = nbformat.read(str(student), as_version=4)
-    assert nb.metadata.kernelspec.name == "python3" and nb.metadata.language_info.name == "python"
-    for name in ("z = ...", "p = ...", "is_fake = ...", "X = ...", "W = ...", "p_vec = ...", "def sigmoid(z):"):
-        assert name in text
-
-
-def test_otter_tests_pass_on_the_solution(built):
-    _, solution, tests = built
-    namespace = notebook_namespace(solution)
-    for question, test in tests.items():
-        assert all(run_otter_test(test, namespace, hidden=False)), question
-        assert all(run_otter_test(test, namespace, hidden=True)), question
-
-
-def test_public_tests_fail_on_the_blank(built):
-    student, _, tests = built
-    namespace = notebook_namespace(student)
-    for question, test in tests.items():
-        assert not any(run_otter_test(test, namespace, hidden=False)), question
-        assert not any(run_otter_test(test, namespace, hidden=True)), question
-
-
 # --------------------------------------------------------------------------- the checks
-
-
-def _total(verdicts) -> float:
-    return sum(v.points for v in verdicts.values())
-
-
-def test_checks_give_full_marks_to_the_solution_notebook(built):
-    _, solution, _ = built
-    for seed in (0, 1, 2):
-        verdicts = judge_namespace(ID, notebook_namespace(solution), seed=seed)
-        assert _total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
 
 
 def _plain_answers() -> dict:
@@ -141,15 +75,7 @@ def _plain_answers() -> dict:
 
 
 def test_checks_give_full_marks_to_plain_python_answers():
-    assert _total(judge_namespace(ID, _plain_answers())) == max_score(ID)
-
-
-def test_checks_give_zero_to_the_blank_notebook(built):
-    student, _, _ = built
-    verdicts = judge_namespace(ID, notebook_namespace(student))
-    assert _total(verdicts) == 0
-    assert all(v.message for v in verdicts.values())
-    assert "not answered yet" in verdicts["z"].message
+    assert total(judge_namespace(ID, _plain_answers())) == max_score(ID)
 
 
 @pytest.mark.parametrize(
@@ -181,7 +107,7 @@ def test_honest_number_forms(form):
     ],
 )
 def test_honest_array_and_bool_forms(answers):
-    assert _total(judge_namespace(ID, _plain_answers() | answers)) == max_score(ID)
+    assert total(judge_namespace(ID, _plain_answers() | answers)) == max_score(ID)
 
 
 # --------------------------------------------------------------------------- a student's own numbers
@@ -193,9 +119,7 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
     _, _, tests = built
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)  # solutions and tests run
     assert namespace["z"] == pytest.approx(0.6)
-    for question, test in tests.items():
-        assert all(run_otter_test(test, namespace, hidden=False)), question
-        assert all(run_otter_test(test, namespace, hidden=True)), question
+    assert_otter_tests_pass(tests, namespace)
     slides = notebook_namespace(master_notebook(ID), params=sol.DEFAULT_VARIANT)
     wrong = namespace | {name: slides[name] for name in ("z", "p", "X", "W", "p_vec")}
     for question in ("q1_net_input", "q3_probability", "q5_vector_form"):
@@ -204,10 +128,10 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
 
 def test_checks_judge_with_the_students_own_numbers():
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
-    assert _total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    assert total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
     # the slides' answers are wrong for this student, and this student's for the slides
-    assert _total(judge_namespace(ID, _plain_answers(), params=VARIANT)) <= 2  # only sigmoid and is_fake
-    assert _total(judge_namespace(ID, namespace)) <= 2
+    assert total(judge_namespace(ID, _plain_answers(), params=VARIANT)) <= 2  # only sigmoid and is_fake
+    assert total(judge_namespace(ID, namespace)) <= 2
     verdicts = judge_namespace(ID, namespace | {"z": 0.6 - 0.2, "p": 0.6}, params=VARIANT)
     assert "bias" in verdicts["z"].hint and "z was given instead of p" in verdicts["p"].hint
 
