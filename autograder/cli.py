@@ -18,6 +18,17 @@ def _course(path):
         raise click.ClickException(str(exc)) from None
 
 
+def _results(results_path):
+    """(result documents, the folder they belong to) of a `grade` output, or a clear error."""
+    from autograder.export.lms import ExportError, load_results
+
+    try:
+        results = load_results(results_path)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    return results, _results_base(results_path)
+
+
 def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     line = lambda r: "  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()  # noqa: E731
@@ -193,15 +204,11 @@ def _results_base(results_path: str) -> Path:
 def export_command(fmt, results_path, roster, course_path, out):
     """Grades for Canvas or Moodle import, a per-student CSV, or per-submission feedback files."""
     from autograder.export.feedback import write_all_feedback
-    from autograder.export.lms import ExportError, export_grades, load_results
+    from autograder.export.lms import ExportError, export_grades
     from autograder.intake import Roster, RosterError
 
     course = _course(course_path)
-    try:
-        results = load_results(results_path)
-    except ExportError as exc:
-        raise click.ClickException(str(exc)) from None
-    base = _results_base(results_path)
+    results, base = _results(results_path)
     if fmt == "feedback":
         folder = Path(out) if out else base / "feedback"
         written = write_all_feedback(results, folder, {e.id: e.title for e in course.exercises})
@@ -235,15 +242,10 @@ def export_command(fmt, results_path, roster, course_path, out):
 def report(results_path, course_path, out, feedback):
     """One self-contained HTML page for teachers: scores, checks, mistakes, failures, training."""
     from autograder.export.feedback import write_all_feedback
-    from autograder.export.lms import ExportError, load_results
     from autograder.export.report import write_report
 
     course = _course(course_path)
-    try:
-        results = load_results(results_path)
-    except ExportError as exc:
-        raise click.ClickException(str(exc)) from None
-    base = _results_base(results_path)
+    results, base = _results(results_path)
     path = write_report(results, Path(out) if out else base / "report.html", course)
     click.echo(f"report of {len(results)} submission(s): {path}")
     if feedback:
