@@ -112,7 +112,9 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
 
     # Judge, in this process, against solutions/ (with the student's own numbers, if any).
     for check in checks:
-        answers = {key: run.answers[f"{check.name}/{key}"] for key in asked[check.name]}
+        keys = [f"{check.name}/{key}" for key in asked[check.name]]
+        answers = {key: run.answers[full] for key, full in zip(asked[check.name], keys)}
+        judged = time.perf_counter()
         with using_variant(result["variant"]):
             verdict = check.run(answers, asked[check.name])
         result["checks"].append({
@@ -122,6 +124,9 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
             "max_points": float(check.points),
             "message": verdict.message,
             "hint": verdict.hint,
+            # Time asking the sandbox (its student code included) and judging here.
+            "probe_seconds": round(sum(run.probe_durations.get(k, 0.0) for k in keys), 4),
+            "judge_seconds": round(time.perf_counter() - judged, 4),
             **({"details": verdict.details} if verdict.details else {}),
         })
     result["score"] = round(sum(c["points"] for c in result["checks"]), 4)

@@ -52,7 +52,9 @@ def test_solutions_get_full_marks_and_blanks_zero(built_course, tmp_path):
     assert len(results) == len(rows)
     one = json.loads(results[0].read_text())
     assert {"checks", "run", "seed", "status"} <= set(one)
-    assert all({"name", "points", "max_points", "message", "hint"} <= set(c) for c in one["checks"])
+    assert all({"name", "points", "max_points", "message", "hint", "probe_seconds", "judge_seconds"} <= set(c)
+               for c in one["checks"])
+    assert all(c["probe_seconds"] >= 0 and c["judge_seconds"] >= 0 for c in one["checks"])
     assert len(list((tmp_path / "out" / "feedback").glob("*.md"))) == len(rows)
 
 

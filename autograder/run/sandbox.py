@@ -137,6 +137,7 @@ class RunResult:
     startup_seconds: float = 0.0  # from start to the worker's shell being ready
     probe_seconds: float = 0.0  # time spent answering probes
     timed_out_probes: list[str] = field(default_factory=list)  # probe keys stopped by probe_timeout
+    probe_durations: dict[str, float] = field(default_factory=dict)  # seconds spent on each probe key
 
 
 # --------------------------------------------------------------------------- isolation
@@ -670,6 +671,7 @@ class _Supervisor:
         self.probes_started: float | None = None
         self.probes_ended: float | None = None
         self.replies: dict[str, dict] = {}  # key -> the worker's reply, as parsed JSON
+        self.probe_durations: dict[str, float] = {}  # key -> seconds the sandbox spent answering it
         self.done = False
         self.started = time.monotonic()
 
@@ -707,6 +709,11 @@ class _Supervisor:
                     self.probes_started = now
                 self._begin(("probe", n, key), now)
             elif phase == "end" and self.phase == ("probe", n, key):
+                seconds = now - self.phase_started
+                reported = event.get("seconds")  # finer, and trusted within what was seen here
+                if isinstance(reported, (int, float)) and 0 <= reported <= now - self.started:
+                    seconds = float(reported)
+                self.probe_durations[key] = seconds
                 self.phase = None
                 self.probes_ended = now
         elif (kind == "reply" and event.get("key") in self.probe_text and isinstance(event.get("reply"), dict)
@@ -1089,6 +1096,7 @@ def _supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_d
         startup_seconds=(sup.ready_at - started) if sup.ready_at else 0.0,
         probe_seconds=probe_seconds,
         timed_out_probes=list(sup.timed_out_probes),
+        probe_durations=dict(sup.probe_durations),
     )
 
 

@@ -274,6 +274,7 @@ def answer_probes(namespace, request, channel: Channel, interrupts: Interrupts, 
     probes = request.get("probes", {}) if isinstance(request, dict) else {}
     for n, (key, probe) in enumerate(probes.items()):
         channel.send(e="probe", n=n, key=key, phase="start")
+        started = time.perf_counter()
         try:
             interrupts.arm(f"p{n}")
             reply = responder.answer_one(namespace, probe, store)
@@ -294,7 +295,7 @@ def answer_probes(namespace, request, channel: Channel, interrupts: Interrupts, 
             channel.send(e="reply", key=key, reply=json.loads(json.dumps(reply, allow_nan=False)))
         except (TypeError, ValueError) as exc:
             channel.send(e="reply", key=key, reply={"ok": False, "error": f"unreadable reply: {exc}"})
-        channel.send(e="probe", n=n, key=key, phase="end")
+        channel.send(e="probe", n=n, key=key, phase="end", seconds=time.perf_counter() - started)
 
 
 def drop_privileges(uid: int) -> None:
