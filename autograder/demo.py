@@ -4,6 +4,8 @@ correct   the solution version of every exercise
 blank     the student version, unanswered
 mistaken  hand-written notebooks in examples/mistaken/ with the typical mistakes of the week
           (bias forgotten, z given for p, transposed matrix, ...), to show the hints
+broken    examples/broken/: a notebook that ends its own process, a file that is not a
+          notebook, a notebook of another course: each still gets a row, with its status
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def prepare_submissions(course, dist: Path, folder: Path, only: list[str] | None
                 target = folder / student / f"{ex.id}.ipynb"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target)
+    if not only or "sigmoid_probability" in only:
+        shutil.copytree(EXAMPLES / "broken", folder / "broken")
     return folder
 
 

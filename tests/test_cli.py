@@ -55,8 +55,10 @@ def test_demo_builds_grades_and_reports(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--only", "sigmoid_probability"])
     assert result.exit_code == 0, result.output
     with open(tmp_path / "results" / "grades.csv", newline="") as f:
-        rows = {r["student"]: r for r in csv.DictReader(f)}
+        every = list(csv.DictReader(f))
+    rows = {r["student"]: r for r in every if r["student"] != "broken"}
     assert set(rows) == {"correct", "blank", "mistaken"}
+    assert sorted(r["status"] for r in every if r["student"] == "broken") == ["crashed", "invalid", "unknown_exercise"]
     assert float(rows["correct"]["score"]) == float(rows["correct"]["max_score"]) > 0
     assert float(rows["blank"]["score"]) == 0.0
     assert 0 < float(rows["mistaken"]["score"]) < float(rows["mistaken"]["max_score"])
