@@ -20,12 +20,12 @@ import pytest
 from autograder.probe import Call, Var
 from autograder.probe.wire import Opaque
 from autograder.run import Limits, run_notebook
-from autograder.run import sandbox
+from autograder.run import isolation, supervise
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = Limits(cell_timeout=10, total_timeout=40, kill_grace=1.0)
 
-HAS_BWRAP = sandbox._bwrap_variant() is not None
+HAS_BWRAP = isolation.bwrap_variant() is not None
 needs_bwrap = pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap does not work on this machine")
 
 
@@ -275,7 +275,7 @@ def test_disk_and_file_size_limits(bwrap):
 
 
 def test_fork_bomb_is_bounded(bwrap):
-    if sandbox._bwrap_variant()[1] != "root":
+    if isolation.bwrap_variant()[1] != "root":
         pytest.skip("RLIMIT_NPROC applies only where the notebook has a uid of its own (a root grader)")
     cells = [
         "import os, time\nstarted, failed = 0, None\nfor _ in range(200):\n"
@@ -400,7 +400,7 @@ def test_reply_objects_are_never_unpickled(bwrap, tmp_path):
 
 
 def test_reply_files_with_bad_names_are_refused(tmp_path):
-    events = sandbox._Events(str(tmp_path))
+    events = supervise.Events(str(tmp_path))
     data = (b'{"e": "file", "name": "../escape.npy", "size": 2}\n{}'
             b'{"e": "file", "name": "answers.json", "size": 2}\n{}'
             b'{"e": "file", "name": "a0.npy", "size": 3}\nabc'
@@ -417,8 +417,8 @@ def test_reply_files_with_bad_names_are_refused(tmp_path):
 
 def test_rlimits_mode_warns_once(monkeypatch, caplog):
     monkeypatch.setenv("AUTOGRADER_SANDBOX", "rlimits")
-    monkeypatch.setattr(sandbox, "_warned_rlimits", False)
-    with caplog.at_level(logging.WARNING, logger="autograder.run.sandbox"):
+    monkeypatch.setattr(isolation, "_warned_rlimits", False)
+    with caplog.at_level(logging.WARNING, logger="autograder.run.isolation"):
         first = run_notebook(["a = 1"], {"a": Var("a")}, FAST)
         second = run_notebook(["a = 2"], {"a": Var("a")}, FAST)
     assert first.isolation == second.isolation == "rlimits"
@@ -431,10 +431,10 @@ def test_bwrap_command_binds_no_project_path_and_masks_installed_packages(tmp_pa
     site_packages = tmp_path / "site-packages"
     for name in ("autograder", "solutions", "exercises", "numpy"):
         (site_packages / name).mkdir(parents=True)
-    monkeypatch.setattr(sandbox.site, "getsitepackages", lambda: [str(site_packages)])
-    fds = sandbox._Fds()
+    monkeypatch.setattr(isolation.site, "getsitepackages", lambda: [str(site_packages)])
+    fds = isolation.Fds()
     try:
-        args = sandbox._bwrap_args("bwrap", "userns", Limits(), fds, "/x/engine", None, None)
+        args = isolation.bwrap_args("bwrap", "userns", Limits(), fds, "/x/engine", None, None)
     finally:
         fds.close()
     for flag in ("--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--remount-ro"):
@@ -445,9 +445,9 @@ def test_bwrap_command_binds_no_project_path_and_masks_installed_packages(tmp_pa
     assert str(site_packages / "numpy") not in masked
     sources = {args[i + 1] for i, a in enumerate(args) if a in ("--ro-bind", "--bind", "--dev-bind")}
     assert not any(s == str(REPO) or s.startswith(str(REPO) + "/") for s in sources)
-    fds = sandbox._Fds()
+    fds = isolation.Fds()
     try:
-        root_args = sandbox._bwrap_args("bwrap", "root", Limits(), fds, None, None, None)
+        root_args = isolation.bwrap_args("bwrap", "root", Limits(), fds, None, None, None)
     finally:
         fds.close()
     assert "--unshare-net" in root_args and "--unshare-pid" in root_args
@@ -466,11 +466,11 @@ def test_answers_sent_before_a_crash_are_kept(bwrap):
 
 
 def test_forged_events_cannot_break_the_supervisor(tmp_path):
-    events = sandbox._Events(str(tmp_path))
+    events = supervise.Events(str(tmp_path))
     deep = b"[" * 100_000 + b"]" * 100_000
-    junk = b"x" * (sandbox.MAX_EVENT_LINE + 10)
+    junk = b"x" * (supervise.MAX_EVENT_LINE + 10)
     assert events.feed(deep + b"\n" + junk + b"\n" + b'{"e": "ready"}\n') == [{"e": "ready"}]
-    sup = sandbox._Supervisor(1, {"k": Var("k")}, Limits())
+    sup = supervise.Supervisor(1, {"k": Var("k")}, Limits())
     nested = {"a": None}
     for _ in range(200):
         nested = {"a": nested}

@@ -7,7 +7,7 @@ A zygote (`zygote.py`) is started once per pool slot inside the same sandbox a f
 gets (bubblewrap, or rlimits with a warning), imports the libraries of the course, and then
 forks one child per submission. The child is a complete worker (`worker.main`) with its own
 pipes, limits and session; it is supervised by the very code that supervises a fresh worker
-(`sandbox._supervise`), through `_PooledJob`. After each job the zygote kills every other
+(`supervise.supervise`), through `_PooledJob`. After each job the zygote kills every other
 process of its sandbox and empties every writable folder, and only then takes the next job,
 so that no file, process, thread or module patch of one submission reaches the next one.
 
@@ -33,11 +33,13 @@ import time
 from dataclasses import replace
 
 from autograder.probe import Probe, encode_requests, read_answers
-from autograder.run import sandbox
-from autograder.run.sandbox import (ENGINE, FILES, WORKDIR, Limits, RunResult, _bwrap_args, _bwrap_variant,
-                                    _children, _clean_env, _Fds, _kill, _preexec, _prepare, _rlimits_as_nobody,
-                                    _safe_relative, _session_members, _supervise, _warn_rlimits_once,
-                                    isolation_mode, run_notebook)
+from autograder.run import isolation
+from autograder.run.isolation import (ENGINE, FILES, WORKDIR, Fds, bwrap_args, bwrap_variant, clean_env,
+                                      isolation_mode, prepare_engine, rlimits_as_nobody, rlimits_preexec,
+                                      safe_relative, warn_rlimits_once)
+from autograder.run.limits import Limits
+from autograder.run.sandbox import run_notebook
+from autograder.run.supervise import RunResult, children, kill, session_members, supervise
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ class _Zygote:
         self.isolation = isolation_mode()
         self.base = tempfile.mkdtemp(prefix="autograder-zygote-")
         os.chmod(self.base, 0o711)
-        self.engine, _ = _prepare(self.base, None)
+        self.engine, _ = prepare_engine(self.base, None)
         self.files_dir = os.path.join(self.base, "files")
         os.mkdir(self.files_dir, 0o755)
         self.proc: subprocess.Popen | None = None
@@ -80,31 +82,31 @@ class _Zygote:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         # The zygote lives long; each job gets its own CPU and memory limits from the zygote.
         zlimits = replace(self.limits, memory_mb=1 << 20, cpu_seconds=10**7, gpu=False)
-        fds = _Fds()
+        fds = Fds()
         info_r = info_w = None
         zygote_args = ["--socket", str(child.fileno()), "--preload", ",".join(self.preload)]
         if self.isolation == "bubblewrap":
-            bwrap, variant = _bwrap_variant()
+            bwrap, variant = bwrap_variant()
             info_r, info_w = os.pipe()
-            args = _bwrap_args(bwrap, variant, zlimits, fds, self.engine, self.files_dir, info_w)
+            args = bwrap_args(bwrap, variant, zlimits, fds, self.engine, self.files_dir, info_w)
             args += ["--", sys.executable, "-B", f"{ENGINE}/zygote.py", *zygote_args,
                      "--writable", f"{WORKDIR}:/tmp:/dev/shm"]
             if variant == "root":
-                args += ["--drop-to", str(sandbox.NOBODY)]
-            env = _clean_env(self.limits, "/tmp", "/tmp")
-            cwd, preexec = "/", _preexec(zlimits, False, variant == "root")
+                args += ["--drop-to", str(isolation.NOBODY)]
+            env = clean_env(self.limits, "/tmp", "/tmp")
+            cwd, preexec = "/", rlimits_preexec(zlimits, False, variant == "root")
         else:
-            _warn_rlimits_once()
-            as_nobody = _rlimits_as_nobody()
+            warn_rlimits_once()
+            as_nobody = rlimits_as_nobody()
             work, tmp = os.path.join(self.base, "work"), os.path.join(self.base, "tmp")
             for folder in (work, tmp):
                 os.mkdir(folder)
                 if as_nobody:
-                    os.chown(folder, sandbox.NOBODY, sandbox.NOBODY)
+                    os.chown(folder, isolation.NOBODY, isolation.NOBODY)
             args = [sys.executable, "-B", os.path.join(self.engine, "zygote.py"), *zygote_args,
                     "--writable", f"{work}:{tmp}", "--rlimits"]
-            env = _clean_env(self.limits, tmp, tmp)
-            cwd, preexec = work, _preexec(zlimits, as_nobody, as_nobody)
+            env = clean_env(self.limits, tmp, tmp)
+            cwd, preexec = work, rlimits_preexec(zlimits, as_nobody, as_nobody)
             self.workdir = work
         pass_fds = [child.fileno()] + fds.fds + ([info_w] if info_w is not None else [])
         try:
@@ -144,10 +146,10 @@ class _Zygote:
         self.broken = True
         if self.proc is not None:
             if self.init_pid is not None:
-                _kill(self.init_pid, 9)  # the namespace's init: the kernel kills the rest
-            for pid in _session_members(self.proc.pid):
-                _kill(pid, 9)
-            _kill(self.proc.pid, 9)
+                kill(self.init_pid, 9)  # the namespace's init: the kernel kills the rest
+            for pid in session_members(self.proc.pid):
+                kill(pid, 9)
+            kill(self.proc.pid, 9)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover
@@ -187,7 +189,7 @@ class _Zygote:
         """Host pid of the zygote process itself."""
         if self.isolation == "rlimits":
             return self.proc.pid
-        kids = _children(self.init_pid) if self.init_pid else []
+        kids = children(self.init_pid) if self.init_pid else []
         return kids[0] if kids else None
 
     # -- one job
@@ -224,7 +226,7 @@ class _Zygote:
             out_dir = os.path.join(base, "out")
             os.mkdir(out_dir, 0o700)
             try:
-                result = _supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir,
+                result = supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir,
                                     started)
             finally:
                 for fd in (ev_r, ctl_w, out_r):
@@ -264,7 +266,7 @@ def _replace_files(folder: str, files: dict[str, bytes] | None) -> None:
         else:
             os.unlink(path)
     for name, data in (files or {}).items():
-        target = os.path.join(folder, _safe_relative(name))
+        target = os.path.join(folder, safe_relative(name))
         os.makedirs(os.path.dirname(target), exist_ok=True, mode=0o755)
         with open(target, "wb") as f:
             f.write(bytes(data))
@@ -272,7 +274,7 @@ def _replace_files(folder: str, files: dict[str, bytes] | None) -> None:
 
 
 class _PooledJob:
-    """One job of a zygote, offering what `_supervise` needs (see sandbox._FreshProcess)."""
+    """One job of a zygote, offering what `supervise` needs (see supervise.FreshProcess)."""
 
     info_fd = None
 
@@ -288,7 +290,7 @@ class _PooledJob:
             return
         zpid = zygote.zygote_pid()
         for _ in range(100):  # the child shows up in /proc right after the fork
-            kids = _children(zpid) if zpid else []
+            kids = children(zpid) if zpid else []
             if kids:
                 self.job_pid = kids[0]
                 break
@@ -318,8 +320,8 @@ class _PooledJob:
     def kill_all(self) -> None:
         if self.status is None and not self.gone:
             if self.job_pid is not None:
-                for pid in [self.job_pid] + _session_members(self.job_pid):
-                    _kill(pid, 9)
+                for pid in [self.job_pid] + session_members(self.job_pid):
+                    kill(pid, 9)
             deadline = time.monotonic() + CLEAN_TIMEOUT
             while self.status is None and not self.gone and time.monotonic() < deadline:
                 self._poll(deadline - time.monotonic())
@@ -329,8 +331,8 @@ class _PooledJob:
         if not clean or clean.get("e") != "clean":
             # Gone, hung or unclean: never hand this zygote another submission.
             if self.job_pid is not None:
-                for pid in [self.job_pid] + _session_members(self.job_pid):
-                    _kill(pid, 9)
+                for pid in [self.job_pid] + session_members(self.job_pid):
+                    kill(pid, 9)
             self.zygote.kill()
         try:
             self.stdin.close()

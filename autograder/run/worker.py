@@ -4,7 +4,7 @@ This script runs INSIDE the sandbox, as the student's process. It is self-contai
 standard library, numpy and IPython only, plus `responder.py` and `wire.py`, which lie next
 to it (read-only copies). The `autograder` package is not visible here.
 
-Protocol with the supervisor (`autograder/run/sandbox.py`):
+Protocol with the supervisor (`autograder/run/supervise.py`):
 
 * stdin: one JSON document, read completely before any student code runs, then stdin is
   replaced by /dev/null:

@@ -1,0 +1,35 @@
+"""The limits a notebook runs under: time per cell and in all, memory, output, files, processes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Limits:
+    cell_timeout: float = 30.0  # seconds per cell
+    total_timeout: float = 120.0  # seconds for the whole run, start-up and probes included
+    memory_mb: int = 4096  # RLIMIT_AS of the sandbox's processes (torch and keras import under 1 GiB)
+    output_bytes: int = 256 * 1024  # stdout+stderr kept; the rest is drained and dropped
+    # Seconds per probe (a Call runs student code); None: cell_timeout. A Train probe gets
+    # 1.25 * its budget_s on top (total_timeout must leave room for that budget too).
+    probe_timeout: float | None = None
+    kill_grace: float = 2.0  # seconds after SIGINT before a cell or probe that does not stop is killed
+    cpu_seconds: int | None = None  # RLIMIT_CPU; None: total_timeout * (threads + 1) + 10
+    file_mb: int = 256  # RLIMIT_FSIZE: largest file the notebook may write
+    disk_mb: int = 512  # bubblewrap: size of the tmpfs working folder and of /tmp (each; /dev/shm: 256 at most)
+    open_files: int = 1024  # RLIMIT_NOFILE
+    # RLIMIT_NPROC (processes and threads), against fork bombs. Applied only where the notebook
+    # runs under a uid of its own on the host (a root grader: bubblewrap's worker, or rlimits
+    # mode, runs it as nobody); concurrent runs share that uid's count. 0: off.
+    processes: int = 1024
+    threads: int = 1  # OMP/MKL/OpenBLAS threads, and so torch's intra-op threads
+    gpu: bool = False  # expose /dev/nvidia* and /sys and lift RLIMIT_AS (CUDA maps huge address space)
+
+    def probe_seconds(self) -> float:
+        return self.cell_timeout if self.probe_timeout is None else self.probe_timeout
+
+    def cpu_limit(self) -> int:
+        if self.cpu_seconds is not None:
+            return int(self.cpu_seconds)
+        return int(self.total_timeout * (max(self.threads, 1) + 1)) + 10
