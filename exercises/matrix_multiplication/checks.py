@@ -13,7 +13,6 @@ Every student may have their own matrices A, B, U, W (a variant): the expected v
 the typical mistakes are computed from the student's numbers, `FromVariant(sol.answers, key)`.
 """
 
-import numpy as np
 
 from autograder.judge import FromVariant, FunctionCheck, ValueCheck
 from solutions import matrix_multiplication as sol
