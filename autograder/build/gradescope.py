@@ -61,6 +61,10 @@ fi
 "$VENV/bin/python" -m pip install -q torch==2.13.0 --index-url "$TORCH_INDEX_URL"
 "$VENV/bin/python" -m pip install -q -e "$SOURCE"
 "$VENV/bin/python" -c "import autograder.export.gradescope"
+# The solutions, the hidden checks and the course secret are for the grader (root) alone: if
+# bubblewrap cannot start in this container, the notebook runs as `nobody` with rlimits only,
+# and must not be able to read them.
+chmod -R go-rwx "$SOURCE"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
