@@ -487,3 +487,35 @@ def test_solution_notebook_graded_in_the_sandbox(built):
     print(f"\nsandbox ({run.isolation}): {verdict.message}; whole run {run.seconds:.1f} s")
     assert verdict.points == check.points, verdict.message
     assert run.code_seconds < 30  # the exploring cells were skipped
+
+
+def test_warm_and_fresh_workers_grade_a_training_task_alike(built, tmp_path):
+    """`autograder grade` on the fast path (forked from a warm worker that has Keras loaded) and
+    in fresh workers gives the same held-out metric and score for the same submission."""
+    import json
+    import shutil
+
+    import nbformat
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    _, solution, _ = built["train_banknote"]
+    for i in range(4):  # four copies: a batch that large runs on warm workers
+        nb = nbformat.read(str(solution), as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"copy {i}"))
+        (tmp_path / "warm" / f"s{i}").mkdir(parents=True)
+        nbformat.write(nb, str(tmp_path / "warm" / f"s{i}" / "train_banknote.ipynb"))
+    (tmp_path / "cold" / "s0").mkdir(parents=True)
+    shutil.copy(tmp_path / "warm" / "s0" / "train_banknote.ipynb", tmp_path / "cold" / "s0")
+    messages = {}
+    for mode, env in (("warm", {}), ("cold", {"AUTOGRADER_WARM": "0"})):
+        result = CliRunner().invoke(main, ["grade", str(tmp_path / mode), "--out", str(tmp_path / f"out-{mode}"),
+                                           "--workers", "2", "--quiet"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        for path in (tmp_path / f"out-{mode}" / "results").glob("*.json"):
+            graded = json.loads(path.read_text())
+            assert graded["score"] == graded["max_score"] == 4
+            [check] = graded["checks"]
+            messages[(mode, graded["student"])] = check["message"].split(";")[0]  # the held-out metric
+    assert len(set(messages.values())) == 1, messages
