@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import click
 
 from autograder.course import CourseError, load_course
+
+DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _course(path):
@@ -81,7 +84,8 @@ def build(course_path, out, only, roster):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
 @click.option("--out", type=click.Path(), default="results", show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="submissions graded in parallel")
+@click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
+              help="submissions graded in parallel (each warm worker holds torch and Keras, about 1 GiB)")
 @click.option("--roster", type=click.Path(exists=True), default=None, help="roster CSV mapping file names to students")
 @click.option("--regrade", is_flag=True, help="grade again submissions the gradebook already has")
 @click.option("--quiet", is_flag=True, help="no progress bar and no table")
