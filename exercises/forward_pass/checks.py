@@ -61,6 +61,10 @@ HIDDEN_ACTIVATION_HINT = (
     "layers collapse into a single linear layer"
 )
 OUTPUT_SIGMOID_HINT = "the output is z, not p: apply the sigmoid to the output layer too"
+BIASES_HINT = "the biases were forgotten: every layer adds its bias after the product"
+SWAPPED_HINT = "rows and columns are swapped: W has one row per input and one column per node"
+SEEDED_ONCE_HINT = ("the weights were drawn one after the other from one seed; the course notebook reseeds "
+                    "with 22 before every weight matrix and bias (use draw_normal)")
 
 CHECKS = [
     FunctionCheck(
@@ -117,10 +121,9 @@ CHECKS = [
         description="the probability for the banknote from the network with one hidden layer and the notebook's weights",
         mistakes={
             HIDDEN_ACTIVATION_HINT: sol.P_HIDDEN_WITHOUT_ACTIVATION,
-            "the biases were forgotten: every layer adds its bias after the product": sol.P_HIDDEN_WITHOUT_BIASES,
+            BIASES_HINT: sol.P_HIDDEN_WITHOUT_BIASES,
             OUTPUT_SIGMOID_HINT: sol.Z_HIDDEN,
-            "the weights were drawn one after the other from one seed; the course notebook reseeds "
-            "with 22 before every weight matrix and bias (use draw_normal)": sol.P_HIDDEN_SEEDED_ONCE,
+            SEEDED_ONCE_HINT: sol.P_HIDDEN_SEEDED_ONCE,
         },
     ),
     ValueCheck(
@@ -129,7 +132,7 @@ CHECKS = [
         expected=sol.SHAPE_W1,
         form="shape",
         description="the shape of the weights from the 2 inputs to the first hidden layer, (inputs, nodes)",
-        mistakes={"rows and columns are swapped: W has one row per input and one column per node": sol.SHAPE_W1[::-1]},
+        mistakes={SWAPPED_HINT: sol.SHAPE_W1[::-1]},
     ),
     ValueCheck(
         "shape_W2",
@@ -148,7 +151,7 @@ CHECKS = [
         expected=sol.SHAPE_W3,
         form="shape",
         description="the shape of the weights from the second hidden layer to the output, (inputs, nodes)",
-        mistakes={"rows and columns are swapped: W has one row per input and one column per node": sol.SHAPE_W3[::-1]},
+        mistakes={SWAPPED_HINT: sol.SHAPE_W3[::-1]},
     ),
     FunctionCheck(
         "predict_two_hidden",
@@ -160,7 +163,7 @@ CHECKS = [
         mistakes={
             "the activation is missing in the hidden layers: each hidden layer is h = sigmoid(h_in @ W + b)": sol.two_hidden_without_activation,
             "the activation is missing in the second hidden layer: h2 = sigmoid(h1 @ W2 + b2)": sol.two_hidden_without_second_activation,
-            "the biases were forgotten: every layer adds its bias after the product": sol.two_hidden_without_biases,
+            BIASES_HINT: sol.two_hidden_without_biases,
             "W2 is transposed: with rows as examples the product is h1 @ W2, not h1 @ W2.T": sol.two_hidden_W2_transposed,
             "the second hidden layer is not used: the output layer takes h2 as its input": sol.two_hidden_second_layer_skipped,
         },
@@ -173,9 +176,8 @@ CHECKS = [
         mistakes={
             "the activation is missing in the hidden layers": sol.P_TWO_HIDDEN_WITHOUT_ACTIVATION,
             "W2 is transposed: with rows as examples the product is h1 @ W2": sol.P_TWO_HIDDEN_W2_TRANSPOSED,
-            "the biases were forgotten: every layer adds its bias after the product": sol.P_TWO_HIDDEN_WITHOUT_BIASES,
-            "the weights were drawn one after the other from one seed; the course notebook reseeds "
-            "with 22 before every weight matrix and bias (use draw_normal)": sol.P_TWO_HIDDEN_SEEDED_ONCE,
+            BIASES_HINT: sol.P_TWO_HIDDEN_WITHOUT_BIASES,
+            SEEDED_ONCE_HINT: sol.P_TWO_HIDDEN_SEEDED_ONCE,
             "this is the probability of the network with one hidden layer": sol.P_HIDDEN,
         },
     ),
