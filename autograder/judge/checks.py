@@ -11,16 +11,22 @@ Most checks are one of two shapes, each with known mistakes that name a hint:
                   mistakes={"sign of the exponent flipped": lambda x: 1 / (1 + np.exp(x))})
 
 A check with another shape subclasses Check and writes `probes` and `judge` itself.
+
+Where an answer builds on an earlier one (p = sigmoid(z), is_fake = p > 0.5), the check is
+given an `Upstream`: it also asks for the student's own earlier answers and judges a wrong
+answer against them, so that a rule applied correctly to a wrong input is never blamed, and a
+course may give error-carried-forward credit for it (`carry_forward` in course.yaml).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.judge.forms import FormError, as_array, as_bool, as_number, as_shape, as_text, describe
+from autograder.judge.forms import FORM_READERS, FormError, describe
 from autograder.probe.answers import Answer
 from autograder.probe.requests import Call, Var
 
@@ -60,14 +66,7 @@ class Check:
 
 # --------------------------------------------------------------------------- comparing
 
-FORMS = {
-    "number": as_number,
-    "array": as_array,
-    "bool": as_bool,
-    "shape": as_shape,
-    "text": as_text,
-    "exact": lambda answer, what: _exact(answer, what),
-}
+FORMS = dict(FORM_READERS, exact=lambda answer, what: _exact(answer, what))
 
 
 def _exact(answer: Answer, what: str):
@@ -104,8 +103,73 @@ def _resolve(value):
     return value() if callable(value) else value
 
 
+def join_hints(hints: list[str]) -> str:
+    """One hint, or the candidates when several known mistakes give the same answer."""
+    unique = list(dict.fromkeys(h for h in hints if h))
+    if len(unique) <= 1:
+        return unique[0] if unique else ""
+    return "one of these explains the answer: " + "; or ".join(unique)
+
+
+def matching_hints(got, mistakes: Mapping[str, Any], compare: Callable[[Any, Any], bool], *args) -> list[str]:
+    """The hints of every mistake whose wrong answer equals `got` (a mistake's model may not
+    apply to every input: one that fails is skipped)."""
+    found = []
+    for hint, wrong in mistakes.items():
+        try:
+            value = wrong(*args) if args or callable(wrong) else wrong
+            if value is not None and compare(got, value):
+                found.append(hint)
+        except Exception:  # noqa: BLE001 - a model of a mistake that does not apply here
+            continue
+    return found
+
+
+def raised_text(answer: Answer) -> str:
+    """'TypeError: message' once, however the sandbox worded the error."""
+    error = str(answer.error or "")
+    name = str(answer.raised or "")
+    if name and error.startswith(f"{name}: "):
+        error = error[len(name) + 2:]
+    elif name and error == name:
+        error = ""
+    return f"{name}: {error}" if error else name
+
+
+@dataclass
+class Upstream:
+    """The student's own earlier answers that an answer is computed from.
+
+    `probes` are the earlier answers ({key: Var | Call}), `forms` their forms, `rule` computes
+    the right answer from them (keyword arguments named like the keys). `mistakes` are wrong
+    rules, {hint: function of the same arguments}. `hint` is said when the answer is the rule
+    applied correctly to earlier answers that are wrong; it names those answers.
+    """
+
+    probes: dict[str, Any]
+    rule: Callable[..., Any]
+    hint: str
+    forms: dict[str, str] = field(default_factory=dict)
+    mistakes: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def values(self, answers: Mapping[str, Answer]) -> dict | None:
+        """The earlier answers, in their forms, or None when one is missing or unreadable."""
+        values = {}
+        for key in self.probes:
+            answer = answers.get(f"up:{key}")
+            if answer is None or answer.raised:
+                return None
+            try:
+                values[key] = FORMS[self.forms.get(key, "number")](answer, key)
+            except FormError:
+                return None
+        return values
+
+
 class ValueCheck(Check):
     """The value of one notebook variable against a reference value."""
+
+    carry_forward = False  # error-carried-forward credit: set per check from course.yaml
 
     def __init__(
         self,
@@ -118,38 +182,73 @@ class ValueCheck(Check):
         atol: float = 1e-6,
         description: str = "",
         mistakes: Mapping[str, Any] | None = None,
+        upstream: Upstream | None = None,
     ):
         self.name, self.var, self.expected, self.points = name, var, expected, points
         self.form, self.rtol, self.atol = form, rtol, atol
         self.description = description or f"the value of `{var}`"
         self.mistakes = dict(mistakes or {})
+        self.upstream = upstream
 
     def probes(self, rng):
-        return {"value": Var(self.var)}
+        probes = {"value": Var(self.var)}
+        if self.upstream is not None:
+            probes.update({f"up:{key}": probe for key, probe in self.upstream.probes.items()})
+        return probes
+
+    def _same(self, got, expected) -> bool:
+        try:
+            return same(got, expected, self.form, self.rtol, self.atol)
+        except (TypeError, ValueError):
+            return False
 
     def judge(self, answers, asked):
         what = f"`{self.var}`"
         got = FORMS[self.form](answers["value"], what)
         expected = _resolve(self.expected)
-        if same(got, expected, self.form, self.rtol, self.atol):
+        if self._same(got, expected):
             return Verdict(self.points)
         message = f"{what} is not right: it should be {self.description}"
         if self.form == "array":
             message = shape_message(got, expected, what) or message
+        carried = self._from_upstream(got, expected, answers)
+        if carried is not None:
+            hint, follows = carried
+            points = self.points if (follows and self.carry_forward) else 0.0
+            if points:
+                message = f"{what} follows from your earlier answers, which are not right; credit carried forward"
+            return Verdict(points, message, hint, {"carried_forward": bool(points)} if follows else {})
         return Verdict(0.0, message, self._hint(got))
 
+    def _from_upstream(self, got, expected, answers) -> tuple[str, bool] | None:
+        """(hint, whether the answer follows correctly) judged on the student's own earlier
+        answers, or None when they are right, missing or do not explain the answer."""
+        up = self.upstream
+        if up is None:
+            return None
+        values = up.values(answers)
+        if values is None:
+            return None
+        try:
+            own = up.rule(**values)
+        except Exception:  # noqa: BLE001 - the rule cannot apply to these inputs (a wrong shape)
+            own = None
+        if own is not None and self._same(own, expected):
+            return None  # the earlier answers are right: the mistake is in this step
+        if own is not None and self._same(got, own):
+            return up.hint, True
+        found = matching_hints(got, {h: (lambda f: lambda: f(**values))(f) for h, f in up.mistakes.items()}, self._same)
+        return (join_hints(found), False) if found else None
+
     def _hint(self, got) -> str:
-        for hint, wrong in self.mistakes.items():
-            try:
-                if same(got, _resolve(wrong), self.form, self.rtol, self.atol):
-                    return hint
-            except (ValueError, TypeError):
-                continue
-        if self.form == "array":
+        found = matching_hints(got, {h: (lambda w: lambda: _resolve(w))(w) for h, w in self.mistakes.items()}, self._same)
+        if not found and self.form == "array":
             expected = np.asarray(_resolve(self.expected), dtype=float)
-            if expected.ndim == 2 and same(got, expected.T, "array", self.rtol, self.atol):
+            if expected.ndim == 2 and expected.shape != expected.T.shape and self._same(got, expected.T):
                 return "the matrix is transposed"
-        return ""
+            if expected.ndim == 2 and self._same(got, expected.T):
+                found.append("the matrix is transposed")
+        return join_hints(found)
 
 
 class FunctionCheck(Check):
@@ -158,7 +257,10 @@ class FunctionCheck(Check):
     `cases(rng)` returns a list of argument tuples; each is passed to the student's function
     in the sandbox and to `reference` here. If `reference` raises one of `raises` for a case,
     the student's function must raise an exception of the same type name for that case.
-    Points are shared equally among the cases.
+    Points are shared equally among the cases, but the cases that expect an exception count
+    only when every other case is right: raising is credit for a function that works, never
+    for one that raises whatever it is given (or returns one value whatever it is given).
+    `raised_hints` name the mistake behind an exception, {text in "Type: message": hint}.
     """
 
     def __init__(
@@ -174,12 +276,14 @@ class FunctionCheck(Check):
         description: str = "",
         mistakes: Mapping[str, Callable] | None = None,
         raises: tuple[type[BaseException], ...] = (),
+        raised_hints: Mapping[str, str] | None = None,
     ):
         self.name, self.function, self.cases, self.reference = name, function, cases, reference
         self.points, self.form, self.rtol, self.atol = points, form, rtol, atol
         self.description = description or f"what `{function}` returns"
         self.mistakes = dict(mistakes or {})
         self.raises = raises
+        self.raised_hints = dict(raised_hints or {})
 
     def probes(self, rng):
         return {str(i): Call(self.function, tuple(args)) for i, args in enumerate(self.cases(rng))}
@@ -187,53 +291,88 @@ class FunctionCheck(Check):
     def judge(self, answers, asked):
         failures: list[str] = []
         hints: list[str] = []
-        passed = 0
+        passed = {"value": 0, "raise": 0}
+        total_values = 0
         for key, call in asked.items():
-            ok, message, hint = self._judge_case(call.args, answers[key])
-            passed += ok
+            kind, ok, message, hint = self._judge_case(call.args, answers[key])
+            total_values += kind == "value"
+            passed[kind] += ok
             if not ok:
                 failures.append(message)
                 if hint and hint not in hints:
                     hints.append(hint)
-        points = self.points * passed / max(len(asked), 1)
+        counted = passed["value"] + (passed["raise"] if passed["value"] == total_values else 0)
+        points = self.points * counted / max(len(asked), 1)
         if not failures:
             return Verdict(points)
         summary = f"{len(failures)} of {len(asked)} calls of `{self.function}` were wrong; first: {failures[0]}"
+        if passed["raise"] and counted == passed["value"]:
+            summary += "; raising an exception where one is expected counts once the other calls are right"
         return Verdict(points, summary, "; ".join(hints))
 
     def _call_text(self, args) -> str:
         return f"`{self.function}({', '.join(describe(a) if isinstance(a, np.ndarray) else repr(a) for a in args)})`"
 
-    def _judge_case(self, args, answer: Answer) -> tuple[bool, str, str]:
+    def _raised_hint(self, answer: Answer) -> str:
+        text = raised_text(answer)
+        return join_hints([hint for pattern, hint in self.raised_hints.items() if pattern in text])
+
+    def _judge_case(self, args, answer: Answer) -> tuple[str, bool, str, str]:
+        """(kind of case: "value" or "raise", whether it is right, message, hint)."""
         call = self._call_text(args)
         try:
             expected = self.reference(*args)
         except self.raises as exc:
             if answer.raised == type(exc).__name__:
-                return True, "", ""
-            return False, f"{call} should raise {type(exc).__name__}", ""
+                return "raise", True, "", ""
+            return "raise", False, f"{call} should raise {type(exc).__name__}", ""
         if answer.raised:
-            return False, f"{call} raised {answer.raised}: {answer.error}", ""
+            return "value", False, f"{call} raised {raised_text(answer)}", self._raised_hint(answer)
         try:
             got = FORMS[self.form](answer, call)
         except FormError as exc:
-            return False, str(exc), ""
+            return "value", False, str(exc), ""
         if same(got, expected, self.form, self.rtol, self.atol):
-            return True, "", ""
+            return "value", True, "", ""
         message = f"{call} did not return {self.description}"
         if self.form == "array":
             message = shape_message(got, expected, call) or message
-        return False, message, self._hint(got, args, expected)
+        return "value", False, message, self._hint(got, args, expected)
 
     def _hint(self, got, args, expected) -> str:
-        for hint, wrong in self.mistakes.items():
-            try:
-                if same(got, wrong(*args), self.form, self.rtol, self.atol):
-                    return hint
-            except Exception:  # a mistake's model may not apply to every input
-                continue
-        if self.form == "array":
+        def close(a, b):
+            return same(a, b, self.form, self.rtol, self.atol)
+
+        found = matching_hints(got, self.mistakes, close, *args)
+        if not found and self.form == "array":
             expected = np.asarray(expected, dtype=float)
-            if expected.ndim == 2 and expected.shape != expected.T.shape and same(got, expected.T, "array", self.rtol, self.atol):
+            if expected.ndim == 2 and expected.shape != expected.T.shape and close(got, expected.T):
                 return "the result is transposed"
-        return ""
+        return join_hints(found)
+
+
+def with_carry_forward(checks, exercise) -> list:
+    """Copies of `checks` with error-carried-forward credit for the checks that the exercise's
+    course settings name: `carry_forward: [p, is_fake]`, or `carry_forward: true` for every check
+    that builds on an earlier answer. Off by default; an unknown name is an error, not ignored."""
+    setting = (getattr(exercise, "settings", None) or {}).get("carry_forward", False)
+    with_upstream = {c.name for c in checks if getattr(c, "upstream", None) is not None}
+    if setting is True:
+        names = with_upstream
+    elif not setting:
+        names = set()
+    elif isinstance(setting, list) and all(isinstance(n, str) for n in setting):
+        names = set(setting)
+        unknown = names - with_upstream
+        if unknown:
+            raise ValueError(f"carry_forward names {sorted(unknown)}, which build on no earlier answer; "
+                             f"those that do: {sorted(with_upstream)}")
+    else:
+        raise ValueError("carry_forward should be true, false or a list of check names")
+    out = []
+    for check in checks:
+        if check.name in names:
+            check = copy.copy(check)
+            check.carry_forward = True
+        out.append(check)
+    return out

@@ -26,6 +26,8 @@ from __future__ import annotations
 from builtins import (  # noqa: A004
     bool, complex, dict, float, int, isinstance, len, list, repr, str, tuple, type,
 )
+from decimal import Decimal
+from fractions import Fraction
 import json
 import math
 import os
@@ -109,6 +111,11 @@ def encode(value, store: ArrayStore, depth: int = 0) -> dict:
         return {"t": "complex", "v": [repr(value.real), repr(value.imag)]}
     if type(value) is str:
         return {"t": "str", "v": value[:MAX_STR]}
+    if type(value) in (Fraction, Decimal):  # exact numbers an honest answer may be: their value is data
+        try:
+            return {"t": "float", "v": repr(float(value))}
+        except (ArithmeticError, ValueError):
+            return {"t": "object", "type": type(value).__name__}
     found = _as_numeric_array(value)
     if found is not None:
         array, origin = found
@@ -152,14 +159,25 @@ def read_json(path: str, limit: int = MAX_REPLY_BYTES):
     if size > limit:
         raise WireError(f"{os.path.basename(path)} is {size} bytes, over the limit of {limit}")
     with open(path, "rb") as f:
-        return json.loads(f.read().decode("utf-8"))
+        text = f.read(limit + 1).decode("utf-8")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise WireError(f"{os.path.basename(path)} is nested too deeply") from None
+
+
+# The largest int that still converts to a float: a bigger one is a number no check can compare.
+FLOAT_INT_LIMIT = int(np.finfo(np.float64).max)
 
 
 def _text_number(text, kind):
     if not isinstance(text, str) or len(text) > 400:
         raise WireError("a number must travel as a short string")
     if kind == "int":
-        return int(text)
+        value = int(text)
+        if -FLOAT_INT_LIMIT <= value <= FLOAT_INT_LIMIT:
+            return value
+        return Opaque(f"int of {len(text.lstrip('-'))} digits, beyond the range of a float")
     return float(text)
 
 
@@ -218,7 +236,7 @@ def decode(node, folder: str | None = None, depth: int = 0, budget: list | None 
 
 
 def _decode_array(node, folder, budget):
-    dtype = np.dtype(str(node.get("dtype")))
+    dtype = np.dtype(str(node.get("dtype"))[:32])
     shape = node.get("shape")
     if dtype.kind not in ARRAY_KINDS or not isinstance(shape, list) or not all(
         isinstance(n, int) and n >= 0 for n in shape
@@ -247,10 +265,35 @@ def _decode_array(node, folder, budget):
     path = os.path.join(folder, name)
     if os.path.islink(path) or not os.path.isfile(path) or os.path.getsize(path) > nbytes + 4096:
         raise WireError("array file missing or larger than announced")
-    array = np.load(path, allow_pickle=False)
-    if array.dtype != dtype or list(array.shape) != shape:
-        raise WireError("array file does not match its node")
-    return array
+    return _load_npy(path, dtype, shape, nbytes)
+
+
+def _load_npy(path: str, dtype, shape: list, nbytes: int) -> np.ndarray:
+    """An .npy file whose own header is read and checked before any data is: its dtype and
+    shape must be the node's, and the file exactly as long as they say. A header that lies
+    (a shape larger than memory, a pickled dtype) is refused without allocating anything."""
+    from numpy.lib import format as npy
+
+    with open(path, "rb") as f:
+        try:
+            version = npy.read_magic(f)
+            if version == (1, 0):
+                header = npy.read_array_header_1_0(f, max_header_size=4096)
+            elif version in ((2, 0), (3, 0)):
+                header = npy.read_array_header_2_0(f, max_header_size=4096)
+            else:
+                raise WireError("unknown .npy version")
+        except (ValueError, TypeError, SyntaxError, OverflowError) as exc:
+            raise WireError(f"unreadable .npy header ({str(exc)[:100]})") from None
+        file_shape, fortran, file_dtype = header
+        if file_dtype != dtype or list(file_shape) != shape or file_dtype.hasobject:
+            raise WireError("array file does not match its node")
+        offset = f.tell()
+        if os.fstat(f.fileno()).st_size != offset + nbytes:
+            raise WireError("array file is not as long as its header says")
+        data = f.read(nbytes)
+    array = np.frombuffer(data, dtype=dtype).copy()
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 class Opaque:
