@@ -1,0 +1,194 @@
+"""Hidden checks of `loss_functions`: binary and categorical cross-entropy, and why not MSE.
+
+Otter questions and the names they grade:
+    q1_bce_by_hand        loss_a, loss_b, loss_c       -[y ln p + (1-y) ln(1-p)] of the three given pairs
+    q2_best_worst         best_loss, worst_loss        p = y costs 0; p = 0 for y = 1 costs infinity
+    q3_bce                bce(y, p)                    the mean over arrays, on the grader's arrays,
+                                                       probabilities of exactly 0 and 1 included
+    q4_categorical        categorical_crossentropy(y_onehot, probs)   likewise, one-hot rows
+    q5_mse_on_sigmoid     grad_bce, grad_mse, mse_answer   the gradients with respect to z of a
+                                                       confidently wrong neuron, and the reason
+
+Every student may have their own pairs and z (a variant): the expected values and the typical
+mistakes come from the student's numbers, `FromVariant(sol.answers, key)`.
+"""
+
+import numpy as np
+
+from autograder.judge import FromVariant, FunctionCheck, ValueCheck
+from solutions import loss_functions as sol
+
+NOT_SAFE = ("the loss is not finite for probabilities of exactly 0 or 1: ln(0) is -infinity (and 0 * ln(0) "
+            "is nan); clip p into [1e-7, 1 - 1e-7] with np.clip before taking the log")
+LOG10 = "np.log10 was used; the cross-entropy uses the natural logarithm, np.log"
+MINUS = "the minus sign is missing: the loss is -[y ln p + (1-y) ln(1-p)], a positive number"
+SUMMED = "the losses of the examples were added up; the loss of a batch is their mean"
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.loss_functions.answers for the student's own numbers."""
+    return FromVariant(sol.answers, key)
+
+
+def _finite(value) -> bool:
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+    except (TypeError, ValueError):
+        return True  # not numbers at all: the form check says so
+
+
+class SafeFunctionCheck(FunctionCheck):
+    """A FunctionCheck whose verdict names numerical safety when a call returned inf or nan."""
+
+    def judge(self, answers, asked):
+        verdict = super().judge(answers, asked)
+        if verdict.points < self.points and not all(_finite(answers[key].value) for key in asked):
+            verdict.hint = "; ".join(h for h in (NOT_SAFE, verdict.hint) if h)
+        return verdict
+
+
+def _labels_and_probabilities(rng):
+    """Five arrays (y, p), fresh for every grading: moderate probabilities, and arrays holding
+    probabilities of exactly 0 and 1, right (p = y) and wrong (p = 1 - y)."""
+    cases = []
+    for _ in range(2):
+        n = int(rng.integers(4, 12))
+        cases.append((rng.integers(0, 2, size=n).astype(float), np.round(rng.uniform(0.02, 0.98, size=n), 3)))
+    n = int(rng.integers(4, 10))
+    y = rng.integers(0, 2, size=n).astype(float)
+    cases.append((y, y.copy()))  # perfect predictions: a loss of (almost) 0
+    y = np.array([1.0, 0.0] + [float(v) for v in rng.integers(0, 2, size=3)])
+    cases.append((y, np.concatenate([[0.0, 1.0], np.round(rng.uniform(0.1, 0.9, size=3), 3)])))  # sure and wrong
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    cases.append((y, np.array([1.0, 0.0, 0.5, 0.25])))
+    return cases
+
+
+def _one_hot_cases(rng):
+    """Four batches (one-hot labels, probabilities whose rows sum to 1), fresh for every grading;
+    two of them with probabilities of exactly 0 and 1."""
+    cases = []
+    for _ in range(2):
+        n, k = int(rng.integers(3, 8)), int(rng.integers(3, 6))
+        logits = rng.normal(0.0, 2.0, size=(n, k))
+        probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        cases.append((np.eye(k)[rng.integers(0, k, size=n)], probs))
+    k = int(rng.integers(3, 6))
+    labels = rng.permutation(k)
+    cases.append((np.eye(k)[labels], np.eye(k)[labels]))  # perfect and sure: zeros everywhere else
+    wrong = np.eye(3)[[1, 2, 0]]
+    cases.append((np.eye(3)[[0, 1, 2]], np.vstack([wrong[:2], [0.2, 0.3, 0.5]])))  # sure and wrong twice
+    return cases
+
+
+def _pair(pair: str) -> ValueCheck:
+    key = f"LOSS_{pair.upper()}"
+    return ValueCheck(
+        f"loss_{pair}",
+        var=f"loss_{pair}",
+        expected=mine(key),
+        description=f"the binary cross-entropy -[y ln p + (1-y) ln(1-p)] of pair ({pair}), with y = y_{pair} and p = p_{pair}",
+        mistakes={
+            LOG10: mine(f"{key}_LOG10"),
+            MINUS: mine(f"{key}_NEGATIVE"),
+            "the term of the other label was used: for y = 1 the loss is -ln(p), for y = 0 it is -ln(1 - p)":
+                mine(f"{key}_OTHER_LABEL"),
+        },
+    )
+
+
+CHECKS = [
+    _pair("a"),
+    _pair("b"),
+    _pair("c"),
+    ValueCheck(
+        "best_loss",
+        var="best_loss",
+        expected=sol.BEST_LOSS,
+        description="the loss of a perfect prediction, p = y",
+        mistakes={"a perfect prediction (p = 1 for y = 1) costs -ln(1), and ln(1) is 0": 1.0},
+    ),
+    ValueCheck(
+        "worst_loss",
+        var="worst_loss",
+        expected=sol.WORST_LOSS,
+        description="the limit of the loss when the prediction is sure and wrong, p -> 0 for y = 1",
+        mistakes={
+            "the cross-entropy has no upper bound of 1: -ln(p) grows without limit as p goes to 0": 1.0,
+            "this is -ln(1e-7), the value after clipping; clipping only protects the computation, "
+            "the loss itself grows without limit (use np.inf)": -np.log(sol.EPS),
+            MINUS: -np.inf,
+        },
+    ),
+    SafeFunctionCheck(
+        "bce",
+        function="bce",
+        cases=_labels_and_probabilities,
+        reference=sol.bce,
+        points=2.0,
+        form="number",
+        rtol=1e-5,
+        description="the mean binary cross-entropy of those labels and probabilities, clipped into [1e-7, 1 - 1e-7]",
+        mistakes={
+            LOG10: sol.bce_log10,
+            SUMMED: sol.bce_sum,
+            MINUS: sol.bce_without_minus,
+            "only y ln(p) was kept: examples with y = 0 must cost -ln(1 - p)": sol.bce_only_positive_term,
+            "the arguments are swapped: bce(y, p) takes the labels first, then the probabilities":
+                sol.bce_arguments_swapped,
+        },
+    ),
+    SafeFunctionCheck(
+        "categorical_crossentropy",
+        function="categorical_crossentropy",
+        cases=_one_hot_cases,
+        reference=sol.categorical_crossentropy,
+        points=2.0,
+        form="number",
+        rtol=1e-5,
+        description="the mean over the rows of -sum_k y_k ln(q_k), probabilities clipped into [1e-7, 1 - 1e-7]",
+        mistakes={
+            SUMMED: sol.cce_sum,
+            LOG10: sol.cce_log10,
+            MINUS: sol.cce_without_minus,
+            "the log of every class was added up; only the true class counts, -sum_k y_k ln(q_k)": sol.cce_all_classes,
+            "this is the binary cross-entropy of every class on its own; with softmax outputs only "
+            "-ln(q of the true class) counts": sol.cce_as_binary,
+        },
+    ),
+    ValueCheck(
+        "grad_bce",
+        var="grad_bce",
+        expected=mine("GRAD_BCE"),
+        description="dL/dz of the cross-entropy at the given z, for y = 1: p - y",
+        mistakes={
+            "the sign is flipped: the gradient of the cross-entropy with respect to z is p - y": mine("GRAD_BCE_SIGN"),
+            "this is dL/dp = -1/p; the question asks for the gradient with respect to z, p - y": mine("GRAD_BCE_WRT_P"),
+            "p was given instead of the gradient p - y": mine("P_WRONG"),
+        },
+    ),
+    ValueCheck(
+        "grad_mse",
+        var="grad_mse",
+        expected=mine("GRAD_MSE"),
+        description="d/dz of (sigmoid(z) - y)^2 at the given z, for y = 1, by the chain rule",
+        mistakes={
+            "the chain rule stopped at p: dp/dz = p (1 - p) must be multiplied in": mine("GRAD_MSE_NO_CHAIN"),
+            "the factor 2 of d/dp (p - y)^2 = 2 (p - y) is missing": mine("GRAD_MSE_NO_TWO"),
+            "the sign is flipped: 2 (p - y) p (1 - p) is negative when p < y": mine("GRAD_MSE_SIGN"),
+            "this is the cross-entropy's gradient p - y, not the MSE's": mine("GRAD_BCE"),
+        },
+    ),
+    ValueCheck(
+        "mse_answer",
+        var="mse_answer",
+        expected=sol.MSE_CHOICE,
+        form="text",
+        description="the letter of the statement that explains why MSE on a sigmoid output learns badly",
+        mistakes={
+            "MSE can be computed on any numbers; compare your two gradients instead": "A",
+            "the size of a loss does not matter, its gradient does; compare your two gradients": "C",
+            "a sum of squares is never negative; compare your two gradients instead": "D",
+        },
+    ),
+]
