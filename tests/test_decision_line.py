@@ -179,6 +179,14 @@ EQUIVALENT_FORMS = [
     "0 = 1 + 2 * x1 + x2 / 2",
     "x1 = -(x2 + 2)/4",
     "x2 = -2 + (-4)*x1",
+    # implicit products, subscripts and the notebook's capitals, as people write the line
+    "x2 = -2 - 4x1",
+    "-2 - 4 x1",
+    "x_2 = -2 - 4x_1",
+    "x₂ = −2 − 4x₁",
+    "X2 = -2 - 4X1",
+    "x_{2} = -2(1 + 2x_{1})",
+    "1 + 2x1 + 0.5x2 = 0",
 ]
 
 
@@ -210,7 +218,8 @@ def test_wrong_lines_fail_with_a_message(text, hint):
 @pytest.mark.parametrize(
     "value,words",
     [
-        ("x2 = -2 - 4x1", "could not be read"),
+        ("x2 = -2 - 4 x3", "could not be read"),
+        ("x2 = -2 - 4*x1.real", "only numbers"),
         ("y = -2 - 4*x", "unknown name"),
         ("x2 = -2 - 4*x1 = 0", "more than one"),
         ("", "empty"),

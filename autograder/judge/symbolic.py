@@ -12,6 +12,7 @@ rational function) stays fast whatever the input.
 from __future__ import annotations
 
 import ast
+import re
 from fractions import Fraction
 
 import sympy
@@ -80,11 +81,34 @@ def _convert(node, symbols: dict[str, sympy.Symbol]) -> tuple[sympy.Expr, int]:
     raise FormulaError("only numbers, symbols and + - * / ** are allowed")
 
 
+SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def normalise(text: str, names: tuple[str, ...]) -> str:
+    """The formula as Python reads it, from the ways people write it: `x_1`, `x₁` and `X1` for
+    x1, `^` for powers, `×` and `·` for products, and implicit products such as `4x1`,
+    `2(x1 + 1)` or `(1 + x1)(2)` made explicit. Only text is rewritten; nothing is evaluated."""
+    text = text.strip().translate(SUBSCRIPTS)
+    text = text.replace("^", "**").replace("−", "-").replace("–", "-").replace("·", "*").replace("×", "*")
+    for name in names:  # x_1 and X1 are x1 (the symbols are a letter and a digit)
+        letter, rest = name[:1], name[1:]
+        if rest.isdigit():
+            text = re.sub(rf"(?<![A-Za-z_]){letter}_?{{?{rest}}}?(?![0-9])", name, text, flags=re.IGNORECASE)
+    symbol = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    # a number or a closing bracket directly before a symbol or an opening bracket: a product
+    text = re.sub(rf"(?<=[0-9.)])\s*(?=(?:{symbol})(?![0-9])|\()", "*", text)
+    # a symbol directly before an opening bracket or another symbol
+    text = re.sub(rf"(?<![A-Za-z_])({symbol})\s*(?=\(|(?:{symbol})(?![0-9]))", r"\1*", text)
+    return text
+
+
 def parse_formula(text: str, names: tuple[str, ...]) -> sympy.Expr | sympy.Equality:
     """A sympy expression, or an equation for `lhs = rhs`, from a student's string."""
     if not isinstance(text, str):
         raise FormulaError("the formula should be a string")
-    text = text.strip().replace("^", "**").replace("−", "-").replace("·", "*")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"the formula is longer than {MAX_LENGTH} characters")
+    text = normalise(text, names)
     if not text:
         raise FormulaError("the formula is empty")
     if len(text) > MAX_LENGTH:
