@@ -1,0 +1,223 @@
+"""Hidden checks of `activations`: ReLU, tanh, their derivatives, and linear layers that collapse.
+
+Otter questions and the names they grade:
+    q1_relu          relu(x), relu_grad(x)              called on the grader's arrays
+    q2_tanh          tanh(x), tanh_grad(x)              called on the grader's arrays
+    q3_collapse      W_combined, b_combined             the one layer equal to the notebook's two
+                     collapse(W1, b1, W2, b2)           called on the grader's weights, returns (W, b)
+    q4_relu_breaks   relu_out, same_with_relu           relu(X @ W1 + b1) @ W2 + b2 is not X @ W + b
+
+The activations are called on vectors, matrices and columns drawn fresh for every grading, never
+exactly 0 (where the derivative of ReLU is a convention). Every student may have their own
+weights (a variant): the expected arrays and the typical mistakes come from the student's numbers.
+"""
+
+import numpy as np
+
+from autograder.judge import Check, FormError, FromVariant, FunctionCheck, ValueCheck, Verdict, as_array, as_bool
+from autograder.probe.requests import Call, Var
+from solutions import activations as sol
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.activations.answers for the student's own weights."""
+    return FromVariant(sol.answers, key)
+
+
+def _activation_cases(rng):
+    """A vector, a matrix and a column of net inputs, from -6 to 6, none of them 0."""
+    shapes = [(int(rng.integers(4, 9)),), (int(rng.integers(2, 5)), int(rng.integers(2, 5))), (int(rng.integers(2, 6)), 1)]
+    cases = []
+    for shape in shapes:
+        x = rng.uniform(-6.0, 6.0, size=shape)
+        x[np.abs(x) < 1e-3] = 0.5
+        x.flat[0], x.flat[-1] = -abs(x.flat[0]) - 0.1, abs(x.flat[-1]) + 0.1  # both signs in every case
+        cases.append((x,))
+    return cases
+
+
+def _weight_cases(rng):
+    """Four pairs of layers n_in -> h -> n_out of several sizes."""
+    cases = []
+    for _ in range(4):
+        n_in, h, n_out = int(rng.integers(2, 5)), int(rng.integers(2, 6)), int(rng.integers(1, 4))
+        cases.append((rng.normal(size=(n_in, h)), rng.normal(size=(h,)), rng.normal(size=(h, n_out)),
+                      rng.normal(size=(n_out,))))
+    return cases
+
+
+class CollapseCheck(Check):
+    """`collapse(W1, b1, W2, b2)` returns the pair (W, b) of the one equivalent layer.
+
+    W must have the shape of W1 @ W2; b may be a vector (n_out,) or a row (1, n_out).
+    """
+
+    name = "collapse"
+    points = 1.0
+    description = "the pair (W, b) of one linear layer that computes the same as the two layers"
+    mistakes = {
+        "the first bias also goes through the second layer: b = b1 @ W2 + b2, not b1 + b2": sol.collapse_biases_added,
+        "the first bias was forgotten: (X @ W1 + b1) @ W2 + b2 = X @ (W1 @ W2) + (b1 @ W2 + b2)": sol.collapse_first_bias_lost,
+        "the second bias was forgotten: b = b1 @ W2 + b2": sol.collapse_second_bias_lost,
+        "W is transposed: with rows as examples, X @ W1 @ W2 = X @ (W1 @ W2), so W = W1 @ W2": sol.collapse_reversed,
+    }
+
+    def probes(self, rng):
+        return {str(i): Call("collapse", args) for i, args in enumerate(_weight_cases(rng))}
+
+    @staticmethod
+    def _pair(answer, what):
+        value = answer.value
+        if answer.raised:
+            raise FormError(f"{what} raised {answer.raised}: {answer.error}")
+        if answer.error is None and isinstance(value, (list, tuple)) and len(value) == 2:
+            parts = []
+            for part in value:
+                try:
+                    array = np.asarray(part, dtype=float)
+                except (TypeError, ValueError):
+                    break
+                parts.append(array)
+            if len(parts) == 2:
+                return parts
+        if answer.error is None and isinstance(value, np.ndarray) and value.dtype != object and len(value) == 2:
+            return [np.asarray(value[0], dtype=float), np.asarray(value[1], dtype=float)]
+        if answer.error is not None or value is Ellipsis:
+            as_array(answer, what)  # raises the FormError that says what is missing
+        raise FormError(f"{what} should return the pair (W, b), two arrays")
+
+    @staticmethod
+    def _same(pair, expected) -> bool:
+        W, b = pair
+        W_expected, b_expected = expected
+        return (W.shape == W_expected.shape and np.allclose(W, W_expected, rtol=1e-6, atol=1e-8)
+                and b.size == b_expected.size and np.allclose(b.reshape(-1), b_expected.reshape(-1), rtol=1e-6, atol=1e-8))
+
+    def judge(self, answers, asked):
+        failures, hints, passed = [], [], 0
+        for key, call in asked.items():
+            what = "`collapse(...)`"
+            try:
+                pair = self._pair(answers[key], what)
+            except FormError as exc:
+                failures.append(str(exc))
+                continue
+            expected = sol.collapse(*call.args)
+            if self._same(pair, expected):
+                passed += 1
+                continue
+            if pair[0].shape != expected[0].shape:
+                failures.append(f"W should have the shape of W1 @ W2, {expected[0].shape}, got {pair[0].shape}")
+            else:
+                failures.append(f"{what} did not return {self.description}")
+            for hint, wrong in self.mistakes.items():
+                if hint not in hints and self._same(pair, wrong(*call.args)):
+                    hints.append(hint)
+        points = self.points * passed / max(len(asked), 1)
+        if not failures:
+            return Verdict(points)
+        return Verdict(points, f"{len(failures)} of {len(asked)} calls of `collapse` were wrong; first: {failures[0]}",
+                       "; ".join(hints))
+
+
+class SameWithReluCheck(ValueCheck):
+    """True or False; the bool is judged like a number, but a wrong answer explains why."""
+
+    def judge(self, answers, asked):
+        got = as_bool(answers["value"], f"`{self.var}`")
+        if got == bool(self.expected()):
+            return Verdict(self.points)
+        return Verdict(0.0, f"`{self.var}` is not right: it should say {self.description}",
+                       "with the ReLU the negative hidden values become 0, so the output is no longer "
+                       "X @ W + b: compare relu_out with X @ W_combined + b_combined")
+
+
+TRANSPOSED = "the matrix is transposed: with rows as examples, X @ W1 @ W2 = X @ (W1 @ W2)"
+
+CHECKS = [
+    FunctionCheck(
+        "relu",
+        function="relu",
+        cases=_activation_cases,
+        reference=sol.relu,
+        description="max(0, x) for every entry, with the shape of x",
+        mistakes={
+            "this is the absolute value: relu keeps positive x and sets negative x to 0, it does not flip them": sol.relu_as_abs,
+            "this is the derivative of relu (1 for x > 0, else 0), not relu itself": sol.relu_as_step,
+        },
+    ),
+    FunctionCheck(
+        "relu_grad",
+        function="relu_grad",
+        cases=_activation_cases,
+        reference=sol.relu_grad,
+        description="the derivative of relu for every entry: 1 where x > 0, 0 where x < 0",
+        mistakes={
+            "this is relu itself; its derivative is the slope: 1 where x > 0, 0 where x < 0": sol.relu_grad_as_relu,
+            "the sides are swapped: relu has slope 1 for positive x and 0 for negative x": sol.relu_grad_flipped,
+        },
+    ),
+    FunctionCheck(
+        "tanh",
+        function="tanh",
+        cases=_activation_cases,
+        reference=sol.tanh,
+        description="(e^x - e^-x) / (e^x + e^-x) for every entry, with the shape of x",
+        mistakes={
+            "this is the sigmoid; tanh has values between -1 and 1: (e^x - e^-x) / (e^x + e^-x)": sol.tanh_as_sigmoid,
+            "2 * sigmoid(x) - 1 is tanh(x / 2); tanh(x) = 2 * sigmoid(2x) - 1": sol.tanh_half,
+        },
+    ),
+    FunctionCheck(
+        "tanh_grad",
+        function="tanh_grad",
+        cases=_activation_cases,
+        reference=sol.tanh_grad,
+        description="the derivative of tanh for every entry, 1 - tanh(x)^2",
+        mistakes={
+            "the square is missing: the derivative of tanh is 1 - tanh(x)^2": sol.tanh_grad_not_squared,
+            "1 - x^2 uses x; the derivative is 1 - tanh(x)^2, with tanh(x)": sol.tanh_grad_of_x,
+            "s (1 - s) is the derivative of the sigmoid; for tanh it is 1 - tanh(x)^2": sol.tanh_grad_sigmoid_pattern,
+        },
+    ),
+    ValueCheck(
+        "W_combined",
+        var="W_combined",
+        expected=mine("W_COMBINED"),
+        form="array",
+        description="the weights W of the one linear layer that equals the two, from W1 and W2",
+        mistakes={TRANSPOSED: mine("W_REVERSED")},
+    ),
+    ValueCheck(
+        "b_combined",
+        var="b_combined",
+        expected=mine("B_COMBINED"),
+        form="array",
+        description="the bias b of the one linear layer that equals the two, from b1, W2 and b2",
+        mistakes={
+            "the first bias also goes through the second layer: b = b1 @ W2 + b2, not b1 + b2": mine("B_ADDED"),
+            "the first bias was forgotten: it goes through W2, b = b1 @ W2 + b2": mine("B_SECOND_ONLY"),
+            "the second bias was forgotten: b = b1 @ W2 + b2": mine("B_FIRST_ONLY"),
+        },
+    ),
+    CollapseCheck(),
+    ValueCheck(
+        "relu_out",
+        var="relu_out",
+        expected=mine("RELU_OUT"),
+        form="array",
+        description="relu(X @ W1 + b1) @ W2 + b2 for the rows of X, one output per row",
+        mistakes={
+            "the ReLU belongs between the layers only: the output layer here has no activation": mine("RELU_OUT_ON_OUTPUT_TOO"),
+            "the bias b1 was forgotten: relu(X @ W1 + b1)": mine("RELU_OUT_WITHOUT_FIRST_BIAS"),
+            "this is the output of the two layers without activation: apply relu to X @ W1 + b1": mine("TWO_LAYER_OUT"),
+        },
+    ),
+    SameWithReluCheck(
+        "same_with_relu",
+        var="same_with_relu",
+        expected=mine("SAME_WITH_RELU"),
+        form="bool",
+        description="whether the network with ReLU gives the same outputs as the one linear layer (True or False)",
+    ),
+]
