@@ -1,0 +1,267 @@
+"""Hidden checks of `gradient_descent`: one step by hand, a training loop, a gradient check, the
+learning rate.
+
+Otter questions and the names they grade:
+    q1_one_step        grad_w, grad_b, w_new, b_new, p_new    the banknote neuron, one step by hand
+    q2_training_loop   gradient(X, y, w, b), train_logistic(X, y, lr, epochs)
+                                                  called on the grader's own data and learning rates
+    q3_gradient_check  numerical_gradient(X, y, w, b, eps)    central differences of bce_loss
+    q4_learning_rate   diverging_lrs, lr_limit    gradient descent on the bowl a (w - 2)^2
+
+The three functions return a pair (gradient or weights w, bias b); PairCheck, defined here,
+judges such pairs. Every student may have their own neuron, note, label, learning rate and
+bowl (a variant): expected values and typical mistakes come from `FromVariant(sol.answers, key)`.
+"""
+
+import numpy as np
+
+from autograder.judge import Check, FormError, FromVariant, ValueCheck, Verdict
+from autograder.probe.requests import Call
+from solutions import gradient_descent as sol
+
+SIGN = "the sign is flipped: the gradient of the cross-entropy is (p - y) x, and a step goes against it, w - lr * gradient"
+SUMMED = "the gradient was summed over the notes; the loss is their mean, so the gradient is X.T @ (p - y) / n"
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.gradient_descent.answers for the student's own numbers."""
+    return FromVariant(sol.answers, key)
+
+
+def _vector(value, what: str) -> np.ndarray:
+    """A vector of numbers: an array (any shape with one non-trivial axis), a list or a number."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return value.astype(float).reshape(-1)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return np.array([float(value)])
+    if isinstance(value, (list, tuple)) and value:
+        try:
+            return np.concatenate([_vector(v, what) for v in value])
+        except FormError:
+            pass
+    raise FormError(f"{what} should hold numbers")
+
+
+def _pair(value, what: str, size: int) -> tuple[np.ndarray, float]:
+    """(w, b) from a reply that should be a pair: w with `size` numbers, b a single number."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        got = "None" if value is None else f"a {type(value).__name__}"
+        raise FormError(f"{what} should return a pair (w, b), the weights (or their gradient) and the bias; got {got}")
+    w, b = _vector(value[0], f"the first item returned by {what}"), _vector(value[1], f"the bias returned by {what}")
+    if w.size != size:
+        raise FormError(f"the first item returned by {what} should hold {size} numbers, one per feature, got {w.size}")
+    if b.size != 1:
+        raise FormError(f"the bias returned by {what} should be a single number, got {b.size} numbers")
+    return w, float(b[0])
+
+
+class PairCheck(Check):
+    """A student function that returns a pair (w, b), called in the sandbox on the grader's
+    inputs and compared with `reference`; `mistakes` are functions of the same arguments."""
+
+    def __init__(self, name, function, cases, reference, points=1.0, rtol=1e-6, atol=1e-9,
+                 description="", mistakes=None):
+        self.name, self.function, self.cases, self.reference = name, function, cases, reference
+        self.points, self.rtol, self.atol = points, rtol, atol
+        self.description = description
+        self.mistakes = dict(mistakes or {})
+
+    def probes(self, rng):
+        return {str(i): Call(self.function, tuple(args)) for i, args in enumerate(self.cases(rng))}
+
+    def _same(self, got, expected) -> bool:
+        w, b = np.asarray(expected[0], dtype=float).reshape(-1), float(expected[1])
+        return got[0].shape == w.shape and bool(np.allclose(got[0], w, rtol=self.rtol, atol=self.atol)) \
+            and bool(np.isclose(got[1], b, rtol=self.rtol, atol=self.atol))
+
+    def judge(self, answers, asked):
+        failures, hints, passed = [], [], 0
+        for key, call in asked.items():
+            what = f"`{self.function}`"
+            answer = answers[key]
+            if answer.error is not None:
+                failures.append(f"{what} raised {answer.raised}: {answer.error}" if answer.raised else f"{what}: {answer.error}")
+                continue
+            try:
+                got = _pair(answer.value, what, np.shape(call.args[0])[1])
+            except FormError as exc:
+                failures.append(str(exc))
+                continue
+            if self._same(got, self.reference(*call.args)):
+                passed += 1
+                continue
+            failures.append(f"{what} did not return {self.description}")
+            hint = next((h for h, wrong in self.mistakes.items() if self._same(got, wrong(*call.args))), "")
+            if hint and hint not in hints:
+                hints.append(hint)
+        points = self.points * passed / max(len(asked), 1)
+        if not failures:
+            return Verdict(points)
+        return Verdict(points, f"{len(failures)} of {len(asked)} calls of `{self.function}` were wrong; first: {failures[0]}",
+                       "; ".join(hints))
+
+
+def _data(rng, n=None, d=None):
+    """Notes X (n, d) and labels y drawn from a logistic model: not separable, so that the
+    weights stay moderate."""
+    n = n or int(rng.integers(20, 60))
+    d = d or int(rng.integers(2, 5))
+    X = np.round(rng.normal(0.0, 1.5, size=(n, d)), 3)
+    truth = rng.normal(0.0, 1.0, size=d)
+    y = (rng.uniform(size=n) < sol.sigmoid(X @ truth + rng.normal())).astype(float)
+    return X, y
+
+
+def _gradient_cases(rng):
+    cases = []
+    for _ in range(3):
+        X, y = _data(rng)
+        cases.append((X, y, np.round(rng.normal(0.0, 1.0, size=X.shape[1]), 3), float(np.round(rng.normal(), 3))))
+    return cases
+
+
+def _training_cases(rng):
+    """Three trainings with the grader's data, learning rate and number of epochs."""
+    cases = []
+    for lr in (float(rng.choice([0.05, 0.1, 0.2])), float(rng.choice([0.3, 0.5])), float(rng.choice([0.8, 1.0]))):
+        X, y = _data(rng)
+        cases.append((X, y, lr, int(rng.integers(20, 80))))
+    return cases
+
+
+def _numerical_cases(rng):
+    """Three points (w, b) with eps = 0.01 to 0.05: central differences then differ from the
+    exact gradient and from one-sided differences by more than the tolerance."""
+    return [args + (float(rng.choice([0.01, 0.02, 0.05])),) for args in _gradient_cases(rng)]
+
+
+CHECKS = [
+    ValueCheck(
+        "grad_w",
+        var="grad_w",
+        expected=mine("GRAD_W"),
+        form="array",
+        description="the gradient (dL/dw1, dL/dw2) = (p - y) * (x1, x2), an array of 2 numbers",
+        mistakes={
+            SIGN: mine("GRAD_W_SIGN"),
+            "the input is missing: dL/dw_i = (p - y) * x_i": mine("GRAD_W_WITHOUT_X"),
+            "z was used instead of p = sigmoid(z): the gradient is (p - y) x": mine("GRAD_W_WITH_Z"),
+            "this is the gradient of the squared error, (p - y) p (1 - p) x; with the cross-entropy the "
+            "factor p (1 - p) cancels": mine("GRAD_W_MSE"),
+        },
+    ),
+    ValueCheck(
+        "grad_b",
+        var="grad_b",
+        expected=mine("GRAD_B"),
+        description="the gradient dL/db = p - y",
+        mistakes={
+            SIGN: mine("GRAD_B_SIGN"),
+            "z was used instead of p = sigmoid(z): dL/db = p - y": mine("GRAD_B_WITH_Z"),
+        },
+    ),
+    ValueCheck(
+        "w_new",
+        var="w_new",
+        expected=mine("W_NEW"),
+        form="array",
+        description="the weights after one step, (w1, w2) - lr * gradient, an array of 2 numbers",
+        mistakes={
+            "the gradient was added: a step of gradient descent goes against the gradient, w - lr * gradient":
+                mine("W_NEW_PLUS"),
+            "the learning rate is missing: w - lr * gradient": mine("W_NEW_WITHOUT_LR"),
+            "this is only the step lr * gradient; subtract it from the old weights": mine("W_NEW_IS_STEP"),
+        },
+    ),
+    ValueCheck(
+        "b_new",
+        var="b_new",
+        expected=mine("B_NEW"),
+        description="the bias after one step, b - lr * (p - y)",
+        mistakes={
+            "the gradient was added: b - lr * (p - y)": mine("B_NEW_PLUS"),
+            "the learning rate is missing: b - lr * (p - y)": mine("B_NEW_WITHOUT_LR"),
+        },
+    ),
+    ValueCheck(
+        "p_new",
+        var="p_new",
+        expected=mine("P_NEW"),
+        points=0.5,
+        description="the probability sigmoid(w_new . x + b_new) after the step",
+        mistakes={
+            "this is the probability before the step; use w_new and b_new": mine("P_OLD"),
+            "these are the weights of a step with the gradient added, not subtracted": mine("P_NEW_PLUS"),
+        },
+    ),
+    PairCheck(
+        "gradient",
+        function="gradient",
+        cases=_gradient_cases,
+        reference=sol.gradient,
+        description="the gradient of the mean cross-entropy, (X.T @ (p - y) / n, mean(p - y))",
+        mistakes={
+            SIGN: sol.gradient_sign_flipped,
+            SUMMED: sol.gradient_summed,
+            "the inputs are missing in the weights' gradient: X.T @ (p - y) / n": sol.gradient_without_x,
+        },
+    ),
+    PairCheck(
+        "train_logistic",
+        function="train_logistic",
+        cases=_training_cases,
+        reference=sol.train_logistic,
+        points=2.0,
+        rtol=1e-5,
+        description="(w, b) after `epochs` steps of full-batch gradient descent from w = 0, b = 0",
+        mistakes={
+            SUMMED: sol.train_summed_gradient,
+            "the weights went up the gradient: a step is w = w - lr * gradient": sol.train_ascent,
+            "the bias was never updated: b = b - lr * mean(p - y) in every epoch": sol.train_without_bias,
+            "this is the gradient of the squared error; with the cross-entropy it is (p - y) x": sol.train_mse_gradient,
+            "one step too many: the loop should run exactly `epochs` times": sol.train_one_step_more,
+            "the learning rate is missing in the update: w - lr * gradient": sol.train_without_lr,
+        },
+    ),
+    PairCheck(
+        "numerical_gradient",
+        function="numerical_gradient",
+        cases=_numerical_cases,
+        reference=sol.numerical_gradient,
+        points=2.0,
+        description="the central differences (L(w + eps e_i) - L(w - eps e_i)) / (2 eps) of bce_loss",
+        mistakes={
+            "these are forward differences (L(w + eps) - L(w)) / eps; use central ones, "
+            "(L(w + eps) - L(w - eps)) / (2 eps)": sol.numerical_one_sided,
+            "the central difference is divided by eps; the two points lie 2 eps apart": sol.numerical_without_half,
+            "all weights were moved at once; move one weight at a time (w + eps * e_i)": sol.numerical_all_at_once,
+            "each weight must be put back after its differences; later weights were computed at a shifted w":
+                sol.numerical_not_restored,
+            "this is the exact gradient from the formula; the question asks for the numerical one, from bce_loss":
+                sol.gradient_at,
+        },
+    ),
+    ValueCheck(
+        "diverging_lrs",
+        var="diverging_lrs",
+        expected=mine("DIVERGING_LRS"),
+        form="array",
+        description="the candidate learning rates (in the order of candidate_lrs) for which w moves away from the minimum",
+        mistakes={
+            "some of these overshoot the minimum at every step, but still converge: w jumps back and forth "
+            "with a shrinking distance": mine("DIVERGING_OVERSHOOTING"),
+            "if one learning rate diverges, every larger one diverges too": mine("DIVERGING_LARGEST"),
+        },
+    ),
+    ValueCheck(
+        "lr_limit",
+        var="lr_limit",
+        expected=mine("LR_LIMIT"),
+        description="the learning rate above which gradient descent on a (w - 2)^2 diverges, from |1 - 2 a lr| < 1",
+        mistakes={
+            "the derivative of a (w - 2)^2 is 2 a (w - 2): the factor 2 is missing": mine("LR_LIMIT_WITHOUT_TWO"),
+            "above 1/(2a) the steps overshoot the minimum but still converge; they diverge only when "
+            "|1 - 2 a lr| > 1": mine("LR_LIMIT_OVERSHOOT"),
+        },
+    ),
+]
