@@ -1,0 +1,179 @@
+"""Hidden checks of `learning_curves`: when to stop, which curve over- or under-fits, validation_split.
+
+Otter questions and the names they grade:
+    q1_best_epoch        best_epoch                               the epoch of the lowest val_loss, from 1
+    q2_early_stopping    stop_epoch(val_loss, patience), stopped_at   EarlyStopping's last epoch
+    q3_diagnosis         diagnosis_A, diagnosis_B, diagnosis_C    "underfitting", "good fit" or "overfitting"
+    q4_validation_split  split_answer, n_train                   the right statement; the rows trained on
+
+stop_epoch is called on the grader's own validation curves and patiences, drawn fresh for every
+grading. Every student may have their own curves (a variant); what the checks expect is computed
+from the student's curves (`FromVariant(sol.answers, key)`).
+"""
+
+import re
+
+from autograder.judge import Check, FormError, FromVariant, FunctionCheck, ValueCheck, Verdict, present
+from autograder.probe.requests import Var
+from solutions import learning_curves as sol
+
+EXACT = {"rtol": 0.0, "atol": 1e-9}
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.learning_curves.answers for the student's own curves."""
+    return FromVariant(sol.answers, key)
+
+
+def _stop_cases(rng):
+    """Four over-fitting validation curves of 15 to 40 epochs with patiences from 1 to 6, and one
+    that falls all the way (EarlyStopping never stops it). Lists, as in History.history."""
+    cases = []
+    for _ in range(4):
+        _, val_loss = sol.overfitting_history(rng, int(rng.integers(15, 41)))
+        cases.append((val_loss, int(rng.integers(1, 7))))
+    epochs = int(rng.integers(8, 20))
+    falling = sorted(float(v) for v in rng.uniform(0.2, 0.7, size=epochs))[::-1]
+    cases.append((falling, int(rng.integers(2, 5))))
+    return cases
+
+
+# --------------------------------------------------------------------------- the diagnosis
+
+_SPELLINGS = {
+    sol.UNDER: ("underfitting", "underfit", "under", "underfitted"),
+    sol.GOOD: ("goodfit", "good", "goodfitting", "wellfitted", "fit"),
+    sol.OVER: ("overfitting", "overfit", "over", "overfitted"),
+}
+
+
+def as_kind(answer, what: str) -> str:
+    """One of the three kinds, whatever the spelling: "Over-fitting", "good fit", "underfit", ..."""
+    value = present(answer, what)
+    if isinstance(value, str):
+        key = re.sub(r"[^a-z]", "", value.lower())
+        for kind, spellings in _SPELLINGS.items():
+            if key in spellings:
+                return kind
+    raise FormError(f'{what} should be one of "{sol.UNDER}", "{sol.GOOD}" or "{sol.OVER}"')
+
+
+DIAGNOSIS_HINTS = {
+    (sol.OVER, sol.GOOD): "the validation loss rises again after its minimum while the training loss keeps "
+                          "falling: the model learns the training rows by heart, that is over-fitting",
+    (sol.OVER, sol.UNDER): "the training loss gets very low, so the model can fit the data; the validation loss "
+                           "rising after its minimum is over-fitting",
+    (sol.UNDER, sol.GOOD): "both losses stay high, close to ln 2 = 0.69, the loss of guessing: the model has "
+                           "learnt little, that is under-fitting",
+    (sol.UNDER, sol.OVER): "over-fitting needs a low training loss; here both losses stay high and close together: "
+                           "under-fitting",
+    (sol.GOOD, sol.OVER): "the validation loss does not rise again; a small gap between training and validation "
+                          "loss is normal and no sign of over-fitting",
+    (sol.GOOD, sol.UNDER): "both losses fall to a low value and level off: the model learnt, that is a good fit",
+}
+
+
+class DiagnosisCheck(Check):
+    """Which of the three kinds one curve shows, with a hint for every confusion of two kinds."""
+
+    def __init__(self, curve: str):
+        self.curve = curve
+        self.name = self.var = f"diagnosis_{curve}"
+        self.points = 1.0
+        self.description = (f'what curve {curve} shows: "{sol.UNDER}", "{sol.GOOD}" or "{sol.OVER}"')
+        self.expected = mine(f"DIAGNOSIS_{curve}")
+
+    def probes(self, rng):
+        return {"value": Var(self.var)}
+
+    def judge(self, answers, asked):
+        got = as_kind(answers["value"], f"`{self.var}`")
+        expected = self.expected()
+        if got == expected:
+            return Verdict(self.points)
+        return Verdict(0.0, f"`{self.var}` is not right: it should say {self.description}",
+                       DIAGNOSIS_HINTS.get((expected, got), ""))
+
+
+# --------------------------------------------------------------------------- the checks
+
+ZERO_BASED = "the epochs are counted from 1, as Keras prints them (Epoch 1/40): a Python index is one less"
+FIRST_RISE = ("the patience was ignored: EarlyStopping waits `patience` epochs without a new lowest "
+              "validation loss before it stops")
+
+CHECKS = [
+    ValueCheck(
+        "best_epoch",
+        var="best_epoch",
+        expected=mine("BEST_EPOCH"),
+        **EXACT,
+        description="the epoch, counted from 1, with the lowest validation loss in `history`",
+        mistakes={
+            ZERO_BASED: mine("BEST_EPOCH_ZERO_BASED"),
+            "this is the epoch of the lowest training loss; when to stop is read off the validation loss": mine("BEST_TRAIN_EPOCH"),
+            "this is the lowest validation loss itself; the question asks for its epoch": mine("MIN_VAL_LOSS"),
+        },
+    ),
+    FunctionCheck(
+        "stop_epoch",
+        function="stop_epoch",
+        cases=_stop_cases,
+        reference=sol.stop_epoch,
+        points=2.0,
+        form="number",
+        **EXACT,
+        description=("the epoch, counted from 1, after which EarlyStopping(patience=patience) stops, "
+                     "or the last epoch if it never stops"),
+        mistakes={
+            ZERO_BASED: sol.stop_zero_based,
+            "one epoch too late: training stops as soon as `patience` epochs in a row brought no new best": sol.stop_one_late,
+            "one epoch too early: EarlyStopping stops after `patience` epochs without a new best, not `patience - 1`": sol.stop_one_early,
+            ("EarlyStopping compares each epoch with the best validation loss so far, not with the epoch before: "
+             "a small dip that is no new best does not reset the count"): sol.stop_after_consecutive_rises,
+            ("this is the best epoch (where restore_best_weights=True goes back to), not the epoch at which "
+             "training stops"): sol.stop_at_best,
+            FIRST_RISE: sol.stop_at_first_rise,
+        },
+    ),
+    ValueCheck(
+        "stopped_at",
+        var="stopped_at",
+        expected=mine("STOPPED_AT"),
+        **EXACT,
+        description="the epoch after which EarlyStopping with the notebook's patience stops the run of `history`",
+        mistakes={
+            ZERO_BASED: mine("STOPPED_AT_ZERO_BASED"),
+            "one epoch too late: training stops as soon as `patience` epochs in a row brought no new best": mine("STOPPED_ONE_LATE"),
+            FIRST_RISE: mine("STOPPED_AT_FIRST_RISE"),
+            "this is the best epoch; EarlyStopping stops `patience` epochs after it": mine("BEST_EPOCH"),
+        },
+    ),
+    DiagnosisCheck("A"),
+    DiagnosisCheck("B"),
+    DiagnosisCheck("C"),
+    ValueCheck(
+        "split_answer",
+        var="split_answer",
+        expected=sol.SPLIT_CHOICE,
+        form="text",
+        description="the letter of the statement that says what validation_split does",
+        mistakes={
+            "A": ("Keras takes the validation rows from the end of x and y, before shuffling (shuffle=True only "
+                  "shuffles the training rows): shuffle the data yourself if it is sorted, e.g. by class"),
+            "C": ("the validation rows are set aside once and the model never trains on them: that is what makes "
+                  "val_loss an estimate of the loss on new data"),
+            "D": "validation_split is the fraction kept apart for validation; the model trains on the rest",
+        },
+    ),
+    ValueCheck(
+        "n_train",
+        var="n_train",
+        expected=mine("N_TRAIN"),
+        **EXACT,
+        description="the number of rows the model trains on, with the notebook's data set size and validation_split",
+        mistakes={
+            "this is the number of validation rows; the model trains on the others": mine("N_VALIDATION"),
+            "Keras rounds down: it trains on the first floor(n * (1 - validation_split)) rows": mine("N_TRAIN_ROUNDED"),
+        },
+    ),
+]
