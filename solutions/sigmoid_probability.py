@@ -47,6 +47,7 @@ def answers(params=None) -> dict:
     p_without_bias = float(sigmoid(z_without_bias))
     p_sign_flipped = float(1.0 / (1.0 + np.exp(z)))  # 1 / (1 + exp(+z)) = 1 - p
     return {
+        "B": b,
         "Z": z,
         "P": p,
         "IS_FAKE": p > 0.5,  # the neuron says fake when p > 0.5
@@ -62,6 +63,8 @@ def answers(params=None) -> dict:
         "Z_VEC": np.array([[z]]),  # z where p_vec was asked for
         "P_VEC_WITHOUT_BIAS": np.array([[p_without_bias]]),
         "P_VEC_SIGN_FLIPPED": np.array([[p_sign_flipped]]),
+        "P_TANH": float(np.tanh(z)),  # tanh where the sigmoid was asked for
+        "P_VEC_TANH": np.tanh(X @ W + b),
     }
 
 

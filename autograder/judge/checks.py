@@ -151,6 +151,12 @@ class Upstream:
     hint: str
     forms: dict[str, str] = field(default_factory=dict)
     mistakes: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    fails: dict[str, str] = field(default_factory=dict)  # {probe key: hint when it raised and the answer is missing}
+
+    def missing_hint(self, answers: Mapping[str, Answer]) -> str:
+        """Why the answer may be missing: an earlier answer or function that fails."""
+        return join_hints([hint for key, hint in self.fails.items()
+                           if (a := answers.get(f"up:{key}")) is not None and a.error is not None])
 
     def values(self, answers: Mapping[str, Answer]) -> dict | None:
         """The earlier answers, in their forms, or None when one is missing or unreadable."""
@@ -204,7 +210,11 @@ class ValueCheck(Check):
 
     def judge(self, answers, asked):
         what = f"`{self.var}`"
-        got = FORMS[self.form](answers["value"], what)
+        try:
+            got = FORMS[self.form](answers["value"], what)
+        except FormError as exc:
+            hint = self.upstream.missing_hint(answers) if self.upstream and answers["value"].error else ""
+            return Verdict(0.0, str(exc), hint)
         expected = _resolve(self.expected)
         if self._same(got, expected):
             return Verdict(self.points)
@@ -221,8 +231,11 @@ class ValueCheck(Check):
         return Verdict(0.0, message, self._hint(got))
 
     def _from_upstream(self, got, expected, answers) -> tuple[str, bool] | None:
-        """(hint, whether the answer follows correctly) judged on the student's own earlier
-        answers, or None when they are right, missing or do not explain the answer."""
+        """(hint, whether the answer follows correctly from the student's own earlier answers),
+        or None when there are none, they cannot be read, or they are right and explain nothing.
+
+        Wrong rules are judged on the student's own earlier answers, then the known mistakes
+        of `mistakes`: an answer that does not follow from the earlier ones has its own."""
         up = self.upstream
         if up is None:
             return None
@@ -233,22 +246,25 @@ class ValueCheck(Check):
             own = up.rule(**values)
         except Exception:  # noqa: BLE001 - the rule cannot apply to these inputs (a wrong shape)
             own = None
-        if own is not None and self._same(own, expected):
-            return None  # the earlier answers are right: the mistake is in this step
-        if own is not None and self._same(got, own):
+        if own is not None and not self._same(own, expected) and self._same(got, own):
             return up.hint, True
         found = matching_hints(got, {h: (lambda f: lambda: f(**values))(f) for h, f in up.mistakes.items()}, self._same)
-        return (join_hints(found), False) if found else None
+        found += self._hints(got)  # the answer does not follow from the earlier ones: its own mistake
+        return join_hints(found), False
 
     def _hint(self, got) -> str:
+        return join_hints(self._hints(got))
+
+    def _hints(self, got) -> list[str]:
         found = matching_hints(got, {h: (lambda w: lambda: _resolve(w))(w) for h, w in self.mistakes.items()}, self._same)
         if not found and self.form == "array":
             expected = np.asarray(_resolve(self.expected), dtype=float)
-            if expected.ndim == 2 and expected.shape != expected.T.shape and self._same(got, expected.T):
-                return "the matrix is transposed"
             if expected.ndim == 2 and self._same(got, expected.T):
                 found.append("the matrix is transposed")
-        return join_hints(found)
+            elif got.shape != expected.shape and got.size == expected.size \
+                    and self._same(got.reshape(expected.shape), expected):
+                found.append(f"the numbers are right, but not the shape: keep it an array of shape {tuple(expected.shape)}")
+        return found
 
 
 class FunctionCheck(Check):

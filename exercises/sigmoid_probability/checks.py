@@ -13,7 +13,8 @@ the typical mistakes are computed from the student's numbers, `FromVariant(sol.a
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, ValueCheck
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant, with_carry_forward
+from autograder.probe import Call, Var
 from solutions import sigmoid_probability as sol
 
 
@@ -31,6 +32,61 @@ def _sigmoid_cases(rng):
 def mine(key: str) -> FromVariant:
     """The value `key` of solutions.sigmoid_probability.answers for the student's own numbers."""
     return FromVariant(sol.answers, key)
+
+
+SIGN_FLIPPED = "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p"
+TANH = "this is tanh, not the sigmoid 1 / (1 + exp(-z))"
+RELU = "this is ReLU, max(0, z); the sigmoid 1 / (1 + exp(-z)) was asked for, which gives a probability"
+MATH_EXP = ("math.exp works on single numbers only; use np.exp, which works element by element on "
+            "numbers and arrays of any shape")
+SIGMOID_FAILS = "your sigmoid fails on arrays (see its check), so p_vec = sigmoid(X @ W + b) could not be computed"
+
+
+def _bias() -> float:
+    return sol.answers(current_variant())["B"]
+
+
+def _p_from_z():
+    """p judged against the student's own z: p = sigmoid(z) applied to a wrong z is not blamed."""
+    return Upstream(
+        probes={"z": Var("z")},
+        rule=lambda z: float(sol.sigmoid(z)),
+        hint="p = sigmoid(z) is right for your z, but z is not right (see the check of z)",
+        mistakes={
+            "z was given instead of p: pass it through the sigmoid, p = 1 / (1 + exp(-z))": lambda z: z,
+            SIGN_FLIPPED: lambda z: float(1 / (1 + np.exp(z))),
+            TANH: lambda z: float(np.tanh(z)),
+            RELU: lambda z: max(0.0, z),
+        },
+    )
+
+
+def _decision_from_p():
+    """is_fake judged against the student's own p: p > 0.5 applied to a wrong p is not blamed."""
+    return Upstream(
+        probes={"p": Var("p")},
+        rule=lambda p: bool(p > 0.5),
+        hint="your decision p > 0.5 is right for your p, but p is not right (see the check of p)",
+        mistakes={"p is the probability that the banknote is fake, and the note counts as fake when p > 0.5":
+                  lambda p: bool(p <= 0.5)},
+    )
+
+
+def _p_vec_from_x_w():
+    return Upstream(
+        probes={"X": Var("X"), "W": Var("W"), "sigmoid": Call("sigmoid", (np.zeros((1, 1)),))},
+        forms={"X": "array", "W": "array", "sigmoid": "array"},
+        rule=lambda X, W, sigmoid: sol.sigmoid(X @ W + _bias()),
+        hint="p_vec = sigmoid(X @ W + b) is right for your X and W, but they are not (see their checks)",
+        mistakes={
+            "z was given instead of p: apply the sigmoid to X @ W + b": lambda X, W, sigmoid: X @ W + _bias(),
+            "the bias b was forgotten: sigmoid(X @ W + b)": lambda X, W, sigmoid: sol.sigmoid(X @ W),
+            SIGN_FLIPPED: lambda X, W, sigmoid: 1 / (1 + np.exp(X @ W + _bias())),
+            TANH: lambda X, W, sigmoid: np.tanh(X @ W + _bias()),
+            RELU: lambda X, W, sigmoid: np.maximum(0.0, X @ W + _bias()),
+        },
+        fails={"sigmoid": SIGMOID_FAILS},
+    )
 
 
 CHECKS = [
@@ -54,8 +110,11 @@ CHECKS = [
         mistakes={
             "the sign of the exponent is flipped: sigmoid(z) = 1 / (1 + exp(-z)), with a minus": lambda z: 1 / (1 + np.exp(z)),
             "the `1 +` is missing in the denominator: 1 / (1 + exp(-z))": lambda z: 1 / np.exp(-z),
-            "this is tanh, not the sigmoid 1 / (1 + exp(-z))": np.tanh,
+            TANH: np.tanh,
+            RELU: lambda z: np.maximum(0.0, z),
         },
+        raised_hints={"only 0-dimensional arrays": MATH_EXP, "only length-1 arrays": MATH_EXP,
+                      "only size-1 arrays": MATH_EXP, "must be real number, not": MATH_EXP},
     ),
     ValueCheck(
         "p",
@@ -64,9 +123,11 @@ CHECKS = [
         description="the probability p = sigmoid(z) that the banknote is fake",
         mistakes={
             "z was given instead of p: pass it through the sigmoid, p = 1 / (1 + exp(-z))": mine("Z"),
-            "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p": mine("P_SIGN_FLIPPED"),
+            SIGN_FLIPPED: mine("P_SIGN_FLIPPED"),
             "the bias b was forgotten in z": mine("P_WITHOUT_BIAS"),
+            TANH: mine("P_TANH"),
         },
+        upstream=_p_from_z(),
     ),
     ValueCheck(
         "is_fake",
@@ -77,6 +138,7 @@ CHECKS = [
         mistakes={
             "p is the probability that the banknote is fake, and the note counts as fake when p > 0.5": mine("IS_FAKE_FLIPPED"),
         },
+        upstream=_decision_from_p(),
     ),
     ValueCheck(
         "X",
@@ -93,7 +155,9 @@ CHECKS = [
         form="array",
         points=0.5,
         description="a (2, 1) array: one column holding the weights w1, w2",
-        mistakes={"the bias does not belong in W: it is added after the product X @ W": mine("W_WITH_BIAS")},
+        mistakes={"the bias does not belong in W: it is added after the product X @ W": mine("W_WITH_BIAS"),
+                  "W should be a column, one weight per row (2, 1); a row of weights is W transposed":
+                      lambda: sol.answers(current_variant())["W"].T},
     ),
     ValueCheck(
         "p_vec",
@@ -104,7 +168,14 @@ CHECKS = [
         mistakes={
             "z was given instead of p: apply the sigmoid to X @ W + b": mine("Z_VEC"),
             "the bias b was forgotten: sigmoid(X @ W + b)": mine("P_VEC_WITHOUT_BIAS"),
-            "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p": mine("P_VEC_SIGN_FLIPPED"),
+            SIGN_FLIPPED: mine("P_VEC_SIGN_FLIPPED"),
+            TANH: mine("P_VEC_TANH"),
         },
+        upstream=_p_vec_from_x_w(),
     ),
 ]
+
+
+def make_checks(exercise):
+    """The checks, with error-carried-forward credit where the course asks for it."""
+    return with_carry_forward(CHECKS, exercise)

@@ -1,0 +1,202 @@
+"""How many typical mistakes get a hint that names them: the corpus of mistakes, judged.
+
+Every pen-and-paper exercise keeps a corpus of the mistakes students make in week 1 in
+`exercises/<id>/mistakes.py`: a list `MISTAKES` of `Mistake`s. A mistake is the exercise's own
+solution with a few edits of its code (`math.exp` for `np.exp`, `=` for `+=`, ...), run as a
+notebook runs, cell after cell, a failing cell not stopping the next; then judged by the
+exercise's checks exactly as the grader judges. `expect` names every check the mistake makes
+fail, with words its hint must contain ("" where no specific hint is expected).
+
+    python -m autograder.judge.coverage [--course course.yaml] [--details]
+
+prints, per exercise, how many failing checks of the corpus carry a hint, how many carry the
+expected one, and lists every hint that is wrong or missing. The corpus is trusted code
+written by the course's authors: it runs in this process, not in the sandbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import io
+import json
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from autograder.judge.variant import using_variant
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One typical mistake: edits of the solution's code and the hints it should get.
+
+    `edits` replace text in the code cells of the master ({old: new}; every old text must be
+    found), `after` is code run after the notebook, `expect` is {check: words of its hint}.
+    """
+
+    name: str
+    expect: dict[str, str]
+    edits: dict[str, str] = field(default_factory=dict)
+    after: str = ""
+
+
+@dataclass
+class Outcome:
+    """What the checks made of one mistake."""
+
+    mistake: Mistake
+    failing: dict[str, tuple[str, str]]  # check -> (message, hint), for every check below full points
+    problems: list[str]  # hints that are missing or wrong, checks that pass or fail unexpectedly
+
+    @property
+    def hinted(self) -> int:
+        return sum(1 for _, hint in self.failing.values() if hint)
+
+    @property
+    def right(self) -> int:
+        return sum(1 for name, (_, hint) in self.failing.items()
+                   if hint and self.mistake.expect.get(name) and self.mistake.expect[name] in hint)
+
+
+def _code_cells(master: Path, params: dict | None) -> list[str]:
+    """The master's code as the solution notebook runs it: its given and solution cells, without
+    the test cells and Otter's calls, with the placeholders filled."""
+    from autograder.build.variants import render
+
+    nb = nbformat.read(str(master), as_version=4)
+    if any(c.cell_type in ("markdown", "code") and "{{" in c.source for c in nb.cells):
+        from autograder.build.variants import default_variant
+
+        render(nb, params or default_variant(master.stem), str(master))
+    cells, in_tests = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "raw":
+            if "# BEGIN TESTS" in cell.source:
+                in_tests = True
+            elif "# END TESTS" in cell.source:
+                in_tests = False
+            continue
+        if cell.cell_type == "code" and not in_tests:
+            cells.append("\n".join(line for line in cell.source.splitlines()
+                                   if "otter" not in line and "grader." not in line))
+    return cells
+
+
+def run_mistake(master: Path, mistake: Mistake, params: dict | None = None) -> dict:
+    """The namespace of the solution with the mistake's edits, run cell by cell."""
+    cells = _code_cells(master, params)
+    code = "\n\n# ---- cell ----\n".join(cells)
+    for old, new in mistake.edits.items():
+        if old not in code:
+            raise ValueError(f"{master.stem}, mistake {mistake.name!r}: the text {old!r} is not in the solution")
+    pieces = []
+    for cell in cells:
+        for old, new in mistake.edits.items():
+            cell = cell.replace(old, new)
+        pieces.append(cell)
+    if mistake.after:
+        pieces.append(mistake.after)
+    namespace: dict = {"__name__": "__main__"}
+    for piece in pieces:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            try:
+                exec(compile(piece, f"<{master.stem}: {mistake.name}>", "exec"), namespace)
+            except Exception:  # noqa: BLE001 - a cell that fails, as in a notebook; the next cells run
+                pass
+    return namespace
+
+
+def judge_in_process(checks, namespace: dict, seed: int = 0, params: dict | None = None) -> dict:
+    """{check name: Verdict} for `namespace`, answered by the sandbox's own responder and wire
+    format in this process (trusted code only), judged as the grader judges."""
+    from autograder.probe import encode_requests, read_answers
+    from autograder.probe.responder import answer
+
+    rng = np.random.default_rng(seed)
+    asked = {c.name: c.probes(rng) for c in checks}
+    flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
+    document = json.loads(json.dumps(encode_requests(flat)))
+    with tempfile.TemporaryDirectory() as folder:
+        answer(namespace, document, folder)
+        answers = read_answers(folder, flat)
+    verdicts = {}
+    for check in checks:
+        mine = {key: answers[f"{check.name}/{key}"] for key in asked[check.name]}
+        with using_variant(params):
+            verdicts[check.name] = check.run(mine, asked[check.name])
+    return verdicts
+
+
+def judge_mistake(exercise, mistake: Mistake, seed: int = 0) -> Outcome:
+    """The outcome of one mistake of `exercise` (a course's Exercise)."""
+    from autograder.exercises import load_checks
+
+    checks = load_checks(exercise)
+    namespace = run_mistake(Path(exercise.master), mistake)
+    verdicts = judge_in_process(checks, namespace, seed)
+    points = {c.name: c.points for c in checks}
+    failing = {name: (v.message, v.hint) for name, v in verdicts.items() if v.points < points[name]}
+    problems = []
+    for name, (message, hint) in failing.items():
+        if name not in mistake.expect:
+            problems.append(f"{name} fails unexpectedly: {message} / hint: {hint or '-'}")
+        elif mistake.expect[name] and mistake.expect[name] not in hint:
+            problems.append(f"{name}: expected a hint with {mistake.expect[name]!r}, got {hint or 'none'!r}")
+    for name in mistake.expect:
+        if name not in failing:
+            problems.append(f"{name} was expected to fail but passes")
+    return Outcome(mistake, failing, problems)
+
+
+def load_corpus(exercise) -> list[Mistake]:
+    """`MISTAKES` of exercises/<id>/mistakes.py, or [] for an exercise without a corpus."""
+    path = Path(exercise.folder) / "mistakes.py"
+    if not path.is_file():
+        return []
+    spec = importlib.util.spec_from_file_location(f"autograder_mistakes_{exercise.id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.MISTAKES)
+
+
+def main(argv=None) -> int:
+    from autograder.course import load_course
+
+    parser = argparse.ArgumentParser(prog="python -m autograder.judge.coverage", description=__doc__.split("\n")[0])
+    parser.add_argument("--course", default=None, help="course.yaml (default: the bundled course)")
+    parser.add_argument("--details", action="store_true", help="list every failing check and its hint")
+    args = parser.parse_args(argv)
+    course = load_course(args.course)
+    print(f"{'exercise':24} {'mistakes':>8} {'failing':>8} {'hinted':>7} {'expected':>9} {'problems':>9}")
+    totals = [0, 0, 0, 0, 0]
+    problems_all = []
+    for exercise in course.exercises:
+        corpus = load_corpus(exercise)
+        if not corpus:
+            continue
+        outcomes = [judge_mistake(exercise, m) for m in corpus]
+        row = [len(outcomes), sum(len(o.failing) for o in outcomes), sum(o.hinted for o in outcomes),
+               sum(o.right for o in outcomes), sum(len(o.problems) for o in outcomes)]
+        totals = [a + b for a, b in zip(totals, row)]
+        print(f"{exercise.id:24} {row[0]:>8} {row[1]:>8} {row[2]:>7} {row[3]:>9} {row[4]:>9}")
+        for o in outcomes:
+            problems_all += [f"{exercise.id} / {o.mistake.name}: {p}" for p in o.problems]
+            if args.details:
+                for name, (message, hint) in o.failing.items():
+                    print(f"    {o.mistake.name} -> {name}: {hint or '(no hint)'}")
+    share = totals[2] / totals[1] if totals[1] else 1.0
+    print(f"{'all':24} {totals[0]:>8} {totals[1]:>8} {totals[2]:>7} {totals[3]:>9} {totals[4]:>9}"
+          f"   ({share:.0%} of failing checks carry a hint)")
+    for line in problems_all:
+        print("  problem:", line)
+    return 1 if problems_all else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
