@@ -63,6 +63,7 @@ def build(course_path, out, only, roster):
     """Master notebooks -> dist/<id>/{student,solution,autograder}/ (and students/<name>/ with --roster)."""
     from autograder.build import MasterError, build_course
     from autograder.build.variants import VariantError
+    from autograder.handout import HandoutError
     from autograder.intake import Roster, RosterError
 
     course = _course(course_path)
@@ -72,7 +73,7 @@ def build(course_path, out, only, roster):
     try:
         students = Roster.load(roster).students if roster else None
         built = build_course(course, Path(out), list(only) or None, students)
-    except (MasterError, VariantError, RosterError) as exc:
+    except (MasterError, VariantError, RosterError, HandoutError) as exc:
         raise click.ClickException(str(exc)) from None
     for b in built:
         click.echo(f"{b.exercise:24s} student: {b.student}  solution: {b.solution}  autograder: {b.autograder}")
@@ -89,18 +90,34 @@ def build(course_path, out, only, roster):
 @click.option("--roster", type=click.Path(exists=True), default=None, help="roster CSV mapping file names to students")
 @click.option("--regrade", is_flag=True, help="grade again submissions the gradebook already has")
 @click.option("--quiet", is_flag=True, help="no progress bar and no table")
-def grade(paths, course_path, out, workers, roster, regrade, quiet):
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="run the notebooks on Dask workers: tcp://HOST:8786 (a running scheduler), local:N "
+                   "(N worker processes here) or slurm (course.yaml `cluster:`); --workers: submissions in flight")
+def grade(paths, course_path, out, workers, roster, regrade, quiet, cluster):
     """Grade notebooks, Otter export zips and folders of them into OUT/grades.csv and OUT/results/."""
     from autograder.build.variants import VariantError
+    from autograder.handout import HandoutError
     from autograder.intake import Roster, RosterError
     from autograder.pipeline import grade_batch
 
     course = _course(course_path)
     try:
         roster_obj = Roster.load(roster) if roster else None
-        results = grade_batch(list(paths), course, Path(out), workers=workers, roster=roster_obj,
-                              regrade=regrade, progress=not quiet)
-    except (RosterError, VariantError) as exc:
+        if cluster:  # Dask is imported only here: grading on this machine does not need it
+            from autograder.cluster.address import ClusterError
+            from autograder.cluster.batch import grade_on_cluster
+            from autograder.pipeline import BatchStopped
+
+            given = click.get_current_context().get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
+            try:
+                results = grade_on_cluster(cluster, list(paths), course, Path(out), workers if given else None,
+                                           roster=roster_obj, regrade=regrade, progress=not quiet)
+            except (ClusterError, BatchStopped) as exc:
+                raise click.ClickException(str(exc)) from None
+        else:
+            results = grade_batch(list(paths), course, Path(out), workers=workers, roster=roster_obj,
+                                  regrade=regrade, progress=not quiet)
+    except (RosterError, VariantError, HandoutError) as exc:
         raise click.ClickException(str(exc)) from None
     if not quiet:
         click.echo(results_table(results))
@@ -108,6 +125,7 @@ def grade(paths, course_path, out, workers, roster, regrade, quiet):
 
 
 def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], bool]:
+    from autograder.handout import Handout
     from autograder.pipeline import grade_batch
 
     with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
@@ -117,7 +135,9 @@ def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], boo
                 target = subs / version / f"{ex.id}.ipynb"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes((dist / ex.id / version / f"{ex.id}.ipynb").read_bytes())
-        results = grade_batch([str(subs)], course, Path(tmp) / "results", workers=workers, progress=False)
+        # The course's own versions carry no personal variant: judged as if nothing was handed out.
+        results = grade_batch([str(subs)], course, Path(tmp) / "results", workers=workers, progress=False,
+                              handout=Handout())
     rows, ok = [], True
     for r in sorted(results, key=lambda r: (r.get("exercise") or "", r["student"])):
         want = r["max_score"] if r["student"] == "solution" else 0.0
@@ -158,6 +178,7 @@ def verify(course_path, out, workers, with_otter):
     """Build, then grade every solution version (must get full marks) and blank version (must get zero)."""
     from autograder.build import MasterError, build_course
     from autograder.build.variants import VariantError
+    from autograder.handout import HandoutError
 
     course = _course(course_path)
     with tempfile.TemporaryDirectory(prefix="dist-") as tmp:

@@ -18,6 +18,7 @@ import click
 from autograder.build import build_course
 from autograder.course import load_course
 from autograder.exercises import REPO_ROOT
+from autograder.handout import Handout
 from autograder.pipeline import grade_batch
 
 EXAMPLES = REPO_ROOT / "examples"
@@ -53,7 +54,9 @@ def run_demo(out: Path, workers: int = 2, only: list[str] | None = None) -> list
         click.echo(f"  {b.exercise:24s} {b.student.parent.parent}/{{student,solution,autograder}}")
     submissions = prepare_submissions(course, out / "dist", out / "submissions", only)
     click.echo(f"grading the example submissions in {submissions} ...")
-    results = grade_batch([str(submissions)], course, out / "results", workers=workers, regrade=True)
+    # The examples are the course's own versions, never personal notebooks.
+    results = grade_batch([str(submissions)], course, out / "results", workers=workers, regrade=True,
+                          handout=Handout())
     click.echo(results_table(results))
     for r in results:
         if r["student"] == "mistaken":

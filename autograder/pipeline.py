@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.build.variants import check_variant, load_secret
+from autograder import handout as handouts
 from autograder.course import Course
 from autograder.exercises import data_files, load_checks
 from autograder.export import write_grades_csv, write_result_json
 from autograder.export.feedback import write_feedback
 from autograder.intake import Roster, Submission, intake
-from autograder.judge import using_variant
+from autograder.judge import Verdict, using_variant
 from autograder.judge.training import device_class
 from autograder.record import Gradebook
 from autograder.run import Limits as RunLimits
@@ -32,7 +32,14 @@ from autograder.run.warm import DEFAULT_PRELOAD, WarmPool
 
 WARM_FROM = 4  # submissions in a batch from which warm workers pay for their start-up
 
-STATUSES = ("graded", "timeout", "crashed", "invalid", "unknown_exercise", "tampered")
+# `error` is the grader's own fault (a bug of ours, a broken checks.py, a reply we failed to
+# decode): never blamed on the student, and regraded by the next run of the same command.
+STATUSES = ("graded", "timeout", "crashed", "invalid", "unknown_exercise", "tampered", "error")
+
+
+class BatchStopped(RuntimeError):
+    """Raised by a runner that can run nothing more (its Dask scheduler is gone): the batch
+    stops, the rows recorded so far stay, and the same command grades the rest."""
 
 
 def _now() -> str:
@@ -69,36 +76,51 @@ def run_limits(course: Course, exercise_id: str) -> RunLimits:
     )
 
 
-def variant_of(sub: Submission, course: Course, secret: bytes | None, required: bool) -> tuple[dict | None, str]:
-    """The student's own numbers for a varying exercise, or the reason the submission is tampered."""
+def variant_of(sub: Submission, course: Course, handout: handouts.Handout) -> tuple[dict | None, str]:
+    """The student's own numbers for a varying exercise, or the reason the submission is tampered.
+
+    Whether a variant block is required is the course's fact (its handed-out record), not a
+    flag of this grading: a course that handed out personal notebooks requires them always."""
     if not course.exercise(sub.exercise).varies:
         return None, ""
-    params, reason = check_variant(sub.metadata, sub.exercise, sub.student, secret)
-    if not reason and params is None and required:
-        reason = "the notebook has no personal variant block: hand in the notebook you were given"
-    return params, reason
+    return handouts.check_variant(sub.metadata, sub.exercise, sub.student, handout)
+
+
+def _grader_fault(where: str, exc: BaseException) -> str:
+    return f"the grader failed while {where} ({type(exc).__name__}: {str(exc)[:300]}); not the student's fault, a rerun grades it again"
 
 
 def grade_submission(sub: Submission, course: Course, seed: int | None = None,
-                     secret: bytes | None = None, require_variant: bool = False, runner=run_notebook) -> dict:
-    """The result document of one submission. Never raises for anything the submission does.
+                     handout: handouts.Handout | None = None, runner=run_notebook) -> dict:
+    """The result document of one submission. Never raises for anything the submission does;
+    a failure of the grader's own gives status `error` with the reason.
 
-    `secret` verifies personal variants; `require_variant` refuses a varying exercise's
-    notebook that has none (set when grading a course built with a roster). `runner` runs
-    the notebook: `run_notebook` (a fresh worker) or a warm pool's `run`.
+    `handout` is the course's record of personal notebooks (read from the course when None):
+    it verifies variant blocks and says where one is required. `runner` runs the notebook:
+    `run_notebook` (a fresh worker) or a warm pool's `run`.
     """
     started = time.perf_counter()
     exercise = course.exercise(sub.exercise) if sub.exercise else None
-    checks = load_checks(sub.exercise, exercise.folder.parent) if exercise and not sub.status else ()
-    result = _base_result(sub, float(sum(c.points for c in checks)))
+    result = _base_result(sub, 0.0)
+    try:
+        checks = load_checks(exercise) if exercise and not sub.status else ()
+    except Exception as exc:  # noqa: BLE001 - a broken checks.py is the course's fault, not the student's
+        result.update(status="error", message=_grader_fault("loading the exercise's checks", exc))
+        return result
+    result["max_score"] = float(sum(c.points for c in checks))
     decided = sub.status
     if not decided:
-        params, reason = variant_of(sub, course, secret, require_variant)
+        try:
+            handout = handouts.load(course) if handout is None else handout
+            params, reason = variant_of(sub, course, handout)
+        except Exception as exc:  # noqa: BLE001 - an unreadable record must not pass or fail anyone
+            params, reason, decided = None, "", "error"
+            result.update(status="error", message=_grader_fault("checking the personal variant", exc))
         if reason:
             decided = "tampered"
             result.update(status=decided, message=reason)
         result["variant"] = params
-    if decided:  # decided before running: invalid, unknown exercise, tampered
+    if decided:  # decided before running: invalid, unknown exercise, tampered, error
         result["seconds"] = time.perf_counter() - started
         return result
 
@@ -111,12 +133,17 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     run = runner(sub.cells, flat, run_limits(course, sub.exercise), files=data_files(exercise.folder))
 
     # Judge, in this process, against solutions/ (with the student's own numbers, if any).
+    faults = []
     for check in checks:
         keys = [f"{check.name}/{key}" for key in asked[check.name]]
-        answers = {key: run.answers[full] for key, full in zip(asked[check.name], keys)}
         judged = time.perf_counter()
-        with using_variant(result["variant"]):
-            verdict = check.run(answers, asked[check.name])
+        try:
+            answers = {key: run.answers[full] for key, full in zip(asked[check.name], keys)}
+            with using_variant(result["variant"]):
+                verdict = check.run(answers, asked[check.name])
+        except Exception as exc:  # noqa: BLE001 - our fault: the check scores nothing and the row is `error`
+            faults.append(f"{check.name}: {type(exc).__name__}: {str(exc)[:200]}")
+            verdict = Verdict(0.0, "this check could not be judged (the grader failed; a rerun judges it again)")
         result["checks"].append({
             "name": check.name,
             "description": check.description,
@@ -132,6 +159,10 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     result["score"] = round(sum(c["points"] for c in result["checks"]), 4)
     result["status"] = {"finished": "graded"}.get(run.status, run.status)
     result["message"] = run.message
+    if faults:
+        result["status"] = "error"
+        result["message"] = "the grader failed while judging " + "; ".join(faults) + \
+            " (not the student's fault, a rerun grades it again)" + (f"; the run: {run.message}" if run.message else "")
     result["seed"] = seed
     result["run"] = {
         "isolation": run.isolation,
@@ -142,16 +173,17 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
             for c in run.cells
         ],
         "output": run.output[-20_000:],
+        **getattr(run, "placement", {}),  # a run on a Dask worker: which worker, which device
     }
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
 
 
 def _failure_result(sub: Submission, exc: BaseException) -> dict:
-    """A grader-side failure still leaves a row: status crashed, with the reason."""
+    """A grader-side failure still leaves a row: status `error`, with the reason."""
     result = _base_result(sub, 0.0)
-    result["status"] = "crashed"
-    result["message"] = f"the grader failed on this submission: {type(exc).__name__}: {exc}"
+    result["status"] = "error"
+    result["message"] = _grader_fault("grading this submission", exc)
     return result
 
 
@@ -164,30 +196,33 @@ def grade_batch(
     regrade: bool = False,
     progress: bool = True,
     warm: bool | None = None,
+    handout: handouts.Handout | None = None,
+    runner=None,
 ) -> list[dict]:
     """Grade every submission under `paths` into `out`; returns the results of this batch.
 
     `warm`: run notebooks in a pool of warm workers (one per worker thread) that have the
     course's libraries imported already; None decides by itself: yes for a batch of several
-    submissions, unless AUTOGRADER_WARM=0.
+    submissions, unless AUTOGRADER_WARM=0. `handout`: the course's record of personal
+    notebooks (default: read from the course); `verify` passes an empty one. `runner`: runs
+    the notebooks instead of this machine's workers (autograder.cluster's ClusterRunner).
     """
     from tqdm import tqdm
 
     out.mkdir(parents=True, exist_ok=True)
-    secret = load_secret(course)
-    # A course graded with a roster and a secret was handed out personalised: varying
-    # exercises must come back with their signed variant.
-    require_variant = roster is not None and secret is not None
+    if handout is None:  # a broken record stops the batch: nobody may be graded by a guess
+        handout = handouts.load(course)
     submissions = intake(paths, course.ids, roster)
     for exercise in {s.exercise for s in submissions if not s.status}:
         ex = course.exercise(exercise)
-        load_checks(exercise, ex.folder.parent)  # import once, before threads start
+        with contextlib.suppress(Exception):  # a broken checks.py gives its submissions `error` rows
+            load_checks(ex)  # import once, before threads start
     results: list[dict] = []
     with Gradebook(out / "gradebook.sqlite") as book:
         todo = []
         for sub in submissions:
             done = None if regrade else book.result(sub.sha256 or sub.path, sub.student)
-            if done is not None:
+            if done is not None and done.get("status") != "error":  # the grader's faults are retried
                 results.append(done)
             else:
                 todo.append(sub)
@@ -196,19 +231,23 @@ def grade_batch(
         if warm is None:
             warm = len(runnable) >= WARM_FROM and os.environ.get("AUTOGRADER_WARM", "1") != "0"
         warm_pool = WarmPool(min(workers, len(runnable)), course.settings.get("preload", DEFAULT_PRELOAD)) \
-            if warm and runnable else None
+            if warm and runnable and runner is None else None
         if warm_pool is not None:
             warm_pool.warm_up()  # from this thread, which outlives the pool's sandboxes
-        runner = warm_pool.run if warm_pool is not None else run_notebook
+        runner = runner or (warm_pool.run if warm_pool is not None else run_notebook)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, (warm_pool or contextlib.nullcontext()):
             futures = {
-                pool.submit(grade_submission, sub, course, None, secret, require_variant, runner): sub
+                pool.submit(grade_submission, sub, course, None, handout, runner): sub
                 for sub in todo
             }
             for future in as_completed(futures):
                 sub = futures[future]
                 try:
                     result = future.result()
+                except BatchStopped:
+                    for pending in futures:
+                        pending.cancel()
+                    raise
                 except Exception as exc:  # noqa: BLE001 - a bug of ours must not lose the row
                     result = _failure_result(sub, exc)
                 if not result["sha256"]:

@@ -22,10 +22,11 @@ from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.exercises import EXERCISES_DIR
-from autograder.build.gradescope import SECRET_NAME, _course_entry, _secret
+from autograder.build.gradescope import _course_entry, _handout
+from autograder.handout import RECORD_NAME, Handout, public_key_text
 from autograder.course import DEFAULT_COURSE, Exercise, Limits
 from autograder.export.gradescope import (
-    SettingsError, gradescope_settings, hidden_checks, leaderboard, read_secret, student_name, to_gradescope,
+    SettingsError, gradescope_settings, hidden_checks, leaderboard, student_name, to_gradescope,
 )
 from autograder.judge import ValueCheck
 
@@ -129,18 +130,19 @@ def test_student_is_the_variant_owner_when_one_of_the_submitters(tmp_path):
     assert student_name(None, "file") == "file"
 
 
-def test_secret_shipped_for_varying_exercises_only(tmp_path, monkeypatch):
-    monkeypatch.setenv("AUTOGRADER_SECRET", "s" * 32)
-    varying = Exercise("ex", "Ex", Limits(), tmp_path / "ex", {"varies": True})
-    plain = Exercise("ex", "Ex", Limits(), tmp_path / "ex")
-    assert _secret(varying, {}) == b"s" * 32
-    assert _secret(plain, {}) is None
-    assert _secret(varying, {"lms": {"gradescope": {"ship_secret": False}}}) is None
-    entry = _course_entry(varying, {"name": "c", "secret_file": "/home/t/secret", "lms": {"x": 1}})
-    assert "secret_file" not in entry and entry["lms"] == {"x": 1} and entry["exercises"][0]["varies"] is True
-    (tmp_path / "source").mkdir()
-    (tmp_path / "source" / SECRET_NAME).write_text("t" * 20 + "\n")
-    assert read_secret(tmp_path / "source", None) == b"t" * 20
+def test_the_record_ships_for_handed_out_exercises_only(tmp_path):
+    """The bundle carries the course's public record (never the secret), reduced to its exercise."""
+    varying = Exercise("ex", "Ex", Limits(), tmp_path / "exercises" / "ex", {"varies": True})
+    plain = Exercise("ex", "Ex", Limits(), tmp_path / "exercises" / "ex")
+    assert _handout(varying, None) is None and _handout(varying, Handout()) is None  # nothing handed out yet
+    key = public_key_text(b"s" * 32)
+    record = Handout(key, {"ex": ["ann"], "other": ["bob"]})
+    shipped = json.loads(_handout(varying, record))
+    assert shipped["public_key"] == key and shipped["exercises"] == {"ex": ["ann"]}
+    assert _handout(plain, record) is None
+    entry = _course_entry(varying, {"name": "c", "secret_file": "/home/t/secret", "handed_out": "x.json", "lms": {"x": 1}})
+    assert "secret_file" not in entry and "handed_out" not in entry
+    assert entry["lms"] == {"x": 1} and entry["exercises"][0]["varies"] is True
 
 
 def test_bad_visibility_setting():
@@ -184,7 +186,8 @@ def test_bundle_layout(bundle):
             "autograder/export/gradescope.py", "autograder/pipeline.py", f"solutions/{EXERCISE}.py",
             f"exercises/{EXERCISE}/checks.py"} <= names
     assert not any("__pycache__" in n for n in names)
-    assert SECRET_NAME not in names  # only a varying exercise ships the course secret
+    assert RECORD_NAME not in names  # only a handed-out exercise ships its record
+    assert not any("secret" in n for n in names)
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert setup.startswith("#!/usr/bin/env bash") and run.startswith("#!/usr/bin/env bash")
     assert "torch==2.13.0" in setup and "bubblewrap" in setup and "pip install -q -e" in setup
@@ -287,8 +290,8 @@ def test_empty_upload(gradescope):
     assert doc["score"] == 0 and "no notebook" in doc["output"]
 
 
-def test_personal_variant_verified_with_the_shipped_secret(tmp_path):
-    """A course handed out personalised: the bundle carries the secret, the submitter's email
+def test_personal_variant_verified_with_the_shipped_record(tmp_path):
+    """A course handed out personalised: the bundle carries the public record, the submitter's email
     names the roster's student, and a notebook handed in by someone else is `tampered`."""
     from solutions import sigmoid_probability as sol
 
@@ -308,7 +311,7 @@ def test_personal_variant_verified_with_the_shipped_secret(tmp_path):
             mine.source = answer.source
     root = tmp_path / "gs" / "autograder"
     with zipfile.ZipFile(dist / "autograder" / "gradescope.zip") as zf:
-        assert SECRET_NAME in zf.namelist()
+        assert RECORD_NAME in zf.namelist() and not any(b"x" * 32 in zf.read(n) for n in zf.namelist())
         zf.extractall(root / "source")
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
     handed_in = {f"{EXERCISE}.ipynb": nbformat.writes(personal).encode()}

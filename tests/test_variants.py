@@ -9,6 +9,7 @@ part is one batch of a handful of sandbox runs (the tampered notebooks never rea
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -19,8 +20,9 @@ from click.testing import CliRunner
 from otter.test_files.ok_test import OKTestFile
 
 from autograder.build import build_course
-from autograder.build.variants import (SECRET_ENV, SECRET_FILE_ENV, VariantError, check_variant, draw_for,
-                                       load_secret, solution_module)
+from autograder.build.variants import (SECRET_ENV, SECRET_FILE_ENV, VariantError, draw_for, load_secret,
+                                       solution_module)
+from autograder.handout import Handout, HandoutError, check_variant, public_key_text, record_path
 from autograder.cli import main
 from autograder.course import load_course
 from autograder.exercises import REPO_ROOT, max_score
@@ -39,14 +41,29 @@ def secret_env(monkeypatch):
     monkeypatch.delenv(SECRET_FILE_ENV, raising=False)
 
 
+def with_record(course, path: Path):
+    """The course, keeping its handed-out record at `path` (not beside the repository's course.yaml)."""
+    return dataclasses.replace(course, settings={**course.settings, "handed_out": str(path)})
+
+
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory):
+def handed_course(tmp_path_factory):
+    """The bundled course, with its record of handed-out notebooks in a folder of this module."""
+    return with_record(load_course(), tmp_path_factory.mktemp("record") / "handed_out.json")
+
+
+def handout_for(exercise: str) -> Handout:
+    return Handout(public_key_text(SECRET.encode()), {exercise: list(STUDENTS)})
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory, handed_course):
     """The four varying exercises built with a roster of alice and bob."""
     out = tmp_path_factory.mktemp("dist")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(SECRET_ENV, SECRET)
         mp.delenv(SECRET_FILE_ENV, raising=False)
-        built = build_course(load_course(), out, only=VARYING, students=STUDENTS)
+        built = build_course(handed_course, out, only=VARYING, students=STUDENTS)
     assert sorted(b.exercise for b in built) == sorted(VARYING)
     assert all(sorted(b.personal) == STUDENTS for b in built)
     return out
@@ -102,12 +119,17 @@ def test_two_students_get_their_own_numbers(dist, exercise):
 @pytest.mark.parametrize("exercise", VARYING)
 def test_the_signature_verifies_and_binds_the_student(dist, exercise):
     nb = nbformat.read(str(personal(dist, exercise, "alice")), as_version=4)
-    params, reason = check_variant(nb.metadata, exercise, "alice", SECRET.encode())
+    params, reason = check_variant(nb.metadata, exercise, "alice", handout_for(exercise))
     assert reason == "" and params == variant_block(personal(dist, exercise, "alice"))["params"]
-    assert "made for student 'alice'" in check_variant(nb.metadata, exercise, "bob", SECRET.encode())[1]
-    assert "signature" in check_variant(nb.metadata, exercise, "alice", b"another secret, 0123456789")[1]
-    assert "signature" in check_variant(nb.metadata, "backprop" if exercise != "backprop" else "decision_line",
-                                        "alice", SECRET.encode())[1]  # not valid for another exercise
+    assert "made for student 'alice'" in check_variant(nb.metadata, exercise, "bob", handout_for(exercise))[1]
+    other_key = Handout(public_key_text(b"another secret, 0123456789"), {exercise: ["alice"]})
+    assert "signature" in check_variant(nb.metadata, exercise, "alice", other_key)[1]
+    elsewhere = "backprop" if exercise != "backprop" else "decision_line"
+    assert "signature" in check_variant(nb.metadata, elsewhere, "alice", handout_for(elsewhere))[1]  # not valid for another exercise
+    # The signature is an Ed25519 signature: 64 bytes, not an HMAC of the secret.
+    import base64
+
+    assert len(base64.b64decode(variant_block(personal(dist, exercise, "alice"))["signature"])) == 64
 
 
 def test_build_without_a_secret_refuses(monkeypatch, tmp_path):
@@ -234,7 +256,7 @@ def test_public_checks_work_in_the_personal_notebooks(dist, exercise, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def graded(dist, tmp_path_factory):
+def graded(dist, tmp_path_factory, handed_course):
     """One batch: each student's notebooks answered for their own numbers, alice's answers in
     bob's notebook, and alice's notebook with a swapped, an edited and a removed variant block."""
     root = tmp_path_factory.mktemp("grading")
@@ -268,9 +290,10 @@ def graded(dist, tmp_path_factory):
     roster = root / "roster.csv"
     roster.write_text("student,email\nalice,alice@uni.example\nbob,bob@uni.example\n")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(SECRET_ENV, SECRET)
+        # The grader holds no secret: the course's record (its public key) is all it needs.
+        mp.delenv(SECRET_ENV, raising=False)
         mp.delenv(SECRET_FILE_ENV, raising=False)
-        results = grade_batch([str(subs)], load_course(), root / "results", workers=4,
+        results = grade_batch([str(subs)], handed_course, root / "results", workers=4,
                               roster=Roster.load(roster), progress=False)
     by_path = {r["submission"]: r for r in results}
     saved = {}
@@ -312,3 +335,51 @@ def test_a_tampered_variant_gets_no_credit_and_says_why(graded, case, reason):
     assert result["status"] == saved["status"] == "tampered"
     assert result["score"] == saved["score"] == 0 and result["checks"] == []
     assert reason in result["message"] and reason in saved["message"]
+
+
+# --------------------------------------------------------------------------- enforced by the course
+
+
+def test_the_record_holds_the_public_key_and_what_was_handed_out(dist, handed_course):
+    path = record_path(handed_course)
+    record = json.loads(path.read_text())
+    assert record["public_key"] == public_key_text(SECRET.encode())
+    assert record["exercises"] == {exercise: STUDENTS for exercise in sorted(VARYING)}
+    assert SECRET not in path.read_text()
+    # Every Gradescope bundle of a personalised exercise ships the record, never the secret.
+    for exercise in VARYING:
+        with zipfile.ZipFile(dist / exercise / "autograder" / "gradescope.zip") as zf:
+            assert json.loads(zf.read("handed_out.json"))["exercises"] == {exercise: STUDENTS}
+            assert not any(SECRET.encode() in zf.read(name) for name in zf.namelist())
+
+
+def test_a_stripped_variant_is_tampered_without_roster_or_secret(dist, handed_course, tmp_path, monkeypatch):
+    """Once the course handed out personal notebooks, no grading flag turns the check off."""
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.delenv(SECRET_FILE_ENV, raising=False)
+    exercise = "sigmoid_probability"
+    # The solution version: the slides' numbers, fully answered, and no variant block.
+    stripped = nbformat.read(str(dist / exercise / "solution" / f"{exercise}.ipynb"), as_version=4)
+    assert "variant" not in stripped.metadata["autograder"]
+    path = tmp_path / "subs" / "alice" / f"{exercise}.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(stripped, str(path))
+    results = grade_batch([str(tmp_path / "subs")], handed_course, tmp_path / "out", progress=False)
+    assert [(r["status"], r["score"]) for r in results] == [("tampered", 0.0)]
+    assert "no personal variant block" in results[0]["message"]
+
+
+def test_a_record_of_another_secret_is_not_overwritten(tmp_path, monkeypatch, handed_course):
+    course = with_record(handed_course, tmp_path / "handed_out.json")
+    (tmp_path / "handed_out.json").write_text(
+        Handout(public_key_text(b"the old secret, 0123456789"), {"backprop": ["zoe"]}).to_json())
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    with pytest.raises(HandoutError, match="another course secret"):
+        build_course(course, tmp_path / "dist", only=["sigmoid_probability"], students=STUDENTS)
+
+
+def test_a_broken_record_is_a_clear_error(tmp_path, handed_course):
+    course = with_record(handed_course, tmp_path / "handed_out.json")
+    (tmp_path / "handed_out.json").write_text("{not json")
+    with pytest.raises(HandoutError, match="not valid JSON"):
+        grade_batch([str(tmp_path)], course, tmp_path / "out", progress=False)

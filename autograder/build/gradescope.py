@@ -9,10 +9,10 @@ What the zip holds (Gradescope unpacks it into /autograder/source):
     run_autograder      run for every submission: python -m autograder.export.gradescope
     gradescope.json     {"exercise": <id>, ...}: what this bundle grades
     course.yaml         the course reduced to this exercise (its limits and settings, `lms:`)
-    course_secret       only for a varying exercise (`varies: true`) when the course secret is
-                        at hand ($AUTOGRADER_SECRET, $AUTOGRADER_SECRET_FILE, `secret_file:`):
-                        Gradescope needs it to verify the students' signed variants. Set
-                        `lms.gradescope.ship_secret: false` to leave it out.
+    handed_out.json     only for a varying exercise whose personal notebooks were handed out
+                        (`build --roster`): the record of autograder/handout.py, reduced to this
+                        exercise. It holds the public key that verifies the students' signed
+                        variants; the course secret, which could sign one, never ships.
     pyproject.toml, README.md, autograder/, solutions/
     exercises/<id>/     checks.py, data and any other file of the exercise; the master
                         notebook is replaced by the student version (no solutions in it)
@@ -35,7 +35,6 @@ from autograder.course import DEFAULT_COURSE, Exercise
 from autograder.exercises import REPO_ROOT
 
 BUNDLE_NAME = "gradescope.zip"
-SECRET_NAME = "course_secret"  # read by autograder.export.gradescope
 SKIP_PARTS = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache")
 SKIP_SUFFIXES = (".pyc", ".pyo", ".part")
 
@@ -61,7 +60,7 @@ fi
 "$VENV/bin/python" -m pip install -q torch==2.13.0 --index-url "$TORCH_INDEX_URL"
 "$VENV/bin/python" -m pip install -q -e "$SOURCE"
 "$VENV/bin/python" -c "import autograder.export.gradescope"
-# The solutions, the hidden checks and the course secret are for the grader (root) alone: if
+# The solutions and the hidden checks are for the grader (root) alone: if
 # bubblewrap cannot start in this container, the notebook runs as `nobody` with rlimits only,
 # and must not be able to read them.
 chmod -R go-rwx "$SOURCE"
@@ -98,7 +97,7 @@ def _course_data(exercise: Exercise, course_path: Path | None) -> dict:
 def _course_entry(exercise: Exercise, data: dict) -> dict:
     """course.yaml for the bundle: the course's top-level settings, and this exercise alone,
     with its limits written out in full. The secret's file name means nothing on Gradescope."""
-    course = {k: v for k, v in data.items() if k not in ("exercises", "limits", "secret_file")}
+    course = {k: v for k, v in data.items() if k not in ("exercises", "limits", "secret_file", "handed_out")}
     course.setdefault("name", exercise.id)
     entry = {"id": exercise.id, "title": exercise.title, "limits": dataclasses.asdict(exercise.limits)}
     entry.update(exercise.settings)
@@ -106,21 +105,13 @@ def _course_entry(exercise: Exercise, data: dict) -> dict:
     return course
 
 
-def _secret(exercise: Exercise, data: dict) -> bytes | None:
-    """The course secret, for a varying exercise whose course does not refuse to ship it."""
-    if not exercise.varies:
-        return None
-    gradescope = ((data.get("lms") or {}).get("gradescope") or {}) if isinstance(data.get("lms"), dict) else {}
-    if isinstance(gradescope, dict) and gradescope.get("ship_secret") is False:
-        return None
-    from types import SimpleNamespace
+def _handout(exercise: Exercise, record) -> str | None:
+    """The course's handed-out record reduced to `exercise`, when it lists it."""
+    from autograder import handout
 
-    from autograder.build.variants import VariantError, load_secret
-
-    try:
-        return load_secret(SimpleNamespace(settings=data))
-    except VariantError:  # a misplaced secret is reported by `build --roster`; the bundle goes without
+    if record is None or not exercise.varies or not record.requires_variant(exercise.id):
         return None
+    return handout.Handout(record.public_key, {exercise.id: record.exercises[exercise.id]}).to_json()
 
 
 def _files(folder: Path):
@@ -138,8 +129,9 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, 
 
 
 def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_notebook: Path | None = None,
-                         course_path: Path | None = None) -> Path:
-    """Write `autograder_dir/gradescope.zip` for `exercise`; returns its path."""
+                         course_path: Path | None = None, record=None) -> Path:
+    """Write `autograder_dir/gradescope.zip` for `exercise`; returns its path. `record` is the
+    course's handed-out record (autograder/handout.py), shipped when it lists the exercise."""
     autograder_dir = Path(autograder_dir)
     autograder_dir.mkdir(parents=True, exist_ok=True)
     target = autograder_dir / BUNDLE_NAME
@@ -156,9 +148,11 @@ def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_noteb
         _add(zf, "gradescope.json", json.dumps(config, indent=2).encode())
         data = _course_data(exercise, course_path)
         _add(zf, "course.yaml", yaml.safe_dump(_course_entry(exercise, data), sort_keys=False).encode())
-        secret = _secret(exercise, data)
-        if secret:
-            _add(zf, SECRET_NAME, secret + b"\n", mode=0o600)
+        shipped = _handout(exercise, record)
+        if shipped:
+            from autograder.handout import RECORD_NAME
+
+            _add(zf, RECORD_NAME, shipped.encode())
         for name in ("pyproject.toml", "README.md"):
             if (REPO_ROOT / name).is_file():
                 _add(zf, name, (REPO_ROOT / name).read_bytes())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -13,10 +14,14 @@ SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def result_filename(result: dict) -> str:
-    """A file name that names the student and exercise and cannot escape its folder."""
-    student = SAFE.sub("_", result["student"])[:60] or "unknown"
+    """A file name that names the student and exercise, cannot escape its folder, and is
+    unique per gradebook row: the readable part is cleaned of odd characters (so `x y` and
+    `x_y` look alike), and a digest of the row's exact key tells them apart."""
+    student = SAFE.sub("_", str(result["student"]))[:60] or "unknown"
     exercise = SAFE.sub("_", result.get("exercise") or "unknown")[:60]
-    return f"{student}__{exercise}__{(result['sha256'] or 'nohash')[:12]}.json"
+    sha = str(result.get("sha256") or "nohash")
+    row = hashlib.sha256(f"{sha}\0{result['student']}".encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{student}__{exercise}__{sha[:12]}__{row}.json"
 
 
 def write_result_json(result: dict, folder: Path) -> Path:

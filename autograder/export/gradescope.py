@@ -24,8 +24,9 @@ Visibility (course.yaml, `lms: gradescope:`):
                        has `hidden = True`, or is listed in `hidden_checks`
     hidden_checks      {exercise id: [check names]} (or `all`)
     stdout_visibility  of run_autograder's stdout (default `hidden`)
-Personal variants (`varies: true`): the bundle carries the course secret (`course_secret`) to
-verify a notebook's signed variant, and the student is the variant's owner when the owner is
+Personal variants (`varies: true`): the bundle carries the course's handed-out record
+(`handed_out.json`, the public key only: it verifies a notebook's signed variant and cannot
+sign one, and says whether a variant is required), and the student is the variant's owner when the owner is
 one of the submitters (email, its local part, name or Gradescope id); otherwise the submitter's
 email, and the engine reports the notebook as `tampered`.
 
@@ -189,7 +190,7 @@ def find_submission(folder: Path, exercise_id: str) -> Path | None:
     """The notebook (or Otter export zip) to grade among the uploaded files."""
     from autograder.intake.submissions import discover
 
-    found = [f for f, _ in discover([folder]) if f.is_file()]
+    found = [f.path for f in discover([folder]) if f.problem is None and f.path.is_file()]
     if not found:
         return None
     rank = lambda f: (exercise_id not in f.name, f.suffix.lower() != ".ipynb", len(f.parts), str(f))  # noqa: E731
@@ -224,23 +225,15 @@ def variant_owner(sub) -> str | None:
     return owner if isinstance(owner, str) and owner else None
 
 
-def read_secret(source: Path, course) -> bytes | None:
-    """The course secret shipped in the bundle (varying exercises), else the usual places."""
-    from autograder.build.gradescope import SECRET_NAME
-    from autograder.build.variants import VariantError, load_secret
+def read_handout(source: Path, course):
+    """The course's handed-out record shipped in the bundle (beside its course.yaml)."""
+    from autograder import handout
 
-    shipped = source / SECRET_NAME
-    if shipped.is_file():
-        return shipped.read_bytes().strip() or None
-    try:
-        return load_secret(course)
-    except VariantError as exc:
-        print(f"no course secret: {exc}")
-        return None
+    return handout.load(course)
 
 
 def grade_upload(submission_dir: Path, course, exercise_id: str, metadata: Path | None = None,
-                 secret: bytes | None = None) -> dict:
+                 handout=None) -> dict:
     """Our result document for the upload in `submission_dir`."""
     from autograder.intake.submissions import Submission, read_submission
     from autograder.pipeline import grade_submission
@@ -257,11 +250,11 @@ def grade_upload(submission_dir: Path, course, exercise_id: str, metadata: Path 
             sub.status, sub.message, sub.exercise = None, "", exercise_id
     sub.student = student_name(metadata, sub.student, variant_owner(sub))
     try:
-        result = grade_submission(sub, course, secret=secret)
+        result = grade_submission(sub, course, handout=handout)
     except Exception as exc:  # noqa: BLE001 - a bug of ours still gives the student a result
         traceback.print_exc()
         result = {"submission": sub.path, "student": sub.student, "exercise": exercise_id, "sha256": sub.sha256,
-                  "status": "crashed", "score": 0.0, "max_score": 0.0, "checks": [],
+                  "status": "error", "score": 0.0, "max_score": 0.0, "checks": [],
                   "message": f"the grader failed on this submission ({type(exc).__name__}); please tell your teacher"}
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result
@@ -313,10 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         if exercise is None:
             raise SettingsError(f"the course has no exercise {exercise_id!r}")
         settings = gradescope_settings(course)
-        checks = load_checks(exercise_id, exercise.folder.parent)
+        checks = load_checks(exercise)
         metadata = paths["metadata"] if paths["metadata"].is_file() else None
-        secret = read_secret(paths["source"], course) if exercise.varies else None
-        result = grade_upload(paths["submission"], course, exercise_id, metadata, secret)
+        handout = read_handout(paths["source"], course)
+        result = grade_upload(paths["submission"], course, exercise_id, metadata, handout)
         document = to_gradescope(result, settings, hidden_checks(exercise_id, checks, settings), checks, exercise.title)
     except Exception as exc:  # noqa: BLE001 - the bundle itself is broken: say so in results.json
         traceback.print_exc()

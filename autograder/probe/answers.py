@@ -44,8 +44,8 @@ def decode_answer(key: str, entry, folder: str) -> Answer:
     if entry.get("ok"):
         try:
             return Answer(key, value=wire.decode(entry.get("value"), folder), origin=_origin(entry.get("value")))
-        except (wire.WireError, ValueError, TypeError, OSError) as exc:
-            return Answer(key, error=f"the answer could not be read as data ({exc})")
+        except (Exception, RecursionError) as exc:  # noqa: BLE001 - whatever the sandbox wrote, it is the student's answer that fails
+            return Answer(key, error=f"the answer could not be read as data ({str(exc)[:300] or type(exc).__name__})")
     raised = entry.get("raised")
     error = str(entry.get("error", "no value"))[:2000]
     return Answer(key, error=error, raised=str(raised)[:200] if raised else None)
@@ -62,8 +62,8 @@ def read_answers(folder: str, keys) -> dict[str, Answer]:
             entries = document.get("probes", {}) if isinstance(document, dict) else {}
             if not isinstance(entries, dict):
                 entries = {}
-        except (wire.WireError, ValueError, OSError) as exc:
-            problem = f"the sandbox's reply could not be read ({exc})"
+        except (Exception, RecursionError) as exc:  # noqa: BLE001 - a reply that breaks the format is no reply
+            problem = f"the sandbox's reply could not be read ({str(exc)[:300] or type(exc).__name__})"
     return {
         key: decode_answer(key, entries[key], folder) if key in entries else Answer(key, error=problem)
         for key in keys

@@ -1,0 +1,123 @@
+"""Finding submission files and reading their bytes, without trusting the folder they lie in.
+
+A folder of submissions is written by students (or by an LMS export of what students
+uploaded), so it may hold symbolic links (to the solutions, to /dev/zero), FIFOs that block
+a reader forever, devices, or files far larger than any notebook. None of these is followed
+or read: each still becomes a row, with the reason, so a teacher sees what was handed in.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIXES = (".ipynb", ".zip")
+
+
+class IntakeError(ValueError):
+    """Why a file is not a usable submission; becomes status `invalid`."""
+
+
+@dataclass
+class Found:
+    """A candidate file: where it is, the argument it came from, and why it can't be read (if so)."""
+
+    path: Path
+    base: Path
+    problem: str | None = None
+    explicit: bool = False  # named on the command line (the teacher chose it), not found in a folder
+
+
+def _hidden(parts) -> bool:
+    return any(p.startswith(".") for p in parts)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def discover(paths: list[str | Path]) -> list[Found]:
+    """Every candidate file under `paths`, sorted per argument. Folders are walked without
+    following links; a link or special file with a submission's suffix gets a row saying why."""
+    found: list[Found] = []
+    for given in map(Path, paths):
+        try:
+            is_dir = given.is_dir() and not given.is_symlink()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            found.append(Found(given, given.parent, explicit=True))  # missing or odd files still get a row
+            continue
+        problems: list[Found] = []
+
+        def unreadable(exc: OSError, base=given, problems=problems):
+            problems.append(Found(Path(exc.filename or base), base,
+                                  f"the folder could not be read: {exc.strerror or exc}"))
+
+        for root, dirs, files in os.walk(given, followlinks=False, onerror=unreadable):
+            rel = Path(root).relative_to(given)
+            # os.walk lists a link to a folder among the folders and does not enter it; it is
+            # still a candidate here, so that a link named like a submission gets its row.
+            linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
+            for name in sorted(files + linked):
+                path = Path(root) / name
+                if _hidden((rel / name).parts) or (path.suffix.lower() not in SUFFIXES and name not in linked):
+                    continue
+                try:
+                    mode = os.lstat(path).st_mode
+                except OSError as exc:
+                    found.append(Found(path, given, f"the file could not be read: {exc.strerror or exc}"))
+                    continue
+                problem = None if stat.S_ISREG(mode) else f"it is {_kind(mode)}, which is not followed or read"
+                found.append(Found(path, given, problem))
+        found.extend(problems)
+    return found
+
+
+def read_limited(path: Path, limit: int, follow_links: bool) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; anything else is an IntakeError.
+
+    The size is checked on the open descriptor before reading (a FIFO or a device is refused
+    before a read could block or never end), and the read itself stops at limit + 1 bytes in
+    case the file grows while it is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow_links and os.path.islink(path):
+            raise IntakeError("it is a symbolic link, which is not followed or read") from None
+        raise IntakeError(f"the file could not be read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise IntakeError(f"it is {_kind(info.st_mode)}, which is not read")
+        if info.st_size > limit:
+            raise IntakeError(f"the file is {info.st_size:,} bytes, over the limit of {limit:,} bytes")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise IntakeError(f"the file is over the limit of {limit:,} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise IntakeError(f"the file could not be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
