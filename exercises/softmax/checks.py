@@ -1,0 +1,190 @@
+"""Hidden checks of `softmax`: a stable softmax, predicted classes, sparse and one-hot labels.
+
+Otter questions and the names they grade:
+    q1_softmax         softmax(logits)      on the grader's vectors and batches, large logits included
+    q2_classes         probs, classes, predict_classes(probs)    the given batch, and the grader's
+    q3_one_hot         to_one_hot(labels, num_classes), labels_one_hot
+    q4_keras_losses    batch_loss, loss_for_integer_labels, loss_for_one_hot_labels
+
+Every student may have their own batch of logits and labels (a variant): the expected values and
+the typical mistakes come from the student's numbers, `FromVariant(sol.answers, key)`.
+"""
+
+import numpy as np
+
+from autograder.judge import FromVariant, FunctionCheck, ValueCheck
+from solutions import softmax as sol
+
+NOT_STABLE = ("the result is not finite for large logits: np.exp(1000) overflows to inf (and inf / inf is nan); "
+              "subtract each row's own largest logit before np.exp, z - np.max(z, axis=-1, keepdims=True)")
+BATCH_AXIS = ("the batch was normalised along the wrong axis: each row (one example) must sum to 1; "
+              "use axis=-1 (the classes) with keepdims=True")
+INTEGER_LOSS = "sparse_categorical_crossentropy (C) takes integer labels; categorical_crossentropy (B) takes one-hot rows"
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.softmax.answers for the student's own numbers."""
+    return FromVariant(sol.answers, key)
+
+
+def _finite(value) -> bool:
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+    except (TypeError, ValueError):
+        return True  # not numbers at all: the form check says so
+
+
+class StableFunctionCheck(FunctionCheck):
+    """A FunctionCheck whose verdict names numerical stability when a call returned inf or nan."""
+
+    def judge(self, answers, asked):
+        verdict = super().judge(answers, asked)
+        if verdict.points < self.points and not all(_finite(answers[key].value) for key in asked):
+            verdict.hint = "; ".join(h for h in (NOT_STABLE, verdict.hint) if h)
+        return verdict
+
+
+def _logits(rng):
+    """Six inputs, fresh for every grading: a vector and a batch of moderate logits, a vector
+    around +1000 and one around -1000, a batch whose rows lie far apart (one row's maximum does
+    not work for another), and a batch of one row."""
+    n, k = int(rng.integers(3, 7)), int(rng.integers(2, 6))
+    if n == k:
+        n += 1  # rows and classes differ, so that the wrong axis shows
+    far = np.vstack([rng.normal(0.0, 2.0, size=k) + offset for offset in (900.0, 0.0, -900.0)])
+    return [
+        (np.round(rng.normal(0.0, 3.0, size=int(rng.integers(3, 8))), 3),),
+        (np.round(rng.normal(0.0, 3.0, size=(n, k)), 3),),
+        (np.round(1000.0 + rng.normal(0.0, 3.0, size=4), 3),),
+        (np.round(-1000.0 + rng.normal(0.0, 3.0, size=4), 3),),
+        (np.round(far, 3),),
+        (np.round(rng.normal(0.0, 5.0, size=(1, k)), 3),),
+    ]
+
+
+def _probabilities(rng):
+    """Three batches of probabilities with a clear winner per row; rows and classes differ."""
+    cases = []
+    for n, k in ((int(rng.integers(2, 4)), 4), (5, int(rng.integers(2, 4))), (int(rng.integers(6, 9)), 5)):
+        logits = rng.normal(0.0, 3.0, size=(n, k))
+        logits[np.arange(n), rng.integers(0, k, size=n)] += 4.0
+        cases.append((sol.softmax(logits),))
+    return cases
+
+
+def _labels(rng):
+    """Three label arrays with their number of classes; some class never occurs in the labels,
+    and there are more labels than classes in one case and fewer in another."""
+    return [
+        (rng.integers(0, 3, size=int(rng.integers(5, 9))), 4),
+        (rng.integers(0, 6, size=3), 7),
+        (np.array([int(rng.integers(0, 2))]), 2),
+    ]
+
+
+def _letter(name, var, expected, description, mistakes):
+    return ValueCheck(name, var=var, expected=expected, form="text", points=0.5, description=description,
+                      mistakes=mistakes)
+
+
+CHECKS = [
+    StableFunctionCheck(
+        "softmax",
+        function="softmax",
+        cases=_logits,
+        reference=sol.softmax,
+        points=2.0,
+        description="the probabilities exp(z_k) / sum_j exp(z_j) along the last axis, each row summing to 1",
+        mistakes={
+            BATCH_AXIS: sol.softmax_over_batch_axis,
+            "the exponentials were not divided by their sum: probabilities must add up to 1": sol.softmax_not_normalised,
+            "the whole batch was normalised at once; each row (example) must sum to 1 on its own": sol.softmax_whole_batch,
+            "exp is missing: softmax divides exp(z_k) by the sum of the exponentials, not z_k by the sum of logits":
+                sol.softmax_of_logits_share,
+            "this is the sigmoid of each logit; softmax makes the classes share a total probability of 1":
+                sol.sigmoid_each,
+        },
+    ),
+    ValueCheck(
+        "probs",
+        var="probs",
+        expected=mine("PROBS"),
+        form="array",
+        description="softmax(logits) of the given batch: one row of class probabilities per example",
+        mistakes={
+            BATCH_AXIS: mine("PROBS_BATCH_AXIS"),
+            "the exponentials were not divided by their sum": mine("PROBS_NOT_NORMALISED"),
+            "the whole batch was normalised at once; each row must sum to 1": mine("PROBS_WHOLE_BATCH"),
+            "this is the sigmoid of each logit, not the softmax": mine("PROBS_SIGMOID"),
+        },
+    ),
+    ValueCheck(
+        "classes",
+        var="classes",
+        expected=mine("CLASSES"),
+        form="array",
+        description="the predicted class (0, 1, 2, ...) of every example of the batch",
+        mistakes={
+            "classes are counted from 0 in numpy and Keras: np.argmax gives the index": mine("CLASSES_FROM_ONE"),
+            "these are the highest probabilities; the class is their index, np.argmax": mine("CLASSES_MAX_PROB"),
+            "np.argmin gives the least probable class; the prediction is the most probable one": mine("CLASSES_OF_LOGITS_MIN"),
+        },
+    ),
+    FunctionCheck(
+        "predict_classes",
+        function="predict_classes",
+        cases=_probabilities,
+        reference=sol.predict_classes,
+        description="the index of the most probable class of every row",
+        mistakes={
+            "np.argmax went down the columns; the classes lie along the last axis, axis=-1": sol.classes_over_batch_axis,
+            "classes are counted from 0: np.argmax gives the index": sol.classes_from_one,
+            "these are the highest probabilities; the class is their index, np.argmax": sol.highest_probabilities,
+        },
+    ),
+    FunctionCheck(
+        "to_one_hot",
+        function="to_one_hot",
+        cases=_labels,
+        reference=sol.to_one_hot,
+        description="one row per label, with a 1 in the label's column and 0 in the other num_classes - 1",
+        mistakes={
+            "one row per label, one column per class: the result is transposed": sol.one_hot_transposed,
+            "the 1 is one column off: label 0 goes into column 0": sol.one_hot_shifted,
+        },
+    ),
+    ValueCheck(
+        "labels_one_hot",
+        var="labels_one_hot",
+        expected=mine("ONE_HOT"),
+        form="array",
+        description="the one-hot rows of the given labels, one column per class",
+        mistakes={
+            "these are the one-hot rows of the predicted classes; one-hot encode the true labels": mine("ONE_HOT_OF_PREDICTIONS"),
+            "the 1 is one column off: label 0 goes into column 0": mine("ONE_HOT_SHIFTED"),
+        },
+    ),
+    ValueCheck(
+        "batch_loss",
+        var="batch_loss",
+        expected=mine("BATCH_LOSS"),
+        description="the mean over the batch of -ln(probability of the true class)",
+        mistakes={
+            "the predicted classes were used; the loss takes the probability of the true label": mine("LOSS_OF_PREDICTIONS"),
+            "the losses were added up; the loss of a batch is their mean": mine("LOSS_SUMMED"),
+            "np.log10 was used; the cross-entropy uses the natural logarithm, np.log": mine("LOSS_LOG10"),
+            "the minus sign is missing: -ln of a probability is positive": mine("LOSS_NEGATIVE"),
+            "the logits were used; the loss takes -ln of the softmax probabilities": mine("LOSS_OF_LOGITS"),
+        },
+    ),
+    _letter("loss_for_integer_labels", "loss_for_integer_labels", sol.LOSS_FOR_INTEGER_LABELS,
+            "the letter of the Keras loss for integer (sparse) labels",
+            {INTEGER_LOSS: "B",
+             "binary_crossentropy is for one yes/no output (a sigmoid), not for a softmax over classes": "A",
+             "mean_squared_error is a regression loss": "D"}),
+    _letter("loss_for_one_hot_labels", "loss_for_one_hot_labels", sol.LOSS_FOR_ONE_HOT_LABELS,
+            "the letter of the Keras loss for one-hot labels",
+            {INTEGER_LOSS: "C",
+             "binary_crossentropy is for one yes/no output (a sigmoid), not for a softmax over classes": "A",
+             "mean_squared_error is a regression loss": "D"}),
+]
