@@ -1,0 +1,135 @@
+"""What `--cluster` names, and the Dask client for it.
+
+    tcp://HOST:PORT   a running scheduler (`dask scheduler`), its workers started by hand
+    local:N           N worker processes on this machine, started and stopped with the batch
+    slurm             workers as SLURM jobs through dask-jobqueue, from `cluster:` in course.yaml
+
+course.yaml:
+
+    cluster:
+      startup_timeout: 300      # seconds to wait for the first worker
+      jobs: 2                   # slurm: how many jobs to submit
+      slurm:                    # slurm: keyword arguments of dask_jobqueue.SLURMCluster
+        queue: gpu
+        cores: 4
+        processes: 4
+        memory: 16GB
+        walltime: "01:00:00"
+        job_extra_directives: ["--gres=gpu:1"]
+        worker_extra_args: ["--resources", "GPU=1"]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Iterator
+
+from autograder.course import Course
+
+STARTUP_TIMEOUT = 300.0  # seconds to wait for the first worker
+CONNECT_TIMEOUT = 30.0  # seconds to reach a scheduler
+
+
+class ClusterError(RuntimeError):
+    """--cluster names nothing usable, or the cluster could not be reached or started."""
+
+
+@dataclass(frozen=True)
+class ClusterAddress:
+    kind: str  # "scheduler", "local" or "slurm"
+    address: str = ""  # the scheduler's, for "scheduler"
+    workers: int = 0  # for "local"
+
+    def __str__(self) -> str:
+        return {"scheduler": self.address, "local": f"local:{self.workers}", "slurm": "slurm"}[self.kind]
+
+
+def parse_cluster(text: str) -> ClusterAddress:
+    """The cluster `--cluster TEXT` names; ClusterError with the accepted forms otherwise."""
+    text = (text or "").strip()
+    forms = "tcp://HOST:PORT (a running Dask scheduler), local:N (N worker processes here) or slurm"
+    if text.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+        if not text.split("://", 1)[1]:
+            raise ClusterError(f"--cluster {text!r} names no host; expected {forms}")
+        return ClusterAddress("scheduler", address=text)
+    if text.startswith("local:"):
+        count = text.split(":", 1)[1]
+        if not count.isdigit() or not 1 <= int(count) <= 256:
+            raise ClusterError(f"--cluster {text!r}: local:N needs a number of workers from 1 to 256")
+        return ClusterAddress("local", workers=int(count))
+    if text == "slurm":
+        return ClusterAddress("slurm")
+    raise ClusterError(f"--cluster {text!r} is not a cluster address; expected {forms}")
+
+
+def cluster_settings(course: Course) -> dict:
+    settings = course.settings.get("cluster") or {}
+    if not isinstance(settings, dict):
+        raise ClusterError(f"{course.path}: `cluster:` must be a mapping")
+    return settings
+
+
+def slurm_cluster(course: Course):
+    """A dask_jobqueue SLURMCluster from `cluster.slurm` of course.yaml (no job submitted yet)."""
+    settings = cluster_settings(course)
+    slurm = settings.get("slurm")
+    if not isinstance(slurm, dict) or not slurm:
+        raise ClusterError(f"--cluster slurm: {course.path} has no `cluster: slurm:` settings "
+                           "(the keyword arguments of dask_jobqueue.SLURMCluster: queue, cores, memory, ...)")
+    from dask_jobqueue import SLURMCluster
+
+    try:
+        return SLURMCluster(**slurm)
+    except (TypeError, ValueError) as exc:
+        raise ClusterError(f"{course.path}: cluster.slurm: {exc}") from None
+
+
+def _local_cluster(workers: int, gpu: bool):
+    from distributed import LocalCluster
+
+    # One thread per worker process: each thread is one warm sandbox. The sandbox limits every
+    # notebook's memory itself, so Dask's own memory limit (which would kill a worker holding
+    # warm torch imports) is off.
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                        memory_limit=0, resources={"GPU": 1} if gpu else None, silence_logs=logging.ERROR)
+
+
+@contextlib.contextmanager
+def connect(where: ClusterAddress, course: Course, local_gpu: bool = False) -> Iterator[tuple]:
+    """(Dask client, expected number of worker threads) for `where`, closed at the end.
+
+    `local_gpu`: local workers declare the GPU resource (this machine trains on CUDA)."""
+    from distributed import Client
+
+    settings = cluster_settings(course)
+    startup = float(settings.get("startup_timeout", STARTUP_TIMEOUT))
+    with contextlib.ExitStack() as stack:
+        expected = 0
+        try:
+            if where.kind == "scheduler":
+                client = stack.enter_context(Client(where.address, timeout=CONNECT_TIMEOUT))
+            elif where.kind == "local":
+                cluster = stack.enter_context(_local_cluster(where.workers, local_gpu))
+                client = stack.enter_context(Client(cluster))
+                expected = where.workers
+            else:
+                cluster = stack.enter_context(slurm_cluster(course))
+                jobs = int(settings.get("jobs", 1))
+                cluster.scale(jobs=jobs)
+                client = stack.enter_context(Client(cluster))
+                job = getattr(cluster, "_dummy_job", None)
+                expected = jobs * max(1, getattr(job, "worker_processes", 1)) * \
+                    max(1, getattr(job, "worker_process_threads", 1))
+        except ClusterError:
+            raise
+        except (OSError, TimeoutError, ValueError, ImportError) as exc:
+            raise ClusterError(f"cannot reach or start the Dask cluster {where}: {exc}") from None
+        try:
+            client.wait_for_workers(1, timeout=startup)
+        except TimeoutError:
+            raise ClusterError(f"the Dask cluster {where} has no worker after {startup:g} s: start some "
+                               f"(dask worker {client.scheduler.address})") from None
+        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info(n_workers=-1)["workers"].values())
+        yield client, max(expected, threads)

@@ -1,0 +1,79 @@
+"""`autograder grade --cluster`: one batch of `grade_batch` whose runs go to Dask workers.
+
+The batch connects (address.py), gives every worker its sandbox plugin (worker.py), decides
+the device class of training tasks for the whole batch, and runs `grade_batch` with a
+ClusterRunner. The gradebook, results and exports are written here, as without --cluster.
+
+Device class: when a worker of the cluster declares the `GPU` resource, training tasks are
+graded as on a GPU machine (the GPU budgets of course.yaml, the GPU bound into the sandbox) and
+go only to GPU workers; otherwise every task goes to any worker and training runs on the CPU
+under the CPU budgets. AUTOGRADER_DEVICE=cpu|gpu, set by the grader, decides instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from autograder.cluster.address import ClusterError, connect, parse_cluster
+from autograder.cluster.runner import ClusterRunner, refusal_messages
+from autograder.cluster.worker import GPU_RESOURCE, PLUGIN_NAME, SandboxPlugin
+from autograder.course import Course
+from autograder.judge.training import DEVICE_ENV, device_class
+from autograder.pipeline import BatchStopped, grade_batch
+from autograder.record import Gradebook
+from autograder.run.warm import DEFAULT_PRELOAD
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def device_class_for_batch(device: str):
+    """AUTOGRADER_DEVICE=`device` while the batch runs, unless the grader set it already."""
+    if os.environ.get(DEVICE_ENV, "").strip().lower() in ("cpu", "gpu"):
+        yield
+        return
+    os.environ[DEVICE_ENV] = device
+    try:
+        yield
+    finally:
+        os.environ.pop(DEVICE_ENV, None)
+
+
+def _trains(course: Course) -> bool:
+    return any("training" in e.settings for e in course.exercises)
+
+
+def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, workers: int | None = None,
+                     **batch) -> list[dict]:
+    """Grade `paths` into `out` with the runs on the Dask cluster `cluster` (see address.py).
+
+    `workers`: submissions in flight at once (default: the cluster's worker threads). Other
+    keywords go to `grade_batch`. ClusterError when the cluster cannot be used at all;
+    BatchStopped when it went away during the batch (what was graded is kept).
+    """
+    where = parse_cluster(cluster)
+    local_gpu = where.kind == "local" and _trains(course) and device_class() == "gpu"
+    with connect(where, course, local_gpu) as (client, threads):
+        preload = tuple(course.settings.get("preload", DEFAULT_PRELOAD))
+        # A running scheduler keeps the plugin, and its workers their warm pools, for the next batch.
+        client.register_plugin(SandboxPlugin(preload, keep=where.kind == "scheduler"), name=PLUGIN_NAME)
+        refused = refusal_messages(client)
+        workers_now = client.scheduler_info(n_workers=-1)["workers"]
+        for address, line in refused.items():
+            if address in workers_now:
+                log.warning("%s", line)
+        if not [a for a in workers_now if a not in refused]:
+            raise ClusterError(f"no Dask worker of {where} can grade: " + "; ".join(refused.values()))
+        gpu = any(w.get("resources", {}).get(GPU_RESOURCE, 0) > 0 for w in workers_now.values())
+        runner = ClusterRunner(client, str(where))
+        with device_class_for_batch("gpu" if gpu else "cpu"):
+            try:
+                return grade_batch(paths, course, out, workers=workers or threads, runner=runner, **batch)
+            except BatchStopped as exc:
+                with Gradebook(out / "gradebook.sqlite") as book:
+                    kept = len(book.results())
+                raise BatchStopped(f"{exc}: the batch stopped; {kept} row(s) are kept in "
+                                   f"{out / 'gradebook.sqlite'}, and the same command grades the rest") from None
