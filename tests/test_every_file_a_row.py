@@ -262,6 +262,15 @@ def batch(fast_course, tmp_path_factory):
     (subs / "big_ints.ipynb").write_text(notebook(SETUP, *RIGHT, "z = 10**350\nis_fake = 10**5000"))
     (subs / "odd_metadata.ipynb").write_text(
         notebook(SETUP, *RIGHT, metadata={"autograder": ["x"], "otter": {"assignment_name": EXERCISE}}))
+    # The responder saves arrays with numpy: a notebook that replaces np.save makes every array
+    # reply a file whose header claims a terabyte.
+    (subs / "lying_npy.ipynb").write_text(notebook(SETUP, *RIGHT, (
+        "import numpy as np, struct\n"
+        "def save(path, array, allow_pickle=False):\n"
+        "    text = repr({'descr': '<f8', 'fortran_order': False, 'shape': (10**12,)}).encode() + b' ' * 10 + b'\\n'\n"
+        "    with open(path, 'wb') as f:\n"
+        "        f.write(b'\\x93NUMPY\\x01\\x00' + struct.pack('<H', len(text)) + text + bytes(8))\n"
+        "np.save = save")))
     rows = grade([subs], root / "out", fast_course)
     return root, {r["submission"].split("/subs/")[1]: r for r in rows}
 
@@ -290,6 +299,13 @@ def test_answers_beyond_a_float_score_zero_without_crashing(batch):
     row = rows["big_ints.ipynb"]
     assert row["status"] == "graded", row
     assert float(row["score"]) == 4.0  # z and is_fake lost, sigmoid, p, p_vec kept
+
+
+def test_lying_array_files_cost_only_the_array_answers(batch):
+    _, rows = batch
+    row = rows["lying_npy.ipynb"]
+    assert row["status"] == "graded", row
+    assert float(row["score"]) < 6.0  # the array answers (p_vec, sigmoid on arrays) are unreadable
 
 
 def test_an_odd_metadata_block_is_graded(batch):
