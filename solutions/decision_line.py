@@ -61,6 +61,11 @@ def line_not_divided(b0, b1, b2):
     return -b0, -b1
 
 
+def line_at_half(b0, b1, b2):
+    """The linear part set to 0.5 (the probability) instead of 0 (the log-odds at p = 0.5)."""
+    return (0.5 - b0) / b2, -b1 / b2
+
+
 def answers(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the slides' numbers)."""
@@ -80,6 +85,8 @@ def answers(params=None) -> dict:
         "INTERCEPT_WRONG_COEFFICIENT": -b0 / b1,  # divided by b1: solved for x1
         "SLOPE_WRONG_COEFFICIENT": -b2 / b1,
         "INTERCEPT_NOT_DIVIDED": -b0,  # b2*x2 = -b0 - b1*x1, not yet divided by b2
+        "SLOPE_NOT_DIVIDED": -b1,
+        "INTERCEPT_AT_HALF": (0.5 - b0) / b2,  # b0 + b1*x1 + b2*x2 = 0.5 instead of 0
     }
 
 
@@ -95,8 +102,9 @@ def draw_variant(rng) -> dict:
         params = {"b0": b0, "b1": b1, "b2": b2}
         a = answers(params)
         intercepts = [a[key] for key in ("INTERCEPT", "INTERCEPT_SIGN_FLIPPED", "SLOPE",
-                                         "INTERCEPT_WRONG_COEFFICIENT", "INTERCEPT_NOT_DIVIDED")]
-        slopes = [a[key] for key in ("SLOPE", "SLOPE_SIGN_FLIPPED", "INTERCEPT", "SLOPE_WRONG_COEFFICIENT")]
+                                         "INTERCEPT_WRONG_COEFFICIENT", "INTERCEPT_NOT_DIVIDED", "INTERCEPT_AT_HALF")]
+        slopes = [a[key] for key in ("SLOPE", "SLOPE_SIGN_FLIPPED", "INTERCEPT", "SLOPE_WRONG_COEFFICIENT",
+                                     "SLOPE_NOT_DIVIDED")]
         if len(set(intercepts)) == len(intercepts) and len(set(slopes)) == len(slopes):
             return params
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from autograder.judge import Check, FormError, FromVariant, ValueCheck, Verdict, as_text, present
+from autograder.judge import (Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, as_number, as_text,
+                              current_variant, present, with_carry_forward)
+from autograder.judge.checks import join_hints, matching_hints, raised_text
 from autograder.judge.forms import describe
 from autograder.judge.symbolic import FormulaError, equivalent, parse_formula, solve_linear_for
 from autograder.probe import Call, Var
@@ -79,7 +81,7 @@ class PairFunctionCheck(Check):
             text = f"`{self.function}({', '.join(repr(a) for a in call.args)})`"
             answer = answers[key]
             if answer.raised:
-                failures.append(f"{text} raised {answer.raised}: {answer.error}")
+                failures.append(f"{text} raised {raised_text(answer)}")
                 continue
             try:
                 got = as_pair(answer, text)
@@ -90,13 +92,9 @@ class PairFunctionCheck(Check):
                 passed += 1
                 continue
             failures.append(f"{text} did not return {self.description}")
-            for hint, wrong in self.mistakes.items():
-                try:
-                    if self._close(got, wrong(*call.args)) and hint not in hints:
-                        hints.append(hint)
-                        break
-                except (ArithmeticError, ValueError):
-                    continue
+            hint = join_hints(matching_hints(got, self.mistakes, self._close, *call.args))
+            if hint and hint not in hints:
+                hints.append(hint)
         points = self.points * passed / max(len(asked), 1)
         if not failures:
             return Verdict(points)
@@ -122,23 +120,47 @@ def _exact(value) -> sympy.Rational:
     return sympy.Rational(repr(float(value)))
 
 
+AT_HALF = ("the linear part b0 + b1*x1 + b2*x2 is the log-odds; on the line p = 0.5 they are ln(1) = 0, "
+           "so set it to 0, not 0.5")
+SIGNS = "the signs are flipped: moving b0 and b1*x1 to the other side changes their signs"
+SWAPPED = "slope and intercept are swapped: the slope is the factor of x1"
+WRONG_COEFFICIENT = "divided by the wrong coefficient: solving for x2 means dividing by b2"
+NOT_DIVIDED = "not divided by b2: b2*x2 = -b0 - b1*x1 must still be divided by b2"
+LINE_MISTAKES = {
+    SIGNS: sol.line_sign_flipped,
+    SWAPPED: sol.line_swapped,
+    WRONG_COEFFICIENT: sol.line_solved_for_x1,
+    NOT_DIVIDED: sol.line_not_divided,
+    AT_HALF: sol.line_at_half,
+}
+
+
 class FormulaCheck(Check):
     """The decision line written as a formula, a string in x1 and x2.
 
     Any equation or expression that fixes the same line passes: `x2 = -2 - 4*x1`,
-    `-(1 + 2*x1)/0.5`, `1 + 2*x1 + 0.5*x2 = 0`, ... (a bare expression means x2 = ...).
-    `line(b0, b1, b2)` gives (intercept, slope); `coefficients` the student's (b0, b1, b2);
-    `mistakes` name wrong lines by functions of the same shape as `line`.
+    `-(1 + 2*x1)/0.5`, `1 + 2*x1 + 0.5*x2 = 0`, `x_2 = -2 - 4x_1`, ... (a bare expression means
+    x2 = ...). `line(b0, b1, b2)` gives (intercept, slope); `coefficients` the student's
+    (b0, b1, b2); `mistakes` name wrong lines by functions of the same shape as `line`.
+    A wrong formula that is the line of the student's own `intercept` and `slope` (question 2)
+    is told so, not blamed for a mistake of its own (credit carried forward where the course
+    says so).
     """
+
+    carry_forward = False
 
     def __init__(self, name, var, line, coefficients, points=1.0, description="", mistakes=None):
         self.name, self.var, self.line, self.coefficients = name, var, line, coefficients
         self.points = points
         self.description = description or f"the formula `{var}`"
         self.mistakes = dict(mistakes or {})
+        self.upstream = Upstream(probes={"intercept": Var("intercept"), "slope": Var("slope")},
+                                 rule=lambda intercept, slope: (intercept, slope),
+                                 hint="the formula is the line of your intercept and slope, which are not "
+                                      "right (see question 2)")
 
     def probes(self, rng):
-        return {"value": Var(self.var)}
+        return {"value": Var(self.var)} | {f"up:{k}": p for k, p in self.upstream.probes.items()}
 
     def _expression(self, line) -> sympy.Expr:
         """intercept + slope*x1, exactly, for `line` applied to the student's coefficients."""
@@ -153,18 +175,44 @@ class FormulaCheck(Check):
             got = solve_linear_for(parse_formula(text, NAMES), "x2", NAMES)
         except FormulaError as exc:
             return Verdict(0.0, f"{what} could not be read as the line: {exc}")
-        if equivalent(got, self._expression(self.line)):
+        right = self._expression(self.line)
+        if equivalent(got, right):
             return Verdict(self.points)
-        return Verdict(0.0, f"{what} is not right: it should be {self.description}", self._hint(got))
+        message = f"{what} is not right: it should be {self.description}"
+        own = self.upstream.values(answers)
+        if own is not None:
+            mine = _exact(own["intercept"]) + _exact(own["slope"]) * sympy.Symbol("x1", real=True)
+            if not equivalent(mine, right) and equivalent(got, mine):
+                points = self.points if self.carry_forward else 0.0
+                if points:
+                    message = f"{what} follows from your intercept and slope, which are not right; credit carried forward"
+                same_mistake = self._hint(got)  # the line's own mistake, made in question 2
+                hint = self.upstream.hint + (f": {same_mistake}" if same_mistake else "")
+                return Verdict(points, message, hint, {"carried_forward": bool(points)})
+        return Verdict(0.0, message, self._hint(got))
 
     def _hint(self, got) -> str:
+        found = []
         for hint, wrong in self.mistakes.items():
             try:
                 if equivalent(got, self._expression(wrong)):
-                    return hint
+                    found.append(hint)
             except (ArithmeticError, ValueError):  # a mistake's model may not apply to every model
                 continue
-        return ""
+        return join_hints(found)
+
+
+def _intercept_from_log_odds():
+    """The intercept judged against the student's own log-odds at p = 0.5 (question 1)."""
+    def coefficients():
+        b0, b1, b2 = sol.answers(current_variant())["COEFFICIENTS"]
+        return b0, b1, b2
+
+    return Upstream(
+        probes={"log_odds": Var("log_odds_at_half")},
+        rule=lambda log_odds: (log_odds - coefficients()[0]) / coefficients()[2],
+        hint="the intercept is right for your log-odds at p = 0.5 (question 1), but those are not right",
+    )
 
 
 CHECKS = [
@@ -189,7 +237,9 @@ CHECKS = [
             "slope and intercept are swapped: the intercept is the term without x1": mine("SLOPE"),
             "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": mine("INTERCEPT_WRONG_COEFFICIENT"),
             "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": mine("INTERCEPT_NOT_DIVIDED"),
+            AT_HALF: mine("INTERCEPT_AT_HALF"),
         },
+        upstream=_intercept_from_log_odds(),
     ),
     ValueCheck(
         "slope",
@@ -200,6 +250,7 @@ CHECKS = [
             "the sign is flipped: moving b1*x1 to the other side of the equation changes its sign": mine("SLOPE_SIGN_FLIPPED"),
             "slope and intercept are swapped: the slope is the factor of x1": mine("INTERCEPT"),
             "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": mine("SLOPE_WRONG_COEFFICIENT"),
+            "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": mine("SLOPE_NOT_DIVIDED"),
         },
     ),
     FormulaCheck(
@@ -208,12 +259,7 @@ CHECKS = [
         line=sol.decision_line,
         coefficients=mine("COEFFICIENTS"),
         description="a formula in x1 and x2 (such as x2 = ... or ... = 0) for the decision line of the given model",
-        mistakes={
-            "the signs are flipped: moving b0 and b1*x1 to the other side changes their signs": sol.line_sign_flipped,
-            "slope and intercept are swapped: the slope is the factor of x1": sol.line_swapped,
-            "divided by the wrong coefficient: solving for x2 means dividing by b2": sol.line_solved_for_x1,
-            "not divided by b2: b2*x2 = -b0 - b1*x1 must still be divided by b2": sol.line_not_divided,
-        },
+        mistakes=LINE_MISTAKES,
     ),
     PairFunctionCheck(
         "decision_line",
@@ -222,11 +268,11 @@ CHECKS = [
         reference=sol.decision_line,
         points=2.0,
         description="the pair (intercept, slope) of the line x2 = intercept + slope*x1 where p = 0.5",
-        mistakes={
-            "both signs are flipped: moving b0 and b1*x1 to the other side changes their signs": sol.line_sign_flipped,
-            "slope and intercept are swapped: return (intercept, slope)": sol.line_swapped,
-            "divided by the wrong coefficient: solving for x2 means dividing by b2": sol.line_solved_for_x1,
-            "not divided by b2: b2*x2 = -b0 - b1*x1 must still be divided by b2": sol.line_not_divided,
-        },
+        mistakes=LINE_MISTAKES,
     ),
 ]
+
+
+def make_checks(exercise):
+    """The checks, with error-carried-forward credit where the course asks for it."""
+    return with_carry_forward(CHECKS, exercise)
