@@ -127,7 +127,8 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     # Probe: every check says what it needs; inputs are drawn fresh for this grading.
     seed = secrets.randbits(63) if seed is None else seed
     rng = np.random.default_rng(seed)
-    asked = {check.name: check.probes(rng) for check in checks}
+    with using_variant(result["variant"]):  # a probe may ask about the student's own numbers
+        asked = {check.name: check.probes(rng) for check in checks}
     flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
 
     run = runner(sub.cells, flat, run_limits(course, sub.exercise), files=data_files(exercise.folder))
