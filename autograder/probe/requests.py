@@ -63,7 +63,19 @@ class Train:
         }
 
 
-Probe = Union[Var, Call, Train]
+@dataclass(frozen=True)
+class KerasModel:
+    """The Keras model bound to `name`, as data: its JSON configuration (`model.to_json()`) and
+    its weights (`model.get_weights()`). The grader rebuilds it in its own process (see
+    judge/training.py: rebuild) and never unpickles anything of it."""
+
+    name: str
+
+    def to_json(self, store: wire.ArrayStore) -> dict:
+        return {"kind": "model", "name": self.name}
+
+
+Probe = Union[Var, Call, Train, KerasModel]
 
 
 def encode_requests(probes: dict[str, Any]) -> dict:

@@ -8,7 +8,7 @@ that the grader judges against its own solutions.
 
 from __future__ import annotations
 
-from builtins import callable, dict, str, type  # noqa: A004  (bound before student code)
+from builtins import callable, dict, getattr, str, tuple, type  # noqa: A004  (bound before student code)
 import json
 import os
 import traceback
@@ -29,6 +29,17 @@ def _error_text(exc: BaseException) -> str:
     return text[:2000]
 
 
+def model_as_data(model):
+    """A Keras model as {"config": model.to_json(), "weights": (array, ...)}; `...` and None as
+    they are, so that the grader can say the answer is missing."""
+    if model is None or model is Ellipsis:
+        return model
+    to_json, get_weights = getattr(model, "to_json", None), getattr(model, "get_weights", None)
+    if not callable(to_json) or not callable(get_weights):
+        raise TypeError(f"it is a {type(model).__name__}, not a Keras model")
+    return {"config": to_json(), "weights": tuple(get_weights())}  # a tuple: never merged into one array
+
+
 def answer_one(namespace: dict, request: dict, store: "wire.ArrayStore") -> dict:
     name = request.get("name", "")
     if name not in namespace:
@@ -41,6 +52,8 @@ def answer_one(namespace: dict, request: dict, store: "wire.ArrayStore") -> dict
             except ImportError:  # pragma: no cover - the package path
                 from autograder.probe import trainer
             target = trainer.train(namespace, request)
+        elif request.get("kind") == "model":
+            target = model_as_data(target)
         elif request.get("kind") == "call":
             if not callable(target):
                 return {"ok": False, "error": f"`{name}` is not a function"}

@@ -1,0 +1,207 @@
+"""Hidden checks of `keras_forward`: the banknote neuron and network in Keras, with the given weights.
+
+Otter questions and the names they grade:
+    q1_neuron    neuron (a Keras model), p_neuron       one sigmoid node, weights [[w1], [w2]] and [b]
+    q2_network   network (a Keras model), p_network     2 -> 8 sigmoid -> 1 sigmoid, the seeded weights
+    q3_predict   keras_predict(X, W1, b1, W2, b2)       called on the grader's weights and batches
+
+A model crosses the sandbox as data only (probe `KerasModel`: its JSON configuration and its
+weights); here it is rebuilt in Keras' safe mode by `autograder.judge.training.rebuild`, which
+refuses custom code, and its predictions on the grader's batch are compared with the numpy
+forward pass of forward_pass. Half the points when the model computes the right function with
+weights that are not the given ones; all of them when the weights are the given ones too.
+Every student may have their own neuron, banknote and seed (a variant).
+"""
+
+import numpy as np
+
+from autograder.judge import Check, FormError, FromVariant, FunctionCheck, ValueCheck, Verdict
+from autograder.judge.training import ModelRefused, predict, rebuild
+from autograder.probe.requests import KerasModel
+from solutions import keras_forward as sol
+from solutions.forward_pass import predict_hidden, predict_no_hidden
+
+
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.keras_forward.answers for the student's own numbers."""
+    return FromVariant(sol.answers, key)
+
+
+# The batch a rebuilt model is tried on: the model is in the grader's hands, any batch will do.
+BATCH = np.random.default_rng(2024).normal(0.0, 2.0, size=(16, 2))
+
+
+def _dense_layers(config) -> list[dict]:
+    inner = config.get("config", {}) if isinstance(config, dict) else {}
+    layers = inner.get("layers", []) if isinstance(inner, dict) else []
+    return [layer.get("config") or {} for layer in layers if isinstance(layer, dict) and layer.get("class_name") == "Dense"]
+
+
+def _activation(layer: dict) -> str:
+    act = layer.get("activation", "linear")
+    if isinstance(act, dict):  # a serialised activation object
+        act = act.get("config") if isinstance(act.get("config"), str) else act.get("class_name", "?")
+    return str(act or "linear").lower()
+
+
+SET_WEIGHTS = ("the weights are not the given ones; they look like Keras' own random initial weights (all biases 0): "
+               "call model.set_weights([...]) with the given arrays")
+OUTPUT_LINEAR = ("the output layer has no activation: Keras' default is linear, so the model outputs z; "
+                 "use activation=\"sigmoid\" to get the probability p")
+
+
+class KerasModelCheck(Check):
+    """A Keras model of the notebook: the layers and the weights it should have.
+
+    `layers` is [(units, activation), ...] of the Dense layers, `forward(X, *weights)` the numpy
+    forward pass with weights in Keras' order (kernel, bias, kernel, bias, ...).
+    """
+
+    def __init__(self, name, var, layers, forward, weights, points, description, mistaken_weights):
+        self.name, self.var, self.layers, self.forward = name, var, layers, forward
+        self.weights, self.points, self.description = weights, points, description
+        self.mistaken_weights = mistaken_weights  # {hint: FromVariant of a wrong list of weights}
+
+    def probes(self, rng):
+        return {"model": KerasModel(self.var)}
+
+    def _model(self, answer):
+        what = f"`{self.var}`"
+        if answer.error is not None:
+            raise FormError(f"{what}: {answer.error}")
+        if answer.value is Ellipsis:
+            raise FormError(f"{what}: not answered yet (still `...`)")
+        value = answer.value
+        if not isinstance(value, dict) or not isinstance(value.get("config"), str) or "weights" not in value:
+            raise FormError(f"{what} should be a Keras model, {self.description}")
+        try:
+            return rebuild(value["config"], list(value["weights"]) if isinstance(value["weights"], (list, tuple)) else None, (2,))
+        except ModelRefused as exc:
+            raise FormError(f"{what} could not be rebuilt from its configuration: {exc}") from None
+
+    def _structure_hint(self, config) -> str:
+        dense = _dense_layers(config)
+        if len(dense) != len(self.layers):
+            if len(self.layers) == 1:
+                return "the neuron is a single Dense layer with one node: keras.layers.Dense(1, activation=\"sigmoid\")"
+            return (f"the network has {len(self.layers)} Dense layers: a hidden layer of {self.layers[0][0]} nodes "
+                    "and an output layer of one node")
+        for number, (layer, (units, activation)) in enumerate(zip(dense, self.layers), start=1):
+            last = number == len(self.layers)
+            if layer.get("units") != units:
+                if last:
+                    return "the output layer has one node, whose sigmoid is the probability p (not a softmax over two)"
+                return f"the hidden layer has {units} nodes: W1 has {units} columns"
+            if layer.get("use_bias") is False:
+                return "use_bias=False leaves out the bias; every layer of the numpy network adds its b"
+            if _activation(layer) != activation:
+                if last and _activation(layer) == "linear":
+                    return OUTPUT_LINEAR
+                if last:
+                    return f"the output layer has the activation {_activation(layer)!r}; p is the sigmoid of z"
+                return (f"the hidden layer has the activation {_activation(layer)!r}; the numpy network of "
+                        "forward_pass uses the sigmoid in the hidden layer too")
+        return ""
+
+    def _weights_hint(self, got) -> str:
+        for hint, wrong in self.mistaken_weights.items():
+            if _same_weights(got, wrong()):
+                return hint
+        biases = got[1::2]
+        if biases and all(np.all(b == 0) for b in biases):
+            return SET_WEIGHTS
+        return ""
+
+    def judge(self, answers, asked):
+        rebuilt = self._model(answers["model"])
+        got = [np.asarray(w, dtype=float) for w in rebuilt.model.get_weights()]
+        expected = [np.asarray(w, dtype=float) for w in self.weights()]
+        out = predict(rebuilt.model, BATCH)
+        shapes_fit = [w.shape for w in got] == [w.shape for w in expected]
+        computes_it = shapes_fit and out.shape == (len(BATCH), 1) and np.allclose(out, self.forward(BATCH, *got), atol=1e-5)
+        if not computes_it:
+            return Verdict(0.0, f"`{self.var}` does not compute {self.description}", self._structure_hint(rebuilt.config))
+        if _same_weights(got, expected):
+            return Verdict(self.points)
+        return Verdict(self.points / 2, f"`{self.var}` has the right layers, but not the given weights",
+                       self._weights_hint(got))
+
+
+def _same_weights(got, expected) -> bool:
+    return len(got) == len(expected) and all(
+        g.shape == np.shape(e) and np.allclose(g, e, rtol=1e-5, atol=1e-6) for g, e in zip(got, expected))
+
+
+def _network_cases(rng):
+    """Batches of banknotes and networks 2 -> h -> 1 with the grader's weights, h from 3 to 10."""
+    cases = []
+    for _ in range(3):
+        h = int(rng.integers(3, 11))
+        cases.append((rng.normal(0.0, 2.0, size=(int(rng.integers(2, 7)), 2)), rng.normal(size=(2, h)),
+                      rng.normal(size=(h,)), rng.normal(size=(h, 1)), rng.normal(size=(1,))))
+    return cases
+
+
+SEEDED_ONCE = ("the weights were drawn one after the other from one seed; the course notebook reseeds before "
+               "every weight matrix and bias (use draw_normal)")
+HIDDEN_ACTIVATION = "the hidden layer needs activation=\"sigmoid\", as in the numpy forward pass"
+
+CHECKS = [
+    KerasModelCheck(
+        "neuron", "neuron",
+        layers=[(1, "sigmoid")],
+        forward=predict_no_hidden,
+        weights=mine("NEURON_WEIGHTS"),
+        points=2.0,
+        description="the neuron: 2 inputs, one Dense node with the sigmoid, and the given w1, w2 and b",
+        mistaken_weights={"w1 and w2 are swapped: the first row of the kernel belongs to x1": mine("NEURON_WEIGHTS_SWAPPED")},
+    ),
+    ValueCheck(
+        "p_neuron",
+        var="p_neuron",
+        expected=mine("P_NEURON"),
+        description="the probability that the Keras neuron predicts for the banknote X",
+        mistakes={
+            "this is z, not p: the Dense layer needs activation=\"sigmoid\"": mine("Z_NEURON"),
+            "w1 and w2 are swapped: the first row of the kernel belongs to x1": mine("P_NEURON_SWAPPED"),
+        },
+    ),
+    KerasModelCheck(
+        "network", "network",
+        layers=[(sol.N_HIDDEN, "sigmoid"), (1, "sigmoid")],
+        forward=predict_hidden,
+        weights=mine("NETWORK_WEIGHTS"),
+        points=2.0,
+        description=f"the network: 2 inputs, a hidden Dense layer of {sol.N_HIDDEN} sigmoid nodes, one sigmoid "
+                    "output node, and the given weights",
+        mistaken_weights={SEEDED_ONCE: mine("NETWORK_WEIGHTS_SEEDED_ONCE")},
+    ),
+    ValueCheck(
+        "p_network",
+        var="p_network",
+        expected=mine("P_NETWORK"),
+        description="the probability that the Keras network predicts for the banknote X",
+        mistakes={
+            SEEDED_ONCE: mine("P_NETWORK_SEEDED_ONCE"),
+            "the hidden layer has no activation: use activation=\"sigmoid\"": mine("P_NETWORK_HIDDEN_LINEAR"),
+            "the hidden layer uses relu; the numpy network uses the sigmoid": mine("P_NETWORK_HIDDEN_RELU"),
+            "this is z, not p: the output layer needs activation=\"sigmoid\"": mine("Z_NETWORK"),
+            "this is the probability of the neuron without hidden layer": mine("P_NEURON"),
+        },
+    ),
+    FunctionCheck(
+        "keras_predict",
+        function="keras_predict",
+        cases=_network_cases,
+        reference=predict_hidden,
+        points=2.0,
+        rtol=1e-4,
+        atol=1e-6,  # Keras computes in float32
+        description="the probabilities of the Keras network with these weights, shape (n, 1), for a hidden layer of any size",
+        mistakes={
+            HIDDEN_ACTIVATION: sol.hidden_without_activation,
+            "the hidden layer uses relu; the numpy network uses the sigmoid": sol.hidden_relu,
+            "the output layer has no activation, so these are z: use activation=\"sigmoid\"": sol.hidden_without_output_sigmoid,
+        },
+    ),
+]
