@@ -22,11 +22,12 @@ from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.exercises import EXERCISES_DIR
-from autograder.build.gradescope import _course_entry, _handout
+from autograder.gradescope.bundle import _course_entry, _handout
 from autograder.handout import RECORD_NAME, Handout, public_key_text
 from autograder.course import DEFAULT_COURSE, Exercise, Limits
-from autograder.export.gradescope import (
-    SettingsError, gradescope_settings, hidden_checks, leaderboard, student_name, to_gradescope,
+from autograder.gradescope.entry import student_name
+from autograder.gradescope.results import (
+    SettingsError, gradescope_settings, hidden_checks, leaderboard, to_gradescope,
 )
 from autograder.judge import ValueCheck
 
@@ -183,7 +184,7 @@ def test_bundle_layout(bundle):
         course = zf.read("course.yaml").decode()
         notebook = zf.read(f"exercises/{EXERCISE}/{EXERCISE}.ipynb")
     assert {"setup.sh", "run_autograder", "pyproject.toml", "README.md", "course.yaml",
-            "autograder/export/gradescope.py", "autograder/pipeline.py", f"solutions/{EXERCISE}.py",
+            "autograder/gradescope/entry.py", "autograder/pipeline.py", f"solutions/{EXERCISE}.py",
             f"exercises/{EXERCISE}/checks.py"} <= names
     assert not any("__pycache__" in n for n in names)
     assert RECORD_NAME not in names  # only a handed-out exercise ships its record
@@ -192,7 +193,7 @@ def test_bundle_layout(bundle):
     assert setup.startswith("#!/usr/bin/env bash") and run.startswith("#!/usr/bin/env bash")
     assert "torch==2.13.0" in setup and "bubblewrap" in setup and "pip install -q -e" in setup
     assert setup.index("torch==2.13.0") < setup.index('-e "$SOURCE"')  # CPU torch pinned first
-    assert "python\" -m autograder.export.gradescope" in run.replace("$PYTHON", "python")
+    assert "python\" -m autograder.gradescope" in run.replace("$PYTHON", "python")
     assert config["exercise"] == EXERCISE
     assert "hidden_visibility: after_published" in course and "The banknote neuron" in course
     # the notebook standing in for the master is the student version: no answers in it
@@ -215,7 +216,6 @@ def gradescope(bundle, tmp_path_factory):
 
 
 def run_autograder(root: Path, files: dict[str, bytes], users=None) -> dict:
-    pytest.importorskip("autograder.run", reason="the sandbox (autograder.run) is not there yet")
     for folder in ("submission", "results"):
         shutil.rmtree(root / folder, ignore_errors=True)
         (root / folder).mkdir()

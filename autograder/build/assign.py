@@ -5,10 +5,13 @@ The build of one exercise is a short list of steps, each one transformation:
     check_master       markers balanced and named, config present (master.py)
     run_otter_assign   Otter assign writes the student and autograder views
     stamp_exercise     metadata.autograder.exercise = <id> in every notebook written
+    install_setup      the first cell installs otter-grader if missing, carries the public checks
+                       and data, starts the grader; the hand-in cell works on Colab (setup_cell.py)
     render_default     a varying exercise's placeholders filled with the slides' numbers
     ship_data          the exercise's data/ folder next to the student and solution notebooks
     collect_views      student/, solution/ (the filled notebook), autograder/ (Otter's bundle)
     personalise        with a roster: students/<student>/<id>.ipynb, each with its own signed numbers
+    add_link_cell      with `publish:` in course.yaml, an "Open in Colab" link (colab_links.py)
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.build.gradescope import write_gradescope_zip
+from autograder.gradescope.bundle import write_gradescope_zip
+from autograder import handout
 from autograder.build import variants
+from autograder.build.colab_links import add_link_cell, write_links
 from autograder.build.master import MasterError, read_master
+from autograder.build.setup_cell import install_setup
 from autograder.course import Course, Exercise
 
 STAMP_KEY = "autograder"
@@ -38,6 +44,7 @@ class BuiltExercise:
     solution: Path  # the filled notebook
     autograder: Path  # folder with Otter's autograder notebook and zip
     personal: dict[str, Path] | None = None  # student -> their own notebook, with a roster
+    colab: str | None = None  # the "Open in Colab" link of the published student notebook
 
 
 def stamp_exercise(path: Path, exercise_id: str) -> None:
@@ -73,7 +80,8 @@ def ship_data(exercise: Exercise, *folders: Path) -> None:
 
 
 def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = None,
-                   secret: bytes | None = None) -> BuiltExercise:
+                   secret: bytes | None = None, published: str | None = None,
+                   record: handout.Handout | None = None) -> BuiltExercise:
     read_master(exercise.master, exercise.id)
     target = out / exercise.id
     if target.exists():
@@ -91,6 +99,7 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
         zipped.rename(autograder_dir / "otter_autograder.zip")
     for notebook in (student_dir / name, solution_dir / name, autograder_dir / name):
         stamp_exercise(notebook, exercise.id)
+    install_setup(exercise, student_dir / name, solution_dir / name)
     built = BuiltExercise(exercise.id, student_dir / name, solution_dir / name, autograder_dir)
     # Placeholders are filled with the slides' numbers whether or not the course varies the
     # exercise: a course.yaml without `varies: true` still gets notebooks that run.
@@ -106,7 +115,9 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
                 for student in students
             }
     ship_data(exercise, student_dir, solution_dir)
-    write_gradescope_zip(exercise, autograder_dir, student_dir / name)  # gradescope.zip (build/gradescope.py)
+    if published:  # not in the personal notebooks: the published one has the slides' numbers
+        built.colab = add_link_cell(student_dir / name, published)
+    write_gradescope_zip(exercise, autograder_dir, student_dir / name, record=record)  # gradescope.zip (gradescope/bundle.py)
     return built
 
 
@@ -133,4 +144,15 @@ def build_course(course: Course, out: Path, only: list[str] | None = None,
                 f"${variants.SECRET_FILE_ENV}, or `secret_file:` in course.yaml (a file outside the repository)"
             )
     out.mkdir(parents=True, exist_ok=True)
-    return [build_exercise(e, out, students, secret) for e in course.exercises if not only or e.id in only]
+    chosen = [e for e in course.exercises if not only or e.id in only]
+    if students:
+        # The course's record of what was handed out (the public key, which exercises), written
+        # before the bundles so that each Gradescope zip carries it: from now on every grader
+        # requires a valid variant block for these exercises.
+        handout.write(course, secret, {e.id: list(students) for e in chosen if e.varies})
+    record = handout.load(course)
+    built = [build_exercise(e, out, students, secret, course.published_notebook(e.id), record) for e in chosen]
+    if any(b.colab for b in built):
+        titles = {e.id: e.title for e in chosen}
+        write_links(out, [(b.exercise, titles[b.exercise], b.colab) for b in built if b.colab])
+    return built

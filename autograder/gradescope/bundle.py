@@ -6,7 +6,7 @@ What the zip holds (Gradescope unpacks it into /autograder/source):
     setup.sh            run once when Gradescope builds the image: apt bubblewrap and a Python
                         >= 3.11, a venv in /autograder/venv, the pinned CPU torch, then this
                         project (pip install -e /autograder/source)
-    run_autograder      run for every submission: python -m autograder.export.gradescope
+    run_autograder      run for every submission: python -m autograder.gradescope
     gradescope.json     {"exercise": <id>, ...}: what this bundle grades
     course.yaml         the course reduced to this exercise (its limits and settings, `lms:`)
     handed_out.json     only for a varying exercise whose personal notebooks were handed out
@@ -59,7 +59,7 @@ fi
 # The pinned CPU build of torch first: a bare `torch` requirement would pull the CUDA packages.
 "$VENV/bin/python" -m pip install -q torch==2.13.0 --index-url "$TORCH_INDEX_URL"
 "$VENV/bin/python" -m pip install -q -e "$SOURCE"
-"$VENV/bin/python" -c "import autograder.export.gradescope"
+"$VENV/bin/python" -c "import autograder.gradescope.entry"
 # The solutions and the hidden checks are for the grader (root) alone: if
 # bubblewrap cannot start in this container, the notebook runs as `nobody` with rlimits only,
 # and must not be able to read them.
@@ -76,7 +76,7 @@ SOURCE="${AUTOGRADER_SOURCE:-$ROOT/source}"
 PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
 if [ ! -x "$PYTHON" ]; then PYTHON="$(command -v python3)"; fi
 cd "$SOURCE" || exit 1
-exec "$PYTHON" -m autograder.export.gradescope --root "$ROOT" --source "$SOURCE" "$@"
+exec "$PYTHON" -m autograder.gradescope --root "$ROOT" --source "$SOURCE" "$@"
 """
 
 
@@ -140,7 +140,7 @@ def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_noteb
         "exercise": exercise.id,
         "title": exercise.title,
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "entry": "python -m autograder.export.gradescope",
+        "entry": "python -m autograder.gradescope",
     }
     with zipfile.ZipFile(tmp, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.encode(), executable=True)

@@ -1,29 +1,19 @@
-"""Gradescope: grade one submission inside Gradescope's autograder container.
+"""Gradescope's entry point: grade one submission inside Gradescope's autograder container.
 
-Gradescope unpacks our `gradescope.zip` (built by `autograder/build/gradescope.py`) into
+Gradescope unpacks our `gradescope.zip` (built by `autograder/gradescope/bundle.py`) into
 `/autograder/source`, runs `setup.sh` once when it builds the image, then for every submission
 runs `run_autograder` with the student's files in `/autograder/submission`, and reads
 `/autograder/results/results.json`. `run_autograder` calls this module:
 
-    python -m autograder.export.gradescope [--root /autograder] [--submission DIR]
+    python -m autograder.gradescope [--root /autograder] [--submission DIR]
         [--results FILE] [--source DIR] [--metadata FILE]
 
 Every path can be overridden (options, or the environment variables GRADESCOPE_ROOT,
 AUTOGRADER_SUBMISSION, AUTOGRADER_RESULTS, AUTOGRADER_SOURCE), so a test can run the bundle
 in a temporary folder laid out like Gradescope's. The grading is the engine's own
 (`autograder.pipeline.grade_submission`); this module only finds the notebook, and turns the
-result document into Gradescope's format:
+result document into Gradescope's format (`autograder/gradescope/results.py`).
 
-    score, execution_time, output, visibility, stdout_visibility, extra_data,
-    tests: [{name, number, score, max_score, status, output, visibility}],
-    leaderboard: [{name, value, order}]          (timed training tasks only)
-
-Visibility (course.yaml, `lms: gradescope:`):
-    visibility         of the ordinary checks (default `visible`)
-    hidden_visibility  of hidden checks (default `after_due_date`); a check is hidden when it
-                       has `hidden = True`, or is listed in `hidden_checks`
-    hidden_checks      {exercise id: [check names]} (or `all`)
-    stdout_visibility  of run_autograder's stdout (default `hidden`)
 Personal variants (`varies: true`): the bundle carries the course's handed-out record
 (`handed_out.json`, the public key only: it verifies a notebook's signed variant and cannot
 sign one, and says whether a variant is required), and the student is the variant's owner when the owner is
@@ -43,148 +33,11 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.export.feedback import STATUS_WORDS, training_summary
+from autograder.gradescope.results import SettingsError, gradescope_settings, hidden_checks, to_gradescope
 
 DEFAULT_ROOT = "/autograder"
 BUNDLE_CONFIG = "gradescope.json"
-VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
-DEFAULTS = {
-    "visibility": "visible",
-    "hidden_visibility": "after_due_date",
-    "stdout_visibility": "hidden",
-    "hidden_checks": {},
-}
 
-
-class SettingsError(ValueError):
-    pass
-
-
-def gradescope_settings(course) -> dict:
-    """`lms.gradescope` of course.yaml over the defaults, checked."""
-    lms = (getattr(course, "settings", None) or {}).get("lms") or {}
-    given = (lms.get("gradescope") or {}) if isinstance(lms, dict) else {}
-    if not isinstance(given, dict):
-        raise SettingsError("course.yaml: lms.gradescope must be a mapping")
-    settings = dict(DEFAULTS, **given)
-    for key in ("visibility", "hidden_visibility", "stdout_visibility"):
-        if settings[key] not in VISIBILITIES:
-            raise SettingsError(f"course.yaml: lms.gradescope.{key} must be one of {VISIBILITIES}, not {settings[key]!r}")
-    if not isinstance(settings["hidden_checks"], dict):
-        raise SettingsError("course.yaml: lms.gradescope.hidden_checks must map exercise ids to lists of check names")
-    return settings
-
-
-def hidden_checks(exercise_id: str, checks, settings: dict) -> set[str]:
-    """Names of the checks shown to students only as `hidden_visibility` allows."""
-    listed = settings["hidden_checks"].get(exercise_id) or []
-    names = {c.name for c in checks}
-    if listed == "all" or listed is True:
-        return names
-    if isinstance(listed, str):
-        listed = [listed]
-    return {c.name for c in checks if getattr(c, "hidden", False)} | (set(map(str, listed)) & names)
-
-
-# --------------------------------------------------------------------------- results.json
-
-def _round(x) -> float:
-    return round(float(x or 0.0), 4)
-
-
-def test_output(check: dict) -> str:
-    lines = []
-    if check.get("description"):
-        lines.append(f"Expected: {check['description']}")
-    if check.get("message"):
-        lines.append(check["message"])
-    if check.get("hint"):
-        lines.append(f"Hint: {check['hint']}")
-    training = training_summary(check)
-    if training:
-        line = f"Held-out {training['metric']}: {training['value']:.4g}"
-        if training["seconds"] is not None:
-            line += f" after {training['seconds']:.1f} s of training"
-        if training["epochs"] is not None:
-            line += f" ({training['epochs']} epochs)"
-        if training["device"]:
-            line += f" on {training['device']}"
-        lines.append(line)
-    if not lines:
-        lines.append("Passed." if check.get("points", 0) >= check.get("max_points", 0) else "Not passed.")
-    return "\n".join(lines)
-
-
-def leaderboard(result: dict) -> list[dict]:
-    """Held-out metric and training time of the training checks, as Gradescope leaderboard columns."""
-    entries = []
-    trained = [(c["name"], training_summary(c)) for c in result.get("checks") or []]
-    trained = [(name, t) for name, t in trained if t]
-    for name, t in trained:
-        prefix = f"{name} " if len(trained) > 1 else ""
-        entries.append({"name": f"{prefix}{t['metric']}", "value": round(t["value"], 6),
-                        "order": "asc" if t["lower_is_better"] else "desc"})
-        if t["seconds"] is not None:
-            entries.append({"name": f"{prefix}training time (s)", "value": round(t["seconds"], 2), "order": "asc"})
-    return entries
-
-
-def to_gradescope(result: dict, settings: dict, hidden: set[str] = frozenset(), checks=(), title: str = "") -> dict:
-    """Gradescope's results.json for one of our result documents.
-
-    `checks` are the exercise's Check objects: when the submission never reached them
-    (unreadable, wrong exercise) each still gets a test worth 0 of its points, so the student
-    sees what the assignment is worth and why nothing was graded."""
-    rows = list(result.get("checks") or [])
-    if not rows:
-        reason = result.get("message") or STATUS_WORDS.get(result.get("status"), "not graded")
-        rows = [{"name": c.name, "description": c.description, "points": 0.0, "max_points": float(c.points),
-                 "message": f"Not graded: {reason}", "hint": ""} for c in checks]
-    tests = []
-    for number, check in enumerate(rows, start=1):
-        score, most = _round(check.get("points")), _round(check.get("max_points"))
-        tests.append({
-            "name": str(check["name"]),
-            "number": str(number),
-            "score": score,
-            "max_score": most,
-            "status": "passed" if score >= most else "failed",
-            "output": test_output(check),
-            "visibility": settings["hidden_visibility"] if check["name"] in hidden else settings["visibility"],
-        })
-    score = _round(sum(t["score"] for t in tests))
-    most = _round(sum(t["max_score"] for t in tests))
-    status = result.get("status", "graded")
-    name = title or result.get("exercise") or "this assignment"
-    lines = [f"{name}: " + ("graded" if status == "graded" else f"{status}, {STATUS_WORDS.get(status, '')}".rstrip(", "))]
-    if not any(t["name"] in hidden for t in tests):
-        lines[0] += f", {score:g} of {most:g} points"
-    if result.get("message"):
-        lines.append(str(result["message"]))
-    if hidden & {t["name"] for t in tests}:
-        lines.append("Some checks are shown only after the due date.")
-    document = {
-        "score": score,
-        "execution_time": int(round(float(result.get("seconds") or 0.0))),
-        "output": "\n".join(lines),
-        "visibility": settings["visibility"],
-        "stdout_visibility": settings["stdout_visibility"],
-        "extra_data": {
-            "status": status,
-            "exercise": result.get("exercise"),
-            "sha256": result.get("sha256") or "",
-            "seed": result.get("seed"),
-            "isolation": (result.get("run") or {}).get("isolation"),
-        },
-        "tests": tests,
-    }
-    board = leaderboard(result)
-    if board:
-        document["leaderboard"] = board
-    return document
-
-
-# --------------------------------------------------------------------------- grading
 
 def find_submission(folder: Path, exercise_id: str) -> Path | None:
     """The notebook (or Otter export zip) to grade among the uploaded files."""
@@ -282,7 +135,7 @@ def _paths(args) -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.export.gradescope", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", help="Gradescope's folder (default $GRADESCOPE_ROOT or /autograder)")
     parser.add_argument("--submission", help="the uploaded files (default ROOT/submission)")
     parser.add_argument("--results", help="results.json to write (default ROOT/results/results.json)")
