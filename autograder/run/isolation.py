@@ -25,9 +25,11 @@ import shutil
 import site
 import subprocess
 import sys
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
+from autograder.run import fallback, syscall_filter
 from autograder.run.limits import Limits
 
 log = logging.getLogger(__name__)
@@ -110,9 +112,9 @@ class Fds:
     def __init__(self):
         self.fds: list[int] = []
 
-    def data(self, text: str) -> str:
+    def data(self, text: str | bytes) -> str:
         r, w = os.pipe()
-        os.write(w, text.encode())
+        os.write(w, text.encode() if isinstance(text, str) else text)  # well under a pipe's 64 KiB
         os.close(w)
         self.fds.append(r)
         return str(r)
@@ -180,7 +182,22 @@ def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str |
     args += ["--remount-ro", "/", "--chdir", WORKDIR]
     if info_fd is not None:
         args += ["--info-fd", str(info_fd)]
+    try:
+        args += ["--seccomp", fds.data(syscall_filter.program())]
+    except syscall_filter.FilterUnavailable as exc:
+        warn_no_filter_once(exc)
     return args
+
+
+_warned_filter = False
+
+
+def warn_no_filter_once(exc: Exception) -> None:
+    global _warned_filter
+    if not _warned_filter:
+        _warned_filter = True
+        log.warning("%s: notebooks run WITHOUT the seccomp filter (keyring, System V IPC, ptrace, ... "
+                    "stay reachable). Install libseccomp2 and pyseccomp.", exc)
 
 
 def worker_args(python: str, worker: str, ev_w: int, ctl_r: int, drop: bool) -> list[str]:
@@ -188,10 +205,13 @@ def worker_args(python: str, worker: str, ev_w: int, ctl_r: int, drop: bool) -> 
     return args + (["--drop-to", str(NOBODY)] if drop else [])
 
 
-def rlimits_preexec(limits: Limits, as_nobody: bool, own_uid: bool):
-    """rlimits (and, in rlimits mode for a root grader, the switch to nobody) for the first process.
+def rlimits_preexec(limits: Limits, own_uid: bool, uid: int | None = None, view: dict | None = None,
+                    seccomp: bool = False):
+    """What the first process of a sandbox does before exec: rlimits; in rlimits mode for a root
+    grader, the private view (`fallback.enter_private_view`) and the switch to the job's own
+    `uid`; in rlimits mode, the seccomp filter (bubblewrap loads it itself).
 
-    `own_uid`: the notebook will run as nobody on the host, so RLIMIT_NPROC counts only sandboxes.
+    `own_uid`: the notebook runs under a uid of its own on the host, so RLIMIT_NPROC counts only sandboxes.
     """
     wanted = [
         (resource.RLIMIT_CORE, 0, 0),
@@ -203,6 +223,12 @@ def rlimits_preexec(limits: Limits, as_nobody: bool, own_uid: bool):
         wanted.append((resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024, limits.memory_mb * 1024 * 1024))
     if limits.processes and own_uid:
         wanted.append((resource.RLIMIT_NPROC, limits.processes, limits.processes))
+    load_filter = None
+    if seccomp:
+        try:
+            load_filter = syscall_filter.loader()  # built here: the child only loads it
+        except syscall_filter.FilterUnavailable as exc:
+            warn_no_filter_once(exc)
 
     def apply():
         for which, soft, hard in wanted:
@@ -211,12 +237,46 @@ def rlimits_preexec(limits: Limits, as_nobody: bool, own_uid: bool):
                 hard = min(hard, cur_hard)
                 soft = min(soft, hard)
             resource.setrlimit(which, (soft, hard))
-        if as_nobody:
+        if view is not None:
+            fallback.enter_private_view(view)
+        if uid is not None:
             os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
+            os.setgid(uid)
+            os.setuid(uid)
+            if os.getuid() == 0 or os.geteuid() == 0:
+                raise OSError("could not give up root")
+        if load_filter is not None:
+            load_filter()  # last: it refuses mount and unshare
 
     return apply
+
+
+@dataclass
+class RlimitsSetup:
+    """How rlimits mode isolates a job on this machine (see fallback.py)."""
+
+    own_uid: bool  # a root grader: each job runs under a sandbox uid of its own
+    private_view: bool  # ... and with a mount namespace of its own
+
+    def view_for(self, base: str, limits: Limits) -> dict | None:
+        if not self.private_view:
+            return None
+        return fallback.view_plan(view_keep(base), view_hidden(), limits.disk_mb)
+
+
+def view_keep(base: str | None) -> list[str]:
+    """What a job's private view shows: the Python installation, the job's own folder."""
+    keep = python_dirs() + [os.path.dirname(os.path.realpath(sys.executable))]
+    return keep + ([base] if base else [])
+
+
+def view_hidden() -> list[str]:
+    """Covered in a job's private view: the project (solutions, exercises, the engine), the secret file."""
+    hidden = [str(PROJECT_ROOT)]
+    secret_file = os.environ.get("AUTOGRADER_SECRET_FILE")
+    if secret_file:
+        hidden.append(secret_file)
+    return hidden
 
 
 DROP_CHECK = (
@@ -235,7 +295,7 @@ def try_bwrap(bwrap: str, variant: str) -> bool:
         args += ["--", sys.executable, "-c", DROP_CHECK] + (["--drop"] if variant == "root" else [])
         result = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
                                 env=clean_env(Limits(), "/tmp", "/tmp"), pass_fds=fds.fds,
-                                preexec_fn=rlimits_preexec(Limits(), False, False))
+                                preexec_fn=rlimits_preexec(Limits(), False))
         if result.returncode != 0:
             log.info("bubblewrap (%s) does not work here: %s", variant,
                      result.stderr.decode(errors="replace")[-500:])
@@ -262,17 +322,30 @@ def bwrap_variant() -> tuple[str, str] | None:
 
 
 @functools.lru_cache(maxsize=None)
-def rlimits_as_nobody() -> bool:
-    """In rlimits mode, a root grader runs the worker as nobody when nobody can run this Python."""
+def rlimits_setup() -> RlimitsSetup:
+    """Checked once per process. A root grader never runs a notebook as root: with a private view
+    where the kernel allows one, else under a sandbox uid, which must be able to run this Python."""
     if os.geteuid() != 0:
-        return False
+        return RlimitsSetup(own_uid=False, private_view=False)
+    if fallback.private_view_works((tuple(view_keep(None)), tuple(view_hidden()))):
+        return RlimitsSetup(own_uid=True, private_view=True)
+    uid = fallback.UIDS.take()
     try:
         result = subprocess.run([sys.executable, "-c", DROP_CHECK], stdin=subprocess.DEVNULL,
                                 capture_output=True, timeout=60, cwd="/", env=clean_env(Limits(), "/tmp", "/tmp"),
-                                preexec_fn=rlimits_preexec(Limits(), True, False))
-        return result.returncode == 0
+                                preexec_fn=rlimits_preexec(Limits(), True, uid=uid))
+        runnable = result.returncode == 0
     except (OSError, subprocess.SubprocessError):
-        return False
+        runnable = False
+    finally:
+        fallback.kill_uid(uid)
+        fallback.UIDS.give_back(uid)
+    if not runnable:
+        raise fallback.RefusedError(
+            f"rlimits mode refuses to run notebooks: this grader runs as root, the kernel allows no mount "
+            f"namespace here, and a uid other than root cannot run {sys.executable}. Install bubblewrap, grade "
+            "as an ordinary user, or use a Python installation every user can read (e.g. under /usr or /opt).")
+    return RlimitsSetup(own_uid=True, private_view=False)
 
 
 def isolation_mode() -> str:
@@ -287,17 +360,22 @@ def isolation_mode() -> str:
     return "rlimits"
 
 
-def warn_rlimits_once() -> None:
+def warn_rlimits_once() -> RlimitsSetup:
+    """The rlimits setup of this machine (raises fallback.RefusedError), with a warning said once."""
     global _warned_rlimits
+    setup = rlimits_setup()
     if not _warned_rlimits:
         _warned_rlimits = True
+        if not setup.own_uid:
+            fallback.not_dumpable()  # the notebook runs as this user: keep it out of this process's /proc
         log.warning(
-            "notebooks run WITHOUT bubblewrap: only rlimits, a process group and a private temp "
-            "folder isolate them; they can read the grader's files and reach the network. "
-            "Install bubblewrap (Debian package `bubblewrap`) for real isolation.%s",
-            "" if not os.geteuid() == 0 or rlimits_as_nobody() else
-            " This grader runs as root and nobody (uid 65534) cannot run its Python, so notebooks run AS ROOT.",
+            "notebooks run WITHOUT bubblewrap: rlimits, the seccomp filter and %s isolate them; they "
+            "reach the network%s. Install bubblewrap (Debian package `bubblewrap`) for real isolation.",
+            "a uid of their own and a private view of the file system" if setup.private_view else
+            "a uid of their own" if setup.own_uid else "a private temporary folder",
+            "" if setup.private_view else " and can read every file their uid can read",
         )
+    return setup
 
 
 def clean_env(limits: Limits, home: str, tmp: str, extra: dict | None = None) -> dict:

@@ -20,9 +20,10 @@ import tempfile
 import time
 
 from autograder.probe import Probe, encode_requests, read_answers
+from autograder.run import fallback
 from autograder.run.isolation import (ENGINE, FILES, WORKDIR, Fds, bwrap_args, bwrap_variant, clean_env,
-                                      isolation_mode, prepare_engine, rlimits_preexec, rlimits_as_nobody,
-                                      warn_rlimits_once, worker_args, NOBODY)
+                                      isolation_mode, prepare_engine, rlimits_preexec, warn_rlimits_once,
+                                      worker_args)
 from autograder.run.limits import Limits
 from autograder.run.supervise import FreshProcess, RunResult, supervise
 
@@ -53,6 +54,7 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
     info_r = info_w = None
     fds = Fds()
     job = {"cells": cells, "request": request}
+    uid = None
     if isolation == "bubblewrap":
         bwrap, variant = bwrap_variant()
         info_r, info_w = os.pipe()
@@ -61,22 +63,27 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
         env = clean_env(limits, "/tmp", "/tmp", extra_env)
         job.update(workdir=WORKDIR, files=FILES if files_dir else None)
         cwd = "/"
-        preexec = rlimits_preexec(limits, False, variant == "root")
+        preexec = rlimits_preexec(limits, variant == "root")
     else:
-        warn_rlimits_once()
-        as_nobody = rlimits_as_nobody()
+        try:
+            setup = warn_rlimits_once()
+        except fallback.RefusedError:
+            for fd in (ev_r, ev_w, ctl_r, ctl_w):
+                os.close(fd)
+            raise
         workdir, tmp = os.path.join(base, "work"), os.path.join(base, "tmp")
-        os.mkdir(workdir)
-        os.mkdir(tmp)
-        if as_nobody:
+        os.mkdir(workdir, 0o700)
+        os.mkdir(tmp, 0o700)
+        if setup.own_uid:  # a root grader: the job's own uid, which alone may enter its folders
+            uid = fallback.UIDS.take()
             os.chmod(base, 0o711)
             for folder in (workdir, tmp):
-                os.chown(folder, NOBODY, NOBODY)
+                os.chown(folder, uid, uid)
         args = worker_args(sys.executable, os.path.join(engine, "worker.py"), ev_w, ctl_r, False)
         env = clean_env(limits, tmp, tmp, extra_env)
         job.update(workdir=workdir, files=files_dir)
         cwd = workdir
-        preexec = rlimits_preexec(limits, as_nobody, as_nobody)
+        preexec = rlimits_preexec(limits, setup.own_uid, uid=uid, view=setup.view_for(base, limits), seccomp=True)
     pass_fds = [ev_w, ctl_r] + fds.fds + ([info_w] if info_w is not None else [])
     try:
         proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -87,18 +94,31 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
             if fd is not None:
                 os.close(fd)
         fds.close()
+        _release_uid(uid)
         raise
     for fd in (ev_w, ctl_r, info_w):
         if fd is not None:
             os.close(fd)
     fds.close()
     try:
-        handle = FreshProcess(proc, isolation, info_r)
+        handle = FreshProcess(proc, isolation, info_r, uid)
         return supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_dir, started)
     finally:
+        _release_uid(uid)
         for fd in (ev_r, ctl_w, info_r):
             if fd is not None:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
+
+
+def _release_uid(uid: int | None) -> None:
+    """Every process of the job's uid killed, whatever its session; what it left in shared folders removed."""
+    if uid is None:
+        return
+    try:
+        fallback.kill_uid(uid)
+        fallback.remove_files_of(uid)
+    finally:
+        fallback.UIDS.give_back(uid)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from autograder.probe import Answer, wire
 from autograder.probe.answers import REPLY_FILE
+from autograder.run import fallback
 from autograder.run.limits import Limits
 
 log = logging.getLogger(__name__)
@@ -442,8 +443,9 @@ class FreshProcess:
     (A warm pool's job, `warm._PooledJob`, offers the same methods.)
     """
 
-    def __init__(self, proc: subprocess.Popen, isolation: str, info_fd: int | None):
+    def __init__(self, proc: subprocess.Popen, isolation: str, info_fd: int | None, uid: int | None = None):
         self.proc, self.isolation, self.info_fd = proc, isolation, info_fd
+        self.uid = uid  # rlimits mode for a root grader: the job's own uid
         self.stdin = proc.stdin
         self.stdout_fd = proc.stdout.fileno()
         self._info = bytearray()
@@ -476,6 +478,8 @@ class FreshProcess:
 
     def kill_all(self) -> None:
         kill_all(self.proc, self.isolation, self.child_pid)
+        if self.uid is not None:
+            fallback.kill_uid(self.uid)  # whatever its session or parent
 
     @property
     def returncode(self) -> int | None:

@@ -34,9 +34,10 @@ from dataclasses import replace
 
 from autograder.probe import Probe, encode_requests, read_answers
 from autograder.run import isolation
+from autograder.run import fallback
 from autograder.run.isolation import (ENGINE, FILES, WORKDIR, Fds, bwrap_args, bwrap_variant, clean_env,
-                                      isolation_mode, prepare_engine, rlimits_as_nobody, rlimits_preexec,
-                                      safe_relative, warn_rlimits_once)
+                                      isolation_mode, prepare_engine, rlimits_preexec, safe_relative,
+                                      warn_rlimits_once)
 from autograder.run.limits import Limits
 from autograder.run.sandbox import run_notebook
 from autograder.run.supervise import RunResult, children, kill, session_members, supervise
@@ -70,6 +71,7 @@ class _Zygote:
         self.init_pid: int | None = None  # bubblewrap: host pid of the namespace's init
         self.broken = False
         self._info_r: int | None = None
+        self.uid: int | None = None  # rlimits mode for a root grader: this zygote's own sandbox uid
         self._spawn()
         if wait:
             self.wait_warm()
@@ -94,19 +96,26 @@ class _Zygote:
             if variant == "root":
                 args += ["--drop-to", str(isolation.NOBODY)]
             env = clean_env(self.limits, "/tmp", "/tmp")
-            cwd, preexec = "/", rlimits_preexec(zlimits, False, variant == "root")
+            cwd, preexec = "/", rlimits_preexec(zlimits, variant == "root")
         else:
-            warn_rlimits_once()
-            as_nobody = rlimits_as_nobody()
+            setup = warn_rlimits_once()
             work, tmp = os.path.join(self.base, "work"), os.path.join(self.base, "tmp")
+            if setup.own_uid:
+                self.uid = fallback.UIDS.take()
             for folder in (work, tmp):
-                os.mkdir(folder)
-                if as_nobody:
-                    os.chown(folder, isolation.NOBODY, isolation.NOBODY)
+                os.mkdir(folder, 0o700)
+                if self.uid is not None:
+                    os.chown(folder, self.uid, self.uid)
+            writable = [work, tmp] + (list(fallback.PRIVATE_TMP) if setup.private_view else [])
             args = [sys.executable, "-B", os.path.join(self.engine, "zygote.py"), *zygote_args,
-                    "--writable", f"{work}:{tmp}", "--rlimits"]
+                    "--writable", ":".join(writable), "--rlimits"]
+            if self.uid is not None:
+                # Its jobs share its uid, and no other process has it: after each job it kills them all.
+                args += ["--own-uid"]
             env = clean_env(self.limits, tmp, tmp)
-            cwd, preexec = work, rlimits_preexec(zlimits, as_nobody, as_nobody)
+            cwd = work
+            preexec = rlimits_preexec(zlimits, setup.own_uid, uid=self.uid,
+                                      view=setup.view_for(self.base, self.limits), seccomp=True)
             self.workdir = work
         pass_fds = [child.fileno()] + fds.fds + ([info_w] if info_w is not None else [])
         try:
@@ -154,6 +163,13 @@ class _Zygote:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover
                 log.warning("warm worker %s did not end after SIGKILL", self.proc.pid)
+        if self.uid is not None:
+            uid, self.uid = self.uid, None
+            try:
+                fallback.kill_uid(uid)  # whatever a job of it left running, in any session
+                fallback.remove_files_of(uid)
+            finally:
+                fallback.UIDS.give_back(uid)
         if self.sock is not None:
             self.sock.close()
         shutil.rmtree(self.base, ignore_errors=True)

@@ -309,9 +309,21 @@ def drop_privileges(uid: int) -> None:
         os._exit(70)
 
 
+def not_dumpable() -> None:
+    """This process's /proc entries (environ, memory, descriptors) become root's, so that another
+    job running under the same uid (rlimits mode as a user) cannot read or steer this one."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
 def main(argv) -> None:
     if "--drop-to" in argv:
         drop_privileges(int(argv[argv.index("--drop-to") + 1]))
+    not_dumpable()
     events_fd = int(argv[argv.index("--events") + 1])
     control_fd = int(argv[argv.index("--control") + 1])
 

@@ -7,9 +7,12 @@ submission runs in its own forked child through `worker.main`, so nothing it doe
 own memory (patched modules, threads, globals) reaches the next one. What could outlive a
 child is cleaned by this process after each job, before it says `clean`:
 
-* every other process of the sandbox's pid namespace is killed (bubblewrap: this process
-  and the namespace's init are the only ones left; rlimits: the child's session), and
-* every writable place (the working folder, /tmp, /dev/shm) is emptied.
+* every other process of the sandbox is killed (bubblewrap: every process of the pid
+  namespace but this one and its init; rlimits for a root grader, `--own-uid`: every process
+  of this zygote's own uid, whatever its session, through kill(-1); rlimits for a user: those
+  in a job's session or still children of this process), and
+* every writable place (the working folder, /tmp, /dev/shm) is emptied; with `--own-uid`,
+  whatever this uid left in the machine's shared temporary folders is removed too.
 
 The zygote itself never runs student code, is not dumpable (so a child running as the same
 user cannot ptrace it or read its memory or descriptors), and holds no secret: the grader
@@ -99,6 +102,40 @@ def others(rlimits_mode: bool) -> list[int]:
 _job_sessions: set[int] = set()
 
 
+def kill_own_uid() -> None:
+    """Every process of this uid but this one: kill(-1) reaches exactly those (the uid is the
+    sandbox's alone), and a process forking meanwhile cannot escape it."""
+    for _ in range(3):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        reap()
+        time.sleep(0.01)
+    reap()
+
+
+def remove_own_files(folders=("/tmp", "/var/tmp", "/dev/shm")) -> None:
+    me = os.getuid()
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                st = os.lstat(path)
+                if st.st_uid != me or os.path.ismount(path):
+                    continue
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+
+
 def kill_others(rlimits_mode: bool) -> None:
     for _ in range(50):  # processes may fork while they are being killed: repeat until none
         pids = others(rlimits_mode)
@@ -141,6 +178,8 @@ def empty(folder: str) -> None:
 
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
+        if os.path.ismount(path):  # the job's own folder shown in a private /tmp: emptied on its own
+            continue
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 os.chmod(path, 0o700)
@@ -185,6 +224,7 @@ def main(argv: list[str]) -> None:
     sock = socket.socket(fileno=int(argv[argv.index("--socket") + 1]))
     writable = argv[argv.index("--writable") + 1].split(":")
     rlimits_mode = "--rlimits" in argv
+    own_uid = "--own-uid" in argv
     drop_to = argv[argv.index("--drop-to") + 1] if "--drop-to" in argv else None
     if drop_to:
         sys.path.insert(0, ENGINE_DIR)
@@ -235,7 +275,11 @@ def main(argv: list[str]) -> None:
         send(sock, e="forked", pid=pid)
         _, status = os.waitpid(pid, 0)
         send(sock, e="reaped", status=status)
-        kill_others(rlimits_mode)
+        if own_uid:
+            kill_own_uid()
+            remove_own_files()
+        else:
+            kill_others(rlimits_mode)
         _job_sessions.clear()
         for folder in writable:
             empty(folder)
