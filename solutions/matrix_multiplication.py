@@ -5,8 +5,9 @@ The product of an (m x n) matrix A and an (n x p) matrix B is the (m x p) matrix
     C[i, j] = sum over k of A[i, k] * B[k, j]      (row i of A times column j of B)
 
 It exists only when the inner dimensions agree: the number of columns of A (n) must equal
-the number of rows of B. A network layer without activation is such a product, h = U x;
-two of them in a row, y = W (U x), are the single layer y = (W U) x = V x.
+the number of rows of B. A network layer without activation is such a product; written as
+the slides and the forward pass write it, an input row x times the weights, h = x W. Two of
+them in a row, y = h U = (x W) U, are the single layer y = x (W U) = x V.
 
 Note on the slides: they give A.B = [[11, 4, 18], [24, 6, 12]], but the top-left entry is
 row 1 of A times column 1 of B, 2*3 + 1*8 = 14. The correct product is
@@ -23,9 +24,9 @@ DEFAULT_VARIANT = {
           [8, 2, 4]],  # 2 x 3
     "U": [[1, 0],
           [2, 1],
-          [0, 3]],  # 3 x 2, the first layer: 2 inputs -> 3 hidden values
+          [0, 3]],  # 3 x 2, the second layer: 3 hidden values -> 2 outputs, y = h U
     "W": [[1, -1, 2],
-          [0, 1, 1]],  # 2 x 3, the second layer: 3 hidden values -> 2 outputs
+          [0, 1, 1]],  # 2 x 3, the first layer: 2 inputs -> 3 hidden values, h = x W
 }
 SLIDES_AB = np.array([[11, 4, 18], [24, 6, 12]])  # the value printed on the slides (top-left is a typo)
 
@@ -68,11 +69,12 @@ def answers(params=None) -> dict:
     slides = all(np.array_equal(v[name], DEFAULT_VARIANT[name]) for name in ("A", "B"))
     return {
         "AB": matmul(A, B),  # row i of A times column j of B, shape (2, 3)
-        "V": matmul(W, U),  # y = W (U x) = (W U) x: the single layer V = W U, shape (2, 2)
+        "V": matmul(W, U),  # y = (x W) U = x (W U): the single layer V = W U, shape (2, 2)
         # Typical mistakes, used by the hidden checks to name a hint.
         "AT_B": matmul(A.T, B),  # A transposed before multiplying
         "SLIDES_AB": SLIDES_AB if slides else None,  # the slides' typo exists for their numbers only
         "UW": matmul(U, W),  # the layers multiplied in the wrong order: 3 x 3
+        "V_LAST_TERM": matmul(W[:, -1:], U[-1:, :]),  # `=` for `+=` in the loop: only the last k kept
     }
 
 
@@ -102,8 +104,8 @@ _SLIDES = answers()
 # By hand: [[2*3 + 1*8, 2*1 + 1*2, 2*7 + 1*4], [0*3 + 3*8, 0*1 + 3*2, 0*7 + 3*4]]
 AB = _SLIDES["AB"]  # [[14, 4, 18], [24, 6, 12]], shape (2, 3)
 V = _SLIDES["V"]  # [[-1, 5], [2, 4]]
-X_EXAMPLE = np.array([[1], [2]])  # an input column x
-Y_EXAMPLE = matmul(W, matmul(U, X_EXAMPLE))  # two layers in a row: [[9], [10]], the same as V x
+X_EXAMPLE = np.array([[1, 2]])  # an input row x
+Y_EXAMPLE = matmul(matmul(X_EXAMPLE, W), U)  # two layers in a row: [[3, 13]], the same as x V
 AT_B = _SLIDES["AT_B"]  # [[6, 2, 14], [27, 7, 19]]
 UW = _SLIDES["UW"]
 
@@ -111,4 +113,4 @@ UW = _SLIDES["UW"]
 if __name__ == "__main__":
     print("shape of A.B:", product_shape(A.shape, B.shape))
     print("A.B =\n", AB)
-    print("V = W.U =\n", V, "\nW(Ux) =", Y_EXAMPLE.ravel(), " Vx =", matmul(V, X_EXAMPLE).ravel())
+    print("V = W.U =\n", V, "\n(xW)U =", Y_EXAMPLE.ravel(), " xV =", matmul(X_EXAMPLE, V).ravel())

@@ -75,12 +75,12 @@ def test_matmul_with_loops_agrees_with_numpy():
 
 
 def test_two_layers_are_one():
-    x = sol.X_EXAMPLE
-    assert np.array_equal(sol.Y_EXAMPLE, sol.W @ (sol.U @ x))
-    assert np.array_equal(sol.Y_EXAMPLE, sol.V @ x)
+    x = sol.X_EXAMPLE  # a row, as in the slides: h = x W, y = h U
+    assert np.array_equal(sol.Y_EXAMPLE, (x @ sol.W) @ sol.U)
+    assert np.array_equal(sol.Y_EXAMPLE, x @ sol.V) and np.array_equal(sol.Y_EXAMPLE, [[3, 13]])
     rng = np.random.default_rng(0)
-    xs = rng.normal(size=(2, 10))  # ten inputs at once, one per column
-    assert np.allclose(sol.W @ (sol.U @ xs), sol.V @ xs)
+    xs = rng.normal(size=(10, 2))  # ten inputs at once, one per row
+    assert np.allclose((xs @ sol.W) @ sol.U, xs @ sol.V)
 
 
 # --------------------------------------------------------------------------- the notebook

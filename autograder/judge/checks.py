@@ -146,7 +146,7 @@ class Upstream:
     applied correctly to earlier answers that are wrong; it names those answers.
     """
 
-    probes: dict[str, Any]
+    probes: dict[str, Any] | Callable[[], dict[str, Any]]  # a function: probes that depend on the variant
     rule: Callable[..., Any]
     hint: str
     forms: dict[str, str] = field(default_factory=dict)
@@ -158,10 +158,13 @@ class Upstream:
         return join_hints([hint for key, hint in self.fails.items()
                            if (a := answers.get(f"up:{key}")) is not None and a.error is not None])
 
+    def requests(self) -> dict[str, Any]:
+        return self.probes() if callable(self.probes) else dict(self.probes)
+
     def values(self, answers: Mapping[str, Answer]) -> dict | None:
         """The earlier answers, in their forms, or None when one is missing or unreadable."""
         values = {}
-        for key in self.probes:
+        for key in self.requests():
             answer = answers.get(f"up:{key}")
             if answer is None or answer.raised:
                 return None
@@ -199,7 +202,7 @@ class ValueCheck(Check):
     def probes(self, rng):
         probes = {"value": Var(self.var)}
         if self.upstream is not None:
-            probes.update({f"up:{key}": probe for key, probe in self.upstream.probes.items()})
+            probes.update({f"up:{key}": probe for key, probe in self.upstream.requests().items()})
         return probes
 
     def _same(self, got, expected) -> bool:
@@ -276,7 +279,8 @@ class FunctionCheck(Check):
     Points are shared equally among the cases, but the cases that expect an exception count
     only when every other case is right: raising is credit for a function that works, never
     for one that raises whatever it is given (or returns one value whatever it is given).
-    `raised_hints` name the mistake behind an exception, {text in "Type: message": hint}.
+    `raised_hints` name the mistake behind an exception, {text in "Type: message": hint};
+    `no_raise_hint` is the hint for a case that should raise and did not.
     """
 
     def __init__(
@@ -293,6 +297,7 @@ class FunctionCheck(Check):
         mistakes: Mapping[str, Callable] | None = None,
         raises: tuple[type[BaseException], ...] = (),
         raised_hints: Mapping[str, str] | None = None,
+        no_raise_hint: str = "",
     ):
         self.name, self.function, self.cases, self.reference = name, function, cases, reference
         self.points, self.form, self.rtol, self.atol = points, form, rtol, atol
@@ -300,23 +305,28 @@ class FunctionCheck(Check):
         self.mistakes = dict(mistakes or {})
         self.raises = raises
         self.raised_hints = dict(raised_hints or {})
+        self.no_raise_hint = no_raise_hint  # said when a case that should raise returned a value
 
     def probes(self, rng):
         return {str(i): Call(self.function, tuple(args)) for i, args in enumerate(self.cases(rng))}
 
     def judge(self, answers, asked):
         failures: list[str] = []
-        hints: list[str] = []
+        explained: dict[str, int] = {}  # hint -> how many wrong calls it explains
         passed = {"value": 0, "raise": 0}
         total_values = 0
         for key, call in asked.items():
-            kind, ok, message, hint = self._judge_case(call.args, answers[key])
+            kind, ok, message, case_hints = self._judge_case(call.args, answers[key])
             total_values += kind == "value"
             passed[kind] += ok
             if not ok:
                 failures.append(message)
-                if hint and hint not in hints:
-                    hints.append(hint)
+                for hint in case_hints:
+                    explained[hint] = explained.get(hint, 0) + 1
+        # The mistake that explains the most wrong calls: a model that fits one call by chance
+        # (B @ A equals an outer product) is not said next to one that explains them all.
+        most = max(explained.values(), default=0)
+        hints = [hint for hint, count in explained.items() if count == most]
         counted = passed["value"] + (passed["raise"] if passed["value"] == total_values else 0)
         points = self.points * counted / max(len(asked), 1)
         if not failures:
@@ -324,38 +334,39 @@ class FunctionCheck(Check):
         summary = f"{len(failures)} of {len(asked)} calls of `{self.function}` were wrong; first: {failures[0]}"
         if passed["raise"] and counted == passed["value"]:
             summary += "; raising an exception where one is expected counts once the other calls are right"
-        return Verdict(points, summary, "; ".join(hints))
+        return Verdict(points, summary, join_hints(hints))
 
     def _call_text(self, args) -> str:
         return f"`{self.function}({', '.join(describe(a) if isinstance(a, np.ndarray) else repr(a) for a in args)})`"
 
-    def _raised_hint(self, answer: Answer) -> str:
+    def _raised_hints(self, answer: Answer) -> list[str]:
         text = raised_text(answer)
-        return join_hints([hint for pattern, hint in self.raised_hints.items() if pattern in text])
+        return [hint for pattern, hint in self.raised_hints.items() if pattern in text]
 
-    def _judge_case(self, args, answer: Answer) -> tuple[str, bool, str, str]:
-        """(kind of case: "value" or "raise", whether it is right, message, hint)."""
+    def _judge_case(self, args, answer: Answer) -> tuple[str, bool, str, list[str]]:
+        """(kind of case: "value" or "raise", whether it is right, message, hints)."""
         call = self._call_text(args)
         try:
             expected = self.reference(*args)
         except self.raises as exc:
             if answer.raised == type(exc).__name__:
-                return "raise", True, "", ""
-            return "raise", False, f"{call} should raise {type(exc).__name__}", ""
+                return "raise", True, "", []
+            hints = [self.no_raise_hint] if not answer.raised and self.no_raise_hint else self._raised_hints(answer)
+            return "raise", False, f"{call} should raise {type(exc).__name__}", hints
         if answer.raised:
-            return "value", False, f"{call} raised {raised_text(answer)}", self._raised_hint(answer)
+            return "value", False, f"{call} raised {raised_text(answer)}", self._raised_hints(answer)
         try:
             got = FORMS[self.form](answer, call)
         except FormError as exc:
-            return "value", False, str(exc), ""
+            return "value", False, str(exc), []
         if same(got, expected, self.form, self.rtol, self.atol):
-            return "value", True, "", ""
+            return "value", True, "", []
         message = f"{call} did not return {self.description}"
         if self.form == "array":
             message = shape_message(got, expected, call) or message
-        return "value", False, message, self._hint(got, args, expected)
+        return "value", False, message, self._hints(got, args, expected)
 
-    def _hint(self, got, args, expected) -> str:
+    def _hints(self, got, args, expected) -> list[str]:
         def close(a, b):
             return same(a, b, self.form, self.rtol, self.atol)
 
@@ -363,8 +374,8 @@ class FunctionCheck(Check):
         if not found and self.form == "array":
             expected = np.asarray(expected, dtype=float)
             if expected.ndim == 2 and expected.shape != expected.T.shape and close(got, expected.T):
-                return "the result is transposed"
-        return join_hints(found)
+                return ["the result is transposed"]
+        return found
 
 
 def with_carry_forward(checks, exercise) -> list:

@@ -4,7 +4,7 @@ Otter questions and the names they grade:
     q1_shapes      product_shape(shape_a, shape_b)   on the grader's shapes, some incompatible
     q2_product     AB                                A.B for the given A and B
     q3_matmul      matmul(A, B)                      on the grader's matrices, one pair incompatible
-    q4_two_layers  V                                 W.U, the one layer that two linear layers are
+    q4_two_layers  V                                 W.U: h = x.W, y = h.U is the one layer y = x.V
 
 The grader only sees what the functions return, not their code: that matmul uses loops
 rather than @ or np.matmul is asked for in the notebook, not checked.
@@ -14,7 +14,10 @@ the typical mistakes are computed from the student's numbers, `FromVariant(sol.a
 """
 
 
-from autograder.judge import FromVariant, FunctionCheck, ValueCheck
+import numpy as np
+
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant, with_carry_forward
+from autograder.probe import Call
 from solutions import matrix_multiplication as sol
 
 
@@ -55,6 +58,27 @@ def _matrix_cases(rng):
     ]
 
 
+NO_RAISE = ("compare the inner dimensions first: when A has n columns and B has another number of rows, "
+            "the product does not exist and the function must raise ValueError")
+LAST_TERM = ("only the last product A[i, k] * B[k, j] is kept: the entry is their sum over k, so add each one "
+             "with `+=` (starting from 0)")
+MATMUL_HINT = "this is what your matmul gives; matmul itself is not right (see its check)"
+INDEX_HINT = ("an index ran past the end of a matrix: C has the shape (rows of A, columns of B), i runs over the "
+              "rows of A, j over the columns of B and k over the columns of A")
+
+
+def _given(name):
+    return np.array(sol.DEFAULT_VARIANT[name] if current_variant() is None else current_variant()[name], dtype=float)
+
+
+def _from_matmul(first: str, second: str) -> Upstream:
+    """An answer the student may have computed with their own matmul: judged against what that
+    matmul gives for the notebook's matrices (the student's own), so that a wrong matmul is
+    named instead of a mistake of this answer."""
+    return Upstream(probes=lambda: {"own": Call("matmul", (_given(first), _given(second)))},
+                    rule=lambda own: own, forms={"own": "array"}, hint=MATMUL_HINT)
+
+
 CHECKS = [
     FunctionCheck(
         "product_shape",
@@ -71,6 +95,9 @@ CHECKS = [
             "all three dimensions were returned: the shared n disappears in the product": lambda a, b: (a[0], a[1], b[1]),
             "the shape of A was returned: the product has the columns of B": lambda a, b: tuple(a),
         },
+        raised_hints={"unpack": "a shape has two numbers, (rows, columns): unpack it with m, n = shape_a",
+                      "IndexError": "a shape has two numbers, (rows, columns): index them with shape_a[0] and shape_a[1]"},
+        no_raise_hint=NO_RAISE,
     ),
     ValueCheck(
         "AB",
@@ -82,6 +109,7 @@ CHECKS = [
             "check the top-left entry again: row 1 of A times column 1 of B (2*3 + 1*8)": mine("SLIDES_AB"),
             "A was transposed before multiplying: entry (i, j) uses row i of A, not column i": mine("AT_B"),
         },
+        upstream=_from_matmul("A", "B"),
     ),
     FunctionCheck(
         "matmul",
@@ -96,16 +124,30 @@ CHECKS = [
             "B's indices are swapped: this computes A times B transposed; use B[k, j], column j of B": lambda A, B: A @ B.T,
             "the factors are in the wrong order: this is B @ A": lambda A, B: B @ A,
             "this is the element-wise product; each entry is a sum over k of A[i, k] * B[k, j]": lambda A, B: A * B,
+            LAST_TERM: lambda A, B: A[:, -1:] @ B[-1:, :],
+            "the first product A[i, 0] * B[0, j] is kept only: the loop over k must add up every term":
+                lambda A, B: A[:, :1] @ B[:1, :],
         },
+        raised_hints={"could not be broadcast": "A * B multiplies element by element; the matrix product sums "
+                                                "A[i, k] * B[k, j] over k, with loops",
+                      "out of bounds": INDEX_HINT},
+        no_raise_hint=NO_RAISE,
     ),
     ValueCheck(
         "V",
         var="V",
         expected=mine("V"),
         form="array",
-        description="the (2, 2) matrix V of the single layer y = V x that equals y = W (U x)",
+        description="the (2, 2) matrix V of the single layer y = x V that does what y = (x W) U does",
         mistakes={
-            "the layers are multiplied in the wrong order: U acts first, so y = W (U x) = (W U) x": mine("UW"),
+            "the layers are multiplied in the wrong order: W acts first, so y = (x W) U = x (W U)": mine("UW"),
+            LAST_TERM: mine("V_LAST_TERM"),
         },
+        upstream=_from_matmul("W", "U"),
     ),
 ]
+
+
+def make_checks(exercise):
+    """The checks, with error-carried-forward credit where the course asks for it."""
+    return with_carry_forward(CHECKS, exercise)
