@@ -1,20 +1,37 @@
-"""Where an exercise lives and how its hidden checks are loaded.
+"""Where an exercise lives and how its hidden checks are loaded, with the course they belong to.
 
 Exercises are folders, not packages: `exercises/<id>/checks.py` is loaded by path, so a
-teacher can add one without touching the Python package.
+teacher can add one without touching the Python package. A checks.py either defines
+
+    CHECKS = [...]                       # checks that need nothing of the course, or
+    def make_checks(exercise): ...       # checks built from the exercise's course settings
+
+`make_checks` receives the `Exercise` of the course being graded (its id, folder and
+settings, e.g. a training task's tiers and budgets), so a course anywhere on disk grades with
+its own settings: nothing here looks for a course.yaml.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import sys
+import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.judge import Check
 
+if TYPE_CHECKING:
+    from autograder.course import Exercise
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXERCISES_DIR = REPO_ROOT / "exercises"
+
+_checks_cache: dict[tuple, tuple[Check, ...]] = {}
+_checks_lock = threading.RLock()
 
 
 def exercise_dir(exercise_id: str, root: Path = EXERCISES_DIR) -> Path:
@@ -25,18 +42,56 @@ def master_notebook(exercise_id: str, root: Path = EXERCISES_DIR) -> Path:
     return exercise_dir(exercise_id, root) / f"{exercise_id}.ipynb"
 
 
+@lru_cache(maxsize=1)
+def _bundled_course():
+    from autograder.course import DEFAULT_COURSE, load_course
+
+    return load_course(DEFAULT_COURSE)
+
+
+def _exercise_of(exercise_id: str, root: Path) -> "Exercise":
+    """The Exercise a bare id stands for: the bundled course's for the bundled exercises/
+    folder; elsewhere an exercise without course settings (checks that need them say so)."""
+    from autograder.course import Exercise, Limits
+
+    if Path(root).resolve() == EXERCISES_DIR.resolve():
+        found = _bundled_course().exercise(exercise_id)
+        if found is not None:
+            return found
+    return Exercise(exercise_id, exercise_id, Limits(), Path(root) / exercise_id, {})
+
+
 @lru_cache(maxsize=None)
-def load_checks(exercise_id: str, root: Path = EXERCISES_DIR) -> tuple[Check, ...]:
-    """The exercise's CHECKS, imported once per process from its checks.py."""
-    path = exercise_dir(exercise_id, root) / "checks.py"
-    if not path.is_file():
-        raise FileNotFoundError(f"exercise {exercise_id!r} has no checks.py at {path}")
-    name = f"autograder_checks_{exercise_id}"
+def _checks_module(path: Path):
+    """checks.py imported once per process (a course's exercises are often loaded many times)."""
+    name = f"autograder_checks_{path.parent.name}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    checks = tuple(module.CHECKS)
+    return module
+
+
+def load_checks(exercise: "Exercise | str", root: Path = EXERCISES_DIR) -> tuple[Check, ...]:
+    """The checks of `exercise`: the `Exercise` of the course being graded, whose folder holds
+    checks.py and whose settings configure them. A bare id means the bundled course's exercise
+    (under `root`, when given, an exercise without course settings)."""
+    if isinstance(exercise, str):
+        exercise = _exercise_of(exercise, root)
+    folder = Path(exercise.folder)
+    key = (exercise.id, str(folder.resolve()), json.dumps(exercise.settings, sort_keys=True, default=str))
+    with _checks_lock:
+        if key not in _checks_cache:
+            _checks_cache[key] = _make_checks(exercise, folder / "checks.py")
+        return _checks_cache[key]
+
+
+def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:
+    if not path.is_file():
+        raise FileNotFoundError(f"exercise {exercise.id!r} has no checks.py at {path}")
+    module = _checks_module(path.resolve())
+    make = getattr(module, "make_checks", None)
+    checks = tuple(make(exercise) if callable(make) else module.CHECKS)
     names = [c.name for c in checks]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: check names must be unique, got {names}")
@@ -53,5 +108,5 @@ def data_files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()}
 
 
-def max_score(exercise_id: str) -> float:
-    return float(sum(c.points for c in load_checks(exercise_id)))
+def max_score(exercise: "Exercise | str") -> float:
+    return float(sum(c.points for c in load_checks(exercise)))

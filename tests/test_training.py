@@ -21,6 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras  # noqa: E402
 import torch  # noqa: E402
 
+from autograder.course import load_course  # noqa: E402
 from autograder.exercises import data_files, load_checks, max_score  # noqa: E402
 from autograder.judge import training  # noqa: E402
 from autograder.judge.training import ModelRefused, TrainCheck, parse_tiers, rebuild, tier_points  # noqa: E402
@@ -106,10 +107,12 @@ def test_course_settings_make_the_checks():
     sin = checks_of("train_sin")
     assert (sin["regression"].metric, sin["classification"].metric) == ("mse", "accuracy")
     assert (sin["regression"].build, sin["classification"].build) == ("build_model", "build_classifier")
+    course = load_course(REPO / "course.yaml")
     for exercise in TASKS:
+        assert load_checks(exercise) == load_checks(course.exercise(exercise))  # a bare id: the bundled course
         for check in load_checks(exercise):
             assert set(check.budget_s) == {"gpu", "cpu"} and check.description
-            limits = training.training_settings(exercise, REPO / "course.yaml")
+            limits = training.training_settings(course.exercise(exercise))
             assert limits["seeds"]["training"] == check.seed
 
 
@@ -171,10 +174,14 @@ def test_logistic_regression_on_sin_classification_earns_a_partial_tier():
     assert "no hidden layer" in verdict.hint
 
 
-def test_the_smaller_network_of_the_slides_earns_part_of_the_regression():
-    namespace = {"build_model": train_sin.build_small_model, "TRAINING": {"epochs": 25, "batch_size": 256}}
+def test_the_slides_regression_set_up_earns_part_of_the_regression_and_is_told_why():
+    """10 -> 20 -> 30 -> 1, SGD(0.01), 10 epochs of batch 32 on the 10,000 rows: about 0.066."""
+    namespace = {"build_model": train_sin.build_slides_regression, "TRAINING": train_sin.SLIDES_REGRESSION_TRAINING}
     verdict = judge("train_sin", namespace, only="regression")["regression"]
     assert 0.04 < verdict.details["value"] <= 0.08 and verdict.points == 2, verdict.message
+    assert verdict.details["epochs_done"] == 10 and verdict.details["params"] == 10 * 20 + 20 + 20 * 30 + 30 + 31
+    assert "still falling" in verdict.hint and "plain SGD with a learning rate of 0.01" in verdict.hint, verdict.hint
+    assert "no hidden layer" not in verdict.hint
 
 
 def test_digits_without_hidden_layer_earn_part():
@@ -331,7 +338,7 @@ def _uncompiled():
          "unknown key"),
         ({"build_model": train_banknote.build_model, "TRAINING": {"epochs": 5.5, "batch_size": 64}}, "whole number"),
         ({"build_model": train_banknote.build_model, "TRAINING": [5, 64]}, "should be a dict"),
-        ({"build_model": train_sin.build_model}, "training failed"),  # 10 inputs, the banknotes have 2
+        ({"build_model": train_sin.build_model}, "keras.Input(shape=(2,))"),  # 10 inputs, the banknotes have 2
     ],
 )
 def test_refused_models_and_settings_get_zero_with_a_clear_message(namespace, message):
@@ -519,3 +526,226 @@ def test_warm_and_fresh_workers_grade_a_training_task_alike(built, tmp_path):
             [check] = graded["checks"]
             messages[(mode, graded["student"])] = check["message"].split(";")[0]  # the held-out metric
     assert len(set(messages.values())) == 1, messages
+
+
+# --------------------------------------------------------------------------- models that do not fit the task
+# One rule (trainer.fit_problem) refuses them before training and on the trusted side; the
+# notebooks' public tests mirror it. Each entry: (exercise, question, namespace builder, what
+# the grader says: "" when it accepts the model).
+
+L = keras.layers
+
+
+def _model(inputs, layers, loss, optimizer="adam"):
+    def build():
+        model = keras.Sequential([keras.Input(shape=inputs), *layers()])
+        model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+        return model
+
+    return build
+
+
+def _digits(layers, loss):
+    return _model((8, 8), lambda: [L.Rescaling(1 / 16), L.Flatten(), L.Dense(32, activation="relu"), *layers()], loss)
+
+
+def _notes(layers, loss):
+    return _model((2,), lambda: [L.Dense(16, activation="relu"), *layers()], loss)
+
+
+def _sin(layers, loss):
+    return _model((10,), lambda: [L.Dense(16, activation="relu"), *layers()], loss)
+
+
+FIT_CASES = [
+    # accepted: the forms the grader grades
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1, activation="sigmoid")], "binary_crossentropy"), ""),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(2, activation="softmax")], "sparse_categorical_crossentropy"), ""),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(2), L.Softmax()], keras.losses.SparseCategoricalCrossentropy()), ""),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1)], keras.losses.BinaryCrossentropy(from_logits=True)), ""),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1), L.Activation("sigmoid")], "BinaryCrossentropy"), ""),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1, activation="sigmoid")], keras.losses.binary_crossentropy), ""),
+    ("train_digits", "q1_model", _digits(lambda: [L.Dense(10, activation="softmax")], "sparse_categorical_crossentropy"), ""),
+    ("train_digits", "q1_model", _digits(lambda: [L.Dense(10)], keras.losses.SparseCategoricalCrossentropy(from_logits=True)), ""),
+    ("train_sin", "q1_regression", _sin(lambda: [L.Dense(1)], "mse"), ""),
+    ("train_sin", "q1_regression", _sin(lambda: [L.Dense(1)], keras.losses.MeanAbsoluteError()), ""),
+    ("train_sin", "q2_classification", _sin(lambda: [L.Dense(2, activation="softmax")], "sparse_categorical_crossentropy"), ""),
+    # refused: what Keras cannot train on these labels, or the grader cannot grade
+    ("train_digits", "q1_model", _digits(lambda: [L.Dense(10, activation="softmax")], "categorical_crossentropy"),
+     "use loss='sparse_categorical_crossentropy'"),
+    ("train_digits", "q1_model", _digits(lambda: [L.Dense(10, activation="softmax")], keras.losses.CategoricalCrossentropy()),
+     "expects one-hot labels"),
+    ("train_digits", "q1_model", _digits(lambda: [L.Dense(10)], "sparse_categorical_crossentropy"), "activation='softmax'"),
+    ("train_digits", "q1_model", _digits(lambda: [L.Dense(10, activation="sigmoid")], "binary_crossentropy"),
+     "yes/no question of its own"),
+    ("train_digits", "q1_model", _digits(lambda: [L.Dense(1)], "mse"), "should have 10, one per class"),
+    ("train_digits", "q1_model", _model((8, 8), lambda: [L.Dense(10, activation="softmax")], "sparse_categorical_crossentropy"),
+     "Flatten()"),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1)], "binary_crossentropy"), "no activation"),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1, activation="relu")], "binary_crossentropy"), "activation='sigmoid'"),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1, activation="softmax")], "binary_crossentropy"), "activation='sigmoid'"),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1, activation="sigmoid")], keras.losses.BinaryCrossentropy(from_logits=True)),
+     "a second time"),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1, activation="sigmoid")], "sparse_categorical_crossentropy"),
+     "use loss='binary_crossentropy'"),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(2, activation="softmax")], "binary_crossentropy"), "sparse_categorical"),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(2, activation="softmax")], "categorical_crossentropy"), "one-hot"),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(3, activation="softmax")], "sparse_categorical_crossentropy"),
+     "should have 1 (the probability of class 1) or 2"),
+    ("train_sin", "q1_regression", _sin(lambda: [L.Dense(1, activation="sigmoid")], "binary_crossentropy"), "loss='mse'"),
+    ("train_sin", "q1_regression", _sin(lambda: [L.Dense(2)], "mse"), "a regression has one"),
+    ("train_sin", "q2_classification", _sin(lambda: [L.Dense(1)], "bce"), "no activation"),
+]
+TASK_OF = {"q1_model": "model", "q1_regression": "regression", "q2_classification": "classification"}
+
+
+@pytest.mark.parametrize("exercise,question,build,expected", FIT_CASES)
+def test_public_test_and_grader_agree_on_what_fits(built, exercise, question, build, expected):
+    """The public test passes a model exactly when the grader's rule accepts it, and the rule
+    says what to change (the loss, the output units, the output's activation)."""
+    check = checks_of(exercise)[TASK_OF[question]]
+    model = build()
+    problem = trainer.fit_problem(json.loads(model.to_json()), model.output_shape, check.classes)
+    assert (expected in problem and problem) if expected else problem == "", problem
+    _, _, tests = built[exercise]
+    namespace = {"keras": keras, "np": np, check.build: build, check.settings: {"epochs": 2, "batch_size": 64}}
+    passed = all(run_otter_test(tests[question], namespace, hidden=False))
+    assert passed == (not expected), (question, problem)
+
+
+def test_the_slides_categorical_crossentropy_on_digit_labels_is_explained_not_a_traceback():
+    namespace = {"build_model": _digits(lambda: [L.Dense(10, activation="softmax")], "categorical_crossentropy"),
+                 "TRAINING": {"epochs": 2, "batch_size": 64}}
+    verdict = judge("train_digits", namespace)["model"]
+    assert verdict.points == 0 and verdict.details["status"] == "error"
+    assert verdict.message == (
+        "the model could not be trained: the loss 'categorical_crossentropy' expects one-hot labels (rows such as "
+        "[0, 1, 0, ...]), but the labels are the class numbers 0 to 9: use loss='sparse_categorical_crossentropy'")
+    assert "Traceback" not in verdict.message and "ValueError" not in verdict.message
+
+
+def test_a_two_unit_softmax_banknote_model_as_in_the_course_notebook_gets_full_marks(built, monkeypatch):
+    def course_notebook_model():
+        model = keras.Sequential([keras.Input(shape=(2,)), L.Dense(32, activation="relu"), L.Dense(32, activation="relu"),
+                                  L.Dense(32, activation="relu"), L.Dense(2, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.005), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        return model
+
+    namespace = {"build_model": course_notebook_model, "TRAINING": train_banknote.TRAINING}
+    verdict = judge("train_banknote", namespace)["model"]
+    assert verdict.points == 4 and verdict.details["value"] >= 0.90, verdict.message
+    _, _, tests = built["train_banknote"]
+    assert all(run_otter_test(tests["q1_model"], {"keras": keras} | namespace, hidden=False))
+
+
+def test_the_trusted_side_applies_the_same_rule_to_what_the_sandbox_sent(trained_banknote):
+    """A sandbox that skips the trainer's rule (a patched trainer) gains nothing: the grader refuses."""
+    config = json.loads(trained_banknote["config"])
+    config["config"]["layers"][-1]["config"]["activation"] = "linear"  # no sigmoid, and from_logits is not set
+    check = checks_of("train_banknote")["model"]
+    forged = dict(trained_banknote, config=json.dumps(config))
+    from autograder.probe.answers import Answer
+
+    verdict = check.run({"model": Answer("model/model", forged)}, check.probes(np.random.default_rng(0)))
+    assert verdict.points == 0 and "could not be graded: the output layer has no activation" in verdict.message
+
+
+# --------------------------------------------------------------------------- why a weak model is weak
+
+
+def _evidence(**kw):
+    base = dict(metric="accuracy", classes=10, config=json.loads(train_digits.build_model().to_json()), from_logits=False,
+                params=4810, epochs_done=40, seconds=4.0, budget_s=60.0, input_scale=16.0,
+                loss_curve=np.linspace(1.0, 0.2, 40) ** 3 + 0.1, val_curve=np.zeros(0))
+    return training.Evidence(**(base | kw))
+
+
+def test_hints_name_the_cause_the_evidence_shows():
+    unscaled = json.loads(_model((8, 8), lambda: [L.Flatten(), L.Dense(10, activation="softmax")],
+                                 "sparse_categorical_crossentropy")().to_json())
+    falling = np.array([2.3, 1.4, 0.9])
+    hint = training.weak_model_hint(_evidence(config=unscaled, epochs_done=3, seconds=0.6, loss_curve=falling))
+    assert hint.startswith("training ended after 3 epoch(s) while the loss was still falling (by 30 % per epoch")
+    assert "about 80 times as many fit" in hint and "keras.layers.Rescaling(1 / 16)" in hint
+    assert "no hidden layer" not in hint  # the cause is the training, not the design
+    flat = np.array([0.9, 0.6, 0.5, 0.499, 0.498, 0.4975])
+    hint = training.weak_model_hint(_evidence(config=unscaled, loss_curve=flat))
+    assert hint.startswith("the model has no hidden layer: it is a logistic regression")
+    scaled_flat = training.weak_model_hint(_evidence(loss_curve=flat))  # 64 relu units, scaled inputs, levelled off
+    assert scaled_flat.startswith("the training loss levelled off at 0.4975: the network (hidden layers of 64 units, 4,810")
+    unstable = training.weak_model_hint(_evidence(loss_curve=np.array([1.0, 0.5, 0.3, 0.9, 1.2])))
+    assert unstable.startswith("the training loss rose again, 300 % above its lowest value: the learning rate is too high")
+    over = training.weak_model_hint(_evidence(loss_curve=np.linspace(1, 0.1, 12),
+                                              val_curve=np.array([1, .6, .4, .35, .36, .4, .45, .5, .55, .6, .65, .7])))
+    assert over.startswith("the validation loss was lowest after epoch 4 and rose after it") and "over-fits" in over
+    no_curve = training.weak_model_hint(_evidence(epochs_done=2, loss_curve=np.zeros(0)))
+    assert no_curve.startswith("2 epoch(s) are too few")
+    forged = training.weak_model_hint(_evidence(loss_curve=np.array([np.nan, 1.0])))  # not a curve: ignored
+    assert "nan" not in forged.lower()
+
+
+def test_the_mistaken_digits_example_is_told_about_epochs_and_scaling(monkeypatch):
+    namespace = graded_namespace(REPO / "examples" / "mistaken" / "train_digits.ipynb", "train_digits", monkeypatch)
+    verdict = judge("train_digits", namespace)["model"]
+    assert verdict.points < 3 and verdict.details["epochs_done"] == 3
+    assert len(verdict.details["loss_curve"]) == 3 and verdict.details["loss_curve"][0] > verdict.details["loss_curve"][-1]
+    assert "train for more epochs" in verdict.hint and "Rescaling(1 / 16)" in verdict.hint, verdict.hint
+    assert "hidden layer" not in verdict.hint
+
+
+# --------------------------------------------------------------------------- the course is passed down
+
+
+def test_a_course_outside_the_repository_grades_with_its_own_tiers(tmp_path):
+    """A copy of train_banknote in a course of its own: 10 points from 0.99. The bundled
+    course's 4 points from 0.90 must not leak in."""
+    import shutil
+
+    import yaml
+
+    from autograder.intake import Submission
+    from autograder.pipeline import grade_submission
+
+    shutil.copytree(REPO / "exercises" / "train_banknote", tmp_path / "exercises" / "train_banknote")
+    bundled = next(e for e in yaml.safe_load((REPO / "course.yaml").read_text())["exercises"]
+                   if isinstance(e, dict) and e["id"] == "train_banknote")
+    bundled["training"]["tasks"]["model"]["tiers"] = [{"at_least": 0.99, "points": 10}]
+    bundled["training"]["tasks"]["model"]["budget_s"] = {"gpu": 7, "cpu": 8}
+    text = yaml.safe_dump({"name": "elsewhere", "exercises": [bundled]})
+    (tmp_path / "elsewhere.yaml").write_text(text)  # not named course.yaml: nothing can guess it
+    course = load_course(tmp_path / "elsewhere.yaml")
+    exercise = course.exercise("train_banknote")
+    assert exercise.folder == tmp_path / "exercises" / "train_banknote"
+    [check] = load_checks(exercise)
+    assert check.points == 10 and check.tiers[0].threshold == 0.99 and check.budget_s == {"gpu": 7.0, "cpu": 8.0}
+    assert max_score(exercise) == 10 and max_score("train_banknote") == 4  # the bundled course keeps its own
+    # A course file of its own over the bundled exercises/ folder: its tiers too, not the bundled ones.
+    (tmp_path / "over_bundled").mkdir()
+    (tmp_path / "over_bundled" / "course.yaml").write_text(text)
+    shared = load_course(tmp_path / "over_bundled" / "course.yaml").exercise("train_banknote")
+    assert shared.folder == REPO / "exercises" / "train_banknote"
+    assert [c.points for c in load_checks(shared)] == [10]
+
+    def runner(cells, probes, limits, files=None):  # the sandbox's part, in this process
+        from autograder.run import RunResult
+
+        assert set(files) == {"data/banknote_x.npy", "data/banknote_y.npy"}
+        document = json.loads(json.dumps(encode_requests(probes)))
+        cwd = os.getcwd()
+        with tempfile.TemporaryDirectory() as folder:
+            os.chdir(exercise.folder)
+            try:
+                answer({"build_model": train_banknote.build_model, "TRAINING": {"epochs": 20, "batch_size": 64}},
+                       document, folder)
+            finally:
+                os.chdir(cwd)
+            return RunResult("finished", "", [], read_answers(folder, probes), "", 1.0, 1.0, "in-process")
+
+    sub = Submission(path="s.ipynb", sha256="0" * 64, student="s", exercise="train_banknote", cells=["pass"])
+    result = grade_submission(sub, course, seed=0, runner=runner)
+    [graded] = result["checks"]
+    assert result["max_score"] == 10 and graded["max_points"] == 10
+    assert graded["details"]["budget_s"] == 8.0
+    assert 0.8 < graded["details"]["value"] < 0.99 and graded["points"] == 0
+    assert "0 of 10 points (full marks from 0.99)" in graded["message"]

@@ -149,7 +149,7 @@ def _max_scores(course, results: list[dict]) -> dict[str, float | None]:
         try:
             from autograder.exercises import load_checks
 
-            out[ex.id] = float(sum(c.points for c in load_checks(ex.id, ex.folder.parent))) or None
+            out[ex.id] = float(sum(c.points for c in load_checks(ex))) or None
         except Exception:  # noqa: BLE001 - an exercise without checks yet has no points to state
             out[ex.id] = None
     return out

@@ -11,10 +11,15 @@ completed, the seconds, the device. Here, in the grader's process, `TrainCheck`
    claims a billion units costs nothing);
 3. builds it for real on the CPU, in Keras' safe mode and without custom objects, and sets the
    weights;
-4. evaluates it on the held-out set (made here by `solutions/datasets.py`, never shipped) and
-   maps the metric to points by the tiers of course.yaml.
+4. refuses a model that does not fit the task (`trainer.fit_problem`, the rule the trainer
+   applied before training and the notebooks' public tests mirror), with what to change;
+5. evaluates it on the held-out set (made here by `solutions/datasets.py`, never shipped) and
+   maps the metric to points by the tiers of the course;
+6. below full marks, names the likely cause from what it can see: the epochs, the learning
+   curve the sandbox recorded, the scale of the inputs, the layers and their size.
 
-The settings live in course.yaml, under the exercise's `training` key:
+The settings come from the course being graded (the Exercise passed to the checks.py's
+`make_checks`; nothing here reads a course file), under the exercise's `training` key:
 
     training:
       seeds: {training: 0, data: 1, heldout: 2}  # keras.utils.set_random_seed; the data sets
@@ -40,22 +45,22 @@ import math
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
-import yaml
 
 from autograder.judge.checks import Check, Verdict
 from autograder.judge.forms import FormError
 from autograder.probe.requests import Train
-from autograder.probe.trainer import TrainingError, check_config, explain_load_error
+from autograder.probe.trainer import (
+    TrainingError, activation_of, check_config, explain_load_error, fit_problem, layers_of, loss_of,
+    output_activation,
+)
+from autograder.run.device import DEVICE_ENV, device_class  # noqa: F401 - DEVICE_ENV: tests force the class
 
 METRICS = {"accuracy": "at_least", "mse": "at_most"}
 MAX_CONFIG_CHARS = 100_000  # the wire's longest string: a longer one arrived cut
 MAX_PARAMS = 16_000_000  # 64 MB of float32, the wire's limit on arrays
-DEVICE_ENV = "AUTOGRADER_DEVICE"  # "cpu" or "gpu": force the budget's device class
-# The environment a notebook is graded in: its exploring cells test this and skip training.
 
 _keras_lock = threading.Lock()
 
@@ -67,44 +72,13 @@ class ModelRefused(Exception):
 # --------------------------------------------------------------------------- settings
 
 
-def course_file(exercise_folder: Path) -> Path:
-    """The course.yaml next to the exercises folder that holds `exercise_folder`."""
-    from autograder.course import DEFAULT_COURSE
-
-    candidate = Path(exercise_folder).resolve().parent.parent / "course.yaml"
-    return candidate if candidate.is_file() else DEFAULT_COURSE
-
-
-def training_settings(exercise_id: str, course_path: Path) -> dict:
-    """The `training` settings of one exercise in course.yaml.
-
-    Read straight from the file rather than through `load_course`, which insists that every
-    exercise of the course has its master notebook: loading one exercise's checks must not
-    depend on the others.
-    """
-    data = yaml.safe_load(Path(course_path).read_text()) or {}
-    for entry in data.get("exercises", []):
-        if isinstance(entry, dict) and entry.get("id") == exercise_id:
-            settings = entry.get("training")
-            if not isinstance(settings, dict) or not isinstance(settings.get("tasks"), dict):
-                raise ValueError(f"{course_path}: exercise {exercise_id!r} has no training.tasks")
-            return settings
-    raise ValueError(f"{course_path}: no exercise {exercise_id!r}")
-
-
-def device_class(cuda_available: bool | None = None) -> str:
-    """"gpu" when this machine trains on CUDA, else "cpu": which budget of course.yaml applies.
-
-    AUTOGRADER_DEVICE=cpu (or gpu) forces it, e.g. when the sandbox is not given the GPU.
-    """
-    forced = os.environ.get(DEVICE_ENV, "").strip().lower()
-    if forced in ("cpu", "gpu"):
-        return forced
-    if cuda_available is None:
-        import torch
-
-        cuda_available = bool(torch.cuda.is_available())
-    return "gpu" if cuda_available else "cpu"
+def training_settings(exercise) -> dict:
+    """The `training` settings of `exercise`, an Exercise of the course being graded."""
+    settings = (exercise.settings or {}).get("training")
+    if not isinstance(settings, dict) or not isinstance(settings.get("tasks"), dict) or not settings["tasks"]:
+        raise ValueError(f"exercise {exercise.id!r} has no training.tasks in its course "
+                         "(load its checks with the Exercise of the course being graded)")
+    return settings
 
 
 @dataclass(frozen=True)
@@ -159,31 +133,6 @@ def _error_text(error: str) -> str:
     return error.split(marker, 1)[1] if marker in error else error
 
 
-def _layers(config: dict) -> list[dict]:
-    """The layer configurations of a Sequential or functional model, in order."""
-    inner = config.get("config", {}) if isinstance(config, dict) else {}
-    layers = inner.get("layers", []) if isinstance(inner, dict) else []
-    return [layer for layer in layers if isinstance(layer, dict)]
-
-
-def _activation(layer: dict) -> str:
-    act = (layer.get("config") or {}).get("activation", "linear")
-    if isinstance(act, dict):
-        act = act.get("config") if isinstance(act.get("config"), str) else act.get("class_name", "?")
-    return str(act or "linear").lower()
-
-
-def _from_logits(compile_config) -> bool:
-    """Whether the loss of the compile settings says from_logits=True (anywhere in it)."""
-    if isinstance(compile_config, dict):
-        if compile_config.get("from_logits") is True:
-            return True
-        return any(_from_logits(v) for v in compile_config.values())
-    if isinstance(compile_config, list):
-        return any(_from_logits(v) for v in compile_config)
-    return False
-
-
 @dataclass
 class Rebuilt:
     model: Any
@@ -216,7 +165,7 @@ def rebuild(config_text, weights, input_shape: tuple[int, ...]) -> Rebuilt:
         raise ModelRefused("the sandbox sent no weights as arrays")
     if not all(w.dtype.kind in "fiub" for w in weights):
         raise ModelRefused("the model's weights are not numbers")
-    from_logits = _from_logits(config.get("compile_config"))
+    from_logits = loss_of(config)[1]
     plain = {k: v for k, v in config.items() if k != "compile_config"}  # the optimizer is not needed
 
     keras = _keras()
@@ -287,34 +236,133 @@ def metric_value(metric: str, out: np.ndarray, y: np.ndarray, classes: int | Non
     return float(np.mean(labels == np.asarray(y).astype(np.int64)))
 
 
-# --------------------------------------------------------------------------- the check
+# --------------------------------------------------------------------------- why a model is weak
+
+SCALING_LAYERS = {"Rescaling", "Normalization", "BatchNormalization", "LayerNormalization", "UnitNormalization"}
+UNSCALED_ABOVE = 4.0  # inputs larger than this, fed to Dense layers as they are, slow training down
+STILL_FALLING = 0.02  # the loss fell by more than 2 % per epoch over the last epochs: not done learning
+FEW_EPOCHS = 5  # without a learning curve, fewer epochs than this count as too few
 
 
-def _describe_hint(metric: str, classes: int | None, config: dict, from_logits: bool) -> str:
-    """The known mistake a low score suggests, from the model's configuration alone."""
-    layers = _layers(config)
+@dataclass(frozen=True)
+class Evidence:
+    """What the grader can see of a trained model: all its hints are drawn from this."""
+
+    metric: str
+    classes: int | None
+    config: dict
+    from_logits: bool
+    params: int
+    epochs_done: int
+    seconds: float | None
+    budget_s: float
+    input_scale: float  # the largest |x| of the held-out inputs, which the model sees unscaled
+    loss_curve: np.ndarray  # training loss per epoch, as the sandbox reported it
+    val_curve: np.ndarray  # validation loss per epoch (empty without validation_split)
+
+
+def _finite_curve(values) -> np.ndarray:
+    """The sandbox's learning curve, or an empty one if it is not a plain finite 1-d array."""
+    if not isinstance(values, np.ndarray) or values.ndim != 1 or values.dtype.kind != "f" or len(values) > 10_000:
+        return np.zeros(0)
+    return values.astype(np.float64) if np.all(np.isfinite(values)) else np.zeros(0)
+
+
+def _trend(curve: np.ndarray, epochs_done: int) -> tuple[str, float]:
+    """("falling", relative drop per epoch) while the loss still falls, ("unstable", rise) when it
+    rose far above its lowest value, else ("flat", drop)."""
+    if len(curve) < 2:
+        return ("falling", 1.0) if 0 <= epochs_done < FEW_EPOCHS else ("flat", 0.0)
+    low = int(np.argmin(curve))
+    if low < len(curve) - 1 and curve[-1] > 1.3 * curve[low] + 1e-9:
+        return "unstable", float(curve[-1] / max(curve[low], 1e-12) - 1)
+    k = min(3, len(curve) - 1)
+    drop = float((curve[-1 - k] - curve[-1]) / max(abs(curve[-1 - k]), 1e-12) / k)
+    return ("falling" if drop > STILL_FALLING else "flat"), drop
+
+
+def _unscaled(e: Evidence) -> str:
+    layers = layers_of(e.config)
+    if e.input_scale <= UNSCALED_ABOVE or any(layer.get("class_name") in SCALING_LAYERS for layer in layers):
+        return ""
+    top = f"{e.input_scale:g}"
+    return (f"the inputs reach {top} and the model feeds them to its layers unscaled, which slows learning: "
+            f"start it with keras.layers.Rescaling(1 / {top}) or a Normalization layer")
+
+
+def _slow_optimizer(e: Evidence) -> str:
+    """Plain SGD with a small learning rate: the slides' regression set-up, slow to converge."""
+    compile_config = e.config.get("compile_config") if isinstance(e.config, dict) else None
+    optimizer = compile_config.get("optimizer") if isinstance(compile_config, dict) else None
+    name = optimizer if isinstance(optimizer, str) else (optimizer or {}).get("class_name", "") \
+        if isinstance(optimizer, dict) else ""
+    settings = (optimizer or {}).get("config") if isinstance(optimizer, dict) else None
+    rate = settings.get("learning_rate") if isinstance(settings, dict) else None
+    rate = rate if isinstance(rate, (int, float)) and not isinstance(rate, bool) else 0.01
+    momentum = settings.get("momentum", 0.0) if isinstance(settings, dict) else 0.0
+    if str(name).lower() != "sgd" or rate > 0.01 or (isinstance(momentum, (int, float)) and momentum > 0):
+        return ""
+    return (f"plain SGD with a learning rate of {rate:g} takes small steps: Adam "
+            "(optimizer='adam'), or a larger learning rate, learns faster in the same epochs")
+
+
+def _structure(e: Evidence) -> str:
+    """A flaw of the network's design that no amount of training fixes."""
+    layers = layers_of(e.config)
     dense = [layer for layer in layers if layer.get("class_name") == "Dense"]
-    if len(dense) == 1 and not any(layer.get("class_name", "").startswith("Conv") for layer in layers):
-        kind = "a logistic regression" if metric == "accuracy" else "a linear regression"
+    if len(dense) == 1 and not any(str(layer.get("class_name", "")).startswith("Conv") for layer in layers):
+        kind = "a logistic regression" if e.metric == "accuracy" else "a linear regression"
         return (f"the model has no hidden layer: it is {kind} and can only learn a straight decision "
                 "boundary (a linear function); add hidden Dense layers with a nonlinear activation such as relu")
-    if len(dense) > 1 and all(_activation(d) == "linear" for d in dense[:-1]):
+    if len(dense) > 1 and all(activation_of(d) == "linear" for d in dense[:-1]):
         return "the hidden layers have no activation: linear layers in a row collapse into one; use activation='relu'"
-    if dense and not from_logits:
-        out = _activation(dense[-1])
-        following = layers[layers.index(dense[-1]) + 1:]
-        for layer in following:
-            if layer.get("class_name") in ("Activation", "Softmax"):
-                out = "softmax" if layer.get("class_name") == "Softmax" else _activation(layer)
-        if metric == "mse" and out != "linear":
-            return (f"the output layer has the activation {out!r}: a regression's output should be linear "
-                    "(no activation), since y takes negative values too")
-        if metric == "accuracy" and classes == 2 and out not in ("sigmoid", "softmax"):
-            return "the output should be a probability: one unit with activation='sigmoid' and loss='binary_crossentropy'"
-        if metric == "accuracy" and classes and classes > 2 and out != "softmax":
-            return ("the output should be a probability per class: activation='softmax' with "
-                    "loss='sparse_categorical_crossentropy'")
+    out = output_activation(e.config)
+    if e.metric == "mse" and out != "linear":
+        return (f"the output layer has the activation {out!r}: a regression's output should be linear "
+                "(no activation), since y takes negative values too")
     return ""
+
+
+def _capacity(e: Evidence, loss: float) -> str:
+    dense = [d for d in layers_of(e.config) if d.get("class_name") == "Dense"]
+    hidden = [str((d.get("config") or {}).get("units", "?")) for d in dense[:-1]]
+    return (f"the training loss levelled off at {loss:.4g}: the network (hidden layers of {', '.join(hidden)} units, "
+            f"{e.params:,} parameters) learns no more with this optimizer; more units or layers, or a larger "
+            "learning rate, let it fit the data better")
+
+
+def weak_model_hint(e: Evidence) -> str:
+    """The likely cause of a low held-out score, from what the grader saw (at most two causes)."""
+    causes: list[str] = []
+    val = e.val_curve
+    if len(val) >= 4:
+        best = int(np.argmin(val))
+        if best < len(val) - 3 and val[-1] > 1.1 * val[best] and _trend(e.loss_curve, e.epochs_done)[0] != "unstable":
+            causes.append(f"the validation loss was lowest after epoch {best + 1} and rose after it while the "
+                          "training loss kept falling: the model over-fits; train fewer epochs or make it smaller")
+    trend, amount = _trend(e.loss_curve, e.epochs_done)
+    if not causes and trend == "falling":
+        if len(e.loss_curve) >= 2:
+            text = (f"training ended after {e.epochs_done} epoch(s) while the loss was still falling "
+                    f"(by {100 * amount:.0f} % per epoch at the end): train for more epochs")
+        else:
+            text = f"{e.epochs_done} epoch(s) are too few for the model to learn: train for more epochs"
+        if e.seconds and e.epochs_done > 0 and e.seconds < 0.4 * e.budget_s:
+            text += (f"; they took {e.seconds:.1f} s of the {e.budget_s:g} s budget, so about "
+                     f"{int(e.budget_s / e.seconds * 0.8)} times as many fit")
+        causes.append(text)
+        causes.append(_unscaled(e) or _slow_optimizer(e) or _structure(e))
+    elif not causes and trend == "unstable":
+        causes.append(f"the training loss rose again, {100 * amount:.0f} % above its lowest value: the learning rate "
+                      "is too high for this model; lower it (e.g. keras.optimizers.Adam(learning_rate=0.001))")
+        causes.append(_unscaled(e))
+    elif not causes:
+        causes.append(_structure(e) or _unscaled(e)
+                      or (_capacity(e, float(e.loss_curve[-1])) if len(e.loss_curve) else ""))
+    return "; also ".join(c for c in causes if c)[:1000]
+
+
+# --------------------------------------------------------------------------- the check
 
 
 class TrainCheck(Check):
@@ -398,12 +446,17 @@ class TrainCheck(Check):
         x, y = self._heldout()
         try:
             rebuilt = rebuild(result["config"], result["weights"], tuple(x.shape[1:]))
+            # The same rule the trainer applied before training: the sandbox's word is not trusted.
+            problem = fit_problem(rebuilt.config, _output_shape(rebuilt.model), self.classes)
+            if problem:
+                raise ModelRefused(problem)
             value = metric_value(self.metric, predict(rebuilt.model, x), y, self.classes, rebuilt.from_logits)
         except ModelRefused as exc:
             return Verdict(0.0, f"the trained model could not be graded: {exc}", details=info | {"status": "refused"})
         points = tier_points(self.metric, value, self.tiers)
+        curve, val_curve = _finite_curve(result.get("loss_curve")), _finite_curve(result.get("val_loss_curve"))
         info.update(value=round(value, 6), points=points, params=rebuilt.params, status="graded",
-                    heldout_rows=int(len(y)))
+                    heldout_rows=int(len(y)), loss_curve=[round(float(v), 6) for v in curve[-100:]])
         seconds = "?" if info["seconds"] is None else f"{info['seconds']:.1f}"
         training = (f"trained {info['epochs_done']} of {info['epochs_requested']} epochs in {seconds} s "
                     f"on {info['device']} ({info['device_name']})")
@@ -417,8 +470,18 @@ class TrainCheck(Check):
                         f"{info['epochs_done']} of {info['epochs_requested']} epochs: fewer epochs, a larger "
                         "batch or a smaller model fit in the budget")
             else:
-                hint = _describe_hint(self.metric, self.classes, rebuilt.config, rebuilt.from_logits)
+                hint = weak_model_hint(Evidence(
+                    self.metric, self.classes, rebuilt.config, rebuilt.from_logits, rebuilt.params,
+                    info["epochs_done"], info["seconds"], info["budget_s"],
+                    float(np.max(np.abs(x))) if x.size else 0.0, curve, val_curve))
         return Verdict(points, message, hint, details=info)
+
+
+def _output_shape(model):
+    try:
+        return tuple(model.output_shape)
+    except Exception:  # noqa: BLE001 - several outputs, or none Keras can name
+        return None
 
 
 def _number(value) -> float | None:
@@ -434,16 +497,15 @@ def _whole(value) -> int:
 # --------------------------------------------------------------------------- checks.py helper
 
 
-def training_checks(exercise_id: str, exercise_folder: Path, heldout: Callable[[str, dict, dict | None], dict],
-                    course_path: Path | None = None) -> list[TrainCheck]:
-    """One TrainCheck per task of the exercise's `training` settings in course.yaml.
+def training_checks(exercise, heldout: Callable[[str, dict, dict | None], dict]) -> list[TrainCheck]:
+    """One TrainCheck per task of the `training` settings of `exercise`, the Exercise of the
+    course being graded (a checks.py's `make_checks(exercise)` calls this).
 
     `heldout(exercise_id, seeds, data)` returns the held-out arrays keyed by the names of the
     training files they stand for (`data/sin_x.npy`: held-out inputs, ...); it is called
     once, at the first judgement.
     """
-    path = course_path or course_file(exercise_folder)
-    settings = training_settings(exercise_id, path)
+    settings = training_settings(exercise)
     seeds, data = settings.get("seeds", {}), settings.get("data")
     cache: dict = {}
     lock = threading.Lock()
@@ -451,15 +513,15 @@ def training_checks(exercise_id: str, exercise_folder: Path, heldout: Callable[[
     def arrays() -> dict:
         with lock:
             if "arrays" not in cache:
-                cache["arrays"] = heldout(exercise_id, seeds, data)
+                cache["arrays"] = heldout(exercise.id, seeds, data)
             return cache["arrays"]
 
     checks = []
     for name, task in settings["tasks"].items():
-        where = f"{path}: {exercise_id}/{name}"
+        where = f"exercise {exercise.id!r}, training task {name!r}"
         try:
             checks.append(TrainCheck(
-                name, exercise_id, build=task["build"], settings=task["settings"], x=task["x"], y=task["y"],
+                name, exercise.id, build=task["build"], settings=task["settings"], x=task["x"], y=task["y"],
                 metric=task["metric"], tiers=task["tiers"], budget_s=task["budget_s"],
                 seed=int(seeds.get("training", 0)), classes=task.get("classes"),
                 heldout=lambda x=task["x"], y=task["y"]: (arrays()[x], arrays()[y]),

@@ -195,6 +195,160 @@ def load_array(name) -> np.ndarray:
     return array
 
 
+# --------------------------------------------------------------------------- does the model fit the task?
+# One definition, used by the trainer before it trains and by the grader before it evaluates
+# (and mirrored, with a test that they agree, by the notebooks' public tests).
+
+BINARY_LOSSES = {"binarycrossentropy", "bce", "binaryfocalcrossentropy"}
+SPARSE_LOSSES = {"sparsecategoricalcrossentropy"}
+ONE_HOT_LOSSES = {"categoricalcrossentropy", "cce", "categoricalfocalcrossentropy"}
+# Layers after which the output is no longer what the last activation made of it.
+_RESETS_ACTIVATION = {"Dense", "EinsumDense", "Rescaling", "Normalization", "BatchNormalization",
+                      "LayerNormalization", "UnitNormalization"}
+_ACTIVATION_LAYERS = {"Softmax": "softmax", "ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu"}
+
+
+def _name(text) -> str:
+    return str(text).lower().replace("_", "").replace(" ", "")
+
+
+def loss_of(config: dict) -> tuple[str, bool]:
+    """(the loss's name, lower case without underscores; whether it says from_logits=True)
+    from a model configuration's compile settings; ("", False) when there is none.
+    `loss_name` gives the name to show."""
+    compile_config = config.get("compile_config") if isinstance(config, dict) else None
+    loss = compile_config.get("loss") if isinstance(compile_config, dict) else None
+    if isinstance(loss, str):
+        return _name(loss), False
+    if isinstance(loss, dict):
+        inner = loss.get("config")
+        if loss.get("class_name") == "function" and isinstance(inner, str):
+            return _name(inner), False
+        logits = isinstance(inner, dict) and inner.get("from_logits") is True
+        return _name(loss.get("class_name", "")), logits
+    if isinstance(loss, (list, tuple)) and len(loss) == 1:
+        return loss_of({"compile_config": {"loss": loss[0]}})
+    return ("several" if loss else ""), False
+
+
+_LOSS_NAMES = {"binarycrossentropy": "binary_crossentropy", "bce": "binary_crossentropy",
+               "binaryfocalcrossentropy": "binary_focal_crossentropy",
+               "sparsecategoricalcrossentropy": "sparse_categorical_crossentropy",
+               "categoricalcrossentropy": "categorical_crossentropy", "cce": "categorical_crossentropy",
+               "categoricalfocalcrossentropy": "categorical_focal_crossentropy"}
+
+
+def loss_name(loss: str) -> str:
+    """The Keras name of a loss that `loss_of` returned: loss='...' as the student writes it."""
+    return _LOSS_NAMES.get(loss, loss)
+
+
+def layers_of(config: dict) -> list[dict]:
+    """The layer configurations of a Sequential or functional model, in order."""
+    inner = config.get("config", {}) if isinstance(config, dict) else {}
+    layers = inner.get("layers", []) if isinstance(inner, dict) else []
+    return [layer for layer in layers if isinstance(layer, dict)] if isinstance(layers, list) else []
+
+
+def activation_of(layer: dict) -> str:
+    """The activation a layer applies: "linear" for none."""
+    name = layer.get("class_name")
+    if name in _ACTIVATION_LAYERS:
+        return _ACTIVATION_LAYERS[name]
+    act = (layer.get("config") or {}).get("activation", "linear") if isinstance(layer.get("config"), dict) else "linear"
+    if isinstance(act, dict):
+        act = act.get("config") if isinstance(act.get("config"), str) else act.get("class_name", "?")
+    return str(act or "linear").lower()
+
+
+def output_activation(config: dict) -> str:
+    """The activation the model's output leaves through: its last Dense layer's, or that of an
+    Activation (Softmax, ...) layer after it."""
+    out = "linear"
+    for layer in layers_of(config):
+        name = layer.get("class_name")
+        if name == "Activation" or name in _ACTIVATION_LAYERS or name in _RESETS_ACTIVATION:
+            out = activation_of(layer)
+    return out
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join("None" if s is None else str(s) for s in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def fit_problem(config: dict, output_shape, classes: int | None) -> str:
+    """Why Keras cannot train this model on the task, or the grader not grade it, in words
+    the student can act on; "" when it fits.
+
+    `classes`: the number of classes of a classification (labels 0 .. classes-1, one per
+    row), None for a regression (one number per row). `output_shape`: the model's, e.g.
+    (None, 1). Accepted: a regression's one linear output with a non-cross-entropy loss; for
+    two classes one unit (sigmoid and binary_crossentropy) or two units (softmax and
+    sparse_categorical_crossentropy); for more classes one unit per class (softmax and
+    sparse_categorical_crossentropy); a linear output instead of the sigmoid or softmax when
+    the loss says from_logits=True.
+    """
+    loss, logits = loss_of(config)
+    act = output_activation(config)
+    if loss == "several":
+        return "the model is compiled with several losses: it should have one output and one loss"
+    shape = tuple(output_shape) if isinstance(output_shape, (list, tuple)) else None
+    if shape is None or (shape and isinstance(shape[0], (list, tuple))):
+        return "the model has several outputs; it should have one"
+    if len(shape) != 2:
+        hint = " (a Flatten() layer before the Dense layers?)" if len(shape) > 2 else ""
+        return (f"the model's output has the shape {_shape_text(shape)}: it should give one row of numbers "
+                f"per example, (None, units){hint}")
+    units = shape[1]
+    crossentropy = loss in BINARY_LOSSES | SPARSE_LOSSES | ONE_HOT_LOSSES
+    if classes is None:
+        if units != 1:
+            return f"the model has {units} outputs; a regression has one, the predicted y: end with Dense(1)"
+        if crossentropy:
+            return (f"the loss '{loss_name(loss)}' is a cross-entropy, for classes: a regression predicts a number "
+                    "(negative ones too) and is trained with loss='mse'")
+        return ""
+    labels = f"the class numbers 0 to {classes - 1}"
+    if loss in ONE_HOT_LOSSES:
+        return (f"the loss '{loss_name(loss)}' expects one-hot labels (rows such as [0, 1, 0, ...]), but the labels "
+                f"are {labels}: use loss='sparse_categorical_crossentropy'"
+                + (" (or one sigmoid unit with loss='binary_crossentropy')" if classes == 2 else ""))
+    two = " (or, for two classes, one unit with activation='sigmoid' and loss='binary_crossentropy')"
+    if units == 1 and classes == 2:
+        if loss in SPARSE_LOSSES:
+            return ("one output unit is the probability of class 1, which sparse_categorical_crossentropy "
+                    "cannot train (it needs one unit per class): use loss='binary_crossentropy', or "
+                    "Dense(2, activation='softmax')")
+        if loss in BINARY_LOSSES:
+            return _probability_problem(act, logits, "sigmoid", "BinaryCrossentropy")
+        return ""
+    if units == classes:
+        if loss in BINARY_LOSSES:
+            return (f"{units} output units with binary_crossentropy treat each unit as a yes/no question of "
+                    f"its own; one class out of {classes}: activation='softmax' with "
+                    "loss='sparse_categorical_crossentropy'" + (two if classes == 2 else ""))
+        if loss not in SPARSE_LOSSES:
+            return (f"the loss '{loss_name(loss)}' does not compare {units} outputs with {labels}: use "
+                    "loss='sparse_categorical_crossentropy' with activation='softmax'")
+        return _probability_problem(act, logits, "softmax", "SparseCategoricalCrossentropy")
+    wanted = "1 (the probability of class 1) or 2 (one per class)" if classes == 2 else f"{classes}, one per class"
+    return f"the model has {units} outputs; it should have {wanted}"
+
+
+def _probability_problem(act: str, logits: bool, wanted: str, loss_class: str) -> str:
+    if logits:
+        if act in ("sigmoid", "softmax"):
+            return (f"the output already has the activation {act!r} and the loss says from_logits=True, "
+                    f"which applies it a second time: drop one of them")
+        return ""
+    if act != wanted:
+        what = "no activation" if act == "linear" else f"the activation {act!r}"
+        return (f"the output layer has {what}, so its outputs are not probabilities, which the loss needs: "
+                f"use activation='{wanted}' (or keep it linear and use "
+                f"loss=keras.losses.{loss_class}(from_logits=True))")
+    return ""
+
+
 # --------------------------------------------------------------------------- training
 
 
@@ -254,6 +408,57 @@ def _model_config(keras, model, build_name: str) -> str:
     return config
 
 
+def task_classes(y: np.ndarray) -> int | None:
+    """The number of classes integer labels stand for (labels 0 .. n-1), None for numbers to predict."""
+    if y.dtype.kind not in "biu":
+        return None
+    if y.ndim != 1:
+        raise TrainingError(f"the labels have the shape {y.shape}; the grader expects one class number per row")
+    return max(2, int(y.max()) + 1) if len(y) else 2
+
+
+def _check_fits(config: dict, model, x: np.ndarray, classes: int | None, build_name: str) -> None:
+    """Refuse, before training, a model whose input or output does not fit the data and the task."""
+    try:
+        inputs, outputs = model.input_shape, model.output_shape
+    except Exception:  # noqa: BLE001 - a model without one input and one output
+        raise TrainingError(f"`{build_name}()` returned a model without a single input and output: "
+                            "start it with keras.Input(shape=...) and give it one output") from None
+    want = tuple(x.shape[1:])
+    if not isinstance(inputs, tuple) or len(inputs) != len(want) + 1 or (
+            isinstance(inputs, tuple) and any(a is not None and a != b for a, b in zip(inputs[1:], want))):
+        given = _shape_text(inputs[1:]) if isinstance(inputs, tuple) else str(inputs)
+        raise TrainingError(f"the model takes inputs of the shape {given}, but each example here has the shape "
+                            f"{_shape_text(want)}: "
+                            f"start the model with keras.Input(shape={_shape_text(want)})")
+    problem = fit_problem(config, outputs, classes)
+    if problem:
+        raise TrainingError(problem)
+
+
+def explain_fit_error(exc: BaseException) -> str:
+    """Why `fit` failed, in the student's terms, for what the checks before training missed."""
+    text = f"{type(exc).__name__}: {str(exc)[:600]}"
+    if "shape" in str(exc).lower():
+        return ("training failed: the model's output does not fit the training labels (check the number of "
+                f"output units and the loss). Keras said: {text}")
+    return f"training failed; Keras said: {text}"
+
+
+MAX_CURVE = 500  # epochs of a learning curve sent back; a longer one is sampled evenly
+
+
+def curve(values) -> np.ndarray:
+    """A learning curve as a float64 array (at most MAX_CURVE points, the last one kept)."""
+    try:
+        array = np.asarray(values if values is not None else [], dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        return np.zeros(0)
+    if len(array) > MAX_CURVE:
+        array = array[np.unique(np.linspace(0, len(array) - 1, MAX_CURVE).round().astype(int))]
+    return array
+
+
 def train(namespace: dict, request: dict, callbacks=()) -> dict:
     """Train `namespace[request["name"]]()` with `namespace[request["settings"]]` under the budget.
 
@@ -273,6 +478,7 @@ def train(namespace: dict, request: dict, callbacks=()) -> dict:
     x = x.astype(np.float32)
     y = y.astype(np.float32) if y.dtype.kind == "f" else y.astype(np.int64)
     settings = check_settings(namespace[settings_name], settings_name, len(x))
+    classes = task_classes(y)
     budget_s, seed = float(request.get("budget_s", 60.0)), int(request.get("seed", 0))
     if not math.isfinite(budget_s) or budget_s <= 0:
         raise TrainingError(f"the grader's time budget {budget_s!r} is not a positive number of seconds")
@@ -287,6 +493,7 @@ def train(namespace: dict, request: dict, callbacks=()) -> dict:
         except Exception as exc:  # noqa: BLE001 - the student's function failed: that is the answer
             raise TrainingError(f"`{build_name}()` raised {type(exc).__name__}: {exc}") from None
         config = _model_config(keras, built, build_name)
+        _check_fits(json.loads(config), built, x, classes, build_name)
         del built
         keras.utils.set_random_seed(seed)
         try:
@@ -295,13 +502,13 @@ def train(namespace: dict, request: dict, callbacks=()) -> dict:
             raise TrainingError(explain_load_error(exc)) from None
         budget = _budget_callback(keras, budget_s, start)
         try:
-            model.fit(
+            history = model.fit(
                 x, y, epochs=settings["epochs"], batch_size=settings["batch_size"],
                 validation_split=settings["validation_split"], shuffle=settings["shuffle"],
                 verbose=0, callbacks=[budget, *callbacks],
             )
         except Exception as exc:  # noqa: BLE001 - shapes that do not fit the data, a wrong loss, ...
-            raise TrainingError(f"training failed: {type(exc).__name__}: {str(exc)[:1000]}") from None
+            raise TrainingError(explain_fit_error(exc)) from None
     seconds = time.perf_counter() - start
     return {
         "config": model.to_json(),
@@ -315,4 +522,7 @@ def train(namespace: dict, request: dict, callbacks=()) -> dict:
         "device": device,
         "device_name": device_name(device),
         "seed": seed,
+        # The learning curve, for the grader's hint (only a hint: the grade is the held-out metric).
+        "loss_curve": curve(getattr(history, "history", {}).get("loss")),
+        "val_loss_curve": curve(getattr(history, "history", {}).get("val_loss")),
     }
