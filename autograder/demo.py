@@ -1,22 +1,19 @@
-"""`autograder demo`: build the course, then grade example submissions of three kinds.
+"""The demo's preparation: the course built, the bundled examples laid out as submissions, graded.
 
-correct   the solution version of every exercise
-blank     the student version, unanswered
-mistaken  hand-written notebooks in examples/mistaken/ with the typical mistakes of the week
-          (bias forgotten, z given for p, transposed matrix, ...), to show the hints
-broken    examples/broken/: a notebook that ends its own process, a file that is not a
-          notebook, a notebook of another course: each still gets a row, with its status
+`autograder demo` prints what this returns; nothing here talks to the terminal, so the same
+run serves the CLI, the tests and a notebook. The examples: for every exercise its solution
+version (`correct`), its blank student version (`blank`) and the notebook of typical mistakes
+in examples/mistaken/ (`mistaken`), plus the broken files of examples/broken/.
 """
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
 from autograder.build import build_course
-from autograder.course import load_course
+from autograder.course import Course
 from autograder.exercises import REPO_ROOT
 from autograder.handout import Handout
 from autograder.pipeline import grade_batch
@@ -24,7 +21,16 @@ from autograder.pipeline import grade_batch
 EXAMPLES = REPO_ROOT / "examples"
 
 
-def prepare_submissions(course, dist: Path, folder: Path, only: list[str] | None = None) -> Path:
+@dataclass
+class DemoRun:
+    built: list  # BuiltExercise of every exercise built
+    submissions: Path
+    results: list[dict]
+    results_dir: Path
+    report: Path
+
+
+def prepare_submissions(course: Course, dist: Path, folder: Path, only: list[str] | None = None) -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     for ex in course.exercises:
@@ -44,29 +50,13 @@ def prepare_submissions(course, dist: Path, folder: Path, only: list[str] | None
     return folder
 
 
-def run_demo(out: Path, workers: int = 2, only: list[str] | None = None) -> list[dict]:
-    from autograder.cli import results_table
-
-    course = load_course()
-    click.echo(f"building {len(only or course.exercises)} exercises into {out / 'dist'} ...")
-    built = build_course(course, out / "dist", only)
-    for b in built:
-        click.echo(f"  {b.exercise:24s} {b.student.parent.parent}/{{student,solution,autograder}}")
-    submissions = prepare_submissions(course, out / "dist", out / "submissions", only)
-    click.echo(f"grading the example submissions in {submissions} ...")
-    # The examples are the course's own versions, never personal notebooks.
-    results = grade_batch([str(submissions)], course, out / "results", workers=workers, regrade=True,
-                          handout=Handout())
-    click.echo(results_table(results))
-    for r in results:
-        if r["student"] == "mistaken":
-            for c in r["checks"]:
-                if c["hint"]:
-                    click.echo(f"  hint for {r['exercise']}/{c['name']}: {c['hint']}")
+def run_demo(course: Course, out: Path, workers: int = 2, only: list[str] | None = None) -> DemoRun:
     from autograder.export.report import write_report
 
+    built = build_course(course, out / "dist", only)
+    submissions = prepare_submissions(course, out / "dist", out / "submissions", only)
+    # The examples are the course's own versions, never personal notebooks.
+    results = grade_batch([str(submissions)], course, out / "results", workers=workers, regrade=True,
+                          progress=False, handout=Handout())
     report = write_report(results, out / "results" / "report.html", course=course)
-    click.echo(f"grades: {out / 'results' / 'grades.csv'}; one JSON per submission in {out / 'results' / 'results'}")
-    click.echo(f"feedback per submission: {out / 'results' / 'feedback'}")
-    click.echo(f"report for teachers (open in a browser): {report}")
-    return results
+    return DemoRun(built, submissions, results, out / "results", report)

@@ -1,0 +1,34 @@
+"""The command line (the names and options are a contract): one module per command.
+
+    build.py    autograder build          master notebooks -> student, solution, autograder versions
+    grade.py    autograder grade          submissions -> grades.csv, results/, the gradebook
+    verify.py   autograder verify         solutions full marks, blanks zero
+    demo.py     autograder demo           the main job on the bundled examples
+    export.py   autograder export         Canvas, Moodle, CSV, feedback files
+    report.py   autograder report         the HTML report
+    output.py   what the commands share: the course and results loaded with a clear error, tables
+"""
+
+from __future__ import annotations
+
+import click
+
+from autograder.cli.build import build
+from autograder.cli.demo import demo
+from autograder.cli.export import export_command
+from autograder.cli.grade import grade
+from autograder.cli.output import results_table
+from autograder.cli.report import report
+from autograder.cli.verify import verify
+
+
+@click.group()
+@click.version_option(package_name="dl-week1-autograder")
+def main():
+    """Auto-graded exercises for week 1 of Deep Learning, and the engine that grades them."""
+
+
+for command in (build, grade, verify, demo, export_command, report):
+    main.add_command(command)
+
+__all__ = ["main", "results_table"]

@@ -1,0 +1,52 @@
+"""`autograder grade`: submissions -> OUT/grades.csv, OUT/results/, the gradebook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from autograder.cli.output import DEFAULT_WORKERS, course_or_fail, results_table
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--out", type=click.Path(), default="results", show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
+              help="submissions graded in parallel (each warm worker holds torch and Keras, about 1 GiB)")
+@click.option("--roster", type=click.Path(exists=True), default=None, help="roster CSV mapping file names to students")
+@click.option("--regrade", is_flag=True, help="grade again submissions the gradebook already has")
+@click.option("--quiet", is_flag=True, help="no progress bar and no table")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="run the notebooks on Dask workers: tcp://HOST:8786 (a running scheduler), local:N "
+                   "(N worker processes here) or slurm (course.yaml `cluster:`); --workers: submissions in flight")
+def grade(paths, course_path, out, workers, roster, regrade, quiet, cluster):
+    """Grade notebooks, Otter export zips and folders of them into OUT/grades.csv and OUT/results/."""
+    from autograder.build.variants import VariantError
+    from autograder.handout import HandoutError
+    from autograder.intake import Roster, RosterError
+    from autograder.pipeline import grade_batch
+
+    course = course_or_fail(course_path)
+    try:
+        roster_obj = Roster.load(roster) if roster else None
+        if cluster:  # Dask is imported only here: grading on this machine does not need it
+            from autograder.cluster.address import ClusterError
+            from autograder.cluster.batch import grade_on_cluster
+            from autograder.pipeline import BatchStopped
+
+            given = click.get_current_context().get_parameter_source("workers") != click.core.ParameterSource.DEFAULT
+            try:
+                results = grade_on_cluster(cluster, list(paths), course, Path(out), workers if given else None,
+                                           roster=roster_obj, regrade=regrade, progress=not quiet)
+            except (ClusterError, BatchStopped) as exc:
+                raise click.ClickException(str(exc)) from None
+        else:
+            results = grade_batch(list(paths), course, Path(out), workers=workers, roster=roster_obj,
+                                  regrade=regrade, progress=not quiet)
+    except (RosterError, VariantError, HandoutError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not quiet:
+        click.echo(results_table(results))
+    click.echo(f"{len(results)} submission(s) graded into {Path(out) / 'grades.csv'}")

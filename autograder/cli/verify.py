@@ -1,0 +1,85 @@
+"""`autograder verify`: every solution version gets full marks, every blank version zero."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from autograder.cli.output import course_or_fail, table
+
+
+def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], bool]:
+    from autograder.handout import Handout
+    from autograder.pipeline import grade_batch
+
+    with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
+        subs = Path(tmp) / "submissions"
+        for version in ("solution", "student"):
+            for ex in course.exercises:
+                target = subs / version / f"{ex.id}.ipynb"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes((dist / ex.id / version / f"{ex.id}.ipynb").read_bytes())
+        # The course's own versions carry no personal variant: judged as if nothing was handed out.
+        results = grade_batch([str(subs)], course, Path(tmp) / "results", workers=workers, progress=False,
+                              handout=Handout())
+    rows, ok = [], True
+    for r in sorted(results, key=lambda r: (r.get("exercise") or "", r["student"])):
+        want = r["max_score"] if r["student"] == "solution" else 0.0
+        good = r["status"] == "graded" and r["score"] == want and r["max_score"] > 0
+        ok &= good
+        rows.append([r.get("exercise") or "?", "solution" if r["student"] == "solution" else "blank",
+                     r["status"], f"{r['score']:g}/{r['max_score']:g}", "ok" if good else "FAIL"])
+    return rows, ok
+
+
+def _otter_rows(course, dist: Path) -> tuple[list[list[str]], bool]:
+    """Otter's own grading of the same versions, with the autograder zip Otter built."""
+    import contextlib
+    import io
+
+    from otter.api import grade_submission
+
+    rows, ok = [], True
+    for ex in course.exercises:
+        zipped = dist / ex.id / "autograder" / "otter_autograder.zip"
+        for version, label in (("solution", "solution"), ("student", "blank")):
+            nb = dist / ex.id / version / f"{ex.id}.ipynb"
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                res = grade_submission(str(nb), str(zipped), quiet=True)
+            total, possible = res.total, res.possible
+            good = (total == possible) if label == "solution" else (total == 0)
+            ok &= good
+            rows.append([ex.id, label, "otter", f"{total:g}/{possible:g}", "ok" if good else "FAIL"])
+    return rows, ok
+
+
+@click.command()
+@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--out", type=click.Path(), default=None, help="build into this folder (default: a temporary one)")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--otter", "with_otter", is_flag=True, help="also grade with Otter's own grading (slow: a kernel per notebook)")
+def verify(course_path, out, workers, with_otter):
+    """Build, then grade every solution version (must get full marks) and blank version (must get zero)."""
+    from autograder.build import MasterError, build_course
+    from autograder.build.variants import VariantError
+    from autograder.handout import HandoutError
+
+    course = course_or_fail(course_path)
+    with tempfile.TemporaryDirectory(prefix="dist-") as tmp:
+        dist = Path(out) if out else Path(tmp)
+        try:
+            build_course(course, dist)
+        except (MasterError, VariantError, HandoutError) as exc:
+            raise click.ClickException(str(exc)) from None
+        rows, ok = _verify_rows(course, dist, workers)
+        if with_otter:
+            more, ok_otter = _otter_rows(course, dist)
+            rows, ok = rows + more, ok and ok_otter
+    click.echo(table(rows, ["exercise", "version", "status", "score", "verdict"]))
+    if not ok:
+        click.echo("verify FAILED: a solution version lacks full marks or a blank version scores", err=True)
+        sys.exit(1)
+    click.echo("verify ok: every solution version has full marks, every blank version zero")
