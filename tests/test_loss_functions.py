@@ -1,0 +1,290 @@
+"""loss_functions: cross-entropy by hand and as array functions against Keras, the hints for the
+typical mistakes, a student's own numbers, and the contract every pen-and-paper exercise keeps
+(the tests of test_exercise_contract.py, run here on this exercise).
+
+`graded_personal_notebooks` (also used by test_gradient_descent and test_softmax) builds one
+varying exercise with a roster, answers each student's own notebook with the master's solution
+code, and grades them in the sandbox.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import nbformat
+import numpy as np
+import pytest
+import torch
+
+from autograder.exercises import master_notebook, max_score
+from solutions import loss_functions as sol
+from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
+from test_exercise_contract import (  # noqa: F401  (the contract's tests, collected for this exercise)
+    Contract, test_checks_give_full_marks_to_the_solution_notebook, test_checks_give_zero_to_the_blank_notebook,
+    test_master_config_and_metadata, test_otter_tests_fail_on_the_blank, test_otter_tests_pass_on_the_solution,
+    test_questions_and_points_match_the_checks, test_student_version_has_no_answers,
+)
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+import keras  # noqa: E402
+
+ID = "loss_functions"
+
+
+@pytest.fixture
+def contract() -> Contract:
+    return Contract(
+        questions={
+            "q1_bce_by_hand": ["loss_a", "loss_b", "loss_c"],
+            "q2_best_worst": ["best_loss", "worst_loss"],
+            "q3_bce": ["bce"],
+            "q4_categorical": ["categorical_crossentropy"],
+            "q5_mse_on_sigmoid": ["grad_bce", "grad_mse", "mse_answer"],
+        },
+        max_score=12,
+        blanks=("loss_a", "loss_b", "loss_c", "best_loss", "worst_loss", "grad_bce", "grad_mse", "mse_answer"),
+        shown=("def bce(y, p):", "def categorical_crossentropy(y_onehot, probs):", "EPS = 1e-7"),
+        leaks=("0.2231", "1.6094", "0.1054", "-0.9820", "-0.0347", "np.inf", "np.log(p)", "np.clip(np.asarray",
+               "np.mean(-", "\"B\"", "p_wrong - y", "`inf`", "infinit", "\\infty"),
+        blank_says={"loss_a": "not answered yet", "bce": "got None", "mse_answer": "not answered yet"},
+        cells=("ya, pa = 1, 0.8", "yb, pb = 0, 0.8", "z = -4.0", "| (b) | 0 | 0.8 |"),
+    )
+
+
+# --------------------------------------------------------------------------- the numbers, by hand and by Keras
+
+
+def test_reference_values_by_hand():
+    assert sol.LOSS_A == pytest.approx(0.22314, abs=1e-5)  # -ln 0.8
+    assert sol.LOSS_B == pytest.approx(1.60944, abs=1e-5)  # -ln 0.2
+    assert sol.LOSS_C == pytest.approx(0.10536, abs=1e-5)  # -ln 0.9
+    assert sol.BEST_LOSS == 0 and sol.WORST_LOSS == float("inf")
+    assert sol.GRAD_BCE == pytest.approx(-0.98201, abs=1e-5)  # sigmoid(-4) - 1
+    assert sol.GRAD_MSE == pytest.approx(-0.03469, abs=1e-5)  # 2 (p - 1) p (1 - p), p = 0.017986
+    assert abs(sol.GRAD_MSE) < abs(sol.GRAD_BCE) / 25  # why MSE learns badly when sure and wrong
+
+
+def test_the_gradients_agree_with_autograd():
+    z = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
+    (-torch.log(torch.sigmoid(z))).backward()
+    assert float(z.grad) == pytest.approx(sol.GRAD_BCE)
+    z = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
+    ((torch.sigmoid(z) - 1) ** 2).backward()
+    assert float(z.grad) == pytest.approx(sol.GRAD_MSE)
+
+
+def test_bce_agrees_with_keras_also_at_0_and_1():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, size=50).astype(float)
+    for p in (rng.uniform(0.01, 0.99, size=50), np.where(rng.uniform(size=50) < 0.5, 0.0, 1.0)):
+        expected = float(keras.ops.convert_to_numpy(keras.losses.binary_crossentropy(y, p)))
+        assert np.isfinite(sol.bce(y, p))
+        assert sol.bce(y, p) == pytest.approx(expected, rel=1e-5)
+
+
+def test_categorical_crossentropy_agrees_with_keras_also_at_0():
+    rng = np.random.default_rng(4)
+    labels = np.eye(4)[rng.integers(0, 4, size=20)]
+    logits = rng.normal(0.0, 3.0, size=(20, 4))
+    sure = np.eye(4)[rng.integers(0, 4, size=20)]  # exactly 0 and 1: half of them wrong
+    for probs in (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), sure):
+        expected = float(np.mean(keras.ops.convert_to_numpy(keras.losses.categorical_crossentropy(labels, probs))))
+        assert np.isfinite(sol.categorical_crossentropy(labels, probs))
+        assert sol.categorical_crossentropy(labels, probs) == pytest.approx(expected, rel=1e-5)
+
+
+def test_default_variant_and_drawn_variants():
+    assert sol.DEFAULT_VARIANT == {"ya": 1, "pa": 0.8, "yb": 0, "pb": 0.8, "yc": 0, "pc": 0.1, "z": -4.0}
+    rng = np.random.default_rng(0)
+    drawn = [sol.draw_variant(rng) for _ in range(200)]
+    for params in drawn:
+        assert set(params) == set(sol.DEFAULT_VARIANT)
+        ys, ps = [params[f"y{k}"] for k in "abc"], [params[f"p{k}"] for k in "abc"]
+        assert set(ys) == {0, 1} and all(0.05 <= p <= 0.95 and round(p, 2) == p and abs(p - 0.5) >= 0.1 for p in ps)
+        assert params["z"] in (-7.0, -6.0, -5.0, -4.0, -3.0)
+        a = sol.answers(params)
+        assert a["LOSS_A"] == pytest.approx(-np.log(ps[0] if ys[0] else 1 - ps[0]))
+    assert len({tuple(v.values()) for v in drawn}) > 180
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _plain_answers() -> dict:
+    """Correct answers in plain Python: numbers rounded to 4 places, loops instead of numpy."""
+    import math
+
+    def bce(y, p):
+        losses = [-(yi * math.log(min(max(pi, 1e-7), 1 - 1e-7)) + (1 - yi) * math.log(1 - min(max(pi, 1e-7), 1 - 1e-7)))
+                  for yi, pi in zip(y, p)]
+        return sum(losses) / len(losses)
+
+    def categorical_crossentropy(y_onehot, probs):
+        rows = [-sum(yk * math.log(min(max(qk, 1e-7), 1 - 1e-7)) for yk, qk in zip(yr, qr)) for yr, qr in zip(y_onehot, probs)]
+        return sum(rows) / len(rows)
+
+    return {"loss_a": 0.2231, "loss_b": 1.6094, "loss_c": 0.1054, "best_loss": 0, "worst_loss": math.inf,
+            "bce": bce, "categorical_crossentropy": categorical_crossentropy,
+            "grad_bce": -0.9820, "grad_mse": -0.03469, "mse_answer": "b"}
+
+
+def test_checks_give_full_marks_to_plain_python_answers():
+    verdicts = judge_namespace(ID, _plain_answers())
+    assert total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
+
+
+def test_honest_forms_of_the_worst_loss_and_the_log_with_eps_added():
+    log_plus_eps = {  # the older Keras way: ln(p + eps) instead of clipping
+        "bce": lambda y, p: float(np.mean(-(y * np.log(p + 1e-7) + (1 - y) * np.log(1 - p + 1e-7)))),
+    }
+    for worst in (float("inf"), np.float64(np.inf), torch.tensor(float("inf")), np.array([np.inf])):
+        verdicts = judge_namespace(ID, _plain_answers() | {"worst_loss": worst} | log_plus_eps)
+        assert verdicts["worst_loss"].points == 1 and verdicts["bce"].points == 2, verdicts
+
+
+def _unclipped_bce(y, p):
+    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+
+@pytest.mark.parametrize(
+    "mistake,check,hint",
+    [
+        ({"loss_a": 0.0969}, "loss_a", "np.log10"),
+        ({"loss_b": -1.6094}, "loss_b", "minus sign"),
+        ({"loss_b": 0.2231}, "loss_b", "term of the other label"),
+        ({"loss_c": 2.3026}, "loss_c", "term of the other label"),
+        ({"best_loss": 1}, "best_loss", "ln(1) is 0"),
+        ({"worst_loss": 1.0}, "worst_loss", "no upper bound"),
+        ({"worst_loss": 16.1181}, "worst_loss", "after clipping"),
+        ({"bce": _unclipped_bce}, "bce", "clip p"),
+        ({"bce": lambda y, p: float(np.mean(-(y * np.log10(np.clip(p, 1e-7, 1 - 1e-7))
+                                              + (1 - y) * np.log10(1 - np.clip(p, 1e-7, 1 - 1e-7)))))}, "bce", "np.log10"),
+        ({"bce": lambda y, p: sol.bce(y, p) * len(y)}, "bce", "added up"),
+        ({"bce": lambda y, p: float(np.mean(-y * np.log(np.clip(p, 1e-7, 1 - 1e-7))))}, "bce", "only y ln(p)"),
+        ({"bce": lambda y, p: sol.bce(p, y)}, "bce", "arguments are swapped"),
+        ({"categorical_crossentropy": lambda y, q: float(np.mean(-np.sum(y * np.log(q), axis=1)))},
+         "categorical_crossentropy", "clip p"),
+        ({"categorical_crossentropy": lambda y, q: float(np.sum(-np.sum(y * np.log(np.clip(q, 1e-7, 1)), axis=1)))},
+         "categorical_crossentropy", "added up"),
+        ({"categorical_crossentropy": lambda y, q: float(np.mean(-np.sum(np.log(np.clip(q, 1e-7, 1)), axis=1)))},
+         "categorical_crossentropy", "only the true class counts"),
+        ({"grad_bce": 0.9820}, "grad_bce", "sign is flipped"),
+        ({"grad_bce": -55.6}, "grad_bce", "-1/p"),
+        ({"grad_mse": -1.964}, "grad_mse", "chain rule"),
+        ({"grad_mse": -0.017345}, "grad_mse", "factor 2"),
+        ({"grad_mse": -0.9820}, "grad_mse", "cross-entropy's gradient"),
+        ({"mse_answer": "A"}, "mse_answer", "compare your two gradients"),
+        ({"mse_answer": "C"}, "mse_answer", "its gradient does"),
+    ],
+)
+def test_typical_mistakes_get_their_hint(mistake, check, hint):
+    verdict = judge_namespace(ID, _plain_answers() | mistake)[check]
+    if check in ("bce", "categorical_crossentropy"):  # the cases the mistake does not touch still count
+        assert verdict.points < 2
+    else:
+        assert verdict.points == 0
+    assert hint in verdict.hint, verdict
+    assert not any(v in verdict.message + verdict.hint for v in ("0.2231", "1.6094", "0.1054", "0.982", "0.0347"))
+
+
+def test_an_unsafe_loss_loses_only_the_cases_at_0_and_1():
+    verdict = judge_namespace(ID, _plain_answers() | {"bce": _unclipped_bce})["bce"]
+    assert 0 < verdict.points < 2  # the moderate probabilities are right
+
+
+# --------------------------------------------------------------------------- a student's own numbers
+
+VARIANT = {"ya": 0, "pa": 0.35, "yb": 1, "pb": 0.62, "yc": 1, "pc": 0.07, "z": -6.0}
+
+
+def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
+    _, _, tests = built
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert namespace["loss_a"] == pytest.approx(-np.log(0.65))
+    assert_otter_tests_pass(tests, namespace)
+    slides = notebook_namespace(master_notebook(ID), params=sol.DEFAULT_VARIANT)
+    wrong = namespace | {name: slides[name] for name in ("loss_a", "loss_b", "loss_c", "grad_bce", "grad_mse")}
+    for question in ("q1_bce_by_hand", "q5_mse_on_sigmoid"):
+        assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
+
+
+def test_checks_judge_with_the_students_own_numbers():
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    verdicts = judge_namespace(ID, _plain_answers(), params=VARIANT)  # the default numbers' answers
+    assert all(verdicts[name].points == 0 for name in ("loss_a", "loss_b", "loss_c", "grad_bce", "grad_mse"))
+    mistaken = judge_namespace(ID, namespace | {"loss_c": -np.log(0.93)}, params=VARIANT)["loss_c"]
+    assert "term of the other label" in mistaken.hint
+
+
+# --------------------------------------------------------------------------- personal notebooks, end to end
+
+
+SECRET = "a course secret for the tests, 0123456789"
+STUDENTS = ["alice", "bob"]
+
+
+def solved(personal_path, exercise_id: str):
+    """A student's personal notebook with every answer cell replaced by the master's solution
+    code, which computes from the notebook's given numbers (right for every variant)."""
+    master = nbformat.read(str(master_notebook(exercise_id)), as_version=4)
+    solutions, inside = [], False
+    for cell in master.cells:
+        if cell.cell_type == "raw" and cell.source.strip() in ("# BEGIN SOLUTION", "# END SOLUTION"):
+            inside = cell.source.strip() == "# BEGIN SOLUTION"
+        elif inside and cell.cell_type == "code":
+            solutions.append(cell.source)
+    nb = copy.deepcopy(nbformat.read(str(personal_path), as_version=4))
+    answer_cells = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
+    assert len(answer_cells) == len(solutions), exercise_id
+    for cell, source in zip(answer_cells, solutions):
+        cell.source = source
+    return nb
+
+
+def graded_personal_notebooks(exercise_id: str, tmp_path_factory) -> dict:
+    """{student: (variant, result)} for each student's own notebook, solved and graded."""
+    from autograder.build import build_course
+    from autograder.build.variants import SECRET_ENV, SECRET_FILE_ENV
+    from autograder.course import load_course
+    from autograder.intake import Roster
+    from autograder.pipeline import grade_batch
+
+    root = tmp_path_factory.mktemp(f"personal_{exercise_id}")
+    roster = root / "roster.csv"
+    roster.write_text("student\n" + "\n".join(STUDENTS) + "\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(SECRET_ENV, SECRET)
+        mp.delenv(SECRET_FILE_ENV, raising=False)
+        [built] = build_course(load_course(), root / "dist", only=[exercise_id], students=STUDENTS)
+        variants = {}
+        for student in STUDENTS:
+            personal = built.personal[student]
+            variants[student] = nbformat.read(str(personal), as_version=4).metadata["autograder"]["variant"]["params"]
+            target = root / "submissions" / student / f"{exercise_id}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(solved(personal, exercise_id), str(target))
+        results = grade_batch([str(root / "submissions")], load_course(), root / "results", workers=2,
+                              roster=Roster.load(roster), progress=False)
+    return {r["student"]: (variants[r["student"]], r) for r in results}
+
+
+def assert_full_marks_with_own_numbers(graded: dict, exercise_id: str) -> None:
+    assert sorted(graded) == STUDENTS
+    (alice, _), (bob, _) = graded["alice"], graded["bob"]
+    assert alice != bob  # each student got their own numbers
+    for student, (variant, result) in graded.items():
+        assert result["status"] == "graded", result.get("message")
+        assert result["variant"] == variant
+        assert result["score"] == result["max_score"] == max_score(exercise_id), [
+            (c["name"], c["message"]) for c in result["checks"] if c["points"] < c["max_points"]]
+
+
+@pytest.fixture(scope="module")
+def personal_results(tmp_path_factory):
+    return graded_personal_notebooks(ID, tmp_path_factory)
+
+
+def test_each_students_solved_notebook_gets_full_marks_with_their_numbers(personal_results):
+    assert_full_marks_with_own_numbers(personal_results, ID)
