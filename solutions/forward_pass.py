@@ -152,6 +152,25 @@ def two_hidden_second_layer_skipped(X, W1, b1, W2, b2, W3, b3):
     return predict_hidden(X, W1, b1, W3, b3)
 
 
+def relu(z):
+    return np.maximum(0.0, np.asarray(z, dtype=float))
+
+
+def no_hidden_relu(X, W, b):
+    """ReLU where the sigmoid was asked for: not a probability."""
+    return relu(np.asarray(X, dtype=float) @ W + b)
+
+
+def hidden_relu(X, W1, b1, W2, b2):
+    """ReLU in the hidden layer, where the notebook asks for the sigmoid."""
+    return sigmoid(relu(np.asarray(X, dtype=float) @ W1 + b1) @ W2 + b2)
+
+
+def two_hidden_relu(X, W1, b1, W2, b2, W3, b3):
+    hidden1 = relu(np.asarray(X, dtype=float) @ W1 + b1)
+    return sigmoid(relu(hidden1 @ W2 + b2) @ W3 + b3)
+
+
 def _draw_without_reseeding(*shapes):
     """Weights drawn one after the other from a single seed (the notebook reseeds each time)."""
     rs = np.random.RandomState(SEED)
@@ -163,6 +182,8 @@ Z_NO_HIDDEN = float(no_hidden_without_sigmoid(X, W, B)[0, 0])  # 1.52: z instead
 P_HIDDEN_WITHOUT_ACTIVATION = float(hidden_without_activation(X, W1, B1, W2, B2)[0, 0])
 P_HIDDEN_WITHOUT_BIASES = float(hidden_without_biases(X, W1, B1, W2, B2)[0, 0])
 Z_HIDDEN = float(hidden_without_output_sigmoid(X, W1, B1, W2, B2)[0, 0])
+P_HIDDEN_RELU = float(hidden_relu(X, W1, B1, W2, B2)[0, 0])
+P_TWO_HIDDEN_RELU = float(two_hidden_relu(X, W1_, B1_, W2_, B2_, W3_, B3_)[0, 0])
 P_HIDDEN_SEEDED_ONCE = float(
     predict_hidden(X, *_draw_without_reseeding((2, N_HIDDEN), (N_HIDDEN,), (N_HIDDEN, 1), (1,)))[0, 0]
 )

@@ -152,11 +152,22 @@ class Upstream:
     forms: dict[str, str] = field(default_factory=dict)
     mistakes: dict[str, Callable[..., Any]] = field(default_factory=dict)
     fails: dict[str, str] = field(default_factory=dict)  # {probe key: hint when it raised and the answer is missing}
+    # {probe key: (right value, hint)}: when the answer is missing and that earlier answer is wrong
+    wrong: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
     def missing_hint(self, answers: Mapping[str, Answer]) -> str:
-        """Why the answer may be missing: an earlier answer or function that fails."""
-        return join_hints([hint for key, hint in self.fails.items()
-                           if (a := answers.get(f"up:{key}")) is not None and a.error is not None])
+        """Why the answer may be missing: an earlier answer or function that fails, or is wrong."""
+        hints = [hint for key, hint in self.fails.items()
+                 if (a := answers.get(f"up:{key}")) is not None and a.error is not None]
+        for key, (right, hint) in self.wrong.items():
+            answer = answers.get(f"up:{key}")
+            try:
+                value = FORMS[self.forms.get(key, "number")](answer, key)
+                if not same(value, _resolve(right), self.forms.get(key, "number"), 1e-9, 1e-9):
+                    hints.append(hint)
+            except (FormError, TypeError, ValueError, AttributeError):
+                continue
+        return join_hints(hints)
 
     def requests(self) -> dict[str, Any]:
         return self.probes() if callable(self.probes) else dict(self.probes)
@@ -165,6 +176,8 @@ class Upstream:
         """The earlier answers, in their forms, or None when one is missing or unreadable."""
         values = {}
         for key in self.requests():
+            if key in self.wrong:  # asked only to explain a missing answer
+                continue
             answer = answers.get(f"up:{key}")
             if answer is None or answer.raised:
                 return None

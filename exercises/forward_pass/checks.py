@@ -13,7 +13,8 @@ drawn fresh for every grading, with hidden layers of other sizes than the notebo
 
 import numpy as np
 
-from autograder.judge import FunctionCheck, ValueCheck
+from autograder.judge import FunctionCheck, Upstream, ValueCheck, with_carry_forward
+from autograder.probe import Call, Var
 from solutions import forward_pass as sol
 
 
@@ -66,6 +67,36 @@ SWAPPED_HINT = "rows and columns are swapped: W has one row per input and one co
 SEEDED_ONCE_HINT = ("the weights were drawn one after the other from one seed; the course notebook reseeds "
                     "with 22 before every weight matrix and bias (use draw_normal)")
 
+RELU = "this is ReLU, max(0, z); the notebook asks for the sigmoid 1 / (1 + exp(-z)) here"
+MATH_EXP = ("math.exp works on single numbers only; use np.exp, which works element by element on "
+            "arrays of any shape")
+RAISED = {"only 0-dimensional arrays": MATH_EXP, "only length-1 arrays": MATH_EXP, "only size-1 arrays": MATH_EXP,
+          "must be real number, not": MATH_EXP,
+          "mismatch in its core dimension": "the shapes of a product do not fit: with one example per row, a layer "
+                                            "computes h_in @ W (rows of W = inputs of the layer), not W @ h_in",
+          "could not be broadcast": "a bias has one entry per node of its layer, shape (nodes,), added to every row"}
+
+
+SHAPES_DO_NOT_FIT = ("the weights drawn with your shape_W1, shape_W2, shape_W3 do not fit the products "
+                     "X @ W1, h1 @ W2, h2 @ W3, so the cell failed: see question 4")
+
+
+def _from_function(function: str, args: tuple, var: str, shapes: bool = False) -> Upstream:
+    """A probability the student computed with their own function: judged against what that
+    function gives for the notebook's banknote and weights, so a wrong function is named.
+    With `shapes`, a missing answer is explained by wrong shapes of question 4."""
+    wrong = {name: (getattr(sol, name.upper()), SHAPES_DO_NOT_FIT) for name in ("shape_W1", "shape_W2", "shape_W3")}
+    return Upstream(
+        probes={"own": Call(function, args)} | ({name: Var(name) for name in wrong} if shapes else {}),
+        wrong=wrong if shapes else {},
+        forms={"own": "array", "shape_W1": "shape", "shape_W2": "shape", "shape_W3": "shape"},
+        rule=lambda own: float(own.reshape(-1)[0]) if own.size == 1 else None,
+        hint=f"{var} is what your {function} gives for the banknote; the function is not right (see its check)",
+        fails={"own": f"your {function} fails on the notebook's banknote and weights (see its check), "
+                      f"so {var} could not be computed"},
+    )
+
+
 CHECKS = [
     FunctionCheck(
         "sigmoid",
@@ -76,7 +107,9 @@ CHECKS = [
         mistakes={
             "the sign of the exponent is flipped: sigmoid(z) = 1 / (1 + exp(-z)), with a minus": lambda z: 1 / (1 + np.exp(z)),
             "this is tanh, not the sigmoid 1 / (1 + exp(-z))": np.tanh,
+            RELU: sol.relu,
         },
+        raised_hints=RAISED,
     ),
     FunctionCheck(
         "predict_no_hidden",
@@ -87,7 +120,9 @@ CHECKS = [
         mistakes={
             BIAS_HINT: sol.no_hidden_without_bias,
             "the sigmoid is missing: z = X @ W + b was returned instead of p = sigmoid(z)": sol.no_hidden_without_sigmoid,
+            RELU: sol.no_hidden_relu,
         },
+        raised_hints=RAISED,
     ),
     ValueCheck(
         "p_no_hidden",
@@ -98,6 +133,7 @@ CHECKS = [
             BIAS_HINT: sol.P_NO_HIDDEN_WITHOUT_BIAS,
             "z was given instead of p: apply the sigmoid to X @ W + b": sol.Z_NO_HIDDEN,
         },
+        upstream=_from_function("predict_no_hidden", (sol.X, sol.W, sol.B), "p_no_hidden"),
     ),
     FunctionCheck(
         "predict_hidden",
@@ -112,7 +148,9 @@ CHECKS = [
             "the bias of the hidden layer (b1) was forgotten": sol.hidden_without_bias1,
             "the bias of the output layer (b2) was forgotten": sol.hidden_without_bias2,
             "both biases were forgotten: every layer adds its bias after the product": sol.hidden_without_biases,
+            RELU: sol.hidden_relu,
         },
+        raised_hints=RAISED,
     ),
     ValueCheck(
         "p_hidden",
@@ -124,7 +162,9 @@ CHECKS = [
             BIASES_HINT: sol.P_HIDDEN_WITHOUT_BIASES,
             OUTPUT_SIGMOID_HINT: sol.Z_HIDDEN,
             SEEDED_ONCE_HINT: sol.P_HIDDEN_SEEDED_ONCE,
+            RELU: sol.P_HIDDEN_RELU,
         },
+        upstream=_from_function("predict_hidden", (sol.X, sol.W1, sol.B1, sol.W2, sol.B2), "p_hidden"),
     ),
     ValueCheck(
         "shape_W1",
@@ -166,7 +206,9 @@ CHECKS = [
             BIASES_HINT: sol.two_hidden_without_biases,
             "W2 is transposed: with rows as examples the product is h1 @ W2, not h1 @ W2.T": sol.two_hidden_W2_transposed,
             "the second hidden layer is not used: the output layer takes h2 as its input": sol.two_hidden_second_layer_skipped,
+            RELU: sol.two_hidden_relu,
         },
+        raised_hints=RAISED,
     ),
     ValueCheck(
         "p_two_hidden",
@@ -179,6 +221,14 @@ CHECKS = [
             BIASES_HINT: sol.P_TWO_HIDDEN_WITHOUT_BIASES,
             SEEDED_ONCE_HINT: sol.P_TWO_HIDDEN_SEEDED_ONCE,
             "this is the probability of the network with one hidden layer": sol.P_HIDDEN,
+            RELU: sol.P_TWO_HIDDEN_RELU,
         },
+        upstream=_from_function("predict_two_hidden", (sol.X, sol.W1_, sol.B1_, sol.W2_, sol.B2_, sol.W3_, sol.B3_),
+                                "p_two_hidden", shapes=True),
     ),
 ]
+
+
+def make_checks(exercise):
+    """The checks, with error-carried-forward credit where the course asks for it."""
+    return with_carry_forward(CHECKS, exercise)
