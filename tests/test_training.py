@@ -749,3 +749,29 @@ def test_a_course_outside_the_repository_grades_with_its_own_tiers(tmp_path):
     assert graded["details"]["budget_s"] == 8.0
     assert 0.8 < graded["details"]["value"] < 0.99 and graded["points"] == 0
     assert "0 of 10 points (full marks from 0.99)" in graded["message"]
+
+
+# --------------------------------------------------------------------------- faithful to the slides
+
+
+def test_train_sin_describes_and_uses_the_slides_two_set_ups(built):
+    student, _, _ = built["train_sin"]
+    import nbformat
+
+    cells = nbformat.read(str(student), as_version=4).cells
+    text = "\n".join(c.source for c in cells)
+    for gone in ("11,301", "11{,}301", "11301", "10{,}100", "1{,}100"):  # keras_params' q2 answer and its parts
+        assert gone not in text, gone
+    [setups] = [c.source for c in cells if c.source.startswith("## The slides' two set-ups")]
+    assert "10 → 20 → 30 → 1" in setups and "SGD(learning_rate=0.01)" in setups and "**10 epochs\n  with batch size 32**" in setups
+    assert "10,000 rows" in setups and "10 → 100 → 100 → 1 with a sigmoid output" in setups
+    assert '"adam"' in setups and "**25 epochs with batch size 256**" in setups
+    [explore] = [c.source for c in cells if "small.compile" in c.source]
+    assert "SGD(learning_rate=0.01)" in explore and "epochs=10, batch_size=32" in explore
+    x = np.load(REPO / "exercises" / "train_sin" / "data" / "sin_x.npy")
+    assert x.shape == (10_000, 10)
+    classifier = train_sin.build_classifier()  # the reference classification is the slides' own
+    assert [layer["config"]["units"] for layer in json.loads(classifier.to_json())["config"]["layers"][1:]] == [100, 100, 1]
+    assert type(classifier.optimizer).__name__ == "Adam" and classifier.optimizer.learning_rate.numpy() == pytest.approx(0.001)
+    assert train_sin.CLASSIFIER_TRAINING == {"epochs": 25, "batch_size": 256}
+    assert type(train_sin.build_slides_regression().optimizer).__name__ == "SGD"
