@@ -58,6 +58,16 @@ def grad_chain_rule_missing(x, y, z):
     return 1.0, 1.0, x + y
 
 
+def grad_chain_rule_added(x, y, z):
+    """The chain rule with + instead of x: upstream gradient plus local gradient."""
+    return z + 1.0, z + 1.0, x + y
+
+
+def grad_q_difference(x, y, z):
+    """q taken as x - y: df/dz = q comes out as x - y."""
+    return z, z, x - y
+
+
 def grad_dz_as_z(x, y, z):
     """Every gradient given as z: df/dz = z is the classic slip (it is q)."""
     return z, z, z
@@ -91,6 +101,7 @@ def answers(params=None) -> dict:
         # Typical mistakes, used by the hidden checks to name a hint.
         "F_WITHOUT_BRACKETS": x + y * z,
         "Q_DIFFERENCE": x - y,
+        "DF_DX_ADDED": z + 1.0,  # the chain rule with + : df/dq + dq/dx
         "DF_DX_TWICE": 2 * df_dx,  # .backward() ran twice: .grad accumulates
         "DF_DY_TWICE": 2 * df_dy,
         "DF_DZ_TWICE": 2 * df_dz,

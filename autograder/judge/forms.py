@@ -72,6 +72,9 @@ def numeric_array(value) -> np.ndarray | None:
         except (OverflowError, ValueError):
             return None
     if isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, np.ndarray) and v.size == 1 for v in value):
+            # a tuple of single numbers: tensors and numpy scalars of any shape, as (df_dx, df_dy, df_dz)
+            value = [v.reshape(-1)[0] for v in value]
         items = [numeric_array(v) for v in value]
         if any(item is None for item in items) or len({item.shape for item in items}) > 1:
             return None

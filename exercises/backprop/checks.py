@@ -16,7 +16,8 @@ typical mistakes are computed from the student's numbers, `FromVariant(sol.answe
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, ValueCheck, Verdict
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, Verdict, current_variant, with_carry_forward
+from autograder.probe import Var
 from solutions import backprop as sol
 
 
@@ -30,6 +31,13 @@ class GradCheck(ValueCheck):
 
     def judge(self, answers, asked):
         answer = answers["value"]
+        if answer.error is not None and "not defined" in answer.error:
+            return Verdict(
+                0.0,
+                f"`{self.var}` is not defined: the cell stopped before it was set",
+                "if ft.backward() failed with 'does not require grad', create the tensors with "
+                "torch.tensor(x, requires_grad=True); then .backward() fills xt.grad, yt.grad and zt.grad",
+            )
         if answer.error is None and answer.value is None:
             return Verdict(
                 0.0,
@@ -62,6 +70,26 @@ ACCUMULATED = (
     "rebuild the tensors (run the whole cell again) or zero the gradients first"
 )
 
+CHAIN_RULE_ADDED = ("the chain rule multiplies: df/dx = df/dq * dq/dx, the upstream gradient times the local one, "
+                    "not their sum")
+
+
+def _z() -> float:
+    return sol.answers(current_variant())["Z"]
+
+
+def _from(var: str, rule, hint: str, mistakes=None) -> Upstream:
+    """An answer computed from the student's own earlier answer `var`."""
+    return Upstream(probes={var: Var(var)}, rule=rule, hint=hint, mistakes=dict(mistakes or {}))
+
+
+F_FROM_Q = _from("q", lambda q: q * _z(), "f = q * z is right for your q, but q is not right (see the check of q)")
+DX_FROM_DQ = _from("df_dq", lambda df_dq: df_dq * 1.0,
+                   "the chain rule is applied right to your df/dq, but df/dq is not right (see its check)",
+                   {CHAIN_RULE_ADDED: lambda df_dq: df_dq + 1.0})
+DZ_FROM_Q = _from("q", lambda q: q, "df/dz = q is right for your q, but q is not right (see the check of q)")
+
+
 CHECKS = [
     ValueCheck(
         "q",
@@ -79,6 +107,7 @@ CHECKS = [
             "the brackets were forgotten: f = (x + y) * z, not x + y * z": mine("F_WITHOUT_BRACKETS"),
             "q was given instead of f = q * z": mine("Q"),
         },
+        upstream=F_FROM_Q,
     ),
     ValueCheck(
         "df_dq",
@@ -92,14 +121,18 @@ CHECKS = [
         var="df_dx",
         expected=mine("DF_DX"),
         description="the gradient of f with respect to x, through the addition node",
-        mistakes={CHAIN_RULE: 1.0, "df/dx was given as x: use the chain rule, df/dq * dq/dx": mine("X"), DQ_AS_Q: mine("Q")},
+        mistakes={CHAIN_RULE: 1.0, "df/dx was given as x: use the chain rule, df/dq * dq/dx": mine("X"), DQ_AS_Q: mine("Q"),
+                  CHAIN_RULE_ADDED: mine("DF_DX_ADDED")},
+        upstream=DX_FROM_DQ,
     ),
     ValueCheck(
         "df_dy",
         var="df_dy",
         expected=mine("DF_DY"),
         description="the gradient of f with respect to y, through the addition node",
-        mistakes={CHAIN_RULE: 1.0, "df/dy was given as y: use the chain rule, df/dq * dq/dy": mine("Y"), DQ_AS_Q: mine("Q")},
+        mistakes={CHAIN_RULE: 1.0, "df/dy was given as y: use the chain rule, df/dq * dq/dy": mine("Y"), DQ_AS_Q: mine("Q"),
+                  CHAIN_RULE_ADDED: mine("DF_DX_ADDED")},
+        upstream=DX_FROM_DQ,
     ),
     ValueCheck(
         "df_dz",
@@ -107,6 +140,7 @@ CHECKS = [
         expected=mine("DF_DZ"),
         description="the gradient of f with respect to z, the local gradient of the multiplication node",
         mistakes={DZ_AS_Z: mine("Z"), "df/dz was given as f: the gradient of q * z with respect to z is q": mine("F")},
+        upstream=DZ_FROM_Q,
     ),
     GradCheck(
         "grad_x",
@@ -141,6 +175,13 @@ CHECKS = [
             DZ_AS_Z: sol.grad_dz_as_z,
             "these are the gradients of x + y * z: f = (x + y) * z needs the brackets": sol.grad_without_brackets,
             ACCUMULATED: sol.grad_accumulated,
+            CHAIN_RULE_ADDED: sol.grad_chain_rule_added,
+            "df/dz = q, and q is the sum x + y, not the difference": sol.grad_q_difference,
         },
     ),
 ]
+
+
+def make_checks(exercise):
+    """The checks, with error-carried-forward credit where the course asks for it."""
+    return with_carry_forward(CHECKS, exercise)
