@@ -1,0 +1,200 @@
+"""softmax: a stable softmax against torch and Keras, classes, one-hot labels and the Keras losses;
+hints for typical mistakes, a student's own numbers, and the contract of test_exercise_contract.py
+run on this exercise."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from autograder.exercises import master_notebook, max_score
+from solutions import softmax as sol
+from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
+from test_exercise_contract import (  # noqa: F401  (the contract's tests, collected for this exercise)
+    Contract, test_checks_give_full_marks_to_the_solution_notebook, test_checks_give_zero_to_the_blank_notebook,
+    test_master_config_and_metadata, test_otter_tests_fail_on_the_blank, test_otter_tests_pass_on_the_solution,
+    test_questions_and_points_match_the_checks, test_student_version_has_no_answers,
+)
+from test_loss_functions import assert_full_marks_with_own_numbers, graded_personal_notebooks
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+import keras  # noqa: E402
+
+ID = "softmax"
+
+
+@pytest.fixture
+def contract() -> Contract:
+    return Contract(
+        questions={
+            "q1_softmax": ["softmax"],
+            "q2_classes": ["probs", "classes", "predict_classes"],
+            "q3_one_hot": ["to_one_hot", "labels_one_hot"],
+            "q4_keras_losses": ["batch_loss", "loss_for_integer_labels", "loss_for_one_hot_labels"],
+        },
+        max_score=9,
+        blanks=("probs", "classes", "labels_one_hot", "batch_loss", "loss_for_integer_labels", "loss_for_one_hot_labels"),
+        shown=("def softmax(logits):", "def predict_classes(probs):", "def to_one_hot(labels, num_classes):"),
+        leaks=("0.659", "0.8025", "0.814", "[0, 1, 2, 2]", "np.exp(z - np.max", "np.argmax(probs, axis=-1)",
+               "np.eye(num_classes)[", "\"C\"", "\"B\""),
+        blank_says={"probs": "not answered yet", "softmax": "got None", "loss_for_integer_labels": "not answered yet"},
+        cells=("logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3], [1.2, 0.4, 3.0], [-1.0, 0.0, 0.5]])",
+               "labels = np.array([0, 1, 0, 2])", "2.0 & 1.0 & 0.1 \\\\ 0.5 & 2.5 & 0.3"),
+    )
+
+
+# --------------------------------------------------------------------------- the numbers
+
+
+def test_reference_values_by_hand():
+    # row 1: e^2 = 7.3891, e^1 = 2.7183, e^0.1 = 1.1052, sum 11.2125
+    assert np.allclose(sol.PROBS[0], [0.65900, 0.24243, 0.09856], atol=1e-5)
+    assert np.allclose(sol.PROBS.sum(axis=1), 1)
+    assert list(sol.CLASSES) == [0, 1, 2, 2]  # the third example (label 0) is predicted wrong
+    assert np.array_equal(sol.ONE_HOT, [[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 1]])
+    assert sol.BATCH_LOSS == pytest.approx(-np.mean(np.log([0.65900, 0.80254, 0.13337, 0.54654])), abs=1e-4)
+    assert sol.LOSS_CHOICES[sol.LOSS_FOR_INTEGER_LABELS] == "sparse_categorical_crossentropy"
+    assert sol.LOSS_CHOICES[sol.LOSS_FOR_ONE_HOT_LABELS] == "categorical_crossentropy"
+
+
+def test_softmax_agrees_with_torch_and_is_stable():
+    rng = np.random.default_rng(2)
+    z = rng.normal(0.0, 4.0, size=(6, 5))
+    assert np.allclose(sol.softmax(z), torch.softmax(torch.tensor(z), dim=-1).numpy())
+    assert np.allclose(sol.softmax(z[0]), torch.softmax(torch.tensor(z[0]), dim=-1).numpy())
+    big = np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1001.0, -1002.0]])
+    assert np.allclose(sol.softmax(big), [[0.09003, 0.24473, 0.66524], [0.66524, 0.24473, 0.09003]], atol=1e-5)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert not np.all(np.isfinite(sol.softmax_not_normalised(big)))  # the naive exp overflows
+
+
+def test_both_keras_losses_give_the_batch_loss():
+    sparse = keras.losses.sparse_categorical_crossentropy(np.array(sol.DEFAULT_VARIANT["labels"]), sol.PROBS)
+    one_hot = keras.losses.categorical_crossentropy(sol.ONE_HOT, sol.PROBS)
+    assert float(np.mean(keras.ops.convert_to_numpy(sparse))) == pytest.approx(sol.BATCH_LOSS, rel=1e-6)
+    assert float(np.mean(keras.ops.convert_to_numpy(one_hot))) == pytest.approx(sol.BATCH_LOSS, rel=1e-6)
+    assert np.array_equal(keras.utils.to_categorical(sol.DEFAULT_VARIANT["labels"], 3), sol.ONE_HOT)
+
+
+def test_default_variant_and_drawn_variants():
+    rng = np.random.default_rng(0)
+    drawn = [sol.draw_variant(rng) for _ in range(200)]
+    for params in drawn:
+        logits, labels = np.array(params["logits"]), np.array(params["labels"])
+        assert logits.shape[0] == 4 and logits.shape[1] in (3, 4) and np.all(np.round(logits, 1) == logits)
+        top = np.sort(sol.softmax(logits), axis=1)
+        assert np.all(top[:, -1] - top[:, -2] >= 0.1)  # a clear predicted class in every row
+        assert (sol.predict_classes(sol.softmax(logits)) != labels).sum() == 1  # exactly one wrong prediction
+        assert labels.min() >= 0 and labels.max() < logits.shape[1]
+    assert len({str(p) for p in drawn}) == len(drawn)
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def _plain_answers() -> dict:
+    """Correct answers: lists, rounded numbers, a softmax written with torch, a loop for one-hot."""
+    def to_one_hot(labels, num_classes):
+        return [[1 if int(label) == k else 0 for k in range(num_classes)] for label in labels]
+
+    return {
+        "softmax": lambda z: torch.softmax(torch.as_tensor(z, dtype=torch.float64), dim=-1),
+        "probs": sol.PROBS.round(4).tolist(), "classes": [0, 1, 2, 2],
+        "predict_classes": lambda probs: torch.argmax(torch.as_tensor(probs), dim=-1),
+        "to_one_hot": to_one_hot, "labels_one_hot": to_one_hot([0, 1, 0, 2], 3),
+        "batch_loss": 0.8140, "loss_for_integer_labels": "c", "loss_for_one_hot_labels": " B ",
+    }
+
+
+def test_checks_give_full_marks_to_plain_python_and_torch_answers():
+    verdicts = judge_namespace(ID, _plain_answers())
+    assert total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
+
+
+def _naive_softmax(z):
+    e = np.exp(np.asarray(z, dtype=float))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _global_max_softmax(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    "mistake,check,hint",
+    [
+        ({"softmax": _naive_softmax}, "softmax", "not finite for large logits"),
+        ({"softmax": _global_max_softmax}, "softmax", "each row's own largest logit"),
+        ({"softmax": sol.softmax_over_batch_axis}, "softmax", "wrong axis"),
+        ({"softmax": sol.softmax_not_normalised}, "softmax", "not divided by their sum"),
+        ({"softmax": sol.sigmoid_each}, "softmax", "sigmoid"),
+        ({"probs": sol.answers()["PROBS_BATCH_AXIS"]}, "probs", "wrong axis"),
+        ({"probs": sol.answers()["PROBS_WHOLE_BATCH"]}, "probs", "whole batch"),
+        ({"classes": [1, 2, 3, 3]}, "classes", "counted from 0"),
+        ({"classes": sol.PROBS.max(axis=1)}, "classes", "highest probabilities"),
+        ({"predict_classes": sol.classes_over_batch_axis}, "predict_classes", "down the columns"),
+        ({"predict_classes": sol.classes_from_one}, "predict_classes", "counted from 0"),
+        ({"to_one_hot": sol.one_hot_transposed}, "to_one_hot", "transposed"),
+        ({"to_one_hot": sol.one_hot_shifted}, "to_one_hot", "one column off"),
+        ({"labels_one_hot": np.eye(3)[[0, 1, 2, 2]]}, "labels_one_hot", "predicted classes"),
+        ({"batch_loss": sol.answers()["LOSS_OF_PREDICTIONS"]}, "batch_loss", "predicted classes were used"),
+        ({"batch_loss": sol.BATCH_LOSS * 4}, "batch_loss", "added up"),
+        ({"batch_loss": sol.answers()["LOSS_LOG10"]}, "batch_loss", "np.log10"),
+        ({"batch_loss": sol.answers()["LOSS_OF_LOGITS"]}, "batch_loss", "logits were used"),
+        ({"loss_for_integer_labels": "B"}, "loss_for_integer_labels", "sparse_categorical_crossentropy (C) takes integer"),
+        ({"loss_for_one_hot_labels": "C"}, "loss_for_one_hot_labels", "one-hot rows"),
+        ({"loss_for_one_hot_labels": "A"}, "loss_for_one_hot_labels", "yes/no output"),
+    ],
+)
+def test_typical_mistakes_get_their_hint(mistake, check, hint):
+    with np.errstate(over="ignore", invalid="ignore"):
+        verdict = judge_namespace(ID, _plain_answers() | mistake)[check]
+    assert verdict.points < (2 if check == "softmax" else 0.5 if check.startswith("loss_for") else 1)
+    assert hint in verdict.hint, verdict
+    assert not any(v in verdict.message + verdict.hint for v in ("0.659", "0.814", "[0, 1, 2, 2]"))
+
+
+def test_a_naive_softmax_passes_only_the_moderate_logits():
+    with np.errstate(over="ignore", invalid="ignore"):
+        verdict = judge_namespace(ID, _plain_answers() | {"softmax": _naive_softmax})["softmax"]
+    assert 0 < verdict.points < 2
+
+
+# --------------------------------------------------------------------------- a student's own numbers
+
+VARIANT = {"logits": [[0.3, 2.9, -1.0, 0.2], [1.8, -0.5, 0.1, 3.1], [2.4, 0.0, 0.3, -1.2], [-0.7, 0.4, 2.6, 1.1]],
+           "labels": [1, 3, 2, 2]}
+
+
+def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
+    _, _, tests = built
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert namespace["num_classes"] == 4 and list(namespace["classes"]) == [1, 3, 0, 2]
+    assert_otter_tests_pass(tests, namespace)
+    slides = notebook_namespace(master_notebook(ID), params=sol.DEFAULT_VARIANT)
+    wrong = namespace | {name: slides[name] for name in ("probs", "classes", "labels_one_hot", "batch_loss")}
+    for question in ("q2_classes", "q3_one_hot", "q4_keras_losses"):
+        assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
+
+
+def test_checks_judge_with_the_students_own_numbers():
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    verdicts = judge_namespace(ID, _plain_answers(), params=VARIANT)
+    assert all(verdicts[n].points == 0 for n in ("probs", "classes", "labels_one_hot", "batch_loss"))
+    mistaken = judge_namespace(ID, namespace | {"classes": [2, 4, 1, 3]}, params=VARIANT)["classes"]
+    assert "counted from 0" in mistaken.hint
+
+
+@pytest.fixture(scope="module")
+def personal_results(tmp_path_factory):
+    return graded_personal_notebooks(ID, tmp_path_factory)
+
+
+def test_each_students_solved_notebook_gets_full_marks_with_their_numbers(personal_results):
+    assert_full_marks_with_own_numbers(personal_results, ID)
