@@ -195,7 +195,7 @@ def is_sensible(params) -> bool:
     return bool(
         second - val.min() >= 0.002
         and 8 <= a["BEST_EPOCH"] <= HISTORY_EPOCHS - 12
-        and a["STOPPED_AT"] < HISTORY_EPOCHS - 2
+        and a["STOPPED_AT"] == a["BEST_EPOCH"] + v["patience"] < HISTORY_EPOCHS - 2  # no stop before the best
         and a["BEST_EPOCH"] not in mistakes
         and a["STOPPED_AT"] not in stops
         and sorted(a[f"DIAGNOSIS_{c}"] for c in CURVES) == sorted(KINDS)

@@ -158,11 +158,11 @@ CHECKS = [
         form="text",
         description="the letter of the statement that says what validation_split does",
         mistakes={
-            "A": ("Keras takes the validation rows from the end of x and y, before shuffling (shuffle=True only "
-                  "shuffles the training rows): shuffle the data yourself if it is sorted, e.g. by class"),
-            "C": ("the validation rows are set aside once and the model never trains on them: that is what makes "
-                  "val_loss an estimate of the loss on new data"),
-            "D": "validation_split is the fraction kept apart for validation; the model trains on the rest",
+            ("Keras takes the validation rows from the end of x and y, before shuffling (shuffle=True only "
+             "shuffles the training rows): shuffle the data yourself if it is sorted, e.g. by class"): "A",
+            ("the validation rows are set aside once and the model never trains on them: that is what makes "
+             "val_loss an estimate of the loss on new data"): "C",
+            "validation_split is the fraction kept apart for validation; the model trains on the rest": "D",
         },
     ),
     ValueCheck(
