@@ -56,6 +56,14 @@ TRAINABLE_PARAMS = count_dense_params(MNIST_SIZES) + sum(batchnorm_params(n)[0] 
 NON_TRAINABLE_PARAMS = sum(batchnorm_params(n)[1] for n in BN_UNITS)  # 1,100
 TOTAL_PARAMS = TRAINABLE_PARAMS + NON_TRAINABLE_PARAMS  # 420,260 = model.count_params()
 
+# Question 5 lets Keras count a network of the same kind with other sizes, so that its summary
+# does not answer question 4: 784 -> 300 -> 100 -> 10, BatchNormalization after both hidden layers.
+KERAS_SIZES = [784, 300, 100, 10]
+KERAS_BN_UNITS = [300, 100]
+KERAS_DENSE_ONLY = count_dense_params(KERAS_SIZES)  # 266,610
+KERAS_TRAINABLE = KERAS_DENSE_ONLY + sum(batchnorm_params(n)[0] for n in KERAS_BN_UNITS)  # 267,410
+KERAS_TOTAL = KERAS_TRAINABLE + sum(batchnorm_params(n)[1] for n in KERAS_BN_UNITS)  # 268,210
+
 # The functional-API bug: the first Dense layer is called on `x`, which is not defined yet;
 # the input tensor is called `inputs`. Fixed, it is the 10 -> 100 -> 100 -> 1 network.
 BUG_CHOICE = "B"
@@ -68,23 +76,24 @@ BUG_CHOICES = {
 PARAMS_FIXED = PARAMS_10_100_100_1  # 11,301
 
 
-def build_mnist_bn_model():
-    """The 784-500-50-10 network with BatchNormalization, in Keras (imported only here)."""
+def build_mnist_bn_model(sizes=(784, 500, 50, 10)):
+    """The 784-500-50-10 network with BatchNormalization (or another of `sizes`), in Keras."""
     import os
 
     os.environ.setdefault("KERAS_BACKEND", "torch")
     import keras
     from keras import layers
 
+    n_in, hidden1, hidden2, n_out = sizes
     return keras.Sequential([
-        keras.Input(shape=(784,)),
-        layers.Dense(500),
+        keras.Input(shape=(n_in,)),
+        layers.Dense(hidden1),
         layers.BatchNormalization(),
         layers.Activation("relu"),
-        layers.Dense(50),
+        layers.Dense(hidden2),
         layers.BatchNormalization(),
         layers.Activation("relu"),
-        layers.Dense(10, activation="softmax"),
+        layers.Dense(n_out, activation="softmax"),
     ])
 
 

@@ -55,12 +55,15 @@ def test_keras_counts_what_the_solution_counts(solution_ns):
     import keras
 
     assert keras.backend.backend() == "torch"
-    model_bn = solution_ns["model_bn"]
-    assert model_bn.count_params() == sol.TOTAL_PARAMS
-    assert _size(model_bn.trainable_weights) == sol.TRAINABLE_PARAMS
-    assert _size(model_bn.non_trainable_weights) == sol.NON_TRAINABLE_PARAMS
+    model_bn = solution_ns["model_bn"]  # question 5: 784-300-100-10, so its summary does not answer question 4
+    assert model_bn.count_params() == sol.KERAS_TOTAL == 268_210
+    assert _size(model_bn.trainable_weights) == sol.KERAS_TRAINABLE == 267_410
+    mnist = sol.build_mnist_bn_model()  # question 4's network, by hand in the notebook
+    assert mnist.count_params() == sol.TOTAL_PARAMS
+    assert _size(mnist.trainable_weights) == sol.TRAINABLE_PARAMS
+    assert _size(mnist.non_trainable_weights) == sol.NON_TRAINABLE_PARAMS
     assert solution_ns["model_fixed"].count_params() == sol.PARAMS_FIXED
-    assert solution_ns["model"].count_params() == sol.PARAMS_10_20_30
+    assert solution_ns["model"].count_params() == sol.count_dense_params([4, 6, 3]) == 51  # the check-yourself cell: a network no question asks about
     stacks = {(2, 8, 1): sol.PARAMS_2_8_1, (10, 100, 100, 1): sol.PARAMS_10_100_100_1, (3, 1): 4}
     for sizes, expected in stacks.items():
         model = keras.Sequential([keras.Input(shape=(sizes[0],))] + [keras.layers.Dense(n) for n in sizes[1:]])
@@ -87,7 +90,7 @@ def _plain_answers() -> dict:
         "params_layer1": 220, "params_layer2": 630, "params_10_20_30": 850,
         "params_10_100_100_1": 11301, "params_2_8_1": 33,
         "count_dense_params": lambda sizes: sum((a + 1) * b for a, b in zip(list(sizes)[:-1], list(sizes)[1:])),
-        "trainable_params": 419160, "non_trainable_params": 1100, "n_params_keras": 420260,
+        "trainable_params": 419160, "non_trainable_params": 1100, "n_params_keras": 268210,
         "bug_answer": "B", "n_params_fixed": 11301,
     }
 
@@ -147,8 +150,9 @@ def test_count_dense_params_is_called_on_the_graders_own_sizes():
         ({"non_trainable_params": 0}, "non_trainable_params", "moving mean and a moving variance"),
         ({"non_trainable_params": 2200}, "non_trainable_params", "gamma and beta are trained"),
         ({"non_trainable_params": 550}, "non_trainable_params", "two per node"),
-        ({"n_params_keras": 418060}, "n_params_keras", "no BatchNormalization"),
-        ({"n_params_keras": 419160}, "n_params_keras", "trainable and non-trainable"),
+        ({"n_params_keras": 266610}, "n_params_keras", "no BatchNormalization"),
+        ({"n_params_keras": 267410}, "n_params_keras", "trainable and non-trainable"),
+        ({"n_params_keras": 420260}, "n_params_keras", "question 4"),
         ({"bug_answer": "A"}, "bug_answer", "keras.Input"),
         ({"bug_answer": "d"}, "bug_answer", "right"),
         ({"n_params_fixed": 11100}, "n_params_fixed", "biases are not counted"),
@@ -158,11 +162,11 @@ def test_typical_mistakes_get_their_hint(mistake, check, hint):
     verdict = judge_namespace(ID, _plain_answers() | mistake)[check]
     assert verdict.points == 0
     assert hint in verdict.hint, (verdict.message, verdict.hint)
-    for value in ("850", "11301", "11,301", "419160", "1100", "420260"):  # it describes, it does not tell
+    for value in ("850", "11301", "11,301", "419160", "1100", "268210"):  # it describes, it does not tell
         assert value not in verdict.message + verdict.hint
 
 
 def test_a_count_that_is_not_a_number_is_explained():
-    verdicts = judge_namespace(ID, _plain_answers() | {"n_params_keras": "420260", "bug_answer": 2})
+    verdicts = judge_namespace(ID, _plain_answers() | {"n_params_keras": "268210", "bug_answer": 2})
     assert verdicts["n_params_keras"].points == 0 and "number" in verdicts["n_params_keras"].message
     assert verdicts["bug_answer"].points == 0 and "string" in verdicts["bug_answer"].message

@@ -5,13 +5,14 @@ Otter questions and the names they grade:
     q2_more_stacks      params_10_100_100_1, params_2_8_1                  by hand
     q3_count_function   count_dense_params(layer_sizes)                    on the grader's lists
     q4_batchnorm        trainable_params, non_trainable_params             784-500-50-10 with BatchNormalization
-    q5_keras_count      n_params_keras                                     model_bn.count_params()
+    q5_keras_count      n_params_keras                                     model_bn.count_params(), 784-300-100-10
     q6_functional_bug   bug_answer, n_params_fixed                         the slide's undefined `x`
 
 Every count is a whole number and compared exactly.
 """
 
-from autograder.judge import FunctionCheck, ValueCheck
+from autograder.judge import FunctionCheck, Upstream, ValueCheck, with_carry_forward
+from autograder.probe import Call, Var
 from solutions import keras_params as sol
 
 EXACT = {"rtol": 0.0, "atol": 1e-9}
@@ -28,9 +29,26 @@ def _layer_lists(rng):
     return [(tuple(int(n) for n in rng.integers(1, 300, size=int(rng.integers(2, 6)))),) for _ in range(4)]
 
 
-def _count(name, var, expected, description, mistakes, points=1.0):
+ONE_BIAS_PER_LAYER = "one bias per layer was counted; there is one bias per node (n_out biases per layer)"
+
+
+def _count(name, var, expected, description, mistakes, points=1.0, upstream=None):
     return ValueCheck(name, var=var, expected=expected, points=points, description=description,
-                      mistakes=mistakes, **EXACT)
+                      mistakes=mistakes, upstream=upstream, **EXACT)
+
+
+def _from_function(sizes: list[int], var: str) -> Upstream:
+    """A count the student may have computed with their own count_dense_params: judged against
+    what that function gives, so that a wrong function is named instead."""
+    return Upstream(probes={"own": Call("count_dense_params", (tuple(sizes),))}, rule=lambda own: own,
+                    hint=f"{var} is what your count_dense_params gives; the function is not right (see its check)")
+
+
+TOTAL_FROM_LAYERS = Upstream(
+    probes={"layer1": Var("params_layer1"), "layer2": Var("params_layer2")},
+    rule=lambda layer1, layer2: layer1 + layer2,
+    hint="the total is the sum of your two layer counts, but those are not right (see their checks)",
+)
 
 
 BN = sum(sol.BN_UNITS)  # BatchNormalization nodes: 500 + 50
@@ -38,22 +56,27 @@ BN = sum(sol.BN_UNITS)  # BatchNormalization nodes: 500 + 50
 CHECKS = [
     _count("params_layer1", "params_layer1", sol.PARAMS_LAYER1,
            "the number of parameters of the first Dense layer (10 inputs, 20 nodes)",
-           {NO_BIAS: 10 * 20, BIAS_PER_INPUT: 10 * 20 + 10}),
+           {NO_BIAS: 10 * 20, BIAS_PER_INPUT: 10 * 20 + 10, ONE_BIAS_PER_LAYER: 10 * 20 + 1}),
     _count("params_layer2", "params_layer2", sol.PARAMS_LAYER2,
            "the number of parameters of the second Dense layer (20 inputs, 30 nodes)",
-           {NO_BIAS: 20 * 30, BIAS_PER_INPUT: 20 * 30 + 20,
+           {NO_BIAS: 20 * 30, BIAS_PER_INPUT: 20 * 30 + 20, ONE_BIAS_PER_LAYER: 20 * 30 + 1,
             "the second layer gets the 20 outputs of the first layer as inputs, not the 10 features": 10 * 30 + 30}),
     _count("params_10_20_30", "params_10_20_30", sol.PARAMS_10_20_30,
            "the number of parameters of the whole 10 -> 20 -> 30 network",
-           {NO_BIAS: sol.count_weights_only([10, 20, 30]),
-            "the layer sizes were multiplied; add up the parameters of the layers instead": 10 * 20 * 30}),
+           {NO_BIAS: sol.count_weights_only([10, 20, 30]), ONE_BIAS_PER_LAYER: sol.count_one_bias_per_layer([10, 20, 30]),
+            "the layer sizes were multiplied; add up the parameters of the layers instead": 10 * 20 * 30},
+           upstream=TOTAL_FROM_LAYERS),
     _count("params_10_100_100_1", "params_10_100_100_1", sol.PARAMS_10_100_100_1,
            "the number of parameters of the 10 -> 100 -> 100 -> 1 network",
            {NO_BIAS: sol.count_weights_only([10, 100, 100, 1]),
-            BIAS_PER_INPUT: sol.count_bias_per_input([10, 100, 100, 1])}),
+            BIAS_PER_INPUT: sol.count_bias_per_input([10, 100, 100, 1]),
+            ONE_BIAS_PER_LAYER: sol.count_one_bias_per_layer([10, 100, 100, 1])},
+           upstream=_from_function([10, 100, 100, 1], "params_10_100_100_1")),
     _count("params_2_8_1", "params_2_8_1", sol.PARAMS_2_8_1,
            "the number of parameters of the 2 -> 8 -> 1 network",
-           {NO_BIAS: sol.count_weights_only([2, 8, 1]), BIAS_PER_INPUT: sol.count_bias_per_input([2, 8, 1])}),
+           {NO_BIAS: sol.count_weights_only([2, 8, 1]), BIAS_PER_INPUT: sol.count_bias_per_input([2, 8, 1]),
+            ONE_BIAS_PER_LAYER: sol.count_one_bias_per_layer([2, 8, 1])},
+           upstream=_from_function([2, 8, 1], "params_2_8_1")),
     FunctionCheck(
         "count_dense_params",
         function="count_dense_params",
@@ -65,7 +88,7 @@ CHECKS = [
         mistakes={
             NO_BIAS: sol.count_weights_only,
             BIAS_PER_INPUT: sol.count_bias_per_input,
-            "one bias per layer was counted; there is one bias per node": sol.count_one_bias_per_layer,
+            ONE_BIAS_PER_LAYER: sol.count_one_bias_per_layer,
         },
         **EXACT,
     ),
@@ -77,7 +100,11 @@ CHECKS = [
                "BatchNormalization comes after the two hidden Dense layers only, not after the output layer":
                    sol.TRAINABLE_PARAMS + 2 * 10,
                NO_BIAS: sol.WEIGHTS_ONLY_MNIST + 2 * BN,
-           }),
+           },
+           upstream=Upstream(probes={"own": Call("count_dense_params", (tuple(sol.MNIST_SIZES),))},
+                             rule=lambda own: own + 2 * BN,
+                             hint="the count is right for what your count_dense_params gives for 784-500-50-10, "
+                                  "but the function is not right (see its check)")),
     _count("non_trainable_params", "non_trainable_params", sol.NON_TRAINABLE_PARAMS,
            "the number of non-trainable parameters: the moving mean and variance of BatchNormalization",
            {
@@ -87,14 +114,15 @@ CHECKS = [
                "BatchNormalization comes after the two hidden Dense layers only, not after the output layer":
                    sol.NON_TRAINABLE_PARAMS + 2 * 10,
            }),
-    _count("n_params_keras", "n_params_keras", sol.TOTAL_PARAMS,
-           "model_bn.count_params() of the 784-500-50-10 network with BatchNormalization after both hidden layers",
+    _count("n_params_keras", "n_params_keras", sol.KERAS_TOTAL,
+           "model_bn.count_params() of the 784-300-100-10 network with BatchNormalization after both hidden layers",
            {
-               "the model has no BatchNormalization layers": sol.DENSE_ONLY,
+               "the model has no BatchNormalization layers": sol.KERAS_DENSE_ONLY,
                "BatchNormalization comes after the two hidden Dense layers only, not after the output layer":
-                   sol.TOTAL_PARAMS + 4 * 10,
+                   sol.KERAS_TOTAL + 4 * 10,
                "count_params() counts all parameters, trainable and non-trainable; this is only the trainable part":
-                   sol.TRAINABLE_PARAMS,
+                   sol.KERAS_TRAINABLE,
+               "this is the 784-500-50-10 network of question 4; question 5 builds 784-300-100-10": sol.TOTAL_PARAMS,
            }),
     ValueCheck(
         "bug_answer",
@@ -112,3 +140,8 @@ CHECKS = [
            "count_params() of the fixed functional model",
            {NO_BIAS: sol.count_weights_only([10, 100, 100, 1])}),
 ]
+
+
+def make_checks(exercise):
+    """The checks, with error-carried-forward credit where the course asks for it."""
+    return with_carry_forward(CHECKS, exercise)
