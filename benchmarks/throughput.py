@@ -12,11 +12,18 @@ prints:
   the engine's overhead per submission above the notebook's own code time
   (result `seconds` minus the cells' `code_seconds`), median and p95;
   peak memory (RSS) of the whole process tree of each command.
+
+With `--cluster ADDRESS` (e.g. local:2) it also grades the same files with
+`autograder grade --cluster ADDRESS` and prints, beside the local warm pool: both
+throughputs at steady state (from the first result to the last, so that neither the warm
+pool's nor the cluster's start-up counts), their ratio, and the dispatch overhead per
+submission (the time Dask adds to a run: sending the task and its result, scheduling).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import statistics
@@ -117,6 +124,8 @@ def main() -> None:
     parser.add_argument("--per-exercise", type=int, default=8, help="submissions per exercise (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="autograder grade --workers (default 2)")
     parser.add_argument("--otter-sample", type=int, default=2, help="otter run: notebooks per exercise (default 2)")
+    parser.add_argument("--cluster", default=None,
+                        help="also grade through Dask: autograder grade --cluster CLUSTER (e.g. local:2)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -143,6 +152,8 @@ def main() -> None:
         sample: list[Path] = []
         for ex in EXERCISES:
             sample += [s for s in subs if s.name == f"{ex}.ipynb"][: args.otter_sample]
+        cluster = grade_on_cluster(args.cluster, tmp, n, args.workers) if args.cluster else None
+        ours_steady = steady_rate(tmp / "results" / "results")
         otter_s, otter_rss = 0.0, 0
         for sub in sample:
             ex = sub.stem
@@ -162,6 +173,40 @@ def main() -> None:
     print(f"overhead per submission above its own code: median {statistics.median(overhead):.3f} s, "
           f"p95 {percentile(overhead, 0.95):.3f} s")
     print(f"peak memory      : autograder {ours_rss / 2**20:.0f} MiB, otter run {otter_rss / 2**20:.0f} MiB")
+    if cluster:
+        print(f"--cluster {args.cluster}: {n} in {cluster['seconds']:.1f} s end to end (cluster start-up included); "
+              f"statuses {cluster['statuses']}")
+        print(f"steady throughput: local warm pool ({args.workers} workers) {ours_steady:.1f} submissions/min, "
+              f"Dask {cluster['steady']:.1f} submissions/min, Dask / local = {cluster['steady'] / ours_steady:.2f}")
+        print(f"dispatch overhead per submission (Dask): median {1000 * statistics.median(cluster['dispatch']):.1f} ms, "
+              f"p95 {1000 * percentile(cluster['dispatch'], 0.95):.1f} ms")
+        print(f"same rows and scores as the local run: {cluster['same_rows']}")
+
+
+def steady_rate(results: Path) -> float:
+    """Submissions per minute between the first result file written and the last one."""
+    times = sorted(p.stat().st_mtime for p in results.glob("*.json"))
+    return (len(times) - 1) / max(times[-1] - times[0], 1e-9) * 60
+
+
+def grade_on_cluster(cluster: str, tmp: Path, n: int, workers: int) -> dict:
+    """`autograder grade --cluster` on the same submissions: timings, dispatch, and the rows compared."""
+    seconds, _, res = timed([sys.executable, "-m", "autograder", "grade", str(tmp / "subs"), "--out",
+                             str(tmp / "results-cluster"), "--cluster", cluster, "--quiet"], cwd=ROOT)
+    if res.returncode != 0:
+        print(res.stdout.decode()[-3000:])
+        raise SystemExit("autograder grade --cluster failed")
+    results = [json.loads(p.read_text()) for p in (tmp / "results-cluster" / "results").glob("*.json")]
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    rows = {}
+    for name in ("results", "results-cluster"):
+        with open(tmp / name / "grades.csv", newline="") as f:
+            rows[name] = sorted((r["submission"], r["status"], r["score"], r["max_score"]) for r in csv.DictReader(f))
+    return {"seconds": seconds, "statuses": statuses, "steady": steady_rate(tmp / "results-cluster" / "results"),
+            "dispatch": [r["run"]["dispatch_seconds"] for r in results if "dispatch_seconds" in r.get("run", {})],
+            "same_rows": rows["results"] == rows["results-cluster"] and len(rows["results"]) == n}
 
 
 if __name__ == "__main__":

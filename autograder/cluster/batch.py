@@ -65,9 +65,10 @@ def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, 
         for address, line in refused.items():
             if address in workers_now:
                 log.warning("%s", line)
-        if not [a for a in workers_now if a not in refused]:
+        able = [w for a, w in workers_now.items() if a not in refused]
+        if not able:
             raise ClusterError(f"no Dask worker of {where} can grade: " + "; ".join(refused.values()))
-        gpu = any(w.get("resources", {}).get(GPU_RESOURCE, 0) > 0 for w in workers_now.values())
+        gpu = any(w.get("resources", {}).get(GPU_RESOURCE, 0) > 0 for w in able)
         runner = ClusterRunner(client, str(where))
         with device_class_for_batch("gpu" if gpu else "cpu"):
             try:

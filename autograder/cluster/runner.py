@@ -84,11 +84,12 @@ class ClusterRunner:
     # -- waiting, and noticing a cluster that cannot go on
 
     def _wait(self, future, gpu: bool) -> dict:
-        while True:
-            try:
-                return future.result(timeout=POLL)
-            except TimeoutError:
-                self._check_cluster(gpu)
+        # Woken by the future itself: Future.result(timeout=...) polls, which costs tens of ms a task.
+        done = threading.Event()
+        future.add_done_callback(lambda _: done.set())
+        while not done.wait(POLL):
+            self._check_cluster(gpu)
+        return future.result()
 
     def _check_stopped(self) -> None:
         if self.stopped:
