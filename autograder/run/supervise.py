@@ -31,13 +31,23 @@ from autograder.run.limits import Limits
 
 log = logging.getLogger(__name__)
 
-# What may come back over the events pipe.
+# What may come back over the events pipe. Everything is capped: one line, every reply's JSON
+# together, every file together, and the whole stream in bytes and in events. A run past a total
+# cap is stopped (status `crashed`, with what was received before it kept), so the grader's
+# memory and time stay bounded whatever the sandbox writes.
 REPLY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\.npy")
-MAX_REPLY_TOTAL = wire.MAX_REPLY_BYTES + wire.MAX_ARRAY_BYTES + (1 << 20)
+MAX_REPLY_TOTAL = wire.MAX_ARRAY_BYTES + (1 << 20)  # every reply file together
 MAX_REPLY_FILES = 4 * wire.MAX_ITEMS
-MAX_EVENT_LINE = wire.MAX_REPLY_BYTES  # a reply event carries one probe's JSON reply
+MAX_EVENT_LINE = 2 * 1024 * 1024  # one event; a reply's JSON is a few KB (arrays travel as files)
+MAX_REPLIES_JSON = wire.MAX_REPLY_BYTES - (64 << 10)  # every reply's JSON together: answers.json stays readable
+MAX_STREAM_BYTES = MAX_REPLY_TOTAL + MAX_REPLIES_JSON + (8 << 20)  # the whole events stream
 MAX_REPLY_DEPTH = 4 * (wire.MAX_DEPTH + 4)  # JSON nesting of a reply: wire's nodes are a few levels each
 READ_CHUNK = 1 << 16
+
+
+def max_events(ncells: int, nprobes: int) -> int:
+    """Events an honest worker sends: ready, two per cell, three per probe and its files, done."""
+    return 64 + 2 * ncells + 3 * nprobes + MAX_REPLY_FILES
 
 
 @dataclass
@@ -85,19 +95,35 @@ class Output:
 
 
 class Events:
-    """Parses the worker's event stream: JSON lines, and reply files as raw bytes after a header."""
+    """Parses the worker's event stream: JSON lines, and reply files as raw bytes after a header.
 
-    def __init__(self, out_dir: str):
+    `over` becomes a sentence once the stream passes a total cap; from then on nothing more is
+    parsed or kept."""
+
+    def __init__(self, out_dir: str, max_count: int = 10**6):
         self.out_dir = out_dir
         self.buf = bytearray()
+        self.scanned = 0  # bytes of `buf` known to hold no newline (a long line is searched once)
+        self.skipping = False  # inside a line over MAX_EVENT_LINE: dropped up to its newline
         self.file = None  # open file or None while draining a refused one
         self.left = 0  # raw bytes still to consume for the current file
         self.total = 0
         self.count = 0
         self.names: set[str] = set()
         self.refused: list[str] = []
+        self.stream_bytes = 0
+        self.events = 0
+        self.max_count = max_count
+        self.over: str | None = None
 
     def feed(self, data: bytes) -> list[dict]:
+        if self.over:
+            return []
+        self.stream_bytes += len(data)
+        if self.stream_bytes > MAX_STREAM_BYTES:
+            self.over = f"more than {MAX_STREAM_BYTES // (1 << 20)} MB"
+            self.buf.clear()
+            return []
         self.buf += data
         events = []
         while self.buf:
@@ -110,13 +136,24 @@ class Events:
                 if not self.left:
                     self._close_file()
                 continue
-            newline = self.buf.find(b"\n")
+            newline = self.buf.find(b"\n", self.scanned)
             if newline < 0:
-                if len(self.buf) > MAX_EVENT_LINE:
-                    self.buf.clear()  # not an event of ours: drop it
+                if len(self.buf) > MAX_EVENT_LINE:  # not an event of ours: dropped, up to its end
+                    self.buf.clear()
+                    self.skipping = True
+                self.scanned = len(self.buf)
                 break
             line = bytes(self.buf[:newline])
             del self.buf[: newline + 1]
+            self.scanned = 0
+            if self.skipping:
+                self.skipping = False
+                continue
+            self.events += 1
+            if self.events > self.max_count:
+                self.over = f"more than {self.max_count} messages"
+                self.buf.clear()
+                break
             try:
                 event = json.loads(line)
             except (ValueError, RecursionError):
@@ -132,6 +169,9 @@ class Events:
     def _open_file(self, event: dict) -> None:
         name, size = event.get("name"), event.get("size")
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            return
+        if size > MAX_STREAM_BYTES:
+            self.over = f"a file of {size} bytes"
             return
         self.left = size
         self.file = None
@@ -260,99 +300,260 @@ def probe_text(key: str, probe) -> str:
 
 
 class Supervisor:
+    """What the run did, on the supervisor's own clock, from events that are never trusted.
+
+    The worker's events follow one order: ready, each cell's start and end in turn, each probe's
+    start, reply and end in the order asked, done. Student code runs in the same process and can
+    write any event, so an event only moves the run forward when it is the next one expected;
+    anything else (a second end of a cell, a reply outside its probe) is a forgery, noted in
+    `forged`, and makes the run a `timeout` at least. Times are the supervisor's: a cell runs from
+    its first start; the time between a cell's end and the next start still counts against the
+    cell that ended; when a limit is reached the supervisor interrupts every cell or probe that
+    may still be running (a stale token is ignored by the worker), and kills the run when that
+    does not help. So a forged "cell end", "probe end" or reply cannot stop, extend or relabel
+    a limit, and the times in the result are measured here.
+    """
+
     def __init__(self, ncells: int, probes: dict, limits: Limits):
         self.limits = limits
         self.cells = [CellRun(i, "not run") for i in range(ncells)]
-        self.cells_ended: set[int] = set()
+        self.keys = list(probes)
         self.probe_text = {key: probe_text(key, p) for key, p in probes.items()}
         self.probe_limit = {
             key: limits.probe_seconds() + 1.25 * float(getattr(p, "budget_s", 0.0) or 0.0)
             for key, p in probes.items()
         }
-        self.phase: tuple | None = None  # ("cell", i) or ("probe", n, key)
+        self.phase: tuple | None = None  # ("cell", i) or ("probe", n, key): what runs now
         self.phase_started = 0.0
+        self.last: tuple | None = None  # the phase that ended last (its clock runs until the next starts)
+        self.last_started = 0.0
+        self.last_ended = 0.0
         self.interrupted_at: float | None = None
+        self.cell_started: dict[int, float] = {}
+        self.cells_ended: set[int] = set()
+        self.probe_started: dict[int, float] = {}
+        self.probes_done: set[int] = set()
+        self.tokens_sent: set[str] = set()
         self.timed_out_cells: list[int] = []
         self.timed_out_probes: list[str] = []
         self.ready_at: float | None = None
         self.probes_started: float | None = None
         self.probes_ended: float | None = None
-        self.replies: dict[str, dict] = {}  # key -> the worker's reply, as parsed JSON
-        self.probe_durations: dict[str, float] = {}  # key -> seconds the sandbox spent answering it
+        self.replies: dict[str, str] = {}  # key -> the worker's reply, as compact JSON text
+        self.replies_bytes = 0
+        self.over: str | None = None  # a total cap passed
+        self.probe_durations: dict[str, float] = {}  # key -> seconds spent answering it, measured here
+        self.forged: list[str] = []
+        self.overran: str | None = None  # a cell or probe that ended long past its limit: kill
         self.done = False
         self.started = time.monotonic()
 
     # events -----------------------------------------------------------------
+    def _forged(self, what: str) -> None:
+        if len(self.forged) < 20:
+            self.forged.append(what)
+
     def on_event(self, event: dict, now: float) -> None:
         kind, phase = event.get("e"), event.get("phase")
         if kind == "ready":
-            self.ready_at = self.ready_at or now
-        elif kind == "cell" and isinstance(event.get("i"), int) and 0 <= event["i"] < len(self.cells):
-            i = event["i"]
-            if phase == "start":
+            if self.ready_at is None:
+                self.ready_at = now
+                self.last, self.last_started, self.last_ended = ("ready",), now, now
+            return
+        if self.ready_at is None:
+            self._forged(f"{kind} before the worker was ready")
+            return
+        if kind == "cell":
+            self._on_cell(event.get("i"), phase, event, now)
+        elif kind == "probe":
+            self._on_probe(event.get("n"), event.get("key"), phase, now)
+        elif kind == "reply":
+            self._on_reply(event.get("key"), event.get("reply"))
+        elif kind == "done":
+            if (self.phase is None and len(self.cells_ended) == len(self.cells)
+                    and len(self.probes_done) == len(self.keys)):
+                self.done = True
+                if self.probes_started is not None:
+                    self.probes_ended = self.probes_ended or now
+            else:
+                self._forged("done before the end")
+        else:
+            self._forged(f"unknown event {str(kind)[:30]!r}")
+
+    def _on_cell(self, i, phase, event, now) -> None:
+        if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(self.cells):
+            self._forged("a cell event for no cell")
+            return
+        if phase == "start":
+            expected = len(self.cell_started)
+            if self.phase is None and i == expected and not self.probe_started:
+                self.cell_started[i] = now
                 self._begin(("cell", i), now)
-            elif phase == "end" and self.phase == ("cell", i):
-                cell = self.cells[i]
-                cell.seconds = now - self.phase_started
-                reported = event.get("seconds")
-                # The worker's own clock is finer for short cells (events arrive in batches);
-                # it is trusted only within what the supervisor saw.
-                if isinstance(reported, (int, float)) and 0 <= reported <= now - self.started:
-                    cell.seconds = float(reported)
-                if i in self.timed_out_cells:
-                    cell.status = "timeout"
-                    cell.error = f"stopped after {self.limits.cell_timeout:g} s (the limit per cell)"
-                elif event.get("status") == "ok":
-                    cell.status, cell.error = "ok", ""
-                else:
-                    cell.status, cell.error = "error", str(event.get("error", ""))[:300]
-                self.cells_ended.add(i)
-                self.phase = None
-        elif kind == "probe" and isinstance(event.get("n"), int) and event.get("key") in self.probe_text:
-            n = event["n"]
-            key = event["key"]
-            if phase == "start":
+                self.cells[i].status, self.cells[i].error = "error", "the cell did not finish"
+            else:
+                self._forged(f"a second or out-of-order start of code cell {i + 1}")
+            return
+        if phase != "end":
+            self._forged("a cell event of no phase")
+            return
+        cell = self.cells[i]
+        if self.phase == ("cell", i):
+            cell.seconds = now - self.phase_started
+            token = f"c{i}"
+            if token in self.tokens_sent:
+                cell.status = "timeout"
+                cell.error = f"stopped after {self.limits.cell_timeout:g} s (the limit per cell)"
+            elif event.get("status") == "ok":
+                cell.status, cell.error = "ok", ""
+            else:
+                cell.status, cell.error = "error", str(event.get("error", ""))[:300]
+            self.cells_ended.add(i)
+            self._end(now)
+        elif i in self.cells_ended:
+            # A second end: the first was forged, and the cell really ran until now.
+            self._forged(f"a second end of code cell {i + 1}")
+            self._overran(f"c{i}", self.cell_started[i], self.limits.cell_timeout, now)
+            self._resync(("cell", i), now)
+            cell.seconds = now - self.cell_started[i]
+            if cell.seconds > self.limits.cell_timeout or f"c{i}" in self.tokens_sent:
+                cell.status = "timeout"
+                cell.error = f"stopped after {self.limits.cell_timeout:g} s (the limit per cell)"
+                if i not in self.timed_out_cells:
+                    self.timed_out_cells.append(i)
+        else:
+            self._forged(f"an end of code cell {i + 1}, which was not running")
+
+    def _on_probe(self, n, key, phase, now) -> None:
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < len(self.keys) or key != self.keys[n]:
+            self._forged("a probe event for no probe")
+            return
+        if phase == "start":
+            if (self.phase is None and n == len(self.probe_started) and len(self.cells_ended) == len(self.cells)):
                 if self.probes_started is None:
                     self.probes_started = now
+                self.probe_started[n] = now
                 self._begin(("probe", n, key), now)
-            elif phase == "end" and self.phase == ("probe", n, key):
-                seconds = now - self.phase_started
-                reported = event.get("seconds")  # finer, and trusted within what was seen here
-                if isinstance(reported, (int, float)) and 0 <= reported <= now - self.started:
-                    seconds = float(reported)
-                self.probe_durations[key] = seconds
-                self.phase = None
+            else:
+                self._forged(f"a second or out-of-order start of the probe {key!r}")
+        elif phase == "end":
+            if self.phase == ("probe", n, key):
+                self.probe_durations[key] = now - self.phase_started
+                self.probes_done.add(n)
                 self.probes_ended = now
-        elif (kind == "reply" and event.get("key") in self.probe_text and isinstance(event.get("reply"), dict)
-              and json_depth(event["reply"]) <= MAX_REPLY_DEPTH):
-            self.replies[event["key"]] = event["reply"]
-        elif kind == "done" and self.phase is None and len(self.cells_ended) == len(self.cells):
-            self.done = True
-            if self.probes_started is not None:
-                self.probes_ended = self.probes_ended or now
+                self._end(now)
+            elif n in self.probes_done:
+                self._forged(f"a second end of the probe {key!r}")
+                self._overran(f"p{n}", self.probe_started[n], self.probe_limit[key], now)
+                self._resync(("probe", n, key), now)
+                self.probe_durations[key] = now - self.probe_started[n]
+            else:
+                self._forged(f"an end of the probe {key!r}, which was not running")
+        else:
+            self._forged("a probe event of no phase")
+
+    def _on_reply(self, key, reply) -> None:
+        if self.phase is None or self.phase[0] != "probe" or key != self.phase[2]:
+            self._forged("a reply outside its probe")
+            return
+        if key in self.replies:
+            self._forged(f"a second reply to {key!r}")
+            return
+        if not isinstance(reply, dict) or json_depth(reply) > MAX_REPLY_DEPTH:
+            return
+        text = json.dumps(reply, allow_nan=False, separators=(",", ":"))
+        if self.replies_bytes + len(text) > MAX_REPLIES_JSON:
+            self.over = f"replies of more than {MAX_REPLIES_JSON // (1 << 20)} MB"
+            return
+        self.replies_bytes += len(text)
+        self.replies[key] = text
+
+    def _resync(self, really: tuple, now: float) -> None:
+        """`really` (a cell or probe) ended only now: whatever seemed to start after it was forged.
+        Those are forgotten, so that their real events count when they come."""
+        if really[0] == "cell":
+            i = really[1]
+            for j in [j for j in self.cell_started if j > i]:
+                del self.cell_started[j]
+                self.cells_ended.discard(j)
+                self.cells[j] = CellRun(j, "not run")
+                self.tokens_sent.discard(f"c{j}")
+                if j in self.timed_out_cells:
+                    self.timed_out_cells.remove(j)
+            later_probes = list(self.probe_started)
+            started = self.cell_started[i]
+        else:
+            later_probes = [m for m in self.probe_started if m > really[1]]
+            started = self.probe_started[really[1]]
+        for m in later_probes:
+            key = self.keys[m]
+            del self.probe_started[m]
+            self.probes_done.discard(m)
+            self.tokens_sent.discard(f"p{m}")
+            self.probe_durations.pop(key, None)
+            if key in self.timed_out_probes:
+                self.timed_out_probes.remove(key)
+            text = self.replies.pop(key, None)
+            if text is not None:
+                self.replies_bytes -= len(text)
+        if not self.probe_started:
+            self.probes_started = self.probes_ended = None
+        self.phase = None
+        self.interrupted_at = None
+        self.last, self.last_started, self.last_ended = really, started, now
+
+    def _overran(self, token: str, started: float, limit: float, now: float) -> None:
+        """A phase whose real end came after a forged one: past its limit and the grace, a kill."""
+        if now - started > limit + self.limits.kill_grace:
+            self.overran = token
 
     def _begin(self, phase: tuple, now: float) -> None:
         self.phase = phase
         self.phase_started = now
         self.interrupted_at = None
-        if phase[0] == "cell":
-            self.cells[phase[1]].status = "error"  # until its end event says otherwise
-            self.cells[phase[1]].error = "the cell did not finish"
+
+    def _end(self, now: float) -> None:
+        self.last, self.last_started, self.last_ended = self.phase, self.phase_started, now
+        self.phase = None
+        self.interrupted_at = None
 
     # timers -----------------------------------------------------------------
+    def _limit_of(self, phase: tuple | None) -> float:
+        if phase is None or phase[0] == "ready":
+            return self.limits.cell_timeout
+        return self.limits.cell_timeout if phase[0] == "cell" else self.probe_limit[phase[2]]
+
+    def _clock(self) -> tuple[tuple | None, float, float]:
+        """(the phase whose clock runs, its start, its limit): the running phase, or in a gap
+        the one that ended last; (None, inf, inf) before the worker is ready or once it is done."""
+        if self.done or self.ready_at is None:
+            return None, float("inf"), float("inf")
+        if self.phase is not None:
+            return self.phase, self.phase_started, self._limit_of(self.phase)
+        # A gap. After a phase that was already stopped, the next gets a limit of its own; after
+        # any other, the clock of the one that ended goes on (its end may have been forged).
+        started = self.last_ended if self._token_of(self.last) in self.tokens_sent else self.last_started
+        return self.last, started, self._limit_of(self.last)
+
+    @staticmethod
+    def _token_of(phase: tuple | None) -> str | None:
+        if phase is None or phase[0] == "ready":
+            return None
+        return f"c{phase[1]}" if phase[0] == "cell" else f"p{phase[1]}"
+
     def phase_limit(self) -> float:
-        if self.phase is None:
-            return float("inf")
-        return self.limits.cell_timeout if self.phase[0] == "cell" else self.probe_limit[self.phase[2]]
+        return self._limit_of(self.phase)
 
     def due(self, now: float) -> str | None:
         """'interrupt', 'kill' or 'total' when a limit is reached now."""
         if now - self.started >= self.limits.total_timeout:
             return "total"
-        if self.phase is None:
+        if self.overran is not None:
+            return "kill"
+        phase, started, limit = self._clock()
+        if phase is None:
             return None
         if self.interrupted_at is None:
-            if now - self.phase_started >= self.phase_limit():
+            if now - started >= limit:
                 return "interrupt"
         elif now - self.interrupted_at >= self.limits.kill_grace:
             return "kill"
@@ -360,20 +561,29 @@ class Supervisor:
 
     def next_deadline(self) -> float:
         deadline = self.started + self.limits.total_timeout
-        if self.phase is not None:
+        phase, started, limit = self._clock()
+        if phase is not None:
             if self.interrupted_at is None:
-                deadline = min(deadline, self.phase_started + self.phase_limit())
+                deadline = min(deadline, started + limit)
             else:
                 deadline = min(deadline, self.interrupted_at + self.limits.kill_grace)
         return deadline
 
     def token(self) -> bytes:
-        if self.phase is None:
-            return b""
-        return (f"c{self.phase[1]}" if self.phase[0] == "cell" else f"p{self.phase[1]}").encode() + b"\n"
+        """Tokens of everything that may be running: every started cell and probe not stopped yet.
+        The worker stops only the one it runs; the others' tokens are stale and ignored."""
+        tokens = [f"c{i}" for i in self.cell_started] + [f"p{n}" for n in self.probe_started]
+        fresh = [t for t in tokens if t not in self.tokens_sent]
+        mine = self._token_of(self._clock()[0])
+        if mine is not None and mine not in fresh:
+            fresh.append(mine)
+        self.tokens_sent.update(fresh)
+        return "".join(t + "\n" for t in fresh).encode()
 
     def mark_interrupted(self, now: float) -> None:
         self.interrupted_at = now
+        if self.phase is None:
+            return  # a gap: whatever runs there was stopped through the tokens
         if self.phase[0] == "cell":
             self.timed_out_cells.append(self.phase[1])
         else:
@@ -490,7 +700,7 @@ def supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_di
     sup = Supervisor(len(cells), probes, limits)
     sup.started = started
     output = Output(limits.output_bytes)
-    events = Events(out_dir)
+    events = Events(out_dir, max_events(len(cells), len(probes)))
     info_r = handle.info_fd
     out_fd = handle.stdout_fd
     for fd in (ev_r, out_fd, ctl_w) + ((info_r,) if info_r is not None else ()):
@@ -516,7 +726,7 @@ def supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_di
             handle.on_info(data)
         return not eof
 
-    reason = None  # why the supervisor stopped the run: 'total', 'kill', or None
+    reason = None  # why the supervisor stopped the run: 'total', 'kill', 'flood', or None
     open_fds = {ev_r: "events", out_fd: "output"}
     if info_r is not None:
         open_fds[info_r] = "info"
@@ -525,6 +735,9 @@ def supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_di
         due = sup.due(now)
         if due in ("total", "kill"):
             reason = due
+            break
+        if events.over or sup.over:
+            reason = "flood"
             break
         if due == "interrupt":
             try:
@@ -574,9 +787,21 @@ def supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_di
         message = (f"The notebook was stopped {where}: the whole run may take at most "
                    f"{limits.total_timeout:g} s.")
         sup.finish_phase(end, "timeout", f"stopped: the whole run went past {limits.total_timeout:g} s")
+    elif reason == "flood":
+        status = "crashed"
+        message = (f"The notebook sent the grader {events.over or sup.over} of messages {where}, more than any "
+                   "notebook needs, so it was stopped there. The answers received before count.")
+        sup.finish_phase(end, "error", "stopped: the notebook sent the grader too much")
     elif reason == "kill":
         status = "timeout"
-        if sup.phase[0] == "cell":
+        if sup.overran is not None:
+            what = (f"Code cell {int(sup.overran[1:]) + 1}" if sup.overran[0] == "c"
+                    else f"The probe {sup.keys[int(sup.overran[1:])]!r}")
+            message = f"{what} ran past its time limit and did not stop when interrupted, so the notebook was stopped."
+        elif sup.phase is None:
+            message = (f"The notebook was stopped {where}: it stopped answering the grader for longer than "
+                       "its limit and did not stop when interrupted.")
+        elif sup.phase[0] == "cell":
             message = (f"Code cell {sup.phase[1] + 1} ran past the {limits.cell_timeout:g} s limit per cell "
                        "and did not stop when interrupted, so the notebook was stopped there.")
         else:
@@ -606,12 +831,20 @@ def supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_di
     elif status == "crashed" and sup.timed_out_cells:
         numbers = ", ".join(str(i + 1) for i in sup.timed_out_cells)
         message += f" Before that, code cell {numbers} ran past the {limits.cell_timeout:g} s limit per cell."
+    if sup.forged and status in ("finished", "timeout"):
+        # The limits held on this side's clock whatever was sent; the run cannot count as a clean one.
+        status = "timeout"
+        note = ("The notebook wrote the grader's own messages itself (" + "; ".join(sup.forged[:3]) +
+                "); they were not trusted, and its time limits were kept on the grader's clock.")
+        message = note if not message else f"{message} {note}"
+    if sup.forged:
+        log.warning("forged events from the sandbox: %s", sup.forged[:5])
     if events.refused:
         log.warning("sandbox sent reply files that were refused: %s", events.refused[:5])
     if sup.replies:
-        # Parsed JSON written back as JSON: read_answers checks it like any reply.
+        # Each reply's JSON, re-serialised here when it arrived, joined: read_answers checks it like any reply.
         with open(os.path.join(out_dir, REPLY_FILE), "w") as f:
-            json.dump({"probes": sup.replies}, f)
+            f.write('{"probes":{' + ",".join(json.dumps(k) + ":" + v for k, v in sup.replies.items()) + "}}")
 
     probe_seconds = 0.0
     if sup.probes_started is not None:
