@@ -40,6 +40,7 @@ The settings come from the course being graded (the Exercise passed to the check
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -172,7 +173,9 @@ def rebuild(config_text, weights, input_shape: tuple[int, ...]) -> Rebuilt:
 
     def build(device: str):
         with keras.device(device):
-            model = keras.saving.deserialize_keras_object(plain, custom_objects=None, safe_mode=True)
+            # A copy each time: Keras consumes the dict it deserializes (a functional model's
+            # second build would get an empty configuration).
+            model = keras.saving.deserialize_keras_object(copy.deepcopy(plain), custom_objects=None, safe_mode=True)
             if not isinstance(model, keras.Model):
                 raise ModelRefused("the configuration does not describe a Keras model")
             if not model.built:
