@@ -72,7 +72,8 @@ def softmax_over_batch_axis(logits):
 
 
 def softmax_not_normalised(logits):
-    return np.exp(np.asarray(logits, dtype=float))
+    with np.errstate(over="ignore"):  # overflows for large logits, as the student's would
+        return np.exp(np.asarray(logits, dtype=float))
 
 
 def softmax_whole_batch(logits):
@@ -90,7 +91,8 @@ def softmax_of_logits_share(logits):
 
 def sigmoid_each(logits):
     """The sigmoid of every logit on its own: no competition between the classes."""
-    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=float)))
+    with np.errstate(over="ignore"):  # exp(1000) is inf, and 1 / inf is the right 0
+        return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=float)))
 
 
 def classes_over_batch_axis(probs):
