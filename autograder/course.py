@@ -70,6 +70,12 @@ class Course:
     def ids(self) -> list[str]:
         return [e.id for e in self.exercises]
 
+    def published_notebook(self, exercise_id: str) -> str | None:
+        """The GitHub URL of the exercise's published student notebook (course.yaml
+        `publish: {notebooks: https://github.com/ORG/REPO/blob/BRANCH/.../{id}.ipynb}`), or None."""
+        template = (self.settings.get("publish") or {}).get("notebooks")
+        return template.replace("{id}", exercise_id) if template else None
+
 
 def load_course(path: str | Path | None = None) -> Course:
     path = Path(path) if path else DEFAULT_COURSE
@@ -101,4 +107,17 @@ def load_course(path: str | Path | None = None) -> Course:
     if len(set(ids)) != len(ids):
         raise CourseError(f"{path}: exercise ids must be unique")
     rest = {k: v for k, v in data.items() if k not in ("name", "exercises", "limits")}
+    _check_publish(rest.get("publish"), path)
     return Course(data.get("name", path.stem), path, tuple(exercises), rest)
+
+
+def _check_publish(publish, path: Path) -> None:
+    """`publish.notebooks`: a GitHub file URL with `{id}`, which Colab can open."""
+    if publish is None:
+        return
+    url = publish.get("notebooks") if isinstance(publish, dict) else None
+    if not isinstance(url, str) or not url.startswith("https://github.com/") or "/blob/" not in url or "{id}" not in url:
+        raise CourseError(
+            f"{path}: publish.notebooks must be a GitHub file URL with {{id}} for the exercise id, e.g. "
+            "https://github.com/ORG/REPO/blob/main/{id}/{id}.ipynb"
+        )

@@ -1,0 +1,253 @@
+"""The set-up a student notebook runs in its first cell, shipped inside the notebook itself.
+
+`autograder build` zips this file with the exercise's public checks and data into the first
+cell of every student notebook (autograder/build/setup_cell.py). The cell writes the zip to a
+temporary file, puts it on `sys.path` and calls `start()`, which
+
+* writes the public checks out as Otter test files (Otter on Colab reads no tests from the
+  notebook's metadata, and Colab keeps no notebook file to read them from),
+* writes the data files the notebook reads (`data/...`) into the working folder,
+* installs otter-grader, pinned, when this Python has none: the only download,
+* returns the grader: an `otter.Notebook` whose `export()` works wherever the notebook runs.
+
+This module runs in the student's Python (and in the grader's sandbox, where `otter` is a
+stand-in): it needs the standard library only, and otter-grader once installed.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import warnings
+import zipfile
+
+MANIFEST = "manifest.json"  # {"exercise": id, "training": bool}
+TESTS = "tests/"
+DATA = "data/"
+
+COLAB_HAND_IN = (
+    "On Colab you hand in the notebook itself:\n"
+    "  1. Run every cell once, top to bottom (Runtime → Run all), so that your answers are in it.\n"
+    "  2. File → Download → Download .ipynb.\n"
+    "  3. Hand in that .ipynb file as your course asks (upload it; keep its name as it is)."
+)
+
+
+def start(bundle: str, otter_version: str):
+    """Unpack `bundle` (the zip the first cell wrote) and return the grader."""
+    with zipfile.ZipFile(bundle) as archive:
+        manifest = json.loads(archive.read(MANIFEST))
+        exercise = manifest["exercise"]
+        tests_dir = _write_tests(archive, exercise)
+        _write_data(archive)
+    otter = _otter(otter_version)
+    grader = _grader_class(otter)(tests_dir, exercise)
+    if manifest.get("training") and not grading():
+        print(device_line())
+    return grader
+
+
+def grading() -> bool:
+    """Whether the course's grader runs this notebook (its sandbox sets AUTOGRADER_GRADING)."""
+    return os.environ.get("AUTOGRADER_GRADING") == "1"
+
+
+def on_colab() -> bool:
+    """Colab's kernel runs in google.colab's shell; Otter decides the same way."""
+    if "google.colab" in sys.modules:
+        return True
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return "google.colab" in str(get_ipython())
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _write_tests(archive: zipfile.ZipFile, exercise: str) -> str:
+    """The public checks as Otter test files, in a folder of their own: an absolute path, so
+    that the checks are found from any working folder, and one folder per run, so that two
+    notebooks never share one."""
+    folder = tempfile.mkdtemp(prefix=f"{exercise}-checks-")
+    for name in archive.namelist():
+        if name.startswith(TESTS) and name.endswith(".py"):
+            with open(os.path.join(folder, os.path.basename(name)), "wb") as f:
+                f.write(archive.read(name))
+    return folder
+
+
+def _write_data(archive: zipfile.ZipFile) -> None:
+    """The data files into ./data, where the notebook reads them; a file already there with
+    the same bytes is left alone."""
+    for name in archive.namelist():
+        if not name.startswith(DATA) or name.endswith("/") or ".." in name.split("/"):
+            continue
+        data = archive.read(name)
+        target = os.path.join(os.getcwd(), *name.split("/"))
+        try:
+            with open(target, "rb") as f:
+                if f.read() == data:
+                    continue
+        except OSError:
+            pass
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            print(f"Could not write {name} into {os.getcwd()} ({exc.strerror or exc}): the cells that "
+                  "read it will fail. Run the notebook from a folder you can write to.")
+
+
+# --------------------------------------------------------------------------- otter
+
+
+def _otter(version: str):
+    """otter, installed quietly from the package index when this Python lacks it."""
+    try:
+        import otter
+    except ImportError:
+        print(f"Installing otter-grader {version}, which runs the checks (once per runtime) ...", flush=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+             f"otter-grader=={version}"],
+            capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            said = (done.stderr or done.stdout).strip().splitlines()[-8:]
+            raise RuntimeError(
+                f"pip could not install otter-grader {version} (is this runtime online?):\n" + "\n".join(said)
+            ) from None
+        _see_user_site()
+        importlib.invalidate_caches()
+        import otter
+    return otter
+
+
+def _see_user_site() -> None:
+    """pip falls back to the user's site-packages when the system's is read-only; Python only
+    searches that folder if it existed at start-up."""
+    import site
+
+    try:
+        user_site = site.getusersitepackages()
+    except Exception:
+        return
+    if isinstance(user_site, str) and os.path.isdir(user_site) and user_site not in sys.path:
+        site.addsitedir(user_site)
+
+
+def _grader_class(otter):
+    class Grader(otter.Notebook):
+        """otter.Notebook with the checks this notebook carries, and an export that works on
+        Colab, in Jupyter and in VS Code, whatever the notebook's file is called."""
+
+        def __init__(self, tests_dir: str, exercise: str):
+            self.exercise = exercise
+            # Otter looks for a notebook and for *.otter files in the working folder; none of
+            # those is ours, so it starts in the checks' folder, which holds neither.
+            here = os.getcwd()
+            os.chdir(tests_dir)
+            try:
+                super().__init__(None, tests_dir=tests_dir)
+            finally:
+                os.chdir(here)
+
+        def export(self, nb_path=None, *args, **kwargs):
+            if grading() or getattr(type(self), "_grading_mode", False):
+                return super().export(nb_path, *args, **kwargs)  # Otter's own grading: nothing to do
+            if on_colab():
+                print(COLAB_HAND_IN)
+                return None
+            nb_path = nb_path or notebook_path(self.exercise)
+            if nb_path is None:
+                print(f"Could not find this notebook's file (exercise {self.exercise}) in {os.getcwd()}.\n"
+                      "Save the notebook, then run grader.export(\"path/to/your notebook.ipynb\").")
+                return None
+            kwargs.setdefault("pdf", False)  # the zip holds the notebook; a PDF needs LaTeX, students rarely have it
+            # Otter zips the notebook under the path it is given and checks the zip by that
+            # name, so it exports from the notebook's folder: the zip lies beside the notebook,
+            # where the link it shows points.
+            folder, name = os.path.split(os.path.abspath(nb_path))
+            here = os.getcwd()
+            os.chdir(folder)
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    return super().export(name, *args, **kwargs)
+            finally:
+                os.chdir(here)
+                _warn_again(caught)
+
+    return Grader
+
+
+# The check of the zip runs the notebook in a new kernel, and Otter passes that process's
+# stderr on as a warning: a kernel's start-up notices there read as an error to a student.
+KERNEL_NOTICE = re.compile(r"^\[\w+\] WARNING \| Kernel is running over TCP without encryption.*$", re.MULTILINE)
+
+
+def _warn_again(caught) -> None:
+    for warning in caught:
+        text = str(warning.message)
+        if issubclass(warning.category, RuntimeWarning):
+            text = KERNEL_NOTICE.sub("", text).strip()
+            if not text:
+                continue
+        warnings.warn_explicit(text, warning.category, warning.filename, warning.lineno)
+
+
+# --------------------------------------------------------------------------- where am I
+
+
+def notebook_path(exercise: str) -> str | None:
+    """The file of the notebook running now: VS Code and Jupyter Server say it; otherwise the
+    most recently saved notebook of this exercise in the working folder."""
+    named = []
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            named.append(shell.user_ns.get("__vsc_ipynb_file__"))  # VS Code
+    except ImportError:
+        pass
+    named.append(os.environ.get("JPY_SESSION_NAME"))  # Jupyter Server: the notebook's path
+    for path in named:
+        if isinstance(path, str) and path.endswith(".ipynb"):
+            for candidate in (path, os.path.basename(path)):
+                if os.path.isfile(candidate):
+                    return candidate
+    mine = [p for p in glob.glob("*.ipynb") if _exercise_of(p) == exercise]
+    return max(mine, key=os.path.getmtime) if mine else None
+
+
+def _exercise_of(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)["metadata"]["autograder"]["exercise"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def device_line() -> str:
+    """Which device Keras (torch backend) trains on: the GPU when the runtime has one."""
+    try:
+        import torch
+    except ImportError:
+        return "torch is not installed in this Python: the training cells need it (and keras)."
+    if torch.cuda.is_available():
+        return f"Training runs on the GPU: {torch.cuda.get_device_name(0)}."
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "Training runs on the GPU (Apple MPS)."
+    return ("Training runs on the CPU: this runtime has no GPU (on Colab: Runtime → Change runtime type "
+            "→ a GPU, then run the notebook again).")

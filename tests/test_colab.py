@@ -1,0 +1,350 @@
+"""Student notebooks opened as students open them: a copy alone under another name ("Copy of
+<id>.ipynb"), run top to bottom in a real Jupyter kernel (nbclient), with nothing beside it.
+
+The Colab kernel is a stand-in: an IPython kernel whose shell class lives in a `google.colab`
+package, as Colab's does, so that `google.colab` is importable and Otter takes its Colab path
+(it refuses tests from the notebook's metadata, and `export()`). Its working folder is empty
+and does not hold the notebook, as on Colab. Every exercise of the course runs, solution and
+blank version: each check cell passes on the solution and fails on the blank, and no cell of
+either raises. Training notebooks run with AUTOGRADER_GRADING=1, as the grader runs them (their
+exploring cells train for minutes and skip themselves); their set-up cell runs in full.
+
+One build of the whole course is shared by the module; the notebooks run two kernels at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from autograder.build import build_course
+from autograder.build.setup_cell import SETUP_TAG
+from autograder.cli import main
+from autograder.course import load_course
+from autograder.exercises import max_score
+
+COURSE = load_course()
+EXERCISES = COURSE.ids  # every exercise of course.yaml: new ones are tested as they are added
+TRAINING = {e.id for e in COURSE.exercises if "training" in e.settings}
+VERSIONS = ("solution", "student")
+CHECK_CALL = re.compile(r"""grader\.check\(\s*["']([^"']+)["']\s*\)""")
+PASSED = "All test cases passed!"
+COLAB_WORDS = "File → Download → Download .ipynb"
+PDF_NOISE = ("xelatex", "pdf", "latex", "pandoc")
+# Appended to each run: whether Otter itself took its Colab path, read back from the output.
+PROBE_CELL = ("import json as _j, otter as _o\nfrom otter.check.utils import IPythonInterpreter as _I\n"
+              "print('PROBE' + _j.dumps({'colab': grader.interpreter is _I.COLAB, 'otter': _o.__version__,"
+              " 'is_otter_notebook': isinstance(grader, _o.Notebook)}))")
+
+STANDIN_SHELL = '''\
+from ipykernel.zmqshell import ZMQInteractiveShell
+
+
+class Shell(ZMQInteractiveShell):
+    """Colab's kernel runs a shell of this name: Otter tells Colab by it."""
+'''
+STANDIN_KERNEL = '''\
+from ipykernel.ipkernel import IPythonKernel
+from traitlets import Type
+
+from google.colab._shell import Shell
+
+
+class Kernel(IPythonKernel):
+    shell_class = Type(Shell)
+'''
+
+
+class Kernels:
+    """Kernel specs in a folder of their own: the Colab stand-in, and plain Jupyter kernels."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.standin = root / "standin"
+        colab = self.standin / "google" / "colab"  # `google` stays a namespace package
+        colab.mkdir(parents=True)
+        (colab / "__init__.py").write_text('"""A stand-in for Colab\'s google.colab package (tests only)."""\n')
+        (colab / "_shell.py").write_text(STANDIN_SHELL)
+        (colab / "_kernel.py").write_text(STANDIN_KERNEL)
+        self.specs = root / "kernels"
+
+    def spec(self, name: str, colab: bool, env: dict | None = None, python: str = sys.executable) -> str:
+        argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        env = dict(env or {})
+        if colab:
+            argv.append("--IPKernelApp.kernel_class=google.colab._kernel.Kernel")
+            env["PYTHONPATH"] = str(self.standin)
+        folder = self.specs / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "kernel.json").write_text(json.dumps(
+            {"argv": argv, "display_name": name, "language": "python", "env": env}))
+        return name
+
+    def manager(self, name: str):
+        from jupyter_client import AsyncKernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        return AsyncKernelManager(kernel_name=name,
+                                  kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self.specs)]))
+
+
+async def _execute(kernels: Kernels, kernel: str, nb, cwd: Path, timeout: int = 600):
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, km=kernels.manager(kernel), timeout=timeout, startup_timeout=180,
+                            allow_errors=True, resources={"metadata": {"path": str(cwd)}})
+    await client.async_execute()
+    return nb
+
+
+def execute(kernels: Kernels, jobs: list[tuple], parallel: int = 2) -> list:
+    """Run (kernel name, notebook, working folder) jobs, `parallel` kernels at a time."""
+    async def run_all():
+        gate = asyncio.Semaphore(parallel)
+
+        async def one(job):
+            async with gate:
+                return await _execute(kernels, *job)
+
+        return await asyncio.gather(*(one(job) for job in jobs))
+
+    return asyncio.run(run_all())
+
+
+def copy_alone(source: Path, folder: Path) -> Path:
+    """The notebook copied into an empty folder, named as Colab names a student's copy."""
+    folder.mkdir(parents=True)
+    target = folder / f"Copy of {source.name}"
+    shutil.copy(source, target)
+    return target
+
+
+def text_of(output) -> str:
+    if output.output_type == "stream":
+        return output.text
+    if output.output_type == "error":
+        return f"{output.ename}: {output.evalue}"
+    return str(output.get("data", {}).get("text/plain", ""))
+
+
+def errors(nb) -> list[str]:
+    return [f"cell {i}: {text_of(o)}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for o in c.get("outputs", []) if o.output_type == "error"]
+
+
+def check_results(nb) -> dict[str, bool]:
+    """{question: whether its check cell reported success}, for every `grader.check` cell."""
+    found = {}
+    for cell in nb.cells:
+        setup = SETUP_TAG in cell.metadata.get("tags", [])
+        match = CHECK_CALL.search(cell.source) if cell.cell_type == "code" and not setup else None
+        if match:
+            said = "\n".join(text_of(o) for o in cell.outputs)
+            assert said.strip(), f"the check cell of {match.group(1)} printed nothing"
+            found[match.group(1)] = PASSED in said
+    return found
+
+
+def probe(nb) -> dict:
+    said = "".join(text_of(o) for o in nb.cells[-1].outputs)
+    assert said.startswith("PROBE"), said
+    return json.loads(said[len("PROBE"):])
+
+
+def setup_output(nb) -> str:
+    [cell] = [c for c in nb.cells if SETUP_TAG in c.metadata.get("tags", [])]
+    return "".join(text_of(o) for o in cell.outputs)
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    build_course(COURSE, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory) -> Kernels:
+    return Kernels(tmp_path_factory.mktemp("kernels"))
+
+
+@pytest.fixture(scope="module")
+def colab_runs(dist, kernels, tmp_path_factory) -> dict:
+    """{(exercise, version): (executed notebook, its Colab working folder)}, every exercise."""
+    colab = kernels.spec("colab", colab=True)
+    colab_grading = kernels.spec("colab-grading", colab=True, env={"AUTOGRADER_GRADING": "1"})
+    jobs, keys = [], []
+    for exercise in EXERCISES:
+        for version in VERSIONS:
+            base = tmp_path_factory.mktemp(f"{exercise}-{version}")
+            path = copy_alone(dist / exercise / version / f"{exercise}.ipynb", base / "Drive")
+            content = base / "content"  # Colab's working folder: the notebook is not in it
+            content.mkdir()
+            nb = nbformat.read(str(path), as_version=4)
+            nb.cells.append(nbformat.v4.new_code_cell(PROBE_CELL))
+            jobs.append((colab_grading if exercise in TRAINING else colab, nb, content))
+            keys.append((exercise, version))
+    return {key: (nb, job[2]) for key, nb, job in zip(keys, execute(kernels, jobs), jobs)}
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_checks_on_colab_pass_for_the_solution_and_fail_for_the_blank(colab_runs, exercise):
+    solution, _ = colab_runs[exercise, "solution"]
+    blank, _ = colab_runs[exercise, "student"]
+    assert errors(solution) == []
+    assert errors(blank) == []
+    passed, failed = check_results(solution), check_results(blank)
+    questions = set(solution.metadata["otter"]["tests"])
+    assert set(passed) == set(failed) == questions and questions
+    assert all(passed.values()), passed
+    assert not any(failed.values()), failed
+    for nb in (solution, blank):
+        assert probe(nb) == {"colab": True, "otter": _otter_version(), "is_otter_notebook": True}
+        assert "Installing otter-grader" not in setup_output(nb)  # otter is there: no install
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_colab_hand_in_and_data(colab_runs, dist, exercise):
+    """The hand-in cell says how to download the notebook; a training notebook's data is written
+    out where it reads it, byte for byte, and the set-up cell says which device trains."""
+    nb, content = colab_runs[exercise, "solution"]
+    [hand_in] = [c for c in nb.cells if c.cell_type == "code" and "grader.export(" in c.source]
+    said = "".join(text_of(o) for o in hand_in.outputs)
+    shipped = dist / exercise / "student" / "data"
+    if exercise in TRAINING:
+        assert said == ""  # the grader's run: handing in is not its business
+        assert "Training runs on the CPU" in setup_output(nb) or "Training runs on the GPU" in setup_output(nb)
+        files = sorted(p.relative_to(shipped) for p in shipped.rglob("*") if p.is_file())
+        assert files and files == sorted(p.relative_to(content / "data") for p in (content / "data").rglob("*") if p.is_file())
+        assert all((content / "data" / f).read_bytes() == (shipped / f).read_bytes() for f in files)
+    else:
+        assert COLAB_WORDS in said
+        assert not shipped.exists() and not (content / "data").exists()
+
+
+def test_the_standin_is_colab_to_otter(kernels, tmp_path):
+    """Otter's own first cell fails in the stand-in as it fails on Colab: the stand-in is real."""
+    kernel = kernels.spec("colab", colab=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('import otter\ngrader = otter.Notebook("sigmoid_probability.ipynb")')]
+    [done] = execute(kernels, [(kernel, nb, tmp_path)])
+    assert errors(done) == ["cell 0: ValueError: Tests directory ./tests does not exist"]
+
+
+def test_jupyter_export_from_another_folder_writes_the_zip_without_pdf_noise(dist, kernels, tmp_path):
+    """Plain Jupyter: the kernel's working folder is not the notebook's, whose name Jupyter
+    Server gives in JPY_SESSION_NAME; grader.export() writes the zip beside the notebook and
+    says nothing about PDFs or LaTeX. The zip is graded in test_handed_in_notebooks_get_full_marks."""
+    exercise = "sigmoid_probability"
+    path = copy_alone(dist / exercise / "solution" / f"{exercise}.ipynb", tmp_path / "notebooks")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    kernel = kernels.spec("jupyter-session", colab=False, env={"JPY_SESSION_NAME": str(path)})
+    [nb] = execute(kernels, [(kernel, nbformat.read(str(path), as_version=4), elsewhere)])
+    assert errors(nb) == []
+    assert all(check_results(nb).values())
+    [hand_in] = [c for c in nb.cells if c.cell_type == "code" and "grader.export(" in c.source]
+    said = "\n".join(text_of(o) for o in hand_in.outputs)
+    assert "Your submission received the following results" in said
+    assert not [o for o in hand_in.outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not any(word in said.lower() for word in PDF_NOISE), said
+    [zipped] = path.parent.glob("*.zip")
+    assert zipped.name.startswith(f"Copy of {exercise}_")
+    with zipfile.ZipFile(zipped) as z:
+        assert path.name in z.namelist()
+        assert not [n for n in z.namelist() if n.lower().endswith(".pdf")]
+
+
+def colab_saved(nb) -> dict:
+    """The executed notebook as Colab's File → Download writes it: its `colab`, `accelerator`
+    and widget metadata, cell ids in cell metadata, an image output, a widget view, a
+    kernelspec without `language`, nbformat 4.0."""
+    raw = json.loads(nbformat.writes(nb))
+    raw["nbformat_minor"] = 0
+    raw["metadata"].update({
+        "colab": {"provenance": [], "name": f"Copy of {raw['metadata']['autograder']['exercise']}.ipynb",
+                  "gpuType": "T4", "toc_visible": True},
+        "accelerator": "GPU",
+        "kernelspec": {"display_name": "Python 3", "name": "python3"},
+        "widgets": {"application/vnd.jupyter.widget-state+json": {"5f0c": {
+            "model_module": "@jupyter-widgets/controls", "model_name": "HBoxModel",
+            "model_module_version": "1.5.0", "state": {"children": []}}}},
+    })
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
+    for i, cell in enumerate(raw["cells"]):
+        cell.pop("id", None)
+        cell["metadata"].update({"id": f"c{i:04d}"})
+        if cell["cell_type"] == "code":
+            cell["metadata"].update({"colab": {"base_uri": "https://localhost:8080/", "height": 35},
+                                     "outputId": f"0000-{i}"})
+    first_code = next(c for c in raw["cells"] if c["cell_type"] == "code" and SETUP_TAG not in c["metadata"].get("tags", []))
+    first_code["outputs"] += [
+        {"output_type": "display_data", "metadata": {},
+         "data": {"image/png": png, "text/plain": ["<Figure size 640x480 with 1 Axes>"]}},
+        {"output_type": "display_data", "metadata": {},
+         "data": {"application/vnd.jupyter.widget-view+json": {"model_id": "5f0c", "version_major": 2, "version_minor": 0},
+                  "text/plain": ["HBox(children=())"]}},
+    ]
+    return raw
+
+
+def test_handed_in_notebooks_get_full_marks(colab_runs, dist, kernels, tmp_path):
+    """What students hand in: the notebook as Colab saves it (renamed "Copy of ..."), and the
+    zip of Jupyter's grader.export(), both graded by `autograder grade` like any other: full
+    marks for a solution; a training notebook's set-up cell runs in the sandbox too."""
+    subs = tmp_path / "subs"
+    for student, exercise, version in (("alice", "sigmoid_probability", "solution"),
+                                       ("carol", "train_banknote", "student")):
+        nb, _ = colab_runs[exercise, version]
+        nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+        nb.cells = nb.cells[:-1]  # the probe cell
+        (subs / student).mkdir(parents=True)
+        (subs / student / f"Copy of {exercise}.ipynb").write_text(json.dumps(colab_saved(nb), indent=2))
+    # bob: the zip grader.export() writes in Jupyter
+    path = copy_alone(dist / "sigmoid_probability" / "solution" / "sigmoid_probability.ipynb", subs / "bob")
+    kernel = kernels.spec("jupyter", colab=False)
+    [nb] = execute(kernels, [(kernel, nbformat.read(str(path), as_version=4), path.parent)])
+    assert errors(nb) == []
+    path.unlink()
+    [zipped] = (subs / "bob").glob("*.zip")
+    for junk in (subs / "bob").iterdir():
+        if junk != zipped:
+            junk.unlink()
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--workers", "1", "--quiet"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = {r["student"]: r for r in _csv(out / "grades.csv")}
+    assert set(rows) == {"alice", "bob", "carol"}
+    for student in ("alice", "bob"):
+        assert (rows[student]["status"], rows[student]["exercise"]) == ("graded", "sigmoid_probability")
+        assert float(rows[student]["score"]) == float(rows[student]["max_score"]) == max_score("sigmoid_probability")
+    assert (rows["carol"]["status"], rows["carol"]["exercise"], float(rows["carol"]["score"])) == ("graded", "train_banknote", 0.0)
+    for document in (out / "results").glob("*.json"):
+        result = json.loads(document.read_text())
+        setup = result["run"]["cells"][0]  # the set-up cell, in the grader's sandbox
+        assert (setup["index"], setup["status"]) == (0, "ok"), (result["student"], setup)
+
+
+def _csv(path: Path) -> list[dict]:
+    import csv
+
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _otter_version() -> str:
+    import otter
+
+    return otter.__version__
