@@ -90,9 +90,14 @@ HOSTILE = {
     "infinite_loop": ([SETUP, *RIGHT, "while True:\n    pass"], "timeout", FULL),
     "uninterruptible": ([SETUP, "import time\nwhile True:\n    try:\n        time.sleep(10)\n    except BaseException:\n"
                          "        pass", *RIGHT], "timeout", 0.0),
-    "memory_bomb": ([SETUP, "hog = []\nwhile True:\n    hog.append(bytearray(10**8))", "del hog", *RIGHT],
+    # Address space runs out at once, whatever the machine's speed (touching 2 GB may take longer
+    # than the cell's limit on a slow one): the cell fails with MemoryError and the run goes on.
+    "memory_bomb": ([SETUP, "hog = []\nwhile True:\n    hog.append(np.empty(10**8))", "del hog", *RIGHT],
                     "graded", FULL),
+    # A flood of output never costs the answers: the output is cut, the cell stopped, the probes answered.
     "huge_print": ([SETUP, *RIGHT, "while True:\n    print('x' * 10**6)"], "timeout", FULL),
+    "huge_print_raw": ([SETUP, *RIGHT, "import os\nwhile True:\n    os.write(1, b'x' * 10**6)\n    os.write(2, b'y' * 10**6)",
+                        "after = 1"], "timeout", FULL),
     "network": ([SETUP, *RIGHT, "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
                  "    p = 0.8205\nexcept OSError:\n    p = 'offline'"], "graded", FULL - 1),
     "read_solutions": ([SETUP, *RIGHT[:2], f"ns = {{}}\nexec(open('{REPO_ROOT}/solutions/{EXERCISE}.py').read(), ns)\n"

@@ -8,10 +8,12 @@ mounted, and the project's packages are masked if they are installed into site-p
 the grader runs as root, bubblewrap is started so that the worker becomes `nobody` (65534)
 before it reads anything, so the student's process is unprivileged on the host too.
 
-Without it (or with AUTOGRADER_SANDBOX=rlimits) the same worker runs with rlimits only, in its
-own session and a private temporary folder, and a warning says once that isolation is weaker.
-Either way: rlimits (address space, CPU seconds, file size, no core files, open files,
-processes) and a clean environment.
+Without it (or with AUTOGRADER_SANDBOX=rlimits) the same worker runs with rlimits, in its own
+session and a private temporary folder, and a warning says once that isolation is weaker; a
+root grader runs it under a sandbox uid of its own with, where the kernel allows, a private
+view of the file system (`fallback.py`), never as root. Either way: rlimits (address space,
+CPU seconds, file size, no core files, open files, processes), the seccomp filter of
+`syscall_filter.py` (bubblewrap's --seccomp, or loaded before exec) and a clean environment.
 """
 
 from __future__ import annotations

@@ -225,6 +225,27 @@ def flush_output() -> None:
             pass
 
 
+def fresh_output_streams() -> None:
+    """New stdout/stderr objects on fds 1 and 2. An interrupt that lands inside a write of a
+    flood of output can leave the old buffered stream half-written or locked; what the notebook
+    printed before is flushed if it can be, and the probes that follow never depend on it."""
+    import io
+
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        old = getattr(sys, name)
+        try:
+            old.flush()
+        except BaseException:  # noqa: BLE001 - a broken stream is dropped, not repaired
+            pass
+        try:
+            stream = io.TextIOWrapper(io.FileIO(fd, "wb", closefd=False), encoding="utf-8", errors="replace",
+                                      line_buffering=True)
+            setattr(sys, name, stream)
+            setattr(sys, f"__{name}__", stream)
+        except OSError:
+            pass
+
+
 def copy_files(source: str, target: str) -> None:
     for entry in os.listdir(source):
         src = os.path.join(source, entry)
@@ -256,6 +277,8 @@ def run_cells(shell, cells, channel: Channel, interrupts: Interrupts) -> None:
             interrupts.current = None
             status, error = "error", short_error(exc)
         seconds = time.perf_counter() - started
+        if status == "interrupted":
+            fresh_output_streams()
         flush_output()
         channel.send(e="cell", i=i, phase="end", status=status, error=error, seconds=seconds)
 
