@@ -74,6 +74,10 @@ def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, 
             try:
                 return grade_batch(paths, course, out, workers=workers or threads, runner=runner, **batch)
             except BatchStopped as exc:
+                # The client's own attempts to reach the lost scheduler end in logged tracebacks
+                # that say nothing the message below does not.
+                for name in ("distributed.client", "distributed.comm", "distributed.core"):
+                    logging.getLogger(name).setLevel(logging.CRITICAL)
                 with Gradebook(out / "gradebook.sqlite") as book:
                     kept = len(book.results())
                 raise BatchStopped(f"{exc}: the batch stopped; {kept} row(s) are kept in "
