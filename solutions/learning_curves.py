@@ -213,6 +213,8 @@ def draw_variant(rng) -> dict:
         for name, index in zip(CURVES, order):
             c_loss, c_val = MAKERS[KINDS[index]](rng, CURVE_EPOCHS)
             curves[name] = {"loss": c_loss, "val_loss": c_val}
+        if any(classify(**curves[name]) != KINDS[index] for name, index in zip(CURVES, order)):
+            continue  # a curve that does not look like the kind it was made as
         params = {
             "loss": loss, "val_loss": val_loss, "patience": int(rng.integers(3, 7)), "curves": curves,
             "n_rows": int(rng.integers(600, 2400)), "split": float(rng.choice([0.1, 0.15, 0.2, 0.25, 0.3])),
