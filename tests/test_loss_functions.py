@@ -143,6 +143,23 @@ def test_honest_forms_of_the_worst_loss_and_the_log_with_eps_added():
         assert verdicts["worst_loss"].points == 1 and verdicts["bce"].points == 2, verdicts
 
 
+@pytest.mark.parametrize("eps", [1e-15, 1e-12, 1e-9, 1e-5])
+def test_other_clipping_constants_are_honest(eps):
+    """scikit-learn clipped with 1e-15, others with 1e-12 or 1e-5: only the calls with exact 0 and
+    1 depend on the constant, and every small constant is accepted there."""
+    clipped = {
+        "bce": lambda y, p: float(np.mean(-(y * np.log(np.clip(p, eps, 1 - eps))
+                                            + (1 - y) * np.log(1 - np.clip(p, eps, 1 - eps))))),
+        "categorical_crossentropy": lambda y, q: float(np.mean(-np.sum(y * np.log(np.clip(q, eps, 1)), axis=1))),
+    }
+    verdicts = judge_namespace(ID, _plain_answers() | clipped)
+    assert verdicts["bce"].points == 2 and verdicts["categorical_crossentropy"].points == 2, verdicts
+    # ... while a constant far too large is still wrong where it changes the loss.
+    rough = {"bce": lambda y, p: float(np.mean(-(y * np.log(np.clip(p, 0.1, 0.9))
+                                                 + (1 - y) * np.log(1 - np.clip(p, 0.1, 0.9)))))}
+    assert judge_namespace(ID, _plain_answers() | rough)["bce"].points < 2
+
+
 def _unclipped_bce(y, p):
     return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
 

@@ -47,6 +47,45 @@ class SafeFunctionCheck(FunctionCheck):
         return verdict
 
 
+# A safe loss may clip with another small constant than the notebook's 1e-7 (scikit-learn used
+# 1e-15, some texts add eps inside the log): all are honest. Where a probability is exactly 0
+# or 1 the value depends on that constant, so those calls accept any constant in this range.
+EPS_RANGE = np.logspace(-16, -4, 49)
+
+
+def _bce_with(eps, y, p):
+    y, p = np.asarray(y, dtype=float), np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+    return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+
+def _cce_with(eps, y_onehot, probs):
+    probs = np.clip(np.asarray(probs, dtype=float), eps, 1 - eps)
+    return float(np.mean(-np.sum(np.asarray(y_onehot, dtype=float) * np.log(probs), axis=-1)))
+
+
+class ClippedLossCheck(SafeFunctionCheck):
+    """A loss function judged exactly on ordinary probabilities, and within the values that
+    clipping with any small constant gives where a probability is exactly 0 or 1."""
+
+    def __init__(self, *args, loss_with, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_with = loss_with
+
+    def _judge_case(self, args, answer):
+        probs = np.asarray(args[1], dtype=float)
+        if not np.any((probs == 0) | (probs == 1)) or answer.raised:
+            return super()._judge_case(args, answer)
+        try:
+            got = float(np.asarray(answer.value, dtype=float))
+        except (TypeError, ValueError):
+            return super()._judge_case(args, answer)
+        values = [self.loss_with(eps, *args) for eps in EPS_RANGE]
+        low, high = min(values) - self.atol, max(values) * (1 + self.rtol) + self.atol
+        if np.isfinite(got) and low <= got <= high:
+            return "value", True, "", []
+        return super()._judge_case(args, answer)
+
+
 def _labels_and_probabilities(rng):
     """Five arrays (y, p), fresh for every grading: moderate probabilities, and arrays holding
     probabilities of exactly 0 and 1, right (p = y) and wrong (p = 1 - y)."""
@@ -120,7 +159,7 @@ CHECKS = [
             MINUS: -np.inf,
         },
     ),
-    SafeFunctionCheck(
+    ClippedLossCheck(
         "bce",
         function="bce",
         cases=_labels_and_probabilities,
@@ -130,6 +169,7 @@ CHECKS = [
         rtol=1e-5,
         atol=1e-6,  # a perfect batch costs about 1e-7 clipped, or -1e-7 with ln(p + eps): both honest
         description="the mean binary cross-entropy of those labels and probabilities, clipped into [1e-7, 1 - 1e-7]",
+        loss_with=_bce_with,
         mistakes={
             LOG10: sol.bce_log10,
             SUMMED: sol.bce_sum,
@@ -139,7 +179,7 @@ CHECKS = [
                 sol.bce_arguments_swapped,
         },
     ),
-    SafeFunctionCheck(
+    ClippedLossCheck(
         "categorical_crossentropy",
         function="categorical_crossentropy",
         cases=_one_hot_cases,
@@ -149,6 +189,7 @@ CHECKS = [
         rtol=1e-5,
         atol=1e-6,  # a perfect batch costs about 1e-7 clipped, or -1e-7 with ln(p + eps): both honest
         description="the mean over the rows of -sum_k y_k ln(q_k), probabilities clipped into [1e-7, 1 - 1e-7]",
+        loss_with=_cce_with,
         mistakes={
             SUMMED: sol.cce_sum,
             LOG10: sol.cce_log10,
