@@ -564,6 +564,7 @@ FIT_CASES = [
     ("train_banknote", "q1_model", _notes(lambda: [L.Dense(2), L.Softmax()], keras.losses.SparseCategoricalCrossentropy()), ""),
     ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1)], keras.losses.BinaryCrossentropy(from_logits=True)), ""),
     ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1), L.Activation("sigmoid")], "BinaryCrossentropy"), ""),
+    ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1, activation="sigmoid"), L.Dropout(0.1)], "bce"), ""),
     ("train_banknote", "q1_model", _notes(lambda: [L.Dense(1, activation="sigmoid")], keras.losses.binary_crossentropy), ""),
     ("train_digits", "q1_model", _digits(lambda: [L.Dense(10, activation="softmax")], "sparse_categorical_crossentropy"), ""),
     ("train_digits", "q1_model", _digits(lambda: [L.Dense(10)], keras.losses.SparseCategoricalCrossentropy(from_logits=True)), ""),
@@ -600,9 +601,10 @@ TASK_OF = {"q1_model": "model", "q1_regression": "regression", "q2_classificatio
 
 
 @pytest.mark.parametrize("exercise,question,build,expected", FIT_CASES)
-def test_public_test_and_grader_agree_on_what_fits(built, exercise, question, build, expected):
+def test_public_test_and_grader_agree_on_what_fits(built, exercise, question, build, expected, monkeypatch):
     """The public test passes a model exactly when the grader's rule accepts it, and the rule
     says what to change (the loss, the output units, the output's activation)."""
+    monkeypatch.chdir(REPO / "exercises" / exercise)  # the public test reads data/ as a student's does
     check = checks_of(exercise)[TASK_OF[question]]
     model = build()
     problem = trainer.fit_problem(json.loads(model.to_json()), model.output_shape, check.classes)
@@ -611,6 +613,33 @@ def test_public_test_and_grader_agree_on_what_fits(built, exercise, question, bu
     namespace = {"keras": keras, "np": np, check.build: build, check.settings: {"epochs": 2, "batch_size": 64}}
     passed = all(run_otter_test(tests[question], namespace, hidden=False))
     assert passed == (not expected), (question, problem)
+
+
+SETTINGS_CASES = [
+    ({"epochs": np.int64(60), "batch_size": np.int32(64)}, ""),
+    ({"epochs": 60, "batch_size": 1372, "validation_split": 0.2, "shuffle": np.bool_(False)}, ""),
+    ({"epochs": True, "batch_size": 64}, "whole number"),
+    ({"epochs": 60.0, "batch_size": 64}, "whole number"),
+    ({"epochs": 60, "batch_size": 1373}, "from 1 to 1372"),
+    ({"epochs": 60, "batch_size": 64, "learning_rate": 0.01}, "unknown key"),
+    ({"epochs": 60, "batch_size": 64, "validation_split": 0.5}, "validation_split"),
+    ({"epochs": 60, "batch_size": 64, "shuffle": "yes"}, "True or False"),
+    ({"epochs": 60}, "needs \"batch_size\""),
+]
+
+
+@pytest.mark.parametrize("settings,expected", SETTINGS_CASES)
+def test_public_test_and_trainer_agree_on_the_training_settings(built, settings, expected, monkeypatch):
+    try:
+        trainer.check_settings(settings, "TRAINING", 1372)
+        refused = ""
+    except trainer.TrainingError as exc:
+        refused = str(exc)
+    assert (expected in refused and refused) if expected else refused == "", refused
+    _, _, tests = built["train_banknote"]
+    monkeypatch.chdir(REPO / "exercises" / "train_banknote")  # the public test reads data/ as a student's does
+    namespace = {"keras": keras, "np": np, "build_model": train_banknote.build_model, "TRAINING": settings}
+    assert all(run_otter_test(tests["q1_model"], namespace, hidden=False)) == (not expected), refused
 
 
 def test_the_slides_categorical_crossentropy_on_digit_labels_is_explained_not_a_traceback():

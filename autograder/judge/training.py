@@ -300,8 +300,9 @@ def _slow_optimizer(e: Evidence) -> str:
     name = optimizer if isinstance(optimizer, str) else (optimizer or {}).get("class_name", "") \
         if isinstance(optimizer, dict) else ""
     settings = (optimizer or {}).get("config") if isinstance(optimizer, dict) else None
-    rate = settings.get("learning_rate") if isinstance(settings, dict) else None
-    rate = rate if isinstance(rate, (int, float)) and not isinstance(rate, bool) else 0.01
+    rate = settings.get("learning_rate", 0.01) if isinstance(settings, dict) else 0.01
+    if not isinstance(rate, (int, float)) or isinstance(rate, bool):
+        return ""  # a learning-rate schedule: not a fixed small step
     momentum = settings.get("momentum", 0.0) if isinstance(settings, dict) else 0.0
     if str(name).lower() != "sgd" or rate > 0.01 or (isinstance(momentum, (int, float)) and momentum > 0):
         return ""

@@ -17,13 +17,17 @@ What happens here:
 2. call `build_model()` and take the model's configuration (`model.to_json()`, the compile
    settings included). A configuration that needs custom code (a Lambda layer, a class of the
    notebook, a Python function as loss) is refused here already, with the reason;
+   The model must fit the data and the task (`fit_problem`: its input shape, its output units,
+   a loss that fits the labels, an output activation that makes the probabilities the loss
+   needs); one that does not is refused here, before training, with what to change. The
+   grader applies the same rule again on its side, and the notebooks' public tests mirror it;
 3. seed again and build a fresh model from that configuration: the weights start from their
    initialisers, so nothing `build_model()` did to them (loading, pre-training) is kept, and
    the time `build_model()` took counts against the budget;
 4. `fit` on the training data, on CUDA when torch sees it (else the CPU), `verbose=0`, with a
    callback that stops training after the batch during which the budget ran out;
 5. return plain data: the configuration, the weights, the epochs completed, the seconds, the
-   device and whether the budget stopped it. The grader rebuilds the model from that data in
+   device, whether the budget stopped it, and the learning curve (for the grader's hint). The grader rebuilds the model from that data in
    its own process and evaluates it on held-out data the notebook never had.
 
 Errors raise `TrainingError` with a message for the student; the responder reports it.
@@ -202,10 +206,7 @@ def load_array(name) -> np.ndarray:
 BINARY_LOSSES = {"binarycrossentropy", "bce", "binaryfocalcrossentropy"}
 SPARSE_LOSSES = {"sparsecategoricalcrossentropy"}
 ONE_HOT_LOSSES = {"categoricalcrossentropy", "cce", "categoricalfocalcrossentropy"}
-# Layers after which the output is no longer what the last activation made of it.
-_RESETS_ACTIVATION = {"Dense", "EinsumDense", "Rescaling", "Normalization", "BatchNormalization",
-                      "LayerNormalization", "UnitNormalization"}
-_ACTIVATION_LAYERS = {"Softmax": "softmax", "ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu", "PReLU": "prelu"}
+_ACTIVATION_LAYERS = {"Softmax": "softmax"}  # an activation layer without an `activation` setting
 
 
 def _name(text) -> str:
@@ -262,12 +263,12 @@ def activation_of(layer: dict) -> str:
 
 
 def output_activation(config: dict) -> str:
-    """The activation the model's output leaves through: its last Dense layer's, or that of an
-    Activation (Softmax, ...) layer after it."""
+    """The activation the model's output leaves through: that of the last layer that has one
+    (a Dense layer's `activation`, an Activation or Softmax layer after it)."""
     out = "linear"
     for layer in layers_of(config):
-        name = layer.get("class_name")
-        if name == "Activation" or name in _ACTIVATION_LAYERS or name in _RESETS_ACTIVATION:
+        inner = layer.get("config")
+        if layer.get("class_name") in _ACTIVATION_LAYERS or (isinstance(inner, dict) and "activation" in inner):
             out = activation_of(layer)
     return out
 
