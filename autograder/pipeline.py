@@ -188,6 +188,14 @@ def _failure_result(sub: Submission, exc: BaseException) -> dict:
     return result
 
 
+def _keep(result: dict, book: Gradebook, out: Path, course: Course, sub: Submission) -> None:
+    """Record: the gradebook row first (what a resumed batch trusts), then the files."""
+    book.record(result)
+    write_result_json(result, out / "results")
+    exercise = course.exercise(sub.exercise) if sub.exercise else None
+    write_feedback(result, out / "feedback", exercise.title if exercise else None)
+
+
 def grade_batch(
     paths: list[str],
     course: Course,
@@ -253,10 +261,12 @@ def grade_batch(
                     result = _failure_result(sub, exc)
                 if not result["sha256"]:
                     result["sha256"] = sub.path  # unreadable file: keyed by its path
-                book.record(result)
-                write_result_json(result, out / "results")
-                write_feedback(result, out / "feedback", course.exercise(sub.exercise).title
-                               if sub.exercise and course.exercise(sub.exercise) else None)
+                try:
+                    _keep(result, book, out, course, sub)
+                except Exception as exc:  # noqa: BLE001 - a result we cannot store still gets its row
+                    result = _failure_result(sub, exc)
+                    result["sha256"] = result["sha256"] or sub.path
+                    _keep(result, book, out, course, sub)
                 results.append(result)
                 bar.set_postfix_str(f"{sub.student}: {result['status']}")
                 bar.update()

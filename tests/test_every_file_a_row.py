@@ -354,3 +354,19 @@ def test_a_grader_fault_is_error_and_a_rerun_grades_it_again(fast_course, tmp_pa
         exercises._checks_cache.clear()
     rows = grade([subs], tmp_path / "out", course_dir / "course.yaml")
     assert (rows[0]["status"], float(rows[0]["score"])) == ("graded", 6.0)
+
+
+def test_file_names_that_are_not_utf8_still_get_their_rows(fast_course, tmp_path):
+    """Names are bytes on Linux: one that is not UTF-8 must not break the gradebook or the CSV."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in (b"\xff\xfe.ipynb", b"bad\xffname.ipynb", b"new\nline.ipynb"):
+        with open(os.path.join(os.fsencode(subs), name), "wb") as f:
+            f.write(b"{ not a notebook")
+    os.mkdir(os.path.join(os.fsencode(subs), b"\xe9l\xe8ve"))  # latin-1, not UTF-8
+    with open(os.path.join(os.fsencode(subs), b"\xe9l\xe8ve", b"nb.ipynb"), "wb") as f:
+        f.write(b"")
+    rows = grade([subs], tmp_path / "out", fast_course)
+    assert len(rows) == 4 and {r["status"] for r in rows} == {"invalid"}
+    assert {r["student"] for r in rows} >= {"\\xff\\xfe", "bad\\xffname", "new\nline", "\\xe9l\\xe8ve"}
+    assert len(list((tmp_path / "out" / "results").glob("*.json"))) == 4

@@ -37,6 +37,12 @@ class Submission:
     metadata: dict = field(default_factory=dict)  # the notebook's metadata (variants, Otter's)
 
 
+def printable(text: str) -> str:
+    """A file name as text every later stage can store and print: bytes that are not UTF-8
+    (kept by Python as surrogates) are written as \\xNN escapes, so two odd names stay apart."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def student_from_path(file: Path, base: Path, exercise: str | None) -> str:
     """The student's id: the first folder under the given one, else the file name's stem,
     without the exercise id and Otter's export timestamp."""
@@ -61,7 +67,7 @@ def _read(sub: Submission, file: Path, follow_links: bool, known_exercises) -> N
     sub.sha256 = hashlib.sha256(data).hexdigest()
     if file.suffix.lower() == ".zip" or data[:4] == b"PK\x03\x04":
         member, data = notebook_in_zip(data)
-        sub.path = f"{file}!{member}"
+        sub.path = printable(f"{file}!{member}")
     sub.cells, sub.metadata = read_notebook(data)
     sub.exercise = exercise_of(sub.metadata)
     if sub.exercise is None or sub.exercise not in known_exercises:
@@ -73,7 +79,7 @@ def _read(sub: Submission, file: Path, follow_links: bool, known_exercises) -> N
 def read_submission(file: Path, base: Path, known_exercises, roster: Roster | None = None,
                     follow_links: bool = False, problem: str | None = None) -> Submission:
     """One submission from one file; never raises, whatever the file holds."""
-    sub = Submission(str(file), "", "unknown")
+    sub = Submission(printable(str(file)), "", "unknown")
     if problem:
         sub.status, sub.message = "invalid", problem
     else:
@@ -89,7 +95,7 @@ def read_submission(file: Path, base: Path, known_exercises, roster: Roster | No
     if sub.status == "invalid":
         sub.cells, sub.metadata = [], {}
     try:
-        sub.student = student_from_path(file, base, sub.exercise)
+        sub.student = printable(student_from_path(file, base, sub.exercise))
         if roster is not None:
             sub.student = roster.match(sub.student) or sub.student
     except Exception:  # noqa: BLE001 - an odd path still gets a row
