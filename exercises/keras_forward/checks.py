@@ -203,5 +203,8 @@ CHECKS = [
             "the hidden layer uses relu; the numpy network uses the sigmoid": sol.hidden_relu,
             "the output layer has no activation, so these are z: use activation=\"sigmoid\"": sol.hidden_without_output_sigmoid,
         },
+        raised_hints={"is not compatible with provided weight shape": (
+            "the layers must fit the weights they are given: the hidden layer has as many nodes as W1 has "
+            "columns, Dense(W1.shape[1], ...)")},
     ),
 ]
