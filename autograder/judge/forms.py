@@ -155,7 +155,7 @@ def _number_forms() -> dict[str, Callable]:
         "Fraction": lambda v: Fraction(float(v)),
         "Decimal": lambda v: Decimal(repr(float(v))),
         "tensor": lambda v: _torch(float(v)),
-        "tensor with a gradient": lambda v: _torch(float(v), None).requires_grad_(True) * 1.0,
+        "one-element tensor": lambda v: _torch([float(v)]),
         "int when whole": lambda v: int(v) if float(v).is_integer() else float(v),
         "numpy int when whole": lambda v: np.int64(v) if float(v).is_integer() else float(v),
     }
@@ -223,6 +223,11 @@ REFUSED_FORMS: dict[str, list] = {
     "array": ["[[1, 2]]", None, {"a": 1}, [[1, 2], [3]]],
     "text": [None, 3, ["B"]],
 }
+
+
+def converters(kind: str) -> dict[str, Callable]:
+    """{form name: function turning a reference answer of `kind` into that form}."""
+    return HONEST_FORMS[kind]()
 
 
 def honest_forms(kind: str, value) -> dict[str, object]:

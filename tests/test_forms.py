@@ -1,0 +1,121 @@
+"""One definition of an acceptable answer form (autograder/judge/forms.py), held by the hidden
+checks and the notebooks' public tests alike.
+
+For every check of the six pen-and-paper exercises, the reference answer is handed in in every
+honest form that forms.py lists (numpy ints, whole floats, Fraction, Decimal, 0/1, tensors,
+nested lists, ...): the hidden check gives full points and the public test of its question
+passes. Every form that forms.py refuses fails the public test too, so a form the public test
+passes never fails the hidden check on its form alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from autograder.exercises import load_checks
+from autograder.judge import FunctionCheck, ValueCheck
+from autograder.judge.coverage import judge_in_process
+from autograder.judge.forms import REFUSED_FORMS, converters
+from support import run_otter_test
+from test_exercise_contract import EXERCISES
+
+
+def _kind(check) -> str:
+    if isinstance(check, (ValueCheck, FunctionCheck)):
+        return "bool" if check.form == "bool" else check.form
+    return "text" if hasattr(check, "var") else "array"  # a formula; a pair (intercept, slope)
+
+
+def _canonical(kind: str, value):
+    """The reference answer in its plainest form, the starting point of every other form."""
+    if kind == "number":
+        return float(np.ravel(np.asarray(value, dtype=float))[0])
+    if kind == "bool":
+        return bool(np.ravel(value)[0]) if isinstance(value, np.ndarray) else bool(value)
+    if kind == "shape":
+        return tuple(int(n) for n in value)
+    if kind == "array":
+        return np.asarray(value, dtype=float)
+    return str(value)
+
+
+def subjects(exercise_id: str) -> list[tuple]:
+    """(question, check, name in the notebook, answer kind, whether it is a function)."""
+    question_of = {check: q for q, checks in EXERCISES[exercise_id].questions.items() for check in checks}
+    out = []
+    for check in load_checks(exercise_id):
+        function = getattr(check, "function", None)
+        out.append((question_of[check.name], check, function or check.var, _kind(check), function is not None))
+    return out
+
+
+def _in_form(namespace: dict, name: str, kind: str, is_function: bool, convert) -> dict:
+    """The solution's namespace with the answer `name` in the form `convert` makes."""
+    reference = namespace[name]
+    if is_function:
+        def answer(*args, **kwargs):
+            return convert(_canonical(kind, reference(*args, **kwargs)))
+        return namespace | {name: answer}
+    return namespace | {name: convert(_canonical(kind, reference))}
+
+
+def _hidden_points(check, namespace: dict, seed: int = 0) -> float:
+    return judge_in_process([check], namespace, seed)[check.name].points
+
+
+def _public_passes(masters, exercise_id: str, question: str, namespace: dict) -> bool:
+    _, _, tests = masters.built(exercise_id)
+    return all(run_otter_test(tests[question], namespace, hidden=False))
+
+
+@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+def test_every_honest_form_gets_full_marks_and_passes_the_public_test(masters, exercise_id):
+    solution = masters.namespace(exercise_id, "solution")
+    failures = []
+    for question, check, name, kind, is_function in subjects(exercise_id):
+        for form, convert in converters(kind).items():
+            namespace = _in_form(solution, name, kind, is_function, convert)
+            points = _hidden_points(check, namespace)
+            if points != check.points:
+                failures.append(f"{check.name} as {form}: hidden check gives {points}/{check.points}")
+            if not _public_passes(masters, exercise_id, question, namespace):
+                failures.append(f"{check.name} as {form}: the public test of {question} fails")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+def test_a_form_the_hidden_check_refuses_fails_the_public_test_too(masters, exercise_id):
+    solution = masters.namespace(exercise_id, "solution")
+    failures = []
+    for question, check, name, kind, is_function in subjects(exercise_id):
+        for refused in REFUSED_FORMS[kind]:
+            namespace = _in_form(solution, name, kind, is_function, lambda _value, refused=refused: refused)
+            verdict = judge_in_process([check], namespace)[check.name]
+            if verdict.points == check.points:
+                failures.append(f"{check.name} = {refused!r}: the hidden check accepts it")
+            if _public_passes(masters, exercise_id, question, namespace):
+                failures.append(f"{check.name} = {refused!r}: the public test of {question} passes, the hidden check "
+                                f"refuses it ({verdict.message})")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+def test_property_every_check_gives_full_points_to_the_reference_in_any_accepted_form(masters, exercise_id):
+    """Hypothesis draws the check, the form and the grader's own inputs (the seed)."""
+    solution = masters.namespace(exercise_id, "solution")
+    cases = [(check, name, kind, is_function, form, convert)
+             for _, check, name, kind, is_function in subjects(exercise_id)
+             for form, convert in converters(kind).items()]
+
+    @settings(max_examples=25, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(case=st.sampled_from(cases), seed=st.integers(0, 2**32 - 1))
+    def property_holds(case, seed):
+        check, name, kind, is_function, form, convert = case
+        namespace = _in_form(solution, name, kind, is_function, convert)
+        assert _hidden_points(check, namespace, seed) == check.points, (check.name, form)
+
+    property_holds()
