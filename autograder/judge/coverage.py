@@ -119,7 +119,8 @@ def judge_in_process(checks, namespace: dict, seed: int = 0, params: dict | None
     from autograder.probe.responder import answer
 
     rng = np.random.default_rng(seed)
-    asked = {c.name: c.probes(rng) for c in checks}
+    with using_variant(params):  # probes may depend on the student's numbers, as in the pipeline
+        asked = {c.name: c.probes(rng) for c in checks}
     flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
     document = json.loads(json.dumps(encode_requests(flat)))
     with tempfile.TemporaryDirectory() as folder:
