@@ -58,7 +58,7 @@ def stop_epoch(val_loss, patience):
 
 def n_train_rows(n_rows, validation_split):
     """The rows Keras trains on with validation_split: the first floor(n * (1 - split))."""
-    return int(math.floor(n_rows * (1.0 - validation_split)))
+    return math.floor(n_rows * (1.0 - validation_split))
 
 
 # --------------------------------------------------------------------------- reading a curve
@@ -172,8 +172,8 @@ def answers(params=None) -> dict:
         "STOPPED_ONE_LATE": stop_one_late(val_loss, patience),
         "STOPPED_AT_FIRST_RISE": stop_at_first_rise(val_loss, patience),
         "N_VALIDATION": n_rows - n_train,
-        "N_TRAIN_ROUNDED": int(round(n_rows * (1.0 - split))),
-        "N_TRAIN_CEIL": int(math.ceil(n_rows * (1.0 - split))),
+        "N_TRAIN_ROUNDED": round(n_rows * (1.0 - split)),
+        "N_TRAIN_CEIL": math.ceil(n_rows * (1.0 - split)),
     }
     for name in CURVES:
         curve = v["curves"][name]

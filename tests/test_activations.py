@@ -8,10 +8,13 @@ tests, full marks and zero) is run here with test_exercise_contract's own tests.
 import numpy as np
 import pytest
 import torch
-
-from autograder.exercises import load_checks, master_notebook, max_score
-from solutions import activations as sol
-from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
+from support import (
+    assert_otter_tests_pass,
+    judge_namespace,
+    notebook_namespace,
+    run_otter_test,
+    total,
+)
 from test_exercise_contract import (  # noqa: F401  (collected here, for this exercise)
     Contract,
     test_checks_give_full_marks_to_the_solution_notebook,
@@ -22,6 +25,9 @@ from test_exercise_contract import (  # noqa: F401  (collected here, for this ex
     test_questions_and_points_match_the_checks,
     test_student_version_has_no_answers,
 )
+
+from autograder.exercises import load_checks, master_notebook, max_score
+from solutions import activations as sol
 
 ID = "activations"
 

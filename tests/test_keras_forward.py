@@ -10,9 +10,6 @@ import os
 import numpy as np
 import pytest
 import torch
-
-from autograder.exercises import master_notebook, max_score
-from solutions import keras_forward as sol
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, total
 from test_exercise_contract import (  # noqa: F401  (collected here, for this exercise)
     Contract,
@@ -25,8 +22,11 @@ from test_exercise_contract import (  # noqa: F401  (collected here, for this ex
     test_student_version_has_no_answers,
 )
 
+from autograder.exercises import master_notebook, max_score
+from solutions import keras_forward as sol
+
 os.environ.setdefault("KERAS_BACKEND", "torch")
-import keras  # noqa: E402
+import keras
 
 ID = "keras_forward"
 

@@ -9,10 +9,13 @@ import os
 
 import numpy as np
 import pytest
-
-from autograder.exercises import load_checks, master_notebook, max_score
-from solutions import learning_curves as sol
-from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
+from support import (
+    assert_otter_tests_pass,
+    judge_namespace,
+    notebook_namespace,
+    run_otter_test,
+    total,
+)
 from test_exercise_contract import (  # noqa: F401  (collected here, for this exercise)
     Contract,
     test_checks_give_full_marks_to_the_solution_notebook,
@@ -23,6 +26,9 @@ from test_exercise_contract import (  # noqa: F401  (collected here, for this ex
     test_questions_and_points_match_the_checks,
     test_student_version_has_no_answers,
 )
+
+from autograder.exercises import load_checks, master_notebook, max_score
+from solutions import learning_curves as sol
 
 ID = "learning_curves"
 
@@ -191,7 +197,7 @@ def test_stop_epoch_gets_lists_and_a_run_that_never_stops():
 )
 def test_typical_mistakes_get_their_hint(mistake, check, hint):
     verdict = judge_namespace(ID, _answers() | mistake)[check]
-    assert verdict.points < [c.points for c in load_checks(ID) if c.name == check][0]
+    assert verdict.points < next(c.points for c in load_checks(ID) if c.name == check)
     assert hint in verdict.hint, (verdict.message, verdict.hint)
     for value in ("18", "23", "1097"):  # it describes, it does not tell
         assert value not in verdict.message.split("first:")[0]

@@ -12,10 +12,21 @@ exactly 0 (where the derivative of ReLU is a convention). Every student may have
 weights (a variant): the expected arrays and the typical mistakes come from the student's numbers.
 """
 
+from typing import ClassVar
+
 import numpy as np
 
-from autograder.judge import Check, FormError, FromVariant, FunctionCheck, ValueCheck, Verdict, as_array, as_bool
-from autograder.probe.requests import Call, Var
+from autograder.judge import (
+    Check,
+    FormError,
+    FromVariant,
+    FunctionCheck,
+    ValueCheck,
+    Verdict,
+    as_array,
+    as_bool,
+)
+from autograder.probe.requests import Call
 from solutions import activations as sol
 
 
@@ -55,7 +66,7 @@ class CollapseCheck(Check):
     name = "collapse"
     points = 1.0
     description = "the pair (W, b) of one linear layer that computes the same as the two layers"
-    mistakes = {
+    mistakes: ClassVar[dict] = {
         "the first bias also goes through the second layer: b = b1 @ W2 + b2, not b1 + b2": sol.collapse_biases_added,
         "the first bias was forgotten: (X @ W1 + b1) @ W2 + b2 = X @ (W1 @ W2) + (b1 @ W2 + b2)": sol.collapse_first_bias_lost,
         "the second bias was forgotten: b = b1 @ W2 + b2": sol.collapse_second_bias_lost,

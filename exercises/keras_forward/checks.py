@@ -15,7 +15,14 @@ Every student may have their own neuron, banknote and seed (a variant).
 
 import numpy as np
 
-from autograder.judge import Check, FormError, FromVariant, FunctionCheck, ValueCheck, Verdict
+from autograder.judge import (
+    Check,
+    FormError,
+    FromVariant,
+    FunctionCheck,
+    ValueCheck,
+    Verdict,
+)
 from autograder.judge.training import ModelRefused, predict, rebuild
 from autograder.probe.requests import KerasModel
 from solutions import keras_forward as sol

@@ -13,7 +13,15 @@ from the student's curves (`FromVariant(sol.answers, key)`).
 
 import re
 
-from autograder.judge import Check, FormError, FromVariant, FunctionCheck, ValueCheck, Verdict, present
+from autograder.judge import (
+    Check,
+    FormError,
+    FromVariant,
+    FunctionCheck,
+    ValueCheck,
+    Verdict,
+    present,
+)
 from autograder.probe.requests import Var
 from solutions import learning_curves as sol
 
