@@ -45,6 +45,7 @@ class Check:
     name: str = ""
     points: float = 1.0
     description: str = ""
+    carry_forward: bool = False  # error-carried-forward credit (checks that build on earlier answers)
 
     def probes(self, rng: np.random.Generator) -> dict[str, Any]:
         """The data this check needs, {local key: Var | Call}. `rng` is fresh for every grading."""
@@ -190,8 +191,6 @@ class Upstream:
 
 class ValueCheck(Check):
     """The value of one notebook variable against a reference value."""
-
-    carry_forward = False  # error-carried-forward credit: set per check from course.yaml
 
     def __init__(
         self,
