@@ -54,6 +54,32 @@ def _course_of_six(folder, limits=None):
     return folder / "course.yaml"
 
 
+def written_exercises() -> list[str]:
+    """Every exercise of the bundled course that is not a timed training task."""
+    import yaml
+
+    from autograder.course import DEFAULT_COURSE
+
+    data = yaml.safe_load(DEFAULT_COURSE.read_text())
+    return [e["id"] for e in data["exercises"] if "training" not in e]
+
+
+@pytest.fixture(scope="session")
+def written_course(tmp_path_factory):
+    """The bundled course without its timed training tasks: every pen-and-paper and Keras exercise."""
+    import yaml
+
+    from autograder.course import DEFAULT_COURSE
+    from autograder.exercises import EXERCISES_DIR
+
+    folder = tmp_path_factory.mktemp("course")
+    data = yaml.safe_load(DEFAULT_COURSE.read_text())
+    data["exercises"] = [e for e in data["exercises"] if "training" not in e]
+    (folder / "course.yaml").write_text(yaml.safe_dump(data))
+    (folder / "exercises").symlink_to(EXERCISES_DIR)
+    return folder / "course.yaml"
+
+
 @pytest.fixture(scope="session")
 def six_course(tmp_path_factory):
     """The bundled course without its training tasks (those have tests of their own)."""
