@@ -116,6 +116,28 @@ def test_two_students_get_their_own_numbers(dist, exercise):
     assert "variant" not in nbformat.read(str(default), as_version=4).metadata["autograder"]
 
 
+OWN_WORDS = {  # how a personal notebook speaks of the student's own numbers, and the slides' version
+    "sigmoid_probability": ("your banknote", "the one of the lecture"),
+    "decision_line": ("your own example", "the example of the lecture"),
+    "backprop": ("at your own point", None),
+}
+
+
+@pytest.mark.parametrize("exercise", sorted(OWN_WORDS))
+def test_a_personal_notebook_speaks_of_the_students_own_numbers(dist, exercise):
+    own, lecture = OWN_WORDS[exercise]
+    for student in STUDENTS:
+        text = sources(personal(dist, exercise, student), "markdown")
+        assert own in text and (lecture is None or lecture not in text)
+    default = sources(dist / exercise / "student" / f"{exercise}.ipynb", "markdown")
+    assert own not in default and (lecture is None or lecture in default)
+
+
+def test_the_notation_that_differs_from_the_slides_is_said_once(dist):
+    text = sources(dist / "decision_line" / "student" / "decision_line.ipynb", "markdown")
+    assert text.count("\\beta_0") == 1 and "b_0" in text
+
+
 @pytest.mark.parametrize("exercise", VARYING)
 def test_the_signature_verifies_and_binds_the_student(dist, exercise):
     nb = nbformat.read(str(personal(dist, exercise, "alice")), as_version=4)
