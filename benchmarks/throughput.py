@@ -17,7 +17,9 @@ With `--cluster ADDRESS` (e.g. local:2) it also grades the same files with
 `autograder grade --cluster ADDRESS` and prints, beside the local warm pool: both
 throughputs at steady state (from the first result to the last, so that neither the warm
 pool's nor the cluster's start-up counts), their ratio, and the dispatch overhead per
-submission (the time Dask adds to a run: sending the task and its result, scheduling).
+submission (the time Dask adds to a run: sending the task and its result, scheduling), measured
+on a second, smaller batch graded with one submission in flight, so that no waiting for a free
+worker counts.
 """
 
 from __future__ import annotations
@@ -178,7 +180,7 @@ def main() -> None:
               f"statuses {cluster['statuses']}")
         print(f"steady throughput: local warm pool ({args.workers} workers) {ours_steady:.1f} submissions/min, "
               f"Dask {cluster['steady']:.1f} submissions/min, Dask / local = {cluster['steady'] / ours_steady:.2f}")
-        print(f"dispatch overhead per submission (Dask): median {1000 * statistics.median(cluster['dispatch']):.1f} ms, "
+        print(f"dispatch overhead per submission (Dask, one in flight): median {1000 * statistics.median(cluster['dispatch']):.1f} ms, "
               f"p95 {1000 * percentile(cluster['dispatch'], 0.95):.1f} ms")
         print(f"same rows and scores as the local run: {cluster['same_rows']}")
 
@@ -197,6 +199,18 @@ def grade_on_cluster(cluster: str, tmp: Path, n: int, workers: int) -> dict:
         print(res.stdout.decode()[-3000:])
         raise SystemExit("autograder grade --cluster failed")
     results = [json.loads(p.read_text()) for p in (tmp / "results-cluster" / "results").glob("*.json")]
+    # Dispatch alone: one submission in flight, on a copy of the first 12 files.
+    one = tmp / "subs-dispatch"
+    for sub in sorted((tmp / "subs").rglob("*.ipynb"))[:12]:
+        target = one / sub.relative_to(tmp / "subs")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(sub.read_bytes())
+    _, _, res = timed([sys.executable, "-m", "autograder", "grade", str(one), "--out", str(tmp / "results-dispatch"),
+                       "--cluster", cluster, "--workers", "1", "--quiet"], cwd=ROOT)
+    if res.returncode != 0:
+        print(res.stdout.decode()[-3000:])
+        raise SystemExit("autograder grade --cluster --workers 1 failed")
+    alone = [json.loads(p.read_text()) for p in (tmp / "results-dispatch" / "results").glob("*.json")]
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
@@ -205,7 +219,7 @@ def grade_on_cluster(cluster: str, tmp: Path, n: int, workers: int) -> dict:
         with open(tmp / name / "grades.csv", newline="") as f:
             rows[name] = sorted((r["submission"], r["status"], r["score"], r["max_score"]) for r in csv.DictReader(f))
     return {"seconds": seconds, "statuses": statuses, "steady": steady_rate(tmp / "results-cluster" / "results"),
-            "dispatch": [r["run"]["dispatch_seconds"] for r in results if "dispatch_seconds" in r.get("run", {})],
+            "dispatch": [r["run"]["dispatch_seconds"] for r in alone if "dispatch_seconds" in r.get("run", {})],
             "same_rows": rows["results"] == rows["results-cluster"] and len(rows["results"]) == n}
 
 
