@@ -28,6 +28,8 @@ from autograder.run.warm import DEFAULT_PRELOAD
 
 log = logging.getLogger(__name__)
 
+IN_FLIGHT = 2  # submissions in flight per worker thread: one running, the next one already there
+
 
 @contextlib.contextmanager
 def device_class_for_batch(device: str):
@@ -50,7 +52,8 @@ def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, 
                      **batch) -> list[dict]:
     """Grade `paths` into `out` with the runs on the Dask cluster `cluster` (see address.py).
 
-    `workers`: submissions in flight at once (default: the cluster's worker threads). Other
+    `workers`: submissions in flight at once (default: twice the cluster's worker threads, so
+    that each worker has its next submission at hand while this process judges). Other
     keywords go to `grade_batch`. ClusterError when the cluster cannot be used at all;
     BatchStopped when it went away during the batch (what was graded is kept).
     """
@@ -72,7 +75,7 @@ def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, 
         runner = ClusterRunner(client, str(where))
         with device_class_for_batch("gpu" if gpu else "cpu"):
             try:
-                return grade_batch(paths, course, out, workers=workers or threads, runner=runner, **batch)
+                return grade_batch(paths, course, out, workers=workers or IN_FLIGHT * threads, runner=runner, **batch)
             except BatchStopped as exc:
                 # The client's own attempts to reach the lost scheduler end in logged tracebacks
                 # that say nothing the message below does not.

@@ -76,7 +76,8 @@ class ClusterRunner:
                 future.release()
             wall = time.perf_counter() - started
             placement = dict(done["placement"])
-            # What Dask adds to the run: sending the task and its result, scheduling, waiting.
+            # What Dask adds to the run: sending the task and its result, scheduling, and
+            # waiting for a free worker when more submissions are in flight than workers.
             placement["dispatch_seconds"] = round(max(wall - placement.get("worker_seconds", 0.0), 0.0), 4)
             return run_from_plain(done["run"], placement)
         raise RuntimeError(f"workers refused this submission {MAX_REFUSALS} times (no sandbox)")
