@@ -665,7 +665,8 @@ def test_a_two_unit_softmax_banknote_model_as_in_the_course_notebook_gets_full_m
     verdict = judge("train_banknote", namespace)["model"]
     assert verdict.points == 4 and verdict.details["value"] >= 0.90, verdict.message
     _, _, tests = built["train_banknote"]
-    assert all(run_otter_test(tests["q1_model"], {"keras": keras} | namespace, hidden=False))
+    monkeypatch.chdir(REPO / "exercises" / "train_banknote")
+    assert all(run_otter_test(tests["q1_model"], {"keras": keras, "np": np} | namespace, hidden=False))
 
 
 def test_the_trusted_side_applies_the_same_rule_to_what_the_sandbox_sent(trained_banknote):
