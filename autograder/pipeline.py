@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -24,13 +23,12 @@ from autograder.export import write_grades_csv, write_result_json
 from autograder.export.feedback import write_feedback
 from autograder.intake import Roster, Submission, intake
 from autograder.judge import Verdict, using_variant
-from autograder.judge.training import device_class
+from autograder.run.device import device_class
 from autograder.record import Gradebook
 from autograder.run import Limits as RunLimits
 from autograder.run import run_notebook
-from autograder.run.warm import DEFAULT_PRELOAD, WarmPool
-
-WARM_FROM = 4  # submissions in a batch from which warm workers pay for their start-up
+from autograder.run.preload import exercise_preload
+from autograder.run.warm import WarmPool
 
 # `error` is the grader's own fault (a bug of ours, a broken checks.py, a reply we failed to
 # decode): never blamed on the student, and regraded by the next run of the same command.
@@ -174,6 +172,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
             for c in run.cells
         ],
         "output": run.output[-20_000:],
+        "warm": getattr(run, "warm", False),  # forked from a warm worker, or a fresh one
         **getattr(run, "placement", {}),  # a run on a Dask worker: which worker, which device
     }
     result["seconds"] = round(time.perf_counter() - started, 3)
@@ -210,9 +209,10 @@ def grade_batch(
 ) -> list[dict]:
     """Grade every submission under `paths` into `out`; returns the results of this batch.
 
-    `warm`: run notebooks in a pool of warm workers (one per worker thread) that have the
-    course's libraries imported already; None decides by itself: yes for a batch of several
-    submissions, unless AUTOGRADER_WARM=0. `handout`: the course's record of personal
+    `warm`: run notebooks forked from warm workers (at most one per worker thread) that have
+    their exercise's libraries imported already (autograder/run/preload.py); False: fresh
+    workers; None: AUTOGRADER_WARM, by default chosen per kind of worker from the start-up
+    costs measured on this machine (autograder/run/startup.py). `handout`: the course's record of personal
     notebooks (default: read from the course); `verify` passes an empty one. `runner`: runs
     the notebooks instead of this machine's workers (autograder.cluster's ClusterRunner).
     """
@@ -237,16 +237,18 @@ def grade_batch(
                 todo.append(sub)
         bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress or not todo)
         runnable = [s for s in todo if not s.status]
-        if warm is None:
-            warm = len(runnable) >= WARM_FROM and os.environ.get("AUTOGRADER_WARM", "1") != "0"
-        warm_pool = WarmPool(min(workers, len(runnable)), course.settings.get("preload", DEFAULT_PRELOAD)) \
-            if warm and runnable and runner is None else None
+        kinds = {e: exercise_preload(course.exercise(e)) for e in {s.exercise for s in runnable}}
+        warm_pool = WarmPool.for_batch([kinds[s.exercise] for s in runnable], workers, warm) \
+            if runnable and runner is None else None
         if warm_pool is not None:
-            warm_pool.warm_up()  # from this thread, which outlives the pool's sandboxes
-        runner = runner or (warm_pool.run if warm_pool is not None else run_notebook)
+            todo.sort(key=lambda s: warm_pool.rank(kinds.get(s.exercise)))  # each kind's runs together
+            warm_pool.warm_up()
+
+        def runner_of(sub):
+            return runner or (warm_pool.runner(kinds.get(sub.exercise)) if warm_pool is not None else run_notebook)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, (warm_pool or contextlib.nullcontext()):
             futures = {
-                pool.submit(grade_submission, sub, course, None, handout, runner): sub
+                pool.submit(grade_submission, sub, course, None, handout, runner_of(sub)): sub
                 for sub in todo
             }
             for future in as_completed(futures):

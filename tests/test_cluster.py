@@ -254,7 +254,7 @@ def test_a_gpu_run_asks_for_the_gpu_resource_and_others_ask_for_nothing():
 
 def test_the_batch_device_class_follows_the_cluster_unless_the_grader_set_it(monkeypatch):
     from autograder.cluster.batch import device_class_for_batch
-    from autograder.judge.training import DEVICE_ENV, device_class
+    from autograder.run.device import DEVICE_ENV, device_class
 
     monkeypatch.delenv(DEVICE_ENV, raising=False)
     with device_class_for_batch("gpu"):

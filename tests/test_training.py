@@ -21,6 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras  # noqa: E402
 import torch  # noqa: E402
 
+from autograder.run.device import DEVICE_ENV  # noqa: E402
 from autograder.course import load_course  # noqa: E402
 from autograder.exercises import data_files, load_checks, max_score  # noqa: E402
 from autograder.judge import training  # noqa: E402
@@ -59,7 +60,7 @@ def one_thread():
 
 @pytest.fixture(autouse=True)
 def on_cpu(monkeypatch):
-    monkeypatch.delenv(training.DEVICE_ENV, raising=False)
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
 
 
 def checks_of(exercise: str) -> dict[str, TrainCheck]:
@@ -449,7 +450,7 @@ def test_device_selection_picks_cuda_when_torch_sees_it(monkeypatch):
     assert training.device_class() == "gpu"
     check = checks_of("train_banknote")["model"]
     assert check.probes(np.random.default_rng(0))["model"].budget_s == check.budget_s["gpu"]
-    monkeypatch.setenv(training.DEVICE_ENV, "cpu")  # the sandbox is not given the GPU
+    monkeypatch.setenv(DEVICE_ENV, "cpu")  # the sandbox is not given the GPU
     assert training.device_class() == "cpu"
     assert check.probes(np.random.default_rng(0))["model"].budget_s == check.budget_s["cpu"]
 

@@ -21,7 +21,7 @@ from autograder.cluster.address import ClusterError, connect, parse_cluster
 from autograder.cluster.runner import ClusterRunner, refusal_messages
 from autograder.cluster.worker import GPU_RESOURCE, PLUGIN_NAME, SandboxPlugin
 from autograder.course import Course
-from autograder.judge.training import DEVICE_ENV, device_class
+from autograder.run.device import DEVICE_ENV, device_class
 from autograder.pipeline import BatchStopped, grade_batch
 from autograder.record import Gradebook
 from autograder.run.warm import DEFAULT_PRELOAD
