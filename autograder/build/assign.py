@@ -81,7 +81,7 @@ def ship_data(exercise: Exercise, *folders: Path) -> None:
 
 def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = None,
                    secret: bytes | None = None, published: str | None = None,
-                   record: handout.Handout | None = None) -> BuiltExercise:
+                   record: handout.Handout | None = None, course: Course | None = None) -> BuiltExercise:
     read_master(exercise.master, exercise.id)
     target = out / exercise.id
     if target.exists():
@@ -117,7 +117,7 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
     ship_data(exercise, student_dir, solution_dir)
     if published:  # not in the personal notebooks: the published one has the slides' numbers
         built.colab = add_link_cell(student_dir / name, published)
-    write_gradescope_zip(exercise, autograder_dir, student_dir / name, record=record)  # gradescope.zip (gradescope/bundle.py)
+    write_gradescope_zip(exercise, autograder_dir, student_dir / name, course=course, record=record)  # gradescope/bundle.py
     return built
 
 
@@ -151,7 +151,8 @@ def build_course(course: Course, out: Path, only: list[str] | None = None,
         # requires a valid variant block for these exercises.
         handout.write(course, secret, {e.id: list(students) for e in chosen if e.varies})
     record = handout.load(course)
-    built = [build_exercise(e, out, students, secret, course.published_notebook(e.id), record) for e in chosen]
+    built = [build_exercise(e, out, students, secret, course.published_notebook(e.id), record, course)
+             for e in chosen]
     if any(b.colab for b in built):
         titles = {e.id: e.title for e in chosen}
         write_links(out, [(b.exercise, titles[b.exercise], b.colab) for b in built if b.colab])

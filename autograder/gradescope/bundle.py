@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from autograder.course import DEFAULT_COURSE, Exercise
+from autograder.course import Exercise
 from autograder.exercises import REPO_ROOT
 
 BUNDLE_NAME = "gradescope.zip"
@@ -80,18 +80,10 @@ exec "$PYTHON" -m autograder.gradescope --root "$ROOT" --source "$SOURCE" "$@"
 """
 
 
-def _course_data(exercise: Exercise, course_path: Path | None) -> dict:
-    """The course.yaml that lists `exercise`: `course_path`, else the one beside its exercises/
-    folder, else the bundled course; {} when none does."""
-    for candidate in ([course_path] if course_path else [exercise.folder.parent.parent / "course.yaml", DEFAULT_COURSE]):
-        try:
-            loaded = yaml.safe_load(Path(candidate).read_text())
-        except (OSError, yaml.YAMLError):
-            continue
-        listed = loaded.get("exercises") if isinstance(loaded, dict) else None
-        if isinstance(listed, list) and any(e == exercise.id or (isinstance(e, dict) and e.get("id") == exercise.id) for e in listed):
-            return loaded
-    return {}
+def _course_data(course) -> dict:
+    """The course's top-level settings as course.yaml holds them (name, lms, ...), from the
+    Course being built: the bundle never re-reads or guesses a course file."""
+    return {"name": course.name, **course.settings} if course is not None else {}
 
 
 def _course_entry(exercise: Exercise, data: dict) -> dict:
@@ -129,9 +121,10 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, 
 
 
 def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_notebook: Path | None = None,
-                         course_path: Path | None = None, record=None) -> Path:
-    """Write `autograder_dir/gradescope.zip` for `exercise`; returns its path. `record` is the
-    course's handed-out record (autograder/handout.py), shipped when it lists the exercise."""
+                         course=None, record=None) -> Path:
+    """Write `autograder_dir/gradescope.zip` for `exercise` of `course`; returns its path.
+    `record` is the course's handed-out record (autograder/handout.py), shipped when it lists
+    the exercise."""
     autograder_dir = Path(autograder_dir)
     autograder_dir.mkdir(parents=True, exist_ok=True)
     target = autograder_dir / BUNDLE_NAME
@@ -146,7 +139,7 @@ def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_noteb
         _add(zf, "setup.sh", SETUP_SH.encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
         _add(zf, "gradescope.json", json.dumps(config, indent=2).encode())
-        data = _course_data(exercise, course_path)
+        data = _course_data(course)
         _add(zf, "course.yaml", yaml.safe_dump(_course_entry(exercise, data), sort_keys=False).encode())
         shipped = _handout(exercise, record)
         if shipped:
