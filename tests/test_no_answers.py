@@ -21,40 +21,30 @@ import numpy as np
 import pytest
 
 from autograder.build.variants import render
+from autograder.course import load_course
+from autograder.exercises import load_checks
 from solutions import backprop, decision_line, forward_pass, keras_params, matrix_multiplication, sigmoid_probability
 
-EXERCISES = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
-             "keras_params", "train_banknote", "train_sin", "train_digits"]
+PEN_AND_PAPER = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
+                 "keras_params"]
+EXERCISES = load_course().ids  # every exercise of the course: the six above are built with variants
 VARIANTS_PER_EXERCISE = 3
 
 
 def _answers(exercise_id: str, params: dict | None) -> dict:
-    """{question's answer name: value} of an exercise, for a variant (None: the slides')."""
-    if exercise_id == "sigmoid_probability":
-        a = sigmoid_probability.answers(params)
-        return {"z": a["Z"], "p": a["P"], "p_vec": a["P_VEC"]}
-    if exercise_id == "decision_line":
-        a = decision_line.answers(params)
-        return {"intercept": a["INTERCEPT"], "slope": a["SLOPE"]}
-    if exercise_id == "matrix_multiplication":
-        a = matrix_multiplication.answers(params)
-        return {"AB": a["AB"], "V": a["V"]}
-    if exercise_id == "forward_pass":
-        return {"p_no_hidden": forward_pass.P_NO_HIDDEN, "p_hidden": forward_pass.P_HIDDEN,
-                "p_two_hidden": forward_pass.P_TWO_HIDDEN, "shape_W2": forward_pass.SHAPE_W2,
-                "shape_W3": forward_pass.SHAPE_W3}
-    if exercise_id == "backprop":
-        a = backprop.answers(params)
-        return {"q": a["Q"], "f": a["F"], "df_dq": a["DF_DQ"], "df_dx": a["DF_DX"], "df_dy": a["DF_DY"],
-                "df_dz": a["DF_DZ"]}
-    if exercise_id == "keras_params":
-        k = keras_params
-        return {"params_layer1": k.PARAMS_LAYER1, "params_layer2": k.PARAMS_LAYER2, "params_10_20_30": k.PARAMS_10_20_30,
-                "params_10_100_100_1": k.PARAMS_10_100_100_1, "params_2_8_1": k.PARAMS_2_8_1,
-                "trainable_params": k.TRAINABLE_PARAMS, "non_trainable_params": k.NON_TRAINABLE_PARAMS,
-                "n_params_keras": k.KERAS_TOTAL, "n_params_fixed": k.PARAMS_FIXED}
-    # Training tasks: the parameter count that keras_params asks for is an answer there too.
-    return {"params_10_100_100_1 (keras_params q2)": keras_params.PARAMS_10_100_100_1}
+    """{check: the answer it expects} for every check of the exercise that compares a notebook
+    value with a reference (numbers, arrays, shapes), for a variant (None: the slides' numbers)."""
+    from autograder.judge import ValueCheck, using_variant
+    from autograder.judge.checks import _resolve
+
+    answers = {}
+    with using_variant(params):
+        for check in load_checks(exercise_id):
+            if isinstance(check, ValueCheck) and check.form in ("number", "array", "shape"):
+                answers[check.name] = _resolve(check.expected)
+    if exercise_id.startswith("train_"):  # a count that keras_params asks for is an answer there too
+        answers["params_10_100_100_1 (keras_params q2)"] = keras_params.PARAMS_10_100_100_1
+    return answers
 
 
 # Answers that are formulas or words rather than numbers, for the questions whose numbers are given.
@@ -94,11 +84,15 @@ def _number_patterns(value: float) -> list[str]:
     return [rf"(?<![\d.]){re.escape(t)}(?!\d)" for t in texts]
 
 
-def _patterns(value) -> list[str]:
+def _patterns(value, given=frozenset()) -> list[str]:
+    """Regular expressions for `value` as a notebook would write it. The rows of a matrix made
+    of numbers that the notebook gives anyway (`given`, 0 and 1: a one-hot row, a choice among
+    given candidates) are not searched alone, only the whole matrix."""
     array = np.asarray(value, dtype=float)
     if isinstance(value, tuple):  # a shape
-        a, b = value
-        return [rf"\(\s*{a}\s*,\s*{b}\s*\)", rf"(?<!\d){a}\s*(?:x|×|\\times)\s*{b}(?!\d)"]
+        numbers = [str(int(n)) for n in value]
+        return [r"\(\s*" + r"\s*,\s*".join(numbers) + r"\s*,?\s*\)",
+                r"(?<!\d)" + r"\s*(?:x|×|\\times)\s*".join(numbers) + r"(?!\d)"]
     if array.size == 1:
         return _number_patterns(float(array.reshape(-1)[0]))
     # The whole matrix, row after row, as a list or as LaTeX; a row of 3 or more entries alone too.
@@ -107,7 +101,11 @@ def _patterns(value) -> list[str]:
     amp = [r"\s*&\s*".join(map(re.escape, row)) for row in rows]
     patterns = [r"(?<![\d.])" + r"\s*\]\s*,\s*\[\s*".join(comma) + r"(?![\d.])",
                 r"(?<![\d.])" + r"\s*\\\\\s*".join(amp) + r"(?![\d.])"]
-    patterns += [r"(?<![\d.])" + row + r"(?![\d.])" for row, cells in zip(comma + amp, rows + rows) if len(cells) >= 3]
+    made_of_given = set(np.ravel(array).tolist()) <= set(given) | {0.0, 1.0, -1.0}
+    if made_of_given and len(rows) == 1:  # a row of given numbers: the question is which, not what
+        return []
+    if not made_of_given:
+        patterns += [r"(?<![\d.])" + row + r"(?![\d.])" for row, cells in zip(comma + amp, rows + rows) if len(cells) >= 3]
     return patterns
 
 
@@ -173,13 +171,15 @@ def leaks_of(exercise_id: str, versions, outputs: bool = True) -> list[str]:
         if outputs and params is None:
             texts["output"] = _run_outputs(nb)
         given = _given_numbers(params if params is not None else _default(exercise_id))
+        literals = given | {float(n) for cell in nb.cells if cell.cell_type == "code"
+                            for n in re.findall(r"(?<![\w.])-?\d+\.?\d*(?![\w.])", cell.source)}
         for name, value in _answers(exercise_id, params).items():
             if (exercise_id, name) in GIVEN:
                 continue
             array = np.asarray(value, dtype=float)
             if array.size == 1 and float(array.reshape(-1)[0]) in given:
                 continue
-            for pattern in _patterns(value):
+            for pattern in _patterns(value, literals):
                 for kind, body in texts.items():
                     match = re.search(pattern, body)
                     if match:
@@ -203,9 +203,19 @@ def _default(exercise_id: str) -> dict | None:
     return module.DEFAULT_VARIANT if module is not None else None
 
 
-@pytest.mark.parametrize("exercise_id", EXERCISES[:6])
+@pytest.mark.parametrize("exercise_id", PEN_AND_PAPER)
 def test_no_answer_in_a_student_notebook(built_course, exercise_id):
     leaks = leaks_of(exercise_id, _student_versions(built_course, exercise_id))
+    assert not leaks, "\n".join(leaks)
+
+
+OTHERS = [e for e in EXERCISES if e not in PEN_AND_PAPER and not e.startswith("train_")]
+
+
+@pytest.mark.parametrize("exercise_id", OTHERS)
+def test_no_answer_in_the_student_version_of_the_other_exercises(masters, exercise_id):
+    student, _, _ = masters.built(exercise_id)
+    leaks = leaks_of(exercise_id, [(None, nbformat.read(str(student), as_version=4))])
     assert not leaks, "\n".join(leaks)
 
 
@@ -240,7 +250,7 @@ def test_training_notebooks_give_no_answer_of_the_pen_and_paper_exercises():
     from autograder.exercises import master_notebook
 
     leaks = []
-    for exercise_id in EXERCISES[6:]:
+    for exercise_id in [e for e in EXERCISES if e.startswith("train_")]:
         nb = nbformat.read(str(master_notebook(exercise_id)), as_version=4)
         nb.cells = [c for c in nb.cells if "# SOLUTION" not in c.source and "BEGIN SOLUTION" not in c.source]
         leaks += leaks_of(exercise_id, [(None, nb)], outputs=False)
