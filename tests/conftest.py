@@ -11,6 +11,28 @@ import pytest
 pytest.register_assert_rewrite("support")
 
 
+@pytest.fixture(scope="session")
+def record_beside_the_bundled_course():
+    """(its path, whether it was there before the tests): see no_record_beside_the_bundled_course."""
+    from autograder.exercises import REPO_ROOT
+
+    record = REPO_ROOT / "handed_out.json"
+    return record, record.exists()
+
+
+@pytest.fixture(autouse=True)
+def no_record_beside_the_bundled_course(record_beside_the_bundled_course):
+    """A roster build on the bundled course writes handed_out.json beside course.yaml, and from
+    then on every grading of the repository's course requires personal variants. A test (or a
+    fixture it uses) must keep that record in its own folder (course.yaml `handed_out:`)."""
+    record, existed = record_beside_the_bundled_course
+    yield
+    if not existed and record.exists():
+        record.unlink()
+        pytest.fail("this test (or one of its fixtures) wrote handed_out.json beside the repository's "
+                    "course.yaml; give its course a `handed_out:` path in a temporary folder")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI (CI=true) a test skipped because bubblewrap cannot start fails instead: a green CI

@@ -268,13 +268,19 @@ def graded_personal_notebooks(exercise_id: str, tmp_path_factory) -> dict:
     from autograder.intake import Roster
     from autograder.pipeline import grade_batch
 
+    import dataclasses
+
     root = tmp_path_factory.mktemp(f"personal_{exercise_id}")
+    # The roster build writes the course's record of handed-out notebooks: keep it in this
+    # test's folder, not beside the repository's course.yaml (where every later grading reads it).
+    base = load_course()
+    course = dataclasses.replace(base, settings={**base.settings, "handed_out": str(root / "handed_out.json")})
     roster = root / "roster.csv"
     roster.write_text("student\n" + "\n".join(STUDENTS) + "\n")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(SECRET_ENV, SECRET)
         mp.delenv(SECRET_FILE_ENV, raising=False)
-        [built] = build_course(load_course(), root / "dist", only=[exercise_id], students=STUDENTS)
+        [built] = build_course(course, root / "dist", only=[exercise_id], students=STUDENTS)
         variants = {}
         for student in STUDENTS:
             personal = built.personal[student]
@@ -282,7 +288,7 @@ def graded_personal_notebooks(exercise_id: str, tmp_path_factory) -> dict:
             target = root / "submissions" / student / f"{exercise_id}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(solved(personal, exercise_id), str(target))
-        results = grade_batch([str(root / "submissions")], load_course(), root / "results", workers=2,
+        results = grade_batch([str(root / "submissions")], course, root / "results", workers=2,
                               roster=Roster.load(roster), progress=False)
     return {r["student"]: (variants[r["student"]], r) for r in results}
 
