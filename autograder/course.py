@@ -102,6 +102,10 @@ def load_course(path: str | Path | None = None) -> Course:
             raise CourseError(f"{path}: exercise {ex_id!r} has no master notebook at {folder / (ex_id + '.ipynb')}")
         limits = base.merged(entry.get("limits"), f"{path}: exercise {ex_id!r} limits")
         rest = {k: v for k, v in entry.items() if k not in ("id", "title", "limits")}
+        preload = rest.get("preload")  # what its warm workers import (autograder/run/preload.py)
+        if preload is not None and not (isinstance(preload, list) and all(isinstance(n, str) and n.isidentifier()
+                                                                          for n in preload)):
+            raise CourseError(f"{path}: exercise {ex_id!r}: preload must be a list of module names, e.g. [numpy, IPython]")
         exercises.append(Exercise(ex_id, entry.get("title", ex_id), limits, folder, rest))
     ids = [e.id for e in exercises]
     if len(set(ids)) != len(ids):

@@ -1,17 +1,25 @@
-"""Grading throughput of `autograder grade` against an `otter run` loop, measured in one run.
+"""Grading throughput of `autograder grade` against `otter run`, measured in one run.
 
-    python benchmarks/throughput.py [--per-exercise N] [--workers W] [--otter-sample K]
+    python benchmarks/throughput.py --sizes 1,4,8,60 [--exercises sigmoid_probability] [--workers W]
+    python benchmarks/throughput.py [--per-exercise N] [--workers W] [--otter-sample K] [--cluster local:2]
 
-It builds the six pen-and-paper exercises, writes N submissions per exercise (correct, blank,
-partly wrong, and a few hostile ones, in turn), grades them all with
-`autograder grade --workers W`, then grades K of the same files per exercise with
-`otter run` (Otter's own grading, one process per notebook, as teachers run it today), and
-prints:
+With `--sizes`: for each batch size N, N submissions of `--exercises` (default
+sigmoid_probability, which needs numpy only; `all` for the six pen-and-paper exercises, round
+robin), correct, blank, partly wrong and hostile in turn. Each size is graded by
+`autograder grade --workers W` three ways, each `--repeat` times (the median is printed):
+fresh workers (AUTOGRADER_WARM=0), warm workers (AUTOGRADER_WARM=1) and the default, which
+chooses per kind of worker from the start-up costs measured on this machine (the benchmark
+keeps them in a cache of its own, so the choice uses what the first two measured). Then
+`otter run` grades the same N files with W processes in parallel (as many as we have
+workers), and a few of them one after the other (the sequential loop, extrapolated to N).
+It prints, per size: the three times, the mode the default chose and whether it is within
+10% of the faster mode; Otter's parallel and sequential times and our ratio to each; the
+engine's overhead per submission above the notebook's own code time (result `seconds` minus
+the cells' `code_seconds`, median); peak memory (RSS summed over the whole process tree) of
+our default run and of Otter's parallel run.
 
-  submissions per minute for both, and their ratio;
-  the engine's overhead per submission above the notebook's own code time
-  (result `seconds` minus the cells' `code_seconds`), median and p95;
-  peak memory (RSS) of the whole process tree of each command.
+Without `--sizes`: the six pen-and-paper exercises, N submissions each, graded once (default
+mode), against K files per exercise with `otter run`, sequential and W in parallel.
 
 With `--cluster ADDRESS` (e.g. local:2) it also grades the same files with
 `autograder grade --cluster ADDRESS` and prints, beside the local warm pool: both
@@ -28,6 +36,8 @@ import argparse
 import csv
 import json
 import os
+import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -91,28 +101,29 @@ def timed(cmd: list[str], **kw) -> tuple[float, int, subprocess.CompletedProcess
     return time.perf_counter() - started, peak[0], subprocess.CompletedProcess(cmd, proc.returncode, out, b"")
 
 
-def make_submissions(dist: Path, folder: Path, per_exercise: int) -> list[Path]:
+def make_submissions(dist: Path, folder: Path, count: int, exercises: list[str]) -> list[Path]:
+    """`count` submissions, the exercises round robin; each exercise's correct, blank, mistaken, hostile in turn."""
     kinds = ["correct", "blank", "mistaken", "hostile"]
     names = list(HOSTILE_CELLS)
     made = []
-    for ex in EXERCISES:
-        for i in range(per_exercise):
-            kind = kinds[i % len(kinds)]
-            if kind == "correct":
-                nb = nbformat.read(str(dist / ex / "solution" / f"{ex}.ipynb"), as_version=4)
-            elif kind == "blank":
-                nb = nbformat.read(str(dist / ex / "student" / f"{ex}.ipynb"), as_version=4)
-            elif kind == "mistaken":
-                nb = nbformat.read(str(ROOT / "examples" / "mistaken" / f"{ex}.ipynb"), as_version=4)
-            else:
-                nb = nbformat.read(str(dist / ex / "solution" / f"{ex}.ipynb"), as_version=4)
-                nb.cells.append(nbformat.v4.new_code_cell(HOSTILE_CELLS[names[(i // len(kinds)) % len(names)]]))
-            # A unique cell id per file, so each submission has its own sha256.
-            nb.cells.append(nbformat.v4.new_markdown_cell(f"submission {i} of {ex}"))
-            target = folder / f"student{i:03d}" / f"{ex}.ipynb"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, str(target))
-            made.append(target)
+    for j in range(count):
+        ex, i = exercises[j % len(exercises)], j // len(exercises)
+        kind = kinds[i % len(kinds)]
+        if kind == "correct":
+            nb = nbformat.read(str(dist / ex / "solution" / f"{ex}.ipynb"), as_version=4)
+        elif kind == "blank":
+            nb = nbformat.read(str(dist / ex / "student" / f"{ex}.ipynb"), as_version=4)
+        elif kind == "mistaken":
+            nb = nbformat.read(str(ROOT / "examples" / "mistaken" / f"{ex}.ipynb"), as_version=4)
+        else:
+            nb = nbformat.read(str(dist / ex / "solution" / f"{ex}.ipynb"), as_version=4)
+            nb.cells.append(nbformat.v4.new_code_cell(HOSTILE_CELLS[names[(i // len(kinds)) % len(names)]]))
+        # A unique cell id per file, so each submission has its own sha256.
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"submission {i} of {ex}"))
+        target = folder / f"student{i:03d}" / f"{ex}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(target))
+        made.append(target)
     return made
 
 
@@ -121,66 +132,194 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def tree_peak(proc_pids, peak: list, stop: threading.Event) -> None:
+    """Sample the summed RSS of the trees of the live pids in `proc_pids` until `stop`."""
+    while not stop.is_set():
+        peak[0] = max(peak[0], sum(tree_rss(pid) for pid in list(proc_pids)))
+        time.sleep(0.05)
+
+
+def otter_parallel(files: list[Path], dist: Path, out: Path, processes: int) -> tuple[float, int]:
+    """(wall seconds, peak RSS of all Otter trees at once) for `otter run` on every file, `processes` at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    live: set[int] = set()
+    peak, stop = [0], threading.Event()
+    sampler = threading.Thread(target=tree_peak, args=(live, peak, stop), daemon=True)
+
+    def one(i_sub):
+        i, sub = i_sub
+        target = out / f"{i:04d}"
+        target.mkdir(parents=True, exist_ok=True)
+        zipped = dist / sub.stem / "autograder" / "otter_autograder.zip"
+        proc = subprocess.Popen(["otter", "run", "-a", str(zipped), "-o", str(target), str(sub)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        live.add(proc.pid)
+        proc.wait()
+        live.discard(proc.pid)
+
+    started = time.perf_counter()
+    sampler.start()
+    with ThreadPoolExecutor(max_workers=processes) as pool:
+        list(pool.map(one, enumerate(files)))
+    seconds = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    return seconds, peak[0]
+
+
+def otter_sequential(files: list[Path], dist: Path, out: Path) -> float:
+    """Mean seconds of one `otter run`, one after the other."""
+    total = 0.0
+    for i, sub in enumerate(files):
+        target = out / f"seq{i:04d}"
+        target.mkdir(parents=True, exist_ok=True)
+        seconds, _, _ = timed(["otter", "run", "-a", str(dist / sub.stem / "autograder" / "otter_autograder.zip"),
+                               "-o", str(target), str(sub)])
+        total += seconds
+    return total / max(len(files), 1)
+
+
+def grade_once(subs_dir: Path, out: Path, workers: int, env: dict) -> dict:
+    """One `autograder grade` process: wall, peak tree RSS, statuses, overheads, which runs were warm."""
+    shutil.rmtree(out, ignore_errors=True)
+    seconds, rss, res = timed([sys.executable, "-m", "autograder", "grade", str(subs_dir), "--out", str(out),
+                               "--workers", str(workers), "--quiet"], cwd=ROOT, env={**os.environ, **env})
+    if res.returncode != 0:
+        print(res.stdout.decode()[-3000:])
+        raise SystemExit("autograder grade failed")
+    results = [json.loads(p.read_text()) for p in (out / "results").glob("*.json")]
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    return {"seconds": seconds, "rss": rss, "statuses": statuses,
+            "overhead": [r["seconds"] - r.get("run", {}).get("code_seconds", 0.0) for r in results if "run" in r],
+            "warm": sum(1 for r in results if r.get("run", {}).get("warm")), "runs": sum(1 for r in results if "run" in r)}
+
+
+def sizes_mode(args) -> None:
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    exercises = EXERCISES if args.exercises == "all" else args.exercises.split(",")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        tmp = Path(tmp)
+        build_course(load_course(), tmp / "dist", only=exercises)
+        env_cache = {"AUTOGRADER_CACHE": str(tmp / "cache")}
+        print(f"machine: {machine_name()}; {args.workers} workers; exercises: {','.join(exercises)}; "
+              f"median of {args.repeat} runs of each mode")
+        rows = []
+        for n in sizes:
+            subs_dir = tmp / f"subs{n}"
+            subs = make_submissions(tmp / "dist", subs_dir, n, exercises)
+            modes = {}
+            for mode, env in (("cold", {"AUTOGRADER_WARM": "0"}), ("warm", {"AUTOGRADER_WARM": "1"}), ("auto", {})):
+                runs = [grade_once(subs_dir, tmp / f"out{n}-{mode}", args.workers, {**env_cache, **env})
+                        for _ in range(args.repeat)]
+                modes[mode] = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]  # the median run
+            otter_files = subs[: args.otter_max] if args.otter_max else subs
+            par_s, par_rss = otter_parallel(otter_files, tmp / "dist", tmp / f"otter{n}", args.workers)
+            par_s *= len(subs) / len(otter_files)
+            seq_each = otter_sequential(subs[: args.otter_seq], tmp / "dist", tmp / f"otter{n}")
+            auto = modes["auto"]
+            best = min(modes["cold"]["seconds"], modes["warm"]["seconds"])
+            chosen = "warm" if auto["warm"] == auto["runs"] else "cold" if auto["warm"] == 0 else \
+                f"warm {auto['warm']}/{auto['runs']}"
+            rows.append({
+                "n": n, "cold": modes["cold"]["seconds"], "warm": modes["warm"]["seconds"], "auto": auto["seconds"],
+                "chosen": chosen, "vs_best": auto["seconds"] / best, "otter_par": par_s, "otter_seq": seq_each * n,
+                "overhead": statistics.median(auto["overhead"]) if auto["overhead"] else float("nan"),
+                "rss": auto["rss"], "otter_rss": par_rss, "statuses": auto["statuses"],
+                "otter_n": len(otter_files)})
+        header = ("batch", "cold s", "warm s", "default s", "chose", "default/faster", f"otter x{args.workers} s",
+                  "otter seq s", f"vs otter x{args.workers}", "vs otter seq", "overhead/sub s", "peak MiB",
+                  f"otter x{args.workers} MiB")
+        lines = [header]
+        for r in rows:
+            lines.append((str(r["n"]), f"{r['cold']:.2f}", f"{r['warm']:.2f}", f"{r['auto']:.2f}", r["chosen"],
+                          f"{r['vs_best']:.2f}", f"{r['otter_par']:.1f}", f"{r['otter_seq']:.1f}",
+                          f"{r['otter_par'] / r['auto']:.1f}x", f"{r['otter_seq'] / r['auto']:.1f}x",
+                          f"{r['overhead']:.3f}", f"{r['rss'] / 2**20:.0f}", f"{r['otter_rss'] / 2**20:.0f}"))
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
+        print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        for line in lines[1:]:
+            print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |")
+        for r in rows:
+            extrapolated = f" (otter x{args.workers} on {r['otter_n']} of them, scaled)" if r["otter_n"] != r["n"] else ""
+            print(f"batch {r['n']}: statuses {r['statuses']}; otter seq from {min(args.otter_seq, r['n'])} file(s)"
+                  f"{extrapolated}")
+
+
+def machine_name() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) / 2**20
+    except (OSError, ValueError, IndexError):
+        mem = 0.0
+    return f"{model}, {os.cpu_count()} CPUs, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default=None, help="batch sizes, e.g. 1,4,8,60: both modes and the chosen one")
+    parser.add_argument("--exercises", default="sigmoid_probability",
+                        help="with --sizes: exercises of the submissions, comma separated, or all (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3, help="with --sizes: runs of each mode (default 3)")
+    parser.add_argument("--otter-max", type=int, default=0,
+                        help="with --sizes: otter run on at most this many files per size, scaled (default: all)")
+    parser.add_argument("--otter-seq", type=int, default=3,
+                        help="with --sizes: files run one after the other for the sequential figure (default 3)")
     parser.add_argument("--per-exercise", type=int, default=8, help="submissions per exercise (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="autograder grade --workers (default 2)")
     parser.add_argument("--otter-sample", type=int, default=2, help="otter run: notebooks per exercise (default 2)")
     parser.add_argument("--cluster", default=None,
                         help="also grade through Dask: autograder grade --cluster CLUSTER (e.g. local:2)")
     args = parser.parse_args()
+    if args.sizes:
+        sizes_mode(args)
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp = Path(tmp)
         course = load_course()
         build_course(course, tmp / "dist", only=EXERCISES)
-        subs = make_submissions(tmp / "dist", tmp / "subs", args.per_exercise)
+        subs = make_submissions(tmp / "dist", tmp / "subs", args.per_exercise * len(EXERCISES), EXERCISES)
         n = len(subs)
-        print(f"{n} submissions ({args.per_exercise} per exercise), {args.workers} workers, "
-              f"{os.cpu_count()} CPUs")
-
-        ours_s, ours_rss, res = timed([sys.executable, "-m", "autograder", "grade", str(tmp / "subs"),
-                                       "--out", str(tmp / "results"), "--workers", str(args.workers),
-                                       "--quiet"], cwd=ROOT)
-        if res.returncode != 0:
-            print(res.stdout.decode()[-3000:])
-            raise SystemExit("autograder grade failed")
-        results = [json.loads(p.read_text()) for p in (tmp / "results" / "results").glob("*.json")]
-        overhead = [r["seconds"] - r.get("run", {}).get("code_seconds", 0.0) for r in results]
-        statuses: dict[str, int] = {}
-        for r in results:
-            statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+        print(f"{n} submissions ({args.per_exercise} per exercise), {args.workers} workers, {machine_name()}")
+        ours = grade_once(tmp / "subs", tmp / "results", args.workers, {})
+        ours_s, ours_rss, overhead, statuses = ours["seconds"], ours["rss"], ours["overhead"], ours["statuses"]
 
         sample: list[Path] = []
         for ex in EXERCISES:
             sample += [s for s in subs if s.name == f"{ex}.ipynb"][: args.otter_sample]
         cluster = grade_on_cluster(args.cluster, tmp, n, args.workers) if args.cluster else None
         ours_steady = steady_rate(tmp / "results" / "results")
-        otter_s, otter_rss = 0.0, 0
-        for sub in sample:
-            ex = sub.stem
-            zipped = tmp / "dist" / ex / "autograder" / "otter_autograder.zip"
-            out = tmp / "otter" / sub.parent.name
-            out.mkdir(parents=True, exist_ok=True)
-            seconds, rss, _ = timed(["otter", "run", "-a", str(zipped), "-o", str(out), str(sub)])
-            otter_s += seconds
-            otter_rss = max(otter_rss, rss)
+        otter_each = otter_sequential(sample, tmp / "dist", tmp / "otter")
+        par_s, par_rss = otter_parallel(sample, tmp / "dist", tmp / "otter-par", args.workers)
 
     ours_rate = n / ours_s * 60
-    otter_rate = len(sample) / otter_s * 60
-    print(f"autograder grade : {n} in {ours_s:.1f} s = {ours_rate:.1f} submissions/min; statuses {statuses}")
-    print(f"otter run loop   : {len(sample)} in {otter_s:.1f} s = {otter_rate:.1f} submissions/min "
-          f"({otter_s / len(sample):.2f} s each)")
-    print(f"throughput ratio : {ours_rate / otter_rate:.1f}x")
+    otter_rate = 60 / otter_each
+    par_rate = len(sample) / par_s * 60
+    print(f"autograder grade : {n} in {ours_s:.1f} s = {ours_rate:.1f} submissions/min ({ours['warm']} of "
+          f"{ours['runs']} runs warm); statuses {statuses}")
+    print(f"otter run loop   : {len(sample)} one after the other, {otter_each:.2f} s each = {otter_rate:.1f} submissions/min")
+    print(f"otter run x{args.workers}    : {len(sample)} in {par_s:.1f} s = {par_rate:.1f} submissions/min")
+    print(f"throughput ratio : {ours_rate / par_rate:.1f}x parallel otter ({args.workers} processes), "
+          f"{ours_rate / otter_rate:.1f}x sequential otter")
     print(f"overhead per submission above its own code: median {statistics.median(overhead):.3f} s, "
           f"p95 {percentile(overhead, 0.95):.3f} s")
-    print(f"peak memory      : autograder {ours_rss / 2**20:.0f} MiB, otter run {otter_rss / 2**20:.0f} MiB")
+    print(f"peak memory      : autograder {ours_rss / 2**20:.0f} MiB, otter run x{args.workers} {par_rss / 2**20:.0f} MiB")
     if cluster:
         print(f"--cluster {args.cluster}: {n} in {cluster['seconds']:.1f} s end to end (cluster start-up included); "
               f"statuses {cluster['statuses']}")
         print(f"steady throughput: local warm pool ({args.workers} workers) {ours_steady:.1f} submissions/min, "
               f"Dask {cluster['steady']:.1f} submissions/min, Dask / local = {cluster['steady'] / ours_steady:.2f}")
-        print(f"dispatch overhead per submission (Dask, one in flight): median {1000 * statistics.median(cluster['dispatch']):.1f} ms, "
+        print(f"dispatch overhead per submission (Dask): median {1000 * statistics.median(cluster['dispatch']):.1f} ms, "
               f"p95 {1000 * percentile(cluster['dispatch'], 0.95):.1f} ms")
         print(f"same rows and scores as the local run: {cluster['same_rows']}")
 

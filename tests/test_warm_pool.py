@@ -1,5 +1,8 @@
 """The fast path: one warm worker serves submission after submission, and nothing one of them
-leaves behind (a file, a module patch, a thread, a process) reaches the next one."""
+leaves behind (a file, a module patch, a thread, a process) reaches the next one. Warm workers
+preload what their exercise imports, are kept only while their kind has work, and a batch runs
+warm or cold as the start-up costs measured on this machine say (no test depends on timing:
+the costs are given)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,16 @@ from pathlib import Path
 
 import pytest
 
+import json
+
+import nbformat
+import yaml
+
+from autograder.course import CourseError, load_course
 from autograder.probe import Var
 from autograder.run import Limits, isolation_mode
+from autograder.run.preload import exercise_preload, normalize
+from autograder.run.startup import Costs, StartupCosts, estimate, kind_key
 from autograder.run.warm import WarmPool
 
 LIMITS = Limits(cell_timeout=3, total_timeout=20, kill_grace=1.0)
@@ -102,7 +113,7 @@ def test_a_submission_that_kills_its_worker_only_loses_itself(pool):
     assert killer.status in ("finished", "crashed")
     after = pool.run(["x = 41 + 1"], {"x": Var("x")}, LIMITS)
     assert after.status == "finished" and value(after, "x") == 42
-    assert pool.idle.qsize() == 1
+    assert pool.zygotes() == [("numpy", "IPython")]  # a new one took the place of the killed one
 
 
 @needs_bwrap
@@ -139,3 +150,116 @@ def test_rlimits_fallback_forks_fresh_children_too(monkeypatch):
         assert value(second, "ok") is True
         assert value(second, "work") == []
         assert [f for f in value(second, "tmp") if f != ".ipython" and not f.startswith("answers-")] == []
+
+
+# --------------------------------------------------------------------------- preload by need
+
+NUMPY = ("numpy", "IPython")
+PLOTS = ("numpy", "IPython", "matplotlib")
+HAS = "import sys\nloaded = sorted(m for m in ('matplotlib', 'torch', 'keras') if m in sys.modules)"
+
+
+def test_preload_is_what_the_exercise_imports():
+    course = load_course()
+    assert exercise_preload(course.exercise("sigmoid_probability")) == NUMPY
+    assert exercise_preload(course.exercise("backprop")) == ("numpy", "IPython", "torch")
+    # Keras runs on torch here, and a training task's trainer imports Keras whatever the master does.
+    assert exercise_preload(course.exercise("keras_params")) == ("numpy", "IPython", "torch", "keras")
+    assert exercise_preload(course.exercise("train_banknote")) == ("numpy", "IPython", "torch", "keras")
+    assert normalize(["keras", "numpy"]) == normalize(["torch", "keras", "IPython", "numpy", "numpy"])
+
+
+def test_preload_declared_in_course_yaml_wins_and_a_bad_one_is_refused(tmp_path):
+    from autograder.course import DEFAULT_COURSE
+    from autograder.exercises import EXERCISES_DIR
+
+    data = yaml.safe_load(DEFAULT_COURSE.read_text())
+    data["exercises"] = [{"id": "keras_params", "preload": ["numpy"]}]
+    (tmp_path / "exercises").symlink_to(EXERCISES_DIR)
+    (tmp_path / "course.yaml").write_text(yaml.safe_dump(data))
+    assert exercise_preload(load_course(tmp_path / "course.yaml").exercise("keras_params")) == NUMPY
+    data["exercises"] = [{"id": "keras_params", "preload": "numpy; import os"}]
+    (tmp_path / "course.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseError, match="preload must be a list of module names"):
+        load_course(tmp_path / "course.yaml")
+
+
+def test_each_kind_of_worker_is_kept_only_while_it_has_work():
+    """One slot, runs A A B: the A worker serves both A runs and is gone after the last one; the
+    B worker has matplotlib loaded, the A worker not."""
+    with WarmPool.for_batch([NUMPY, NUMPY, PLOTS], workers=1, warm=True) as pool:
+        first = pool.run([HAS], {"loaded": Var("loaded")}, LIMITS, preload=NUMPY)
+        assert first.warm and value(first, "loaded") == []
+        assert pool.zygotes() == [NUMPY]  # one more A run to come
+        second = pool.run([HAS], {"loaded": Var("loaded")}, LIMITS, preload=NUMPY)
+        assert second.warm and value(second, "loaded") == []
+        assert pool.zygotes() == []  # no A run left: its worker (and its memory) is gone
+        third = pool.run([HAS], {"loaded": Var("loaded")}, LIMITS, preload=PLOTS)
+        assert third.warm and value(third, "loaded") == ["matplotlib"]
+        assert pool.zygotes() == []
+
+
+# --------------------------------------------------------------------------- warm or cold
+
+
+def test_warm_pays_only_when_the_saved_start_ups_outweigh_the_workers_start():
+    quick = Costs(start=1.0, warm=0.1, cold=1.0)
+    assert not quick.warm_pays(1, workers=2)  # a worker started for one run: never
+    assert not quick.warm_pays(2, workers=2)
+    assert quick.warm_pays(3, workers=2) and quick.warm_pays(60, workers=2)
+    heavy_fork = Costs(start=30.0, warm=4.0, cold=5.0)  # a slow start, and little saved per run
+    assert not heavy_fork.warm_pays(8, workers=2) and heavy_fork.warm_pays(100, workers=2)
+    # Before anything was measured: a warm worker starts as a cold run does, and forks cheaply.
+    for kind in (NUMPY, ("numpy", "IPython", "torch", "keras")):
+        guess = estimate(kind)
+        assert not guess.warm_pays(2, workers=2) and guess.warm_pays(4, workers=2)
+
+
+def test_costs_are_measured_medians_saved_for_the_next_batch(tmp_path):
+    path = tmp_path / "costs.json"
+    costs = StartupCosts(path)
+    for seconds in (1.0, 9.0, 2.0):
+        costs.record(NUMPY, "bubblewrap", "start", seconds)
+    costs.record(NUMPY, "bubblewrap", "warm", 0.2)
+    costs.record(NUMPY, "bubblewrap", "nonsense", 1.0)
+    costs.save()
+    again = StartupCosts(path).costs(NUMPY, "bubblewrap")
+    assert (again.start, again.warm) == (2.0, 0.2)
+    assert again.measured == ("start", "warm")
+    assert again.cold == pytest.approx(2.0 + 0.2 - 0.05)  # not measured: a start and the same code
+    assert StartupCosts(path).costs(NUMPY, "rlimits") == estimate(NUMPY)  # per isolation mode
+    path.write_text("{ not json")
+    assert StartupCosts(path).costs(NUMPY, "bubblewrap") == estimate(NUMPY)
+
+
+def _sigmoid_batch(built_course, folder, count):
+    paths = []
+    for i in range(count):
+        nb = nbformat.read(str(built_course / "sigmoid_probability" / "solution" / "sigmoid_probability.ipynb"),
+                           as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"copy {i}"))
+        (folder / f"s{i}").mkdir(parents=True)
+        nbformat.write(nb, str(folder / f"s{i}" / "sigmoid_probability.ipynb"))
+        paths.append(str(folder / f"s{i}"))
+    return paths
+
+
+@pytest.mark.parametrize("cheap_start", [True, False])
+def test_a_batch_runs_warm_or_cold_as_the_measured_costs_say(built_course, fast_course, tmp_path, monkeypatch,
+                                                             cheap_start):
+    from autograder.pipeline import grade_batch
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    start = 0.5 if cheap_start else 50.0  # seconds to start a warm worker, as if measured here
+    key = kind_key(NUMPY, isolation_mode())
+    (cache / "startup-costs.json").write_text(json.dumps({key: {"start": [start], "warm": [0.2], "cold": [1.5]}}))
+    monkeypatch.setenv("AUTOGRADER_CACHE", str(cache))
+    monkeypatch.delenv("AUTOGRADER_WARM", raising=False)
+    results = grade_batch(_sigmoid_batch(built_course, tmp_path / "subs", 3), load_course(fast_course),
+                          tmp_path / "out", workers=2, progress=False)
+    assert len(results) == 3
+    assert all(r["status"] == "graded" and r["score"] == r["max_score"] > 0 for r in results), results
+    assert [r["run"]["warm"] for r in results] == [cheap_start] * 3
+    saved = json.loads((cache / "startup-costs.json").read_text())[key]
+    assert len(saved["warm" if cheap_start else "cold"]) == 1 + 3  # this batch's runs were measured

@@ -73,6 +73,7 @@ class RunResult:
     probe_seconds: float = 0.0  # time spent answering probes
     timed_out_probes: list[str] = field(default_factory=list)  # probe keys stopped by probe_timeout
     probe_durations: dict[str, float] = field(default_factory=dict)  # seconds spent on each probe key
+    warm: bool = False  # forked from a warm worker (warm.py), not started fresh
 
 
 class Output:

@@ -3,6 +3,9 @@
     with WarmPool(size=2, preload=["numpy", "IPython", "matplotlib", "torch", "keras"]) as pool:
         result = pool.run(cells, probes, limits)        # same RunResult as run_notebook
 
+    with WarmPool.for_batch([kind_of_each_run, ...], workers=2) as pool:   # a batch: per kind, warm or cold
+        result = pool.run(cells, probes, limits, preload=("numpy", "IPython"))
+
 A zygote (`zygote.py`) is started once per pool slot inside the same sandbox a fresh worker
 gets (bubblewrap, or rlimits with a warning), imports the libraries of the course, and then
 forks one child per submission. The child is a complete worker (`worker.main`) with its own
@@ -14,6 +17,13 @@ so that no file, process, thread or module patch of one submission reaches the n
 If a submission kills its zygote, hangs it, or leaves it unclean, that zygote is thrown away
 and a new one starts for the next submission. Runs on a GPU go to `run_notebook` (a fresh
 worker, with the GPU's devices in its sandbox).
+
+Kinds of warm workers. A zygote preloads one set of libraries (`preload.py`: what an exercise
+imports), and serves only runs that asked for that set. A pool made for a batch knows how many
+runs of each kind are to come (`plan`): for each kind it chooses warm or fresh workers from
+the start-up costs measured on this machine (`startup.py`), keeps a kind's zygotes only while
+runs of that kind are still to start, and gives their slot (and memory) to the next kind. A
+pool without a plan (the Dask workers) keeps its zygotes until it is closed.
 """
 
 from __future__ import annotations
@@ -30,7 +40,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import replace
+from functools import partial
 
 from autograder.probe import Probe, encode_requests, read_answers
 from autograder.run import isolation
@@ -39,7 +51,9 @@ from autograder.run.isolation import (ENGINE, FILES, WORKDIR, Fds, bwrap_args, b
                                       isolation_mode, prepare_engine, rlimits_preexec, safe_relative,
                                       warn_rlimits_once)
 from autograder.run.limits import Limits
+from autograder.run.preload import normalize
 from autograder.run.sandbox import run_notebook
+from autograder.run.startup import StartupCosts
 from autograder.run.supervise import RunResult, children, kill, session_members, supervise
 
 log = logging.getLogger(__name__)
@@ -57,8 +71,9 @@ class _Zygote:
     """One warm worker: its sandbox process, its socket, its host folders."""
 
     def __init__(self, preload: tuple[str, ...], limits: Limits, wait: bool = True):
-        self.preload, self.limits = preload, limits
+        self.preload, self.limits = normalize(preload), limits
         self.isolation = isolation_mode()
+        self.start_seconds: float | None = None  # spawn to `warm`, once warm
         self.base = tempfile.mkdtemp(prefix="autograder-zygote-")
         os.chmod(self.base, 0o711)
         self.engine, _ = prepare_engine(self.base, None)
@@ -82,6 +97,7 @@ class _Zygote:
         """Start the zygote's process. bubblewrap's --die-with-parent follows the *thread* that
         started it, so this runs in a thread that outlives the zygote (the pool's owner)."""
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.spawned = time.monotonic()
         # The zygote lives long; each job gets its own CPU and memory limits from the zygote.
         zlimits = replace(self.limits, memory_mb=1 << 20, cpu_seconds=10**7, gpu=False)
         fds = Fds()
@@ -142,6 +158,7 @@ class _Zygote:
             self.kill()
             raise ZygoteError(f"a warm worker did not start ({warm})")
         self.vm_kb = int(warm.get("vm_kb", 0))
+        self.start_seconds = time.monotonic() - self.spawned
 
     @staticmethod
     def _drain(stream) -> None:
@@ -360,17 +377,87 @@ class _PooledJob:
         return os.waitstatus_to_exitcode(self.status) if self.status is not None else None
 
 
+def warm_setting(warm: bool | None = None) -> bool | None:
+    """True (warm workers wherever they can run), False (fresh workers only) or None (chosen per
+    kind from the measured costs): `warm` if given, else AUTOGRADER_WARM (0/cold, 1/warm, auto)."""
+    if warm is not None:
+        return bool(warm)
+    value = os.environ.get("AUTOGRADER_WARM", "auto").strip().lower()
+    if value in ("0", "off", "no", "false", "cold"):
+        return False
+    if value in ("1", "on", "yes", "true", "warm", "always"):
+        return True
+    return None
+
+
+class _Spawner:
+    """The one thread that starts every zygote of a pool. bubblewrap's --die-with-parent follows
+    the thread that started it, so zygotes must not be started by the threads that come and go
+    with jobs; this thread lives as long as the pool."""
+
+    def __init__(self):
+        self.requests: queue.Queue = queue.Queue()
+        self.thread: threading.Thread | None = None
+
+    def spawn(self, preload: tuple[str, ...], limits: Limits) -> _Zygote:
+        if self.thread is None or not self.thread.is_alive():
+            self.thread = threading.Thread(target=self._serve, name="autograder-zygotes", daemon=True)
+            self.thread.start()
+        reply: queue.Queue = queue.Queue(maxsize=1)
+        self.requests.put((preload, limits, reply))
+        outcome = reply.get()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _serve(self) -> None:
+        while True:
+            request = self.requests.get()
+            if request is None:
+                return
+            preload, limits, reply = request
+            try:
+                reply.put(_Zygote(preload, limits, wait=False))
+            except BaseException as exc:  # noqa: BLE001 - handed to the thread that asked
+                reply.put(exc)
+
+    def stop(self) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            self.requests.put(None)
+
+
 class WarmPool:
-    """Warm workers, one per slot, started lazily and replaced when one breaks."""
+    """Warm workers, at most `size` at once, of one kind per preload set, started when a run asks.
+
+    `plan`: {preload set: runs to come} of a batch (see `for_batch`), or None: every kind is
+    warm and its zygotes stay until `close`. `warm`: True every kind warm, False every run in a
+    fresh worker, None (with a plan) chosen per kind from `costs` (startup.py).
+    """
 
     def __init__(self, size: int = 1, preload: tuple[str, ...] | list[str] = DEFAULT_PRELOAD,
-                 limits: Limits | None = None):
-        self.size, self.preload = max(1, int(size)), tuple(preload)
+                 limits: Limits | None = None, plan: dict | None = None, warm: bool | None = None,
+                 costs: StartupCosts | None = None):
+        self.size, self.preload = max(1, int(size)), normalize(preload)
         self.limits = limits or Limits()
-        self.idle: queue.Queue = queue.Queue()
-        for _ in range(self.size):
-            self.idle.put(None)  # a slot without a zygote yet
+        self.plan = {normalize(k): int(n) for k, n in plan.items()} if plan is not None else None
+        self.remaining = dict(self.plan) if self.plan is not None else None  # runs not started yet, per kind
+        self.force = warm
+        self.costs = costs if costs is not None else StartupCosts()
+        self.decided: dict[tuple[str, ...], bool] = {}
+        self._cond = threading.Condition()
+        self._idle: list[_Zygote] = []
+        self._live = 0  # zygotes idle, busy or starting
+        self._spawner = _Spawner()
+        self._isolation: str | None = None
         self.closed = False
+
+    @classmethod
+    def for_batch(cls, kinds: list, workers: int, warm: bool | None = None, limits: Limits | None = None,
+                  costs: StartupCosts | None = None) -> "WarmPool":
+        """A pool for a batch whose runs ask for these preload sets, one entry per run."""
+        plan = Counter(normalize(k) for k in kinds)
+        return cls(min(max(1, workers), max(1, len(kinds))), limits=limits, plan=plan, warm=warm_setting(warm),
+                   costs=costs)
 
     def __enter__(self):
         return self
@@ -378,51 +465,172 @@ class WarmPool:
     def __exit__(self, *exc):
         self.close()
 
+    # -- decisions
+
+    @property
+    def isolation(self) -> str:
+        if self._isolation is None:
+            self._isolation = isolation_mode()
+        return self._isolation
+
+    def warm_for(self, kind: tuple[str, ...]) -> bool:
+        """Whether runs of this kind fork from warm workers (decided once per kind)."""
+        if self.force is not None:
+            return self.force
+        if self.plan is None:
+            return True
+        if kind not in self.decided:
+            costs = self.costs.costs(kind, self.isolation)
+            runs = self.plan.get(kind, 1)
+            self.decided[kind] = costs.warm_pays(runs, self.size)
+            log.info("%d run(s) needing %s on %d worker(s): %s workers (%s)", runs, ",".join(kind), self.size,
+                     "warm" if self.decided[kind] else "fresh", costs.describe())
+        return self.decided[kind]
+
+    def rank(self, kind) -> tuple:
+        """Sort key of a run in the batch: each kind's runs together, warm kinds first, the larger first."""
+        if kind is None:
+            return (0, 0, ())
+        kind = normalize(kind)
+        return (1 if self.warm_for(kind) else 2, -(self.plan or {}).get(kind, 0), kind)
+
+    def runner(self, preload=None):
+        """`run` for runs that need `preload` (a callable like run_notebook)."""
+        return partial(self.run, preload=preload)
+
+    # -- zygotes
+
     def warm_up(self) -> None:
-        """Start every slot's zygote now, in parallel (otherwise the first job of a slot does)."""
-        slots = [self.idle.get() for _ in range(self.size)]
-        started: list = []
-        for slot in slots:  # all spawned first, so they import their libraries in parallel
+        """Start, in parallel, the zygotes of the first warm kind to run (otherwise its first runs do)."""
+        kinds = sorted(self.plan, key=self.rank) if self.plan is not None else [self.preload]
+        first = next((k for k in kinds if self.warm_for(k)), None)
+        if first is None or self.closed:
+            return
+        with self._cond:
+            count = min(self.size - self._live, (self.remaining or {}).get(first, self.size))
+            self._live += max(count, 0)
+        started = []
+        for _ in range(max(count, 0)):  # all spawned first, so they import their libraries in parallel
             try:
-                started.append(slot if slot and slot.alive() else _Zygote(self.preload, self.limits, wait=False))
-            except Exception as exc:  # noqa: BLE001 - a slot that fails starts again on its next job
+                started.append(self._spawner.spawn(first, self.limits))
+            except Exception as exc:  # noqa: BLE001 - a slot that fails starts again on its next run
                 log.warning("a warm worker did not start: %s", exc)
-                started.append(None)
         for zygote in started:
             try:
-                if zygote is not None and zygote.init_pid is None and zygote.vm_kb == 0:
-                    zygote.wait_warm()
+                zygote.wait_warm()
+                self.costs.record(zygote.preload, zygote.isolation, "start", zygote.start_seconds)
             except ZygoteError as exc:
                 log.warning("%s", exc)
-            self.idle.put(zygote if zygote is not None and zygote.alive() else None)
+        with self._cond:
+            self._live -= count - len(started)
+            for zygote in started:
+                if zygote.alive():
+                    self._idle.append(zygote)
+                else:
+                    self._live -= 1
+            self._cond.notify_all()
+
+    def _take(self, kind: tuple[str, ...]) -> _Zygote | None:
+        """An idle zygote of this kind; else a new one, in a free slot or in that of an idle zygote of
+        another kind (killed); else wait for one. None if none would start."""
+        victim = None
+        with self._cond:
+            while True:
+                if self.closed:
+                    return None
+                for zygote in list(self._idle):
+                    if not zygote.alive():
+                        self._idle.remove(zygote)
+                        self._live -= 1
+                        zygote.kill()
+                    elif zygote.preload == kind:
+                        self._idle.remove(zygote)
+                        return zygote
+                if self._live < self.size:
+                    self._live += 1
+                    break
+                others = [z for z in self._idle if z.preload != kind]
+                if others:  # the one whose kind has the fewest runs still to come
+                    victim = min(others, key=lambda z: (self.remaining or {}).get(z.preload, 1))
+                    self._idle.remove(victim)
+                    break
+                self._cond.wait()
+        if victim is not None:
+            victim.kill()
+        try:
+            zygote = self._spawner.spawn(kind, self.limits)
+            zygote.wait_warm()
+        except Exception as exc:  # noqa: BLE001 - this run goes to a fresh worker instead
+            log.warning("a warm worker did not start (%s); running this submission in a fresh worker", exc)
+            with self._cond:
+                self._live -= 1
+                self._cond.notify_all()
+            return None
+        self.costs.record(kind, zygote.isolation, "start", zygote.start_seconds)
+        return zygote
+
+    def _give(self, zygote: _Zygote) -> None:
+        """Back to the idle ones, or killed: broken, pool closed, or no run of its kind to come."""
+        with self._cond:
+            keep = zygote.alive() and not self.closed and \
+                (self.remaining is None or self.remaining.get(zygote.preload, 0) > 0)
+            if keep:
+                self._idle.append(zygote)
+            else:
+                self._live -= 1
+            self._cond.notify_all()
+        if not keep:
+            zygote.kill()
+
+    # -- runs
 
     def run(self, cells: list[str], probes: dict[str, Probe], limits: Limits | None = None,
-            files: dict[str, bytes] | None = None, env: dict | None = None) -> RunResult:
+            files: dict[str, bytes] | None = None, env: dict | None = None, preload=None) -> RunResult:
+        """Run one notebook, as `run_notebook` does, forked from a warm worker of its kind (`preload`,
+        default the pool's) where that kind runs warm."""
         limits = limits or self.limits
+        kind = normalize(preload) if preload is not None else self.preload
+        with self._cond:
+            if self.remaining is not None and self.remaining.get(kind, 0) > 0:
+                self.remaining[kind] -= 1
         if limits.gpu or self.closed:  # a GPU needs its devices bound into a sandbox of its own
             return run_notebook(cells, probes, limits, files, env)
-        zygote = self.idle.get()
+        if not self.warm_for(kind):
+            return self._fresh(kind, cells, probes, limits, files, env)
+        zygote = self._take(kind)
+        if zygote is None:
+            return run_notebook(cells, probes, limits, files, env)
         try:
-            if zygote is None or not zygote.alive():
-                if zygote is not None:
-                    zygote.kill()
-                zygote = _Zygote(self.preload, self.limits)
-            return zygote.run(cells, probes, limits, files, env)
+            result = zygote.run(cells, probes, limits, files, env)
         except ZygoteError as exc:
             log.warning("warm worker failed (%s); running this submission in a fresh worker", exc)
-            if zygote is not None:
-                zygote.kill()
-            zygote = None
+            zygote.kill()
             return run_notebook(cells, probes, limits, files, env)
         finally:
-            self.idle.put(zygote if zygote is not None and zygote.alive() else None)
+            self._give(zygote)
+        result.warm = True
+        if result.status == "finished":
+            self.costs.record(kind, result.isolation, "warm", result.seconds)
+        return result
+
+    def _fresh(self, kind, cells, probes, limits, files, env) -> RunResult:
+        result = run_notebook(cells, probes, limits, files, env)
+        if result.status == "finished":
+            self.costs.record(kind, result.isolation, "cold", result.seconds)
+        return result
+
+    def zygotes(self) -> list[tuple[str, ...]]:
+        """The kinds of the idle zygotes (for tests and logs)."""
+        with self._cond:
+            return [z.preload for z in self._idle]
 
     def close(self) -> None:
-        self.closed = True
-        while True:
-            try:
-                zygote = self.idle.get_nowait()
-            except queue.Empty:
-                return
-            if zygote is not None:
-                zygote.kill()
+        with self._cond:
+            self.closed = True
+            idle, self._idle = self._idle, []
+            self._live -= len(idle)
+            self._cond.notify_all()
+        for zygote in idle:
+            zygote.kill()
+        self._spawner.stop()
+        self.costs.save()

@@ -214,6 +214,20 @@ def make_shell():
     return shell
 
 
+_prepared_shell = None
+
+
+def prepare_shell():
+    """The fake Otter and the shell, made once. A warm worker (zygote.py) calls this before it
+    forks: each forked child then starts with its own copy of a shell no notebook has touched,
+    instead of spending most of its start-up building one."""
+    global _prepared_shell
+    if _prepared_shell is None:
+        install_fake_otter()
+        _prepared_shell = make_shell()
+    return _prepared_shell
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -386,8 +400,7 @@ def main(argv) -> None:
     sys.path.insert(0, "")
     out_folder = tempfile.mkdtemp(prefix="answers-")
 
-    install_fake_otter()
-    shell = make_shell()
+    shell = _prepared_shell if _prepared_shell is not None else prepare_shell()
     channel.send(e="ready")
 
     run_cells(shell, job.get("cells", []), channel, interrupts)

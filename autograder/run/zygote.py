@@ -244,6 +244,11 @@ def main(argv: list[str]) -> None:
     except ImportError:
         pass
     loaded = preload([n for n in names if n])
+    if "IPython" in loaded:
+        # Built here, in the working folder every job gets, and never touched by a notebook:
+        # each child starts with its own copy. Nothing the shell makes here outlives the
+        # emptying below (history is off; its profile folder is made again if needed).
+        worker.prepare_shell()
     not_dumpable()
     for folder in writable:  # what the imports left in /tmp (caches) is not the first job's to see
         empty(folder)
