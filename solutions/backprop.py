@@ -101,6 +101,7 @@ def answers(params=None) -> dict:
         # Typical mistakes, used by the hidden checks to name a hint.
         "F_WITHOUT_BRACKETS": x + y * z,
         "Q_DIFFERENCE": x - y,
+        "F_SUM": q + z,  # the multiplication node taken as an addition
         "DF_DX_ADDED": z + 1.0,  # the chain rule with + : df/dq + dq/dx
         "DF_DX_TWICE": 2 * df_dx,  # .backward() ran twice: .grad accumulates
         "DF_DY_TWICE": 2 * df_dy,

@@ -61,6 +61,11 @@ def line_not_divided(b0, b1, b2):
     return -b0, -b1
 
 
+def line_multiplied(b0, b1, b2):
+    """Multiplied by b2 where it should be divided by it."""
+    return -b0 * b2, -b1 * b2
+
+
 def line_at_half(b0, b1, b2):
     """The linear part set to 0.5 (the probability) instead of 0 (the log-odds at p = 0.5)."""
     return (0.5 - b0) / b2, -b1 / b2
@@ -86,6 +91,8 @@ def answers(params=None) -> dict:
         "SLOPE_WRONG_COEFFICIENT": -b2 / b1,
         "INTERCEPT_NOT_DIVIDED": -b0,  # b2*x2 = -b0 - b1*x1, not yet divided by b2
         "SLOPE_NOT_DIVIDED": -b1,
+        "INTERCEPT_MULTIPLIED": -b0 * b2,  # multiplied by b2 instead of divided
+        "SLOPE_MULTIPLIED": -b1 * b2,
         "INTERCEPT_AT_HALF": (0.5 - b0) / b2,  # b0 + b1*x1 + b2*x2 = 0.5 instead of 0
     }
 

@@ -204,7 +204,7 @@ def test_every_equivalent_form_of_the_line_passes(text):
         ("x2 = -0.5 - 0.25*x1", "wrong coefficient"),
         ("x2 = -1 - 2*x1", "not divided by b2"),
         ("x2 = -2 + 4*x1", ""),
-        ("1 + 2*x1 + 2*x2 = 0", ""),
+        ("1 + 2*x1 + 2*x2 = 0", "multiplied by b2"),  # 1/b2 for b2: the same as multiplying by b2
     ],
 )
 def test_wrong_lines_fail_with_a_message(text, hint):

@@ -106,6 +106,7 @@ CHECKS = [
         mistakes={
             "the brackets were forgotten: f = (x + y) * z, not x + y * z": mine("F_WITHOUT_BRACKETS"),
             "q was given instead of f = q * z": mine("Q"),
+            "f is the product q * z, not the sum": mine("F_SUM"),
         },
         upstream=F_FROM_Q,
     ),

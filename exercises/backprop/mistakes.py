@@ -32,4 +32,7 @@ MISTAKES = [
     Mistake("only the local gradients in grad_f",
             edits={"return df_dq * 1, df_dq * 1, q": "return 1, 1, q"},
             expect={"grad_f": "chain rule is missing"}),
+    Mistake("the product node taken as a sum",
+            edits={"f = q * z  # SOLUTION": "f = q + z"},
+            expect={"f": "not the sum"}),
 ]

@@ -126,7 +126,9 @@ SIGNS = "the signs are flipped: moving b0 and b1*x1 to the other side changes th
 SWAPPED = "slope and intercept are swapped: the slope is the factor of x1"
 WRONG_COEFFICIENT = "divided by the wrong coefficient: solving for x2 means dividing by b2"
 NOT_DIVIDED = "not divided by b2: b2*x2 = -b0 - b1*x1 must still be divided by b2"
+MULTIPLIED = "multiplied by b2: b2*x2 = -b0 - b1*x1 is solved for x2 by dividing by b2"
 LINE_MISTAKES = {
+    MULTIPLIED: sol.line_multiplied,
     SIGNS: sol.line_sign_flipped,
     SWAPPED: sol.line_swapped,
     WRONG_COEFFICIENT: sol.line_solved_for_x1,
@@ -238,6 +240,7 @@ CHECKS = [
             "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": mine("INTERCEPT_WRONG_COEFFICIENT"),
             "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": mine("INTERCEPT_NOT_DIVIDED"),
             AT_HALF: mine("INTERCEPT_AT_HALF"),
+            MULTIPLIED: mine("INTERCEPT_MULTIPLIED"),
         },
         upstream=_intercept_from_log_odds(),
     ),
@@ -251,6 +254,7 @@ CHECKS = [
             "slope and intercept are swapped: the slope is the factor of x1": mine("INTERCEPT"),
             "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": mine("SLOPE_WRONG_COEFFICIENT"),
             "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": mine("SLOPE_NOT_DIVIDED"),
+            MULTIPLIED: mine("SLOPE_MULTIPLIED"),
         },
     ),
     FormulaCheck(

@@ -34,4 +34,7 @@ MISTAKES = [
             edits={"intercept = -b0 / b2 # SOLUTION": "intercept = b0 / b2",
                    'line_formula = "x2 = -(1.0 + 2.0*x1) / 0.5"': 'line_formula = f"x2 = {intercept} + {slope}*x1"'},
             expect={"intercept": "sign", "line_formula": "your intercept and slope"}),
+    Mistake("multiplied by b2 instead of divided",
+            edits={"intercept = -b0 / b2 # SOLUTION": "intercept = -b0 * b2", "slope = -b1 / b2 # SOLUTION": "slope = -b1 * b2"},
+            expect={"intercept": "multiplied by b2", "slope": "multiplied by b2"}),
 ]

@@ -67,6 +67,9 @@ SWAPPED_HINT = "rows and columns are swapped: W has one row per input and one co
 SEEDED_ONCE_HINT = ("the weights were drawn one after the other from one seed; the course notebook reseeds "
                     "with 22 before every weight matrix and bias (use draw_normal)")
 
+PRECEDENCE = ("1 / 1 + np.exp(-z) is 1 + exp(-z): division goes first, so write the denominator in brackets, "
+              "1 / (1 + np.exp(-z))")
+BIAS_AFTER = "the bias is added after the sigmoid; it belongs inside: sigmoid(X @ W + b)"
 RELU = "this is ReLU, max(0, z); the notebook asks for the sigmoid 1 / (1 + exp(-z)) here"
 MATH_EXP = ("math.exp works on single numbers only; use np.exp, which works element by element on "
             "arrays of any shape")
@@ -108,6 +111,7 @@ CHECKS = [
             "the sign of the exponent is flipped: sigmoid(z) = 1 / (1 + exp(-z)), with a minus": lambda z: 1 / (1 + np.exp(z)),
             "this is tanh, not the sigmoid 1 / (1 + exp(-z))": np.tanh,
             RELU: sol.relu,
+            PRECEDENCE: lambda z: 1 + np.exp(-np.asarray(z, dtype=float)),
         },
         raised_hints=RAISED,
     ),
@@ -121,6 +125,7 @@ CHECKS = [
             BIAS_HINT: sol.no_hidden_without_bias,
             "the sigmoid is missing: z = X @ W + b was returned instead of p = sigmoid(z)": sol.no_hidden_without_sigmoid,
             RELU: sol.no_hidden_relu,
+            BIAS_AFTER: lambda X, W, b: sol.sigmoid(np.asarray(X, dtype=float) @ W) + b,
         },
         raised_hints=RAISED,
     ),

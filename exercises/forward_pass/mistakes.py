@@ -41,4 +41,7 @@ MISTAKES = [
     Mistake("the second hidden layer computed but not used",
             edits={"return sigmoid(hidden2 @ W3 + b3)": "return sigmoid(hidden1 @ W3 + b3)"},
             expect={"predict_two_hidden": "not used", "p_two_hidden": "your predict_two_hidden"}),
+    Mistake("the bias added after the sigmoid",
+            edits={"return sigmoid(X @ W + b)": "return sigmoid(X @ W) + b"},
+            expect={"predict_no_hidden": "after the sigmoid", "p_no_hidden": "your predict_no_hidden"}),
 ]

@@ -36,6 +36,8 @@ def mine(key: str) -> FromVariant:
 
 SIGN_FLIPPED = "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p"
 TANH = "this is tanh, not the sigmoid 1 / (1 + exp(-z))"
+PRECEDENCE = ("1 / 1 + np.exp(-z) is 1 + exp(-z): division goes first, so write the denominator in brackets, "
+              "1 / (1 + np.exp(-z))")
 RELU = "this is ReLU, max(0, z); the sigmoid 1 / (1 + exp(-z)) was asked for, which gives a probability"
 MATH_EXP = ("math.exp works on single numbers only; use np.exp, which works element by element on "
             "numbers and arrays of any shape")
@@ -57,6 +59,7 @@ def _p_from_z():
             SIGN_FLIPPED: lambda z: float(1 / (1 + np.exp(z))),
             TANH: lambda z: float(np.tanh(z)),
             RELU: lambda z: max(0.0, z),
+            PRECEDENCE: lambda z: float(1 + np.exp(-z)),
         },
     )
 
@@ -84,6 +87,7 @@ def _p_vec_from_x_w():
             SIGN_FLIPPED: lambda X, W, sigmoid: 1 / (1 + np.exp(X @ W + _bias())),
             TANH: lambda X, W, sigmoid: np.tanh(X @ W + _bias()),
             RELU: lambda X, W, sigmoid: np.maximum(0.0, X @ W + _bias()),
+            PRECEDENCE: lambda X, W, sigmoid: 1 + np.exp(-(X @ W + _bias())),
         },
         fails={"sigmoid": SIGMOID_FAILS},
     )
@@ -112,6 +116,7 @@ CHECKS = [
             "the `1 +` is missing in the denominator: 1 / (1 + exp(-z))": lambda z: 1 / np.exp(-z),
             TANH: np.tanh,
             RELU: lambda z: np.maximum(0.0, z),
+            PRECEDENCE: lambda z: 1 + np.exp(-z),
         },
         raised_hints={"only 0-dimensional arrays": MATH_EXP, "only length-1 arrays": MATH_EXP,
                       "only size-1 arrays": MATH_EXP, "must be real number, not": MATH_EXP},

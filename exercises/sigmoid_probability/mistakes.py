@@ -31,4 +31,7 @@ MISTAKES = [
     Mistake("ReLU where the sigmoid was asked",
             edits={"return 1 / (1 + np.exp(-z))": "return np.maximum(0, z)"},
             expect={"sigmoid": "ReLU", "p": "ReLU", "p_vec": "ReLU"}),
+    Mistake("1 / 1 + np.exp(-z): the brackets of the denominator forgotten",
+            edits={"return 1 / (1 + np.exp(-z))": "return 1 / 1 + np.exp(-z)"},
+            expect={"sigmoid": "brackets", "p": "brackets", "p_vec": "brackets"}),
 ]
