@@ -1,11 +1,20 @@
-"""The build on a small course of its own: three versions, the stamp, clear errors for bad masters."""
+"""The build on a small course of its own: three versions, the stamp, clear errors for bad masters,
+the set-up cell that lets a student notebook open alone, Open-in-Colab links."""
 
+import base64
+import io
+import json
+import re
+import zipfile
 
 import nbformat
+import numpy as np
+import otter
 import pytest
 from click.testing import CliRunner
 
 from autograder.build import MasterError, build_course, read_master
+from autograder.build.setup_cell import SETUP_TAG
 from autograder.cli import main
 from autograder.course import CourseError, load_course
 
@@ -104,3 +113,101 @@ def test_course_errors(tmp_path):
     (tmp_path / "course.yaml").write_text("exercises:\n  - id: tiny\n    limits: {cell_timout: 3}\n")
     with pytest.raises(CourseError, match="unknown limit"):
         load_course(tmp_path / "course.yaml")
+
+
+# --------------------------------------------------------------------------- the set-up cell
+
+
+def bundle_of(nb) -> zipfile.ZipFile:
+    """The zip the set-up cell carries, from the string on its last line."""
+    [cell] = [c for c in nb.cells if SETUP_TAG in c.metadata.get("tags", [])]
+    encoded = re.search(r'setup_notebook\("tiny", "([A-Za-z0-9+/=]+)"\)\s*$', cell.source).group(1)
+    return zipfile.ZipFile(io.BytesIO(base64.b64decode(encoded)))
+
+
+def test_setup_cell_replaces_otters_and_carries_public_checks_and_data(tmp_path):
+    path = course_dir(tmp_path, master())
+    data = tmp_path / "exercises" / "tiny" / "data"
+    data.mkdir()
+    np.save(data / "x.npy", np.arange(6.0))
+    [built] = build_course(load_course(path), tmp_path / "dist")
+    for version in (built.student, built.solution):
+        nb = nbformat.read(str(version), as_version=4)
+        first = next(c for c in nb.cells if c.cell_type == "code")
+        assert SETUP_TAG in first.metadata["tags"] and first.metadata["cellView"] == "form"
+        assert "otter.Notebook(" not in nbformat.writes(nb)  # Otter's own first cell is gone
+        assert f'otter_version="{otter.__version__}"' in first.source and "http" not in first.source
+        lines = first.source.splitlines()
+        assert len(lines) <= 16 and max(map(len, lines[:-1])) <= 110  # short and readable, the bundle last
+        with bundle_of(nb) as z:
+            assert sorted(z.namelist()) == ["data/x.npy", "manifest.json", "student_setup.py", "tests/q_z.py"]
+            assert json.loads(z.read("manifest.json")) == {"exercise": "tiny", "training": False}
+            assert z.read("data/x.npy") == (data / "x.npy").read_bytes()
+            test = z.read("tests/q_z.py").decode()
+            assert "isinstance(z, float)" in test and "1.52" not in test  # public checks only, also in the solution
+            env: dict = {}
+            exec(compile(test, "q_z.py", "exec"), env)
+            assert env["OK_FORMAT"] is True and env["test"]["name"] == "q_z"
+
+
+def test_hand_in_cell_says_what_to_do_on_colab(tmp_path):
+    config = CONFIG.replace("export_cell: false", "export_cell: true")
+    [built] = build_course(load_course(course_dir(tmp_path, master(config=config))), tmp_path / "dist")
+    nb = nbformat.read(str(built.student), as_version=4)
+    [hand_in] = [c for c in nb.cells if c.cell_type == "code" and "grader.export(" in c.source]
+    assert "File → Download → Download .ipynb" in hand_in.source
+    assert hand_in.source.splitlines()[-1].startswith("grader.export(")
+    before = nb.cells[nb.cells.index(hand_in) - 1]
+    assert before.source.startswith("## Submission") and "On Colab" in before.source
+
+
+def test_notebook_without_otters_first_cell_gets_the_setup_first(tmp_path):
+    from autograder.build.setup_cell import install_setup_cell, setup_cell
+
+    course = load_course(course_dir(tmp_path, master()))
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["otter"] = {"OK_FORMAT": True, "tests": {}}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"), nbformat.v4.new_code_cell("z = 1")]
+    cell = setup_cell(nb, course.exercises[0])
+    install_setup_cell(nb, cell)
+    install_setup_cell(nb, cell)  # twice: still one set-up cell
+    assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code"]
+    assert SETUP_TAG in nb.cells[1].metadata["tags"] and nb.cells[2].source == "z = 1"
+
+
+def test_data_too_large_for_a_notebook_is_a_clear_error(tmp_path, monkeypatch):
+    from autograder.build import setup_cell
+
+    path = course_dir(tmp_path, master())
+    (tmp_path / "exercises" / "tiny" / "data").mkdir()
+    (tmp_path / "exercises" / "tiny" / "data" / "big.bin").write_bytes(np.random.default_rng(0).bytes(4096))
+    monkeypatch.setattr(setup_cell, "MAX_BUNDLE_BYTES", 2048)
+    with pytest.raises(MasterError, match="tiny: the checks and data/ come to .* over the"):
+        build_course(load_course(path), tmp_path / "dist")
+
+
+def test_open_in_colab_links_when_the_course_says_where_notebooks_are_published(tmp_path):
+    path = course_dir(tmp_path, master())
+    url = "https://github.com/dl-course/week1/blob/main/notebooks/{id}.ipynb"
+    path.write_text(path.read_text() + f"publish:\n  notebooks: {url}\n")
+    [built] = build_course(load_course(path), tmp_path / "dist")
+    link = "https://colab.research.google.com/github/dl-course/week1/blob/main/notebooks/tiny.ipynb"
+    assert built.colab == link
+    student = nbformat.read(str(built.student), as_version=4)
+    assert link in student.cells[0].source and student.cells[0].cell_type == "markdown"
+    assert link not in built.solution.read_text()
+    assert (tmp_path / "dist" / "colab_links.md").read_text().count(link) == 1
+    # without `publish:`, no link and no list
+    path.write_text(path.read_text().split("publish:")[0])
+    [built] = build_course(load_course(path), tmp_path / "dist2")
+    assert built.colab is None and "colab.research.google.com" not in built.student.read_text()
+    assert not (tmp_path / "dist2" / "colab_links.md").exists()
+
+
+@pytest.mark.parametrize("url", ["https://gitlab.com/a/b/-/blob/main/{id}.ipynb",
+                                 "https://github.com/a/b/blob/main/tiny.ipynb", "https://github.com/a/b/{id}.ipynb"])
+def test_publish_url_that_colab_cannot_open_is_refused(tmp_path, url):
+    path = course_dir(tmp_path, master())
+    path.write_text(path.read_text() + f"publish:\n  notebooks: {url}\n")
+    with pytest.raises(CourseError, match="publish.notebooks must be a GitHub file URL with {id}"):
+        load_course(path)

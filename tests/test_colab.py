@@ -348,3 +348,17 @@ def _otter_version() -> str:
     import otter
 
     return otter.__version__
+
+
+@pytest.mark.parametrize("name,student", [
+    ("alice_Copy of sigmoid_probability.ipynb", "alice"),       # an LMS download: student, then Colab's name
+    ("alice_Copy of sigmoid_probability (1).ipynb", "alice"),   # a browser's second download
+    ("bob_Copy_of_sigmoid_probability_2026_12_01T22_43_31_125478.zip", "bob"),  # grader.export() of a copy
+    ("Copy of sigmoid_probability.ipynb", "unknown"),           # no student in the name: as for the plain name
+    ("macopy of_x_sigmoid_probability.ipynb", "macopy of_x"),   # "copy of" inside a name stays
+])
+def test_intake_names_the_student_of_a_renamed_copy(name, student):
+    from autograder.intake.submissions import student_from_path
+
+    base = Path("/submissions")
+    assert student_from_path(base / name, base, "sigmoid_probability") == student

@@ -20,6 +20,9 @@ from autograder.intake.roster import Roster
 
 # Otter's export names zips <notebook>_<YYYY_MM_DDTHH_MM_SS_ffffff>.zip
 OTTER_TIMESTAMP = re.compile(r"_?\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}(_\d+)?$")
+# Colab names a student's copy "Copy of <name>"; a browser's second download is "<name> (1)".
+COLAB_COPY = re.compile(r"(?<![a-z0-9])copy[ _]of[ _]", re.IGNORECASE)
+DOWNLOAD_NUMBER = re.compile(r"\s*\(\d+\)$")
 MAX_ZIP_FILE_BYTES = 2 * MAX_NOTEBOOK_BYTES  # the zip holds the notebook and maybe a PDF
 
 __all__ = ["Submission", "IntakeError", "discover", "intake", "read_submission", "student_from_path"]
@@ -54,7 +57,8 @@ def student_from_path(file: Path, base: Path, exercise: str | None) -> str:
         parts = (file.name or "unknown",)
     if len(parts) > 1:
         return parts[0]
-    stem = OTTER_TIMESTAMP.sub("", Path(parts[-1]).stem)
+    stem = OTTER_TIMESTAMP.sub("", DOWNLOAD_NUMBER.sub("", Path(parts[-1]).stem))
+    stem = COLAB_COPY.sub("", stem)
     if exercise:
         stem = stem.replace(exercise, "")
     stem = stem.strip("_-. ")
