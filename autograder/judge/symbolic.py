@@ -90,6 +90,7 @@ def normalise(text: str, names: tuple[str, ...]) -> str:
     `2(x1 + 1)` or `(1 + x1)(2)` made explicit. Only text is rewritten; nothing is evaluated."""
     text = text.strip().translate(SUBSCRIPTS)
     text = text.replace("^", "**").replace("−", "-").replace("–", "-").replace("·", "*").replace("×", "*")
+    text = text.replace("\\cdot", "*").replace("\\times", "*").replace("$", "")  # as written in LaTeX
     for name in names:  # x_1 and X1 are x1 (the symbols are a letter and a digit)
         letter, rest = name[:1], name[1:]
         if rest.isdigit():
