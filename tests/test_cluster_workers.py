@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
 import socket
 import sqlite3

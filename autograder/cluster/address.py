@@ -64,6 +64,15 @@ def parse_cluster(text: str) -> ClusterAddress:
     raise ClusterError(f"--cluster {text!r} is not a cluster address; expected {forms}")
 
 
+def cluster_workers(client) -> dict[str, dict]:
+    """{address: what the scheduler knows of the worker}, every worker (Dask lists 5 by default)."""
+    try:
+        info = client.scheduler_info(n_workers=-1)
+    except TypeError:  # a Dask from before n_workers lists them all anyway
+        info = client.scheduler_info()
+    return info.get("workers", {})
+
+
 def cluster_settings(course: Course) -> dict:
     settings = course.settings.get("cluster") or {}
     if not isinstance(settings, dict):
@@ -131,5 +140,5 @@ def connect(where: ClusterAddress, course: Course, local_gpu: bool = False) -> I
         except TimeoutError:
             raise ClusterError(f"the Dask cluster {where} has no worker after {startup:g} s: start some "
                                f"(dask worker {client.scheduler.address})") from None
-        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info(n_workers=-1)["workers"].values())
+        threads = sum(w.get("nthreads", 1) for w in cluster_workers(client).values())
         yield client, max(expected, threads)

@@ -17,7 +17,7 @@ import logging
 import os
 from pathlib import Path
 
-from autograder.cluster.address import ClusterError, connect, parse_cluster
+from autograder.cluster.address import ClusterError, cluster_workers, connect, parse_cluster
 from autograder.cluster.runner import ClusterRunner, refusal_messages
 from autograder.cluster.worker import GPU_RESOURCE, PLUGIN_NAME, SandboxPlugin
 from autograder.course import Course
@@ -64,7 +64,7 @@ def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, 
         # A running scheduler keeps the plugin, and its workers their warm pools, for the next batch.
         client.register_plugin(SandboxPlugin(preload, keep=where.kind == "scheduler"), name=PLUGIN_NAME)
         refused = refusal_messages(client)
-        workers_now = client.scheduler_info(n_workers=-1)["workers"]
+        workers_now = cluster_workers(client)
         for address, line in refused.items():
             if address in workers_now:
                 log.warning("%s", line)

@@ -27,6 +27,7 @@ from concurrent.futures import CancelledError
 from distributed import Client
 from distributed.scheduler import KilledWorker
 
+from autograder.cluster.address import cluster_workers
 from autograder.cluster.plain import PlacedRunResult, make_task, run_from_plain
 from autograder.cluster.worker import EVENT_TOPIC, GPU_RESOURCE, SandboxRefused, run_task
 from autograder.pipeline import BatchStopped
@@ -106,7 +107,7 @@ class ClusterRunner:
         self._check_stopped()
         if self.client.status not in ("running", "connecting"):
             self._stop(f"the Dask client for {self.description} closed ({self.client.status})")
-        workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+        workers = cluster_workers(self.client)
         able = [w for w in workers.values() if not gpu or w.get("resources", {}).get(GPU_RESOURCE, 0) > 0]
         now = time.monotonic()
         with self._lock:
@@ -115,7 +116,7 @@ class ClusterRunner:
                 return
             since = self._without_workers_since.setdefault(gpu, now)
         refusals = refusal_messages(self.client)
-        what = f"a worker with a {GPU_RESOURCE} resource" if gpu else "a worker"
+        what = f"worker with a {GPU_RESOURCE} resource" if gpu else "worker"
         if refusals and not workers:
             self._stop(f"no Dask worker of {self.description} can grade: " + "; ".join(refusals.values()))
         if now - since > self.no_worker_wait:
