@@ -19,6 +19,7 @@ import base64
 import json
 import re
 import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -362,3 +363,68 @@ def test_intake_names_the_student_of_a_renamed_copy(name, student):
 
     base = Path("/submissions")
     assert student_from_path(base / name, base, "sigmoid_probability") == student
+
+
+# --------------------------------------------------------------------------- the helper alone
+
+
+def test_helper_says_why_otter_could_not_be_installed(monkeypatch, capsys):
+    from autograder.build import student_setup
+
+    calls = []
+
+    def pip(argv, **kwargs):
+        calls.append(argv)
+        return subprocess.CompletedProcess(argv, 1, "", "ERROR: Could not find a version that satisfies the requirement\n"
+                                                        "ERROR: No matching distribution found for otter-grader==9.9.9\n")
+
+    monkeypatch.setitem(sys.modules, "otter", None)  # `import otter` fails, as in a Python without it
+    monkeypatch.setattr(student_setup.subprocess, "run", pip)
+    with pytest.raises(RuntimeError, match=r"(?s)pip could not install otter-grader 9\.9\.9 .*No matching distribution found"):
+        student_setup._otter("9.9.9")
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+                      "otter-grader==9.9.9"]]
+    assert "Installing otter-grader 9.9.9" in capsys.readouterr().out
+
+
+def test_helper_reports_data_it_cannot_write_and_keeps_files_it_has(tmp_path, monkeypatch, capsys):
+    from autograder.build import student_setup
+
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as z:
+        z.writestr("data/x.npy", b"new bytes")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").write_text("a file where the folder should be")
+    with zipfile.ZipFile(bundle) as z:
+        student_setup._write_data(z)  # no exception: a message
+    assert "Could not write data/x.npy" in capsys.readouterr().out
+    (tmp_path / "data").unlink()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.npy").write_bytes(b"new bytes")
+    before = (tmp_path / "data" / "x.npy").stat().st_mtime_ns
+    with zipfile.ZipFile(bundle) as z:
+        student_setup._write_data(z)
+    assert (tmp_path / "data" / "x.npy").stat().st_mtime_ns == before  # the same bytes: left alone
+
+
+def test_helper_finds_the_notebook_it_runs_in(tmp_path, monkeypatch):
+    import os
+
+    from autograder.build import student_setup
+
+    def notebook(name, exercise, when):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["autograder"] = {"exercise": exercise}
+        (tmp_path / name).write_text(nbformat.writes(nb))
+        os.utime(tmp_path / name, (when, when))
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert student_setup.notebook_path("tiny") is None
+    notebook("tiny.ipynb", "tiny", 1_000)
+    notebook("Copy of tiny.ipynb", "tiny", 2_000)
+    notebook("other.ipynb", "other", 3_000)
+    (tmp_path / "broken.ipynb").write_text("{not json")
+    assert student_setup.notebook_path("tiny") == "Copy of tiny.ipynb"  # the last saved of this exercise
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "tiny.ipynb"))
+    assert student_setup.notebook_path("tiny") == str(tmp_path / "tiny.ipynb")  # Jupyter Server names it

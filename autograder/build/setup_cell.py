@@ -40,11 +40,11 @@ SETUP_SOURCE = '''\
 # It installs otter-grader {otter} if this Python lacks it (the only download), writes out the
 # public checks{and_data} this notebook carries (zipped in the string on the last line, with our
 # small helper student_setup.py) and starts `grader`: grader.check("...") then works anywhere.
-import base64, sys, tempfile
+import base64, os, sys, tempfile
 
 def setup_notebook(exercise, bundle, otter_version="{otter}"):
-    path = tempfile.mkstemp(prefix=exercise + "-", suffix=".zip")[1]
-    with open(path, "wb") as f:
+    handle, path = tempfile.mkstemp(prefix=exercise + "-", suffix=".zip")
+    with os.fdopen(handle, "wb") as f:
         f.write(base64.b64decode(bundle))
     sys.path.insert(0, path)  # student_setup is imported from the zip
     import student_setup
