@@ -109,6 +109,33 @@ def test_the_exception_type_is_said_once():
     assert "np.exp" in verdicts["sigmoid"].hint
 
 
+def _called_functions(exercise_id: str) -> set[str]:
+    """Every student function the checks of an exercise call, their own probes and upstream ones."""
+    from autograder.probe import Call
+
+    names = set()
+    for check in load_checks(exercise_id):
+        for probe in check.probes(np.random.default_rng(0)).values():
+            if isinstance(probe, Call):
+                names.add(probe.function)
+    return names
+
+
+@pytest.mark.parametrize("exercise_id", [e.id for e in COURSE.exercises
+                                         if not e.id.startswith("train_") and _called_functions(e.id)])
+def test_every_check_says_the_exception_type_once(exercise_id):
+    """Custom checks (activations' collapse, gradient_descent's pairs, ...) word a raised error
+    as the shared checks do: `raised TypeError: boom`, never `TypeError: TypeError: boom`."""
+    def boom(*args, **kwargs):
+        raise TypeError("boom")
+
+    verdicts = judge_namespace(exercise_id, {name: boom for name in _called_functions(exercise_id)})
+    raised = {name: v.message for name, v in verdicts.items() if "boom" in v.message}
+    assert raised, verdicts  # the search is not blind: some check reports the error
+    for name, message in raised.items():
+        assert "TypeError: TypeError" not in message and "raised TypeError: boom" in message, (name, message)
+
+
 # --------------------------------------------------------------------------- carried forward
 
 

@@ -26,6 +26,7 @@ from autograder.judge import (
     as_array,
     as_bool,
 )
+from autograder.judge.checks import raised_text
 from autograder.probe.requests import Call
 from solutions import activations as sol
 
@@ -80,7 +81,7 @@ class CollapseCheck(Check):
     def _pair(answer, what):
         value = answer.value
         if answer.raised:
-            raise FormError(f"{what} raised {answer.raised}: {answer.error}")
+            raise FormError(f"{what} raised {raised_text(answer)}")
         if answer.error is None and isinstance(value, (list, tuple)) and len(value) == 2:
             parts = []
             for part in value:

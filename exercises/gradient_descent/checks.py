@@ -16,6 +16,7 @@ bowl (a variant): expected values and typical mistakes come from `FromVariant(so
 import numpy as np
 
 from autograder.judge import Check, FormError, FromVariant, ValueCheck, Verdict
+from autograder.judge.checks import raised_text
 from autograder.probe.requests import Call
 from solutions import gradient_descent as sol
 
@@ -80,7 +81,7 @@ class PairCheck(Check):
             what = f"`{self.function}`"
             answer = answers[key]
             if answer.error is not None:
-                failures.append(f"{what} raised {answer.raised}: {answer.error}" if answer.raised else f"{what}: {answer.error}")
+                failures.append(f"{what} raised {raised_text(answer)}" if answer.raised else f"{what}: {answer.error}")
                 continue
             try:
                 got = _pair(answer.value, what, np.shape(call.args[0])[1])
