@@ -7,6 +7,7 @@ grading time to the training time alone:
 
     python benchmarks/training.py                      # all tasks, grading in the sandbox
     python benchmarks/training.py train_sin --in-process --json out.json
+    python benchmarks/training.py train_banknote --batch 6 [--workers 2]
 
 1. Training, in this process: `autograder/probe/trainer.py` trains the reference solution
    (solutions/<id>.py) as it does in the sandbox (one torch thread by default, as the sandbox
@@ -18,6 +19,12 @@ grading time to the training time alone:
    The ratio is that wall time over the training seconds the sandbox reported. With
    `--in-process` (or where the sandbox cannot train) the probes are answered in this
    process instead, which leaves out the sandbox's start and the notebook's own cells.
+
+With `--batch N` it grades instead, per exercise, N copies of the solution notebook as a batch
+does: on warm workers (`WarmPool`, `--workers` of them, preloading what the exercise needs),
+each copy with its own probes, judged here. It prints the warm workers' start-up (paid once
+per worker), and per submission its grading time (run in the sandbox and judging) over the
+training seconds in it: median, min and max of that ratio.
 """
 
 from __future__ import annotations
@@ -145,6 +152,84 @@ def grade_in_process(exercise: str) -> tuple[float, dict, str]:
     return time.perf_counter() - started, verdicts, "in process (no sandbox)"
 
 
+def grade_batch_warm(exercise: str, n: int, workers: int) -> dict:
+    """N copies of the solution notebook on warm workers: start-up once, then per submission the ratio."""
+    import statistics
+    from concurrent.futures import ThreadPoolExecutor
+
+    from autograder.course import load_course
+    from autograder.pipeline import run_limits
+    from autograder.run.preload import exercise_preload
+    from autograder.run.warm import WarmPool
+
+    course = load_course()
+    checks = load_checks(exercise)
+    cells = solution_cells(exercise)
+    limits = run_limits(course, exercise)
+    files = data_files(REPO / "exercises" / exercise)
+    kind = exercise_preload(course.exercise(exercise))
+
+    def one(i: int) -> dict:
+        started = time.perf_counter()
+        asked = {c.name: c.probes(np.random.default_rng(i)) for c in checks}
+        flat = {f"{name}/{k}": p for name, probes in asked.items() for k, p in probes.items()}
+        run = pool.run(cells, flat, limits, files, preload=kind)
+        verdicts = {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name])
+                    for c in checks}
+        seconds = time.perf_counter() - started
+        trained = sum(v.details.get("seconds", 0.0) for v in verdicts.values())
+        return {"seconds": seconds, "training": trained, "warm": run.warm, "status": run.status,
+                "run": run.seconds, "cells": run.code_seconds, "probes": run.probe_seconds,
+                "points": sum(v.points for v in verdicts.values()), "max": sum(c.points for c in checks)}
+
+    started = time.perf_counter()
+    import keras  # noqa: F401 - the judge's own import, once per grading process, reported on its own
+
+    judge_import = time.perf_counter() - started
+    with WarmPool.for_batch([kind] * n, workers, warm=True) as pool:
+        started = time.perf_counter()
+        pool.warm_up()
+        startup = time.perf_counter() - started
+        with ThreadPoolExecutor(max_workers=workers) as threads:
+            rows = list(threads.map(one, range(n)))
+    ratios = [r["seconds"] / r["training"] for r in rows if r["training"] > 0]
+    return {"exercise": exercise, "n": n, "workers": workers, "startup_s": startup, "judge_import_s": judge_import,
+            "run_s": statistics.median(r["run"] for r in rows), "cells_s": statistics.median(r["cells"] for r in rows),
+            "grading_s": statistics.median(r["seconds"] for r in rows),
+            "training_s": statistics.median(r["training"] for r in rows),
+            "ratio_median": statistics.median(ratios) if ratios else float("nan"),
+            "ratio_min": min(ratios, default=float("nan")), "ratio_max": max(ratios, default=float("nan")),
+            "warm": sum(r["warm"] for r in rows), "statuses": sorted({r["status"] for r in rows}),
+            "full_marks": sum(r["points"] == r["max"] for r in rows)}
+
+
+def batch_main(args) -> int:
+    import torch
+
+    device = "gpu" if training.device_class() == "gpu" else "cpu"
+    print(f"{args.batch} copies of each solution, {args.workers} warm workers, device class {device}, "
+          f"torch {torch.__version__}, {os.cpu_count()} CPUs")
+    header = ["exercise", "judge_import_s", "startup_s", "grading_s", "run_s", "cells_s", "training_s", "ratio_median", "ratio_min", "ratio_max", "warm",
+              "full_marks", "statuses"]
+    rows = []
+    for exercise in args.exercises:
+        r = grade_batch_warm(exercise, args.batch, args.workers)
+        rows.append({k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items()})
+        rows[-1]["warm"] = f"{r['warm']}/{r['n']}"
+        rows[-1]["full_marks"] = f"{r['full_marks']}/{r['n']}"
+    widths = {h: max(len(h), *(len(str(r[h])) for r in rows)) for h in header}
+    print("  ".join(h.ljust(widths[h]) for h in header))
+    for r in rows:
+        print("  ".join(str(r[h]).ljust(widths[h]) for h in header))
+    print("\njudge_import_s: Keras imported by the grader for judging (once per grading process); startup_s: the "
+          "warm workers' start (once per worker, in parallel); grading_s: median per submission (its run in the "
+          "sandbox and the judging); run_s: its run alone; cells_s: the notebook's own cells in it; ratio: a "
+          "submission's grading_s over the training seconds in it.")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("exercises", nargs="*", default=list(EXERCISES))
@@ -152,7 +237,12 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads for the training in this process (the sandbox gives one)")
+    parser.add_argument("--batch", type=int, default=0,
+                        help="grade N copies of each solution on warm workers; print the per-submission ratio")
+    parser.add_argument("--workers", type=int, default=2, help="with --batch: warm workers (default 2)")
     args = parser.parse_args(argv)
+    if args.batch:
+        return batch_main(args)
     import torch
 
     torch.set_num_threads(max(1, args.threads))

@@ -255,19 +255,19 @@ class _Zygote:
         for fd in (stdin_r, out_w, ev_w, ctl_r):
             os.close(fd)
         handle = _PooledJob(self, os.fdopen(stdin_w, "wb"), out_r)
-        with tempfile.TemporaryDirectory(prefix="autograder-run-") as base:
-            out_dir = os.path.join(base, "out")
-            os.mkdir(out_dir, 0o700)
-            try:
-                result = supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir,
-                                    started)
-            finally:
-                for fd in (ev_r, ctl_w, out_r):
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
-            result.answers = read_answers(out_dir, keys)
+        # The supervisor's answers folder, on the grader's side: one per zygote, emptied per job.
+        out_dir = os.path.join(self.base, "out")
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.mkdir(out_dir, 0o700)
+        try:
+            result = supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir, started)
+        finally:
+            for fd in (ev_r, ctl_w, out_r):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        result.answers = read_answers(out_dir, keys)
         result.seconds = time.monotonic() - started
         return result
 
@@ -353,7 +353,11 @@ class _PooledJob:
     def kill_all(self) -> None:
         if self.status is None and not self.gone:
             if self.job_pid is not None:
-                for pid in [self.job_pid] + session_members(self.job_pid):
+                # Under bubblewrap the zygote kills every other process of its namespace before it
+                # says `clean` (and if it does not, its namespace's init is killed below), so only
+                # the job's own process is killed here: no scan of the host's processes per job.
+                others = session_members(self.job_pid) if self.zygote.isolation != "bubblewrap" else []
+                for pid in [self.job_pid] + others:
                     kill(pid, 9)
             deadline = time.monotonic() + CLEAN_TIMEOUT
             while self.status is None and not self.gone and time.monotonic() < deadline:
