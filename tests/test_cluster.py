@@ -341,3 +341,13 @@ def test_grading_without_cluster_imports_no_dask(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert "invalid" in (tmp_path / "out" / "grades.csv").read_text()
+
+
+def test_dask_workers_preload_what_the_course_s_exercises_need():
+    from autograder.cluster.batch import course_preload
+    from autograder.course import Course, load_course
+
+    course = load_course()
+    assert {"numpy", "IPython", "torch", "keras"} <= set(course_preload(course))  # training tasks need Keras
+    numpy_only = [e for e in course.exercises if e.id in ("sigmoid_probability", "forward_pass")]
+    assert course_preload(Course("c", course.path, tuple(numpy_only), {})) == ("numpy", "IPython")

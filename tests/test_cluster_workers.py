@@ -8,8 +8,8 @@
    scheduler back at the same address, the same command grades the rest, every row once.
 4. A worker that declares a GPU torch cannot see refuses to grade, says why, and leaves.
 
-The workers preload only numpy and IPython, and the exercises need nothing else, so the few
-sandbox runs stay short. Needs bubblewrap: without it the workers refuse to grade, and the
+The exercises need numpy only, so the workers' warm workers import little and the few sandbox
+runs stay short. Needs bubblewrap: without it the workers refuse to grade, and the
 tests fail (in CI they must).
 """
 
@@ -126,14 +126,13 @@ def dask_processes(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def numpy_course(tmp_path_factory):
-    """Four numpy-only exercises, short limits, warm workers that import numpy and IPython only."""
+    """Four numpy-only exercises and short limits."""
     from autograder.course import DEFAULT_COURSE
 
     folder = tmp_path_factory.mktemp("numpy-course")
     data = yaml.safe_load(DEFAULT_COURSE.read_text())
     data["exercises"] = [e for e in data["exercises"] if e["id"] in NUMPY_ONLY]
     data["limits"] = {"cell_timeout": 3, "total_timeout": 30, "memory_mb": 2048, "output_kb": 64}
-    data["preload"] = ["numpy", "IPython"]
     (folder / "course.yaml").write_text(yaml.safe_dump(data))
     (folder / "exercises").symlink_to(EXERCISES_DIR)
     return folder / "course.yaml"

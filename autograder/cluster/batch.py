@@ -24,6 +24,7 @@ from autograder.course import Course
 from autograder.run.device import DEVICE_ENV, device_class
 from autograder.pipeline import BatchStopped, grade_batch
 from autograder.record import Gradebook
+from autograder.run.preload import PreloadError, exercise_preload, normalize
 from autograder.run.warm import DEFAULT_PRELOAD
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,16 @@ def device_class_for_batch(device: str):
         os.environ.pop(DEVICE_ENV, None)
 
 
+def course_preload(course: Course) -> tuple[str, ...]:
+    """What a Dask worker's warm workers import: every library some exercise of the course needs
+    (one kind of warm worker per Dask worker, since any submission may come to any worker)."""
+    try:
+        return normalize(name for exercise in course.exercises for name in exercise_preload(exercise))
+    except PreloadError as exc:
+        log.warning("%s; Dask workers preload %s", exc, ", ".join(DEFAULT_PRELOAD))
+        return DEFAULT_PRELOAD
+
+
 def _trains(course: Course) -> bool:
     return any("training" in e.settings for e in course.exercises)
 
@@ -60,7 +71,7 @@ def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, 
     where = parse_cluster(cluster)
     local_gpu = where.kind == "local" and _trains(course) and device_class() == "gpu"
     with connect(where, course, local_gpu) as (client, threads):
-        preload = tuple(course.settings.get("preload", DEFAULT_PRELOAD))
+        preload = course_preload(course)
         # A running scheduler keeps the plugin, and its workers their warm pools, for the next batch.
         client.register_plugin(SandboxPlugin(preload, keep=where.kind == "scheduler"), name=PLUGIN_NAME)
         refused = refusal_messages(client)
