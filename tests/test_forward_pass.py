@@ -1,17 +1,21 @@
-"""forward_pass: the seed-22 numbers of the course notebook, the solution notebook, its hidden checks.
+"""forward_pass: the seed-22 numbers of the course notebook, the solution notebook, its hidden checks,
+and a student's own seed, banknote and hidden-layer size (personal variants).
 
 The contract the six exercises share (questions and points, the student version, Otter's tests and
 the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
 """
 
 
+import nbformat
 import numpy as np
 import pytest
 import torch
 
-from autograder.exercises import load_checks, max_score
+from autograder.build.variants import render
+from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import forward_pass as sol
-from support import judge_namespace, total
+from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
+from test_loss_functions import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 ID = "forward_pass"
 
@@ -163,7 +167,7 @@ def test_the_grader_uses_its_own_batches_and_weights():
         ({"predict_hidden": lambda X, W1, b1, W2, b2: sol.predict_hidden(X, W1, b1, W2, b2).T}, "predict_hidden", "transposed"),
         ({"p_hidden": sol.P_HIDDEN_WITHOUT_ACTIVATION}, "p_hidden", "activation is missing"),
         ({"p_hidden": sol.P_HIDDEN_WITHOUT_BIASES}, "p_hidden", "biases were forgotten"),
-        ({"p_hidden": sol.P_HIDDEN_SEEDED_ONCE}, "p_hidden", "reseeds with 22"),
+        ({"p_hidden": sol.P_HIDDEN_SEEDED_ONCE}, "p_hidden", "reseeds with its seed"),
         ({"shape_W1": (8, 2)}, "shape_W1", "swapped"),
         ({"shape_W2": (2, 8)}, "shape_W2", "hidden layer 1"),
         ({"shape_W3": (1, 8)}, "shape_W3", "swapped"),
@@ -171,7 +175,7 @@ def test_the_grader_uses_its_own_batches_and_weights():
         ({"predict_two_hidden": sol.two_hidden_W2_transposed}, "predict_two_hidden", "W2 is transposed"),
         ({"predict_two_hidden": sol.two_hidden_without_biases}, "predict_two_hidden", "biases were forgotten"),
         ({"p_two_hidden": sol.P_TWO_HIDDEN_W2_TRANSPOSED}, "p_two_hidden", "W2 is transposed"),
-        ({"p_two_hidden": sol.P_TWO_HIDDEN_SEEDED_ONCE}, "p_two_hidden", "reseeds with 22"),
+        ({"p_two_hidden": sol.P_TWO_HIDDEN_SEEDED_ONCE}, "p_two_hidden", "reseeds with its seed"),
         ({"p_two_hidden": sol.P_HIDDEN}, "p_two_hidden", "one hidden layer"),
     ],
 )
@@ -187,3 +191,127 @@ def test_a_loop_over_rows_that_returns_a_flat_vector_says_the_shape():
     flat = {"predict_hidden": lambda X, W1, b1, W2, b2: sol.predict_hidden(X, W1, b1, W2, b2).ravel()}
     verdict = judge_namespace(ID, _plain_answers() | flat)["predict_hidden"]
     assert verdict.points == 0 and "shape" in verdict.message
+
+
+# --------------------------------------------------------------------------- a student's own numbers
+
+VARIANT = {"seed": 473, "x1": 2.9, "x2": 0.9, "hidden": 6}
+
+
+def _independent(params: dict) -> tuple[float, float]:
+    """p_hidden and p_two_hidden for a variant, as the course notebook computes them: numpy's
+    global generator reseeded before every draw, and the layers in torch."""
+    state = np.random.get_state()
+    h = params["hidden"]
+
+    def draw(*shape):
+        np.random.seed(params["seed"])
+        return torch.tensor(np.random.normal(0, 1, size=shape))
+
+    x = torch.tensor([[params["x1"], params["x2"]]], dtype=torch.float64)
+    one = torch.sigmoid(torch.sigmoid(x @ draw(2, h) + draw(h)) @ draw(h, 1) + draw(1))
+    h1 = torch.sigmoid(x @ draw(2, h) + draw(h))
+    two = torch.sigmoid(torch.sigmoid(h1 @ draw(h, h) + draw(h)) @ draw(h, 1) + draw(1))
+    np.random.set_state(state)
+    return float(one), float(two)
+
+
+def test_the_default_variant_is_the_slides():
+    assert sol.DEFAULT_VARIANT == {"seed": 22, "x1": 1.0, "x2": 2.2, "hidden": 8}
+    assert sol.answers(None)["P_HIDDEN"] == sol.answers(sol.DEFAULT_VARIANT)["P_HIDDEN"] == sol.P_HIDDEN
+    assert _independent(sol.DEFAULT_VARIANT) == pytest.approx((0.44860787, 0.64217449), abs=5e-9)
+
+
+def test_drawn_variants_are_sensible_and_computed_as_the_notebook_does():
+    rng = np.random.default_rng(7)
+    variants = [sol.draw_variant(rng) for _ in range(12)]
+    assert len({v["seed"] for v in variants}) > 6 and len({v["hidden"] for v in variants}) > 2
+    for v in variants:
+        assert v["seed"] != 22 and 5 <= v["hidden"] <= 10 and 0.5 <= v["x1"] <= 3.0 and 0.5 <= v["x2"] <= 3.0
+        a = sol.answers(v)
+        assert (a["P_HIDDEN"], a["P_TWO_HIDDEN"]) == pytest.approx(_independent(v), abs=1e-12)
+        assert a["P_NO_HIDDEN"] == pytest.approx(1 / (1 + np.exp(-(0.3 * v["x1"] + 0.1 * v["x2"] + 1))))
+        assert (a["SHAPE_W1"], a["SHAPE_W2"], a["SHAPE_W3"]) == ((2, v["hidden"]), (v["hidden"],) * 2, (v["hidden"], 1))
+        for right, wrongs in sol.MISTAKES.items():
+            assert 0.05 < a[right] < 0.95
+            assert all(not np.isclose(a[w], a[right], rtol=1e-2) for w in wrongs), (v, right)
+
+
+def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
+    _, _, tests = built
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert float(np.ravel(namespace["p_two_hidden"])[0]) == pytest.approx(_independent(VARIANT)[1], abs=1e-12)
+    assert namespace["W2_"].shape == (6, 6)
+    assert_otter_tests_pass(tests, namespace)
+    slides = notebook_namespace(master_notebook(ID), params=sol.DEFAULT_VARIANT)
+    names = ("p_no_hidden", "p_hidden", "shape_W1", "shape_W2", "shape_W3", "p_two_hidden")
+    wrong = namespace | {name: slides[name] for name in names}
+    for question in ("q2_no_hidden", "q3_one_hidden", "q4_shapes", "q5_two_hidden"):
+        assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
+
+
+def test_checks_judge_with_the_students_own_numbers():
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert total(judge_namespace(ID, namespace, params=VARIANT)) == max_score(ID)
+    verdicts = judge_namespace(ID, _plain_answers(), params=VARIANT)  # the slides' answers
+    names = ("p_no_hidden", "p_hidden", "shape_W1", "shape_W2", "shape_W3", "p_two_hidden")
+    assert all(verdicts[n].points == 0 for n in names), verdicts
+    points = {c.name: c.points for c in load_checks(ID)}
+    assert all(verdicts[n].points == points[n] for n in ("sigmoid", "predict_hidden"))  # they take their own inputs
+
+
+@pytest.mark.parametrize(
+    "key,check,hint",
+    [
+        ("P_HIDDEN_SEEDED_ONCE", "p_hidden", "reseeds with its seed"),
+        ("P_HIDDEN_WITHOUT_BIASES", "p_hidden", "biases were forgotten"),
+        ("P_TWO_HIDDEN_W2_TRANSPOSED", "p_two_hidden", "W2 is transposed"),
+        ("P_HIDDEN", "p_two_hidden", "one hidden layer"),
+        ("P_NO_HIDDEN_WITHOUT_BIAS", "p_no_hidden", "bias"),
+        ("SHAPE_W2_FROM_INPUTS", "shape_W2", "hidden layer 1"),
+    ],
+)
+def test_hints_follow_the_students_own_numbers(key, check, hint):
+    mistake = sol.answers(VARIANT)[key]
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT) | {check: mistake}
+    verdict = judge_namespace(ID, namespace, params=VARIANT)[check]
+    assert verdict.points == 0 and hint in verdict.hint, verdict
+    # the same mistake made with the slides' numbers is no mistake of this student's
+    slides = judge_namespace(ID, namespace | {check: sol.answers(None)[key]}, params=VARIANT)[check]
+    assert hint not in slides.hint
+
+
+def test_a_student_function_is_judged_on_the_students_own_weights():
+    """p_two_hidden from a wrong predict_two_hidden is explained by that function, called on the
+    weights of the student's seed and hidden size (not the slides')."""
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    a = sol.answers(VARIANT)
+    wrong = namespace | {"predict_two_hidden": sol.two_hidden_W2_transposed,
+                         "p_two_hidden": sol.two_hidden_W2_transposed(a["X"], *a["TWO_HIDDEN"])}
+    verdict = judge_namespace(ID, wrong, params=VARIANT)["p_two_hidden"]
+    assert "what your predict_two_hidden gives" in verdict.hint, verdict
+
+
+def _markdown(params: dict) -> str:
+    nb = nbformat.read(str(master_notebook(ID)), as_version=4)
+    render(nb, params, "forward_pass")
+    assert not any(mark in c.source for c in nb.cells for mark in ("{{", "{%", "%}"))  # every cell rendered
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_a_personal_notebook_speaks_of_the_students_own_numbers():
+    own, slides = _markdown(VARIANT), _markdown(sol.DEFAULT_VARIANT)
+    assert "Your own numbers" in own and "your seed, 473," in own and "your banknote" in own
+    assert "hidden layer of 6 nodes" in own and "$2 \\to 6 \\to 6 \\to 1$" in own
+    assert "lecture's are others" in own and "those of the lecture" not in own
+    assert "Your own numbers" not in slides and "reseeded with 22" in slides and "hidden layer of 8 nodes" in slides
+
+
+@pytest.fixture(scope="module")
+def personal_results(tmp_path_factory):
+    return graded_personal_notebooks(ID, tmp_path_factory)
+
+
+def test_each_students_solved_notebook_gets_full_marks_with_their_numbers(personal_results):
+    assert_full_marks_with_own_numbers(personal_results, ID)
+    assert all(variant != sol.DEFAULT_VARIANT for variant, _ in personal_results.values())

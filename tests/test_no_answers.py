@@ -20,10 +20,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder.build.variants import render
+from autograder.build.variants import render, solution_module
 from autograder.course import load_course
 from autograder.exercises import load_checks
-from solutions import backprop, decision_line, forward_pass, keras_params, matrix_multiplication, sigmoid_probability
+from solutions import keras_params
 
 PEN_AND_PAPER = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
                  "keras_params"]
@@ -145,8 +145,7 @@ def _student_versions(built_course, exercise_id: str) -> list[tuple[dict | None,
     student = nbformat.read(str(folder / "student" / f"{exercise_id}.ipynb"), as_version=4)
     versions = [(None, student)]
     template = folder / "autograder" / f"{exercise_id}.template.ipynb"
-    module = {"sigmoid_probability": sigmoid_probability, "decision_line": decision_line, "backprop": backprop,
-              "matrix_multiplication": matrix_multiplication}.get(exercise_id)
+    module = _varying_solution(exercise_id)
     if module is not None and template.is_file():
         rng = np.random.default_rng(20260101)
         for _ in range(VARIANTS_PER_EXERCISE):
@@ -197,9 +196,14 @@ def leaks_of(exercise_id: str, versions, outputs: bool = True) -> list[str]:
     return found
 
 
+def _varying_solution(exercise_id: str):
+    """solutions/<id>.py of an exercise with personal variants (it draws them), else None."""
+    module = solution_module(exercise_id)
+    return module if hasattr(module, "draw_variant") else None
+
+
 def _default(exercise_id: str) -> dict | None:
-    module = {"sigmoid_probability": sigmoid_probability, "decision_line": decision_line, "backprop": backprop,
-              "matrix_multiplication": matrix_multiplication}.get(exercise_id)
+    module = _varying_solution(exercise_id)
     return module.DEFAULT_VARIANT if module is not None else None
 
 

@@ -2,18 +2,22 @@
 
 Otter questions and the names they grade:
     q1_sigmoid      sigmoid(z)                                 called on the grader's arrays
-    q2_no_hidden    predict_no_hidden(X, W, b), p_no_hidden    the slides' neuron, p = 0.8205
-    q3_one_hidden   predict_hidden(X, W1, b1, W2, b2), p_hidden        seed-22 weights, 8 hidden nodes
-    q4_shapes       shape_W1, shape_W2, shape_W3               2 -> 8 -> 8 -> 1
+    q2_no_hidden    predict_no_hidden(X, W, b), p_no_hidden    the slides' neuron on the banknote
+    q3_one_hidden   predict_hidden(X, W1, b1, W2, b2), p_hidden        seeded weights, h hidden nodes
+    q4_shapes       shape_W1, shape_W2, shape_W3               2 -> h -> h -> 1
     q5_two_hidden   predict_two_hidden(X, W1, b1, ..., W3, b3), p_two_hidden
 
 The functions are called on the grader's own batches X of shape (n, 2) and its own weights,
-drawn fresh for every grading, with hidden layers of other sizes than the notebook's 8.
+drawn fresh for every grading, with hidden layers of other sizes than the notebook's.
+
+Every student may have their own seed, banknote and hidden-layer size (a variant): the
+expected values, the typical mistakes and the notebook's weights that a student's own
+function is called on come from the student's numbers, `FromVariant(sol.answers, key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FunctionCheck, Upstream, ValueCheck, with_carry_forward
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant, with_carry_forward
 from autograder.probe import Call, Var
 from solutions import forward_pass as sol
 
@@ -64,8 +68,8 @@ HIDDEN_ACTIVATION_HINT = (
 OUTPUT_SIGMOID_HINT = "the output is z, not p: apply the sigmoid to the output layer too"
 BIASES_HINT = "the biases were forgotten: every layer adds its bias after the product"
 SWAPPED_HINT = "rows and columns are swapped: W has one row per input and one column per node"
-SEEDED_ONCE_HINT = ("the weights were drawn one after the other from one seed; the course notebook reseeds "
-                    "with 22 before every weight matrix and bias (use draw_normal)")
+SEEDED_ONCE_HINT = ("the weights were drawn one after the other from one seed; the notebook reseeds with its "
+                    "seed before every weight matrix and bias (use draw_normal)")
 
 PRECEDENCE = ("1 / 1 + np.exp(-z) is 1 + exp(-z): division goes first, so write the denominator in brackets, "
               "1 / (1 + np.exp(-z))")
@@ -84,13 +88,27 @@ SHAPES_DO_NOT_FIT = ("the weights drawn with your shape_W1, shape_W2, shape_W3 d
                      "X @ W1, h1 @ W2, h2 @ W3, so the cell failed: see question 4")
 
 
-def _from_function(function: str, args: tuple, var: str, shapes: bool = False) -> Upstream:
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.forward_pass.answers for the student's own numbers."""
+    return FromVariant(sol.answers, key)
+
+
+def _notebook_args(*keys: str):
+    """The arguments the notebook calls a function with: its banknote X and the weights that
+    the student's numbers give (keys of answers(); a tuple of weights is spread)."""
+    def args() -> tuple:
+        a = sol.answers(current_variant())
+        return tuple(item for key in keys for item in (a[key] if isinstance(a[key], tuple) else (a[key],)))
+    return args
+
+
+def _from_function(function: str, args, var: str, shapes: bool = False) -> Upstream:
     """A probability the student computed with their own function: judged against what that
     function gives for the notebook's banknote and weights, so a wrong function is named.
     With `shapes`, a missing answer is explained by wrong shapes of question 4."""
-    wrong = {name: (getattr(sol, name.upper()), SHAPES_DO_NOT_FIT) for name in ("shape_W1", "shape_W2", "shape_W3")}
+    wrong = {name: (mine(name.upper()), SHAPES_DO_NOT_FIT) for name in ("shape_W1", "shape_W2", "shape_W3")}
     return Upstream(
-        probes={"own": Call(function, args)} | ({name: Var(name) for name in wrong} if shapes else {}),
+        probes=lambda: {"own": Call(function, args())} | ({name: Var(name) for name in wrong} if shapes else {}),
         wrong=wrong if shapes else {},
         forms={"own": "array", "shape_W1": "shape", "shape_W2": "shape", "shape_W3": "shape"},
         rule=lambda own: float(own.reshape(-1)[0]) if own.size == 1 else None,
@@ -132,13 +150,13 @@ CHECKS = [
     ValueCheck(
         "p_no_hidden",
         var="p_no_hidden",
-        expected=sol.P_NO_HIDDEN,
+        expected=mine("P_NO_HIDDEN"),
         description="the probability that the banknote is fake, from the neuron with w1 = 0.3, w2 = 0.1, b = 1",
         mistakes={
-            BIAS_HINT: sol.P_NO_HIDDEN_WITHOUT_BIAS,
-            "z was given instead of p: apply the sigmoid to X @ W + b": sol.Z_NO_HIDDEN,
+            BIAS_HINT: mine("P_NO_HIDDEN_WITHOUT_BIAS"),
+            "z was given instead of p: apply the sigmoid to X @ W + b": mine("Z_NO_HIDDEN"),
         },
-        upstream=_from_function("predict_no_hidden", (sol.X, sol.W, sol.B), "p_no_hidden"),
+        upstream=_from_function("predict_no_hidden", _notebook_args("X", "W", "B"), "p_no_hidden"),
     ),
     FunctionCheck(
         "predict_hidden",
@@ -160,43 +178,43 @@ CHECKS = [
     ValueCheck(
         "p_hidden",
         var="p_hidden",
-        expected=sol.P_HIDDEN,
+        expected=mine("P_HIDDEN"),
         description="the probability for the banknote from the network with one hidden layer and the notebook's weights",
         mistakes={
-            HIDDEN_ACTIVATION_HINT: sol.P_HIDDEN_WITHOUT_ACTIVATION,
-            BIASES_HINT: sol.P_HIDDEN_WITHOUT_BIASES,
-            OUTPUT_SIGMOID_HINT: sol.Z_HIDDEN,
-            SEEDED_ONCE_HINT: sol.P_HIDDEN_SEEDED_ONCE,
-            RELU: sol.P_HIDDEN_RELU,
+            HIDDEN_ACTIVATION_HINT: mine("P_HIDDEN_WITHOUT_ACTIVATION"),
+            BIASES_HINT: mine("P_HIDDEN_WITHOUT_BIASES"),
+            OUTPUT_SIGMOID_HINT: mine("Z_HIDDEN"),
+            SEEDED_ONCE_HINT: mine("P_HIDDEN_SEEDED_ONCE"),
+            RELU: mine("P_HIDDEN_RELU"),
         },
-        upstream=_from_function("predict_hidden", (sol.X, sol.W1, sol.B1, sol.W2, sol.B2), "p_hidden"),
+        upstream=_from_function("predict_hidden", _notebook_args("X", "ONE_HIDDEN"), "p_hidden"),
     ),
     ValueCheck(
         "shape_W1",
         var="shape_W1",
-        expected=sol.SHAPE_W1,
+        expected=mine("SHAPE_W1"),
         form="shape",
         description="the shape of the weights from the 2 inputs to the first hidden layer, (inputs, nodes)",
-        mistakes={SWAPPED_HINT: sol.SHAPE_W1[::-1]},
+        mistakes={SWAPPED_HINT: lambda: sol.answers(current_variant())["SHAPE_W1"][::-1]},
     ),
     ValueCheck(
         "shape_W2",
         var="shape_W2",
-        expected=sol.SHAPE_W2,
+        expected=mine("SHAPE_W2"),
         form="shape",
         description="the shape of the weights from the first to the second hidden layer, (inputs, nodes)",
         mistakes={
             "W2 connects the first hidden layer to the second one: its inputs are the nodes of "
-            "hidden layer 1, not the 2 features": (2, sol.N_HIDDEN),
+            "hidden layer 1, not the 2 features": mine("SHAPE_W2_FROM_INPUTS"),
         },
     ),
     ValueCheck(
         "shape_W3",
         var="shape_W3",
-        expected=sol.SHAPE_W3,
+        expected=mine("SHAPE_W3"),
         form="shape",
         description="the shape of the weights from the second hidden layer to the output, (inputs, nodes)",
-        mistakes={SWAPPED_HINT: sol.SHAPE_W3[::-1]},
+        mistakes={SWAPPED_HINT: lambda: sol.answers(current_variant())["SHAPE_W3"][::-1]},
     ),
     FunctionCheck(
         "predict_two_hidden",
@@ -218,18 +236,18 @@ CHECKS = [
     ValueCheck(
         "p_two_hidden",
         var="p_two_hidden",
-        expected=sol.P_TWO_HIDDEN,
-        description="the probability for the banknote from the network with two hidden layers and the seed-22 weights",
+        expected=mine("P_TWO_HIDDEN"),
+        description="the probability for the banknote from the network with two hidden layers and the weights "
+                    "drawn with draw_normal",
         mistakes={
-            "the activation is missing in the hidden layers": sol.P_TWO_HIDDEN_WITHOUT_ACTIVATION,
-            "W2 is transposed: with rows as examples the product is h1 @ W2": sol.P_TWO_HIDDEN_W2_TRANSPOSED,
-            BIASES_HINT: sol.P_TWO_HIDDEN_WITHOUT_BIASES,
-            SEEDED_ONCE_HINT: sol.P_TWO_HIDDEN_SEEDED_ONCE,
-            "this is the probability of the network with one hidden layer": sol.P_HIDDEN,
-            RELU: sol.P_TWO_HIDDEN_RELU,
+            "the activation is missing in the hidden layers": mine("P_TWO_HIDDEN_WITHOUT_ACTIVATION"),
+            "W2 is transposed: with rows as examples the product is h1 @ W2": mine("P_TWO_HIDDEN_W2_TRANSPOSED"),
+            BIASES_HINT: mine("P_TWO_HIDDEN_WITHOUT_BIASES"),
+            SEEDED_ONCE_HINT: mine("P_TWO_HIDDEN_SEEDED_ONCE"),
+            "this is the probability of the network with one hidden layer": mine("P_HIDDEN"),
+            RELU: mine("P_TWO_HIDDEN_RELU"),
         },
-        upstream=_from_function("predict_two_hidden", (sol.X, sol.W1_, sol.B1_, sol.W2_, sol.B2_, sol.W3_, sol.B3_),
-                                "p_two_hidden", shapes=True),
+        upstream=_from_function("predict_two_hidden", _notebook_args("X", "TWO_HIDDEN"), "p_two_hidden", shapes=True),
     ),
 ]
 
