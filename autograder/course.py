@@ -7,9 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from autograder.exercises import EXERCISES_DIR, REPO_ROOT
-
-DEFAULT_COURSE = REPO_ROOT / "course.yaml"
+from autograder.paths import DEFAULT_COURSE, EXERCISES_DIR  # noqa: F401 - DEFAULT_COURSE: re-exported
 
 
 class CourseError(ValueError):

@@ -27,8 +27,7 @@ from autograder.judge import Check
 if TYPE_CHECKING:
     from autograder.course import Exercise
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EXERCISES_DIR = REPO_ROOT / "exercises"
+from autograder.paths import EXERCISES_DIR, REPO_ROOT  # noqa: E402, F401 - REPO_ROOT re-exported
 
 _checks_cache: dict[tuple, tuple[Check, ...]] = {}
 _checks_lock = threading.RLock()

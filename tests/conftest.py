@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import os
 
-import pytest
+# Keras 3 runs on torch in this course (as in the slides); without this, a test module that
+# imports keras first would pick Keras' default backend, TensorFlow, which is not installed.
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import pytest  # noqa: E402
 
 pytest.register_assert_rewrite("support")
 
