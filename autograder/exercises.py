@@ -94,7 +94,33 @@ def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:
     names = [c.name for c in checks]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: check names must be unique, got {names}")
+    for check in checks:
+        _validate(check, path)
     return checks
+
+
+def _validate(check, path: Path) -> None:
+    """A check's options, checked when its checks.py loads: a typo (form="arrray") is a clear
+    error at build and verify, never a crash when the first submission is judged."""
+    from autograder.judge.checks import FORMS
+
+    where = f"{path}: check {getattr(check, 'name', '?')!r}"
+    if not isinstance(check, Check):
+        raise ValueError(f"{where} is a {type(check).__name__}, not an autograder.judge.Check")
+    if not isinstance(check.name, str) or not check.name:
+        raise ValueError(f"{where} needs a name")
+    points = check.points
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0:
+        raise ValueError(f"{where}: points should be a positive number, got {points!r}")
+    forms = [check.form] if isinstance(getattr(check, "form", None), str) else []
+    forms += [f for f in (getattr(check, "forms", None) or {}).values() if isinstance(f, str)]
+    unknown = sorted({f for f in forms if f not in FORMS})
+    if unknown:
+        raise ValueError(f"{where}: unknown form {unknown[0]!r}; the forms are {', '.join(sorted(FORMS))}")
+    for name in ("rtol", "atol"):
+        value = getattr(check, name, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{where}: {name} should be a number of at least 0, got {value!r}")
 
 
 @lru_cache(maxsize=None)

@@ -370,3 +370,30 @@ def test_file_names_that_are_not_utf8_still_get_their_rows(fast_course, tmp_path
     assert len(rows) == 4 and {r["status"] for r in rows} == {"invalid"}
     assert {r["student"] for r in rows} >= {"\\xff\\xfe", "bad\\xffname", "new\nline", "\\xe9l\\xe8ve"}
     assert len(list((tmp_path / "out" / "results").glob("*.json"))) == 4
+
+
+def test_a_typo_in_a_check_is_a_clear_error_at_build_and_error_at_grading(tmp_path):
+    """form="arrray" in checks.py: `build` and `verify` stop with the file and the known forms;
+    grading gives every submission of the exercise `error` (the course's fault), never `crashed`."""
+    import shutil
+
+    from autograder.exercises import EXERCISES_DIR
+
+    course_dir = tmp_path / "course"
+    shutil.copytree(EXERCISES_DIR / EXERCISE, course_dir / "exercises" / EXERCISE,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    checks = course_dir / "exercises" / EXERCISE / "checks.py"
+    text = checks.read_text()
+    assert 'form="array"' in text
+    checks.write_text(text.replace('form="array"', 'form="arrray"', 1))
+    (course_dir / "course.yaml").write_text(f"name: typo\nexercises:\n  - id: {EXERCISE}\n")
+    for command in (["build", "--out", str(tmp_path / "dist")], ["verify"]):
+        result = CliRunner().invoke(main, [command[0], "--course", str(course_dir / "course.yaml"), *command[1:]])
+        assert result.exit_code != 0
+        assert "unknown form 'arrray'" in result.output and "checks.py" in result.output, result.output
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.ipynb").write_text(notebook(SETUP, *RIGHT))
+    rows = grade([subs], tmp_path / "out", course_dir / "course.yaml")
+    assert [(r["status"], float(r["score"])) for r in rows] == [("error", 0.0)]
+    assert "unknown form 'arrray'" in rows[0]["message"]

@@ -33,6 +33,7 @@ from autograder.build.colab_links import add_link_cell, write_links
 from autograder.build.master import MasterError, read_master
 from autograder.build.setup_cell import install_setup
 from autograder.course import Course, Exercise
+from autograder.exercises import load_checks
 
 STAMP_KEY = "autograder"
 
@@ -83,6 +84,10 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
                    secret: bytes | None = None, published: str | None = None,
                    record: handout.Handout | None = None, course: Course | None = None) -> BuiltExercise:
     read_master(exercise.master, exercise.id)
+    try:  # its hidden checks load and their options are valid, before anything is written
+        load_checks(exercise)
+    except Exception as exc:  # noqa: BLE001 - a teacher's checks.py: report it with its file
+        raise MasterError(f"{exercise.folder / 'checks.py'}: the checks do not load: {type(exc).__name__}: {exc}") from None
     target = out / exercise.id
     if target.exists():
         shutil.rmtree(target)
