@@ -30,9 +30,6 @@ from autograder.run import run_notebook
 from autograder.run.preload import exercise_preload
 from autograder.run.warm import WarmPool
 
-# `error` is the grader's own fault (a bug of ours, a broken checks.py, a reply we failed to
-# decode): never blamed on the student, and regraded by the next run of the same command.
-STATUSES = ("graded", "timeout", "crashed", "invalid", "unknown_exercise", "tampered", "error")
 
 
 class BatchStopped(RuntimeError):

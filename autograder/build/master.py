@@ -19,7 +19,6 @@ class MasterError(ValueError):
 
 
 # Raw-cell markers that open and close a block, Otter's assign format.
-BLOCKS = {"QUESTION": "question", "SOLUTION": "solution", "TESTS": "tests", "PROMPT": "prompt"}
 MARKER = re.compile(r"^\s*#\s*(BEGIN|END)\s+(QUESTION|SOLUTION|TESTS|PROMPT)\b", re.IGNORECASE)
 REQUIRED_CONFIG = {"name"}
 

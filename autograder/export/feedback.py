@@ -26,6 +26,7 @@ STATUS_WORDS = {
     "invalid": "not a readable notebook",
     "unknown_exercise": "the notebook names no exercise of this course",
     "tampered": "the notebook's personal variant does not check out",
+    "error": "the grader failed on this submission, not you: it is graded again when the batch is rerun",
 }
 
 

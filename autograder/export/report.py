@@ -25,7 +25,7 @@ import numpy as np
 from autograder.export.feedback import training_summary
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-PROBLEM_STATUSES = ("timeout", "crashed", "invalid", "unknown_exercise", "tampered")
+PROBLEM_STATUSES = ("error", "timeout", "crashed", "invalid", "unknown_exercise", "tampered")
 COLOURS = ("#3b6ea8", "#d9822b", "#3f9c5a", "#b5443c", "#7d5ba6", "#8c6d46", "#c4579b", "#6b6b6b")
 
 

@@ -146,10 +146,6 @@ def encode(value, store: ArrayStore, depth: int = 0) -> dict:
     return {"t": "object", "type": type(value).__name__[:200]}
 
 
-def dumps(node) -> str:
-    return json.dumps(node, allow_nan=False)
-
-
 # --------------------------------------------------------------------------- decoding
 
 

@@ -47,10 +47,6 @@ class Gradebook:
     def __exit__(self, *exc):
         self.close()
 
-    def has(self, sha256: str, student: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM grades WHERE sha256 = ? AND student = ?", (sha256, student)).fetchone()
-        return row is not None
-
     def record(self, result: dict) -> None:
         """Insert or replace the row of `result` (a regrade replaces, never doubles)."""
         with self.db:
