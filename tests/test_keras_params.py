@@ -1,4 +1,5 @@
-"""keras_params: parameter counts from the slides, checked against Keras; the master and its checks.
+"""keras_params: parameter counts from the slides, checked against Keras; the master and its checks;
+a student's own Dense stacks (personal variants).
 
 Keras is imported once, by the solution notebook that conftest runs once a session (it takes
 seconds); every test that needs a Keras model uses the models that notebook built.
@@ -13,9 +14,11 @@ import numpy as np
 import pytest
 import torch
 
+from autograder.build.variants import render
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import keras_params as sol
-from support import judge_namespace, total
+from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
+from test_loss_functions import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 ID = "keras_params"
 
@@ -134,7 +137,7 @@ def test_count_dense_params_is_called_on_the_graders_own_sizes():
     [
         ({"params_layer1": 200}, "params_layer1", "biases are not counted"),
         ({"params_layer2": 600}, "params_layer2", "biases are not counted"),
-        ({"params_layer2": 330}, "params_layer2", "20 outputs of the first layer"),
+        ({"params_layer2": 330}, "params_layer2", "outputs of the first layer as its inputs"),
         ({"params_10_20_30": 800}, "params_10_20_30", "biases are not counted"),
         ({"params_10_20_30": 6000}, "params_10_20_30", "multiplied"),
         ({"params_10_100_100_1": 11100}, "params_10_100_100_1", "biases are not counted"),
@@ -170,3 +173,131 @@ def test_a_count_that_is_not_a_number_is_explained():
     verdicts = judge_namespace(ID, _plain_answers() | {"n_params_keras": "268210", "bug_answer": 2})
     assert verdicts["n_params_keras"].points == 0 and "number" in verdicts["n_params_keras"].message
     assert verdicts["bug_answer"].points == 0 and "string" in verdicts["bug_answer"].message
+
+
+# --------------------------------------------------------------------------- a student's own numbers
+
+VARIANT = {"n_in": 15, "n_1": 27, "n_2": 9, "deep_in": 5, "deep_hidden": 70, "banknote_hidden": 7}
+Q1_AND_2 = ("params_layer1", "params_layer2", "params_10_20_30", "params_10_100_100_1", "params_2_8_1")
+
+
+def _keras_count(sizes) -> int:
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(sizes[0],))] + [keras.layers.Dense(n) for n in sizes[1:]])
+    return model.count_params()
+
+
+def test_the_default_variant_is_the_slides():
+    assert sol.DEFAULT_VARIANT == {"n_in": 10, "n_1": 20, "n_2": 30, "deep_in": 10, "deep_hidden": 100,
+                                   "banknote_hidden": 8}
+    a = sol.answers(None)
+    assert (a["PARAMS_LAYER1"], a["PARAMS_LAYER2"], a["PARAMS_10_20_30"]) == (220, 630, 850)
+    assert (a["PARAMS_10_100_100_1"], a["PARAMS_2_8_1"], a["PARAMS_FIXED"]) == (11_301, 33, 11_301)
+    assert sol.answers(sol.DEFAULT_VARIANT) == a
+
+
+def test_drawn_variants_are_sensible_and_counted_as_keras_counts(solution_ns):
+    rng = np.random.default_rng(11)
+    variants = [sol.draw_variant(rng) for _ in range(20)]
+    assert len({(v["n_in"], v["n_1"], v["n_2"]) for v in variants}) == 20
+    assert len({v["deep_hidden"] for v in variants}) > 4 and len({v["banknote_hidden"] for v in variants}) > 3
+    for v in variants[:4]:  # Keras, on the torch backend, counts what the solution counts
+        a = sol.answers(v)
+        assert _keras_count(a["Q1_SIZES"]) == a["PARAMS_10_20_30"]
+        assert _keras_count(a["DEEP_SIZES"]) == a["PARAMS_10_100_100_1"]
+        assert sol.build_fixed_functional_model(v["deep_in"], v["deep_hidden"]).count_params() == a["PARAMS_FIXED"]
+        assert _keras_count(a["BANKNOTE_SIZES"]) == a["PARAMS_2_8_1"]
+    for v in variants:
+        assert 3 <= v["n_in"] <= 16 and 8 <= min(v["n_1"], v["n_2"]) <= max(v["n_1"], v["n_2"]) <= 40
+        assert 4 <= v["deep_in"] <= 20 and v["deep_hidden"] % 10 == 0 and 3 <= v["banknote_hidden"] <= 12
+        a = sol.answers(v)
+        n_in, n_1, n_2 = v["n_in"], v["n_1"], v["n_2"]
+        assert (a["PARAMS_LAYER1"], a["PARAMS_LAYER2"]) == ((n_in + 1) * n_1, (n_1 + 1) * n_2)
+        counts = [a[name.upper()] for name in Q1_AND_2]
+        assert len(set(counts)) == 5 and not set(counts) & sol.SHOWN_NUMBERS  # the notebook shows none of them
+        for right, wrongs in (("PARAMS_LAYER1", "LAYER1_MISTAKES"), ("PARAMS_LAYER2", "LAYER2_MISTAKES"),
+                              ("PARAMS_10_20_30", "Q1_MISTAKES"), ("PARAMS_10_100_100_1", "DEEP_MISTAKES"),
+                              ("PARAMS_2_8_1", "BANKNOTE_MISTAKES")):
+            assert a[right] not in a[wrongs].values(), (v, right)
+
+
+def test_the_master_filled_with_a_variant_passes_its_otter_tests(built, solution_ns):
+    _, _, tests = built
+    namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
+    assert (namespace["params_layer1"], namespace["params_10_100_100_1"], namespace["n_params_fixed"]) == \
+        (16 * 27, 6 * 70 + 71 * 70 + 71, 6 * 70 + 71 * 70 + 71)
+    assert_otter_tests_pass(tests, namespace)
+    wrong = namespace | {name: solution_ns[name] for name in Q1_AND_2 + ("n_params_fixed",)}  # the slides' counts
+    for question in ("q1_dense_10_20_30", "q2_more_stacks", "q6_functional_bug"):
+        assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
+
+
+def _variant_answers() -> dict:
+    a = sol.answers(VARIANT)
+    return _plain_answers() | {name: a[name.upper()] for name in Q1_AND_2} | {"n_params_fixed": a["PARAMS_FIXED"]}
+
+
+def test_checks_judge_with_the_students_own_numbers():
+    assert total(judge_namespace(ID, _variant_answers(), params=VARIANT)) == max_score(ID)
+    verdicts = judge_namespace(ID, _plain_answers(), params=VARIANT)  # the slides' counts
+    assert all(verdicts[n].points == 0 for n in Q1_AND_2 + ("n_params_fixed",)), verdicts
+    assert all(verdicts[n].points == 1 for n in ("trainable_params", "non_trainable_params", "n_params_keras"))
+
+
+@pytest.mark.parametrize(
+    "check,wrong,slides,hint",  # the mistake with the student's sizes, and with the slides' sizes
+    [
+        ("params_layer1", 15 * 27, 200, "biases are not counted"),
+        ("params_layer2", 27 * 9 + 27, 620, "per input"),
+        ("params_layer2", 15 * 9 + 9, 330, "outputs of the first layer as its inputs"),
+        ("params_10_20_30", 15 * 27 * 9, 6000, "multiplied"),
+        ("params_10_100_100_1", 5 * 70 + 70 * 70 + 70 + 3, 11_103, "one bias per layer"),
+        ("params_2_8_1", 2 * 7 + 7 * 1, 24, "biases are not counted"),
+        ("n_params_fixed", 5 * 70 + 70 * 70 + 70, 11_100, "biases are not counted"),
+    ],
+)
+def test_hints_follow_the_students_own_numbers(check, wrong, slides, hint):
+    verdict = judge_namespace(ID, _variant_answers() | {check: wrong}, params=VARIANT)[check]
+    assert verdict.points == 0 and hint in verdict.hint, verdict
+    assert hint in judge_namespace(ID, _plain_answers() | {check: slides})[check].hint  # the slides' student
+    assert hint not in judge_namespace(ID, _variant_answers() | {check: slides}, params=VARIANT)[check].hint
+
+
+def test_a_count_from_the_students_own_function_is_judged_on_their_own_stack():
+    def one_bias_per_layer(sizes):
+        return sol.count_one_bias_per_layer(list(sizes))
+
+    own = sol.count_one_bias_per_layer(sol.answers(VARIANT)["DEEP_SIZES"])
+    verdict = judge_namespace(ID, _variant_answers() | {"count_dense_params": one_bias_per_layer,
+                                                        "params_10_100_100_1": own}, params=VARIANT)
+    assert "what your count_dense_params gives" in verdict["params_10_100_100_1"].hint
+
+
+def _rendered(params: dict):
+    nb = nbformat.read(str(master_notebook(ID)), as_version=4)
+    render(nb, params, "keras_params")
+    assert not any(mark in c.source for c in nb.cells for mark in ("{{", "{%", "%}"))  # every cell rendered
+    return nb
+
+
+def test_a_personal_notebook_speaks_of_the_students_own_networks():
+    own = "\n".join(c.source for c in _rendered(VARIANT).cells if c.cell_type == "markdown")
+    slides = "\n".join(c.source for c in _rendered(sol.DEFAULT_VARIANT).cells if c.cell_type == "markdown")
+    assert "Your own networks" in own and "names of the answers keep the lecture's sizes" in own
+    assert "15 → 27 → 9" in own and "5 → 70 → 70 → 1" in own and "2 → 7 → 1" in own
+    assert "keras.Input(shape=(5,))" in own and "layers.Dense(70, activation" in own
+    assert "those of the lecture" in slides and "Your own networks" not in slides
+    assert "10 → 20 → 30" in slides and "10 → 100 → 100 → 1" in slides and "2 → 8 → 1" in slides
+    code = "\n".join(c.source for c in _rendered(VARIANT).cells if c.cell_type == "code")
+    assert "sizes_q1 = [15, 27, 9]" in code and "sizes_deep = [5, 70, 70, 1]" in code and "sizes_banknote = [2, 7, 1]" in code
+
+
+@pytest.fixture(scope="module")
+def personal_results(tmp_path_factory):
+    return graded_personal_notebooks(ID, tmp_path_factory)
+
+
+def test_each_students_solved_notebook_gets_full_marks_with_their_numbers(personal_results):
+    assert_full_marks_with_own_numbers(personal_results, ID)
+    assert all(variant != sol.DEFAULT_VARIANT for variant, _ in personal_results.values())

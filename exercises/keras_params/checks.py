@@ -1,17 +1,22 @@
 """Hidden checks of `keras_params`: parameter counts of Dense stacks, BatchNormalization, a bug.
 
 Otter questions and the names they grade:
-    q1_dense_10_20_30   params_layer1, params_layer2, params_10_20_30      220, 630, 850
-    q2_more_stacks      params_10_100_100_1, params_2_8_1                  by hand
+    q1_dense_10_20_30   params_layer1, params_layer2, params_10_20_30      220, 630, 850 (slides)
+    q2_more_stacks      params_10_100_100_1, params_2_8_1                  by hand, 11,301 and 33
     q3_count_function   count_dense_params(layer_sizes)                    on the grader's lists
     q4_batchnorm        trainable_params, non_trainable_params             784-500-50-10 with BatchNormalization
     q5_keras_count      n_params_keras                                     model_bn.count_params(), 784-300-100-10
     q6_functional_bug   bug_answer, n_params_fixed                         the slide's undefined `x`
 
 Every count is a whole number and compared exactly.
+
+Every student may have their own sizes for the Dense stacks of questions 1, 2 and 6 (a variant):
+the expected counts, the typical mistakes and the sizes a student's own count_dense_params is
+called on come from the student's numbers, `FromVariant(sol.answers, key)`. The variable names
+keep the slides' sizes.
 """
 
-from autograder.judge import FunctionCheck, Upstream, ValueCheck, with_carry_forward
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant, with_carry_forward
 from autograder.probe import Call, Var
 from solutions import keras_params as sol
 
@@ -37,10 +42,24 @@ def _count(name, var, expected, description, mistakes, points=1.0, upstream=None
                       mistakes=mistakes, upstream=upstream, **EXACT)
 
 
-def _from_function(sizes: list[int], var: str) -> Upstream:
+def mine(key: str) -> FromVariant:
+    """The value `key` of solutions.keras_params.answers for the student's own numbers."""
+    return FromVariant(sol.answers, key)
+
+
+def _mistakes(key: str, hints: dict[str, str]) -> dict:
+    """{hint: the wrong count it names}, from answers()[key] of the student's own numbers."""
+    return {hint: (lambda name: lambda: sol.answers(current_variant())[key][name])(name) for hint, name in hints.items()}
+
+
+TYPICAL = {NO_BIAS: "no_bias", BIAS_PER_INPUT: "bias_per_input", ONE_BIAS_PER_LAYER: "one_bias_per_layer"}
+
+
+def _from_function(sizes_key: str, var: str) -> Upstream:
     """A count the student may have computed with their own count_dense_params: judged against
-    what that function gives, so that a wrong function is named instead."""
-    return Upstream(probes={"own": Call("count_dense_params", (tuple(sizes),))}, rule=lambda own: own,
+    what that function gives for the student's own stack, so that a wrong function is named instead."""
+    return Upstream(probes=lambda: {"own": Call("count_dense_params", (tuple(sol.answers(current_variant())[sizes_key]),))},
+                    rule=lambda own: own,
                     hint=f"{var} is what your count_dense_params gives; the function is not right (see its check)")
 
 
@@ -54,29 +73,28 @@ TOTAL_FROM_LAYERS = Upstream(
 BN = sum(sol.BN_UNITS)  # BatchNormalization nodes: 500 + 50
 
 CHECKS = [
-    _count("params_layer1", "params_layer1", sol.PARAMS_LAYER1,
-           "the number of parameters of the first Dense layer (10 inputs, 20 nodes)",
-           {NO_BIAS: 10 * 20, BIAS_PER_INPUT: 10 * 20 + 10, ONE_BIAS_PER_LAYER: 10 * 20 + 1}),
-    _count("params_layer2", "params_layer2", sol.PARAMS_LAYER2,
-           "the number of parameters of the second Dense layer (20 inputs, 30 nodes)",
-           {NO_BIAS: 20 * 30, BIAS_PER_INPUT: 20 * 30 + 20, ONE_BIAS_PER_LAYER: 20 * 30 + 1,
-            "the second layer gets the 20 outputs of the first layer as inputs, not the 10 features": 10 * 30 + 30}),
-    _count("params_10_20_30", "params_10_20_30", sol.PARAMS_10_20_30,
-           "the number of parameters of the whole 10 -> 20 -> 30 network",
-           {NO_BIAS: sol.count_weights_only([10, 20, 30]), ONE_BIAS_PER_LAYER: sol.count_one_bias_per_layer([10, 20, 30]),
-            "the layer sizes were multiplied; add up the parameters of the layers instead": 10 * 20 * 30},
+    _count("params_layer1", "params_layer1", mine("PARAMS_LAYER1"),
+           "the number of parameters of the first Dense layer of question 1's network, weights and biases",
+           _mistakes("LAYER1_MISTAKES", TYPICAL)),
+    _count("params_layer2", "params_layer2", mine("PARAMS_LAYER2"),
+           "the number of parameters of the second Dense layer of question 1's network, weights and biases",
+           _mistakes("LAYER2_MISTAKES", TYPICAL | {
+               "the second layer gets the outputs of the first layer as its inputs, not the input features":
+                   "from_features"})),
+    _count("params_10_20_30", "params_10_20_30", mine("PARAMS_10_20_30"),
+           "the number of parameters of the whole network of question 1",
+           _mistakes("Q1_MISTAKES", {NO_BIAS: "no_bias", ONE_BIAS_PER_LAYER: "one_bias_per_layer",
+                                     "the layer sizes were multiplied; add up the parameters of the layers instead":
+                                         "multiplied"}),
            upstream=TOTAL_FROM_LAYERS),
-    _count("params_10_100_100_1", "params_10_100_100_1", sol.PARAMS_10_100_100_1,
-           "the number of parameters of the 10 -> 100 -> 100 -> 1 network",
-           {NO_BIAS: sol.count_weights_only([10, 100, 100, 1]),
-            BIAS_PER_INPUT: sol.count_bias_per_input([10, 100, 100, 1]),
-            ONE_BIAS_PER_LAYER: sol.count_one_bias_per_layer([10, 100, 100, 1])},
-           upstream=_from_function([10, 100, 100, 1], "params_10_100_100_1")),
-    _count("params_2_8_1", "params_2_8_1", sol.PARAMS_2_8_1,
-           "the number of parameters of the 2 -> 8 -> 1 network",
-           {NO_BIAS: sol.count_weights_only([2, 8, 1]), BIAS_PER_INPUT: sol.count_bias_per_input([2, 8, 1]),
-            ONE_BIAS_PER_LAYER: sol.count_one_bias_per_layer([2, 8, 1])},
-           upstream=_from_function([2, 8, 1], "params_2_8_1")),
+    _count("params_10_100_100_1", "params_10_100_100_1", mine("PARAMS_10_100_100_1"),
+           "the number of parameters of question 2's network with two hidden layers and one output",
+           _mistakes("DEEP_MISTAKES", TYPICAL),
+           upstream=_from_function("DEEP_SIZES", "params_10_100_100_1")),
+    _count("params_2_8_1", "params_2_8_1", mine("PARAMS_2_8_1"),
+           "the number of parameters of question 2's banknote network, 2 inputs, one hidden layer, one output",
+           _mistakes("BANKNOTE_MISTAKES", TYPICAL),
+           upstream=_from_function("BANKNOTE_SIZES", "params_2_8_1")),
     FunctionCheck(
         "count_dense_params",
         function="count_dense_params",
@@ -136,9 +154,9 @@ CHECKS = [
             "keras.Model is given input and output tensors, that part is right": "D",
         },
     ),
-    _count("n_params_fixed", "n_params_fixed", sol.PARAMS_FIXED,
+    _count("n_params_fixed", "n_params_fixed", mine("PARAMS_FIXED"),
            "count_params() of the fixed functional model",
-           {NO_BIAS: sol.count_weights_only([10, 100, 100, 1])}),
+           _mistakes("DEEP_MISTAKES", {NO_BIAS: "no_bias"})),
 ]
 
 
