@@ -135,3 +135,28 @@ def data_files(folder: Path) -> dict[str, bytes]:
 
 def max_score(exercise: "Exercise | str") -> float:
     return float(sum(c.points for c in load_checks(exercise)))
+
+
+def load_solution(checks_file: str | Path):
+    """The reference solution of the exercise whose checks.py is `checks_file`:
+    `<course>/solutions/<id>.py`, beside the course's exercises/ folder. Loaded by path, so a
+    course anywhere on disk needs no package of its own and no change to sys.path:
+
+        sol = load_solution(__file__)      # in exercises/<id>/checks.py
+    """
+    checks_file = Path(checks_file).resolve()
+    exercise_id = checks_file.parent.name
+    path = checks_file.parent.parent.parent / "solutions" / f"{exercise_id}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"exercise {exercise_id!r} has no reference solution at {path}")
+    return _solution_module(path)
+
+
+@lru_cache(maxsize=None)
+def _solution_module(path: Path):
+    name = f"autograder_solution_{path.stem}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    spec.loader.exec_module(module)
+    return module

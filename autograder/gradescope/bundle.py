@@ -152,6 +152,10 @@ def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_noteb
         for package in ("autograder", "solutions"):
             for path, rel in _files(REPO_ROOT / package):
                 _add(zf, f"{package}/{rel.as_posix()}", path.read_bytes())
+        # A course of its own keeps its reference solution beside its exercises/ folder.
+        own = exercise.folder.parent.parent / "solutions" / f"{exercise.id}.py"
+        if own.is_file() and not own.resolve().is_relative_to(REPO_ROOT / "solutions"):
+            _add(zf, f"solutions/{exercise.id}.py", own.read_bytes())
         master = f"{exercise.id}.ipynb"
         for path, rel in _files(exercise.folder):
             if rel.as_posix() != master:

@@ -1,0 +1,164 @@
+"""`autograder new-exercise ID`: a new exercise, complete and gradable, written in one place.
+
+It writes, in the course's folder (where course.yaml is):
+
+    exercises/<id>/<id>.ipynb   the master: one question in Otter assign format, its public
+                                test (the form) and its hidden Otter test (the value)
+    exercises/<id>/checks.py    the hidden check of that question, with a typical mistake
+    solutions/<id>.py           the reference solution, plain Python
+    tests/test_<id>.py          a test of the solution's value and of the check
+    course.yaml                 the exercise's entry, appended
+
+The example asks for the mean of three given numbers; the teacher replaces it. Nothing here
+needs the repository: the checks load their solution by the exercise's folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,62}")
+
+
+class ScaffoldError(ValueError):
+    pass
+
+
+def _master(exercise_id: str, title: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                   "language_info": {"name": "python", "version": "3.11"}}
+    raw, md, code = nbformat.v4.new_raw_cell, nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb.cells = [
+        raw(f"# ASSIGNMENT CONFIG\nname: {exercise_id}\ninit_cell: true\ncheck_all_cell: false\n"
+            "export_cell: true\ngenerate: true\nrun_tests: false"),
+        md(f"# {title}\n\nReplace this example with your exercise: explain, give the formula, set the task."),
+        code("import numpy as np\n\nvalues = np.array([2.0, 4.0, 9.0])"),
+        raw("# BEGIN QUESTION\nname: q1_mean\npoints: 1"),
+        md("**Question 1.** Compute the mean of `values` and store it in `mean`."),
+        raw("# BEGIN SOLUTION"),
+        code("mean = values.sum() / len(values)  # SOLUTION"),
+        raw("# END SOLUTION"),
+        raw("# BEGIN TESTS"),
+        code('assert mean is not ..., "replace `...` by a number"\n'
+             'assert np.asarray(mean, dtype=float).size == 1, "mean is one number"'),
+        code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n'
+             "assert np.isclose(float(mean), values.mean())"),
+        raw("# END TESTS"),
+        raw("# END QUESTION"),
+    ]
+    return nb
+
+
+CHECKS = '''"""Hidden checks of `{id}`, run in the grader's process against solutions/{id}.py.
+
+Otter questions and the names they grade:
+    q1_mean     mean     the mean of the given values
+"""
+
+from autograder.exercises import load_solution
+from autograder.judge import ValueCheck
+
+sol = load_solution(__file__)
+
+CHECKS = [
+    ValueCheck(
+        "mean",
+        var="mean",
+        expected=sol.MEAN,
+        points=1,  # the points of Otter question q1_mean
+        description="the mean of the given values",
+        mistakes={{"the sum was not divided by the number of values": sol.SUM}},
+    ),
+]
+'''
+
+SOLUTION = '''"""Reference solution of `{id}`: the values every check compares with."""
+
+import numpy as np
+
+VALUES = np.array([2.0, 4.0, 9.0])
+MEAN = float(VALUES.sum() / len(VALUES))
+SUM = float(VALUES.sum())  # a typical mistake: the sum, not the mean
+'''
+
+TEST = '''"""Tests of `{id}`: the reference value, computed by hand, and the check's verdicts."""
+
+from autograder.course import load_course
+from autograder.exercises import load_checks
+from autograder.probe.answers import Answer
+
+COURSE = __file__.rsplit("/tests/", 1)[0] + "/course.yaml"
+
+
+def verdict(value):
+    [check] = load_checks(load_course(COURSE).exercise("{id}"))
+    return check.run({{"value": Answer("mean", value=value)}}, check.probes(None))
+
+
+def test_the_reference_value():
+    assert verdict(5.0).points == 1  # (2 + 4 + 9) / 3, by hand
+
+
+def test_the_typical_mistake_has_its_hint():
+    wrong = verdict(15.0)
+    assert wrong.points == 0 and "not divided" in wrong.hint
+'''
+
+
+def new_exercise(course_path: Path, exercise_id: str, title: str | None = None) -> list[Path]:
+    """Write the exercise's files into the course beside `course_path`; returns what was written."""
+    course_path = Path(course_path)
+    if not ID_PATTERN.fullmatch(exercise_id):
+        raise ScaffoldError(f"{exercise_id!r} is not an exercise id: lower case letters, digits and _, "
+                            "starting with a letter")
+    root = course_path.parent
+    data = yaml.safe_load(course_path.read_text()) if course_path.is_file() else None
+    data = data if isinstance(data, dict) else {"name": root.name, "exercises": []}
+    listed = [e if isinstance(e, str) else e.get("id") for e in data.get("exercises") or []]
+    folder = root / "exercises" / exercise_id
+    if exercise_id in listed or folder.exists():
+        raise ScaffoldError(f"exercise {exercise_id!r} exists already in {course_path}")
+    title = title or exercise_id.replace("_", " ").capitalize()
+    files = {
+        folder / f"{exercise_id}.ipynb": nbformat.writes(_master(exercise_id, title)),
+        folder / "checks.py": CHECKS.format(id=exercise_id),
+        root / "solutions" / f"{exercise_id}.py": SOLUTION.format(id=exercise_id),
+        root / "tests" / f"test_{exercise_id}.py": TEST.format(id=exercise_id),
+    }
+    clash = [p for p in files if p.exists()]
+    if clash:
+        raise ScaffoldError(f"{clash[0]} exists already; nothing was written")
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    # course.yaml: appended as text, so the teacher's comments and order stay as they are.
+    entry = f"  - id: {exercise_id}\n    title: {title}\n"
+    if not course_path.is_file():
+        course_path.write_text(f"name: {data['name']}\nexercises:\n{entry}")
+    elif not data.get("exercises"):
+        text = course_path.read_text()
+        text = re.sub(r"(?m)^exercises:.*$\n?", "", text).rstrip("\n")
+        course_path.write_text((text + "\n" if text else "") + f"exercises:\n{entry}")
+    else:
+        _append_entry(course_path, entry)
+    return [*files, course_path]
+
+
+def _append_entry(course_path: Path, entry: str) -> None:
+    """Insert the entry after the last item of the top-level `exercises:` list."""
+    lines = course_path.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if re.match(r"exercises:\s*(#.*)?$", line))
+    end = start + 1
+    for i in range(start + 1, len(lines)):
+        line = lines[i]
+        if line.strip() and not line.startswith((" ", "\t", "-", "#")):
+            break
+        if line.strip() and not line.lstrip().startswith("#"):
+            end = i + 1
+    lines.insert(end, entry if lines[end - 1].endswith("\n") else "\n" + entry)
+    course_path.write_text("".join(lines))

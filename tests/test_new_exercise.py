@@ -1,0 +1,97 @@
+"""`autograder new-exercise` in a course folder outside the repository: the exercise it writes
+builds, verifies and grades (full marks for its solution, zero for its blank), with no
+environment variables and no path tricks, and its own test passes."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.exercises import REPO_ROOT
+
+
+def invoke(*args, cwd=None):
+    old = os.getcwd()
+    try:
+        if cwd:
+            os.chdir(cwd)
+        result = CliRunner().invoke(main, list(map(str, args)), env={"AUTOGRADER_SECRET": None,
+                                                                    "AUTOGRADER_SECRET_FILE": None})
+    finally:
+        os.chdir(old)
+    return result
+
+
+def test_a_new_exercise_in_a_course_of_its_own_builds_verifies_and_grades(tmp_path):
+    course = tmp_path / "my_course"
+    course.mkdir()
+    assert not course.resolve().is_relative_to(REPO_ROOT)
+    result = invoke("new-exercise", "mean_of_values", "--title", "The mean", cwd=course)
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load((course / "course.yaml").read_text())
+    assert data["exercises"] == [{"id": "mean_of_values", "title": "The mean"}]
+    for rel in ("exercises/mean_of_values/mean_of_values.ipynb", "exercises/mean_of_values/checks.py",
+                "solutions/mean_of_values.py", "tests/test_mean_of_values.py"):
+        assert (course / rel).is_file(), rel
+    again = invoke("new-exercise", "mean_of_values", cwd=course)
+    assert again.exit_code != 0 and "exists already" in again.output
+    assert invoke("new-exercise", "Bad-Id", cwd=course).exit_code != 0
+
+    built = invoke("build", "--course", course / "course.yaml", "--out", tmp_path / "dist")
+    assert built.exit_code == 0, built.output
+    verified = invoke("verify", "--course", course / "course.yaml")
+    assert verified.exit_code == 0 and "verify ok" in verified.output, verified.output
+
+    subs = tmp_path / "subs"
+    for who, version in (("solution", "solution"), ("blank", "student")):
+        (subs / who).mkdir(parents=True)
+        shutil.copy(tmp_path / "dist" / "mean_of_values" / version / "mean_of_values.ipynb", subs / who)
+    graded = invoke("grade", subs, "--course", course / "course.yaml", "--out", tmp_path / "out", "--quiet")
+    assert graded.exit_code == 0, graded.output
+    with open(tmp_path / "out" / "grades.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert (rows["solution"]["status"], rows["solution"]["score"], rows["solution"]["max_score"]) == ("graded", "1", "1")
+    assert (rows["blank"]["status"], rows["blank"]["score"]) == ("graded", "0")
+
+    # The Gradescope bundle carries the course's own solution.
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "dist" / "mean_of_values" / "autograder" / "gradescope.zip") as zf:
+        assert "solutions/mean_of_values.py" in zf.namelist()
+
+    # The test it wrote passes, run from the course folder.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=course,
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 passed" in run.stdout
+
+
+def test_new_exercise_appends_to_a_course_with_comments(tmp_path):
+    from autograder.build.scaffold import new_exercise
+
+    course = tmp_path / "course.yaml"
+    course.write_text("# my course\nname: c\nexercises:\n  - id: first   # the first one\n    title: First\n"
+                      "# after the list\nlms:\n  pick: best\n")
+    (tmp_path / "exercises" / "first").mkdir(parents=True)
+    new_exercise(course, "second")
+    text = course.read_text()
+    assert text.index("id: second") < text.index("# after the list") and "# my course" in text
+    data = yaml.safe_load(text)
+    assert [e["id"] for e in data["exercises"]] == ["first", "second"] and data["lms"] == {"pick": "best"}
+
+
+@pytest.mark.parametrize("bad", ["1abc", "a", "with-dash", "Upper"])
+def test_new_exercise_refuses_a_bad_id(tmp_path, bad):
+    from autograder.build.scaffold import ScaffoldError, new_exercise
+
+    with pytest.raises(ScaffoldError, match="not an exercise id"):
+        new_exercise(tmp_path / "course.yaml", bad)
