@@ -8,7 +8,11 @@ The package follows the grading pipeline, one sub-package per stage:
     probe   the data-only questions the grader asks the sandbox, and the safe reading of its answers
     judge   checks that compare those answers with solutions/ in the grader's own process
     record  the SQLite gradebook, one row per submission
-    export  grades.csv and per-submission JSON
+    export  grades.csv and per-submission JSON, feedback, LMS files, the report
+
+joined by pipeline.py (one submission: run, probe, judge) and batch.py (intake, the pipeline in
+parallel, record, export), and called by cli/, gradescope/ (per submission inside Gradescope) and
+cluster/ (the run on Dask workers). What runs inside the sandbox is listed in run/isolation.py.
 """
 
 __version__ = "0.1.0"

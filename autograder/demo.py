@@ -16,7 +16,7 @@ from autograder.build import build_course
 from autograder.course import Course
 from autograder.exercises import REPO_ROOT
 from autograder.handout import Handout
-from autograder.pipeline import grade_batch
+from autograder.batch import grade_batch
 
 EXAMPLES = REPO_ROOT / "examples"
 

@@ -1,34 +1,26 @@
-"""The grading pipeline: intake -> run in the sandbox -> probe -> judge -> record -> export.
+"""One submission through the grading pipeline: run in the sandbox -> probe -> judge.
 
-`grade_submission` turns one submission into a result document (plain JSON); `grade_batch`
-does it for many, in parallel, records every result in the gradebook as soon as it is
-complete, and writes grades.csv and the per-submission JSON files.
+`grade_submission` turns one submission (from intake) into a result document (plain JSON),
+never raising for anything the submission does. Recording and exporting it is the batch's
+job (autograder/batch.py), so this module knows nothing of the gradebook's files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from pathlib import Path
 
 import numpy as np
 
 from autograder import handout as handouts
 from autograder.course import Course
 from autograder.exercises import data_files, load_checks
-from autograder.export import write_grades_csv, write_result_json
-from autograder.export.feedback import write_feedback
-from autograder.intake import Roster, Submission, intake
+from autograder.intake import Submission
 from autograder.judge import Verdict, using_variant
 from autograder.run.device import device_class
-from autograder.record import Gradebook
 from autograder.run import Limits as RunLimits
 from autograder.run import run_notebook
-from autograder.run.preload import exercise_preload
-from autograder.run.warm import WarmPool
 
 
 
@@ -176,99 +168,9 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     return result
 
 
-def _failure_result(sub: Submission, exc: BaseException) -> dict:
+def failure_result(sub: Submission, exc: BaseException) -> dict:
     """A grader-side failure still leaves a row: status `error`, with the reason."""
     result = _base_result(sub, 0.0)
     result["status"] = "error"
     result["message"] = _grader_fault("grading this submission", exc)
     return result
-
-
-def _keep(result: dict, book: Gradebook, out: Path, course: Course, sub: Submission) -> None:
-    """Record: the gradebook row first (what a resumed batch trusts), then the files."""
-    book.record(result)
-    write_result_json(result, out / "results")
-    exercise = course.exercise(sub.exercise) if sub.exercise else None
-    write_feedback(result, out / "feedback", exercise.title if exercise else None)
-
-
-def grade_batch(
-    paths: list[str],
-    course: Course,
-    out: Path,
-    workers: int = 1,
-    roster: Roster | None = None,
-    regrade: bool = False,
-    progress: bool = True,
-    warm: bool | None = None,
-    handout: handouts.Handout | None = None,
-    runner=None,
-) -> list[dict]:
-    """Grade every submission under `paths` into `out`; returns the results of this batch.
-
-    `warm`: run notebooks forked from warm workers (at most one per worker thread) that have
-    their exercise's libraries imported already (autograder/run/preload.py); False: fresh
-    workers; None: AUTOGRADER_WARM, by default chosen per kind of worker from the start-up
-    costs measured on this machine (autograder/run/startup.py). `handout`: the course's record of personal
-    notebooks (default: read from the course); `verify` passes an empty one. `runner`: runs
-    the notebooks instead of this machine's workers (autograder.cluster's ClusterRunner).
-    """
-    from tqdm import tqdm
-
-    out.mkdir(parents=True, exist_ok=True)
-    if handout is None:  # a broken record stops the batch: nobody may be graded by a guess
-        handout = handouts.load(course)
-    submissions = intake(paths, course.ids, roster)
-    for exercise in {s.exercise for s in submissions if not s.status}:
-        ex = course.exercise(exercise)
-        with contextlib.suppress(Exception):  # a broken checks.py gives its submissions `error` rows
-            load_checks(ex)  # import once, before threads start
-    results: list[dict] = []
-    with Gradebook(out / "gradebook.sqlite") as book:
-        todo = []
-        for sub in submissions:
-            done = None if regrade else book.result(sub.sha256 or sub.path, sub.student)
-            if done is not None and done.get("status") != "error":  # the grader's faults are retried
-                results.append(done)
-            else:
-                todo.append(sub)
-        bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress or not todo)
-        runnable = [s for s in todo if not s.status]
-        kinds = {e: exercise_preload(course.exercise(e)) for e in {s.exercise for s in runnable}}
-        warm_pool = WarmPool.for_batch([kinds[s.exercise] for s in runnable], workers, warm) \
-            if runnable and runner is None else None
-        if warm_pool is not None:
-            todo.sort(key=lambda s: warm_pool.rank(kinds.get(s.exercise)))  # each kind's runs together
-            warm_pool.warm_up()
-
-        def runner_of(sub):
-            return runner or (warm_pool.runner(kinds.get(sub.exercise)) if warm_pool is not None else run_notebook)
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, (warm_pool or contextlib.nullcontext()):
-            futures = {
-                pool.submit(grade_submission, sub, course, None, handout, runner_of(sub)): sub
-                for sub in todo
-            }
-            for future in as_completed(futures):
-                sub = futures[future]
-                try:
-                    result = future.result()
-                except BatchStopped:
-                    for pending in futures:
-                        pending.cancel()
-                    raise
-                except Exception as exc:  # noqa: BLE001 - a bug of ours must not lose the row
-                    result = _failure_result(sub, exc)
-                if not result["sha256"]:
-                    result["sha256"] = sub.path  # unreadable file: keyed by its path
-                try:
-                    _keep(result, book, out, course, sub)
-                except Exception as exc:  # noqa: BLE001 - a result we cannot store still gets its row
-                    result = _failure_result(sub, exc)
-                    result["sha256"] = result["sha256"] or sub.path
-                    _keep(result, book, out, course, sub)
-                results.append(result)
-                bar.set_postfix_str(f"{sub.student}: {result['status']}")
-                bar.update()
-        bar.close()
-        write_grades_csv(book.results(), out / "grades.csv")
-    return results

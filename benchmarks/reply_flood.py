@@ -64,7 +64,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from autograder.course import load_course
-    from autograder.pipeline import grade_batch
+    from autograder.batch import grade_batch
     from autograder.run.supervise import MAX_EVENT_LINE
 
     big = int(args.mb_per_reply * (1 << 20))

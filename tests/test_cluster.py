@@ -166,7 +166,7 @@ def test_the_task_of_every_exercise_carries_no_check_no_solution_and_no_secret(b
     """grade_batch with a runner that keeps each task and runs nothing: every pen-and-paper
     solution notebook, so every check's probes."""
     from autograder.course import load_course
-    from autograder.pipeline import grade_batch
+    from autograder.batch import grade_batch
 
     secret = "course-secret-" + "7f3a9c1e" * 4
     monkeypatch.setenv("AUTOGRADER_SECRET", secret)

@@ -19,7 +19,7 @@ import yaml
 
 from autograder.course import load_course
 from autograder.exercises import REPO_ROOT
-from autograder.pipeline import grade_batch
+from autograder.batch import grade_batch
 from autograder.run import isolation
 
 EXERCISE = "sigmoid_probability"

@@ -266,7 +266,7 @@ def graded_personal_notebooks(exercise_id: str, tmp_path_factory) -> dict:
     from autograder.build.variants import SECRET_ENV, SECRET_FILE_ENV
     from autograder.course import load_course
     from autograder.intake import Roster
-    from autograder.pipeline import grade_batch
+    from autograder.batch import grade_batch
 
     import dataclasses
 

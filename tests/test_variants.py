@@ -27,7 +27,7 @@ from autograder.cli import main
 from autograder.course import load_course
 from autograder.exercises import REPO_ROOT, max_score
 from autograder.intake import Roster
-from autograder.pipeline import grade_batch
+from autograder.batch import grade_batch
 from support import notebook_namespace
 
 SECRET = "a course secret for the tests, 0123456789"

@@ -247,7 +247,7 @@ def _sigmoid_batch(built_course, folder, count):
 @pytest.mark.parametrize("cheap_start", [True, False])
 def test_a_batch_runs_warm_or_cold_as_the_measured_costs_say(built_course, fast_course, tmp_path, monkeypatch,
                                                              cheap_start):
-    from autograder.pipeline import grade_batch
+    from autograder.batch import grade_batch
 
     cache = tmp_path / "cache"
     cache.mkdir()

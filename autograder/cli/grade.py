@@ -14,7 +14,8 @@ from autograder.cli.output import DEFAULT_WORKERS, course_or_fail, results_table
 @click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
 @click.option("--out", type=click.Path(), default="results", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
-              help="submissions graded in parallel (each warm worker holds torch and Keras, about 1 GiB)")
+              help="submissions graded in parallel (a warm worker holds what its exercise imports: about 100 MiB "
+                   "with numpy, 1 GiB with torch and Keras)")
 @click.option("--roster", type=click.Path(exists=True), default=None, help="roster CSV mapping file names to students")
 @click.option("--regrade", is_flag=True, help="grade again submissions the gradebook already has")
 @click.option("--quiet", is_flag=True, help="no progress bar and no table")
@@ -26,7 +27,7 @@ def grade(paths, course_path, out, workers, roster, regrade, quiet, cluster):
     from autograder.build.variants import VariantError
     from autograder.handout import HandoutError
     from autograder.intake import Roster, RosterError
-    from autograder.pipeline import grade_batch
+    from autograder.batch import grade_batch
 
     course = course_or_fail(course_path)
     try:

@@ -13,7 +13,7 @@ from autograder.cli.output import course_or_fail, table
 
 def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], bool]:
     from autograder.handout import Handout
-    from autograder.pipeline import grade_batch
+    from autograder.batch import grade_batch
 
     with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
         subs = Path(tmp) / "submissions"

@@ -22,7 +22,8 @@ from autograder.cluster.runner import ClusterRunner, refusal_messages
 from autograder.cluster.worker import GPU_RESOURCE, PLUGIN_NAME, SandboxPlugin
 from autograder.course import Course
 from autograder.run.device import DEVICE_ENV, device_class
-from autograder.pipeline import BatchStopped, grade_batch
+from autograder.batch import grade_batch
+from autograder.pipeline import BatchStopped
 from autograder.record import Gradebook
 from autograder.run.preload import PreloadError, exercise_preload, normalize
 from autograder.run.warm import DEFAULT_PRELOAD

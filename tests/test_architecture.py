@@ -1,0 +1,115 @@
+"""The tree shows the architecture, and these rules keep it so (issue 14):
+
+- no import cycle between the package's modules (counting imports inside functions too: a
+  lazy import hides a cycle from Python, not from a reader);
+- export/ writes what the gradebook holds: the pipeline and the build never import it;
+- the sandbox package, which runs inside the sandbox, imports only the standard library,
+  numpy, and (for the trainer) torch and keras.
+
+The graph is read from the source with `ast`, so the rules hold whatever is installed."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "autograder"
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+MODULES = modules()
+
+
+def imported_names(name: str, path: Path) -> set[str]:
+    """Every module name `name` imports, anywhere in its body, absolute."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def own_module(name: str) -> str | None:
+    """The module of this package that an imported name lives in."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def graph() -> dict[str, set[str]]:
+    edges = {}
+    for name, path in MODULES.items():
+        targets = {own_module(n) for n in imported_names(name, path) if n.split(".")[0] == "autograder"}
+        # Importing a submodule runs its packages' __init__ first: that edge is Python's, not ours.
+        ancestors = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)}
+        edges[name] = {t for t in targets if t and t != name and t not in ancestors}
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on, found = {}, {}, [], set(), []
+    sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in edges:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle():
+    assert cycles(graph()) == []
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+@pytest.mark.parametrize("stage", ["autograder.pipeline", "autograder.build", "autograder.intake",
+                                   "autograder.run", "autograder.probe", "autograder.judge", "autograder.record"])
+def test_export_is_never_imported_by_the_pipeline_or_the_build(stage):
+    edges = graph()
+    offenders = {(m, t) for m, targets in edges.items() if m == stage or m.startswith(stage + ".")
+                 for t in targets if t == "autograder.export" or t.startswith("autograder.export.")}
+    assert offenders == set()
