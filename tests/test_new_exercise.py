@@ -95,3 +95,23 @@ def test_new_exercise_refuses_a_bad_id(tmp_path, bad):
 
     with pytest.raises(ScaffoldError, match="not an exercise id"):
         new_exercise(tmp_path / "course.yaml", bad)
+
+
+def test_verify_refuses_an_exercise_that_breaks_the_contract(tmp_path):
+    """Points that disagree with the checks, and a question without its hidden test."""
+    course = tmp_path / "c"
+    course.mkdir()
+    assert invoke("new-exercise", "mean_of_values", cwd=course).exit_code == 0
+    master = course / "exercises" / "mean_of_values" / "mean_of_values.ipynb"
+    text = master.read_text()
+    master.write_text(text.replace("points: 1", "points: 2"))
+    result = invoke("verify", "--course", course / "course.yaml")
+    assert result.exit_code == 1
+    assert "worth 2 points, the checks 1" in result.output, result.output
+    import nbformat
+
+    nb = nbformat.reads(text, as_version=4)
+    nb.cells = [c for c in nb.cells if "hidden: true" not in c.source]
+    master.write_text(nbformat.writes(nb))
+    result = invoke("verify", "--course", course / "course.yaml")
+    assert result.exit_code == 1 and "has no hidden test" in result.output, result.output

@@ -62,7 +62,8 @@ def _otter_rows(course, dist: Path) -> tuple[list[list[str]], bool]:
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--otter", "with_otter", is_flag=True, help="also grade with Otter's own grading (slow: a kernel per notebook)")
 def verify(course_path, out, workers, with_otter):
-    """Build, then grade every solution version (must get full marks) and blank version (must get zero)."""
+    """Build, check the contract (points, public and hidden tests), then grade every solution version
+    (must get full marks) and blank version (must get zero)."""
     from autograder.build import MasterError, build_course
     from autograder.build.variants import VariantError
     from autograder.handout import HandoutError
@@ -74,12 +75,20 @@ def verify(course_path, out, workers, with_otter):
             build_course(course, dist)
         except (MasterError, VariantError, HandoutError) as exc:
             raise click.ClickException(str(exc)) from None
+        from autograder.build.contract import contract_problems
+
+        broken = [p for e in course.exercises for p in contract_problems(e, dist)]
         rows, ok = _verify_rows(course, dist, workers)
         if with_otter:
             more, ok_otter = _otter_rows(course, dist)
             rows, ok = rows + more, ok and ok_otter
     click.echo(table(rows, ["exercise", "version", "status", "score", "verdict"]))
+    for problem in broken:
+        click.echo(f"contract: {problem}", err=True)
+    if broken:
+        click.echo("verify FAILED: an exercise breaks the contract (exercises/README.md)", err=True)
+        sys.exit(1)
     if not ok:
         click.echo("verify FAILED: a solution version lacks full marks or a blank version scores", err=True)
         sys.exit(1)
-    click.echo("verify ok: every solution version has full marks, every blank version zero")
+    click.echo("verify ok: the contract holds; every solution version has full marks, every blank version zero")
