@@ -32,9 +32,9 @@ from support import notebook_namespace
 
 SECRET = "a course secret for the tests, 0123456789"
 STUDENTS = ["alice", "bob"]
-# The varying exercises whose answers `fill` types in as `name = value` lines and FUNCTIONS. The
-# others (forward_pass, keras_params, loss_functions, ...: several functions or a Keras model per
-# answer cell) grade their own solved personal notebooks in tests/test_<id>.py.
+# The varying exercises whose answers `fill` types in as `name = value` lines and FUNCTIONS. Others
+# have several functions or a Keras model per answer cell: forward_pass, keras_params, loss_functions,
+# gradient_descent and softmax grade their own solved personal notebooks in tests/test_<id>.py.
 VARYING = ["sigmoid_probability", "decision_line", "matrix_multiplication", "backprop"]
 
 
