@@ -187,6 +187,11 @@ def test_typical_mistakes_get_their_hint(mistake, check, hint):
         assert value not in verdict.message + verdict.hint
 
 
+def test_the_slides_students_never_hear_of_the_lectures_numbers():
+    verdicts = judge_namespace(ID, _plain_answers() | {"p_hidden": 0.5, "shape_W2": (8, 2), "p_two_hidden": 0.3})
+    assert all("lecture" not in v.hint for v in verdicts.values())
+
+
 def test_a_loop_over_rows_that_returns_a_flat_vector_says_the_shape():
     flat = {"predict_hidden": lambda X, W1, b1, W2, b2: sol.predict_hidden(X, W1, b1, W2, b2).ravel()}
     verdict = judge_namespace(ID, _plain_answers() | flat)["predict_hidden"]
@@ -256,6 +261,7 @@ def test_checks_judge_with_the_students_own_numbers():
     verdicts = judge_namespace(ID, _plain_answers(), params=VARIANT)  # the slides' answers
     names = ("p_no_hidden", "p_hidden", "shape_W1", "shape_W2", "shape_W3", "p_two_hidden")
     assert all(verdicts[n].points == 0 for n in names), verdicts
+    assert all("the lecture's numbers" in verdicts[n].hint for n in names), verdicts  # copied from the slides
     points = {c.name: c.points for c in load_checks(ID)}
     assert all(verdicts[n].points == points[n] for n in ("sigmoid", "predict_hidden"))  # they take their own inputs
 

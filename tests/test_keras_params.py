@@ -242,6 +242,11 @@ def test_checks_judge_with_the_students_own_numbers():
     assert total(judge_namespace(ID, _variant_answers(), params=VARIANT)) == max_score(ID)
     verdicts = judge_namespace(ID, _plain_answers(), params=VARIANT)  # the slides' counts
     assert all(verdicts[n].points == 0 for n in Q1_AND_2 + ("n_params_fixed",)), verdicts
+    copied = [n for n in Q1_AND_2 + ("n_params_fixed",) if n != "params_10_20_30"]
+    assert all("count for the lecture's network" in verdicts[n].hint for n in copied), verdicts
+    assert "sum of your two layer counts" in verdicts["params_10_20_30"].hint  # it follows from the copied layers
+    default = judge_namespace(ID, _plain_answers() | {"params_10_20_30": 851, "params_2_8_1": 34})  # the slides' student
+    assert all("lecture" not in v.hint for v in default.values())
     assert all(verdicts[n].points == 1 for n in ("trainable_params", "non_trainable_params", "n_params_keras"))
 
 

@@ -93,6 +93,18 @@ def mine(key: str) -> FromVariant:
     return FromVariant(sol.answers, key)
 
 
+LECTURE = ("this is the answer for the lecture's numbers (seed 22, its banknote, 8 hidden nodes); your notebook "
+           "has your own seed, banknote and hidden-layer size")
+
+
+def lecture(key: str):
+    """The value `key` for the slides' numbers, a mistake only for a student who has other numbers."""
+    def value():
+        variant = current_variant()
+        return None if variant in (None, sol.DEFAULT_VARIANT) else sol.answers(None)[key]
+    return value
+
+
 def _notebook_args(*keys: str):
     """The arguments the notebook calls a function with: its banknote X and the weights that
     the student's numbers give (keys of answers(); a tuple of weights is spread)."""
@@ -155,6 +167,7 @@ CHECKS = [
         mistakes={
             BIAS_HINT: mine("P_NO_HIDDEN_WITHOUT_BIAS"),
             "z was given instead of p: apply the sigmoid to X @ W + b": mine("Z_NO_HIDDEN"),
+            LECTURE: lecture("P_NO_HIDDEN"),
         },
         upstream=_from_function("predict_no_hidden", _notebook_args("X", "W", "B"), "p_no_hidden"),
     ),
@@ -186,6 +199,7 @@ CHECKS = [
             OUTPUT_SIGMOID_HINT: mine("Z_HIDDEN"),
             SEEDED_ONCE_HINT: mine("P_HIDDEN_SEEDED_ONCE"),
             RELU: mine("P_HIDDEN_RELU"),
+            LECTURE: lecture("P_HIDDEN"),
         },
         upstream=_from_function("predict_hidden", _notebook_args("X", "ONE_HIDDEN"), "p_hidden"),
     ),
@@ -195,7 +209,7 @@ CHECKS = [
         expected=mine("SHAPE_W1"),
         form="shape",
         description="the shape of the weights from the 2 inputs to the first hidden layer, (inputs, nodes)",
-        mistakes={SWAPPED_HINT: lambda: sol.answers(current_variant())["SHAPE_W1"][::-1]},
+        mistakes={SWAPPED_HINT: lambda: sol.answers(current_variant())["SHAPE_W1"][::-1], LECTURE: lecture("SHAPE_W1")},
     ),
     ValueCheck(
         "shape_W2",
@@ -206,6 +220,7 @@ CHECKS = [
         mistakes={
             "W2 connects the first hidden layer to the second one: its inputs are the nodes of "
             "hidden layer 1, not the 2 features": mine("SHAPE_W2_FROM_INPUTS"),
+            LECTURE: lecture("SHAPE_W2"),
         },
     ),
     ValueCheck(
@@ -214,7 +229,7 @@ CHECKS = [
         expected=mine("SHAPE_W3"),
         form="shape",
         description="the shape of the weights from the second hidden layer to the output, (inputs, nodes)",
-        mistakes={SWAPPED_HINT: lambda: sol.answers(current_variant())["SHAPE_W3"][::-1]},
+        mistakes={SWAPPED_HINT: lambda: sol.answers(current_variant())["SHAPE_W3"][::-1], LECTURE: lecture("SHAPE_W3")},
     ),
     FunctionCheck(
         "predict_two_hidden",
@@ -246,6 +261,7 @@ CHECKS = [
             SEEDED_ONCE_HINT: mine("P_TWO_HIDDEN_SEEDED_ONCE"),
             "this is the probability of the network with one hidden layer": mine("P_HIDDEN"),
             RELU: mine("P_TWO_HIDDEN_RELU"),
+            LECTURE: lecture("P_TWO_HIDDEN"),
         },
         upstream=_from_function("predict_two_hidden", _notebook_args("X", "TWO_HIDDEN"), "p_two_hidden", shapes=True),
     ),

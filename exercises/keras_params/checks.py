@@ -53,6 +53,17 @@ def _mistakes(key: str, hints: dict[str, str]) -> dict:
 
 
 TYPICAL = {NO_BIAS: "no_bias", BIAS_PER_INPUT: "bias_per_input", ONE_BIAS_PER_LAYER: "one_bias_per_layer"}
+# The names keep the slides' sizes (params_10_20_30, ...): a student with other sizes may count the slides' networks.
+LECTURE = ("this is the count for the lecture's network; your notebook asks about your own sizes "
+           "(sizes_q1, sizes_deep, sizes_banknote), whatever the name of the answer says")
+
+
+def lecture(key: str) -> dict:
+    """{LECTURE: the count `key` for the slides' sizes}, a mistake only for a student who has other sizes."""
+    def value():
+        variant = current_variant()
+        return None if variant in (None, sol.DEFAULT_VARIANT) else sol.answers(None)[key]
+    return {LECTURE: value}
 
 
 def _from_function(sizes_key: str, var: str) -> Upstream:
@@ -75,25 +86,25 @@ BN = sum(sol.BN_UNITS)  # BatchNormalization nodes: 500 + 50
 CHECKS = [
     _count("params_layer1", "params_layer1", mine("PARAMS_LAYER1"),
            "the number of parameters of the first Dense layer of question 1's network, weights and biases",
-           _mistakes("LAYER1_MISTAKES", TYPICAL)),
+           _mistakes("LAYER1_MISTAKES", TYPICAL) | lecture("PARAMS_LAYER1")),
     _count("params_layer2", "params_layer2", mine("PARAMS_LAYER2"),
            "the number of parameters of the second Dense layer of question 1's network, weights and biases",
            _mistakes("LAYER2_MISTAKES", TYPICAL | {
                "the second layer gets the outputs of the first layer as its inputs, not the input features":
-                   "from_features"})),
+                   "from_features"}) | lecture("PARAMS_LAYER2")),
     _count("params_10_20_30", "params_10_20_30", mine("PARAMS_10_20_30"),
            "the number of parameters of the whole network of question 1",
            _mistakes("Q1_MISTAKES", {NO_BIAS: "no_bias", ONE_BIAS_PER_LAYER: "one_bias_per_layer",
                                      "the layer sizes were multiplied; add up the parameters of the layers instead":
-                                         "multiplied"}),
+                                         "multiplied"}) | lecture("PARAMS_10_20_30"),
            upstream=TOTAL_FROM_LAYERS),
     _count("params_10_100_100_1", "params_10_100_100_1", mine("PARAMS_10_100_100_1"),
            "the number of parameters of question 2's network with two hidden layers and one output",
-           _mistakes("DEEP_MISTAKES", TYPICAL),
+           _mistakes("DEEP_MISTAKES", TYPICAL) | lecture("PARAMS_10_100_100_1"),
            upstream=_from_function("DEEP_SIZES", "params_10_100_100_1")),
     _count("params_2_8_1", "params_2_8_1", mine("PARAMS_2_8_1"),
            "the number of parameters of question 2's banknote network, 2 inputs, one hidden layer, one output",
-           _mistakes("BANKNOTE_MISTAKES", TYPICAL),
+           _mistakes("BANKNOTE_MISTAKES", TYPICAL) | lecture("PARAMS_2_8_1"),
            upstream=_from_function("BANKNOTE_SIZES", "params_2_8_1")),
     FunctionCheck(
         "count_dense_params",
@@ -156,7 +167,7 @@ CHECKS = [
     ),
     _count("n_params_fixed", "n_params_fixed", mine("PARAMS_FIXED"),
            "count_params() of the fixed functional model",
-           _mistakes("DEEP_MISTAKES", {NO_BIAS: "no_bias"})),
+           _mistakes("DEEP_MISTAKES", {NO_BIAS: "no_bias"}) | lecture("PARAMS_FIXED")),
 ]
 
 
