@@ -49,7 +49,9 @@ def mine(key: str) -> FromVariant:
 
 def _mistakes(key: str, hints: dict[str, str]) -> dict:
     """{hint: the wrong count it names}, from answers()[key] of the student's own numbers."""
-    return {hint: (lambda name: lambda: sol.answers(current_variant())[key][name])(name) for hint, name in hints.items()}
+    def wrong(name: str):
+        return lambda: sol.answers(current_variant())[key][name]
+    return {hint: wrong(name) for hint, name in hints.items()}
 
 
 TYPICAL = {NO_BIAS: "no_bias", BIAS_PER_INPUT: "bias_per_input", ONE_BIAS_PER_LAYER: "one_bias_per_layer"}
