@@ -63,11 +63,16 @@ GIVEN = {
 }
 
 
-def _given_numbers(params: dict | None) -> set[float]:
-    numbers = set()
-    for value in (params or {}).values():
-        numbers.update(float(v) for v in np.ravel(np.asarray(value, dtype=float)))
-    return numbers
+def _given_numbers(params) -> set[float]:
+    """Every number of a variant's parameters, however nested (learning_curves keeps its curves in a dict)."""
+    if isinstance(params, dict):
+        return set().union(*(_given_numbers(v) for v in params.values())) if params else set()
+    if params is None or isinstance(params, str):
+        return set()
+    try:
+        return {float(v) for v in np.ravel(np.asarray(params, dtype=float))}
+    except (TypeError, ValueError):  # a list of lists of different lengths, or of dicts
+        return set().union(*(_given_numbers(v) for v in params)) if isinstance(params, (list, tuple)) else set()
 
 
 def _number_patterns(value: float) -> list[str]:
