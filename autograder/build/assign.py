@@ -84,8 +84,9 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
                    secret: bytes | None = None, published: str | None = None,
                    record: handout.Handout | None = None, course: Course | None = None) -> BuiltExercise:
     read_master(exercise.master, exercise.id)
-    try:  # its hidden checks load and their options are valid, before anything is written
-        load_checks(exercise)
+    try:  # its hidden checks (once written) load and their options are valid, before anything is written
+        if (exercise.folder / "checks.py").is_file():
+            load_checks(exercise)
     except Exception as exc:  # noqa: BLE001 - a teacher's checks.py: report it with its file
         raise MasterError(f"{exercise.folder / 'checks.py'}: the checks do not load: {type(exc).__name__}: {exc}") from None
     target = out / exercise.id

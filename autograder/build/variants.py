@@ -63,7 +63,7 @@ def solution_module(exercise_id: str):
 def has_placeholders(path: Path) -> bool:
     """Whether a notebook's markdown or code holds `{{ ... }}` placeholders to fill."""
     nb = nbformat.read(str(path), as_version=4)
-    return any(cell.cell_type in ("markdown", "code") and "{{" in cell.source for cell in nb.cells)
+    return any(cell.cell_type in ("markdown", "code") and _templated(cell.source) for cell in nb.cells)
 
 
 def default_variant(exercise_id: str) -> dict:
@@ -84,11 +84,16 @@ def draw_for(secret: bytes, exercise: str, student: str) -> dict:
     return json.loads(json.dumps(params))  # plain JSON types, exactly as they will be signed
 
 
+def _templated(source: str) -> bool:
+    """Whether a cell holds Jinja: a placeholder `{{ w1 }}` or a block `{% if ... %}`."""
+    return "{{" in source or "{%" in source
+
+
 def render(nb, params: dict, where: str) -> None:
     """Fill the placeholders of every markdown and code cell with `params`, in place."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     for number, cell in enumerate(nb.cells, start=1):
-        if cell.cell_type in ("markdown", "code") and "{{" in cell.source:
+        if cell.cell_type in ("markdown", "code") and _templated(cell.source):
             try:
                 cell.source = env.from_string(cell.source).render(**params)
             except jinja2.TemplateError as exc:
