@@ -11,6 +11,10 @@ from click.testing import CliRunner
 from autograder.cli import main
 from autograder.exercises import EXERCISES_DIR
 from conftest import _course_of_six, written_exercises
+import pytest
+
+pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
+
 
 
 def test_verify_gives_solutions_full_marks_and_blanks_zero(written_course, tmp_path):

@@ -34,6 +34,8 @@ from autograder.cli import main
 from autograder.course import load_course
 from autograder.exercises import max_score
 
+pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
+
 COURSE = load_course()
 EXERCISES = COURSE.ids  # every exercise of course.yaml: new ones are tested as they are added
 TRAINING = {e.id for e in COURSE.exercises if "training" in e.settings}
@@ -59,6 +61,7 @@ from ipykernel.ipkernel import IPythonKernel
 from traitlets import Type
 
 from google.colab._shell import Shell
+
 
 
 class Kernel(IPythonKernel):

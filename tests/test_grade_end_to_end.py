@@ -19,6 +19,9 @@ from autograder.exercises import REPO_ROOT, max_score
 from autograder.record import COLUMNS
 from conftest import PEN_AND_PAPER
 
+pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
+
+
 EXERCISE = "sigmoid_probability"  # numpy only: each sandbox run takes about a second
 
 

@@ -22,6 +22,8 @@ from autograder.exercises import REPO_ROOT
 from autograder.batch import grade_batch
 from autograder.run import isolation
 
+pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
+
 EXERCISE = "sigmoid_probability"
 SETUP = "import numpy as np\nw1, w2, b = 0.3, 0.1, 1.0\nx1, x2 = 1.0, 2.2"
 Z = "z = w1 * x1 + w2 * x2 + b"
@@ -249,6 +251,7 @@ def test_forged_events(fast_course, tmp_path):
 
 PLANTER = r'''
 import os, time
+
 found_secret, found_solutions = False, None
 for pid in os.listdir("/proc"):
     if pid.isdigit():

@@ -30,6 +30,9 @@ from autograder.intake import Roster
 from autograder.batch import grade_batch
 from support import notebook_namespace
 
+pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
+
+
 SECRET = "a course secret for the tests, 0123456789"
 STUDENTS = ["alice", "bob"]
 # The varying exercises whose answers `fill` types in as `name = value` lines and FUNCTIONS. Others
