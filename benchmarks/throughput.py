@@ -16,7 +16,9 @@ It prints, per size: the three times, the mode the default chose and whether it 
 10% of the faster mode; Otter's parallel and sequential times and our ratio to each; the
 engine's overhead per submission above the notebook's own code time (result `seconds` minus
 the cells' `code_seconds`, median); peak memory (RSS summed over the whole process tree) of
-our default run and of Otter's parallel run.
+our default run and of Otter's parallel run, as PSS (shared pages divided among the processes
+sharing them: the memory the tree holds) and as RSS summed (every forked child counted with
+all the pages it shares with its warm worker).
 
 Without `--sizes`: the six pen-and-paper exercises, N submissions each, graded once (default
 mode), against K files per exercise with `otter run`, sequential and W in parallel.
@@ -38,6 +40,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -65,38 +68,40 @@ HOSTILE_CELLS = {
 }
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, bytes."""
-    total, stack = 0, [pid]
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process and all its descendants, bytes. RSS counts a page once per process
+    that maps it, so a tree of forked children (whose pages are shared with their warm worker)
+    is counted many times over; PSS divides each shared page among the processes sharing it,
+    so its sum is the memory the tree really holds."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as f:
+            with open(f"/proc/{p}/smaps_rollup") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     stack.extend(int(c) for c in f.read().split())
         except (OSError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
-def timed(cmd: list[str], **kw) -> tuple[float, int, subprocess.CompletedProcess]:
-    """(wall seconds, peak RSS of the process tree, result) of one command."""
+def timed(cmd: list[str], **kw) -> tuple[float, tuple[int, int], subprocess.CompletedProcess]:
+    """(wall seconds, peak (RSS, PSS) of the process tree, result) of one command."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
-    peak = [0]
-
-    def sample():
-        while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss(proc.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
+    peak = [(0, 0)]
+    stop = threading.Event()
+    sampler = threading.Thread(target=tree_peak, args=({proc.pid}, peak, stop), daemon=True)
     sampler.start()
     out, _ = proc.communicate()
+    stop.set()
     sampler.join()
     return time.perf_counter() - started, peak[0], subprocess.CompletedProcess(cmd, proc.returncode, out, b"")
 
@@ -133,30 +138,49 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def tree_peak(proc_pids, peak: list, stop: threading.Event) -> None:
-    """Sample the summed RSS of the trees of the live pids in `proc_pids` until `stop`."""
+    """Sample the summed (RSS, PSS) of the trees of the live pids in `proc_pids` until `stop`;
+    peak[0] holds the highest of each."""
     while not stop.is_set():
-        peak[0] = max(peak[0], sum(tree_rss(pid) for pid in list(proc_pids)))
-        time.sleep(0.05)
+        now = [tree_memory(pid) for pid in list(proc_pids)]
+        rss, pss = sum(m[0] for m in now), sum(m[1] for m in now)
+        peak[0] = (max(peak[0][0], rss), max(peak[0][1], pss))
+        time.sleep(0.1)
 
 
-def otter_parallel(files: list[Path], dist: Path, out: Path, processes: int) -> tuple[float, int]:
-    """(wall seconds, peak RSS of all Otter trees at once) for `otter run` on every file, `processes` at a time."""
+def otter_parallel(files: list[Path], dist: Path, out: Path, processes: int,
+                   timeout: float = 300.0) -> tuple[float, tuple[int, int], int]:
+    """(wall seconds, peak (RSS, PSS) of all Otter trees at once, hung runs) for `otter run` on every
+    file, `processes` at a time. A run still going after `timeout` seconds (Otter sometimes waits
+    forever on a kernel that died) is killed and run again; the time lost to it is left out: the
+    wall is then the span of the runs that finished, laid out on `processes` slots in order."""
     from concurrent.futures import ThreadPoolExecutor
 
     live: set[int] = set()
-    peak, stop = [0], threading.Event()
+    peak, stop = [(0, 0)], threading.Event()
     sampler = threading.Thread(target=tree_peak, args=(live, peak, stop), daemon=True)
+    durations: list[float] = []
+    hung = [0]
 
     def one(i_sub):
         i, sub = i_sub
-        target = out / f"{i:04d}"
-        target.mkdir(parents=True, exist_ok=True)
         zipped = dist / sub.stem / "autograder" / "otter_autograder.zip"
-        proc = subprocess.Popen(["otter", "run", "-a", str(zipped), "-o", str(target), str(sub)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        live.add(proc.pid)
-        proc.wait()
-        live.discard(proc.pid)
+        for attempt in range(2):
+            target = out / f"{i:04d}-{attempt}"
+            target.mkdir(parents=True, exist_ok=True)
+            began = time.perf_counter()
+            proc = subprocess.Popen(["otter", "run", "-a", str(zipped), "-o", str(target), str(sub)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            live.add(proc.pid)
+            try:
+                proc.wait(timeout=timeout)
+                durations.append(time.perf_counter() - began)
+                return
+            except subprocess.TimeoutExpired:
+                hung[0] += 1
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            finally:
+                live.discard(proc.pid)
 
     started = time.perf_counter()
     sampler.start()
@@ -165,19 +189,18 @@ def otter_parallel(files: list[Path], dist: Path, out: Path, processes: int) -> 
     seconds = time.perf_counter() - started
     stop.set()
     sampler.join()
-    return seconds, peak[0]
+    if hung[0]:
+        slots = [0.0] * processes
+        for d in durations:
+            slots[slots.index(min(slots))] += d
+        seconds = max(slots)
+    return seconds, peak[0], hung[0]
 
 
 def otter_sequential(files: list[Path], dist: Path, out: Path) -> float:
-    """Mean seconds of one `otter run`, one after the other."""
-    total = 0.0
-    for i, sub in enumerate(files):
-        target = out / f"seq{i:04d}"
-        target.mkdir(parents=True, exist_ok=True)
-        seconds, _, _ = timed(["otter", "run", "-a", str(dist / sub.stem / "autograder" / "otter_autograder.zip"),
-                               "-o", str(target), str(sub)])
-        total += seconds
-    return total / max(len(files), 1)
+    """Mean seconds of one `otter run`, one after the other (hung runs handled as otter_parallel does)."""
+    seconds, _, _ = otter_parallel(files, dist, out / "sequential", 1)
+    return seconds / max(len(files), 1)
 
 
 def grade_once(subs_dir: Path, out: Path, workers: int, env: dict) -> dict:
@@ -210,13 +233,13 @@ def sizes_mode(args) -> None:
         for n in sizes:
             subs_dir = tmp / f"subs{n}"
             subs = make_submissions(tmp / "dist", subs_dir, n, exercises)
-            modes = {}
-            for mode, env in (("cold", {"AUTOGRADER_WARM": "0"}), ("warm", {"AUTOGRADER_WARM": "1"}), ("auto", {})):
-                runs = [grade_once(subs_dir, tmp / f"out{n}-{mode}", args.workers, {**env_cache, **env})
-                        for _ in range(args.repeat)]
-                modes[mode] = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]  # the median run
+            runs: dict[str, list[dict]] = {"cold": [], "warm": [], "auto": []}
+            for _ in range(args.repeat):  # the modes in turn, so that the machine's load drifts over all three
+                for mode, env in (("cold", {"AUTOGRADER_WARM": "0"}), ("warm", {"AUTOGRADER_WARM": "1"}), ("auto", {})):
+                    runs[mode].append(grade_once(subs_dir, tmp / f"out{n}-{mode}", args.workers, {**env_cache, **env}))
+            modes = {mode: sorted(done, key=lambda r: r["seconds"])[len(done) // 2] for mode, done in runs.items()}
             otter_files = subs[: args.otter_max] if args.otter_max else subs
-            par_s, par_rss = otter_parallel(otter_files, tmp / "dist", tmp / f"otter{n}", args.workers)
+            par_s, par_rss, hung = otter_parallel(otter_files, tmp / "dist", tmp / f"otter{n}", args.workers)
             par_s *= len(subs) / len(otter_files)
             seq_each = otter_sequential(subs[: args.otter_seq], tmp / "dist", tmp / f"otter{n}")
             auto = modes["auto"]
@@ -225,19 +248,20 @@ def sizes_mode(args) -> None:
                 f"warm {auto['warm']}/{auto['runs']}"
             rows.append({
                 "n": n, "cold": modes["cold"]["seconds"], "warm": modes["warm"]["seconds"], "auto": auto["seconds"],
-                "chosen": chosen, "vs_best": auto["seconds"] / best, "otter_par": par_s, "otter_seq": seq_each * n,
+                "chosen": chosen, "faster": "cold" if modes["cold"]["seconds"] <= modes["warm"]["seconds"] else "warm", "vs_best": auto["seconds"] / best, "otter_par": par_s, "otter_seq": seq_each * n,
                 "overhead": statistics.median(auto["overhead"]) if auto["overhead"] else float("nan"),
                 "rss": auto["rss"], "otter_rss": par_rss, "statuses": auto["statuses"],
-                "otter_n": len(otter_files)})
-        header = ("batch", "cold s", "warm s", "default s", "chose", "default/faster", f"otter x{args.workers} s",
-                  "otter seq s", f"vs otter x{args.workers}", "vs otter seq", "overhead/sub s", "peak MiB",
-                  f"otter x{args.workers} MiB")
+                "otter_n": len(otter_files), "hung": hung})
+        header = ("batch", "cold s", "warm s", "faster", "default s", "chose", "default/faster", f"otter x{args.workers} s",
+                  "otter seq s", f"vs otter x{args.workers}", "vs otter seq", "overhead/sub s",
+                  "peak PSS MiB", f"otter x{args.workers} PSS MiB", "peak RSS MiB", f"otter x{args.workers} RSS MiB")
         lines = [header]
         for r in rows:
-            lines.append((str(r["n"]), f"{r['cold']:.2f}", f"{r['warm']:.2f}", f"{r['auto']:.2f}", r["chosen"],
+            lines.append((str(r["n"]), f"{r['cold']:.2f}", f"{r['warm']:.2f}", r["faster"], f"{r['auto']:.2f}", r["chosen"],
                           f"{r['vs_best']:.2f}", f"{r['otter_par']:.1f}", f"{r['otter_seq']:.1f}",
                           f"{r['otter_par'] / r['auto']:.1f}x", f"{r['otter_seq'] / r['auto']:.1f}x",
-                          f"{r['overhead']:.3f}", f"{r['rss'] / 2**20:.0f}", f"{r['otter_rss'] / 2**20:.0f}"))
+                          f"{r['overhead']:.3f}", f"{r['rss'][1] / 2**20:.0f}", f"{r['otter_rss'][1] / 2**20:.0f}",
+                          f"{r['rss'][0] / 2**20:.0f}", f"{r['otter_rss'][0] / 2**20:.0f}"))
         widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
         print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
         print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -245,8 +269,10 @@ def sizes_mode(args) -> None:
             print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |")
         for r in rows:
             extrapolated = f" (otter x{args.workers} on {r['otter_n']} of them, scaled)" if r["otter_n"] != r["n"] else ""
+            hung = f"; otter hung {r['hung']} time(s), killed after 300 s and rerun, time lost left out" \
+                if r["hung"] else ""
             print(f"batch {r['n']}: statuses {r['statuses']}; otter seq from {min(args.otter_seq, r['n'])} file(s)"
-                  f"{extrapolated}")
+                  f"{extrapolated}{hung}")
 
 
 def machine_name() -> str:
@@ -300,7 +326,7 @@ def main() -> None:
         cluster = grade_on_cluster(args.cluster, tmp, n, args.workers) if args.cluster else None
         ours_steady = steady_rate(tmp / "results" / "results")
         otter_each = otter_sequential(sample, tmp / "dist", tmp / "otter")
-        par_s, par_rss = otter_parallel(sample, tmp / "dist", tmp / "otter-par", args.workers)
+        par_s, par_rss, _ = otter_parallel(sample, tmp / "dist", tmp / "otter-par", args.workers)
 
     ours_rate = n / ours_s * 60
     otter_rate = 60 / otter_each
@@ -313,7 +339,8 @@ def main() -> None:
           f"{ours_rate / otter_rate:.1f}x sequential otter")
     print(f"overhead per submission above its own code: median {statistics.median(overhead):.3f} s, "
           f"p95 {percentile(overhead, 0.95):.3f} s")
-    print(f"peak memory      : autograder {ours_rss / 2**20:.0f} MiB, otter run x{args.workers} {par_rss / 2**20:.0f} MiB")
+    print(f"peak memory (PSS): autograder {ours_rss[1] / 2**20:.0f} MiB, otter run x{args.workers} {par_rss[1] / 2**20:.0f} MiB; "
+          f"(RSS summed) {ours_rss[0] / 2**20:.0f} MiB and {par_rss[0] / 2**20:.0f} MiB")
     if cluster:
         print(f"--cluster {args.cluster}: {n} in {cluster['seconds']:.1f} s end to end (cluster start-up included); "
               f"statuses {cluster['statuses']}")

@@ -56,10 +56,10 @@ class Costs:
 
     def warm_pays(self, runs: int, workers: int) -> bool:
         """Whether warm workers grade `runs` runs of this kind faster than fresh ones (module docstring)."""
-        if runs <= 0:
+        workers = max(1, workers)
+        if runs <= workers:  # each warm worker would start for one run: a cold run and a fork more
             return False
-        zygotes = min(max(1, workers), runs)
-        return zygotes * self.start + runs * self.warm < runs * self.cold
+        return workers * self.start + runs * self.warm < runs * self.cold
 
     def describe(self) -> str:
         how = f"measured: {', '.join(self.measured)}" if self.measured else "estimated"
