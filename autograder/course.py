@@ -8,32 +8,40 @@ from pathlib import Path
 import yaml
 
 from autograder.paths import DEFAULT_COURSE, EXERCISES_DIR  # noqa: F401 - DEFAULT_COURSE: re-exported
+from autograder.run.limits import Limits  # the one Limits: what course.yaml sets is what the sandbox gets
 
 
 class CourseError(ValueError):
     """course.yaml is missing, malformed, or names an exercise that does not exist."""
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Sandbox limits for one exercise (see course.yaml)."""
-
-    cell_timeout: float = 30.0
-    total_timeout: float = 180.0
-    memory_mb: int = 4096
-    output_kb: int = 256
-
-    def merged(self, overrides: dict | None, where: str) -> "Limits":
-        if not overrides:
-            return self
-        known = {f.name for f in fields(self)}
-        unknown = set(overrides) - known
-        if unknown:
-            raise CourseError(f"{where}: unknown limit(s) {sorted(unknown)}; known: {sorted(known)}")
+def merged_limits(base: Limits, overrides: dict | None, where: str) -> Limits:
+    """`base` with course.yaml's `limits:` over it. The names are those of the sandbox's own
+    Limits (autograder/run/limits.py), plus `output_kb` for `output_bytes` / 1024."""
+    if not overrides:
+        return base
+    if not isinstance(overrides, dict):
+        raise CourseError(f"{where}: limits must be a mapping such as {{cell_timeout: 60}}")
+    overrides = dict(overrides)
+    if "output_kb" in overrides:
+        overrides["output_bytes"] = overrides.pop("output_kb") * 1024 if isinstance(overrides["output_kb"], (int, float)) else overrides["output_kb"]
+    known = {f.name for f in fields(Limits)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise CourseError(f"{where}: unknown limit(s) {sorted(unknown)}; known: {sorted(known - {'output_bytes'} | {'output_kb'})}")
+    values = {}
+    for name, value in overrides.items():
+        default = getattr(Limits(), name)
+        kind = type(default) if default is not None else float
         try:
-            return replace(self, **{k: type(getattr(self, k))(v) for k, v in overrides.items()})
+            if (isinstance(value, bool) and kind is not bool) or (value is None and default is not None):
+                raise TypeError(f"{value!r}")
+            values[name] = kind(value) if value is not None else None
         except (TypeError, ValueError) as exc:
-            raise CourseError(f"{where}: bad limit value ({exc})") from None
+            raise CourseError(f"{where}: bad value for limit {name} ({exc})") from None
+        if isinstance(values[name], (int, float)) and not isinstance(values[name], bool) and values[name] < 0:
+            raise CourseError(f"{where}: limit {name} cannot be negative")
+    return replace(base, **values)
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def load_course(path: str | Path | None = None) -> Course:
         raise CourseError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
         raise CourseError(f"{path}: expected a mapping with a list under 'exercises'")
-    base = Limits().merged(data.get("limits"), f"{path}: limits")
+    base = merged_limits(Limits(), data.get("limits"), f"{path}: limits")
     # Exercises live next to the course file, so a course can sit anywhere.
     root = path.parent / "exercises" if (path.parent / "exercises").is_dir() else EXERCISES_DIR
     exercises = []
@@ -98,7 +106,7 @@ def load_course(path: str | Path | None = None) -> Course:
         folder = root / ex_id
         if not (folder / f"{ex_id}.ipynb").is_file():
             raise CourseError(f"{path}: exercise {ex_id!r} has no master notebook at {folder / (ex_id + '.ipynb')}")
-        limits = base.merged(entry.get("limits"), f"{path}: exercise {ex_id!r} limits")
+        limits = merged_limits(base, entry.get("limits"), f"{path}: exercise {ex_id!r} limits")
         rest = {k: v for k, v in entry.items() if k not in ("id", "title", "limits")}
         preload = rest.get("preload")  # what its warm workers import (autograder/run/preload.py)
         if preload is not None and not (isinstance(preload, list) and all(isinstance(n, str) and n.isidentifier()

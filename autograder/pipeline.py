@@ -7,6 +7,7 @@ job (autograder/batch.py), so this module knows nothing of the gradebook's files
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 import time
@@ -51,16 +52,9 @@ def _base_result(sub: Submission, max_score: float) -> dict:
 
 def run_limits(course: Course, exercise_id: str) -> RunLimits:
     exercise = course.exercise(exercise_id)
-    limits = exercise.limits
-    return RunLimits(
-        cell_timeout=limits.cell_timeout,
-        total_timeout=limits.total_timeout,
-        memory_mb=limits.memory_mb,
-        output_bytes=limits.output_kb * 1024,
-        # A training task trains on the GPU when this machine has one (its devices are then
-        # bound into the sandbox); everything else stays on the CPU.
-        gpu="training" in exercise.settings and device_class() == "gpu",
-    )
+    # A training task trains on the GPU when this machine has one (its devices are then bound
+    # into the sandbox); everything else stays on the CPU.
+    return dataclasses.replace(exercise.limits, gpu="training" in exercise.settings and device_class() == "gpu")
 
 
 def variant_of(sub: Submission, course: Course, handout: handouts.Handout) -> tuple[dict | None, str]:

@@ -91,7 +91,8 @@ def _course_entry(exercise: Exercise, data: dict) -> dict:
     with its limits written out in full. The secret's file name means nothing on Gradescope."""
     course = {k: v for k, v in data.items() if k not in ("exercises", "limits", "secret_file", "handed_out")}
     course.setdefault("name", exercise.id)
-    entry = {"id": exercise.id, "title": exercise.title, "limits": dataclasses.asdict(exercise.limits)}
+    limits = {k: v for k, v in dataclasses.asdict(exercise.limits).items() if k != "gpu"}  # the device decides
+    entry = {"id": exercise.id, "title": exercise.title, "limits": limits}
     entry.update(exercise.settings)
     course["exercises"] = [entry]
     return course

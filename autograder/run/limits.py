@@ -1,4 +1,7 @@
-"""The limits a notebook runs under: time per cell and in all, memory, output, files, processes."""
+"""The limits a notebook runs under: time per cell and in all, memory, output, files, processes.
+
+The one Limits of the project: course.yaml's `limits:` (course-wide and per exercise) set these
+fields by name (`output_kb` for output_bytes), and the sandbox runs under them."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from dataclasses import dataclass
 @dataclass
 class Limits:
     cell_timeout: float = 30.0  # seconds per cell
-    total_timeout: float = 120.0  # seconds for the whole run, start-up and probes included
+    total_timeout: float = 180.0  # seconds for the whole run, start-up and probes included
     memory_mb: int = 4096  # RLIMIT_AS of the sandbox's processes (torch and keras import under 1 GiB)
     output_bytes: int = 256 * 1024  # stdout+stderr kept; the rest is drained and dropped
     # Seconds per probe (a Call runs student code); None: cell_timeout. A Train probe gets
