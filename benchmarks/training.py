@@ -9,7 +9,7 @@ grading time to the training time alone:
     python benchmarks/training.py train_sin --in-process --json out.json
     python benchmarks/training.py train_banknote --batch 6 [--workers 2]
 
-1. Training, in this process: `autograder/probe/trainer.py` trains the reference solution
+1. Training, in this process: `autograder/sandbox/trainer.py` trains the reference solution
    (solutions/<id>.py) as it does in the sandbox (one torch thread by default, as the sandbox
    gives it), under the budget of this machine's device class, with an extra callback that evaluates the held-out metric after every epoch; the
    time spent evaluating is left out of the times reported.
@@ -45,8 +45,9 @@ import numpy as np  # noqa: E402
 
 from autograder.exercises import data_files, load_checks, master_notebook  # noqa: E402
 from autograder.judge import training  # noqa: E402
-from autograder.probe import encode_requests, read_answers, trainer  # noqa: E402
-from autograder.probe.responder import answer  # noqa: E402
+from autograder.probe import encode_requests, read_answers  # noqa: E402
+from autograder.sandbox import trainer  # noqa: E402
+from autograder.sandbox.responder import answer  # noqa: E402
 
 EXERCISES = ("train_banknote", "train_sin", "train_digits")
 

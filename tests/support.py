@@ -15,7 +15,7 @@ import numpy as np
 from autograder.exercises import load_checks
 from autograder.judge import using_variant
 from autograder.probe import encode_requests, read_answers
-from autograder.probe.responder import answer
+from autograder.sandbox.responder import answer
 
 
 def judge_namespace(exercise_id: str, namespace: dict, seed: int = 0, params: dict | None = None) -> dict:

@@ -113,3 +113,50 @@ def test_export_is_never_imported_by_the_pipeline_or_the_build(stage):
     offenders = {(m, t) for m, targets in edges.items() if m == stage or m.startswith(stage + ".")
                  for t in targets if t == "autograder.export" or t.startswith("autograder.export.")}
     assert offenders == set()
+
+
+SANDBOX = PACKAGE / "sandbox"
+# torch and keras: the trainer and a Keras model's reply. IPython (with its traitlets) runs the
+# cells as Jupyter does (magics, display), and matplotlib is preloaded with its Agg backend:
+# they are the notebook's runtime, not the grader's code.
+ALLOWED_IN_SANDBOX = {"numpy", "torch", "keras", "IPython", "traitlets", "matplotlib"}
+
+
+def sandbox_imports() -> dict[str, set[str]]:
+    """{module of the sandbox package: the top-level names it imports}."""
+    found = {}
+    for path in sorted(SANDBOX.glob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names.add((node.module or "").split(".")[0])
+        found[path.stem] = names
+    return found
+
+
+def test_the_sandbox_package_imports_only_the_standard_library_numpy_torch_and_keras():
+    siblings = {p.stem for p in SANDBOX.glob("*.py")}
+    offenders = {}
+    for module, names in sandbox_imports().items():
+        bad = {n for n in names if n not in sys.stdlib_module_names and n not in ALLOWED_IN_SANDBOX
+               and n not in siblings and n != "autograder"}
+        if bad:
+            offenders[module] = sorted(bad)
+    assert offenders == {}
+
+
+def test_inside_the_package_the_sandbox_modules_import_only_each_other():
+    """`from autograder.sandbox import wire` (the package path of a sibling) is the only
+    autograder import allowed there: the sandbox has no autograder package to import."""
+    for name, path in MODULES.items():
+        if name.startswith("autograder.sandbox"):
+            others = {t for t in graph()[name] if not t.startswith("autograder.sandbox")}
+            assert others == set(), (name, others)
+
+
+def test_the_engine_is_the_whole_sandbox_folder():
+    from autograder.run.isolation import engine_files
+
+    assert {p.name for p in engine_files()} == {"worker.py", "zygote.py", "responder.py", "wire.py", "trainer.py"}

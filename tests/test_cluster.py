@@ -20,7 +20,7 @@ import pytest
 from autograder.cluster.address import ClusterError, parse_cluster, slurm_cluster
 from autograder.cluster.plain import PlainDataError, from_plain, make_task, run_from_plain, run_to_plain, to_plain
 from autograder.probe import Answer, Call, Train, Var
-from autograder.probe.wire import Opaque
+from autograder.sandbox.wire import Opaque
 from autograder.run import CellRun, Limits, RunResult
 from conftest import PEN_AND_PAPER
 

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from autograder.cli import main
 from autograder.intake import intake
 from autograder.intake.notebook import MAX_CELLS
-from autograder.probe import wire
+from autograder.sandbox import wire
 from autograder.probe.answers import decode_answer
 
 EXERCISE = "sigmoid_probability"

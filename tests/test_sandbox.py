@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from autograder.probe import Call, Var
-from autograder.probe.wire import Opaque
+from autograder.sandbox.wire import Opaque
 from autograder.run import Limits, run_notebook
 from autograder.run import isolation, supervise
 

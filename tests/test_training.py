@@ -26,8 +26,9 @@ from autograder.course import load_course  # noqa: E402
 from autograder.exercises import data_files, load_checks, max_score  # noqa: E402
 from autograder.judge import training  # noqa: E402
 from autograder.judge.training import ModelRefused, TrainCheck, parse_tiers, rebuild, tier_points  # noqa: E402
-from autograder.probe import encode_requests, read_answers, trainer  # noqa: E402
-from autograder.probe.responder import answer  # noqa: E402
+from autograder.probe import encode_requests, read_answers  # noqa: E402
+from autograder.sandbox import trainer  # noqa: E402
+from autograder.sandbox.responder import answer  # noqa: E402
 from solutions import train_banknote, train_digits, train_sin  # noqa: E402
 from support import assign_master, notebook_namespace, run_otter_test  # noqa: E402
 

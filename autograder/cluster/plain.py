@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from autograder.probe import Answer, Probe
-from autograder.probe.wire import Opaque
+from autograder.sandbox.wire import Opaque
 from autograder.run import CellRun, Limits, RunResult
 
 TAG = "~"  # the key of a tagged value; a plain dict never appears untagged

@@ -116,7 +116,7 @@ def judge_in_process(checks, namespace: dict, seed: int = 0, params: dict | None
     """{check name: Verdict} for `namespace`, answered by the sandbox's own responder and wire
     format in this process (trusted code only), judged as the grader judges."""
     from autograder.probe import encode_requests, read_answers
-    from autograder.probe.responder import answer
+    from autograder.sandbox.responder import answer
 
     rng = np.random.default_rng(seed)
     with using_variant(params):  # probes may depend on the student's numbers, as in the pipeline

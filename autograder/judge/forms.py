@@ -2,7 +2,7 @@
 
 This module is the one definition of what counts as an acceptable form. A student may answer
 0.8205 as a Python float, a numpy scalar, a 0-d or one-element array, a one-item list, a
-`Fraction` or `Decimal` (they cross the sandbox boundary as floats, see probe/wire.py) or a
+`Fraction` or `Decimal` (they cross the sandbox boundary as floats, see sandbox/wire.py) or a
 torch tensor; a shape as a tuple, list or array of Python or numpy ints or of whole floats
 (`(a[0], b[1])` with `a = np.array(shape)`, `(2.0, 8.0)`, `torch.Size`); a boolean as True or
 False, numpy's bools, 0 or 1; a matrix as an array, a tensor or nested lists and tuples of
@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from autograder.probe.answers import Answer
-from autograder.probe.wire import Opaque
+from autograder.sandbox.wire import Opaque
 
 
 class FormError(ValueError):

@@ -1,6 +1,6 @@
 """Timed training tasks: the trusted side.
 
-The sandbox trains the student's model under a wall-clock budget (`autograder/probe/trainer.py`)
+The sandbox trains the student's model under a wall-clock budget (`autograder/sandbox/trainer.py`)
 and hands back plain data: the model's JSON configuration, its weights as arrays, the epochs
 completed, the seconds, the device. Here, in the grader's process, `TrainCheck`
 
@@ -53,7 +53,7 @@ import numpy as np
 from autograder.judge.checks import Check, Verdict
 from autograder.judge.forms import FormError
 from autograder.probe.requests import Train
-from autograder.probe.trainer import (
+from autograder.sandbox.trainer import (
     TrainingError, activation_of, check_config, explain_load_error, fit_problem, layers_of, loss_of,
     output_activation,
 )

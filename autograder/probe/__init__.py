@@ -1,9 +1,9 @@
 """Probe: what the grader asks the sandbox (requests) and how it reads the replies (answers).
 
 Only plain data crosses the sandbox boundary, in both directions: requests are JSON, replies
-are JSON plus `.npy` files read with `allow_pickle=False`. `responder.py` is the half that
-runs inside the sandbox; it is self-contained (stdlib and numpy) because the sandbox cannot
-see this package.
+are JSON plus `.npy` files read with `allow_pickle=False`. The half that runs inside the
+sandbox (the responder and the wire format) is in autograder/sandbox/, which the sandbox gets
+as a copy: it cannot see this package.
 """
 
 from autograder.probe.requests import Call, Probe, Train, Var, encode_requests

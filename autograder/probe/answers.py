@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.probe import wire
+from autograder.sandbox import wire
 
 REPLY_FILE = "answers.json"
 

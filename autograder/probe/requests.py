@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from autograder.probe import wire
+from autograder.sandbox import wire
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,13 @@ from autograder.run.limits import Limits
 log = logging.getLogger(__name__)
 
 RUN_DIR = Path(__file__).resolve().parent
-PROBE_DIR = RUN_DIR.parent / "probe"
+SANDBOX_PACKAGE = RUN_DIR.parent / "sandbox"  # everything that runs inside, copied as a folder
 PROJECT_ROOT = RUN_DIR.parent.parent
-ENGINE_FILES = (RUN_DIR / "worker.py", RUN_DIR / "zygote.py", PROBE_DIR / "responder.py", PROBE_DIR / "wire.py")
-OPTIONAL_ENGINE_FILES = (PROBE_DIR / "trainer.py",)  # the responder imports it for Train probes
+
+
+def engine_files() -> list[Path]:
+    """The sandbox package's modules: the whole folder, not a list someone has to keep."""
+    return sorted(p for p in SANDBOX_PACKAGE.glob("*.py") if p.name != "__init__.py")
 MASKED_PACKAGES = ("autograder", "solutions", "exercises")  # never visible in site-packages
 NOBODY = 65534
 
@@ -433,7 +436,7 @@ def safe_relative(name: str) -> str:
 def prepare_engine(base: str, files: dict[str, bytes] | None) -> tuple[str, str | None]:
     engine = os.path.join(base, "engine")
     os.mkdir(engine)
-    for source in ENGINE_FILES + tuple(p for p in OPTIONAL_ENGINE_FILES if p.is_file()):
+    for source in engine_files():
         target = os.path.join(engine, source.name)
         shutil.copyfile(source, target)
         os.chmod(target, 0o444)

@@ -24,7 +24,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from autograder.probe import Answer, wire
+from autograder.probe import Answer
+from autograder.sandbox import wire
 from autograder.probe.answers import REPLY_FILE
 from autograder.run import fallback
 from autograder.run.limits import Limits

@@ -16,7 +16,7 @@ import traceback
 try:  # inside the sandbox wire.py lies next to this file; in the package it is a sibling module
     import wire  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - the package path
-    from autograder.probe import wire
+    from autograder.sandbox import wire
 
 REPLY_FILE = "answers.json"
 
@@ -50,7 +50,7 @@ def answer_one(namespace: dict, request: dict, store: "wire.ArrayStore") -> dict
             try:  # inside the sandbox trainer.py lies next to this file
                 import trainer  # type: ignore[import-not-found]
             except ImportError:  # pragma: no cover - the package path
-                from autograder.probe import trainer
+                from autograder.sandbox import trainer
             target = trainer.train(namespace, request)
         elif request.get("kind") == "model":
             target = model_as_data(target)
