@@ -29,7 +29,9 @@ def grade(paths, out: Path, course: Path | None = None, *extra, warm: str = "aut
     args = ["grade", *map(str, paths), "--out", str(out), "--workers", "2", "--quiet", *extra]
     if course:
         args += ["--course", str(course)]
-    env = {"AUTOGRADER_WARM": "0"} if warm == "cold" else {}
+    # "warm" and "cold" force the mode (AUTOGRADER_WARM=1 or 0), so each really runs; "auto" lets the
+    # measured start-up costs choose.
+    env = {"cold": {"AUTOGRADER_WARM": "0"}, "warm": {"AUTOGRADER_WARM": "1"}}.get(warm, {})
     result = CliRunner().invoke(main, args, catch_exceptions=False, env=env)
     assert result.exit_code == 0, result.output
     with open(out / "grades.csv", newline="") as f:

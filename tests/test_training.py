@@ -518,7 +518,7 @@ def test_warm_and_fresh_workers_grade_a_training_task_alike(built, tmp_path):
     (tmp_path / "cold" / "s0").mkdir(parents=True)
     shutil.copy(tmp_path / "warm" / "s0" / "train_banknote.ipynb", tmp_path / "cold" / "s0")
     messages = {}
-    for mode, env in (("warm", {}), ("cold", {"AUTOGRADER_WARM": "0"})):
+    for mode, env in (("warm", {"AUTOGRADER_WARM": "1"}), ("cold", {"AUTOGRADER_WARM": "0"})):
         result = CliRunner().invoke(main, ["grade", str(tmp_path / mode), "--out", str(tmp_path / f"out-{mode}"),
                                            "--workers", "2", "--quiet"], env=env, catch_exceptions=False)
         assert result.exit_code == 0, result.output
