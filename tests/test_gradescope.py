@@ -293,10 +293,6 @@ def test_empty_upload(gradescope):
 def test_personal_variant_verified_with_the_shipped_record(tmp_path):
     """A course handed out personalised: the bundle carries the public record, the submitter's email
     names the roster's student, and a notebook handed in by someone else is `tampered`."""
-    from solutions import sigmoid_probability as sol
-
-    if not hasattr(sol, "draw_variant"):
-        pytest.skip("sigmoid_probability has no personal variants (yet)")
     shutil.copytree(EXERCISES_DIR / EXERCISE, tmp_path / "exercises" / EXERCISE, ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "course.yaml").write_text(f"name: v\nexercises:\n  - id: {EXERCISE}\n    varies: true\n")
     (tmp_path / "roster.csv").write_text("student,email\nann,ann@uni.edu\n")

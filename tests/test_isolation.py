@@ -20,7 +20,6 @@ import yaml
 from autograder.course import load_course
 from autograder.exercises import REPO_ROOT
 from autograder.batch import grade_batch
-from autograder.run import isolation
 
 pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
 
@@ -32,9 +31,6 @@ P = "p = sigmoid(z)"
 REST = ["is_fake = p > 0.5", "X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)"]
 FULL = 6.0
 WITHOUT_P = FULL - 2  # p wrong, and is_fake (p > 0.5) with it
-
-HAS_BWRAP = isolation.bwrap_variant() is not None
-
 
 def notebook(*cells: str) -> str:
     nb = nbformat.v4.new_notebook()
@@ -156,14 +152,6 @@ p = values[0] if values else 0.1
 def channel_batch(fast_course, folder, warm):
     return grade(fast_course, folder, {"writer": notebook(SETUP, Z, SIGMOID, P, *REST, WRITER),
                                        "reader": notebook(SETUP, Z, SIGMOID, READER, *REST)}, warm)
-
-
-@pytest.fixture(params=["bubblewrap", "rlimits"])
-def mode(request, monkeypatch):
-    if request.param == "bubblewrap" and not HAS_BWRAP:
-        pytest.skip("bubblewrap does not work on this machine")
-    monkeypatch.setenv("AUTOGRADER_SANDBOX", request.param)
-    return request.param
 
 
 def test_no_channel_between_jobs_of_one_warm_batch(fast_course, tmp_path, mode):

@@ -2,7 +2,7 @@
 
 Each test asserts the run's status and what was (or was not) possible. Tests marked with the
 `mode` fixture run with bubblewrap and with the rlimits fallback; the isolation tests need
-bubblewrap and are skipped where it does not work.
+bubblewrap (the `bwrap` and `mode` fixtures of conftest.py: skipped where it cannot start, failed in CI).
 """
 
 from __future__ import annotations
@@ -24,26 +24,6 @@ from autograder.run import isolation, supervise
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = Limits(cell_timeout=10, total_timeout=40, kill_grace=1.0)
-
-HAS_BWRAP = isolation.bwrap_variant() is not None
-needs_bwrap = pytest.mark.skipif(not HAS_BWRAP, reason="bubblewrap does not work on this machine")
-
-
-@pytest.fixture(params=["bubblewrap", "rlimits"])
-def mode(request, monkeypatch):
-    if request.param == "bubblewrap" and not HAS_BWRAP:
-        pytest.skip("bubblewrap does not work on this machine")
-    monkeypatch.setenv("AUTOGRADER_SANDBOX", request.param)
-    return request.param
-
-
-@pytest.fixture
-def bwrap(monkeypatch):
-    if not HAS_BWRAP:
-        pytest.skip("bubblewrap does not work on this machine")
-    monkeypatch.setenv("AUTOGRADER_SANDBOX", "bubblewrap")
-    return "bubblewrap"
-
 
 def statuses(result):
     return [c.status for c in result.cells]
@@ -479,3 +459,15 @@ def test_forged_events_cannot_break_the_supervisor(tmp_path):
     sup.on_event({"e": "reply", "key": "other", "reply": {"ok": True}}, 0.0)
     sup.on_event({"e": "done"}, 0.0)  # not before every cell ended
     assert sup.replies == {} and not sup.done
+
+
+def test_a_test_that_needs_bubblewrap_fails_in_ci_when_it_cannot_start(monkeypatch):
+    import conftest
+
+    monkeypatch.setattr(conftest, "bubblewrap_works", lambda: False)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        conftest.require_bubblewrap()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="bubblewrap cannot start"):
+        conftest.require_bubblewrap()

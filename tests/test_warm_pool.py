@@ -24,7 +24,6 @@ from autograder.run.startup import Costs, StartupCosts, estimate, kind_key
 from autograder.run.warm import WarmPool
 
 LIMITS = Limits(cell_timeout=3, total_timeout=20, kill_grace=1.0)
-needs_bwrap = pytest.mark.skipif(isolation_mode() != "bubblewrap", reason="bubblewrap is not installed here")
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +82,7 @@ done = True
 """
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("bwrap")
 def test_nothing_survives_into_the_next_submission(pool):
     first = pool.run([LITTER], {"done": Var("done")}, LIMITS)
     assert first.status == "finished" and value(first, "done") is True
@@ -105,7 +104,7 @@ def test_nothing_survives_into_the_next_submission(pool):
     assert value(third, "zygote") == value(second, "zygote")  # the same warm worker served both
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("bwrap")
 def test_a_submission_that_kills_its_worker_only_loses_itself(pool):
     killer = pool.run(["import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(0.5)", "x = 1"],
                       {"x": Var("x")}, LIMITS)
@@ -116,7 +115,7 @@ def test_a_submission_that_kills_its_worker_only_loses_itself(pool):
     assert pool.zygotes() == [("numpy", "IPython")]  # a new one took the place of the killed one
 
 
-@needs_bwrap
+@pytest.mark.usefixtures("bwrap")
 def test_a_submission_that_will_not_stop_is_killed_and_the_next_runs(pool):
     stubborn = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(1)"
     hung = pool.run([stubborn, "x = 1"], {"x": Var("x")}, LIMITS)
