@@ -310,6 +310,7 @@ class FunctionCheck(Check):
         raises: tuple[type[BaseException], ...] = (),
         raised_hints: Mapping[str, str] | None = None,
         no_raise_hint: str = "",
+        nonfinite_hint: str = "",
     ):
         self.name, self.function, self.cases, self.reference = name, function, cases, reference
         self.points, self.form, self.rtol, self.atol = points, form, rtol, atol
@@ -318,6 +319,7 @@ class FunctionCheck(Check):
         self.raises = raises
         self.raised_hints = dict(raised_hints or {})
         self.no_raise_hint = no_raise_hint  # said when a case that should raise returned a value
+        self.nonfinite_hint = nonfinite_hint  # said first when a call returned inf or nan (numerical safety)
 
     def probes(self, rng):
         return {str(i): Call(self.function, tuple(args)) for i, args in enumerate(self.cases(rng))}
@@ -346,7 +348,10 @@ class FunctionCheck(Check):
         summary = f"{len(failures)} of {len(asked)} calls of `{self.function}` were wrong; first: {failures[0]}"
         if passed["raise"] and counted == passed["value"]:
             summary += "; raising an exception where one is expected counts once the other calls are right"
-        return Verdict(points, summary, join_hints(hints))
+        hint = join_hints(hints)
+        if self.nonfinite_hint and not all(_finite(answers[key].value) for key in asked):
+            hint = "; ".join(h for h in (self.nonfinite_hint, hint) if h)
+        return Verdict(points, summary, hint)
 
     def _call_text(self, args) -> str:
         return f"`{self.function}({', '.join(describe(a) if isinstance(a, np.ndarray) else repr(a) for a in args)})`"
@@ -388,6 +393,14 @@ class FunctionCheck(Check):
             if expected.ndim == 2 and expected.shape != expected.T.shape and close(got, expected.T):
                 return ["the result is transposed"]
         return found
+
+
+def _finite(value) -> bool:
+    """Whether a numeric answer holds no inf or nan (an answer that is not numbers: the form says so)."""
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+    except (TypeError, ValueError):
+        return True
 
 
 def with_carry_forward(checks, exercise) -> list:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from autograder.judge import (Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, as_number, as_text,
+from autograder.judge import (Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, as_text,
                               current_variant, present, with_carry_forward)
 from autograder.judge.checks import join_hints, matching_hints, raised_text
 from autograder.judge.forms import describe

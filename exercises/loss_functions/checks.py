@@ -30,23 +30,6 @@ def mine(key: str) -> FromVariant:
     return FromVariant(sol.answers, key)
 
 
-def _finite(value) -> bool:
-    try:
-        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
-    except (TypeError, ValueError):
-        return True  # not numbers at all: the form check says so
-
-
-class SafeFunctionCheck(FunctionCheck):
-    """A FunctionCheck whose verdict names numerical safety when a call returned inf or nan."""
-
-    def judge(self, answers, asked):
-        verdict = super().judge(answers, asked)
-        if verdict.points < self.points and not all(_finite(answers[key].value) for key in asked):
-            verdict.hint = "; ".join(h for h in (NOT_SAFE, verdict.hint) if h)
-        return verdict
-
-
 # A safe loss may clip with another small constant than the notebook's 1e-7 (scikit-learn used
 # 1e-15, some texts add eps inside the log): all are honest. Where a probability is exactly 0
 # or 1 the value depends on that constant, so those calls accept any constant in this range.
@@ -63,12 +46,12 @@ def _cce_with(eps, y_onehot, probs):
     return float(np.mean(-np.sum(np.asarray(y_onehot, dtype=float) * np.log(probs), axis=-1)))
 
 
-class ClippedLossCheck(SafeFunctionCheck):
+class ClippedLossCheck(FunctionCheck):
     """A loss function judged exactly on ordinary probabilities, and within the values that
     clipping with any small constant gives where a probability is exactly 0 or 1."""
 
     def __init__(self, *args, loss_with, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, nonfinite_hint=NOT_SAFE, **kwargs)
         self.loss_with = loss_with
 
     def _judge_case(self, args, answer):

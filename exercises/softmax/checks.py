@@ -27,23 +27,6 @@ def mine(key: str) -> FromVariant:
     return FromVariant(sol.answers, key)
 
 
-def _finite(value) -> bool:
-    try:
-        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
-    except (TypeError, ValueError):
-        return True  # not numbers at all: the form check says so
-
-
-class StableFunctionCheck(FunctionCheck):
-    """A FunctionCheck whose verdict names numerical stability when a call returned inf or nan."""
-
-    def judge(self, answers, asked):
-        verdict = super().judge(answers, asked)
-        if verdict.points < self.points and not all(_finite(answers[key].value) for key in asked):
-            verdict.hint = "; ".join(h for h in (NOT_STABLE, verdict.hint) if h)
-        return verdict
-
-
 def _logits(rng):
     """Six inputs, fresh for every grading: a vector and a batch of moderate logits, a vector
     around +1000 and one around -1000, a batch whose rows lie far apart (one row's maximum does
@@ -88,13 +71,14 @@ def _letter(name, var, expected, description, mistakes):
 
 
 CHECKS = [
-    StableFunctionCheck(
+    FunctionCheck(
         "softmax",
         function="softmax",
         cases=_logits,
         reference=sol.softmax,
         points=2.0,
         description="the probabilities exp(z_k) / sum_j exp(z_j) along the last axis, each row summing to 1",
+        nonfinite_hint=NOT_STABLE,
         mistakes={
             BATCH_AXIS: sol.softmax_over_batch_axis,
             "the exponentials were not divided by their sum: probabilities must add up to 1": sol.softmax_not_normalised,
