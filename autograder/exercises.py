@@ -61,12 +61,13 @@ def _exercise_of(exercise_id: str, root: Path) -> "Exercise":
 
 
 @lru_cache(maxsize=None)
-def _checks_module(path: Path):
-    """checks.py imported once per process (a course's exercises are often loaded many times)."""
-    name = f"autograder_checks_{path.parent.name}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+def _module_from_file(path: Path, kind: str):
+    """A course's Python file (its checks.py, its solution) imported by path, once per process:
+    a course anywhere on disk needs no package of its own and no change to sys.path."""
+    name = f"autograder_{kind}_{path.stem}_{path.parent.name}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[name] = module  # dataclasses and pickling look modules up by name
     spec.loader.exec_module(module)
     return module
 
@@ -88,7 +89,7 @@ def load_checks(exercise: "Exercise | str", root: Path = EXERCISES_DIR) -> tuple
 def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:
     if not path.is_file():
         raise FileNotFoundError(f"exercise {exercise.id!r} has no checks.py at {path}")
-    module = _checks_module(path.resolve())
+    module = _module_from_file(path.resolve(), "checks")
     make = getattr(module, "make_checks", None)
     checks = tuple(make(exercise) if callable(make) else module.CHECKS)
     names = [c.name for c in checks]
@@ -149,14 +150,4 @@ def load_solution(checks_file: str | Path):
     path = checks_file.parent.parent.parent / "solutions" / f"{exercise_id}.py"
     if not path.is_file():
         raise FileNotFoundError(f"exercise {exercise_id!r} has no reference solution at {path}")
-    return _solution_module(path)
-
-
-@lru_cache(maxsize=None)
-def _solution_module(path: Path):
-    name = f"autograder_solution_{path.stem}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look modules up by name
-    spec.loader.exec_module(module)
-    return module
+    return _module_from_file(path, "solution")

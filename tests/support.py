@@ -7,35 +7,16 @@ wire format the sandbox uses, then judged exactly as the engine judges.
 
 from __future__ import annotations
 
-import json
-import tempfile
 
-import numpy as np
 
 from autograder.exercises import load_checks
-from autograder.judge import using_variant
-from autograder.probe import encode_requests, read_answers
-from autograder.sandbox.responder import answer
+from autograder.judge.coverage import judge_in_process
 
 
 def judge_namespace(exercise_id: str, namespace: dict, seed: int = 0, params: dict | None = None) -> dict:
     """{check name: Verdict} for the exercise's checks against `namespace`, judged for the
     variant `params` (a student's own numbers; None: the slides' numbers)."""
-    rng = np.random.default_rng(seed)
-    checks = load_checks(exercise_id)
-    with using_variant(params):  # probes may depend on the student's numbers, as in the pipeline
-        asked = {c.name: c.probes(rng) for c in checks}
-    flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
-    document = json.loads(json.dumps(encode_requests(flat)))  # through JSON, as on the wire
-    with tempfile.TemporaryDirectory() as folder:
-        answer(namespace, document, folder)
-        answers = read_answers(folder, flat)
-    verdicts = {}
-    for check in checks:
-        mine = {key: answers[f"{check.name}/{key}"] for key in asked[check.name]}
-        with using_variant(params):
-            verdicts[check.name] = check.run(mine, asked[check.name])
-    return verdicts
+    return judge_in_process(load_checks(exercise_id), namespace, seed, params)
 
 
 def notebook_namespace(path, params: dict | None = None) -> dict:

@@ -347,11 +347,8 @@ def test_a_grader_fault_is_error_and_a_rerun_grades_it_again(fast_course, tmp_pa
     checks.write_text(good)
     from autograder import exercises
 
-    for cached in (getattr(exercises, "load_checks", None), getattr(exercises, "_checks_module", None)):
-        if hasattr(cached, "cache_clear"):
-            cached.cache_clear()
-    if hasattr(exercises, "_checks_cache"):
-        exercises._checks_cache.clear()
+    exercises._module_from_file.cache_clear()
+    exercises._checks_cache.clear()
     rows = grade([subs], tmp_path / "out", course_dir / "course.yaml")
     assert (rows[0]["status"], float(rows[0]["score"])) == ("graded", 6.0)
 
