@@ -24,17 +24,10 @@ from autograder.intake import intake
 from autograder.intake.notebook import MAX_CELLS
 from autograder.sandbox import wire
 from autograder.probe.answers import decode_answer
+from test_grade_end_to_end import RIGHT, SETUP  # the banknote neuron's given cell and right answers
 
 EXERCISE = "sigmoid_probability"
 KNOWN = [EXERCISE, "decision_line"]
-SETUP = "import numpy as np\nw1, w2, b = 0.3, 0.1, 1.0\nx1, x2 = 1.0, 2.2"
-RIGHT = [
-    "z = w1 * x1 + w2 * x2 + b",
-    "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))",
-    "p = sigmoid(z)",
-    "is_fake = p > 0.5",
-    "X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)",
-]
 
 
 def notebook(*cells: str, metadata: dict | None = None) -> str:
