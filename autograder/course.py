@@ -22,25 +22,28 @@ def merged_limits(base: Limits, overrides: dict | None, where: str) -> Limits:
         return base
     if not isinstance(overrides, dict):
         raise CourseError(f"{where}: limits must be a mapping such as {{cell_timeout: 60}}")
-    overrides = dict(overrides)
-    if "output_kb" in overrides:
-        overrides["output_bytes"] = overrides.pop("output_kb") * 1024 if isinstance(overrides["output_kb"], (int, float)) else overrides["output_kb"]
-    known = {f.name for f in fields(Limits)}
-    unknown = set(overrides) - known
-    if unknown:
-        raise CourseError(f"{where}: unknown limit(s) {sorted(unknown)}; known: {sorted(known - {'output_bytes'} | {'output_kb'})}")
+    defaults = {f.name: getattr(Limits(), f.name) for f in fields(Limits)}
     values = {}
-    for name, value in overrides.items():
-        default = getattr(Limits(), name)
+    for given, value in overrides.items():
+        name, scale = ("output_bytes", 1024) if given == "output_kb" else (given, 1)
+        if name not in defaults or given == "output_bytes" and "output_kb" in overrides:
+            known = sorted(set(defaults) | {"output_kb"})
+            raise CourseError(f"{where}: unknown limit {given!r}; known: {known}")
+        default = defaults[name]
+        if value is None and default is None:  # probe_timeout, cpu_seconds: None means derived
+            values[name] = None
+            continue
         kind = type(default) if default is not None else float
-        try:
-            if (isinstance(value, bool) and kind is not bool) or (value is None and default is not None):
-                raise TypeError(f"{value!r}")
-            values[name] = kind(value) if value is not None else None
-        except (TypeError, ValueError) as exc:
-            raise CourseError(f"{where}: bad value for limit {name} ({exc})") from None
-        if isinstance(values[name], (int, float)) and not isinstance(values[name], bool) and values[name] < 0:
-            raise CourseError(f"{where}: limit {name} cannot be negative")
+        if isinstance(value, str):  # a quoted number in course.yaml
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) != (kind is bool) or not isinstance(value, (int, float)):
+            raise CourseError(f"{where}: bad value for limit {given}: {value!r}")
+        if value < 0:
+            raise CourseError(f"{where}: limit {given} cannot be negative")
+        values[name] = kind(value * scale)
     return replace(base, **values)
 
 
