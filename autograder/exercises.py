@@ -138,16 +138,20 @@ def max_score(exercise: "Exercise | str") -> float:
     return float(sum(c.points for c in load_checks(exercise)))
 
 
+def solution_for(folder: str | Path):
+    """The reference solution of the exercise in `folder` (exercises/<id>/):
+    `<course>/solutions/<id>.py`, beside the course's exercises/ folder, loaded by path."""
+    folder = Path(folder).resolve()
+    path = folder.parent.parent / "solutions" / f"{folder.name}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"exercise {folder.name!r} has no reference solution at {path}")
+    return _module_from_file(path, "solution")
+
+
 def load_solution(checks_file: str | Path):
-    """The reference solution of the exercise whose checks.py is `checks_file`:
-    `<course>/solutions/<id>.py`, beside the course's exercises/ folder. Loaded by path, so a
-    course anywhere on disk needs no package of its own and no change to sys.path:
+    """The reference solution of the exercise whose checks.py is `checks_file`, so a course
+    anywhere on disk needs no package of its own and no change to sys.path:
 
         sol = load_solution(__file__)      # in exercises/<id>/checks.py
     """
-    checks_file = Path(checks_file).resolve()
-    exercise_id = checks_file.parent.name
-    path = checks_file.parent.parent.parent / "solutions" / f"{exercise_id}.py"
-    if not path.is_file():
-        raise FileNotFoundError(f"exercise {exercise_id!r} has no reference solution at {path}")
-    return _module_from_file(path, "solution")
+    return solution_for(Path(checks_file).resolve().parent)

@@ -115,3 +115,25 @@ def test_verify_refuses_an_exercise_that_breaks_the_contract(tmp_path):
     master.write_text(nbformat.writes(nb))
     result = invoke("verify", "--course", course / "course.yaml")
     assert result.exit_code == 1 and "has no hidden test" in result.output, result.output
+
+
+def test_personal_numbers_come_from_the_courses_own_solution(tmp_path):
+    """A varying exercise in a course of its own takes its default numbers (and each student's)
+    from that course's solutions/<id>.py, not from the repository's."""
+    import nbformat
+
+    from autograder.build import build_course
+    from autograder.course import load_course
+    from autograder.exercises import EXERCISES_DIR
+
+    course = tmp_path / "c"
+    shutil.copytree(EXERCISES_DIR / "sigmoid_probability", course / "exercises" / "sigmoid_probability",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "solutions").mkdir()
+    text = (REPO_ROOT / "solutions" / "sigmoid_probability.py").read_text()
+    assert '"w1": 0.3' in text
+    (course / "solutions" / "sigmoid_probability.py").write_text(text.replace('"w1": 0.3', '"w1": 0.7', 1))
+    (course / "course.yaml").write_text("name: c\nexercises:\n  - id: sigmoid_probability\n    varies: true\n")
+    [built] = build_course(load_course(course / "course.yaml"), tmp_path / "dist")
+    given = "\n".join(c.source for c in nbformat.read(str(built.student), as_version=4).cells if c.cell_type == "code")
+    assert "w1, w2, b = 0.7, 0.1, 1.0" in given

@@ -112,7 +112,7 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
     if exercise.varies or variants.has_placeholders(student_dir / name):
         template = autograder_dir / f"{exercise.id}.template.ipynb"
         shutil.copy2(student_dir / name, template)  # the student version, placeholders kept
-        default = variants.default_variant(exercise.id)
+        default = variants.default_variant(exercise.id, exercise.folder)
         for notebook in (student_dir / name, solution_dir / name, autograder_dir / name):
             variants.render_file(notebook, default)
         if students and exercise.varies:
@@ -129,7 +129,7 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
 
 def _personal_notebook(template: Path, exercise: Exercise, student: str, secret: bytes, folder: Path) -> Path:
     target = folder / _safe_name(student) / f"{exercise.id}.ipynb"
-    variants.personalise(template, exercise.id, student, secret, target)
+    variants.personalise(template, exercise.id, student, secret, target, exercise.folder)
     ship_data(exercise, target.parent)
     return target
 

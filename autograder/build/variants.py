@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
 import json
 import os
 from pathlib import Path
@@ -56,8 +55,12 @@ def load_secret(course=None) -> bytes | None:
     return secret
 
 
-def solution_module(exercise_id: str):
-    return importlib.import_module(f"solutions.{exercise_id}")
+def solution_module(exercise_id: str, folder: Path | None = None):
+    """The exercise's reference solution, by its folder (the bundled course's by default): the
+    same file its checks load, wherever the course lies."""
+    from autograder.exercises import EXERCISES_DIR, solution_for
+
+    return solution_for(folder or EXERCISES_DIR / exercise_id)
 
 
 def has_placeholders(path: Path) -> bool:
@@ -66,21 +69,21 @@ def has_placeholders(path: Path) -> bool:
     return any(cell.cell_type in ("markdown", "code") and _templated(cell.source) for cell in nb.cells)
 
 
-def default_variant(exercise_id: str) -> dict:
+def default_variant(exercise_id: str, folder: Path | None = None) -> dict:
     """The slides' numbers: `DEFAULT_VARIANT` of solutions/<id>.py."""
-    params = getattr(solution_module(exercise_id), "DEFAULT_VARIANT", None)
+    params = getattr(solution_module(exercise_id, folder), "DEFAULT_VARIANT", None)
     if not isinstance(params, dict):
         raise VariantError(f"{exercise_id}: its master has placeholders, but solutions/{exercise_id}.py "
                            "defines no DEFAULT_VARIANT (the slides' numbers) to fill them with")
     return params
 
 
-def draw_for(secret: bytes, exercise: str, student: str) -> dict:
+def draw_for(secret: bytes, exercise: str, student: str, folder: Path | None = None) -> dict:
     """The student's variant: drawn from a seed derived from the secret, so a rebuild repeats it
     and nobody without the secret can predict anyone's numbers."""
     digest = hmac.new(secret, f"variant:{exercise}:{student}".encode(), hashlib.sha256).digest()
     rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
-    params = solution_module(exercise).draw_variant(rng)
+    params = solution_module(exercise, folder).draw_variant(rng)
     return json.loads(json.dumps(params))  # plain JSON types, exactly as they will be signed
 
 
@@ -106,10 +109,11 @@ def render_file(path: Path, params: dict) -> None:
     nbformat.write(nb, str(path))
 
 
-def personalise(student_notebook: Path, exercise: str, student: str, secret: bytes, target: Path) -> dict:
+def personalise(student_notebook: Path, exercise: str, student: str, secret: bytes, target: Path,
+                folder: Path | None = None) -> dict:
     """Write `target`, the student's own notebook: the build's student version (still holding
     its placeholders) rendered with the student's variant and signed. Returns the variant."""
-    params = draw_for(secret, exercise, student)
+    params = draw_for(secret, exercise, student, folder)
     nb = nbformat.read(str(student_notebook), as_version=4)
     render(nb, params, str(student_notebook))
     nb.metadata.setdefault("autograder", {})["variant"] = {
