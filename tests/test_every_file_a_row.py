@@ -201,19 +201,21 @@ def test_an_honest_npy_file_still_decodes(tmp_path):
     assert answer.error is None and np.array_equal(answer.value, np.arange(6.0).reshape(2, 3).T)
 
 
-@pytest.mark.parametrize("node", [
-    {"t": "int", "v": "9" * 350},            # beyond a float: no check could compare it
-    {"t": "no such type"},
-    {"t": "list", "items": [{"t": "list", "items": [{"t": "list", "items": []}]}] * 3},
-    {"t": "array", "dtype": "(100000000,)f8", "shape": [1], "file": "a0.npy"},
-    {"t": "array", "dtype": "O", "shape": [1], "file": "a0.npy"},
-    {"t": "dict", "items": [[{"t": "float", "v": "nan"}, {"t": "none"}]]},
-])
-def test_odd_wire_nodes_never_raise(tmp_path, node):
-    answer = decode_answer("x", {"ok": True, "value": node}, str(tmp_path))
-    assert answer.error is not None or answer.value is not None or node["t"] in ("list", "dict")
-    if node["t"] == "int":
-        assert isinstance(answer.value, wire.Opaque) and "beyond the range of a float" in answer.value.type_name
+def test_odd_wire_nodes_never_raise(tmp_path):
+    """Each odd node decodes to a clear answer: a value, an opaque type name, or an error."""
+    def decoded(node):
+        return decode_answer("x", {"ok": True, "value": node}, str(tmp_path))
+
+    big = decoded({"t": "int", "v": "9" * 350})  # beyond a float: no check could compare it
+    assert isinstance(big.value, wire.Opaque) and "beyond the range of a float" in big.value.type_name
+    assert "unknown node type" in decoded({"t": "no such type"}).error
+    nested = {"t": "list", "items": [{"t": "list", "items": [{"t": "list", "items": []}]}] * 3}
+    assert decoded(nested).value == [[[]]] * 3 and decoded(nested).error is None
+    for dtype in ("(100000000,)f8", "O"):  # a subarray dtype of 800 MB per item; objects
+        odd = decoded({"t": "array", "dtype": dtype, "shape": [1], "file": "a0.npy"})
+        assert odd.value is None and "malformed array" in odd.error
+    keyed = decoded({"t": "dict", "items": [[{"t": "float", "v": "nan"}, {"t": "none"}]]}).value
+    assert len(keyed) == 1 and list(keyed.values()) == [None]
 
 
 def test_deeply_nested_reply_file_is_no_reply(tmp_path):
@@ -295,10 +297,13 @@ def test_answers_beyond_a_float_score_zero_without_crashing(batch):
 
 
 def test_lying_array_files_cost_only_the_array_answers(batch):
-    _, rows = batch
+    root, rows = batch
     row = rows["lying_npy.ipynb"]
     assert row["status"] == "graded", row
-    assert float(row["score"]) < 6.0  # the array answers (p_vec, sigmoid on arrays) are unreadable
+    assert float(row["score"]) == 1.0  # only z, a plain float, crossed: every array reply is refused
+    saved = json.loads(next((root / "out" / "results").glob("lying_npy__*.json")).read_text())
+    unreadable = [c["name"] for c in saved["checks"] if "could not be read as data" in c["message"]]
+    assert {"p", "is_fake", "X", "W", "p_vec"} <= set(unreadable)
 
 
 def test_an_odd_metadata_block_is_graded(batch):
