@@ -139,13 +139,17 @@ def max_score(exercise: "Exercise | str") -> float:
 
 
 def solution_for(folder: str | Path):
-    """The reference solution of the exercise in `folder` (exercises/<id>/):
-    `<course>/solutions/<id>.py`, beside the course's exercises/ folder, loaded by path."""
+    """The reference solution of the exercise in `folder` (exercises/<id>/), loaded by path:
+    `<course>/solutions/<id>.py` beside the course's exercises/ folder, else the bundled
+    `solutions/<id>.py` (a course that reuses this repository's exercises, as their checks'
+    `from solutions import <id>` does)."""
     folder = Path(folder).resolve()
-    path = folder.parent.parent / "solutions" / f"{folder.name}.py"
-    if not path.is_file():
-        raise FileNotFoundError(f"exercise {folder.name!r} has no reference solution at {path}")
-    return _module_from_file(path, "solution")
+    own = folder.parent.parent / "solutions" / f"{folder.name}.py"
+    bundled = REPO_ROOT / "solutions" / f"{folder.name}.py"
+    for path in (own, bundled):
+        if path.is_file():
+            return _module_from_file(path, "solution")
+    raise FileNotFoundError(f"exercise {folder.name!r} has no reference solution at {own}")
 
 
 def load_solution(checks_file: str | Path):
