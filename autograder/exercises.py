@@ -6,16 +6,17 @@ teacher can add one without touching the Python package. A checks.py either defi
     CHECKS = [...]                       # checks that need nothing of the course, or
     def make_checks(exercise): ...       # checks built from the exercise's course settings
 
-`make_checks` receives the `Exercise` of the course being graded (its id, folder and
-settings, e.g. a training task's tiers and budgets), so a course anywhere on disk grades with
-its own settings: nothing here looks for a course.yaml.
+`make_checks` receives the `Exercise` of the course being graded (autograder/course: its id,
+folder and typed settings, e.g. a training task's tiers and budgets), so a course anywhere on
+disk grades with its own settings. The grader always passes that Exercise; a bare exercise id
+(tests, the REPL) stands for the bundled course's exercise, the one place the bundled
+course.yaml is read here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import sys
 import threading
 from functools import lru_cache
@@ -51,13 +52,13 @@ def _bundled_course():
 def _exercise_of(exercise_id: str, root: Path) -> "Exercise":
     """The Exercise a bare id stands for: the bundled course's for the bundled exercises/
     folder; elsewhere an exercise without course settings (checks that need them say so)."""
-    from autograder.course import Exercise, Limits
+    from autograder.course import Exercise
 
     if Path(root).resolve() == EXERCISES_DIR.resolve():
         found = _bundled_course().exercise(exercise_id)
         if found is not None:
             return found
-    return Exercise(exercise_id, exercise_id, Limits(), Path(root) / exercise_id, {})
+    return Exercise(id=exercise_id, folder=Path(root) / exercise_id)
 
 
 @lru_cache(maxsize=None)
@@ -79,11 +80,21 @@ def load_checks(exercise: "Exercise | str", root: Path = EXERCISES_DIR) -> tuple
     if isinstance(exercise, str):
         exercise = _exercise_of(exercise, root)
     folder = Path(exercise.folder)
-    key = (exercise.id, str(folder.resolve()), json.dumps(exercise.settings, sort_keys=True, default=str))
+    # Keyed by everything the course says of the exercise: a course with other tiers or
+    # carry_forward gets checks of its own.
+    key = (exercise.id, str(folder.resolve()), exercise.model_dump_json())
     with _checks_lock:
         if key not in _checks_cache:
             _checks_cache[key] = _make_checks(exercise, folder / "checks.py")
         return _checks_cache[key]
+
+
+def checks_module(exercise: "Exercise | str", root: Path = EXERCISES_DIR):
+    """The exercise's checks.py as a module (the one load_checks reads): its QUESTIONS, and a
+    varying exercise's notebook_variant (build/hidden_tests.py, build/otter_judge.py)."""
+    if isinstance(exercise, str):
+        exercise = _exercise_of(exercise, root)
+    return _module_from_file((Path(exercise.folder) / "checks.py").resolve(), "checks")
 
 
 def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:

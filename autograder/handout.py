@@ -86,7 +86,7 @@ class Handout:
 def record_path(course) -> Path:
     """Where the course keeps its record: course.yaml's `handed_out:` (relative to the course
     file), else handed_out.json beside course.yaml."""
-    named = course.settings.get("handed_out") if course is not None else None
+    named = course.handed_out if course is not None else None
     base = Path(course.path).parent if course is not None else Path.cwd()
     return (base / named) if named else base / RECORD_NAME
 

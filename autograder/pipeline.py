@@ -54,7 +54,7 @@ def run_limits(course: Course, exercise_id: str) -> RunLimits:
     exercise = course.exercise(exercise_id)
     # A training task trains on the GPU when this machine has one (its devices are then bound
     # into the sandbox); everything else stays on the CPU.
-    return dataclasses.replace(exercise.limits, gpu="training" in exercise.settings and device_class() == "gpu")
+    return dataclasses.replace(exercise.limits, gpu=exercise.trains and device_class() == "gpu")
 
 
 def variant_of(sub: Submission, course: Course, handout: handouts.Handout) -> tuple[dict | None, str]:

@@ -59,7 +59,7 @@ def test_slurm_settings_come_from_course_yaml():
         script = cluster.job_script()
     finally:
         cluster.close()
-    slurm = course.settings["cluster"]["slurm"]
+    slurm = course.cluster.slurm
     assert f"#SBATCH -p {slurm['queue']}" in script
     assert "--gres=gpu:1" in script and "--resources GPU=1" in script
     assert f"--nworkers {slurm['processes']}" in script
@@ -68,7 +68,7 @@ def test_slurm_settings_come_from_course_yaml():
 def test_slurm_without_settings_is_a_clear_error(tmp_path):
     from autograder.course import Course
 
-    course = Course("c", tmp_path / "course.yaml", (), {})
+    course = Course(name="c", path=tmp_path / "course.yaml")
     with pytest.raises(ClusterError, match="no `cluster: slurm:` settings"):
         slurm_cluster(course)
 
@@ -350,4 +350,4 @@ def test_dask_workers_preload_what_the_course_s_exercises_need():
     course = load_course()
     assert {"numpy", "IPython", "torch", "keras"} <= set(course_preload(course))  # training tasks need Keras
     numpy_only = [e for e in course.exercises if e.id in ("sigmoid_probability", "forward_pass")]
-    assert course_preload(Course("c", course.path, tuple(numpy_only), {})) == ("numpy", "IPython")
+    assert course_preload(Course(name="c", path=course.path, exercises=tuple(numpy_only))) == ("numpy", "IPython")

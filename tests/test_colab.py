@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs 
 
 COURSE = load_course()
 EXERCISES = COURSE.ids  # every exercise of course.yaml: new ones are tested as they are added
-TRAINING = {e.id for e in COURSE.exercises if "training" in e.settings}
+TRAINING = {e.id for e in COURSE.exercises if e.trains}
 VERSIONS = ("solution", "student")
 CHECK_CALL = re.compile(r"""grader\.check\(\s*["']([^"']+)["']\s*\)""")
 PASSED = "All test cases passed!"

@@ -5,8 +5,6 @@ the course asks for it (issue 12).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
@@ -167,7 +165,7 @@ def test_carried_forward_credit_where_the_course_asks_for_it(monkeypatch):
     from solutions import sigmoid_probability as sol
 
     exercise = COURSE.exercise("sigmoid_probability")
-    ecf = with_carry_forward(load_checks("sigmoid_probability"), replace(exercise, settings={"carry_forward": ["p"]}))
+    ecf = with_carry_forward(load_checks("sigmoid_probability"), exercise.model_copy(update={"carry_forward": ["p"]}))
     monkeypatch.setattr(support, "load_checks", lambda _id: tuple(ecf))
     z = sol.Z_WITHOUT_BIAS
     verdicts = support.judge_namespace("sigmoid_probability", _sigmoid_answers(z=z, p=float(sol.sigmoid(z))))
@@ -180,21 +178,21 @@ def test_carried_forward_credit_where_the_course_asks_for_it(monkeypatch):
 def test_carry_forward_settings_are_checked():
     exercise = COURSE.exercise("backprop")
     checks = load_checks("backprop")
-    every = with_carry_forward(checks, replace(exercise, settings={"carry_forward": True}))
+    every = with_carry_forward(checks, exercise.model_copy(update={"carry_forward": True}))
     assert {c.name for c in every if c.carry_forward} == {"f", "df_dx", "df_dy", "df_dz"}
     assert not any(c.carry_forward for c in with_carry_forward(checks, exercise))  # off by default
     assert not any(c.carry_forward for c in checks)  # the course's checks themselves are not changed
     with pytest.raises(ValueError, match="build on no earlier answer"):
-        with_carry_forward(checks, replace(exercise, settings={"carry_forward": ["q"]}))
+        with_carry_forward(checks, exercise.model_copy(update={"carry_forward": ["q"]}))
     with pytest.raises(ValueError, match="true, false or a list"):
-        with_carry_forward(checks, replace(exercise, settings={"carry_forward": "yes"}))
+        with_carry_forward(checks, exercise.model_copy(update={"carry_forward": "yes"}))
 
 
 @pytest.mark.parametrize("exercise_id", PEN_AND_PAPER)
 def test_carry_forward_in_course_yaml_reaches_the_checks(exercise_id):
     """make_checks of each exercise honours the course's setting (loaded through the course)."""
     module_checks = load_checks(exercise_id)
-    exercise = replace(COURSE.exercise(exercise_id), settings={"carry_forward": True})
+    exercise = COURSE.exercise(exercise_id).model_copy(update={"carry_forward": True})
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(f"checks_{exercise_id}", exercise.folder / "checks.py")

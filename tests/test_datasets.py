@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from autograder.course import load_course
-from autograder.judge.training import training_settings
 from solutions import datasets
 
 REPO = Path(__file__).resolve().parent.parent
@@ -19,7 +18,7 @@ TASKS = ("train_banknote", "train_sin", "train_digits")
 
 
 def settings_of(exercise: str) -> dict:
-    return training_settings(load_course(COURSE).exercise(exercise))
+    return load_course(COURSE).exercise(exercise).training.model_dump(exclude_none=True)
 
 
 def seeds(exercise: str) -> dict:

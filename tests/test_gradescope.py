@@ -22,12 +22,12 @@ from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.exercises import EXERCISES_DIR
-from autograder.gradescope.bundle import _course_entry, _handout
+from autograder.gradescope.bundle import _handout, bundle_course
 from autograder.handout import RECORD_NAME, Handout, public_key_text
-from autograder.course import DEFAULT_COURSE, Exercise, Limits
+from autograder.course import DEFAULT_COURSE, Course, Exercise, Gradescope
 from autograder.gradescope.entry import student_name
 from autograder.gradescope.results import (
-    SettingsError, gradescope_settings, hidden_checks, leaderboard, to_gradescope,
+    hidden_checks, leaderboard, to_gradescope,
 )
 from autograder.judge import ValueCheck
 
@@ -68,11 +68,6 @@ def validate(doc: dict) -> None:
 
 # --------------------------------------------------------------------------- without the sandbox
 
-class FakeCourse:
-    def __init__(self, lms):
-        self.settings = {"lms": lms}
-
-
 def graded(checks, status="graded", message=""):
     return {"submission": "s.ipynb", "student": "ann", "exercise": "ex", "sha256": "ab" * 32, "status": status,
             "score": sum(c["points"] for c in checks), "max_score": 3.0, "message": message, "checks": checks,
@@ -81,13 +76,12 @@ def graded(checks, status="graded", message=""):
 
 
 def test_results_document_visibility_and_leaderboard():
-    settings = gradescope_settings(FakeCourse({"gradescope": {"hidden_visibility": "after_published",
-                                                              "hidden_checks": {"ex": ["b"]}}}))
+    settings = Gradescope(hidden_visibility="after_published", hidden_checks={"ex": ["b"]})
     checks = [ValueCheck("a", var="a", expected=1.0), ValueCheck("b", var="b", expected=2.0, points=2.0)]
     assert hidden_checks("ex", checks, settings) == {"b"}
     checks[0].hidden = True  # a check may say so itself
     assert hidden_checks("ex", checks, settings) == {"a", "b"}
-    assert hidden_checks("other", checks, gradescope_settings(FakeCourse({"gradescope": {"hidden_checks": {"other": "all"}}}))) == {"a", "b"}
+    assert hidden_checks("other", checks, Gradescope(hidden_checks={"other": "all"})) == {"a", "b"}
 
     details = {"metric": "accuracy", "value": 0.9123, "device": "cuda", "seconds": 31.25, "epochs": 20}
     result = graded([
@@ -111,7 +105,7 @@ def test_results_document_visibility_and_leaderboard():
 
 
 def test_unreadable_submission_lists_every_check_at_zero():
-    settings = gradescope_settings(FakeCourse({}))
+    settings = Gradescope()
     checks = [ValueCheck("a", var="a", expected=1.0), ValueCheck("b", var="b", expected=2.0, points=2.0)]
     doc = to_gradescope(graded([], status="invalid", message="not a notebook: the file is not JSON"), settings, set(), checks)
     validate(doc)
@@ -133,22 +127,19 @@ def test_student_is_the_variant_owner_when_one_of_the_submitters(tmp_path):
 
 def test_the_record_ships_for_handed_out_exercises_only(tmp_path):
     """The bundle carries the course's public record (never the secret), reduced to its exercise."""
-    varying = Exercise("ex", "Ex", Limits(), tmp_path / "exercises" / "ex", {"varies": True})
-    plain = Exercise("ex", "Ex", Limits(), tmp_path / "exercises" / "ex")
+    varying = Exercise(id="ex", title="Ex", folder=tmp_path / "exercises" / "ex", varies=True)
+    plain = Exercise(id="ex", title="Ex", folder=tmp_path / "exercises" / "ex")
     assert _handout(varying, None) is None and _handout(varying, Handout()) is None  # nothing handed out yet
     key = public_key_text(b"s" * 32)
     record = Handout(key, {"ex": ["ann"], "other": ["bob"]})
     shipped = json.loads(_handout(varying, record))
     assert shipped["public_key"] == key and shipped["exercises"] == {"ex": ["ann"]}
     assert _handout(plain, record) is None
-    entry = _course_entry(varying, {"name": "c", "secret_file": "/home/t/secret", "handed_out": "x.json", "lms": {"x": 1}})
+    course = Course(name="c", exercises=(varying,), secret_file="/home/t/secret", handed_out="x.json",
+                    lms={"gradescope": {"visibility": "hidden"}})
+    entry = bundle_course(varying, course)
     assert "secret_file" not in entry and "handed_out" not in entry
-    assert entry["lms"] == {"x": 1} and entry["exercises"][0]["varies"] is True
-
-
-def test_bad_visibility_setting():
-    with pytest.raises(SettingsError, match="hidden_visibility"):
-        gradescope_settings(FakeCourse({"gradescope": {"hidden_visibility": "after_lunch"}}))
+    assert entry["lms"]["gradescope"]["visibility"] == "hidden" and entry["exercises"][0]["varies"] is True
 
 
 # --------------------------------------------------------------------------- the bundle, end to end

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pydantic import ValidationError
 
 from autograder.cli import main
-from autograder.course import Course, Exercise, Limits
+from autograder.course import Course, Exercise
 from autograder.export import write_result_json
 from autograder.export.lms import (
     CANVAS_POINTS_ROW, ExportError, export_grades, load_results, match_results,
@@ -26,10 +27,10 @@ carol,"Lee, Carol",1003,S-03,clee,Group A,,clee
 
 def course(settings=None, tmp_path=Path("/nonexistent")) -> Course:
     exercises = (
-        Exercise("ex_a", "Exercise A", Limits(), tmp_path / "ex_a"),
-        Exercise("ex_b", "Exercise B, vectors", Limits(), tmp_path / "ex_b"),
+        Exercise(id="ex_a", title="Exercise A", folder=tmp_path / "ex_a"),
+        Exercise(id="ex_b", title="Exercise B, vectors", folder=tmp_path / "ex_b"),
     )
-    return Course("tiny", tmp_path / "course.yaml", exercises, settings or {})
+    return Course(name="tiny", path=tmp_path / "course.yaml", exercises=exercises, **(settings or {}))
 
 
 def result(student, exercise, score, max_score=4.0, status="graded", sha="", graded_at="2026-01-01T10:00:00+00:00"):
@@ -114,9 +115,9 @@ def test_moodle_by_username_with_item_names(tmp_path, roster):
     assert done.without_submission == ["carol"] and not done.skipped
 
 
-def test_moodle_bad_identifier(tmp_path, roster):
-    with pytest.raises(ExportError, match="identifier"):
-        write_moodle_csv(RESULTS, roster, course({"lms": {"moodle": {"identifier": "shoe size"}}}), tmp_path / "m.csv")
+def test_moodle_bad_identifier_is_refused_with_the_course():
+    with pytest.raises(ValidationError, match="identifier"):  # load_course makes it a CourseError
+        course({"lms": {"moodle": {"identifier": "shoe size"}}})
 
 
 def test_plain_csv_with_and_without_roster(tmp_path, roster):

@@ -268,13 +268,11 @@ def graded_personal_notebooks(exercise_id: str, tmp_path_factory) -> dict:
     from autograder.intake import Roster
     from autograder.batch import grade_batch
 
-    import dataclasses
-
     root = tmp_path_factory.mktemp(f"personal_{exercise_id}")
     # The roster build writes the course's record of handed-out notebooks: keep it in this
     # test's folder, not beside the repository's course.yaml (where every later grading reads it).
     base = load_course()
-    course = dataclasses.replace(base, settings={**base.settings, "handed_out": str(root / "handed_out.json")})
+    course = base.model_copy(update={"handed_out": str(root / "handed_out.json")})
     roster = root / "roster.csv"
     roster.write_text("student\n" + "\n".join(STUDENTS) + "\n")
     with pytest.MonkeyPatch.context() as mp:

@@ -114,8 +114,7 @@ def test_course_settings_make_the_checks():
         assert load_checks(exercise) == load_checks(course.exercise(exercise))  # a bare id: the bundled course
         for check in load_checks(exercise):
             assert set(check.budget_s) == {"gpu", "cpu"} and check.description
-            limits = training.training_settings(course.exercise(exercise))
-            assert limits["seeds"]["training"] == check.seed
+            assert course.exercise(exercise).training.seeds.training == check.seed
 
 
 def test_tiers():
@@ -198,17 +197,16 @@ def built(tmp_path_factory):
     return {exercise: assign_master(exercise, tmp_path_factory.mktemp(exercise)) for exercise in TASKS}
 
 
-def graded_namespace(path: Path, exercise: str, monkeypatch) -> dict:
-    """The notebook's namespace as the grader sees it: in its folder, exploring cells skipped."""
-    monkeypatch.setenv("AUTOGRADER_GRADING", "1")
-    monkeypatch.chdir(REPO / "exercises" / exercise)
-    return notebook_namespace(path)
+def graded_namespace(path: Path, exercise: str) -> dict:
+    """The notebook's namespace as the grader sees it: its data files beside it, exploring
+    cells skipped (the run sets AUTOGRADER_GRADING, as the sandbox does)."""
+    return notebook_namespace(path, files=data_files(REPO / "exercises" / exercise))
 
 
 @pytest.mark.parametrize("exercise", TASKS)
-def test_blank_notebook_gets_zero(built, exercise, monkeypatch):
+def test_blank_notebook_gets_zero(built, exercise):
     student, _, _ = built[exercise]
-    verdicts = judge(exercise, graded_namespace(student, exercise, monkeypatch))
+    verdicts = judge(exercise, graded_namespace(student, exercise))
     for verdict in verdicts.values():
         assert verdict.points == 0 and "not answered yet" in verdict.message, verdict.message
 
@@ -223,14 +221,14 @@ def _layers(model) -> list:
 
 
 @pytest.mark.parametrize("exercise", TASKS)
-def test_notebooks_public_tests_and_solution(built, exercise, monkeypatch):
+def test_notebooks_public_tests_and_solution(built, exercise):
     student, solution, tests = built[exercise]
     assert set(tests) == set(QUESTIONS[exercise])
     checks = checks_of(exercise)
     for question, names in QUESTIONS[exercise].items():
         assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
-    filled = graded_namespace(solution, exercise, monkeypatch)
-    blank = graded_namespace(student, exercise, monkeypatch)
+    filled = graded_namespace(solution, exercise)
+    blank = graded_namespace(student, exercise)
     for question, test in tests.items():
         assert all(run_otter_test(test, filled, hidden=False)), question
         assert not any(run_otter_test(test, blank, hidden=False)), question
@@ -717,8 +715,8 @@ def test_hints_name_the_cause_the_evidence_shows():
     assert "nan" not in forged.lower()
 
 
-def test_the_mistaken_digits_example_is_told_about_epochs_and_scaling(monkeypatch):
-    namespace = graded_namespace(REPO / "examples" / "mistaken" / "train_digits.ipynb", "train_digits", monkeypatch)
+def test_the_mistaken_digits_example_is_told_about_epochs_and_scaling():
+    namespace = graded_namespace(REPO / "examples" / "mistaken" / "train_digits.ipynb", "train_digits")
     verdict = judge("train_digits", namespace)["model"]
     assert verdict.points < 3 and verdict.details["epochs_done"] == 3
     assert len(verdict.details["loss_curve"]) == 3 and verdict.details["loss_curve"][0] > verdict.details["loss_curve"][-1]

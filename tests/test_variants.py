@@ -9,7 +9,6 @@ part is one batch of a handful of sandbox runs (the tampered notebooks never rea
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -49,7 +48,7 @@ def secret_env(monkeypatch):
 
 def with_record(course, path: Path):
     """The course, keeping its handed-out record at `path` (not beside the repository's course.yaml)."""
-    return dataclasses.replace(course, settings={**course.settings, "handed_out": str(path)})
+    return course.model_copy(update={"handed_out": str(path)})
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +163,7 @@ def test_build_without_a_secret_refuses(monkeypatch, tmp_path):
     monkeypatch.delenv(SECRET_ENV, raising=False)
     monkeypatch.delenv(SECRET_FILE_ENV, raising=False)
     course = load_course()
-    assert course.settings.get("secret_file") is None
+    assert course.secret_file is None
     with pytest.raises(VariantError, match="personal variants need a course secret"):
         build_course(course, tmp_path / "dist", only=["sigmoid_probability"], students=STUDENTS)
     roster = tmp_path / "roster.csv"

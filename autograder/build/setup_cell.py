@@ -111,7 +111,7 @@ def setup_cell(tests_from, exercise: Exercise):
     (the student version) and the exercise's data/."""
     data = exercise.folder / "data"
     has_data = data.is_dir() and any(p.is_file() for p in data.rglob("*"))
-    bundle = make_bundle(tests_from, exercise.id, data if has_data else None, training="training" in exercise.settings)
+    bundle = make_bundle(tests_from, exercise.id, data if has_data else None, training=exercise.trains)
     cell = nbformat.v4.new_code_cell(setup_source(exercise.id, bundle, has_data))
     # Colab shows the title and hides the code (the long line); Otter's init cell was locked too.
     cell.metadata.update({"cellView": "form", "deletable": False, "editable": False, "tags": [SETUP_TAG]})

@@ -40,7 +40,7 @@ def load_secret(course=None) -> bytes | None:
     `secret_file:` names. A file inside the repository is refused: it would be shipped."""
     if os.environ.get(SECRET_ENV):
         return os.environ[SECRET_ENV].encode()
-    name = os.environ.get(SECRET_FILE_ENV) or (course.settings.get("secret_file") if course else None)
+    name = os.environ.get(SECRET_FILE_ENV) or (course.secret_file if course is not None else None)
     if not name:
         return None
     path = Path(name).expanduser().resolve()

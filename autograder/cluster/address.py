@@ -4,7 +4,7 @@
     local:N           N worker processes on this machine, started and stopped with the batch
     slurm             workers as SLURM jobs through dask-jobqueue, from `cluster:` in course.yaml
 
-course.yaml:
+course.yaml (autograder/course/model.py `Cluster`, validated when it is read):
 
     cluster:
       startup_timeout: 300      # seconds to wait for the first worker
@@ -28,7 +28,6 @@ from typing import Iterator
 
 from autograder.course import Course
 
-STARTUP_TIMEOUT = 300.0  # seconds to wait for the first worker
 CONNECT_TIMEOUT = 30.0  # seconds to reach a scheduler
 
 
@@ -73,18 +72,10 @@ def cluster_workers(client) -> dict[str, dict]:
     return info.get("workers", {})
 
 
-def cluster_settings(course: Course) -> dict:
-    settings = course.settings.get("cluster") or {}
-    if not isinstance(settings, dict):
-        raise ClusterError(f"{course.path}: `cluster:` must be a mapping")
-    return settings
-
-
 def slurm_cluster(course: Course):
     """A dask_jobqueue SLURMCluster from `cluster.slurm` of course.yaml (no job submitted yet)."""
-    settings = cluster_settings(course)
-    slurm = settings.get("slurm")
-    if not isinstance(slurm, dict) or not slurm:
+    slurm = course.cluster.slurm
+    if not slurm:
         raise ClusterError(f"--cluster slurm: {course.path} has no `cluster: slurm:` settings "
                            "(the keyword arguments of dask_jobqueue.SLURMCluster: queue, cores, memory, ...)")
     from dask_jobqueue import SLURMCluster
@@ -112,8 +103,7 @@ def connect(where: ClusterAddress, course: Course, local_gpu: bool = False) -> I
     `local_gpu`: local workers declare the GPU resource (this machine trains on CUDA)."""
     from distributed import Client
 
-    settings = cluster_settings(course)
-    startup = float(settings.get("startup_timeout", STARTUP_TIMEOUT))
+    startup = course.cluster.startup_timeout
     with contextlib.ExitStack() as stack:
         expected = 0
         try:
@@ -125,7 +115,7 @@ def connect(where: ClusterAddress, course: Course, local_gpu: bool = False) -> I
                 expected = where.workers
             else:
                 cluster = stack.enter_context(slurm_cluster(course))
-                jobs = int(settings.get("jobs", 1))
+                jobs = course.cluster.jobs
                 cluster.scale(jobs=jobs)
                 client = stack.enter_context(Client(cluster))
                 job = getattr(cluster, "_dummy_job", None)

@@ -25,8 +25,7 @@ from autograder.run.device import DEVICE_ENV, device_class
 from autograder.batch import grade_batch
 from autograder.pipeline import BatchStopped
 from autograder.record import Gradebook
-from autograder.run.preload import PreloadError, exercise_preload, normalize
-from autograder.run.warm import DEFAULT_PRELOAD
+from autograder.run.preload import exercise_preload, normalize
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +48,7 @@ def device_class_for_batch(device: str):
 def course_preload(course: Course) -> tuple[str, ...]:
     """What a Dask worker's warm workers import: every library some exercise of the course needs
     (one kind of warm worker per Dask worker, since any submission may come to any worker)."""
-    try:
-        return normalize(name for exercise in course.exercises for name in exercise_preload(exercise))
-    except PreloadError as exc:
-        log.warning("%s; Dask workers preload %s", exc, ", ".join(DEFAULT_PRELOAD))
-        return DEFAULT_PRELOAD
-
-
-def _trains(course: Course) -> bool:
-    return any("training" in e.settings for e in course.exercises)
+    return normalize(name for exercise in course.exercises for name in exercise_preload(exercise))
 
 
 def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, workers: int | None = None,
@@ -70,7 +61,7 @@ def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, 
     BatchStopped when it went away during the batch (what was graded is kept).
     """
     where = parse_cluster(cluster)
-    local_gpu = where.kind == "local" and _trains(course) and device_class() == "gpu"
+    local_gpu = where.kind == "local" and course.trains and device_class() == "gpu"
     with connect(where, course, local_gpu) as (client, threads):
         preload = course_preload(course)
         # A running scheduler keeps the plugin, and its workers their warm pools, for the next batch.

@@ -21,7 +21,8 @@ username or ID number, then one column per grade item, titled from `lms.moodle.i
 Plain CSV: `student, name`, one column per exercise id, `total`.
 
 When a student has several submissions of one exercise, `lms.pick` decides: `best`
-(default) or `latest` (by graded_at).
+(default) or `latest` (by graded_at). The settings are the course model's (`course.lms`,
+validated when course.yaml is read).
 """
 
 from __future__ import annotations
@@ -155,18 +156,9 @@ def _max_scores(course, results: list[dict]) -> dict[str, float | None]:
     return out
 
 
-def _settings(course) -> dict:
-    lms = (course.settings or {}).get("lms") or {}
-    if not isinstance(lms, dict):
-        raise ExportError("course.yaml: 'lms' must be a mapping")
-    return lms
-
-
 def _titles(course, section: str) -> dict[str, str]:
-    lms = _settings(course)
-    named = (lms.get(section) or {}).get("assignments" if section == "canvas" else "items") or {}
-    if not isinstance(named, dict):
-        raise ExportError(f"course.yaml: lms.{section} titles must be a mapping {{exercise id: title}}")
+    """{exercise id: column title} from `lms.canvas.assignments` / `lms.moodle.items`, else the title."""
+    named = course.lms.canvas.assignments if section == "canvas" else course.lms.moodle.items
     return {ex.id: str(named.get(ex.id) or ex.title or ex.id) for ex in course.exercises}
 
 
@@ -188,9 +180,8 @@ def _cell(grades: dict[str, dict[str, dict]], sid: str, exercise: str) -> str:
 def write_canvas_csv(results: list[dict], roster: Roster, course, path: Path) -> Export:
     if roster is None:
         raise ExportError("a Canvas import needs a roster (--roster) with the students' Canvas or SIS ids")
-    lms = _settings(course)
     ids = course.ids
-    grades, unmatched = match_results(results, roster, ids, lms.get("pick", "best"))
+    grades, unmatched = match_results(results, roster, ids, course.lms.pick)
     titles, most = _titles(course, "canvas"), _max_scores(course, results)
     rows = [list(CANVAS_FIXED) + [titles[i] for i in ids],
             [CANVAS_POINTS_ROW, "", "", "", ""] + ["" if most[i] is None else _num(most[i]) for i in ids]]
@@ -214,13 +205,9 @@ def write_canvas_csv(results: list[dict], roster: Roster, course, path: Path) ->
 def write_moodle_csv(results: list[dict], roster: Roster, course, path: Path) -> Export:
     if roster is None:
         raise ExportError("a Moodle import needs a roster (--roster) with the students' emails or usernames")
-    lms = _settings(course)
-    identifier = str((lms.get("moodle") or {}).get("identifier", "email")).lower()
-    if identifier not in MOODLE_IDENTIFIERS:
-        raise ExportError(f"lms.moodle.identifier must be one of {sorted(MOODLE_IDENTIFIERS)}, not {identifier!r}")
-    header, columns = MOODLE_IDENTIFIERS[identifier]
+    header, columns = MOODLE_IDENTIFIERS[course.lms.moodle.identifier]  # one of them: the course model says so
     ids = course.ids
-    grades, unmatched = match_results(results, roster, ids, lms.get("pick", "best"))
+    grades, unmatched = match_results(results, roster, ids, course.lms.pick)
     titles = _titles(course, "moodle")
     rows = [[header] + [titles[i] for i in ids]]
     export = Export(Path(path), "moodle", unmatched=unmatched)
@@ -238,9 +225,8 @@ def write_moodle_csv(results: list[dict], roster: Roster, course, path: Path) ->
 
 
 def write_plain_csv(results: list[dict], roster: Roster | None, course, path: Path) -> Export:
-    lms = _settings(course)
     ids = course.ids
-    grades, unmatched = match_results(results, roster, ids, lms.get("pick", "best"))
+    grades, unmatched = match_results(results, roster, ids, course.lms.pick)
     rows = [["student", "name"] + ids + ["total"]]
     export = Export(Path(path), "csv", unmatched=unmatched)
     people = [(r["student"], _row(r, "name")) for r in roster.rows] if roster is not None else [(s, "") for s in sorted(grades)]

@@ -8,7 +8,7 @@ What the zip holds (Gradescope unpacks it into /autograder/source):
                         project (pip install -e /autograder/source)
     run_autograder      run for every submission: python -m autograder.gradescope
     gradescope.json     {"exercise": <id>, ...}: what this bundle grades
-    course.yaml         the course reduced to this exercise (its limits and settings, `lms:`)
+    course.yaml         the course model reduced to this exercise (its limits and settings, `lms:`)
     handed_out.json     only for a varying exercise whose personal notebooks were handed out
                         (`build --roster`): the record of autograder/handout.py, reduced to this
                         exercise. It holds the public key that verifies the students' signed
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from autograder.course import Exercise
+from autograder.course import Course, Exercise
 from autograder.exercises import REPO_ROOT
 
 BUNDLE_NAME = "gradescope.zip"
@@ -80,22 +80,27 @@ exec "$PYTHON" -m autograder.gradescope --root "$ROOT" --source "$SOURCE" "$@"
 """
 
 
-def _course_data(course) -> dict:
-    """The course's top-level settings as course.yaml holds them (name, lms, ...), from the
-    Course being built: the bundle never re-reads or guesses a course file."""
-    return {"name": course.name, **course.settings} if course is not None else {}
+# Nothing of the teacher's machine: the secret's file and the handed-out record's place mean
+# nothing on Gradescope (the record ships as handed_out.json beside course.yaml).
+NOT_SHIPPED = {"path", "limits", "exercises", "secret_file", "handed_out"}
 
 
-def _course_entry(exercise: Exercise, data: dict) -> dict:
-    """course.yaml for the bundle: the course's top-level settings, and this exercise alone,
-    with its limits written out in full. The secret's file name means nothing on Gradescope."""
-    course = {k: v for k, v in data.items() if k not in ("exercises", "limits", "secret_file", "handed_out")}
-    course.setdefault("name", exercise.id)
-    limits = {k: v for k, v in dataclasses.asdict(exercise.limits).items() if k != "gpu"}  # the device decides
-    entry = {"id": exercise.id, "title": exercise.title, "limits": limits}
-    entry.update(exercise.settings)
-    course["exercises"] = [entry]
-    return course
+def bundle_course(exercise: Exercise, course: Course | None) -> dict:
+    """course.yaml for the bundle, serialised from the course model: the course's settings
+    and this exercise alone, its limits written out in full (the device sets `gpu`), and the
+    LMS settings reduced to it. Loading it gives the same exercise back."""
+    course = course or Course(name=exercise.id, exercises=(exercise,))
+    data = course.model_dump(mode="json", exclude=NOT_SHIPPED, exclude_defaults=True)
+    data["name"] = course.name or exercise.id
+    lms = course.lms.model_dump(mode="json")
+    for section, key in (("gradescope", "hidden_checks"), ("canvas", "assignments"), ("moodle", "items")):
+        lms[section][key] = {k: v for k, v in lms[section][key].items() if k == exercise.id}
+    data["lms"] = lms
+    entry = exercise.model_dump(mode="json", exclude={"folder", "limits"}, exclude_defaults=True)
+    entry["id"], entry["title"] = exercise.id, exercise.title
+    entry["limits"] = {k: v for k, v in dataclasses.asdict(exercise.limits).items() if k != "gpu"}
+    data["exercises"] = [entry]
+    return data
 
 
 def _handout(exercise: Exercise, record) -> str | None:
@@ -122,7 +127,7 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, 
 
 
 def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_notebook: Path | None = None,
-                         course=None, record=None) -> Path:
+                         course: Course | None = None, record=None) -> Path:
     """Write `autograder_dir/gradescope.zip` for `exercise` of `course`; returns its path.
     `record` is the course's handed-out record (autograder/handout.py), shipped when it lists
     the exercise."""
@@ -140,8 +145,7 @@ def write_gradescope_zip(exercise: Exercise, autograder_dir: Path, student_noteb
         _add(zf, "setup.sh", SETUP_SH.encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
         _add(zf, "gradescope.json", json.dumps(config, indent=2).encode())
-        data = _course_data(course)
-        _add(zf, "course.yaml", yaml.safe_dump(_course_entry(exercise, data), sort_keys=False).encode())
+        _add(zf, "course.yaml", yaml.safe_dump(bundle_course(exercise, course), sort_keys=False).encode())
         shipped = _handout(exercise, record)
         if shipped:
             from autograder.handout import RECORD_NAME

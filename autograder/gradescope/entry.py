@@ -33,7 +33,7 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.gradescope.results import SettingsError, gradescope_settings, hidden_checks, to_gradescope
+from autograder.gradescope.results import SettingsError, hidden_checks, to_gradescope
 
 DEFAULT_ROOT = "/autograder"
 BUNDLE_CONFIG = "gradescope.json"
@@ -76,13 +76,6 @@ def variant_owner(sub) -> str | None:
     block = ((sub.metadata or {}).get("autograder") or {}).get("variant")
     owner = block.get("student") if isinstance(block, dict) else None
     return owner if isinstance(owner, str) and owner else None
-
-
-def read_handout(source: Path, course):
-    """The course's handed-out record shipped in the bundle (beside its course.yaml)."""
-    from autograder import handout
-
-    return handout.load(course)
 
 
 def grade_upload(submission_dir: Path, course, exercise_id: str, metadata: Path | None = None,
@@ -147,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = _paths(args)
     started = time.perf_counter()
     try:
+        from autograder import handout as handouts
         from autograder.course import load_course
         from autograder.exercises import load_checks
 
@@ -158,10 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         exercise = course.exercise(exercise_id)
         if exercise is None:
             raise SettingsError(f"the course has no exercise {exercise_id!r}")
-        settings = gradescope_settings(course)
+        settings = course.lms.gradescope
         checks = load_checks(exercise)
         metadata = paths["metadata"] if paths["metadata"].is_file() else None
-        handout = read_handout(paths["source"], course)
+        handout = handouts.load(course)  # shipped in the bundle, beside its course.yaml
         result = grade_upload(paths["submission"], course, exercise_id, metadata, handout)
         document = to_gradescope(result, settings, hidden_checks(exercise_id, checks, settings), checks, exercise.title)
     except Exception as exc:  # noqa: BLE001 - the bundle itself is broken: say so in results.json

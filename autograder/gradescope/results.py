@@ -1,10 +1,11 @@
-"""Gradescope's results.json from our result document, and the course's Gradescope settings.
+"""Gradescope's results.json from our result document, with the course's Gradescope settings.
 
     score, execution_time, output, visibility, stdout_visibility, extra_data,
     tests: [{name, number, score, max_score, status, output, visibility}],
     leaderboard: [{name, value, order}]          (timed training tasks only)
 
-Visibility (course.yaml, `lms: gradescope:`):
+Visibility: `course.lms.gradescope` (autograder/course/model.py `Gradescope`, validated when
+course.yaml is read):
     visibility         of the ordinary checks (default `visible`)
     hidden_visibility  of hidden checks (default `after_due_date`); a check is hidden when it
                        has `hidden = True`, or is listed in `hidden_checks`
@@ -14,45 +15,23 @@ Visibility (course.yaml, `lms: gradescope:`):
 
 from __future__ import annotations
 
+from autograder.course import Gradescope
 from autograder.export.feedback import STATUS_WORDS, training_summary
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
-DEFAULTS = {
-    "visibility": "visible",
-    "hidden_visibility": "after_due_date",
-    "stdout_visibility": "hidden",
-    "hidden_checks": {},
-}
 
 
 class SettingsError(ValueError):
-    pass
+    """The bundle cannot grade as configured (its course lacks the exercise it was built for)."""
 
 
-def gradescope_settings(course) -> dict:
-    """`lms.gradescope` of course.yaml over the defaults, checked."""
-    lms = (getattr(course, "settings", None) or {}).get("lms") or {}
-    given = (lms.get("gradescope") or {}) if isinstance(lms, dict) else {}
-    if not isinstance(given, dict):
-        raise SettingsError("course.yaml: lms.gradescope must be a mapping")
-    settings = dict(DEFAULTS, **given)
-    for key in ("visibility", "hidden_visibility", "stdout_visibility"):
-        if settings[key] not in VISIBILITIES:
-            raise SettingsError(f"course.yaml: lms.gradescope.{key} must be one of {VISIBILITIES}, not {settings[key]!r}")
-    if not isinstance(settings["hidden_checks"], dict):
-        raise SettingsError("course.yaml: lms.gradescope.hidden_checks must map exercise ids to lists of check names")
-    return settings
-
-
-def hidden_checks(exercise_id: str, checks, settings: dict) -> set[str]:
+def hidden_checks(exercise_id: str, checks, settings: Gradescope) -> set[str]:
     """Names of the checks shown to students only as `hidden_visibility` allows."""
-    listed = settings["hidden_checks"].get(exercise_id) or []
+    listed = settings.hidden_checks.get(exercise_id) or ()
     names = {c.name for c in checks}
-    if listed == "all" or listed is True:
+    if listed == "all":
         return names
-    if isinstance(listed, str):
-        listed = [listed]
-    return {c.name for c in checks if getattr(c, "hidden", False)} | (set(map(str, listed)) & names)
+    return {c.name for c in checks if getattr(c, "hidden", False)} | (set(listed) & names)
 
 
 # --------------------------------------------------------------------------- results.json
@@ -98,7 +77,7 @@ def leaderboard(result: dict) -> list[dict]:
     return entries
 
 
-def to_gradescope(result: dict, settings: dict, hidden: set[str] = frozenset(), checks=(), title: str = "") -> dict:
+def to_gradescope(result: dict, settings: Gradescope, hidden: set[str] = frozenset(), checks=(), title: str = "") -> dict:
     """Gradescope's results.json for one of our result documents.
 
     `checks` are the exercise's Check objects: when the submission never reached them
@@ -119,7 +98,7 @@ def to_gradescope(result: dict, settings: dict, hidden: set[str] = frozenset(), 
             "max_score": most,
             "status": "passed" if score >= most else "failed",
             "output": test_output(check),
-            "visibility": settings["hidden_visibility"] if check["name"] in hidden else settings["visibility"],
+            "visibility": settings.hidden_visibility if check["name"] in hidden else settings.visibility,
         })
     score = _round(sum(t["score"] for t in tests))
     most = _round(sum(t["max_score"] for t in tests))
@@ -136,8 +115,8 @@ def to_gradescope(result: dict, settings: dict, hidden: set[str] = frozenset(), 
         "score": score,
         "execution_time": int(round(float(result.get("seconds") or 0.0))),
         "output": "\n".join(lines),
-        "visibility": settings["visibility"],
-        "stdout_visibility": settings["stdout_visibility"],
+        "visibility": settings.visibility,
+        "stdout_visibility": settings.stdout_visibility,
         "extra_data": {
             "status": status,
             "exercise": result.get("exercise"),

@@ -407,13 +407,13 @@ def with_carry_forward(checks, exercise) -> list:
     """Copies of `checks` with error-carried-forward credit for the checks that the exercise's
     course settings name: `carry_forward: [p, is_fake]`, or `carry_forward: true` for every check
     that builds on an earlier answer. Off by default; an unknown name is an error, not ignored."""
-    setting = (getattr(exercise, "settings", None) or {}).get("carry_forward", False)
+    setting = getattr(exercise, "carry_forward", False)
     with_upstream = {c.name for c in checks if getattr(c, "upstream", None) is not None}
     if setting is True:
         names = with_upstream
     elif not setting:
         names = set()
-    elif isinstance(setting, list) and all(isinstance(n, str) for n in setting):
+    elif isinstance(setting, (list, tuple)) and all(isinstance(n, str) for n in setting):
         names = set(setting)
         unknown = names - with_upstream
         if unknown:

@@ -18,24 +18,9 @@ completed, the seconds, the device. Here, in the grader's process, `TrainCheck`
 6. below full marks, names the likely cause from what it can see: the epochs, the learning
    curve the sandbox recorded, the scale of the inputs, the layers and their size.
 
-The settings come from the course being graded (the Exercise passed to the checks.py's
-`make_checks`; nothing here reads a course file), under the exercise's `training` key:
-
-    training:
-      seeds: {training: 0, data: 1, heldout: 2}  # keras.utils.set_random_seed; the data sets
-      data: {source: generated}                  # optional: a real file for a teacher who has one
-      tasks:
-        model:                                   # the check's name
-          build: build_model                     # the notebook's function
-          settings: TRAINING                     # the notebook's dict of epochs and batch size
-          x: data/banknote_x.npy                 # training files in the exercise's data/
-          y: data/banknote_y.npy
-          metric: accuracy                       # or mse
-          classes: 2                             # accuracy only
-          budget_s: {gpu: 30, cpu: 60}           # wall-clock training budget per device class
-          tiers:                                 # the first tier reached gives its points
-            - {at_least: 0.89, points: 4}        # (mse: at_most)
-            - {at_least: 0.80, points: 2}
+The settings are the exercise's `training:` of the course being graded (the Exercise passed to
+the checks.py's `make_checks`, validated by autograder/course/training.py; nothing here reads a
+course file). The hints of step 6 are autograder/judge/training_hints.py.
 """
 
 from __future__ import annotations
@@ -50,16 +35,14 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from autograder.course.training import METRICS, Tier, parse_tiers
 from autograder.judge.checks import Check, Verdict
 from autograder.judge.forms import FormError
+from autograder.judge.training_hints import Evidence, finite_curve, weak_model_hint
 from autograder.probe.requests import Train
-from autograder.sandbox.trainer import (
-    TrainingError, activation_of, check_config, explain_load_error, fit_problem, layers_of, loss_of,
-    output_activation,
-)
 from autograder.run.device import device_class
+from autograder.sandbox.trainer import TrainingError, check_config, explain_load_error, fit_problem, loss_of
 
-METRICS = {"accuracy": "at_least", "mse": "at_most"}
 MAX_CONFIG_CHARS = 100_000  # the wire's longest string: a longer one arrived cut
 MAX_PARAMS = 16_000_000  # 64 MB of float32, the wire's limit on arrays
 
@@ -70,42 +53,7 @@ class ModelRefused(Exception):
     """The sandbox's model cannot be graded; the message says why, for the student."""
 
 
-# --------------------------------------------------------------------------- settings
-
-
-def training_settings(exercise) -> dict:
-    """The `training` settings of `exercise`, an Exercise of the course being graded."""
-    settings = (exercise.settings or {}).get("training")
-    if not isinstance(settings, dict) or not isinstance(settings.get("tasks"), dict) or not settings["tasks"]:
-        raise ValueError(f"exercise {exercise.id!r} has no training.tasks in its course "
-                         "(load its checks with the Exercise of the course being graded)")
-    return settings
-
-
-@dataclass(frozen=True)
-class Tier:
-    threshold: float
-    points: float
-
-
-def parse_tiers(metric: str, tiers, where: str) -> tuple[Tier, ...]:
-    """Tiers from course.yaml, best first; each needs `at_least` (accuracy) or `at_most` (mse)."""
-    if metric not in METRICS:
-        raise ValueError(f"{where}: unknown metric {metric!r}; known: {sorted(METRICS)}")
-    key = METRICS[metric]
-    if not isinstance(tiers, list) or not tiers:
-        raise ValueError(f"{where}: tiers must be a non-empty list")
-    out = []
-    for tier in tiers:
-        if not isinstance(tier, dict) or key not in tier or "points" not in tier:
-            raise ValueError(f"{where}: each tier of a {metric} task needs {key!r} and 'points', got {tier!r}")
-        out.append(Tier(float(tier[key]), float(tier["points"])))
-    out.sort(key=lambda t: -t.points)
-    better = (lambda a, b: a >= b) if key == "at_least" else (lambda a, b: a <= b)
-    for high, low in zip(out, out[1:]):
-        if not better(high.threshold, low.threshold):
-            raise ValueError(f"{where}: a tier with more points must ask for a better {metric}")
-    return tuple(out)
+# --------------------------------------------------------------------------- tiers
 
 
 def tier_points(metric: str, value: float, tiers: tuple[Tier, ...]) -> float:
@@ -239,133 +187,6 @@ def metric_value(metric: str, out: np.ndarray, y: np.ndarray, classes: int | Non
     return float(np.mean(labels == np.asarray(y).astype(np.int64)))
 
 
-# --------------------------------------------------------------------------- why a model is weak
-
-SCALING_LAYERS = {"Rescaling", "Normalization", "BatchNormalization", "LayerNormalization", "UnitNormalization"}
-UNSCALED_ABOVE = 4.0  # inputs larger than this, fed to Dense layers as they are, slow training down
-STILL_FALLING = 0.02  # the loss fell by more than 2 % per epoch over the last epochs: not done learning
-FEW_EPOCHS = 5  # without a learning curve, fewer epochs than this count as too few
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the grader can see of a trained model: all its hints are drawn from this."""
-
-    metric: str
-    classes: int | None
-    config: dict
-    from_logits: bool
-    params: int
-    epochs_done: int
-    seconds: float | None
-    budget_s: float
-    input_scale: float  # the largest |x| of the held-out inputs, which the model sees unscaled
-    loss_curve: np.ndarray  # training loss per epoch, as the sandbox reported it
-    val_curve: np.ndarray  # validation loss per epoch (empty without validation_split)
-
-
-def _finite_curve(values) -> np.ndarray:
-    """The sandbox's learning curve, or an empty one if it is not a plain finite 1-d array."""
-    if not isinstance(values, np.ndarray) or values.ndim != 1 or values.dtype.kind != "f" or len(values) > 10_000:
-        return np.zeros(0)
-    return values.astype(np.float64) if np.all(np.isfinite(values)) else np.zeros(0)
-
-
-def _trend(curve: np.ndarray, epochs_done: int) -> tuple[str, float]:
-    """("falling", relative drop per epoch) while the loss still falls, ("unstable", rise) when it
-    rose far above its lowest value, else ("flat", drop)."""
-    if len(curve) < 2:
-        return ("falling", 1.0) if 0 <= epochs_done < FEW_EPOCHS else ("flat", 0.0)
-    low = int(np.argmin(curve))
-    if low < len(curve) - 1 and curve[-1] > 1.3 * curve[low] + 1e-9:
-        return "unstable", float(curve[-1] / max(curve[low], 1e-12) - 1)
-    k = min(3, len(curve) - 1)
-    drop = float((curve[-1 - k] - curve[-1]) / max(abs(curve[-1 - k]), 1e-12) / k)
-    return ("falling" if drop > STILL_FALLING else "flat"), drop
-
-
-def _unscaled(e: Evidence) -> str:
-    layers = layers_of(e.config)
-    if e.input_scale <= UNSCALED_ABOVE or any(layer.get("class_name") in SCALING_LAYERS for layer in layers):
-        return ""
-    top = f"{e.input_scale:g}"
-    return (f"the inputs reach {top} and the model feeds them to its layers unscaled, which slows learning: "
-            f"start it with keras.layers.Rescaling(1 / {top}) or a Normalization layer")
-
-
-def _slow_optimizer(e: Evidence) -> str:
-    """Plain SGD with a small learning rate: the slides' regression set-up, slow to converge."""
-    compile_config = e.config.get("compile_config") if isinstance(e.config, dict) else None
-    optimizer = compile_config.get("optimizer") if isinstance(compile_config, dict) else None
-    name = optimizer if isinstance(optimizer, str) else (optimizer or {}).get("class_name", "") \
-        if isinstance(optimizer, dict) else ""
-    settings = (optimizer or {}).get("config") if isinstance(optimizer, dict) else None
-    rate = settings.get("learning_rate", 0.01) if isinstance(settings, dict) else 0.01
-    if not isinstance(rate, (int, float)) or isinstance(rate, bool):
-        return ""  # a learning-rate schedule: not a fixed small step
-    momentum = settings.get("momentum", 0.0) if isinstance(settings, dict) else 0.0
-    if str(name).lower() != "sgd" or rate > 0.01 or (isinstance(momentum, (int, float)) and momentum > 0):
-        return ""
-    return (f"plain SGD with a learning rate of {rate:g} takes small steps: Adam "
-            "(optimizer='adam'), or a larger learning rate, learns faster in the same epochs")
-
-
-def _structure(e: Evidence) -> str:
-    """A flaw of the network's design that no amount of training fixes."""
-    layers = layers_of(e.config)
-    dense = [layer for layer in layers if layer.get("class_name") == "Dense"]
-    if len(dense) == 1 and not any(str(layer.get("class_name", "")).startswith("Conv") for layer in layers):
-        kind = "a logistic regression" if e.metric == "accuracy" else "a linear regression"
-        return (f"the model has no hidden layer: it is {kind} and can only learn a straight decision "
-                "boundary (a linear function); add hidden Dense layers with a nonlinear activation such as relu")
-    if len(dense) > 1 and all(activation_of(d) == "linear" for d in dense[:-1]):
-        return "the hidden layers have no activation: linear layers in a row collapse into one; use activation='relu'"
-    out = output_activation(e.config)
-    if e.metric == "mse" and out != "linear":
-        return (f"the output layer has the activation {out!r}: a regression's output should be linear "
-                "(no activation), since y takes negative values too")
-    return ""
-
-
-def _capacity(e: Evidence, loss: float) -> str:
-    dense = [d for d in layers_of(e.config) if d.get("class_name") == "Dense"]
-    hidden = [str((d.get("config") or {}).get("units", "?")) for d in dense[:-1]]
-    return (f"the training loss levelled off at {loss:.4g}: the network (hidden layers of {', '.join(hidden)} units, "
-            f"{e.params:,} parameters) learns no more with this optimizer; more units or layers, or a larger "
-            "learning rate, let it fit the data better")
-
-
-def weak_model_hint(e: Evidence) -> str:
-    """The likely cause of a low held-out score, from what the grader saw (at most two causes)."""
-    causes: list[str] = []
-    val = e.val_curve
-    if len(val) >= 4:
-        best = int(np.argmin(val))
-        if best < len(val) - 3 and val[-1] > 1.1 * val[best] and _trend(e.loss_curve, e.epochs_done)[0] != "unstable":
-            causes.append(f"the validation loss was lowest after epoch {best + 1} and rose after it while the "
-                          "training loss kept falling: the model over-fits; train fewer epochs or make it smaller")
-    trend, amount = _trend(e.loss_curve, e.epochs_done)
-    if not causes and trend == "falling":
-        if len(e.loss_curve) >= 2:
-            text = (f"training ended after {e.epochs_done} epoch(s) while the loss was still falling "
-                    f"(by {100 * amount:.0f} % per epoch at the end): train for more epochs")
-        else:
-            text = f"{e.epochs_done} epoch(s) are too few for the model to learn: train for more epochs"
-        if e.seconds and e.epochs_done > 0 and e.seconds < 0.4 * e.budget_s:
-            text += (f"; they took {e.seconds:.1f} s of the {e.budget_s:g} s budget, so about "
-                     f"{int(e.budget_s / e.seconds * 0.8)} times as many fit")
-        causes.append(text)
-        causes.append(_unscaled(e) or _slow_optimizer(e) or _structure(e))
-    elif not causes and trend == "unstable":
-        causes.append(f"the training loss rose again, {100 * amount:.0f} % above its lowest value: the learning rate "
-                      "is too high for this model; lower it (e.g. keras.optimizers.Adam(learning_rate=0.001))")
-        causes.append(_unscaled(e))
-    elif not causes:
-        causes.append(_structure(e) or _unscaled(e)
-                      or (_capacity(e, float(e.loss_curve[-1])) if len(e.loss_curve) else ""))
-    return "; also ".join(c for c in causes if c)[:1000]
-
-
 # --------------------------------------------------------------------------- the check
 
 
@@ -458,7 +279,7 @@ class TrainCheck(Check):
         except ModelRefused as exc:
             return Verdict(0.0, f"the trained model could not be graded: {exc}", details=info | {"status": "refused"})
         points = tier_points(self.metric, value, self.tiers)
-        curve, val_curve = _finite_curve(result.get("loss_curve")), _finite_curve(result.get("val_loss_curve"))
+        curve, val_curve = finite_curve(result.get("loss_curve")), finite_curve(result.get("val_loss_curve"))
         info.update(value=round(value, 6), points=points, params=rebuilt.params, status="graded",
                     heldout_rows=int(len(y)), loss_curve=[round(float(v), 6) for v in curve[-100:]])
         seconds = "?" if info["seconds"] is None else f"{info['seconds']:.1f}"
@@ -507,10 +328,14 @@ def training_checks(exercise, heldout: Callable[[str, dict, dict | None], dict])
 
     `heldout(exercise_id, seeds, data)` returns the held-out arrays keyed by the names of the
     training files they stand for (`data/sin_x.npy`: held-out inputs, ...); it is called
-    once, at the first judgement.
+    once, at the first judgement, with the course's `seeds` and `data` as plain mappings.
     """
-    settings = training_settings(exercise)
-    seeds, data = settings.get("seeds", {}), settings.get("data")
+    training = getattr(exercise, "training", None)
+    if training is None:
+        raise ValueError(f"exercise {exercise.id!r} has no training.tasks in its course "
+                         "(load its checks with the Exercise of the course being graded)")
+    seeds = training.seeds.model_dump(exclude_none=True)
+    data = training.data.model_dump(exclude_none=True) if training.data else None
     cache: dict = {}
     lock = threading.Lock()
 
@@ -520,17 +345,13 @@ def training_checks(exercise, heldout: Callable[[str, dict, dict | None], dict])
                 cache["arrays"] = heldout(exercise.id, seeds, data)
             return cache["arrays"]
 
-    checks = []
-    for name, task in settings["tasks"].items():
-        where = f"exercise {exercise.id!r}, training task {name!r}"
-        try:
-            checks.append(TrainCheck(
-                name, exercise.id, build=task["build"], settings=task["settings"], x=task["x"], y=task["y"],
-                metric=task["metric"], tiers=task["tiers"], budget_s=task["budget_s"],
-                seed=int(seeds.get("training", 0)), classes=task.get("classes"),
-                heldout=lambda x=task["x"], y=task["y"]: (arrays()[x], arrays()[y]),
-                description=task.get("description", ""),
-            ))
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"{where}: incomplete task settings ({type(exc).__name__}: {exc})") from None
-    return checks
+    return [
+        TrainCheck(
+            name, exercise.id, build=task.build, settings=task.settings, x=task.x, y=task.y,
+            metric=task.metric, tiers=list(task.tiers), budget_s=task.budget_s.model_dump(),
+            seed=training.seeds.training, classes=task.classes,
+            heldout=lambda x=task.x, y=task.y: (arrays()[x], arrays()[y]),
+            description=task.description,
+        )
+        for name, task in training.tasks.items()
+    ]

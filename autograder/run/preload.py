@@ -30,10 +30,6 @@ ORDER = ("numpy", "IPython", "matplotlib", "scipy", "pandas", "sklearn", "torch"
 NOT_PRELOADED = {"otter", "autograder", "solutions", "exercises"}
 
 
-class PreloadError(ValueError):
-    """course.yaml's `preload:` of an exercise is not a list of module names."""
-
-
 def normalize(names) -> tuple[str, ...]:
     """A preload set in one canonical order: BASE first, then known libraries, then the rest."""
     wanted = {str(n).strip() for n in names if str(n).strip()} | set(BASE)
@@ -44,14 +40,11 @@ def normalize(names) -> tuple[str, ...]:
 
 
 def exercise_preload(exercise) -> tuple[str, ...]:
-    """The preload set of a course exercise (`autograder.course.Exercise`); see the module docstring."""
-    declared = exercise.settings.get("preload")
-    if declared is not None:
-        if not isinstance(declared, (list, tuple)) or not all(isinstance(n, str) and n.isidentifier()
-                                                              for n in declared):
-            raise PreloadError(f"exercise {exercise.id!r}: preload must be a list of module names, got {declared!r}")
-        return normalize(declared)
-    return normalize(master_imports(str(exercise.master)) + (("keras",) if "training" in exercise.settings else ()))
+    """The preload set of a course exercise (`autograder.course.Exercise`, whose `preload` the
+    course model has checked to be module names); see the module docstring."""
+    if exercise.preload is not None:
+        return normalize(exercise.preload)
+    return normalize(master_imports(str(exercise.master)) + (("keras",) if exercise.trains else ()))
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,107 @@
+"""Reading course.yaml: once, into the typed model, with errors in plain words.
+
+A course.yaml that is missing, not YAML, or says something the model refuses gives a
+`CourseError` naming the file, the exercise and the field, e.g.
+
+    course.yaml: exercise 'train_sin', training.tasks.regression.tiers[0].points should be greater than 0 (got -1)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from autograder.course.model import Course, CourseFile, Exercise
+from autograder.paths import DEFAULT_COURSE, EXERCISES_DIR
+from autograder.run.limits import Limits
+
+MAX_ERRORS = 3  # listed in one message; the rest are counted
+
+
+class CourseError(ValueError):
+    """course.yaml is missing, malformed, or names an exercise that does not exist."""
+
+
+def load_course(path: str | Path | None = None) -> Course:
+    """The course of `path` (default: the bundled course.yaml), validated."""
+    path = Path(path) if path else DEFAULT_COURSE
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise CourseError(f"no course file at {path}") from None
+    except yaml.YAMLError as exc:
+        raise CourseError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
+        raise CourseError(f"{path}: expected a mapping with a list under 'exercises'")
+    try:
+        spec = CourseFile.model_validate(data)
+    except ValidationError as exc:
+        raise CourseError(describe(exc, path, data)) from None
+    # Exercises live next to the course file, so a course can sit anywhere.
+    root = path.parent / "exercises" if (path.parent / "exercises").is_dir() else EXERCISES_DIR
+    base = spec.limits.over(Limits()) if spec.limits else Limits()
+    exercises = []
+    for entry in spec.exercises:
+        folder = root / entry.id
+        if not (folder / f"{entry.id}.ipynb").is_file():
+            raise CourseError(f"{path}: exercise {entry.id!r} has no master notebook at {folder / (entry.id + '.ipynb')}")
+        limits = entry.limits.over(base) if entry.limits else base
+        exercises.append(Exercise(**{**dict(entry), "limits": limits, "folder": folder}))
+    return Course(**{**dict(spec), "name": spec.name or path.stem, "path": path, "limits": base,
+                     "exercises": tuple(exercises)})
+
+
+def describe(exc: ValidationError, path: Path | str, data) -> str:
+    """The model's refusal as one short message: where (file, exercise, field) and what."""
+    lines = [_one(error, data) for error in exc.errors()]
+    text = "; ".join(lines[:MAX_ERRORS])
+    if len(lines) > MAX_ERRORS:
+        text += f" (and {len(lines) - MAX_ERRORS} more)"
+    return f"{path}: {text}"
+
+
+def _one(error: dict, data) -> str:
+    loc = list(error.get("loc") or ())
+    where = []
+    if len(loc) >= 2 and loc[0] == "exercises" and isinstance(loc[1], int):
+        entries = data.get("exercises") if isinstance(data, dict) else None
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        ident = entry if isinstance(entry, str) else entry.get("id") if isinstance(entry, dict) else None
+        where.append(f"exercise {ident!r}" if isinstance(ident, str) else f"exercise #{loc[1] + 1}")
+        loc = loc[2:]
+    field = ""
+    for part in loc:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    kind, message = error.get("type", ""), str(error.get("msg", ""))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if kind == "missing":
+        message = "is missing"
+    elif kind == "too_short":
+        least = (error.get("ctx") or {}).get("min_length", 1)
+        message = "must not be empty" if least == 1 else f"must have at least {least} entries"
+    elif kind in ("model_type", "dict_type", "model_attributes_type", "dataclass_type"):
+        message = "must be a mapping" + _got(error)
+    elif message.startswith("Input should be"):
+        message = "should be" + message[len("Input should be"):] + _got(error)
+    elif not kind.startswith("value_error"):
+        message += _got(error)
+    name = str(loc[-1]) if loc else ""
+    if name and name in message and loc and not isinstance(loc[-1], int):
+        field = field.rsplit(".", 1)[0] if "." in field else ""  # the message names the field itself
+    if field:
+        joined = " " if message.startswith(("must ", "should ", "is ", "needs ")) else ": "
+        where.append(field + joined + message)
+        return ", ".join(where)
+    return f"{where[0]}: {message}" if where else message
+
+
+def _got(error: dict) -> str:
+    value = error.get("input")
+    if isinstance(value, (dict, list)) and len(repr(value)) > 60:
+        return ""
+    text = repr(value)
+    return f" (got {text[:60]}{'...' if len(text) > 60 else ''})"
