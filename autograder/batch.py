@@ -21,7 +21,7 @@ from autograder.export.feedback import write_feedback
 from autograder.intake import Roster, Submission, intake
 from autograder.pipeline import BatchStopped, failure_result, grade_submission
 from autograder.record import Gradebook
-from autograder.run import run_notebook
+from autograder.run import Runner, run_notebook
 from autograder.run.preload import exercise_preload
 from autograder.run.warm import WarmPool
 
@@ -44,7 +44,7 @@ def grade_batch(
     progress: bool = True,
     warm: bool | None = None,
     handout: handouts.Handout | None = None,
-    runner=None,
+    runner: Runner | None = None,
 ) -> list[dict]:
     """Grade every submission under `paths` into `out`; returns the results of this batch.
 
@@ -83,7 +83,7 @@ def grade_batch(
             todo.sort(key=lambda s: warm_pool.rank(kinds.get(s.exercise)))  # each kind's runs together
             warm_pool.warm_up()
 
-        def runner_of(sub):
+        def runner_of(sub) -> Runner:
             return runner or (warm_pool.runner(kinds.get(sub.exercise)) if warm_pool is not None else run_notebook)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, (warm_pool or contextlib.nullcontext()):
             futures = {

@@ -21,7 +21,7 @@ from autograder.intake import Submission
 from autograder.judge import Verdict, using_variant
 from autograder.run.device import device_class
 from autograder.run import Limits as RunLimits
-from autograder.run import run_notebook
+from autograder.run import Runner, run_notebook
 
 
 
@@ -72,13 +72,13 @@ def _grader_fault(where: str, exc: BaseException) -> str:
 
 
 def grade_submission(sub: Submission, course: Course, seed: int | None = None,
-                     handout: handouts.Handout | None = None, runner=run_notebook) -> dict:
+                     handout: handouts.Handout | None = None, runner: Runner = run_notebook) -> dict:
     """The result document of one submission. Never raises for anything the submission does;
     a failure of the grader's own gives status `error` with the reason.
 
     `handout` is the course's record of personal notebooks (read from the course when None):
-    it verifies variant blocks and says where one is required. `runner` runs the notebook:
-    `run_notebook` (a fresh worker) or a warm pool's `run`.
+    it verifies variant blocks and says where one is required. `runner` runs the notebook: any
+    `autograder.run.Runner` (a fresh worker, a warm pool's runner, a Dask cluster).
     """
     started = time.perf_counter()
     exercise = course.exercise(sub.exercise) if sub.exercise else None

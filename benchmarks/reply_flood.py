@@ -65,7 +65,7 @@ def main() -> int:
 
     from autograder.course import load_course
     from autograder.batch import grade_batch
-    from autograder.run.supervise import MAX_EVENT_LINE
+    from autograder.run.events import MAX_EVENT_LINE
 
     big = int(args.mb_per_reply * (1 << 20))
     floods = {

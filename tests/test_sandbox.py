@@ -20,7 +20,7 @@ import pytest
 from autograder.probe import Call, Var
 from autograder.sandbox.wire import Opaque
 from autograder.run import Limits, run_notebook
-from autograder.run import isolation, supervise
+from autograder.run import bubblewrap, events as event_stream, isolation, state as run_state
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = Limits(cell_timeout=10, total_timeout=40, kill_grace=1.0)
@@ -381,7 +381,7 @@ def test_reply_objects_are_never_unpickled(bwrap, tmp_path):
 
 
 def test_reply_files_with_bad_names_are_refused(tmp_path):
-    events = supervise.Events(str(tmp_path))
+    events = event_stream.EventStream(str(tmp_path))
     data = (b'{"e": "file", "name": "../escape.npy", "size": 2}\n{}'
             b'{"e": "file", "name": "answers.json", "size": 2}\n{}'
             b'{"e": "file", "name": "a0.npy", "size": 3}\nabc'
@@ -412,10 +412,10 @@ def test_bwrap_command_binds_no_project_path_and_masks_installed_packages(tmp_pa
     site_packages = tmp_path / "site-packages"
     for name in ("autograder", "solutions", "exercises", "numpy"):
         (site_packages / name).mkdir(parents=True)
-    monkeypatch.setattr(isolation.site, "getsitepackages", lambda: [str(site_packages)])
-    fds = isolation.Fds()
+    monkeypatch.setattr(bubblewrap.site, "getsitepackages", lambda: [str(site_packages)])
+    fds = bubblewrap.Fds()
     try:
-        args = isolation.bwrap_args("bwrap", "userns", Limits(), fds, "/x/engine", None, None)
+        args = bubblewrap.bwrap_args("bwrap", "userns", Limits(), fds, "/x/engine", None, None)
     finally:
         fds.close()
     for flag in ("--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--remount-ro"):
@@ -426,9 +426,9 @@ def test_bwrap_command_binds_no_project_path_and_masks_installed_packages(tmp_pa
     assert str(site_packages / "numpy") not in masked
     sources = {args[i + 1] for i, a in enumerate(args) if a in ("--ro-bind", "--bind", "--dev-bind")}
     assert not any(s == str(REPO) or s.startswith(str(REPO) + "/") for s in sources)
-    fds = isolation.Fds()
+    fds = bubblewrap.Fds()
     try:
-        root_args = isolation.bwrap_args("bwrap", "root", Limits(), fds, None, None, None)
+        root_args = bubblewrap.bwrap_args("bwrap", "root", Limits(), fds, None, None, None)
     finally:
         fds.close()
     assert "--unshare-net" in root_args and "--unshare-pid" in root_args
@@ -447,11 +447,11 @@ def test_answers_sent_before_a_crash_are_kept(bwrap):
 
 
 def test_forged_events_cannot_break_the_supervisor(tmp_path):
-    events = supervise.Events(str(tmp_path))
+    events = event_stream.EventStream(str(tmp_path))
     deep = b"[" * 100_000 + b"]" * 100_000
-    junk = b"x" * (supervise.MAX_EVENT_LINE + 10)
+    junk = b"x" * (event_stream.MAX_EVENT_LINE + 10)
     assert events.feed(deep + b"\n" + junk + b"\n" + b'{"e": "ready"}\n') == [{"e": "ready"}]
-    sup = supervise.Supervisor(1, {"k": Var("k")}, Limits())
+    sup = run_state.RunState(1, {"k": Var("k")}, Limits())
     nested = {"a": None}
     for _ in range(200):
         nested = {"a": nested}

@@ -1,19 +1,39 @@
 """Run: execute a notebook's code cells in an isolated process and answer the grader's probes there.
 
-    sandbox.py    run_notebook: one notebook in a fresh worker (the entry point)
-    warm.py       WarmPool: warm workers that fork a fresh child per notebook (the fast path)
-    isolation.py  the sandbox itself: bubblewrap or rlimits, clean environment, engine files
-    supervise.py  watching a worker: time limits, output cap, events, replies, RunResult
-    limits.py     Limits: what a notebook may use
-    worker.py     runs INSIDE the sandbox: executes the cells, answers the probes
-    zygote.py     runs INSIDE the sandbox: a warm worker that forks one worker per notebook
+The modules in the order a run goes through them:
 
-worker.py and zygote.py import nothing of this package: the sandbox cannot see it.
+    limits.py          Limits: what a notebook may use
+    device.py          which device class this machine trains on
+    protocols.py       Runner (what the pipeline calls) and WorkerHandle (what the supervisor drives)
+    fresh.py           run_notebook: one notebook in a fresh worker (the entry point)
+    warm.py            WarmPool: warm workers per kind, warm or fresh by the measured costs (the fast path)
+    preload.py         the kind of a warm worker: the libraries an exercise imports
+    startup.py         warm or fresh: start-up costs measured on this machine
+    warm_worker.py     one warm worker (zygote) and PooledJob, the child it forks per notebook
+    isolation.py       which isolation this machine gives: bubblewrap, else rlimits (checked once)
+    launch.py          launch: the one command line of a sandbox, fresh or warm
+    bubblewrap.py      bwrap's options: namespaces, read-only binds, tmpfs, masks
+    fallback.py        rlimits mode made safe: sandbox uids, a private view of the file system
+    process_setup.py   before exec: rlimits, the job's uid, the seccomp filter
+    syscall_filter.py  the seccomp filter: system calls a notebook never needs
+    environment.py     the Python installation a sandbox sees, and its clean environment
+    folders.py         the sandbox's host folders: the engine copied in, the data files
+    supervise.py       the loop that watches a worker: pipes, interrupts, kills, the RunResult
+    events.py          event framing: the worker's event stream, its reply files, its caps
+    output.py          the worker's stdout and stderr, capped
+    state.py           the run state: which events are genuine, which limit is due, where it ended
+    processes.py       the host's processes of a sandbox, through psutil: found and killed
+    messages.py        the status and the message of a run that did not simply finish
+    results.py         RunResult and CellRun
+
+What runs inside the sandbox is `autograder/sandbox/` (worker, zygote, responder, wire,
+trainer), copied in as a folder: it imports nothing of this package.
 """
 
+from autograder.run.fresh import run_notebook
 from autograder.run.isolation import isolation_mode
 from autograder.run.limits import Limits
-from autograder.run.sandbox import run_notebook
-from autograder.run.supervise import CellRun, RunResult
+from autograder.run.protocols import Runner, WorkerHandle
+from autograder.run.results import CellRun, RunResult
 
-__all__ = ["CellRun", "Limits", "RunResult", "isolation_mode", "run_notebook"]
+__all__ = ["CellRun", "Limits", "RunResult", "Runner", "WorkerHandle", "isolation_mode", "run_notebook"]

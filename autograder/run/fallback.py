@@ -28,6 +28,8 @@ import signal
 import stat
 import threading
 
+from autograder.run.processes import is_zombie, processes_of
+
 log = logging.getLogger(__name__)
 
 SANDBOX_UIDS = range(2_000_000_000, 2_000_000_000 + 4096)  # unassigned by Linux distributions
@@ -42,18 +44,6 @@ class RefusedError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- uids
-
-
-def processes_of(uid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    found.append(int(entry))
-            except OSError:
-                pass
-    return found
 
 
 class UidPool:
@@ -106,16 +96,18 @@ def kill_uid(uid: int) -> None:
             finally:
                 os._exit(0)
         os.waitpid(pid, 0)
-        if not [p for p in processes_of(uid) if not _zombie(p)]:
+        if not [p for p in processes_of(uid) if not is_zombie(p)]:
             return
 
 
-def _zombie(pid: int) -> bool:
+def release(uid: int) -> None:
+    """A job of `uid` is over: every process of it killed, whatever its session; what it left in the
+    shared temporary folders removed; the uid free for the next job."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return True
+        kill_uid(uid)
+        remove_files_of(uid)
+    finally:
+        UIDS.give_back(uid)
 
 
 def remove_files_of(uid: int, folders=PRIVATE_TMP) -> None:

@@ -97,3 +97,15 @@ def available() -> bool:
         return True
     except FilterUnavailable:
         return False
+
+
+_warned_unavailable = False
+
+
+def warn_unavailable_once(exc: Exception) -> None:
+    """Said once per process: without libseccomp the sandbox runs, but without this filter."""
+    global _warned_unavailable
+    if not _warned_unavailable:
+        _warned_unavailable = True
+        log.warning("%s: notebooks run WITHOUT the seccomp filter (keyring, System V IPC, ptrace, ... "
+                    "stay reachable). Install libseccomp2 and pyseccomp.", exc)

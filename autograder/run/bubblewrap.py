@@ -1,0 +1,130 @@
+"""The bubblewrap command: bwrap's options for one sandbox, up to the program it starts.
+
+No network; its own pid, ipc and uts (and, for an ordinary user, user) namespaces; a read-only
+view of the system and of the Python installation only; private tmpfs working folder, /tmp and
+/dev/shm; the engine and the data files read-only under /sandbox. Nothing of the project
+repository (exercises, solutions, the engine's source, results, other submissions) is mounted,
+and the project's packages are masked if they are installed into site-packages. The seccomp
+filter of `syscall_filter.py` is handed to bwrap, which loads it just before the program.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import site
+from pathlib import Path
+
+from autograder.run import syscall_filter
+from autograder.run.environment import python_dirs
+from autograder.run.limits import Limits
+
+MASKED_PACKAGES = ("autograder", "solutions", "exercises")  # never visible in site-packages
+NOBODY = 65534
+
+# Inside the bubblewrap sandbox.
+SANDBOX = "/sandbox"
+ENGINE = f"{SANDBOX}/engine"
+FILES = f"{SANDBOX}/files"
+WORKDIR = f"{SANDBOX}/work"
+SYSTEM_TOP = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = (
+    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "timezone",
+    "nsswitch.conf", "host.conf", "hosts", "fonts", "mime.types", "matplotlibrc",
+)
+PASSWD = "root:x:0:0:root:/root:/bin/sh\nstudent:x:65534:65534:student:/tmp:/bin/sh\n"
+GROUP = "root:x:0:\nstudent:x:65534:\n"
+
+
+def masks(dirs: list[str]) -> list[str]:
+    """Project packages installed (not editable) into a bound site-packages folder."""
+    masks = []
+    for folder in set(dirs) | {os.path.realpath(p) for p in site.getsitepackages()}:
+        for name in MASKED_PACKAGES:
+            path = os.path.join(folder, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                masks.append(path)
+    return sorted(set(masks))
+
+
+class Fds:
+    """Pipes of data handed to bwrap (--ro-bind-data), closed here once it started."""
+
+    def __init__(self):
+        self.fds: list[int] = []
+
+    def data(self, text: str | bytes) -> str:
+        r, w = os.pipe()
+        os.write(w, text.encode() if isinstance(text, str) else text)  # well under a pipe's 64 KiB
+        os.close(w)
+        self.fds.append(r)
+        return str(r)
+
+    def close(self):
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds = []
+
+
+def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str | None,
+                files: str | None, info_fd: int | None) -> list[str]:
+    """bwrap's options, up to the command.
+
+    variant 'root' (the grader runs as root): no user namespace; bwrap keeps only CAP_SETUID and
+    CAP_SETGID, which the worker uses to become uid/gid 65534 before it reads its input, so the
+    student's code runs as `nobody` on the host, without capabilities.
+    variant 'userns' (an ordinary user): a user namespace maps uid/gid 65534 inside to the
+    grader's uid outside; bwrap drops every capability.
+    """
+    args = [bwrap]
+    if variant == "root":
+        args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                 "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        args += ["--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    args += ["--die-with-parent", "--new-session", "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
+    for top in SYSTEM_TOP:
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    args += ["--perms", "0755", "--dir", "/etc"]  # bwrap run by root makes new folders 0700
+    for name in ETC_FILES:
+        if os.path.exists(f"/etc/{name}"):
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    args += ["--ro-bind-data", fds.data(PASSWD), "/etc/passwd",
+             "--ro-bind-data", fds.data(GROUP), "/etc/group"]
+    size = str(int(limits.disk_mb) * 1024 * 1024)
+    shm = str(min(int(limits.disk_mb), 256) * 1024 * 1024)
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", shm, "--tmpfs", "/dev/shm"]
+    if limits.gpu:
+        for dev in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/nvidia-caps/*")):
+            if not os.path.isdir(dev):
+                args += ["--dev-bind", dev, dev]
+        args += ["--ro-bind", "/sys", "/sys"]
+    args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
+    dirs = python_dirs()
+    parents = sorted({str(p) for d in dirs for p in Path(d).parents if str(p) != "/"}, key=len)
+    for parent in parents:  # traversable by nobody, whatever the host's modes (e.g. /root is 0700)
+        args += ["--perms", "0755", "--dir", parent]
+    for d in dirs:
+        args += ["--ro-bind", d, d]
+    for m in masks(dirs):
+        args += ["--tmpfs", m, "--remount-ro", m]
+    args += ["--perms", "0755", "--dir", SANDBOX]
+    if engine is not None:
+        args += ["--ro-bind", engine, ENGINE]
+    if files is not None:
+        args += ["--ro-bind", files, FILES]
+    args += ["--perms", "1777", "--size", size, "--tmpfs", WORKDIR]
+    args += ["--remount-ro", "/", "--chdir", WORKDIR]
+    if info_fd is not None:
+        args += ["--info-fd", str(info_fd)]
+    try:
+        args += ["--seccomp", fds.data(syscall_filter.program())]
+    except syscall_filter.FilterUnavailable as exc:
+        syscall_filter.warn_unavailable_once(exc)
+    return args

@@ -1,0 +1,124 @@
+"""The fresh path: one notebook in a worker started for it alone.
+
+    run_notebook(cells, probes, limits, files, env) -> RunResult
+
+The worker (`autograder/sandbox/worker.py`, with the rest of the sandbox package beside it)
+executes the code cells in an IPython shell and answers the probes. This module launches it in
+a new sandbox (`launch.py`), hands it the cells and the probe request on its standard input,
+and lets `supervise.py` watch it through `FreshWorker`: time limits, capped output, the replies
+read back as data only, every process of the run killed at the end. The warm path (`warm.py`)
+runs the same worker forked from a warm worker instead.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+
+from autograder.probe import Probe, encode_requests, read_answers
+from autograder.run import fallback
+from autograder.run.folders import prepare_engine
+from autograder.run.isolation import isolation_mode
+from autograder.run.launch import child_pid_from_info, launch
+from autograder.run.limits import Limits
+from autograder.run.processes import children, exited, kill_sandbox
+from autograder.run.protocols import WorkerHandle
+from autograder.run.results import RunResult
+from autograder.run.supervise import supervise
+
+
+def run_notebook(cells: list[str], probes: dict[str, Probe], limits: Limits | None = None,
+                 files: dict[str, bytes] | None = None, env: dict | None = None) -> RunResult:
+    """Execute `cells` in a sandbox, then answer `probes` there; see the module docstring."""
+    limits = limits or Limits()
+    cells = [str(c) for c in cells]
+    keys = list(probes)
+    request = encode_requests(probes)
+    isolation = isolation_mode()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="autograder-run-") as base:
+        os.chmod(base, 0o700)
+        engine, files_dir = prepare_engine(base, files)
+        out_dir = os.path.join(base, "out")
+        os.mkdir(out_dir, 0o700)
+        result = _run(cells, probes, request, limits, env, isolation, base, engine, files_dir, out_dir, started)
+        result.answers = read_answers(out_dir, keys)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _run(cells, probes, request, limits, extra_env, isolation, base, engine, files_dir, out_dir, started):
+    ev_r, ev_w = os.pipe()
+    ctl_r, ctl_w = os.pipe()
+    worker_args = ["--events", str(ev_w), "--control", str(ctl_r)]
+    try:
+        launched = launch("worker.py", lambda placement: worker_args, limits, base, engine, files_dir,
+                          mode=isolation, extra_env=extra_env, pass_fds=(ev_w, ctl_r))
+    except BaseException:
+        for fd in (ev_r, ctl_w):
+            os.close(fd)
+        raise
+    finally:
+        for fd in (ev_w, ctl_r):
+            os.close(fd)
+    placement = launched.placement
+    job = {"cells": cells, "request": request, "workdir": placement.workdir, "files": placement.files}
+    try:
+        handle = FreshWorker(launched.proc, isolation, launched.info_fd, placement.uid)
+        return supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_dir, started)
+    finally:
+        if placement.uid is not None:
+            fallback.release(placement.uid)
+        for fd in (ev_r, ctl_w, launched.info_fd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+class FreshWorker(WorkerHandle):
+    """The worker process launched for this run alone."""
+
+    def __init__(self, proc: subprocess.Popen, isolation: str, info_fd: int | None, uid: int | None = None):
+        self.proc, self.isolation, self.info_fd = proc, isolation, info_fd
+        self.uid = uid  # rlimits mode for a root grader: the job's own uid
+        self.stdin = proc.stdin
+        self.stdout_fd = proc.stdout.fileno()
+        self._info = bytearray()
+        self.child_pid: int | None = None  # the sandbox's first process (bwrap's pid 1), host pid
+
+    def on_info(self, data: bytes) -> None:
+        self._info.extend(data[:65536])
+        pid = child_pid_from_info(self._info)
+        if pid is not None:
+            self.child_pid = pid
+
+    def worker_pid(self) -> int | None:
+        if self.isolation == "rlimits":
+            return self.proc.pid
+        if self.child_pid is None:
+            return None
+        kids = children(self.child_pid)
+        return kids[0] if kids else None
+
+    def exited(self) -> bool:
+        return exited(self.proc.pid)
+
+    def wait(self, timeout: float) -> None:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def kill_all(self) -> None:
+        kill_sandbox(self.proc, self.child_pid if self.isolation == "bubblewrap" else None,
+                     whole_session=self.isolation == "rlimits")
+        if self.uid is not None:
+            fallback.kill_uid(self.uid)  # whatever its session or parent
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode

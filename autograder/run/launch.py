@@ -1,0 +1,111 @@
+"""Launch: start one program of the engine in a sandbox, bubblewrap or rlimits.
+
+    launched = launch("worker.py", args, limits, base, engine, files_dir)
+
+The one place a sandbox's command line is built, for a fresh worker (`fresh.py`, one notebook)
+and a warm worker (`warm_worker.py`, a zygote that forks one worker per notebook) alike: the
+bwrap options (`bubblewrap.py`) or, in rlimits mode, the job's folders, its sandbox uid and its
+private view (`fallback.py`); the program and its arguments; the clean environment
+(`environment.py`); the rlimits and the filter before exec (`process_setup.py`). `args` gets the
+`Placement` (where the program finds its folders, as seen from inside) and returns the
+program's own arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from autograder.run import fallback
+from autograder.run.bubblewrap import ENGINE, FILES, NOBODY, WORKDIR, Fds, bwrap_args
+from autograder.run.environment import clean_env
+from autograder.run.isolation import bwrap_variant, warn_rlimits_once
+from autograder.run.limits import Limits
+from autograder.run.process_setup import rlimits_preexec
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a launched program finds things, as seen from inside its sandbox."""
+
+    mode: str  # 'bubblewrap' or 'rlimits'
+    workdir: str  # its working folder (writable, private)
+    files: str | None  # the data files, read-only; None: none were given
+    writable: tuple[str, ...]  # every folder it may write: what a warm worker empties after each job
+    uid: int | None = None  # rlimits mode, root grader: the sandbox uid it runs as (fallback.release)
+
+
+@dataclass
+class Launched:
+    proc: subprocess.Popen
+    placement: Placement
+    info_fd: int | None  # bubblewrap's --info-fd (read end): a JSON object naming the namespace's init
+
+
+def child_pid_from_info(data: bytes) -> int | None:
+    """The host pid of the namespace's init, once bubblewrap's info JSON has arrived whole."""
+    try:
+        return int(json.loads(bytes(data))["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits, base: str, engine: str,
+           files_dir: str | None, *, mode: str, process_limits: Limits | None = None,
+           extra_env: dict | None = None, pass_fds: tuple[int, ...] = (), stdin=subprocess.PIPE) -> Launched:
+    """Start `program` (a file of the engine) in a new sandbox whose host folder is `base`.
+
+    `limits`: the notebook's (the environment's thread counts, the private view's size);
+    `process_limits`: the rlimits of the sandbox's first process, if other (a zygote that
+    sets each job's own). `pass_fds`: the program's pipes, left open for the caller to close.
+    Raises fallback.RefusedError where rlimits mode cannot run a notebook safely."""
+    process_limits = process_limits or limits
+    fds = Fds()
+    info_r = info_w = None
+    uid = None
+    if mode == "bubblewrap":
+        bwrap, variant = bwrap_variant()
+        placement = Placement(mode, WORKDIR, FILES if files_dir else None, (WORKDIR, "/tmp", "/dev/shm"))
+        info_r, info_w = os.pipe()
+        command = bwrap_args(bwrap, variant, process_limits, fds, engine, files_dir, info_w)
+        command += ["--", sys.executable, "-B", f"{ENGINE}/{program}", *args(placement)]
+        if variant == "root":  # bwrap keeps CAP_SETUID for this: the program becomes nobody first
+            command += ["--drop-to", str(NOBODY)]
+        env = clean_env(limits, "/tmp", "/tmp", extra_env)
+        cwd, preexec = "/", rlimits_preexec(process_limits, variant == "root")
+    else:
+        setup = warn_rlimits_once()
+        workdir, tmp = os.path.join(base, "work"), os.path.join(base, "tmp")
+        os.mkdir(workdir, 0o700)
+        os.mkdir(tmp, 0o700)
+        if setup.own_uid:  # a root grader: the job's own uid, which alone may enter its folders
+            uid = fallback.UIDS.take()
+            os.chmod(base, 0o711)
+            for folder in (workdir, tmp):
+                os.chown(folder, uid, uid)
+        writable = (workdir, tmp) + (fallback.PRIVATE_TMP if setup.private_view else ())
+        placement = Placement(mode, workdir, files_dir, writable, uid)
+        command = [sys.executable, "-B", os.path.join(engine, program), *args(placement)]
+        env = clean_env(limits, tmp, tmp, extra_env)
+        cwd = workdir
+        preexec = rlimits_preexec(process_limits, setup.own_uid, uid=uid, view=setup.view_for(base, limits),
+                                  seccomp=True)
+    try:
+        proc = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                cwd=cwd, env=env, pass_fds=list(pass_fds) + fds.fds + ([info_w] if info_w is not None else []),
+                                preexec_fn=preexec, start_new_session=True, close_fds=True)
+    except BaseException:
+        if info_r is not None:
+            os.close(info_r)
+        if uid is not None:
+            fallback.release(uid)
+        raise
+    finally:
+        if info_w is not None:
+            os.close(info_w)
+        fds.close()
+    return Launched(proc, placement, info_r)

@@ -1,0 +1,190 @@
+"""What the student and the teacher are told when a run did not simply finish.
+
+`outcome(ending)` is the one place the run's failure messages are written: timeouts (the whole
+run, a cell, a probe, a worker that would not stop), crashes (memory, signals, os._exit, a
+sandbox that could not start), the caps on what the sandbox sends, and forged events. It is a
+pure function of plain data about how the run ended (`Ending`, filled in by `supervise.py` from
+the run state), so every message can be read and tested without starting a sandbox.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+
+SIGNAL_TEXT = {
+    signal.SIGSEGV: "it crashed with a segmentation fault (SIGSEGV)",
+    signal.SIGBUS: "it crashed with a bus error (SIGBUS)",
+    signal.SIGFPE: "it crashed with a floating point exception (SIGFPE)",
+    signal.SIGILL: "it crashed with an illegal instruction (SIGILL)",
+    signal.SIGABRT: "it was aborted (SIGABRT), often a library that ran out of memory",
+    signal.SIGKILL: "it was killed (SIGKILL), most likely for using too much memory",
+    signal.SIGXCPU: "it used up its CPU time limit",
+    signal.SIGXFSZ: "it wrote a file over the size limit",
+}
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the run was when it ended.
+
+    stage: 'starting' (the worker was not ready), 'cell' (code cell `cell` was running), 'probe'
+    (a probe was being answered), 'after cell' (between cells; `cell` is the last one that ran),
+    'before cells' (ready, no cell started), 'answers' (between probes).
+    probe: for 'probe', what the grader did: ('call', function), ('train', build function) or
+    ('read', variable name)."""
+
+    stage: str
+    cell: int | None = None  # 0-based
+    probe: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ended, as plain data."""
+
+    position: Position
+    ncells: int
+    total_timeout: float  # Limits.total_timeout
+    cell_timeout: float  # Limits.cell_timeout
+    phase_limit: float  # seconds the running cell or probe may take
+    cpu_limit: int  # Limits.cpu_limit(): the CPU seconds of RLIMIT_CPU
+    stopped: str | None = None  # why the supervisor stopped it: 'total', 'kill', 'flood', or None
+    done: bool = False  # the worker said `done` after every cell and probe
+    ready: bool = True  # the worker's shell came up
+    flood: str | None = None  # 'flood': which cap was passed ("more than 48 MB")
+    overran: tuple | None = None  # 'kill' after a forged end: ('cell', index) or ('probe', key)
+    returncode: int | None = None  # the worker's exit code (negative: the signal), None: unknown
+    isolation: str = "bubblewrap"  # bubblewrap reports a signal as 128 + n
+    output_tail: str = ""  # the end of the output, for a sandbox that could not start
+    timed_out_cells: tuple[int, ...] = ()  # cells stopped by their limit, 0-based
+    forged: tuple[str, ...] = ()  # the events that were forged, described
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The run's status and message; `cell_status` and `cell_error` for the code cell that was
+    running when it ended (None: nothing to mark)."""
+
+    status: str  # 'finished', 'timeout' or 'crashed'
+    message: str
+    cell_status: str | None = None
+    cell_error: str | None = None
+
+
+def probe_action(probe: tuple[str, str]) -> str:
+    kind, name = probe
+    if kind == "call":
+        return f"called `{name}(...)`"
+    if kind == "train":
+        return f"trained the model of `{name}`"
+    return f"read `{name}`"
+
+
+def where(position: Position) -> str:
+    stage = position.stage
+    if stage == "starting":
+        return "while starting"
+    if stage == "answers":
+        return "while the grader read its answers"
+    if stage == "after cell":
+        return f"after code cell {position.cell + 1}"
+    if stage == "before cells":
+        return "before the first code cell"
+    if stage == "cell":
+        return f"during code cell {position.cell + 1}"
+    return f"while the grader {probe_action(position.probe)}"
+
+
+def cell_stopped(cell_timeout: float) -> str:
+    """A cell's error when its limit stopped it."""
+    return f"stopped after {cell_timeout:g} s (the limit per cell)"
+
+
+def describe_exit(returncode: int | None, isolation: str, cpu_limit: int) -> str:
+    """How the worker's process ended, as the second half of a sentence."""
+    if returncode is None:
+        return "it ended"
+    sig = None
+    if returncode < 0:
+        sig = -returncode
+    elif isolation == "bubblewrap" and returncode > 128:
+        sig = returncode - 128
+    if sig:
+        try:
+            text = SIGNAL_TEXT.get(signal.Signals(sig), f"it was killed by signal {signal.Signals(sig).name}")
+        except ValueError:
+            text = f"it was killed by signal {sig}"
+        if sig == signal.SIGXCPU:
+            text += f" of {cpu_limit} s"
+        return text
+    if returncode == 0:
+        return "it exited with code 0 (os._exit or a library that ended the process)"
+    return f"it exited with code {returncode}"
+
+
+def _cell_numbers(cells) -> str:
+    return ", ".join(str(i + 1) for i in cells)
+
+
+def outcome(e: Ending) -> Outcome:
+    """The status and the message of a run that ended as `e` says (module docstring)."""
+    status, message = "finished", ""
+    cell_status = cell_error = None
+    at = where(e.position)
+    if e.stopped == "total":
+        status = "timeout"
+        message = f"The notebook was stopped {at}: the whole run may take at most {e.total_timeout:g} s."
+        cell_status, cell_error = "timeout", f"stopped: the whole run went past {e.total_timeout:g} s"
+    elif e.stopped == "flood":
+        status = "crashed"
+        message = (f"The notebook sent the grader {e.flood} of messages {at}, more than any "
+                   "notebook needs, so it was stopped there. The answers received before count.")
+        cell_status, cell_error = "error", "stopped: the notebook sent the grader too much"
+    elif e.stopped == "kill":
+        status = "timeout"
+        if e.overran is not None:
+            what = f"Code cell {e.overran[1] + 1}" if e.overran[0] == "cell" else f"The probe {e.overran[1]!r}"
+            message = f"{what} ran past its time limit and did not stop when interrupted, so the notebook was stopped."
+        elif e.position.stage not in ("cell", "probe"):
+            message = (f"The notebook was stopped {at}: it stopped answering the grader for longer than "
+                       "its limit and did not stop when interrupted.")
+        elif e.position.stage == "cell":
+            message = (f"Code cell {e.position.cell + 1} ran past the {e.cell_timeout:g} s limit per cell "
+                       "and did not stop when interrupted, so the notebook was stopped there.")
+        else:
+            message = (f"The notebook was stopped {at}: this took more than "
+                       f"{e.phase_limit:g} s and did not stop when interrupted.")
+        cell_status = "timeout"
+        cell_error = cell_stopped(e.cell_timeout) + " and did not respond to the interrupt"
+    elif not e.done:
+        status = "crashed"
+        how = describe_exit(e.returncode, e.isolation, e.cpu_limit)
+        if not e.ready:
+            tail = e.output_tail.strip()[-500:]
+            message = f"The sandbox could not start the notebook: {how}." + (f" Output: {tail}" if tail else "")
+        else:
+            message = f"The notebook's process ended {at}: {how}."
+            if e.position.stage == "cell" and e.position.cell + 1 < e.ncells:
+                message += " The cells after it did not run."
+        cell_status, cell_error = "error", f"the notebook's process ended here: {how}"
+    if status != "crashed" and e.timed_out_cells and e.stopped != "kill":
+        numbers = _cell_numbers(e.timed_out_cells)
+        if len(e.timed_out_cells) == 1:
+            note = (f"Code cell {numbers} ran past the {e.cell_timeout:g} s limit per cell and was stopped; "
+                    "the cells after it still ran.")
+        else:
+            note = (f"Code cells {numbers} ran past the {e.cell_timeout:g} s limit per cell and were stopped; "
+                    "the cells after them still ran.")
+        status = "timeout"
+        message = note if not message else f"{message} {note}"
+    elif status == "crashed" and e.timed_out_cells:
+        message += (f" Before that, code cell {_cell_numbers(e.timed_out_cells)} ran past the "
+                    f"{e.cell_timeout:g} s limit per cell.")
+    if e.forged and status in ("finished", "timeout"):
+        # The limits held on this side's clock whatever was sent; the run cannot count as a clean one.
+        status = "timeout"
+        note = ("The notebook wrote the grader's own messages itself (" + "; ".join(e.forged[:3]) +
+                "); they were not trusted, and its time limits were kept on the grader's clock.")
+        message = note if not message else f"{message} {note}"
+    return Outcome(status, message, cell_status, cell_error)

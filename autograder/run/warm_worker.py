@@ -1,0 +1,305 @@
+"""One warm worker (a zygote) and its jobs, from the grader's side.
+
+A zygote (`autograder/sandbox/zygote.py`) is launched once (`launch.py`, the same sandbox a
+fresh worker gets), imports the libraries of its kind (`preload.py`), says `warm`, and then, for
+each job sent over its socket (the job's pipes passed as file descriptors), forks a child that
+is a complete worker (`worker.main`) with its own limits and session. `PooledJob` is that child
+as `supervise` drives it; the zygote reports `forked`, `reaped` (the child's wait status) and,
+once it has killed every other process of its sandbox and emptied every writable folder,
+`clean`. A zygote that dies, hangs or is not clean is killed and never gets another job.
+`warm.py` decides how many zygotes of which kind run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import replace
+
+from autograder.probe import encode_requests, read_answers
+from autograder.run import fallback
+from autograder.run.folders import prepare_engine, replace_files
+from autograder.run.isolation import isolation_mode
+from autograder.run.launch import Placement, child_pid_from_info, launch
+from autograder.run.limits import Limits
+from autograder.run.preload import normalize
+from autograder.run.processes import children, kill, kill_sandbox, session_members
+from autograder.run.protocols import WorkerHandle
+from autograder.run.results import RunResult
+from autograder.run.supervise import supervise
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT = 180.0  # seconds for a zygote to import its libraries
+CLEAN_TIMEOUT = 15.0  # seconds for a zygote to clean up after a job
+
+
+class ZygoteError(RuntimeError):
+    """A zygote that would not start or stopped answering."""
+
+
+class WarmWorker:
+    """One warm worker (a zygote): its sandbox process, its socket, its host folders."""
+
+    def __init__(self, preload: tuple[str, ...], limits: Limits, wait: bool = True):
+        self.preload, self.limits = normalize(preload), limits
+        self.isolation = isolation_mode()
+        self.start_seconds: float | None = None  # spawn to `warm`, once warm
+        self.base = tempfile.mkdtemp(prefix="autograder-zygote-")
+        os.chmod(self.base, 0o711)
+        self.engine, _ = prepare_engine(self.base, None)
+        self.files_dir = os.path.join(self.base, "files")
+        os.mkdir(self.files_dir, 0o755)
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+        self.vm_kb = 0
+        self.init_pid: int | None = None  # bubblewrap: host pid of the namespace's init
+        self.broken = False
+        self._info_r: int | None = None
+        self.uid: int | None = None  # rlimits mode for a root grader: this zygote's own sandbox uid
+        self.placement: Placement | None = None  # where the zygote's jobs find their folders
+        self._spawn()
+        if wait:
+            self.wait_warm()
+
+    # -- life cycle
+
+    def _spawn(self) -> None:
+        """Start the zygote's process. bubblewrap's --die-with-parent follows the *thread* that
+        started it, so this runs in a thread that outlives the zygote (the pool's owner)."""
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.spawned = time.monotonic()
+        # The zygote lives long; each job gets its own CPU and memory limits from the zygote.
+        zlimits = replace(self.limits, memory_mb=1 << 20, cpu_seconds=10**7, gpu=False)
+
+        def zygote_args(placement: Placement) -> list[str]:
+            args = ["--socket", str(child.fileno()), "--preload", ",".join(self.preload),
+                    "--writable", ":".join(placement.writable)]
+            if placement.mode == "rlimits":
+                args += ["--rlimits"]
+            if placement.uid is not None:
+                # Its jobs share its uid, and no other process has it: after each job it kills them all.
+                args += ["--own-uid"]
+            return args
+
+        try:
+            launched = launch("zygote.py", zygote_args, self.limits, self.base, self.engine, self.files_dir,
+                              mode=self.isolation, process_limits=zlimits, pass_fds=(child.fileno(),),
+                              stdin=subprocess.DEVNULL)
+        finally:
+            child.close()
+        self.proc, self.placement, self.uid = launched.proc, launched.placement, launched.placement.uid
+        self.sock = parent
+        self._info_r = launched.info_fd
+        threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True).start()
+
+    def wait_warm(self) -> None:
+        """Wait until the zygote has imported its libraries and says `warm`."""
+        if self._info_r is not None:
+            self.init_pid = _read_init_pid(self._info_r, START_TIMEOUT)
+            os.close(self._info_r)
+            self._info_r = None
+        warm = self.message(START_TIMEOUT)
+        if not warm or warm.get("e") != "warm":
+            self.kill()
+            raise ZygoteError(f"a warm worker did not start ({warm})")
+        self.vm_kb = int(warm.get("vm_kb", 0))
+        self.start_seconds = time.monotonic() - self.spawned
+
+    @staticmethod
+    def _drain(stream) -> None:
+        for line in stream:  # the zygote's own output: only its warnings
+            log.debug("zygote: %s", line.decode(errors="replace").rstrip())
+
+    def alive(self) -> bool:
+        return not self.broken and self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        self.broken = True
+        if self.proc is not None:
+            kill_sandbox(self.proc, self.init_pid, whole_session=True)
+        if self.uid is not None:
+            uid, self.uid = self.uid, None
+            fallback.release(uid)  # whatever a job of it left running, in any session
+        if self.sock is not None:
+            self.sock.close()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    # -- messages
+
+    def message(self, timeout: float) -> dict | None:
+        """The zygote's next message, or None at EOF or after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if not ready:
+                return None
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self.broken = True
+                return None
+            self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            return json.loads(line)
+        except ValueError:
+            self.broken = True
+            return None
+
+    def zygote_pid(self) -> int | None:
+        """Host pid of the zygote process itself."""
+        if self.isolation == "rlimits":
+            return self.proc.pid
+        kids = children(self.init_pid) if self.init_pid else []
+        return kids[0] if kids else None
+
+    # -- one job
+
+    def run(self, cells, probes, limits: Limits, files, env: dict | None = None) -> RunResult:
+        keys = list(probes)
+        request = encode_requests(probes)
+        started = time.monotonic()
+        replace_files(self.files_dir, files)
+        job = {"cells": [str(c) for c in cells], "request": request, "workdir": self.placement.workdir,
+               "files": self.placement.files if files else None}
+        # The job's memory limit is on top of what the zygote has loaded for it.
+        rlimits = {"cpu": limits.cpu_limit()}
+        if not limits.gpu:
+            rlimits["as"] = self.vm_kb * 1024 + limits.memory_mb * 1024 * 1024
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        ev_r, ev_w = os.pipe()
+        ctl_r, ctl_w = os.pipe()
+        try:
+            header = {"e": "job", "rlimits": rlimits, "env": env or {}}
+            socket.send_fds(self.sock, [json.dumps(header).encode()],
+                            [stdin_r, out_w, ev_w, ctl_r])
+        except OSError as exc:
+            for fd in (stdin_r, stdin_w, out_r, out_w, ev_r, ev_w, ctl_r, ctl_w):
+                os.close(fd)
+            self.broken = True
+            raise ZygoteError(f"the warm worker is gone: {exc}") from None
+        for fd in (stdin_r, out_w, ev_w, ctl_r):
+            os.close(fd)
+        handle = PooledJob(self, os.fdopen(stdin_w, "wb"), out_r)
+        # The supervisor's answers folder, on the grader's side: one per zygote, emptied per job.
+        out_dir = os.path.join(self.base, "out")
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.mkdir(out_dir, 0o700)
+        try:
+            result = supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir, started)
+        finally:
+            for fd in (ev_r, ctl_w, out_r):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        result.answers = read_answers(out_dir, keys)
+        result.seconds = time.monotonic() - started
+        return result
+
+
+def _read_init_pid(fd: int, timeout: float) -> int | None:
+    """bubblewrap's info JSON (the namespace's init), read within `timeout` seconds."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+        pid = child_pid_from_info(data)
+        if pid is not None:
+            return pid
+    return None
+
+
+class PooledJob(WorkerHandle):
+    """One job of a warm worker: the child it forked for one notebook, as `supervise` drives it."""
+
+    def __init__(self, zygote: WarmWorker, stdin, stdout_fd: int):
+        self.zygote, self.stdin, self.stdout_fd = zygote, stdin, stdout_fd
+        self.status: int | None = None  # the child's wait status, once reaped
+        self.gone = False  # the zygote died or stopped answering
+        self.job_pid: int | None = None  # host pid of the forked child
+        forked = zygote.message(10.0)
+        if not forked or forked.get("e") != "forked":
+            self.gone = True
+            zygote.broken = True
+            return
+        zpid = zygote.zygote_pid()
+        for _ in range(100):  # the child shows up in /proc right after the fork
+            kids = children(zpid) if zpid else []
+            if kids:
+                self.job_pid = kids[0]
+                break
+            time.sleep(0.005)
+
+    def worker_pid(self) -> int | None:
+        return self.job_pid
+
+    def _poll(self, timeout: float) -> None:
+        if self.status is not None or self.gone:
+            return
+        message = self.zygote.message(timeout)
+        if message is None:
+            if self.zygote.broken or not self.zygote.alive():
+                self.gone = True
+            return
+        if message.get("e") == "reaped":
+            self.status = int(message.get("status", 0))
+
+    def exited(self) -> bool:
+        self._poll(0.0)
+        return self.status is not None or self.gone
+
+    def wait(self, timeout: float) -> None:
+        self._poll(timeout)
+
+    def kill_all(self) -> None:
+        if self.status is None and not self.gone:
+            if self.job_pid is not None:
+                # Under bubblewrap the zygote kills every other process of its namespace before it
+                # says `clean` (and if it does not, its namespace's init is killed below), so only
+                # the job's own process is killed here: no scan of the host's processes per job.
+                others = session_members(self.job_pid) if self.zygote.isolation != "bubblewrap" else []
+                for pid in [self.job_pid] + others:
+                    kill(pid, 9)
+            deadline = time.monotonic() + CLEAN_TIMEOUT
+            while self.status is None and not self.gone and time.monotonic() < deadline:
+                self._poll(deadline - time.monotonic())
+        clean = None
+        if not self.gone and self.status is not None:
+            clean = self.zygote.message(CLEAN_TIMEOUT)
+        if not clean or clean.get("e") != "clean":
+            # Gone, hung or unclean: never hand this zygote another submission.
+            if self.job_pid is not None:
+                for pid in [self.job_pid] + session_members(self.job_pid):
+                    kill(pid, 9)
+            self.zygote.kill()
+        try:
+            self.stdin.close()
+        except OSError:
+            pass
+
+    @property
+    def returncode(self) -> int | None:
+        return os.waitstatus_to_exitcode(self.status) if self.status is not None else None

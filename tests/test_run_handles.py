@@ -1,0 +1,141 @@
+"""The run stage's interfaces and its process handling, without a sandbox.
+
+`supervise` drives any WorkerHandle: here a plain Python process that writes the worker's events
+by hand, so the loop, the run state and the messages are exercised together in well under a
+second of real work. The process-tree helpers are checked on a real process tree."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder.probe import Var
+from autograder.run import Limits, Runner, WorkerHandle, run_notebook
+from autograder.run.fresh import FreshWorker
+from autograder.run.processes import children, exited, kill_sandbox, session_members
+from autograder.run.supervise import supervise
+from autograder.run.warm import WarmPool
+from autograder.run.warm_worker import PooledJob
+
+
+class ScriptWorker(WorkerHandle):
+    """A process that plays the worker: `script` writes events to the fd in argv[1]."""
+
+    def __init__(self, script: str, ev_w: int):
+        self.proc = subprocess.Popen([sys.executable, "-c", script, str(ev_w)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=[ev_w],
+                                     start_new_session=True)
+        self.stdin, self.stdout_fd = self.proc.stdin, self.proc.stdout.fileno()
+
+    def worker_pid(self):
+        return self.proc.pid
+
+    def exited(self):
+        return exited(self.proc.pid)
+
+    def wait(self, timeout):
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def kill_all(self):
+        kill_sandbox(self.proc, None, whole_session=True)
+
+    @property
+    def returncode(self):
+        return self.proc.returncode
+
+
+PREAMBLE = ("import json, os, sys, time\nfd = int(sys.argv[1])\n"
+            "def send(**e):\n    os.write(fd, (json.dumps(e) + '\\n').encode())\n"
+            "sys.stdin.read()\n")
+HONEST = PREAMBLE + (
+    "send(e='ready'); send(e='cell', i=0, phase='start'); print('hello', flush=True)\n"
+    "send(e='cell', i=0, phase='end', status='ok')\n"
+    "send(e='probe', n=0, key='x', phase='start')\n"
+    "send(e='reply', key='x', reply={'ok': True, 'value': {'t': 'int', 'v': 3}})\n"
+    "send(e='probe', n=0, key='x', phase='end'); send(e='done')\n")
+
+
+def run_script(script: str, tmp_path, limits: Limits | None = None, cells=("x = 3",)):
+    ev_r, ev_w = os.pipe()
+    ctl_r, ctl_w = os.pipe()
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    try:
+        handle = ScriptWorker(script, ev_w)
+        os.close(ev_w)
+        return supervise(handle, ev_r, ctl_w, {"cells": list(cells)}, list(cells), {"x": Var("x")},
+                         limits or Limits(cell_timeout=30, total_timeout=60), "rlimits", str(out_dir),
+                         time.monotonic()), out_dir
+    finally:
+        for fd in (ev_r, ctl_r, ctl_w):
+            os.close(fd)
+
+
+def test_supervise_drives_any_worker_handle_and_keeps_its_reply(tmp_path):
+    result, out_dir = run_script(HONEST, tmp_path)
+    assert (result.status, result.message) == ("finished", "")
+    assert [c.status for c in result.cells] == ["ok"]
+    assert result.output == "hello\n"
+    assert json.loads((out_dir / "answers.json").read_text()) == {
+        "probes": {"x": {"ok": True, "value": {"t": "int", "v": 3}}}}
+
+
+def test_a_forged_reply_is_named_in_the_message(tmp_path):
+    forged = HONEST.replace("send(e='done')", "send(e='reply', key='x', reply={}); send(e='done')")
+    result, _ = run_script(forged, tmp_path)
+    assert result.status == "timeout"
+    assert result.message == ("The notebook wrote the grader's own messages itself (a reply outside its probe); they "
+                              "were not trusted, and its time limits were kept on the grader's clock.")
+
+
+def test_a_worker_that_exits_in_a_cell_is_crashed_with_its_exit_code(tmp_path):
+    script = PREAMBLE + "send(e='ready'); send(e='cell', i=0, phase='start'); os._exit(7)\n"
+    result, _ = run_script(script, tmp_path, cells=("a = 1", "b = 2"))
+    assert result.status == "crashed"
+    assert result.message == ("The notebook's process ended during code cell 1: it exited with code 7. "
+                              "The cells after it did not run.")
+    assert [(c.status, c.error) for c in result.cells] == [
+        ("error", "the notebook's process ended here: it exited with code 7"), ("not run", "")]
+
+
+def test_a_worker_that_never_gets_ready_is_stopped_at_the_total_limit(tmp_path):
+    result, _ = run_script(PREAMBLE + "time.sleep(600)\n", tmp_path, Limits(total_timeout=1.0))
+    assert result.status == "timeout"
+    assert result.message == "The notebook was stopped while starting: the whole run may take at most 1 s."
+
+
+def test_fresh_and_pooled_jobs_are_worker_handles_and_every_runner_is_a_runner():
+    assert issubclass(FreshWorker, WorkerHandle) and issubclass(PooledJob, WorkerHandle)
+    with pytest.raises(TypeError):
+        WorkerHandle()  # the protocol's methods are abstract: a handle must implement them all
+    assert isinstance(run_notebook, Runner)
+    with WarmPool(size=1) as pool:  # no zygote starts until a run asks for one
+        assert isinstance(pool.runner(("numpy",)), Runner)
+
+
+def test_the_process_tree_is_found_and_killed_whole():
+    proc = subprocess.Popen(["sh", "-c", "sleep 300 & sleep 300 & wait"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while len(children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        kids = children(proc.pid)
+        assert len(kids) == 2
+        assert set(kids) | {proc.pid} <= set(session_members(proc.pid))
+    finally:
+        kill_sandbox(proc, None, whole_session=True)
+    assert proc.returncode == -9
+    for pid in kids:  # killed (a zombie until init reaps it, or gone)
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                assert f.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except FileNotFoundError:
+            pass
