@@ -8,6 +8,7 @@ A course.yaml that is missing, not YAML, or says something the model refuses giv
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -89,9 +90,9 @@ def _one(error: dict, data) -> str:
         message = "should be" + message[len("Input should be"):] + _got(error)
     elif not kind.startswith("value_error"):
         message += _got(error)
-    name = str(loc[-1]) if loc else ""
-    if name and name in message and loc and not isinstance(loc[-1], int):
-        field = field.rsplit(".", 1)[0] if "." in field else ""  # the message names the field itself
+    name = str(loc[-1]) if loc and not isinstance(loc[-1], int) else ""
+    if kind == "value_error" and name and re.search(rf"\b{re.escape(name)}\b", message):
+        field = field.rsplit(".", 1)[0] if "." in field else ""  # our message names the field itself
     if field:
         joined = " " if message.startswith(("must ", "should ", "is ", "needs ")) else ": "
         where.append(field + joined + message)
