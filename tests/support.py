@@ -1,13 +1,14 @@
 """Test helpers: judge an exercise's checks on a namespace evaluated in this process.
 
 This is for testing checks and solutions quickly, without a sandbox: the namespace comes from
-trusted code (a solution or a hand-made mistake), answered through the same responder and
-wire format the sandbox uses, then judged exactly as the engine judges.
+trusted code (a solution or a hand-made mistake), or from a trusted notebook run by the
+sandbox's own cell runner in this process (autograder/sandbox/cells.run_trusted), answered
+through the same responder and wire format the sandbox uses, then judged exactly as the
+engine judges. A test that needs the isolation itself grades through the run stage
+(autograder.pipeline.grade_submission) instead.
 """
 
 from __future__ import annotations
-
-
 
 from autograder.exercises import load_checks
 from autograder.judge.coverage import judge_in_process
@@ -19,8 +20,12 @@ def judge_namespace(exercise_id: str, namespace: dict, seed: int = 0, params: di
     return judge_in_process(load_checks(exercise_id), namespace, seed, params)
 
 
-def notebook_namespace(path, params: dict | None = None) -> dict:
-    """Execute a (trusted) notebook's code cells in a fresh namespace, skipping Otter's calls.
+def notebook_namespace(path, params: dict | None = None, files: dict | None = None) -> dict:
+    """The namespace of a (trusted) notebook run as the grader runs a submission: every code
+    cell, as intake reads them, through the sandbox's own shell and cell runner (Otter is the
+    sandbox's stand-in, magics are refused alike), in this process and in a working folder
+    holding `files` ({"data/x.npy": bytes}, see exercises.data_files). A cell that fails fails
+    the test: these notebooks are ours.
 
     With `params`, the `{{ name }}` placeholders of a varying exercise (a master, or the
     template of the personalised notebooks) are filled with them first, as the build does.
@@ -28,19 +33,16 @@ def notebook_namespace(path, params: dict | None = None) -> dict:
     import nbformat
 
     from autograder.build.variants import render
+    from autograder.intake.notebook import read_notebook
+    from autograder.sandbox.cells import run_trusted
 
     nb = nbformat.read(str(path), as_version=4)
     if params is not None:
         render(nb, params, str(path))
-    namespace: dict = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "course_setup" in cell.metadata.get("tags", []):
-            continue  # the build's set-up cell starts Otter's grader (tests/test_colab.py runs it)
-        source = "\n".join(
-            line for line in cell.source.splitlines()
-            if "otter" not in line and "grader." not in line and not line.lstrip().startswith(("%", "!"))
-        )
-        exec(compile(source, str(path), "exec"), namespace)
+    sources, _ = read_notebook(nbformat.writes(nb).encode("utf-8"))
+    namespace, outcomes = run_trusted(sources, files)
+    failed = [f"cell {i}: {error}" for i, (status, error) in enumerate(outcomes) if status != "ok"]
+    assert not failed, f"{path}: " + "; ".join(failed)
     return namespace
 
 

@@ -221,7 +221,7 @@ def _layers(model) -> list:
 
 
 @pytest.mark.parametrize("exercise", TASKS)
-def test_notebooks_public_tests_and_solution(built, exercise):
+def test_notebooks_public_tests_and_solution(built, exercise, monkeypatch):
     student, solution, tests = built[exercise]
     assert set(tests) == set(QUESTIONS[exercise])
     checks = checks_of(exercise)
@@ -229,6 +229,7 @@ def test_notebooks_public_tests_and_solution(built, exercise):
         assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
     filled = graded_namespace(solution, exercise)
     blank = graded_namespace(student, exercise)
+    monkeypatch.chdir(REPO / "exercises" / exercise)  # the public tests read data/, as beside a student's notebook
     for question, test in tests.items():
         assert all(run_otter_test(test, filled, hidden=False)), question
         assert not any(run_otter_test(test, blank, hidden=False)), question

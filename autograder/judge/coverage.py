@@ -30,6 +30,7 @@ import nbformat
 import numpy as np
 
 from autograder.judge.variant import using_variant
+from autograder.sandbox.cells import run_trusted
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,9 @@ class Outcome:
 
 
 def _code_cells(master: Path, params: dict | None) -> list[str]:
-    """The master's code as the solution notebook runs it: its given and solution cells, without
-    the test cells and Otter's calls, with the placeholders filled."""
+    """The master's code as the solution notebook holds it: its given and solution cells,
+    without the test cells, with the placeholders filled. Otter's calls stay: they run against
+    the sandbox's stand-in for Otter, as in a graded notebook."""
     from autograder.build.variants import render
 
     nb = nbformat.read(str(master), as_version=4)
@@ -83,13 +85,13 @@ def _code_cells(master: Path, params: dict | None) -> list[str]:
                 in_tests = False
             continue
         if cell.cell_type == "code" and not in_tests:
-            cells.append("\n".join(line for line in cell.source.splitlines()
-                                   if "otter" not in line and "grader." not in line))
+            cells.append(cell.source)
     return cells
 
 
 def run_mistake(master: Path, mistake: Mistake, params: dict | None = None) -> dict:
-    """The namespace of the solution with the mistake's edits, run cell by cell."""
+    """The namespace of the solution with the mistake's edits, run cell by cell by the
+    sandbox's own cell runner (in this process: the corpus is trusted), output discarded."""
     cells = _code_cells(master, params)
     code = "\n\n# ---- cell ----\n".join(cells)
     for old, new in mistake.edits.items():
@@ -102,13 +104,9 @@ def run_mistake(master: Path, mistake: Mistake, params: dict | None = None) -> d
         pieces.append(cell)
     if mistake.after:
         pieces.append(mistake.after)
-    namespace: dict = {"__name__": "__main__"}
-    for piece in pieces:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            try:
-                exec(compile(piece, f"<{master.stem}: {mistake.name}>", "exec"), namespace)
-            except Exception:  # noqa: BLE001 - a cell that fails, as in a notebook; the next cells run
-                pass
+    # A cell that fails does not stop the next, as in a notebook: that is run_cell's rule.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        namespace, _ = run_trusted(pieces)
     return namespace
 
 

@@ -1,8 +1,10 @@
 """The sandbox's side of a run: execute a notebook's code cells, then answer the grader's probes.
 
 This script runs INSIDE the sandbox, as the student's process. It is self-contained: the
-standard library, numpy and IPython only, plus `responder.py` and `wire.py`, which lie next
-to it (read-only copies). The `autograder` package is not visible here.
+standard library, numpy and IPython only, plus `cells.py` (the shell the cells run in, and how
+one cell runs), `responder.py` and `wire.py`, which lie next to it (read-only copies). The
+`autograder` package is not visible here. This module adds what a sandboxed run needs around
+the cells: the channel to the supervisor, interrupts it can aim, the probes, giving up root.
 
 Protocol with the supervisor (`autograder/run/supervise.py`):
 
@@ -43,14 +45,13 @@ import signal
 import sys
 import tempfile
 import time
-import types
+
+try:  # inside the sandbox the engine's modules lie next to this file
+    from cells import prepare_shell, run_cell, short_error  # type: ignore[import-not-found]
+except ImportError:  # imported as part of the autograder package (tests)
+    from autograder.sandbox.cells import prepare_shell, run_cell, short_error
 
 ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
-NOTE = "[autograder]"
-# Magics that would start another program: they are replaced by a note.
-BLOCKED_LINE_MAGICS = ("pip", "conda", "mamba", "micromamba", "uv", "system", "sx", "sc", "killbgscripts")
-BLOCKED_CELL_MAGICS = ("bash", "sh", "script", "perl", "ruby", "python", "python2", "python3", "pypy",
-                       "system", "sx")
 
 
 # --------------------------------------------------------------------------- channel
@@ -115,119 +116,6 @@ class Interrupts:
         signal.signal(signal.SIGINT, self.handler)
 
 
-def short_error(exc: BaseException) -> str:
-    try:
-        text = f"{type(exc).__name__}: {exc}"
-    except Exception:  # a student exception whose __str__ fails
-        text = type(exc).__name__
-    return text.strip()[:300]
-
-
-# --------------------------------------------------------------------------- fake otter
-
-
-class _OtterNotebook:
-    """Stands in for otter.Notebook: the public checks are not run in the grader's sandbox."""
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def check(self, *args, **kwargs):
-        return None
-
-    def check_all(self, *args, **kwargs):
-        return None
-
-    def export(self, *args, **kwargs):
-        return None
-
-    def to_pdf(self, *args, **kwargs):
-        return None
-
-    def run_plugin(self, *args, **kwargs):
-        return None
-
-    def add_plugin_files(self, *args, **kwargs):
-        return None
-
-
-def install_fake_otter() -> None:
-    otter = types.ModuleType("otter")
-    otter.__path__ = []  # a package, so `import otter.x` fails cleanly with ModuleNotFoundError
-    otter.__version__ = "0+autograder"
-    otter.Notebook = _OtterNotebook
-    sys.modules["otter"] = otter
-
-
-# --------------------------------------------------------------------------- the shell
-
-
-def make_shell():
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    class SandboxShell(InteractiveShell):
-        """An IPython shell that runs no other program and opens no window."""
-
-        def enable_gui(self, gui=None):
-            return None
-
-        def enable_matplotlib(self, gui=None):
-            # Only the inline backend makes sense without a front end; `%matplotlib qt`,
-            # `widget` or `notebook` would need a display or a kernel.
-            if gui not in (None, "inline"):
-                print(f"{NOTE} `%matplotlib {gui}` runs as `%matplotlib inline` here.")
-            return super().enable_matplotlib("inline")
-
-        def system_piped(self, cmd):
-            print(f"{NOTE} shell command not run in the grader's sandbox: !{cmd}")
-            self.user_ns["_exit_code"] = 0
-
-        system_raw = system_piped
-        system = system_piped
-
-        def getoutput(self, cmd, split=True, depth=0):
-            print(f"{NOTE} shell command not run in the grader's sandbox: !{cmd}")
-            from IPython.utils.text import SList
-
-            return SList() if split else ""
-
-    def blocked(kind, cell_magic):
-        def line_magic(line=""):
-            print(f"{NOTE} magic not run in the grader's sandbox: %{kind} {line}".rstrip())
-
-        def cell_magic_(line="", cell=None):
-            print(f"{NOTE} magic not run in the grader's sandbox: %%{kind} {line}".rstrip())
-
-        return cell_magic_ if cell_magic else line_magic
-
-    config = Config()
-    config.HistoryManager.enabled = False
-    config.InteractiveShell.colors = "NoColor"
-    config.InteractiveShell.xmode = "Context"
-    shell = SandboxShell.instance(config=config)
-    for name in BLOCKED_LINE_MAGICS:
-        shell.register_magic_function(blocked(name, False), "line", name)
-    for name in BLOCKED_CELL_MAGICS:
-        shell.register_magic_function(blocked(name, True), "cell", name)
-    # IPython aliases (`%ls`, `%cat`, ...) go through shell.system, which only prints a note.
-    return shell
-
-
-_prepared_shell = None
-
-
-def prepare_shell():
-    """The fake Otter and the shell, made once. A warm worker (zygote.py) calls this before it
-    forks: each forked child then starts with its own copy of a shell no notebook has touched,
-    instead of spending most of its start-up building one."""
-    global _prepared_shell
-    if _prepared_shell is None:
-        install_fake_otter()
-        _prepared_shell = make_shell()
-    return _prepared_shell
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -277,12 +165,7 @@ def run_cells(shell, cells, channel: Channel, interrupts: Interrupts) -> None:
         started = time.perf_counter()
         try:
             interrupts.arm(f"c{i}")
-            result = shell.run_cell(source, store_history=True)
-            exc = result.error_before_exec or result.error_in_exec
-            if isinstance(exc, KeyboardInterrupt):
-                status, error = "interrupted", "KeyboardInterrupt"
-            elif exc is not None:
-                status, error = "error", short_error(exc)
+            status, error = run_cell(shell, source)
             interrupts.current = None
         except KeyboardInterrupt:
             interrupts.current = None
@@ -400,7 +283,7 @@ def main(argv) -> None:
     sys.path.insert(0, "")
     out_folder = tempfile.mkdtemp(prefix="answers-")
 
-    shell = _prepared_shell if _prepared_shell is not None else prepare_shell()
+    shell = prepare_shell()  # a warm worker's child finds it made before the fork
     channel.send(e="ready")
 
     run_cells(shell, job.get("cells", []), channel, interrupts)
