@@ -10,7 +10,9 @@ Most checks are one of two shapes, each with known mistakes that name a hint:
     FunctionCheck("sigmoid", function="sigmoid", cases=..., reference=sol.sigmoid,
                   mistakes={"sign of the exponent flipped": lambda x: 1 / (1 + np.exp(x))})
 
-A check with another shape subclasses Check and writes `probes` and `judge` itself.
+A check with another shape subclasses Check and writes `probes` and `judge` itself, with the
+helpers of `autograder.judge.compare` (how an answer is compared in its form, which known
+mistake explains it), which this module also offers to a course's checks.py.
 
 Where an answer builds on an earlier one (p = sigmoid(z), is_fake = p > 0.5), the check is
 given an `Upstream`: it also asks for the student's own earlier answers and judges a wrong
@@ -26,7 +28,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.judge.forms import FORM_READERS, FormError, describe
+from autograder.judge.compare import (  # noqa: F401 - a course's checks.py imports the helpers from here
+    FORMS, _finite, _resolve, join_hints, matching_hints, raised_text, same, shape_message)
+from autograder.judge.forms import FormError, describe
 from autograder.probe.answers import Answer
 from autograder.probe.requests import Call, Var
 
@@ -63,78 +67,6 @@ class Check:
             return Verdict(0.0, str(exc))
         verdict.points = float(min(max(verdict.points, 0.0), self.points))
         return verdict
-
-
-# --------------------------------------------------------------------------- comparing
-
-FORMS = dict(FORM_READERS, exact=lambda answer, what: _exact(answer, what))
-
-
-def _exact(answer: Answer, what: str):
-    if answer.error is not None:
-        raise FormError(f"{what}: {answer.error}")
-    if answer.value is Ellipsis:
-        raise FormError(f"{what}: not answered yet (still `...`)")
-    return answer.value
-
-
-def same(got, expected, form: str, rtol: float, atol: float) -> bool:
-    """Whether `got` (already in `form`) equals `expected` within the tolerances."""
-    if form == "number":
-        return bool(np.isclose(got, float(expected), rtol=rtol, atol=atol))
-    if form == "array":
-        expected = np.asarray(expected, dtype=float)
-        return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol))
-    if form == "shape":
-        return tuple(got) == tuple(expected)
-    if form == "text":
-        return got.strip().lower() == str(expected).strip().lower()
-    return got == expected
-
-
-def shape_message(got: np.ndarray, expected, what: str) -> str | None:
-    """For arrays the shape is checked first: a wrong shape says so, and says if it is transposed."""
-    expected = np.asarray(expected)
-    if got.shape == expected.shape:
-        return None
-    return f"{what} should have shape {tuple(expected.shape)}, got {tuple(got.shape)}"
-
-
-def _resolve(value):
-    return value() if callable(value) else value
-
-
-def join_hints(hints: list[str]) -> str:
-    """One hint, or the candidates when several known mistakes give the same answer."""
-    unique = list(dict.fromkeys(h for h in hints if h))
-    if len(unique) <= 1:
-        return unique[0] if unique else ""
-    return "one of these explains the answer: " + "; or ".join(unique)
-
-
-def matching_hints(got, mistakes: Mapping[str, Any], compare: Callable[[Any, Any], bool], *args) -> list[str]:
-    """The hints of every mistake whose wrong answer equals `got` (a mistake's model may not
-    apply to every input: one that fails is skipped)."""
-    found = []
-    for hint, wrong in mistakes.items():
-        try:
-            value = wrong(*args) if args or callable(wrong) else wrong
-            if value is not None and compare(got, value):
-                found.append(hint)
-        except Exception:  # noqa: BLE001 - a model of a mistake that does not apply here
-            continue
-    return found
-
-
-def raised_text(answer: Answer) -> str:
-    """'TypeError: message' once, however the sandbox worded the error."""
-    error = str(answer.error or "")
-    name = str(answer.raised or "")
-    if name and error.startswith(f"{name}: "):
-        error = error[len(name) + 2:]
-    elif name and error == name:
-        error = ""
-    return f"{name}: {error}" if error else name
 
 
 @dataclass
@@ -393,14 +325,6 @@ class FunctionCheck(Check):
             if expected.ndim == 2 and expected.shape != expected.T.shape and close(got, expected.T):
                 return ["the result is transposed"]
         return found
-
-
-def _finite(value) -> bool:
-    """Whether a numeric answer holds no inf or nan (an answer that is not numbers: the form says so)."""
-    try:
-        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
-    except (TypeError, ValueError):
-        return True
 
 
 def with_carry_forward(checks, exercise) -> list:
