@@ -1,4 +1,4 @@
-"""Event framing: the worker's event stream read back, in order, under caps.
+"""Event framing: the worker's event stream cut into events and reply files, under caps.
 
 The worker (`autograder/sandbox/worker.py`) writes newline-delimited JSON events on a pipe of
 their own, in one order: `ready`; each code cell's `start` and `end` in turn; for each probe in
