@@ -34,6 +34,13 @@ Errors raise `TrainingError` with a message for the student; the responder repor
 Everything here runs in the student's process, so it is best effort against a notebook that
 patches keras or the clock: the grade comes from the held-out evaluation in the grader's
 process, and the sandbox's hard time limit stops whatever ignores the budget.
+
+One concept: training one student model under its budget, from the request to the plain data
+sent back. Its sections (the device, checking the configuration and the settings, whether the
+model fits the task, the training itself) are the steps of `train` above, in that order, and
+none is used without it inside the sandbox. The grader (autograder/judge/training.py and
+training_hints.py) imports the same `check_config`, `fit_problem` and `loss_of` from here, so
+that both sides apply one rule to the model the student wrote.
 """
 
 from __future__ import annotations
