@@ -214,7 +214,7 @@ def test_a_students_own_notebook_passes_and_is_judged_with_their_numbers(built):
     # the notebook's default answers are wrong for this student: only the functions (and False) still score
     assert total(judge_namespace(ID, _answers(), params=VARIANT)) == 6
     slides = namespace | {k: v for k, v in _answers().items() if not callable(v)}
-    assert not any(run_otter_test(tests["q3_collapse"], slides, hidden=True))
+    assert run_otter_test(tests["q3_collapse"], slides, hidden=True) == [False, False, True]  # W, b wrong; collapse() right
 
 
 # --------------------------------------------------------------------------- the corpus of mistakes

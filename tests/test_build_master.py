@@ -28,14 +28,13 @@ def master(cells=None, config=CONFIG):
     raw, code, md = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell, nbformat.v4.new_markdown_cell
     nb.cells = [raw(config)] + (cells if cells is not None else [
         md("# Tiny"),
-        raw("# BEGIN QUESTION\nname: q_z\npoints: 1"),
+        raw("# BEGIN QUESTION\nname: q_z"),
         md("Compute z."),
         raw("# BEGIN SOLUTION"),
         code("z = 1.52 # SOLUTION"),
         raw("# END SOLUTION"),
         raw("# BEGIN TESTS"),
         code("assert isinstance(z, float)"),
-        code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\nassert abs(z - 1.52) < 1e-9'),
         raw("# END TESTS"),
         raw("# END QUESTION"),
     ])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import nbformat
 import pytest
 
-from autograder.exercises import load_checks, master_notebook, max_score
+from autograder.exercises import checks_module, load_checks, master_notebook, max_score
 from support import assert_otter_tests_pass, judge_namespace, run_otter_test, total
 
 
@@ -90,7 +90,7 @@ EXERCISES = {
         max_score=12,
         blanks=("p_no_hidden", "p_hidden", "p_two_hidden", "shape_W1", "shape_W3"),
         shown=("def sigmoid(z):", "def predict_hidden(X, W1, b1, W2, b2):",
-               "def predict_two_hidden(X, W1, b1, W2, b2, W3, b3):", "np.random.seed(22)"),
+               "def predict_two_hidden(X, W1, b1, W2, b2, W3, b3):", "SEED = 22", "np.random.seed(SEED)"),
         leaks=("0.4486", "0.6421", "0.8205", "hidden1 @ W2", "np.exp(-z)", "(8, 8)", "draw_normal(shape_W1)"),
         blank_says={"p_hidden": "not answered yet", "shape_W2": "not answered yet"},
     ),
@@ -139,14 +139,26 @@ def contract(exercise_id) -> Contract:
 
 
 def test_questions_and_points_match_the_checks(exercise_id, contract, built):
+    """The points and hidden tests Otter gets are written from checks.py: one hidden test per
+    check, with that check's points; the public test (the form) is worth nothing."""
     _, _, tests = built
     assert set(tests) == set(contract.questions)
+    assert checks_module(exercise_id).QUESTIONS == contract.questions
     checks = {c.name: c for c in load_checks(exercise_id)}
     assert sorted(checks) == sorted(n for names in contract.questions.values() for n in names)
     for question, names in contract.questions.items():
         assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
-        assert sorted(c.hidden for c in tests[question].test_cases) == [False, True]
+        cases = tests[question].test_cases
+        assert [c.hidden for c in cases] == [False] + [True] * len(names)
+        assert [c.points for c in cases] == pytest.approx([0] + [checks[n].points for n in names])
+        assert [repr(n) in c.body for c, n in zip(cases[1:], names)] == [True] * len(names)
     assert max_score(exercise_id) == contract.max_score
+
+
+def test_the_master_states_no_points_and_no_hidden_test(exercise_id):
+    nb = nbformat.read(str(master_notebook(exercise_id)), as_version=4)
+    sources = "\n".join(c.source for c in nb.cells)
+    assert "points:" not in sources and "BEGIN TEST CONFIG" not in sources
 
 
 def test_master_config_and_metadata(exercise_id):

@@ -251,8 +251,10 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built):
     slides = notebook_namespace(master_notebook(ID), params=sol.DEFAULT_VARIANT)
     names = ("p_no_hidden", "p_hidden", "shape_W1", "shape_W2", "shape_W3", "p_two_hidden")
     wrong = namespace | {name: slides[name] for name in names}
-    for question in ("q2_no_hidden", "q3_one_hidden", "q4_shapes", "q5_two_hidden"):
-        assert not any(run_otter_test(tests[question], wrong, hidden=True)), question
+    # one hidden test per check: the functions stay right, every value of the slides is wrong here
+    for question, passed in {"q2_no_hidden": [True, False], "q3_one_hidden": [True, False],
+                             "q4_shapes": [False, False, False], "q5_two_hidden": [True, False]}.items():
+        assert run_otter_test(tests[question], wrong, hidden=True) == passed, question
 
 
 def test_checks_judge_with_the_students_own_numbers():

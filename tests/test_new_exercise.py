@@ -98,23 +98,30 @@ def test_new_exercise_refuses_a_bad_id(tmp_path, bad):
 
 
 def test_verify_refuses_an_exercise_that_breaks_the_contract(tmp_path):
-    """Points that disagree with the checks, and a question without its hidden test."""
+    """A master that states points (they live in checks.py), and a student version that gives
+    the answer away: verify names the value and where it was found."""
+    import nbformat
+
     course = tmp_path / "c"
     course.mkdir()
     assert invoke("new-exercise", "mean_of_values", cwd=course).exit_code == 0
     master = course / "exercises" / "mean_of_values" / "mean_of_values.ipynb"
     text = master.read_text()
-    master.write_text(text.replace("points: 1", "points: 2"))
+    master.write_text(text.replace("name: q1_mean", "name: q1_mean\\npoints: 2"))
     result = invoke("verify", "--course", course / "course.yaml")
     assert result.exit_code == 1
-    assert "worth 2 points, the checks 1" in result.output, result.output
-    import nbformat
+    assert "states 'points:'; points live in checks.py" in result.output, result.output
 
-    nb = nbformat.reads(text, as_version=4)
-    nb.cells = [c for c in nb.cells if "hidden: true" not in c.source]
+    # A mean that is no small whole number (those are in any text), and a sentence that gives it away.
+    solution = course / "solutions" / "mean_of_values.py"
+    solution.write_text(solution.read_text().replace("[2.0, 4.0, 9.0]", "[20.0, 40.0, 93.0]"))
+    nb = nbformat.reads(text.replace("[2.0, 4.0, 9.0]", "[20.0, 40.0, 93.0]"), as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("(You should find 51.)"))
     master.write_text(nbformat.writes(nb))
     result = invoke("verify", "--course", course / "course.yaml")
-    assert result.exit_code == 1 and "has no hidden test" in result.output, result.output
+    assert result.exit_code == 1, result.output
+    assert "contract: mean_of_values: the student version gives an answer away" in result.output, result.output
+    assert "answer mean as '51' in ..." in result.output and "You should find 51." in result.output, result.output
 
 
 def test_personal_numbers_come_from_the_courses_own_solution(tmp_path):

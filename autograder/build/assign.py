@@ -2,8 +2,11 @@
 
 The build of one exercise is a short list of steps, each one transformation:
 
-    check_master       markers balanced and named, config present (master.py)
+    check_master       markers balanced and named, config present, no points or hidden tests (master.py)
+    write_questions    a copy of the master gets each question's points and one hidden test per
+                       check, from checks.py (hidden_tests.py)
     run_otter_assign   Otter assign writes the student and autograder views
+    ship_checks        the exercise's checks.py and solution into Otter's zip, for its hidden tests
     stamp_exercise     metadata.autograder.exercise = <id> in every notebook written
     install_setup      the first cell installs otter-grader if missing, carries the public checks
                        and data, starts the grader; the hand-in cell works on Colab (setup_cell.py)
@@ -30,6 +33,7 @@ from autograder.gradescope.bundle import write_gradescope_zip
 from autograder import handout
 from autograder.build import variants
 from autograder.build.colab_links import add_link_cell, write_links
+from autograder.build.hidden_tests import ship_checks, write_generated_master
 from autograder.build.master import MasterError, read_master
 from autograder.build.setup_cell import install_setup
 from autograder.course import Course, Exercise
@@ -55,12 +59,13 @@ def stamp_exercise(path: Path, exercise_id: str) -> None:
     nbformat.write(nb, str(path))
 
 
-def run_otter_assign(master: Path, workdir: Path) -> Path:
-    """Otter assign on a copy of the master; returns Otter's result folder."""
+def run_otter_assign(master: Path, workdir: Path, exercise: Exercise | None = None) -> Path:
+    """Otter assign on a copy of the master, its points and hidden tests written in from the
+    checks of `exercise` (default: the exercise beside the master); returns Otter's result folder."""
     from otter.assign import main as otter_assign
 
     copy = workdir / master.name
-    shutil.copy2(master, copy)
+    write_generated_master(master, copy, exercise)
     if (master.parent / "data").is_dir():  # a master's `files: [data]` names it beside the master
         shutil.copytree(master.parent / "data", workdir / "data")
     result = workdir / "otter-out"
@@ -94,7 +99,7 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
         shutil.rmtree(target)
     student_dir, solution_dir, autograder_dir = (target / v for v in ("student", "solution", "autograder"))
     with tempfile.TemporaryDirectory(prefix=f"build-{exercise.id}-") as tmp:
-        result = run_otter_assign(exercise.master, Path(tmp))
+        result = run_otter_assign(exercise.master, Path(tmp), exercise)
         name = f"{exercise.id}.ipynb"
         shutil.copytree(result / "student", student_dir)
         shutil.copytree(result / "autograder", autograder_dir)
@@ -103,6 +108,8 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
     shutil.copy2(autograder_dir / name, solution_dir / name)
     for zipped in autograder_dir.glob("*-autograder_*.zip"):
         zipped.rename(autograder_dir / "otter_autograder.zip")
+    if (exercise.folder / "checks.py").is_file():
+        ship_checks(exercise, autograder_dir / "otter_autograder.zip")
     for notebook in (student_dir / name, solution_dir / name, autograder_dir / name):
         stamp_exercise(notebook, exercise.id)
     install_setup(exercise, student_dir / name, solution_dir / name)

@@ -1,10 +1,12 @@
 """The contract every built exercise keeps with Otter and with its hidden checks, checked by
-`autograder verify` (the tests check the rest: answers in the student version, hints).
+`autograder verify` (the tests check the rest: hints, the mistakes corpus).
 
 - the Otter questions' points add up to the checks' points (the exercise's max_score);
-- every Otter question has a public test (the form) and a hidden test (the value), except in a
-  timed training task, whose value only the grader's own training can give;
-- the student version holds no solution line, hidden test or test config of Otter's.
+- every Otter question has a public test (the form) and one hidden test per check of the
+  question (generated from checks.py, hidden_tests.py), except in a timed training task, whose
+  value only the grader's own training can give;
+- the student version holds no solution line, hidden test or test config of Otter's, and no
+  answer value: not for the slides' numbers, not for sampled personal variants (leaks.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from autograder.exercises import load_checks
+from autograder.build import leaks
+from autograder.build.hidden_tests import trains
+from autograder.exercises import checks_module, load_checks
 
 STUDENT_LEAKS = ("# SOLUTION", "BEGIN TEST CONFIG", "\"hidden\": true")
 
@@ -46,15 +50,23 @@ def contract_problems(exercise, dist: Path) -> list[str]:
     if abs(otter_points - check_points) > 1e-9:
         problems.append(f"{exercise.id}: the Otter questions are worth {otter_points:g} points, the checks "
                         f"{check_points:g}; give each question the points of the checks that grade it")
+    graded = getattr(checks_module(exercise), "QUESTIONS", None) or {}
     for name, question in sorted(questions.items()):
-        kinds = {bool(case.hidden) for case in question.test_cases}
-        if False not in kinds:
+        hidden = sum(1 for case in question.test_cases if case.hidden)
+        if hidden == len(question.test_cases):
             problems.append(f"{exercise.id}: question {name} has no public test (the form, for students)")
-        if True not in kinds and "training" not in exercise.settings:
-            problems.append(f"{exercise.id}: question {name} has no hidden test (the value, for Otter's grading)")
+        wanted = 0 if trains(exercise) else len(graded.get(name, ())) or 1
+        if hidden != wanted:
+            problems.append(f"{exercise.id}: question {name} has {hidden} hidden tests, expected {wanted} (one per "
+                            "check of the question in checks.py's QUESTIONS)" if wanted else
+                            f"{exercise.id}: question {name} of a training task has a hidden test")
     student = folder / "student" / f"{exercise.id}.ipynb"
     text = student.read_text() if student.is_file() else ""
     for leak in STUDENT_LEAKS:
         if leak in text:
             problems.append(f"{exercise.id}: the student version holds {leak!r}")
+    if student.is_file():
+        # A training task's given cells train a model: its printed outputs are not searched.
+        for leak in leaks.student_leaks(exercise, folder, outputs=not trains(exercise)):
+            problems.append(f"{exercise.id}: the student version gives an answer away: {leak}")
     return problems

@@ -55,6 +55,7 @@ def read_master(path: Path, exercise_id: str) -> nbformat.NotebookNode:
     if "kernelspec" not in nb.metadata:
         raise MasterError(f"{where}: the notebook metadata has no kernelspec (open and save it in Jupyter once)")
     _check_markers(nb, where)
+    _check_no_hidden_tests(nb, where)
     return nb
 
 
@@ -97,3 +98,19 @@ def _check_question_config(cell, where: str, number: int) -> None:
         raise MasterError(f"{where}, cell {number}: the question config is not valid YAML ({exc})") from None
     if not isinstance(config, dict) or not config.get("name"):
         raise MasterError(f"{where}, cell {number}: BEGIN QUESTION needs a 'name:'")
+    if "points" in config:
+        raise MasterError(f"{where}, cell {number}: question {config['name']!r} states 'points:'; points live in "
+                          "checks.py (the build gives each question the points of its checks, QUESTIONS)")
+
+
+HIDDEN_CONFIG = re.compile(r"#\s*BEGIN\s+TEST\s+CONFIG(.*?)#\s*END\s+TEST\s+CONFIG", re.IGNORECASE | re.DOTALL)
+
+
+def _check_no_hidden_tests(nb, where: str) -> None:
+    """Hidden tests are generated from the checks (hidden_tests.py); a hand-written one would
+    state the expected values a second time."""
+    for number, cell in enumerate(nb.cells, start=1):
+        config = HIDDEN_CONFIG.search(cell.source) if cell.cell_type == "code" else None
+        if config and re.search(r"^\s*hidden\s*:\s*true\b", config.group(1), re.IGNORECASE | re.MULTILINE):
+            raise MasterError(f"{where}, cell {number}: a hand-written hidden test; hidden tests and their points "
+                              "come from checks.py (one per check), so remove it")

@@ -2,9 +2,11 @@
 
 It writes, in the course's folder (where course.yaml is):
 
-    exercises/<id>/<id>.ipynb   the master: one question in Otter assign format, its public
-                                test (the form) and its hidden Otter test (the value)
-    exercises/<id>/checks.py    the hidden check of that question, with a typical mistake
+    exercises/<id>/<id>.ipynb   the master: one question in Otter assign format and its public
+                                test (the form); no points and no hidden test: the build writes
+                                those from the checks
+    exercises/<id>/checks.py    the hidden check of that question, with its points and a typical
+                                mistake, and QUESTIONS: which checks grade which Otter question
     solutions/<id>.py           the reference solution, plain Python
     tests/test_<id>.py          a test of the solution's value and of the check
     course.yaml                 the exercise's entry, appended
@@ -38,7 +40,7 @@ def _master(exercise_id: str, title: str) -> nbformat.NotebookNode:
             "export_cell: true\ngenerate: true\nrun_tests: false"),
         md(f"# {title}\n\nReplace this example with your exercise: explain, give the formula, set the task."),
         code("import numpy as np\n\nvalues = np.array([2.0, 4.0, 9.0])"),
-        raw("# BEGIN QUESTION\nname: q1_mean\npoints: 1"),
+        raw("# BEGIN QUESTION\nname: q1_mean"),
         md("**Question 1.** Compute the mean of `values` and store it in `mean`."),
         raw("# BEGIN SOLUTION"),
         code("mean = values.sum() / len(values)  # SOLUTION"),
@@ -46,8 +48,6 @@ def _master(exercise_id: str, title: str) -> nbformat.NotebookNode:
         raw("# BEGIN TESTS"),
         code('assert mean is not ..., "replace `...` by a number"\n'
              'assert np.asarray(mean, dtype=float).size == 1, "mean is one number"'),
-        code('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n'
-             "assert np.isclose(float(mean), values.mean())"),
         raw("# END TESTS"),
         raw("# END QUESTION"),
     ]
@@ -56,8 +56,8 @@ def _master(exercise_id: str, title: str) -> nbformat.NotebookNode:
 
 CHECKS = '''"""Hidden checks of `{id}`, run in the grader's process against solutions/{id}.py.
 
-Otter questions and the names they grade:
-    q1_mean     mean     the mean of the given values
+Each check states its points once; QUESTIONS says which Otter question of the master it
+grades. The build gives that question the checks' points and one hidden Otter test per check.
 """
 
 from autograder.exercises import load_solution
@@ -70,11 +70,16 @@ CHECKS = [
         "mean",
         var="mean",
         expected=sol.MEAN,
-        points=1,  # the points of Otter question q1_mean
+        points=1,
         description="the mean of the given values",
         mistakes={{"the sum was not divided by the number of values": sol.SUM}},
     ),
 ]
+
+# Otter question -> the checks that grade it.
+QUESTIONS = {{
+    "q1_mean": ["mean"],
+}}
 '''
 
 SOLUTION = '''"""Reference solution of `{id}`: the values every check compares with."""

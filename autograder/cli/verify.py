@@ -35,20 +35,38 @@ def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], boo
     return rows, ok
 
 
-def _otter_rows(course, dist: Path) -> tuple[list[list[str]], bool]:
-    """Otter's own grading of the same versions, with the autograder zip Otter built."""
+def otter_grade_submission(notebook: Path, zipped: Path):
+    """Otter's own grading (otter.api, no Docker) of one notebook with an autograder zip. Its
+    hidden tests import `autograder` in the notebook's kernel (build/hidden_tests.py): the kernel
+    is given this very engine's folder on its path, so it grades with the code verify runs."""
     import contextlib
     import io
+    import os
 
+    import autograder
     from otter.api import grade_submission
 
+    engine = str(Path(autograder.__file__).resolve().parents[1])
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (engine, before) if p)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return grade_submission(str(notebook), str(zipped), quiet=True)
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = before
+
+
+def _otter_rows(course, dist: Path) -> tuple[list[list[str]], bool]:
+    """Otter's own grading of the same versions, with the autograder zip Otter built."""
     rows, ok = [], True
     for ex in course.exercises:
         zipped = dist / ex.id / "autograder" / "otter_autograder.zip"
         for version, label in (("solution", "solution"), ("student", "blank")):
             nb = dist / ex.id / version / f"{ex.id}.ipynb"
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                res = grade_submission(str(nb), str(zipped), quiet=True)
+            res = otter_grade_submission(nb, zipped)
             total, possible = res.total, res.possible
             good = (total == possible) if label == "solution" else (total == 0)
             ok &= good
@@ -62,8 +80,9 @@ def _otter_rows(course, dist: Path) -> tuple[list[list[str]], bool]:
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--otter", "with_otter", is_flag=True, help="also grade with Otter's own grading (slow: a kernel per notebook)")
 def verify(course_path, out, workers, with_otter):
-    """Build, check the contract (points, public and hidden tests), then grade every solution version
-    (must get full marks) and blank version (must get zero)."""
+    """Build, check the contract (points, public and hidden tests, no answer in the student version or
+    sampled personal variants), then grade every solution version (must get full marks) and blank
+    version (must get zero)."""
     from autograder.build import MasterError, build_course
     from autograder.build.variants import VariantError
     from autograder.handout import HandoutError

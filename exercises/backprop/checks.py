@@ -186,3 +186,24 @@ CHECKS = [
 def make_checks(exercise):
     """The checks, with error-carried-forward credit where the course asks for it."""
     return with_carry_forward(CHECKS, exercise)
+
+
+# Otter question -> the checks that grade it: the build gives each question the sum of their points
+# and one hidden Otter test per check (autograder/build/hidden_tests.py).
+QUESTIONS = {
+    "q1_forward": ["q", "f"],
+    "q2_backward": ["df_dq", "df_dx", "df_dy", "df_dz"],
+    "q3_autograd": ["grad_x", "grad_y", "grad_z"],
+    "q4_grad_f": ["grad_f"],
+}
+
+
+def notebook_variant(given: dict) -> dict:
+    """The notebook's own numbers, read from its given variables, for Otter's hidden tests (the
+    grader reads them from the notebook's signed variant block instead)."""
+    return {"x": given["x"], "y": given["y"], "z": given["z"]}
+
+
+# For the no-answers search (autograder/build/leaks.py): the gradients asked as formulas.
+ANSWER_TEXTS = [r"\\partial f}{\\partial q} = z", r"\\partial f}{\\partial z} = q", r"df_dq = z\b", r"df_dz = q\b",
+                r"\\partial f / \\partial z = q"]

@@ -280,3 +280,19 @@ CHECKS = [
 def make_checks(exercise):
     """The checks, with error-carried-forward credit where the course asks for it."""
     return with_carry_forward(CHECKS, exercise)
+
+
+# Otter question -> the checks that grade it: the build gives each question the sum of their points
+# and one hidden Otter test per check (autograder/build/hidden_tests.py).
+QUESTIONS = {
+    "q1_log_odds": ["log_odds_at_half"],
+    "q2_line": ["intercept", "slope"],
+    "q3_formula": ["line_formula"],
+    "q4_general_line": ["decision_line"],
+}
+
+
+def notebook_variant(given: dict) -> dict:
+    """The notebook's own numbers, read from its given variables, for Otter's hidden tests (the
+    grader reads them from the notebook's signed variant block instead)."""
+    return {"b0": given["b0"], "b1": given["b1"], "b2": given["b2"]}

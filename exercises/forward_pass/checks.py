@@ -271,3 +271,28 @@ CHECKS = [
 def make_checks(exercise):
     """The checks, with error-carried-forward credit where the course asks for it."""
     return with_carry_forward(CHECKS, exercise)
+
+
+# Otter question -> the checks that grade it: the build gives each question the sum of their points
+# and one hidden Otter test per check (autograder/build/hidden_tests.py).
+QUESTIONS = {
+    "q1_sigmoid": ["sigmoid"],
+    "q2_no_hidden": ["predict_no_hidden", "p_no_hidden"],
+    "q3_one_hidden": ["predict_hidden", "p_hidden"],
+    "q4_shapes": ["shape_W1", "shape_W2", "shape_W3"],
+    "q5_two_hidden": ["predict_two_hidden", "p_two_hidden"],
+}
+
+
+def notebook_variant(given: dict) -> dict:
+    """The notebook's own numbers, read from its given variables, for Otter's hidden tests (the
+    grader reads them from the notebook's signed variant block instead)."""
+    return {"seed": given["SEED"], "x1": given["X"][0][0], "x2": given["X"][0][1], "hidden": given["n_hidden"]}
+
+
+# For the no-answers search (autograder/build/leaks.py): answers the notebook must give as the
+# input of a later question.
+GIVEN_ANSWERS = {
+    "shape_W1": "the one-hidden-layer part gives W1 its shape (2, 8); question 4 asks it again",
+    "shape_W3": "the one-hidden-layer part gives its output weights W2 the shape (8, 1), as W3 here",
+}

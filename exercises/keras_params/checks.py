@@ -176,3 +176,27 @@ CHECKS = [
 def make_checks(exercise):
     """The checks, with error-carried-forward credit where the course asks for it."""
     return with_carry_forward(CHECKS, exercise)
+
+
+# Otter question -> the checks that grade it: the build gives each question the sum of their points
+# and one hidden Otter test per check (autograder/build/hidden_tests.py).
+QUESTIONS = {
+    "q1_dense_10_20_30": ["params_layer1", "params_layer2", "params_10_20_30"],
+    "q2_more_stacks": ["params_10_100_100_1", "params_2_8_1"],
+    "q3_count_function": ["count_dense_params"],
+    "q4_batchnorm": ["trainable_params", "non_trainable_params"],
+    "q5_keras_count": ["n_params_keras"],
+    "q6_functional_bug": ["bug_answer", "n_params_fixed"],
+}
+
+
+def notebook_variant(given: dict) -> dict:
+    """The notebook's own numbers, read from its given variables, for Otter's hidden tests (the
+    grader reads them from the notebook's signed variant block instead)."""
+    return {"n_in": given["sizes_q1"][0], "n_1": given["sizes_q1"][1], "n_2": given["sizes_q1"][2],
+            "deep_in": given["sizes_deep"][0], "deep_hidden": given["sizes_deep"][1],
+            "banknote_hidden": given["sizes_banknote"][1]}
+
+
+# For the no-answers search (autograder/build/leaks.py): the functional model's bug, in words.
+ANSWER_TEXTS = [r"NameError: name 'x' is not defined"]

@@ -185,3 +185,20 @@ CHECKS = [
         },
     ),
 ]
+
+
+# Otter question -> the checks that grade it: the build gives each question the sum of their points
+# and one hidden Otter test per check (autograder/build/hidden_tests.py).
+QUESTIONS = {
+    "q1_best_epoch": ["best_epoch"],
+    "q2_early_stopping": ["stop_epoch", "stopped_at"],
+    "q3_diagnosis": ["diagnosis_A", "diagnosis_B", "diagnosis_C"],
+    "q4_validation_split": ["split_answer", "n_train"],
+}
+
+
+def notebook_variant(given: dict) -> dict:
+    """The notebook's own numbers, read from its given variables, for Otter's hidden tests (the
+    grader reads them from the notebook's signed variant block instead)."""
+    return {"loss": given["history"]["loss"], "val_loss": given["history"]["val_loss"], "patience": given["patience"],
+            "curves": given["curves"], "n_rows": given["n_rows"], "split": given["validation_split"]}

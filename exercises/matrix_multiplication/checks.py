@@ -151,3 +151,25 @@ CHECKS = [
 def make_checks(exercise):
     """The checks, with error-carried-forward credit where the course asks for it."""
     return with_carry_forward(CHECKS, exercise)
+
+
+# Otter question -> the checks that grade it: the build gives each question the sum of their points
+# and one hidden Otter test per check (autograder/build/hidden_tests.py).
+QUESTIONS = {
+    "q1_shapes": ["product_shape"],
+    "q2_product": ["AB"],
+    "q3_matmul": ["matmul"],
+    "q4_two_layers": ["V"],
+}
+
+
+def notebook_variant(given: dict) -> dict:
+    """The notebook's own numbers, read from its given variables, for Otter's hidden tests (the
+    grader reads them from the notebook's signed variant block instead)."""
+    return {"A": given["A"], "B": given["B"], "U": given["U"], "W": given["W"]}
+
+
+# For the no-answers search (autograder/build/leaks.py): V as a formula, and the shapes the
+# questions ask to find with the shape rule (the public tests must not state them).
+ANSWER_TEXTS = [r"V\s*=\s*W\s*@?\s*U", r"\(W\s*U\)\s*x", r"=\s*\(W U\)"]
+SHAPE_ASKED = ["AB", "V"]

@@ -184,3 +184,20 @@ CHECKS = [
 def make_checks(exercise):
     """The checks, with error-carried-forward credit where the course asks for it."""
     return with_carry_forward(CHECKS, exercise)
+
+
+# Otter question -> the checks that grade it: the build gives each question the sum of their points
+# and one hidden Otter test per check (autograder/build/hidden_tests.py).
+QUESTIONS = {
+    "q1_net_input": ["z"],
+    "q2_sigmoid": ["sigmoid"],
+    "q3_probability": ["p"],
+    "q4_decision": ["is_fake"],
+    "q5_vector_form": ["X", "W", "p_vec"],
+}
+
+
+def notebook_variant(given: dict) -> dict:
+    """The notebook's own numbers, read from its given variables, for Otter's hidden tests (the
+    grader reads them from the notebook's signed variant block instead)."""
+    return {"w1": given["w1"], "w2": given["w2"], "b": given["b"], "x1": given["x1"], "x2": given["x2"]}

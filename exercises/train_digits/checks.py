@@ -13,3 +13,10 @@ from solutions import datasets
 
 def make_checks(exercise):
     return training_checks(exercise, datasets.heldout_data)
+
+
+# Otter question -> the checks that grade it: the build gives each question the sum of their points
+# and one hidden Otter test per check (autograder/build/hidden_tests.py).
+QUESTIONS = {
+    "q1_model": ["model"],
+}
