@@ -121,7 +121,7 @@ def new_exercise(course_path: Path, exercise_id: str, title: str | None = None) 
     if not ID_PATTERN.fullmatch(exercise_id):
         raise ScaffoldError(f"{exercise_id!r} is not an exercise id: lower case letters, digits and _, "
                             "starting with a letter")
-    root = course_path.parent
+    root = course_path.resolve().parent  # a relative "course.yaml": its folder has a name
     data = yaml.safe_load(course_path.read_text()) if course_path.is_file() else None
     data = data if isinstance(data, dict) else {"name": root.name, "exercises": []}
     listed = [e if isinstance(e, str) else e.get("id") for e in data.get("exercises") or []]
