@@ -192,8 +192,11 @@ def run_trusted(sources: list[str], files: dict[str, bytes] | None = None) -> tu
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as f:
                 f.write(data)
-        with _this_process_kept(), _no_current_shell():
-            os.environ.update(GRADED_ENV, IPYTHONDIR=os.path.join(root, ".ipython"))
+        tmp = os.path.join(root, "tmp")
+        os.mkdir(tmp)
+        with _this_process_kept(root), _no_current_shell():
+            os.environ.update(GRADED_ENV, IPYTHONDIR=os.path.join(root, ".ipython"), TMPDIR=tmp)
+            tempfile.tempdir = tmp  # the sandbox's TMPDIR is its own too (tempfile caches the first)
             os.chdir(workdir)
             sys.path.insert(0, "")  # the notebook's own folder first, as in the worker
             install_fake_otter()
@@ -206,9 +209,10 @@ def run_trusted(sources: list[str], files: dict[str, bytes] | None = None) -> tu
 
 
 @contextlib.contextmanager
-def _this_process_kept():
-    """Put back what running a notebook changes in the process that runs it."""
-    cwd, path, environ = os.getcwd(), list(sys.path), dict(os.environ)
+def _this_process_kept(root: str):
+    """Put back what running a notebook changes in the process that runs it; modules imported
+    from the run's folder `root` (the set-up cell's helper) leave with it."""
+    cwd, path, environ, tmp = os.getcwd(), list(sys.path), dict(os.environ), tempfile.tempdir
     hooks = sys.displayhook, sys.excepthook
     main = sys.modules.get("__main__")
     otter = {name: module for name, module in sys.modules.items() if name == "otter" or name.startswith("otter.")}
@@ -219,7 +223,13 @@ def _this_process_kept():
         yield
     finally:
         os.chdir(cwd)
+        tempfile.tempdir = tmp
         sys.path[:] = path
+        inside = os.path.join(os.path.realpath(root), "")
+        for name, module in list(sys.modules.items()):
+            where = getattr(module, "__file__", None)
+            if isinstance(where, str) and os.path.realpath(where).startswith(inside):
+                del sys.modules[name]
         for name in [n for n in os.environ if n not in environ]:
             del os.environ[name]
         os.environ.update({n: v for n, v in environ.items() if os.environ.get(n) != v})
