@@ -110,21 +110,16 @@ def _strings(node):
 
 
 def _run_outputs(nb) -> str:
-    """What the student version's code cells print when run as handed out (blanks still `...`)."""
-    namespace: dict = {}
-    printed = io.StringIO()
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(line for line in cell.source.splitlines()
-                           if "otter" not in line and "grader." not in line and not line.lstrip().startswith(("%", "!")))
-        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-            try:
-                exec(compile(source, "<student notebook>", "exec"), namespace)
-            except Exception as exc:  # noqa: BLE001 - a blank answer may stop a cell, as in class
-                print(f"{type(exc).__name__}: {exc}")
-    return printed.getvalue()
+    """What the student version's code cells print when run as handed out (blanks still `...`),
+    through the sandbox's own cell runner (autograder/sandbox/cells.py), in this process: the
+    student version is the build's own output, trusted code."""
+    from autograder.sandbox.cells import run_trusted
 
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        _, outcomes = run_trusted([cell.source for cell in nb.cells if cell.cell_type == "code"])
+    # a blank answer may stop a cell, as in class: its error is part of what the student sees
+    return printed.getvalue() + "\n".join(error for _, error in outcomes if error)
 
 
 def _solution(exercise):
