@@ -2,9 +2,11 @@
 
 The package follows the grading pipeline, one sub-package per stage:
 
+    course  course.yaml, parsed and validated once into the typed model every stage is given
     build   master notebooks -> student, solution and autograder versions (Otter assign)
     intake  files, zips and folders -> submissions with a student, an exercise and a sha256
-    run     a submission's code cells executed in an isolated process (the sandbox)
+    run     a submission's code cells executed in an isolated process: launch, supervise, kill
+    sandbox what runs INSIDE that process, and nothing else (the boundary of the grader's trust)
     probe   the data-only questions the grader asks the sandbox, and the safe reading of its answers
     judge   checks that compare those answers with solutions/ in the grader's own process
     record  the SQLite gradebook, one row per submission
@@ -12,7 +14,7 @@ The package follows the grading pipeline, one sub-package per stage:
 
 joined by pipeline.py (one submission: run, probe, judge) and batch.py (intake, the pipeline in
 parallel, record, export), and called by cli/, gradescope/ (per submission inside Gradescope) and
-cluster/ (the run on Dask workers). What runs inside the sandbox is listed in run/isolation.py.
+cluster/ (the run on Dask workers). Everything outside sandbox/ is the grader's trusted side.
 """
 
 __version__ = "0.1.0"

@@ -7,7 +7,7 @@
     wire.py       the data-only format of probes and answers: tagged JSON nodes and .npy files
     trainer.py    trains a student's Keras model under its budget (training tasks)
 
-The folder is copied into every sandbox as it is (autograder/run/isolation.py); there, the
+The folder is copied into every sandbox as it is (autograder/run/folders.py); there, the
 modules import each other by their bare names. They import only the standard library, numpy,
 and (trainer.py, the responder for a Keras model) torch and keras: tests/test_architecture.py
 fails on anything else. Everything that launches, supervises or judges lives outside, in run/,

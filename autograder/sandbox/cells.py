@@ -36,7 +36,7 @@ NOTE = "[autograder]"
 BLOCKED_LINE_MAGICS = ("pip", "conda", "mamba", "micromamba", "uv", "system", "sx", "sc", "killbgscripts")
 BLOCKED_CELL_MAGICS = ("bash", "sh", "script", "perl", "ruby", "python", "python2", "python3", "pypy",
                        "system", "sx")
-# What the sandbox's environment (autograder/run/isolation.clean_env) sets that a notebook may
+# What the sandbox's environment (autograder/run/environment.clean_env) sets that a notebook may
 # read: a notebook skips its own exploring when graded, and plots without a display.
 GRADED_ENV = {"AUTOGRADER_GRADING": "1", "MPLBACKEND": "Agg"}
 

@@ -6,7 +6,8 @@ one cell runs), `responder.py` and `wire.py`, which lie next to it (read-only co
 `autograder` package is not visible here. This module adds what a sandboxed run needs around
 the cells: the channel to the supervisor, interrupts it can aim, the probes, giving up root.
 
-Protocol with the supervisor (`autograder/run/supervise.py`):
+Protocol with the supervisor (framed by `autograder/run/events.py`, its order judged by
+`autograder/run/state.py`, watched by `autograder/run/supervise.py`):
 
 * stdin: one JSON document, read completely before any student code runs, then stdin is
   replaced by /dev/null:
