@@ -8,6 +8,7 @@ and export are handed, with every limit resolved into the sandbox's one `Limits`
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -57,6 +58,8 @@ class LimitOverrides(Section):
                 pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"bad value for limit {name}: {value!r} (a number)")
+        if not math.isfinite(value):  # .inf or .nan in YAML, or a number too large for a float
+            raise ValueError(f"bad value for limit {name}: {value!r} (a finite number)")
         if value < 0:
             raise ValueError(f"limit {name} cannot be negative")
         if name in _WHOLE or name == "output_bytes":
