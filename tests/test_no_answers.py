@@ -78,3 +78,26 @@ def test_training_notebooks_give_no_answer_of_the_pen_and_paper_exercises():
         nb.cells = [c for c in nb.cells if "# SOLUTION" not in c.source and "BEGIN SOLUTION" not in c.source]
         leaks += leaks_of(exercise_id, [(None, nb)], outputs=False)
     assert not leaks, "\n".join(leaks)
+
+
+def test_a_personal_answer_that_only_coincides_with_the_common_text_is_no_leak():
+    """Words every student's notebook holds (a figure size, a seed) may equal one variant's
+    answer by chance: that tells the student nothing. The same number written where only that
+    variant's notebook has it is a leak."""
+    import numpy as np
+
+    from autograder.build.leaks import answers
+    from solutions import sigmoid_probability as sol
+
+    exercise = COURSE.exercise("sigmoid_probability")
+    params = sol.draw_variant(np.random.default_rng(7))
+    p = f"{float(answers(exercise, params)['p']):.4f}"
+    common = f"plt.figure(figsize=({p}, 3))  # the same for every student"
+    slides, mine = nbformat.v4.new_notebook(), nbformat.v4.new_notebook()
+    slides.cells = [nbformat.v4.new_code_cell(common)]
+    mine.cells = [nbformat.v4.new_code_cell(common)]
+    assert leaks_of("sigmoid_probability", [(None, slides), (params, mine)], outputs=False) == []
+    mine.cells.append(nbformat.v4.new_markdown_cell(f"Your neuron says p = {p}."))
+    found = leaks_of("sigmoid_probability", [(None, slides), (params, mine)], outputs=False)
+    assert [f.split(" text: ")[1].split(" in ")[0] for f in found] == [f"answer p as '{p}'", f"answer p_vec as '{p}'"], found
+    assert all(f.startswith("sigmoid_probability (personal variant {") and "Your neuron says" in f for f in found), found

@@ -68,7 +68,7 @@ def _number_patterns(value: float) -> list[str]:
     texts = {repr(float(value))} | {f"{value:.{d}f}" for d in range(3, 9)}
     texts = {t.rstrip("0") for t in texts if abs(float(t) - value) < 10 ** -3 * max(1.0, abs(value))}
     texts = {t for t in texts if len(t.lstrip("-").replace("0.", "").replace(".", "")) >= 3}  # 3 significant digits
-    return [rf"(?<![\d.]){re.escape(t)}(?!\d)" for t in texts]
+    return [rf"(?<![\d.]){re.escape(t)}0*(?!\d)" for t in texts]  # 0.922 written 0.9220 too
 
 
 def _patterns(value, given=frozenset()) -> list[str]:
@@ -122,6 +122,12 @@ def _run_outputs(nb) -> str:
     return printed.getvalue() + "\n".join(error for _, error in outcomes if error)
 
 
+def _short(params: dict) -> str:
+    """A variant as a report names it: its first numbers, not every curve it holds."""
+    text = json.dumps(params)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _solution(exercise):
     from autograder.build.variants import solution_module
 
@@ -171,15 +177,22 @@ def find_leaks(exercise, versions, outputs: bool = True, extra: dict | None = No
     solution = _varying_solution(exercise)
     default = solution.DEFAULT_VARIANT if solution is not None else None
     found = []
+    # What the slides' version says is the same text for every student: a personal variant's
+    # answer that only coincides with it (best_epoch 16 and `figsize=(16, 3.5)`) gives nothing away.
+    baseline: set[str] = set()
     for params, nb in versions:
         nb = nbformat.from_dict(json.loads(json.dumps(nb)))  # searched on a copy: pictures blanked below
-        where = "slides' numbers" if params is None else f"variant {params}"
+        where = "slides' numbers" if params is None else f"personal variant {_short(params)}"
         for cell in nb.cells:  # pictures are not text: their base64 holds every digit string
             for output in cell.get("outputs", []):
                 for kind in [k for k in output.get("data", {}) if k.startswith("image/")]:
                     output["data"][kind] = ""
         # every string of the notebook: sources, public tests (in its metadata), saved outputs
         texts = {"text": "\n".join(_strings({"cells": nb.cells, "metadata": nb.metadata}))}
+        if params is None and not baseline:
+            baseline = set(texts["text"].splitlines())
+        elif params is not None:  # only the lines that are this student's own
+            texts["text"] = "\n".join(line for line in texts["text"].splitlines() if line not in baseline)
         tests = "\n".join(_strings(nb.metadata.get("otter", {}).get("tests", {})))
         if outputs and params is None:
             texts["output"] = _run_outputs(nb)
