@@ -274,24 +274,30 @@ def write_training_data(exercise: str, seeds: dict, data: dict | None = None, ro
     return written
 
 
-def _course_entry(course: Path, exercise: str) -> dict:
-    import yaml
-
-    for entry in yaml.safe_load(course.read_text())["exercises"]:
-        if isinstance(entry, dict) and entry.get("id") == exercise:
-            return entry
-    raise SystemExit(f"{course}: no exercise {exercise!r}")
+def _training_of(course, exercise: str):
+    """The exercise's `training` settings, from the course model (validated as the grader reads them)."""
+    entry = course.exercise(exercise)
+    if entry is None or entry.training is None:
+        raise SystemExit(f"{course.path}: no training task {exercise!r}")
+    return entry.training
 
 
 def main(argv=None) -> None:
+    from autograder.course import CourseError, load_course
+
     parser = argparse.ArgumentParser(description="Write the training data of the timed training tasks into exercises/<id>/data/.")
     parser.add_argument("exercises", nargs="*", default=list(FILES), help="exercise ids (default: all three)")
     parser.add_argument("--course", type=Path, default=REPO_ROOT / "course.yaml", help="course.yaml with the seeds and data settings")
     args = parser.parse_args(argv)
+    try:
+        course = load_course(args.course)
+    except CourseError as exc:
+        raise SystemExit(str(exc)) from None
     for exercise in args.exercises:
-        entry = _course_entry(args.course, exercise)
-        training = entry.get("training", {})
-        for path in write_training_data(exercise, training["seeds"], training.get("data"), args.course.parent / "exercises"):
+        training = _training_of(course, exercise)
+        seeds = training.seeds.model_dump(exclude_none=True)
+        data = training.data.model_dump(exclude_none=True) if training.data else None
+        for path in write_training_data(exercise, seeds, data, args.course.parent / "exercises"):
             print(f"{path}  {path.stat().st_size} bytes")
 
 
