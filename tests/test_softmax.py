@@ -114,6 +114,46 @@ def test_checks_give_full_marks_to_plain_python_and_torch_answers():
     assert total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
 
 
+def _float32_softmax_numpy(z):
+    z = np.asarray(z, dtype=np.float32)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("softmax", [
+    lambda z: torch.softmax(torch.tensor(z, dtype=torch.float32), dim=-1),  # torch's default dtype
+    _float32_softmax_numpy,
+    lambda z: keras.ops.softmax(keras.ops.convert_to_tensor(z, dtype="float32")),
+], ids=["torch float32", "numpy float32", "keras.ops float32"])
+def test_a_softmax_computed_in_float32_gets_full_marks_also_on_large_logits(softmax):
+    verdict = judge_namespace(ID, _plain_answers() | {"softmax": softmax})["softmax"]
+    assert verdict.points == 2, verdict
+
+
+def _softmax_axis_1(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_without_keepdims(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - np.max(z, axis=-1))
+    return e / np.sum(e, axis=-1)
+
+
+def test_a_softmax_that_raises_is_not_told_it_overflows():
+    # a call that raised has no value, so it is no infinite one (it was: every raise got the overflow hint)
+    verdict = judge_namespace(ID, _plain_answers() | {"softmax": _softmax_axis_1})["softmax"]
+    assert verdict.points == 1 and "AxisError" in verdict.message
+    assert verdict.hint == ("a vector (one example) has only axis 0: use axis=-1, the last axis, so that the same "
+                            "code works on a vector and on a batch")
+    verdict = judge_namespace(ID, _plain_answers() | {"softmax": _softmax_without_keepdims})["softmax"]
+    assert verdict.points < 2 and "not finite" not in verdict.hint and "keepdims=True" in verdict.hint
+    verdict = judge_namespace(ID, _plain_answers() | {"softmax": lambda z: print(z)})["softmax"]
+    assert verdict.points == 0 and verdict.hint == ""  # returns None: its form says so, no overflow hint
+
+
 def _naive_softmax(z):
     e = np.exp(np.asarray(z, dtype=float))
     return e / e.sum(axis=-1, keepdims=True)
@@ -146,6 +186,11 @@ def _global_max_softmax(z):
         ({"batch_loss": sol.BATCH_LOSS * 4}, "batch_loss", "added up"),
         ({"batch_loss": sol.answers()["LOSS_LOG10"]}, "batch_loss", "np.log10"),
         ({"batch_loss": sol.answers()["LOSS_OF_LOGITS"]}, "batch_loss", "logits were used"),
+        ({"batch_loss": sol.BATCH_LOSS / np.log(2)}, "batch_loss", "np.log2"),
+        ({"batch_loss": sol.BATCH_LOSS / 3}, "batch_loss", "mean was taken over every entry"),
+        ({"classes": np.argmax(sol.PROBS, axis=0)}, "classes", "down the columns"),
+        ({"to_one_hot": lambda labels, k: np.eye(int(np.max(labels)) + 1)[labels]}, "to_one_hot",
+         "not the largest label + 1"),
         ({"loss_for_integer_labels": "B"}, "loss_for_integer_labels", "sparse_categorical_crossentropy (C) takes integer"),
         ({"loss_for_one_hot_labels": "C"}, "loss_for_one_hot_labels", "one-hot rows"),
         ({"loss_for_one_hot_labels": "A"}, "loss_for_one_hot_labels", "yes/no output"),

@@ -281,7 +281,8 @@ class FunctionCheck(Check):
         if passed["raise"] and counted == passed["value"]:
             summary += "; raising an exception where one is expected counts once the other calls are right"
         hint = join_hints(hints)
-        if self.nonfinite_hint and not all(_finite(answers[key].value) for key in asked):
+        # Only a value that came back can be infinite: a call that raised has its own message.
+        if self.nonfinite_hint and not all(_finite(answers[key].value) for key in asked if answers[key].error is None):
             hint = "; ".join(h for h in (self.nonfinite_hint, hint) if h)
         return Verdict(points, summary, hint)
 

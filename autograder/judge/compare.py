@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.judge.forms import FORM_READERS, FormError
+from autograder.judge.forms import FORM_READERS, FormError, numeric_array
 from autograder.probe.answers import Answer
 
 FORMS = dict(FORM_READERS, exact=lambda answer, what: _exact(answer, what))
@@ -88,8 +88,7 @@ def raised_text(answer: Answer) -> str:
 
 
 def _finite(value) -> bool:
-    """Whether a numeric answer holds no inf or nan (an answer that is not numbers: the form says so)."""
-    try:
-        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
-    except (TypeError, ValueError):
-        return True
+    """Whether a numeric answer holds no inf or nan. An answer that is not numbers (None from a
+    function that returns nothing, a string) is not called infinite: its form says what is wrong."""
+    array = numeric_array(value)
+    return True if array is None else bool(np.all(np.isfinite(array)))

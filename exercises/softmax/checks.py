@@ -27,6 +27,25 @@ def mine(key: str) -> FromVariant:
     return FromVariant(sol.answers, key)
 
 
+def derived(compute) -> FromVariant:
+    """A value computed from solutions.softmax.answers for the student's own numbers."""
+    return FromVariant(lambda params: {"value": compute(sol.answers(params))}, "value")
+
+
+def _one_hot_of_largest_label(labels, num_classes):
+    """The number of columns taken from the labels (largest label + 1), not num_classes."""
+    labels = np.asarray(labels, dtype=int)
+    return np.eye(int(labels.max()) + 1)[labels]
+
+
+def _float32_exact(logits):
+    """Large logits in steps of 1/16, which float32 holds exactly: a softmax computed in float32
+    (torch's and Keras' default) is then as exact as the check's tolerance asks. Rounded to
+    3 decimals instead, float32 would move a logit near 1000 by up to 3e-5, and its
+    probabilities by as much, relatively: an honest softmax would fail on its input's rounding."""
+    return np.round(np.asarray(logits) * 16.0) / 16.0
+
+
 def _logits(rng):
     """Six inputs, fresh for every grading: a vector and a batch of moderate logits, a vector
     around +1000 and one around -1000, a batch whose rows lie far apart (one row's maximum does
@@ -38,9 +57,9 @@ def _logits(rng):
     return [
         (np.round(rng.normal(0.0, 3.0, size=int(rng.integers(3, 8))), 3),),
         (np.round(rng.normal(0.0, 3.0, size=(n, k)), 3),),
-        (np.round(1000.0 + rng.normal(0.0, 3.0, size=4), 3),),
-        (np.round(-1000.0 + rng.normal(0.0, 3.0, size=4), 3),),
-        (np.round(far, 3),),
+        (_float32_exact(1000.0 + rng.normal(0.0, 3.0, size=4)),),
+        (_float32_exact(-1000.0 + rng.normal(0.0, 3.0, size=4)),),
+        (_float32_exact(far),),
         (np.round(rng.normal(0.0, 5.0, size=(1, k)), 3),),
     ]
 
@@ -79,6 +98,12 @@ CHECKS = [
         points=2.0,
         description="the probabilities exp(z_k) / sum_j exp(z_j) along the last axis, each row summing to 1",
         nonfinite_hint=NOT_STABLE,
+        raised_hints={
+            "AxisError": "a vector (one example) has only axis 0: use axis=-1, the last axis, so that the same "
+                         "code works on a vector and on a batch",
+            "could not be broadcast": "each row's maximum and sum must keep their axis to be taken from that "
+                                      "row: keepdims=True (or [:, None])",
+        },
         mistakes={
             BATCH_AXIS: sol.softmax_over_batch_axis,
             "the exponentials were not divided by their sum: probabilities must add up to 1": sol.softmax_not_normalised,
@@ -112,6 +137,8 @@ CHECKS = [
             "classes are counted from 0 in numpy and Keras: np.argmax gives the index": mine("CLASSES_FROM_ONE"),
             "these are the highest probabilities; the class is their index, np.argmax": mine("CLASSES_MAX_PROB"),
             "np.argmin gives the least probable class; the prediction is the most probable one": mine("CLASSES_OF_LOGITS_MIN"),
+            "np.argmax went down the columns; the classes lie along the last axis, axis=-1":
+                derived(lambda a: np.argmax(a["PROBS"], axis=0)),
         },
     ),
     FunctionCheck(
@@ -135,6 +162,8 @@ CHECKS = [
         mistakes={
             "one row per label, one column per class: the result is transposed": sol.one_hot_transposed,
             "the 1 is one column off: label 0 goes into column 0": sol.one_hot_shifted,
+            "the number of columns is num_classes, not the largest label + 1: a class may be missing from the labels":
+                _one_hot_of_largest_label,
         },
     ),
     ValueCheck(
@@ -159,6 +188,11 @@ CHECKS = [
             "np.log10 was used; the cross-entropy uses the natural logarithm, np.log": mine("LOSS_LOG10"),
             "the minus sign is missing: -ln of a probability is positive": mine("LOSS_NEGATIVE"),
             "the logits were used; the loss takes -ln of the softmax probabilities": mine("LOSS_OF_LOGITS"),
+            "np.log2 was used; the cross-entropy uses the natural logarithm, np.log":
+                derived(lambda a: a["BATCH_LOSS"] / np.log(2)),
+            "the mean was taken over every entry of the one-hot rows (examples and classes); only the true "
+            "class counts: -ln(probs[i, labels[i]]), averaged over the examples":
+                derived(lambda a: a["BATCH_LOSS"] / np.shape(a["PROBS"])[1]),
         },
     ),
     _letter("loss_for_integer_labels", "loss_for_integer_labels", sol.LOSS_FOR_INTEGER_LABELS,
