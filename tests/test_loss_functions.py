@@ -160,6 +160,23 @@ def test_other_clipping_constants_are_honest(eps):
     assert judge_namespace(ID, _plain_answers() | rough)["bce"].points < 2
 
 
+def test_torch_binary_cross_entropy_is_a_safe_loss():
+    """torch keeps each log above -100 instead of clipping p: finite, and honest (it got 1.6 of 2:
+    the sure-and-wrong call lay outside the values of clipping with 1e-16 to 1e-4)."""
+    def bce(y, p):
+        return torch.nn.functional.binary_cross_entropy(torch.as_tensor(p, dtype=torch.float64),
+                                                        torch.as_tensor(y, dtype=torch.float64))
+
+    def categorical_crossentropy(y, q):
+        return -(torch.as_tensor(y) * torch.clamp(torch.log(torch.as_tensor(q)), min=-100)).sum(-1).mean()
+
+    verdicts = judge_namespace(ID, _plain_answers() | {"bce": bce, "categorical_crossentropy": categorical_crossentropy})
+    assert verdicts["bce"].points == 2 and verdicts["categorical_crossentropy"].points == 2, verdicts
+    # the log floor does not make the sure-and-wrong call accept anything: the summed loss still fails there
+    summed = judge_namespace(ID, _plain_answers() | {"bce": lambda y, p: float(bce(y, p)) * len(y)})["bce"]
+    assert summed.points < 1 and "added up" in summed.hint
+
+
 def _unclipped_bce(y, p):
     return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
 
@@ -171,12 +188,19 @@ def _unclipped_bce(y, p):
         ({"loss_b": -1.6094}, "loss_b", "minus sign"),
         ({"loss_b": 0.2231}, "loss_b", "term of the other label"),
         ({"loss_c": 2.3026}, "loss_c", "term of the other label"),
+        ({"loss_a": 0.3219}, "loss_a", "np.log2"),
         ({"best_loss": 1}, "best_loss", "ln(1) is 0"),
         ({"worst_loss": 1.0}, "worst_loss", "no upper bound"),
         ({"worst_loss": 16.1181}, "worst_loss", "after clipping"),
         ({"bce": _unclipped_bce}, "bce", "clip p"),
         ({"bce": lambda y, p: float(np.mean(-(y * np.log10(np.clip(p, 1e-7, 1 - 1e-7))
                                               + (1 - y) * np.log10(1 - np.clip(p, 1e-7, 1 - 1e-7)))))}, "bce", "np.log10"),
+        ({"bce": lambda y, p: float(np.mean(-(y * np.log2(np.clip(p, 1e-7, 1 - 1e-7))
+                                              + (1 - y) * np.log2(1 - np.clip(p, 1e-7, 1 - 1e-7)))))}, "bce", "np.log2"),
+        ({"categorical_crossentropy": lambda y, q: float(np.mean(-np.sum(y * np.log2(np.clip(q, 1e-7, 1)), axis=1)))},
+         "categorical_crossentropy", "np.log2"),
+        ({"categorical_crossentropy": lambda y, q: float(np.mean(-y * np.log(np.clip(q, 1e-7, 1))))},
+         "categorical_crossentropy", "mean was taken over every entry"),
         ({"bce": lambda y, p: sol.bce(y, p) * len(y)}, "bce", "added up"),
         ({"bce": lambda y, p: float(np.mean(-y * np.log(np.clip(p, 1e-7, 1 - 1e-7))))}, "bce", "only y ln(p)"),
         ({"bce": lambda y, p: sol.bce(p, y)}, "bce", "arguments are swapped"),

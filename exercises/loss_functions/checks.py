@@ -21,6 +21,7 @@ from solutions import loss_functions as sol
 NOT_SAFE = ("the loss is not finite for probabilities of exactly 0 or 1: ln(0) is -infinity (and 0 * ln(0) "
             "is nan); clip p into [1e-7, 1 - 1e-7] with np.clip before taking the log")
 LOG10 = "np.log10 was used; the cross-entropy uses the natural logarithm, np.log"
+LOG2 = "np.log2 was used; the cross-entropy uses the natural logarithm, np.log"
 MINUS = "the minus sign is missing: the loss is -[y ln p + (1-y) ln(1-p)], a positive number"
 SUMMED = "the losses of the examples were added up; the loss of a batch is their mean"
 
@@ -28,6 +29,21 @@ SUMMED = "the losses of the examples were added up; the loss of a batch is their
 def mine(key: str) -> FromVariant:
     """The value `key` of solutions.loss_functions.answers for the student's own numbers."""
     return FromVariant(sol.answers, key)
+
+
+def mine_times(key: str, factor: float) -> FromVariant:
+    """`factor` times the value `key` for the student's own numbers (ln p / ln 2 is log2 p)."""
+    return FromVariant(lambda params: {key: sol.answers(params)[key] * factor}, key)
+
+
+def _in_log2(loss):
+    """The same loss with np.log2 for np.log: every log divided by ln 2."""
+    return lambda *args: loss(*args) / np.log(2)
+
+
+def _cce_mean_over_entries(y_onehot, probs):
+    """np.mean(-y * ln q) over every entry: the mean over the rows divided by the number of classes."""
+    return sol.categorical_crossentropy(y_onehot, probs) / np.shape(y_onehot)[-1]
 
 
 # A safe loss may clip with another small constant than the notebook's 1e-7 (scikit-learn used
@@ -46,13 +62,29 @@ def _cce_with(eps, y_onehot, probs):
     return float(np.mean(-np.sum(np.asarray(y_onehot, dtype=float) * np.log(probs), axis=-1)))
 
 
+def _log_floored(q):
+    """ln(q), never below -100: what torch's binary_cross_entropy does instead of clipping."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(q), -100.0)
+
+
+def _bce_log_floored(y, p):
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    return float(np.mean(-(y * _log_floored(p) + (1 - y) * _log_floored(1 - p))))
+
+
+def _cce_log_floored(y_onehot, probs):
+    return float(np.mean(-np.sum(np.asarray(y_onehot, dtype=float) * _log_floored(np.asarray(probs, dtype=float)), axis=-1)))
+
+
 class ClippedLossCheck(FunctionCheck):
     """A loss function judged exactly on ordinary probabilities, and within the values that
-    clipping with any small constant gives where a probability is exactly 0 or 1."""
+    clipping with any small constant gives where a probability is exactly 0 or 1, or equal to
+    the value of a log kept above -100 (torch.nn.functional.binary_cross_entropy: also safe)."""
 
-    def __init__(self, *args, loss_with, **kwargs):
+    def __init__(self, *args, loss_with, log_floored, **kwargs):
         super().__init__(*args, nonfinite_hint=NOT_SAFE, **kwargs)
-        self.loss_with = loss_with
+        self.loss_with, self.log_floored = loss_with, log_floored
 
     def _judge_case(self, args, answer):
         probs = np.asarray(args[1], dtype=float)
@@ -64,7 +96,7 @@ class ClippedLossCheck(FunctionCheck):
             return super()._judge_case(args, answer)
         values = [self.loss_with(eps, *args) for eps in EPS_RANGE]
         low, high = min(values) - self.atol, max(values) * (1 + self.rtol) + self.atol
-        if np.isfinite(got) and low <= got <= high:
+        if np.isfinite(got) and (low <= got <= high or np.isclose(got, self.log_floored(*args), rtol=self.rtol, atol=self.atol)):
             return "value", True, "", []
         return super()._judge_case(args, answer)
 
@@ -112,6 +144,7 @@ def _pair(pair: str) -> ValueCheck:
         description=f"the binary cross-entropy -[y ln p + (1-y) ln(1-p)] of pair ({pair}), with y = y_{pair} and p = p_{pair}",
         mistakes={
             LOG10: mine(f"{key}_LOG10"),
+            LOG2: mine_times(key, 1 / np.log(2)),
             MINUS: mine(f"{key}_NEGATIVE"),
             "the term of the other label was used: for y = 1 the loss is -ln(p), for y = 0 it is -ln(1 - p)":
                 mine(f"{key}_OTHER_LABEL"),
@@ -153,8 +186,10 @@ CHECKS = [
         atol=1e-6,  # a perfect batch costs about 1e-7 clipped, or -1e-7 with ln(p + eps): both honest
         description="the mean binary cross-entropy of those labels and probabilities, clipped into [1e-7, 1 - 1e-7]",
         loss_with=_bce_with,
+        log_floored=_bce_log_floored,
         mistakes={
             LOG10: sol.bce_log10,
+            LOG2: _in_log2(sol.bce),
             SUMMED: sol.bce_sum,
             MINUS: sol.bce_without_minus,
             "only y ln(p) was kept: examples with y = 0 must cost -ln(1 - p)": sol.bce_only_positive_term,
@@ -173,10 +208,14 @@ CHECKS = [
         atol=1e-6,  # a perfect batch costs about 1e-7 clipped, or -1e-7 with ln(p + eps): both honest
         description="the mean over the rows of -sum_k y_k ln(q_k), probabilities clipped into [1e-7, 1 - 1e-7]",
         loss_with=_cce_with,
+        log_floored=_cce_log_floored,
         mistakes={
             SUMMED: sol.cce_sum,
             LOG10: sol.cce_log10,
+            LOG2: _in_log2(sol.categorical_crossentropy),
             MINUS: sol.cce_without_minus,
+            "the mean was taken over every entry (rows and classes); sum -y_k ln(q_k) over the classes of a row, "
+            "then take the mean over the rows": _cce_mean_over_entries,
             "the log of every class was added up; only the true class counts, -sum_k y_k ln(q_k)": sol.cce_all_classes,
             "this is the binary cross-entropy of every class on its own; with softmax outputs only "
             "-ln(q of the true class) counts": sol.cce_as_binary,
