@@ -156,6 +156,9 @@ def _shifting_numerical(X, y, w, b, eps):
         ({"train_logistic": sol.train_without_bias}, "train_logistic", "bias was never updated"),
         ({"train_logistic": sol.train_mse_gradient}, "train_logistic", "squared error"),
         ({"train_logistic": sol.train_one_step_more}, "train_logistic", "one step too many"),
+        ({"train_logistic": lambda X, y, lr, epochs: sol.train_logistic(X, y, lr, epochs - 1)}, "train_logistic",
+         "one step too few"),
+        ({"gradient": lambda X, y, w, b: sol.gradient(X, y, w, 0.0)}, "gradient", "bias is missing from the net input"),
         ({"numerical_gradient": sol.numerical_one_sided}, "numerical_gradient", "forward differences"),
         ({"numerical_gradient": sol.numerical_without_half}, "numerical_gradient", "2 eps apart"),
         ({"numerical_gradient": sol.numerical_all_at_once}, "numerical_gradient", "one weight at a time"),
@@ -173,6 +176,20 @@ def test_typical_mistakes_get_their_hint(mistake, check, hint):
     assert verdict.points == 0
     assert hint in verdict.hint, verdict
     assert not any(v in verdict.message + verdict.hint for v in ("0.8205", "1.805", "0.2179", "0.9179", "0.5"))
+
+
+def test_the_learning_rate_applied_twice_is_named():
+    def train_logistic(X, y, lr, epochs):
+        w, b = np.zeros(X.shape[1]), 0.0
+        for _ in range(epochs):
+            grad_w, grad_b = sol.gradient(X, y, w, b)
+            step_w, step_b = lr * grad_w, lr * grad_b
+            w, b = w - lr * step_w, b - lr * step_b
+        return w, b
+
+    verdict = judge_namespace(ID, _plain_answers() | {"train_logistic": train_logistic})["train_logistic"]
+    assert verdict.points < 2  # right only where lr = 1
+    assert verdict.hint == "the learning rate was applied twice: the step is lr * gradient, taken once", verdict
 
 
 def test_a_pair_in_the_wrong_form_is_told_so():

@@ -102,6 +102,21 @@ class PairCheck(Check):
                        "; ".join(hints))
 
 
+def _gradient_without_bias(X, y, w, b):
+    """The bias left out of z: p = sigmoid(X @ w)."""
+    error = sol.sigmoid(np.asarray(X) @ np.asarray(w)) - np.asarray(y)
+    return np.asarray(X).T @ error / len(y), float(np.mean(error))
+
+
+def _train_one_step_less(X, y, lr, epochs):
+    return sol.train_logistic(X, y, lr, epochs - 1)
+
+
+def _train_lr_twice(X, y, lr, epochs):
+    """lr * (lr * gradient): the step scaled by the learning rate twice."""
+    return sol.train_logistic(X, y, lr * lr, epochs)
+
+
 def _data(rng, n=None, d=None):
     """Notes X (n, d) and labels y drawn from a logistic model: not separable, so that the
     weights stay moderate."""
@@ -205,6 +220,7 @@ CHECKS = [
             SIGN: sol.gradient_sign_flipped,
             SUMMED: sol.gradient_summed,
             "the inputs are missing in the weights' gradient: X.T @ (p - y) / n": sol.gradient_without_x,
+            "the bias is missing from the net input: p = sigmoid(X @ w + b)": _gradient_without_bias,
         },
     ),
     PairCheck(
@@ -222,6 +238,8 @@ CHECKS = [
             "this is the gradient of the squared error; with the cross-entropy it is (p - y) x": sol.train_mse_gradient,
             "one step too many: the loop should run exactly `epochs` times": sol.train_one_step_more,
             "the learning rate is missing in the update: w - lr * gradient": sol.train_without_lr,
+            "one step too few: the loop should run exactly `epochs` times": _train_one_step_less,
+            "the learning rate was applied twice: the step is lr * gradient, taken once": _train_lr_twice,
         },
     ),
     PairCheck(
