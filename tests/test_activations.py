@@ -137,6 +137,33 @@ def test_honest_forms_get_full_marks():
     assert total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
 
 
+def test_activations_and_collapse_computed_in_float32_get_full_marks():
+    """torch.Tensor(x) is float32: 1 - tanh(x)^2 near |x| = 6 keeps only float32's digits (it lost
+    2/3 of tanh_grad), and float32 products miss rtol=1e-6 now and then (collapse, some seeds)."""
+    T = torch.Tensor
+    namespace = _answers() | {
+        "relu": lambda x: torch.relu(T(x)), "relu_grad": lambda x: (T(x) > 0).float(),
+        "tanh": lambda x: torch.tanh(T(x)), "tanh_grad": lambda x: 1 - torch.tanh(T(x)) ** 2,
+        "collapse": lambda W1, b1, W2, b2: (T(W1) @ T(W2), T(b1) @ T(W2) + T(b2)),
+    }
+    for seed in range(12):
+        verdicts = judge_namespace(ID, namespace, seed=seed)
+        assert total(verdicts) == max_score(ID), {k: v.message for k, v in verdicts.items() if v.message}
+    # float32's precision is no licence: the mistakes still lose their points, with their hint
+    wrong = judge_namespace(ID, namespace | {"tanh_grad": lambda x: 1 - torch.tanh(T(x))})["tanh_grad"]
+    assert wrong.points == 0 and "square is missing" in wrong.hint
+
+
+@pytest.mark.parametrize("bias", [sol.B_COMBINED[None, :], float(sol.B_COMBINED[0]), np.float32(sol.B_COMBINED[0])],
+                         ids=["row (1, 1)", "a number", "np.float32"])
+def test_a_bias_as_a_row_or_a_number_is_the_bias(bias):
+    # the public test asks np.size(b_combined) == 1 and collapse accepts b as a row: the hidden check agrees
+    verdict = judge_namespace(ID, _answers() | {"b_combined": bias})["b_combined"]
+    assert verdict.points == 1, verdict
+    wrong = judge_namespace(ID, _answers() | {"b_combined": np.atleast_2d(sol.B1 @ sol.W2)})["b_combined"]
+    assert wrong.points == 0 and "second bias was forgotten" in wrong.hint
+
+
 def test_the_grader_uses_its_own_inputs():
     checks = {c.name: c for c in load_checks(ID)}
     a, b = checks["relu"].probes(np.random.default_rng(1)), checks["relu"].probes(np.random.default_rng(2))
@@ -171,6 +198,9 @@ def test_the_grader_uses_its_own_inputs():
         ({"relu_out": sol.relu_without_first_bias(sol.X, sol.W1, sol.B1, sol.W2, sol.B2)}, "relu_out", "b1 was forgotten"),
         ({"relu_out": sol.answers()["TWO_LAYER_OUT"]}, "relu_out", "without activation"),
         ({"same_with_relu": True}, "same_with_relu", "negative hidden values become 0"),
+        ({"relu": lambda x: np.minimum(x, 0)}, "relu", "np.minimum keeps the negative values"),
+        ({"tanh_grad": lambda x: 1 + np.tanh(x) ** 2}, "tanh_grad", "the sign is wrong"),
+        ({"relu_out": sol.RELU_OUT - sol.B2}, "relu_out", "b2 of the output layer was forgotten"),
     ],
 )
 def test_typical_mistakes_get_their_hint(mistake, check, hint):

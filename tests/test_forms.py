@@ -119,3 +119,25 @@ def test_property_every_check_gives_full_points_to_the_reference_in_any_accepted
         assert _hidden_points(check, namespace, seed) == check.points, (check.name, form)
 
     property_holds()
+
+
+def test_a_result_computed_in_float32_is_judged_within_float32s_precision():
+    """torch.Tensor(x) and keras' float32 keep about 7 digits: 1 - tanh(x)^2 near |x| = 6 keeps only
+    2 of them. Such a result is right, whether it comes back as a float32 array or, through
+    .tolist(), as Python floats that float32 holds exactly; a double-precision answer that is off
+    by as much is still wrong, and so is every mistake."""
+    x = np.array([6.0, -5.7, 0.3, 2.9])
+    check = FunctionCheck("tanh_grad", function="tanh_grad", cases=lambda rng: [(x,)],
+                          reference=lambda v: 1 - np.tanh(v) ** 2, rtol=1e-5, atol=1e-8)
+
+    def in_float32(v):
+        return 1 - np.tanh(v.astype(np.float32)) ** 2
+
+    def points(function):
+        return judge_in_process([check], {"tanh_grad": function})["tanh_grad"].points
+
+    assert not np.allclose(in_float32(x), 1 - np.tanh(x) ** 2, rtol=1e-5, atol=1e-8)  # the check's own tolerance fails it
+    assert points(in_float32) == 1
+    assert points(lambda v: in_float32(v).tolist()) == 1
+    assert points(lambda v: 1 - np.tanh(v) ** 2 + 3e-7) == 0  # float64 and off by float32's error: wrong
+    assert points(lambda v: 1 - np.tanh(v.astype(np.float32))) == 0  # a mistake in float32: wrong

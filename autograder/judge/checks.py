@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from autograder.judge.compare import (  # noqa: F401 - a course's checks.py imports the helpers from here
-    FORMS, _finite, _resolve, join_hints, matching_hints, raised_text, same, shape_message)
+    FORMS, _finite, _resolve, join_hints, matching_hints, raised_text, same, shape_message, tolerances)
 from autograder.judge.forms import FormError, describe
 from autograder.probe.answers import Answer
 from autograder.probe.requests import Call, Var
@@ -149,11 +149,16 @@ class ValueCheck(Check):
             probes.update({f"up:{key}": probe for key, probe in self.upstream.requests().items()})
         return probes
 
-    def _same(self, got, expected) -> bool:
+    def _same(self, got, expected, rtol=None, atol=None) -> bool:
         try:
-            return same(got, expected, self.form, self.rtol, self.atol)
+            return same(got, expected, self.form, self.rtol if rtol is None else rtol, self.atol if atol is None else atol)
         except (TypeError, ValueError):
             return False
+
+    def _same_in_float32(self, value, got, expected) -> bool:
+        """Whether a float32 answer equals `expected` within float32's precision (compare.tolerances)."""
+        rtol, atol = tolerances(value, expected, self.rtol, self.atol)
+        return (rtol, atol) != (self.rtol, self.atol) and self._same(got, expected, rtol, atol)
 
     def judge(self, answers, asked):
         what = f"`{self.var}`"
@@ -163,7 +168,7 @@ class ValueCheck(Check):
             hint = self.upstream.missing_hint(answers) if self.upstream and answers["value"].error else ""
             return Verdict(0.0, str(exc), hint)
         expected = _resolve(self.expected)
-        if self._same(got, expected):
+        if self._same(got, expected) or self._same_in_float32(answers["value"].value, got, expected):
             return Verdict(self.points)
         message = f"{what} is not right: it should be {self.description}"
         if self.form == "array":
@@ -309,16 +314,19 @@ class FunctionCheck(Check):
             got = FORMS[self.form](answer, call)
         except FormError as exc:
             return "value", False, str(exc), []
-        if same(got, expected, self.form, self.rtol, self.atol):
+        rtol, atol = tolerances(answer.value, expected, self.rtol, self.atol)
+        if same(got, expected, self.form, rtol, atol):
             return "value", True, "", []
         message = f"{call} did not return {self.description}"
         if self.form == "array":
             message = shape_message(got, expected, call) or message
-        return "value", False, message, self._hints(got, args, expected)
+        return "value", False, message, self._hints(got, args, expected, rtol, atol)
 
-    def _hints(self, got, args, expected) -> list[str]:
+    def _hints(self, got, args, expected, rtol=None, atol=None) -> list[str]:
+        rtol, atol = (self.rtol if rtol is None else rtol), (self.atol if atol is None else atol)
+
         def close(a, b):
-            return same(a, b, self.form, self.rtol, self.atol)
+            return same(a, b, self.form, rtol, atol)
 
         found = matching_hints(got, self.mistakes, close, *args)
         if not found and self.form == "array":

@@ -2,7 +2,8 @@
 
 The vocabulary every check judges with: an answer read in its form (`FORMS`: the readers of
 autograder/judge/forms.py, plus `exact` for a value taken as it came), compared within the
-check's tolerances (`same`), a wrong shape said before a wrong value (`shape_message`), the
+check's tolerances (`same`; widened to float32's precision for an answer computed in float32,
+`tolerances`), a wrong shape said before a wrong value (`shape_message`), the
 hints of the known mistakes whose answer equals the student's (`matching_hints`, `join_hints`)
 and the text of an exception the student's code raised (`raised_text`). The check classes of
 autograder/judge/checks.py and the checks a course writes itself use them alike.
@@ -40,6 +41,50 @@ def same(got, expected, form: str, rtol: float, atol: float) -> bool:
     if form == "text":
         return got.strip().lower() == str(expected).strip().lower()
     return got == expected
+
+
+# How far an honest single-precision result may lie from the double-precision reference, in
+# units of float32's machine epsilon: a handful of roundings, each up to half an ulp, and one
+# cancellation (1 - tanh(x)^2 near |x| = 6 keeps about 2 of float32's 7 digits).
+FLOAT32_ULPS = 16
+
+
+def tolerances(value, expected, rtol: float, atol: float) -> tuple[float, float]:
+    """The tolerances for an answer `value` as it came back: a result computed in float32 (torch's
+    and Keras' default dtype: `torch.Tensor(x)`, `.float()`, `keras.ops` on float32 tensors) is
+    judged within float32's own precision, relative to the size of the expected values, where
+    the check's tolerances ask for more digits than float32 holds. Other answers: as given.
+    (A wrong answer is wrong by far more than float32's rounding: this widens nothing a known
+    mistake could hide in.)"""
+    if not _single_precision(value):
+        return rtol, atol
+    eps = FLOAT32_ULPS * float(np.finfo(np.float32).eps)
+    return max(rtol, eps), max(atol, eps * max(1.0, _magnitude(expected)))
+
+
+def _single_precision(value, depth: int = 0) -> bool:
+    """Whether the answer was computed in float32: a float32 array, or numbers that float32 holds
+    exactly (a float32 result turned into Python floats, `.tolist()`, `float(t)`; a double-precision
+    result is, but for round numbers, never exactly a float32), or a pair holding either."""
+    if getattr(value, "dtype", None) == np.float32:
+        return True
+    array = numeric_array(value)
+    if array is not None:
+        finite = array[np.isfinite(array)]
+        with np.errstate(over="ignore"):
+            return bool(finite.size) and bool(np.all(finite.astype(np.float32).astype(float) == finite))
+    return isinstance(value, (list, tuple)) and depth < 2 and any(_single_precision(v, depth + 1) for v in value[:8])
+
+
+def _magnitude(expected, depth: int = 0) -> float:
+    """The largest finite absolute value among the expected numbers (a pair's items included)."""
+    array = numeric_array(expected)
+    if array is not None:
+        finite = np.abs(array[np.isfinite(array)])
+        return float(finite.max()) if finite.size else 0.0
+    if isinstance(expected, (list, tuple)) and depth < 2:
+        return max((_magnitude(v, depth + 1) for v in expected), default=0.0)
+    return 0.0
 
 
 def shape_message(got: np.ndarray, expected, what: str) -> str | None:

@@ -26,7 +26,7 @@ from autograder.judge import (
     as_array,
     as_bool,
 )
-from autograder.judge.checks import raised_text
+from autograder.judge.checks import raised_text, tolerances
 from autograder.probe.requests import Call
 from solutions import activations as sol
 
@@ -34,6 +34,11 @@ from solutions import activations as sol
 def mine(key: str) -> FromVariant:
     """The value `key` of solutions.activations.answers for the student's own weights."""
     return FromVariant(sol.answers, key)
+
+
+def _relu_out_without_second_bias(params):
+    b2 = np.asarray((params or sol.DEFAULT_VARIANT)["b2"], dtype=float)
+    return {"value": sol.answers(params)["RELU_OUT"] - b2}
 
 
 def _activation_cases(rng):
@@ -99,11 +104,11 @@ class CollapseCheck(Check):
         raise FormError(f"{what} should return the pair (W, b), two arrays")
 
     @staticmethod
-    def _same(pair, expected) -> bool:
+    def _same(pair, expected, rtol=1e-6, atol=1e-8) -> bool:
         W, b = pair
         W_expected, b_expected = expected
-        return (W.shape == W_expected.shape and np.allclose(W, W_expected, rtol=1e-6, atol=1e-8)
-                and b.size == b_expected.size and np.allclose(b.reshape(-1), b_expected.reshape(-1), rtol=1e-6, atol=1e-8))
+        return (W.shape == W_expected.shape and np.allclose(W, W_expected, rtol=rtol, atol=atol)
+                and b.size == b_expected.size and np.allclose(b.reshape(-1), b_expected.reshape(-1), rtol=rtol, atol=atol))
 
     def judge(self, answers, asked):
         failures, hints, passed = [], [], 0
@@ -115,7 +120,9 @@ class CollapseCheck(Check):
                 failures.append(str(exc))
                 continue
             expected = sol.collapse(*call.args)
-            if self._same(pair, expected):
+            # a pair computed in float32 (torch.Tensor, torch's default) is judged within float32's precision
+            tol = tolerances(answers[key].value, expected, 1e-6, 1e-8)
+            if self._same(pair, expected, *tol):
                 passed += 1
                 continue
             if pair[0].shape != expected[0].shape:
@@ -124,7 +131,7 @@ class CollapseCheck(Check):
                 failures.append(f"{what} did not return {self.description}")
             for hint, wrong in self.mistakes.items():
                 try:
-                    matches = self._same(pair, wrong(*call.args))
+                    matches = self._same(pair, wrong(*call.args), *tol)
                 except ValueError:  # a mistake's model may not apply to every size (b1 + b2)
                     continue
                 if matches and hint not in hints:
@@ -148,6 +155,19 @@ class SameWithReluCheck(ValueCheck):
                        "X @ W + b: compare relu_out with X @ W_combined + b_combined")
 
 
+class BiasCheck(ValueCheck):
+    """A bias: the vector (n_out,), or the same numbers as a row (1, n_out) (what b1 kept as a row
+    gives) or, for one output, a single number; all broadcast alike in X @ W + b (and
+    `collapse` and the public test accept them too)."""
+
+    def _same(self, got, expected, rtol=None, atol=None) -> bool:
+        expected = np.asarray(expected, dtype=float)
+        if got.shape != expected.shape and expected.ndim == 1 and got.size == expected.size \
+                and (got.ndim == 0 or got.shape == (1,) + expected.shape):
+            got = got.reshape(expected.shape)
+        return super()._same(got, expected, rtol, atol)
+
+
 TRANSPOSED = "the matrix is transposed: with rows as examples, X @ W1 @ W2 = X @ (W1 @ W2)"
 
 CHECKS = [
@@ -160,6 +180,8 @@ CHECKS = [
         mistakes={
             "this is the absolute value: relu keeps positive x and sets negative x to 0, it does not flip them": sol.relu_as_abs,
             "this is the derivative of relu (1 for x > 0, else 0), not relu itself": sol.relu_as_step,
+            "np.minimum keeps the negative values and cuts the positive ones; relu is np.maximum(x, 0)":
+                lambda x: np.minimum(x, 0),
         },
     ),
     FunctionCheck(
@@ -192,6 +214,7 @@ CHECKS = [
         description="the derivative of tanh for every entry, 1 - tanh(x)^2",
         mistakes={
             "the square is missing: the derivative of tanh is 1 - tanh(x)^2": sol.tanh_grad_not_squared,
+            "the sign is wrong: the derivative of tanh is 1 - tanh(x)^2, at most 1": lambda x: 1 + np.tanh(x) ** 2,
             "1 - x^2 uses x; the derivative is 1 - tanh(x)^2, with tanh(x)": sol.tanh_grad_of_x,
             "s (1 - s) is the derivative of the sigmoid; for tanh it is 1 - tanh(x)^2": sol.tanh_grad_sigmoid_pattern,
         },
@@ -204,7 +227,7 @@ CHECKS = [
         description="the weights W of the one linear layer that equals the two, from W1 and W2",
         mistakes={TRANSPOSED: mine("W_REVERSED")},
     ),
-    ValueCheck(
+    BiasCheck(
         "b_combined",
         var="b_combined",
         expected=mine("B_COMBINED"),
@@ -226,6 +249,8 @@ CHECKS = [
         mistakes={
             "the ReLU belongs between the layers only: the output layer here has no activation": mine("RELU_OUT_ON_OUTPUT_TOO"),
             "the bias b1 was forgotten: relu(X @ W1 + b1)": mine("RELU_OUT_WITHOUT_FIRST_BIAS"),
+            "the bias b2 of the output layer was forgotten: relu(X @ W1 + b1) @ W2 + b2":
+                FromVariant(_relu_out_without_second_bias, "value"),
             "this is the output of the two layers without activation: apply relu to X @ W1 + b1": mine("TWO_LAYER_OUT"),
         },
     ),

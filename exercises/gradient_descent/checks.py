@@ -16,7 +16,7 @@ bowl (a variant): expected values and typical mistakes come from `FromVariant(so
 import numpy as np
 
 from autograder.judge import Check, FormError, FromVariant, ValueCheck, Verdict
-from autograder.judge.checks import raised_text
+from autograder.judge.checks import raised_text, tolerances
 from autograder.probe.requests import Call
 from solutions import gradient_descent as sol
 
@@ -70,10 +70,11 @@ class PairCheck(Check):
     def probes(self, rng):
         return {str(i): Call(self.function, tuple(args)) for i, args in enumerate(self.cases(rng))}
 
-    def _same(self, got, expected) -> bool:
+    def _same(self, got, expected, rtol=None, atol=None) -> bool:
+        rtol, atol = (self.rtol if rtol is None else rtol), (self.atol if atol is None else atol)
         w, b = np.asarray(expected[0], dtype=float).reshape(-1), float(expected[1])
-        return got[0].shape == w.shape and bool(np.allclose(got[0], w, rtol=self.rtol, atol=self.atol)) \
-            and bool(np.isclose(got[1], b, rtol=self.rtol, atol=self.atol))
+        return got[0].shape == w.shape and bool(np.allclose(got[0], w, rtol=rtol, atol=atol)) \
+            and bool(np.isclose(got[1], b, rtol=rtol, atol=atol))
 
     def judge(self, answers, asked):
         failures, hints, passed = [], [], 0
@@ -88,11 +89,14 @@ class PairCheck(Check):
             except FormError as exc:
                 failures.append(str(exc))
                 continue
-            if self._same(got, self.reference(*call.args)):
+            expected = self.reference(*call.args)
+            # a pair computed in float32 (torch's default) is judged within float32's precision
+            rtol, atol = tolerances(answer.value, expected, self.rtol, self.atol)
+            if self._same(got, expected, rtol, atol):
                 passed += 1
                 continue
             failures.append(f"{what} did not return {self.description}")
-            hint = next((h for h, wrong in self.mistakes.items() if self._same(got, wrong(*call.args))), "")
+            hint = next((h for h, wrong in self.mistakes.items() if self._same(got, wrong(*call.args), rtol, atol)), "")
             if hint and hint not in hints:
                 hints.append(hint)
         points = self.points * passed / max(len(asked), 1)
