@@ -23,17 +23,17 @@ import functools
 import logging
 import os
 import pwd
-import shutil
 import signal
 import stat
 import threading
 
 from autograder.run.processes import is_zombie, processes_of
+from autograder.run.folders import remove_tree
 
 log = logging.getLogger(__name__)
 
 SANDBOX_UIDS = range(2_000_000_000, 2_000_000_000 + 4096)  # unassigned by Linux distributions
-PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # and every other folder all users may write: shared_folders()
 PR_SET_DUMPABLE = 4
 CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
@@ -110,9 +110,44 @@ def release(uid: int) -> None:
         UIDS.give_back(uid)
 
 
-def remove_files_of(uid: int, folders=PRIVATE_TMP) -> None:
-    """What a job left in the machine's shared temporary folders (without a private view)."""
-    for folder in folders:
+def shared_folders() -> tuple[str, ...]:
+    """Every folder on this machine that any user may write: /tmp, /var/tmp, /dev/shm, and the
+    others a system has (/run/lock, ...), found within a few levels of / once. A job could leave
+    there what a later one reads: each is a private tmpfs in a job's view, and what a job's uid
+    left in it is removed after the job."""
+    return _shared_folders()
+
+
+@functools.lru_cache(maxsize=None)
+def _shared_folders() -> tuple[str, ...]:
+    found = [t for t in PRIVATE_TMP if os.path.isdir(t) and not os.path.islink(t)]
+    level = ["/"]
+    for _ in range(4):
+        deeper = []
+        for folder in level:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.path in ("/proc", "/sys") or not entry.is_dir(follow_symlinks=False):
+                        continue
+                    mode = entry.stat(follow_symlinks=False).st_mode
+                except OSError:
+                    continue
+                if mode & stat.S_IWOTH:
+                    if entry.path not in found:
+                        found.append(entry.path)
+                else:
+                    deeper.append(entry.path)
+        level = deeper
+    return tuple(found)
+
+
+def remove_files_of(uid: int, folders=None) -> None:
+    """What a job left in the machine's shared folders (without a private view)."""
+    for folder in shared_folders() if folders is None else folders:
         try:
             entries = os.listdir(folder)
         except OSError:
@@ -120,15 +155,11 @@ def remove_files_of(uid: int, folders=PRIVATE_TMP) -> None:
         for name in entries:
             path = os.path.join(folder, name)
             try:
-                st = os.lstat(path)
-                if st.st_uid != uid:
+                if os.lstat(path).st_uid != uid:
                     continue
-                if stat.S_ISDIR(st.st_mode):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    os.unlink(path)
             except OSError:
-                pass
+                continue
+            remove_tree(path)  # however deep the job made it
 
 
 def not_dumpable() -> None:
@@ -181,9 +212,8 @@ def view_plan(keep: list[str], hide: list[str], disk_mb: int) -> dict:
             covers.setdefault(real, "hidden")
         elif os.path.isfile(real):
             hidden_files.append(real)
-    for t in PRIVATE_TMP:
-        if os.path.isdir(t) and not os.path.islink(t):
-            covers[t] = "private"
+    for t in shared_folders():
+        covers[t] = "private"
     ordered = sorted(covers, key=len)
     outer = [c for c in ordered if not any(c != o and _inside(c, o) for o in ordered)]
     shown = [k for k in keep if any(_inside(k, c) and k != c for c in outer)]

@@ -19,7 +19,7 @@ import time
 
 from autograder.probe import Probe, encode_requests, read_answers
 from autograder.run import fallback
-from autograder.run.folders import prepare_engine
+from autograder.run.folders import prepare_engine, remove_tree
 from autograder.run.isolation import isolation_mode
 from autograder.run.launch import child_pid_from_info, launch
 from autograder.run.limits import Limits
@@ -38,13 +38,15 @@ def run_notebook(cells: list[str], probes: dict[str, Probe], limits: Limits | No
     request = encode_requests(probes)
     isolation = isolation_mode()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="autograder-run-") as base:
-        os.chmod(base, 0o700)
+    base = tempfile.mkdtemp(prefix="autograder-run-")
+    try:
         engine, files_dir = prepare_engine(base, files)
         out_dir = os.path.join(base, "out")
         os.mkdir(out_dir, 0o700)
         result = _run(cells, probes, request, limits, env, isolation, base, engine, files_dir, out_dir, started)
         result.answers = read_answers(out_dir, keys)
+    finally:
+        remove_tree(base)  # rlimits mode: the job's working folder is in it, as deep as the job made it
     result.seconds = time.monotonic() - started
     return result
 

@@ -87,7 +87,7 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
             os.chmod(base, 0o711)
             for folder in (workdir, tmp):
                 os.chown(folder, uid, uid)
-        writable = (workdir, tmp) + (fallback.PRIVATE_TMP if setup.private_view else ())
+        writable = (workdir, tmp) + (fallback.shared_folders() if setup.private_view else ())
         placement = Placement(mode, workdir, files_dir, writable, uid)
         command = [sys.executable, "-B", os.path.join(engine, program), *args(placement)]
         env = clean_env(limits, tmp, tmp, extra_env)

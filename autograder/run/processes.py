@@ -73,6 +73,16 @@ def is_zombie(pid: int) -> bool:
         return True
 
 
+def is_stopped(pid: int | None) -> bool:
+    """Stopped (SIGSTOP, SIGTSTP, ...): it does nothing until someone continues it."""
+    if pid is None:
+        return False
+    try:
+        return psutil.Process(pid).status() in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP)
+    except psutil.NoSuchProcess:
+        return False
+
+
 def kill_sandbox(proc: subprocess.Popen, init_pid: int | None, whole_session: bool) -> None:
     """Kill every process of a launched sandbox and reap the launched one.
 

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import select
-import shutil
 import socket
 import subprocess
 import tempfile
@@ -26,12 +25,12 @@ from dataclasses import replace
 
 from autograder.probe import encode_requests, read_answers
 from autograder.run import fallback
-from autograder.run.folders import prepare_engine, replace_files
+from autograder.run.folders import prepare_engine, remove_tree, replace_files
 from autograder.run.isolation import isolation_mode
 from autograder.run.launch import Placement, child_pid_from_info, launch
 from autograder.run.limits import Limits
 from autograder.run.preload import normalize
-from autograder.run.processes import children, kill, kill_sandbox, session_members
+from autograder.run.processes import children, is_stopped, kill, kill_sandbox, session_members
 from autograder.run.protocols import WorkerHandle
 from autograder.run.results import RunResult
 from autograder.run.supervise import supervise
@@ -85,7 +84,7 @@ class WarmWorker:
             args = ["--socket", str(child.fileno()), "--preload", ",".join(self.preload),
                     "--writable", ":".join(placement.writable)]
             if placement.mode == "rlimits":
-                args += ["--rlimits"]
+                args += ["--rlimits", "--shared", ":".join(fallback.shared_folders())]
             if placement.uid is not None:
                 # Its jobs share its uid, and no other process has it: after each job it kills them all.
                 args += ["--own-uid"]
@@ -132,7 +131,7 @@ class WarmWorker:
             fallback.release(uid)  # whatever a job of it left running, in any session
         if self.sock is not None:
             self.sock.close()
-        shutil.rmtree(self.base, ignore_errors=True)
+        remove_tree(self.base)
 
     # -- messages
 
@@ -197,19 +196,24 @@ class WarmWorker:
         for fd in (stdin_r, out_w, ev_w, ctl_r):
             os.close(fd)
         handle = PooledJob(self, os.fdopen(stdin_w, "wb"), out_r)
-        # The supervisor's answers folder, on the grader's side: one per zygote, emptied per job.
-        out_dir = os.path.join(self.base, "out")
-        shutil.rmtree(out_dir, ignore_errors=True)
-        os.mkdir(out_dir, 0o700)
+        # The supervisor's answers folder, on the grader's side: one per job, outside the zygote's
+        # folder, so that the answers are still there when the job leaves its zygote unusable.
+        out_dir = tempfile.mkdtemp(prefix="autograder-answers-")
         try:
-            result = supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir, started)
+            try:
+                if handle.never_forked:  # the zygote is gone or broken: the job has not begun
+                    handle.kill_all()
+                    raise ZygoteError("the warm worker did not start the job")
+                result = supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir, started)
+            finally:
+                for fd in (ev_r, ctl_w, out_r):
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            result.answers = read_answers(out_dir, keys)
         finally:
-            for fd in (ev_r, ctl_w, out_r):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        result.answers = read_answers(out_dir, keys)
+            remove_tree(out_dir)
         result.seconds = time.monotonic() - started
         return result
 
@@ -240,12 +244,14 @@ class PooledJob(WorkerHandle):
         self.status: int | None = None  # the child's wait status, once reaped
         self.gone = False  # the zygote died or stopped answering
         self.job_pid: int | None = None  # host pid of the forked child
+        self.never_forked = False
+        self.zygote_pid: int | None = None  # host pid of the zygote, once it forked the job
         forked = zygote.message(10.0)
         if not forked or forked.get("e") != "forked":
-            self.gone = True
+            self.gone = self.never_forked = True
             zygote.broken = True
             return
-        zpid = zygote.zygote_pid()
+        zpid = self.zygote_pid = zygote.zygote_pid()
         for _ in range(100):  # the child shows up in /proc right after the fork
             kids = children(zpid) if zpid else []
             if kids:
@@ -285,7 +291,9 @@ class PooledJob(WorkerHandle):
                     kill(pid, 9)
             deadline = time.monotonic() + CLEAN_TIMEOUT
             while self.status is None and not self.gone and time.monotonic() < deadline:
-                self._poll(deadline - time.monotonic())
+                self._poll(min(0.25, deadline - time.monotonic()))
+                if self.status is None and is_stopped(self.zygote_pid):  # the job stopped it (SIGSTOP)
+                    self.gone = True
         clean = None
         if not self.gone and self.status is not None:
             clean = self.zygote.message(CLEAN_TIMEOUT)

@@ -59,12 +59,19 @@ ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class Channel:
-    """Events to the supervisor on a pipe that is neither stdout nor stderr."""
+    """Events to the supervisor on a pipe that is neither stdout nor stderr.
+
+    Only the worker's own process speaks on it. A copy of the worker that a cell forked (`os.fork()`
+    without an exit: it goes on from the cell as the worker would) ends, quietly, the moment it
+    would send the cell's end: the notebook's cells and probes run once, in the worker."""
 
     def __init__(self, fd: int):
         self.fd = fd
+        self.pid = os.getpid()
 
     def _write(self, data: bytes) -> None:
+        if os.getpid() != self.pid:
+            os._exit(0)
         view = memoryview(data)
         while view:
             written = os.write(self.fd, view)

@@ -11,8 +11,11 @@ child is cleaned by this process after each job, before it says `clean`:
   namespace but this one and its init; rlimits for a root grader, `--own-uid`: every process
   of this zygote's own uid, whatever its session, through kill(-1); rlimits for a user: those
   in a job's session or still children of this process), and
-* every writable place (the working folder, /tmp, /dev/shm) is emptied; with `--own-uid`,
-  whatever this uid left in the machine's shared temporary folders is removed too.
+* every writable place (the working folder, /tmp, /dev/shm, ...) is emptied, however deep a
+  tree a child left there, and gets back the mode, times and extended attributes it had; with
+  `--own-uid`, whatever this uid left in the machine's shared folders is removed too.
+  Where that fails the zygote says `unclean` and ends: no job runs in a sandbox it has not
+  put back as it was.
 
 The zygote itself never runs student code, is not dumpable (so a child running as the same
 user cannot ptrace it or read its memory or descriptors), and holds no secret: the grader
@@ -24,6 +27,7 @@ Protocol on the socket (`--socket FD`), newline-delimited JSON, with file descri
   zygote -> grader  {"e": "forked", "pid": pid in this namespace}
   zygote -> grader  {"e": "reaped", "status": wait status}
   zygote -> grader  {"e": "clean"}                                       ready for the next
+  zygote -> grader  {"e": "unclean", ...}                                and it ends
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ import ctypes
 import json
 import os
 import resource
-import shutil
 import signal
 import socket
+import stat
 import sys
 import time
 
@@ -87,14 +91,15 @@ def others(rlimits_mode: bool) -> list[int]:
         if not entry.isdigit() or int(entry) in (1, me):
             continue
         pid = int(entry)
-        if rlimits_mode:
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) != me and int(fields[3]) not in _job_sessions:
-                    continue
-            except (OSError, IndexError, ValueError):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if fields[0] == "Z":  # dead already, waiting for its parent to reap it
                 continue
+            if rlimits_mode and int(fields[1]) != me and int(fields[3]) not in _job_sessions:
+                continue
+        except (OSError, IndexError, ValueError):
+            continue
         found.append(pid)
     return found
 
@@ -115,7 +120,8 @@ def kill_own_uid() -> None:
     reap()
 
 
-def remove_own_files(folders=("/tmp", "/var/tmp", "/dev/shm")) -> None:
+def remove_own_files(folders) -> None:
+    """What this uid left in the machine's shared folders (`--shared`: every folder all users may write)."""
     me = os.getuid()
     for folder in folders:
         try:
@@ -125,22 +131,19 @@ def remove_own_files(folders=("/tmp", "/var/tmp", "/dev/shm")) -> None:
         for name in names:
             path = os.path.join(folder, name)
             try:
-                st = os.lstat(path)
-                if st.st_uid != me or os.path.ismount(path):
+                if os.lstat(path).st_uid != me or os.path.ismount(path):
                     continue
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    os.unlink(path)
             except OSError:
-                pass
+                continue
+            remove(path)
 
 
-def kill_others(rlimits_mode: bool) -> None:
+def kill_others(rlimits_mode: bool) -> bool:
+    """Kill them; whether none is left."""
     for _ in range(50):  # processes may fork while they are being killed: repeat until none
         pids = others(rlimits_mode)
         if not pids:
-            return
+            return True
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -148,6 +151,7 @@ def kill_others(rlimits_mode: bool) -> None:
                 pass
         reap()
         time.sleep(0.01)
+    return not others(rlimits_mode)
 
 
 def reap() -> None:
@@ -160,34 +164,180 @@ def reap() -> None:
             return
 
 
-def empty(folder: str) -> None:
-    """Remove everything inside `folder`, whatever modes a child left on it."""
-    if not os.path.isdir(folder) or os.path.islink(folder):
+class _Walk:
+    """One emptying: `stuck` once something could not be removed (a mount point is not stuck)."""
+
+    def __init__(self):
+        self.stuck = False
+
+    def scan(self, fd: int) -> list[str]:
+        """Unlink every entry of the open folder `fd` that is not a folder; the names of its folders."""
+        folders = []
+        try:
+            with os.scandir(fd) as entries:
+                names = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+        except OSError:
+            self.stuck = True
+            return []
+        for name, is_dir in names:
+            if is_dir:
+                folders.append(name)
+                continue
+            try:
+                os.unlink(name, dir_fd=fd)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                self.stuck = True
+        return folders
+
+    def open_folder(self, name: str, parent: int) -> int | None:
+        """The folder `name` of the open folder `parent`, opened (made readable first if it must be)."""
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+        try:
+            return os.open(name, flags, dir_fd=parent)
+        except PermissionError:
+            try:
+                os.chmod(name, 0o700, dir_fd=parent)  # a folder the child closed to its own uid
+                return os.open(name, flags, dir_fd=parent)
+            except OSError:
+                pass
+        except FileNotFoundError:
+            return None
+        except OSError:
+            pass
+        self.stuck = True
+        return None
+
+
+def empty(folder: str) -> bool:
+    """Remove everything inside `folder`, whatever a child left there: a tree of any depth or
+    width (iteratively: no recursion limit, no path too long, one open descriptor at a time),
+    folders without permissions, links (removed, never followed). Mount points are left alone
+    (the job's own folder shown in a private /tmp is emptied on its own). Called once every
+    process that could write there is dead. Never raises; says whether everything but mount
+    points is gone (a folder that is not there is empty)."""
+    folder = os.path.abspath(folder)
+    if not os.path.lexists(folder):
+        return True
+    walk = _Walk()
+    try:
+        parent = os.open(os.path.dirname(folder), os.O_PATH | os.O_DIRECTORY)  # may be closed to reading
+    except OSError:
+        return False
+    try:
+        fd = walk.open_folder(os.path.basename(folder), parent)
+    finally:
+        os.close(parent)
+    if fd is None:
+        return False
+    try:
+        top = os.fstat(fd)
+        here = (top.st_dev, top.st_ino)
+        pending = walk.scan(fd)
+        above: list[tuple[list[str], str, tuple[int, int]]] = []  # per level: folders left, this one's name, parent's id
+        while True:
+            if pending:
+                name = pending.pop()
+                try:
+                    os.rmdir(name, dir_fd=fd)
+                    continue
+                except OSError:
+                    pass
+                try:
+                    if os.stat(name, dir_fd=fd, follow_symlinks=False).st_dev != top.st_dev:
+                        continue  # a mount point
+                except OSError:
+                    continue
+                sub = walk.open_folder(name, fd)
+                if sub is None:
+                    continue
+                st = os.fstat(sub)
+                if st.st_dev != top.st_dev:  # mounted meanwhile
+                    os.close(sub)
+                    continue
+                try:
+                    os.fchmod(sub, 0o700)  # its entries must be removable
+                except OSError:
+                    pass
+                above.append((pending, name, here))
+                os.close(fd)
+                fd, here, pending = sub, (st.st_dev, st.st_ino), walk.scan(sub)
+                continue
+            if not above:
+                return not walk.stuck
+            pending, name, parent_id = above.pop()
+            up = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = up
+            st = os.fstat(fd)
+            if (st.st_dev, st.st_ino) != parent_id:  # moved meanwhile: not ours to go on with
+                return False
+            here = parent_id
+            try:
+                os.rmdir(name, dir_fd=fd)
+            except OSError:
+                pass  # it holds a mount point, or something in it was stuck (noted there)
+    except OSError:
+        return False
+    finally:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def attributes(folder: str):
+    """What a job may change on a folder it may write but not replace (rlimits mode: its own
+    working folder): mode, times, extended attributes (ACLs among them). None: not there."""
+    try:
+        st = os.stat(folder, follow_symlinks=False)
+        names = os.listxattr(folder, follow_symlinks=False)
+        xattrs = {n: os.getxattr(folder, n, follow_symlinks=False) for n in names}
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode), st.st_atime_ns, st.st_mtime_ns, xattrs
+
+
+def restore(folder: str, before) -> bool:
+    """Put back `attributes(folder)` as they were before the job (they could carry a message to the
+    next one); whether they are back, or the folder is not this uid's (so no job could change them)."""
+    if before is None:
+        return not os.path.lexists(folder)
+    mode, atime, mtime, xattrs = before
+    try:
+        for name in os.listxattr(folder, follow_symlinks=False):
+            if name not in xattrs:
+                os.removexattr(folder, name, follow_symlinks=False)
+        for name, value in xattrs.items():
+            os.setxattr(folder, name, value, follow_symlinks=False)
+        os.chmod(folder, mode)
+        os.utime(folder, ns=(atime, mtime))
+    except OSError:
+        pass
+    now = attributes(folder)
+    try:
+        theirs = os.stat(folder, follow_symlinks=False).st_uid != os.getuid()
+    except OSError:
+        return False
+    return theirs or (now is not None and now[0] == mode and now[2] == mtime and now[3] == xattrs)
+
+
+def remove(path: str) -> None:
+    """Remove `path` (a file, a link, or a folder and everything in it, as `empty` does). Never raises."""
+    try:
+        st = os.lstat(path)
+    except OSError:
         return
-
-    def writable(func, path, _exc):
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
+    try:
+        if stat.S_ISDIR(st.st_mode):
+            empty(path)
             os.chmod(path, 0o700)
-        except OSError:
-            pass
-        try:
-            func(path)
-        except OSError:
-            pass
-
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        if os.path.ismount(path):  # the job's own folder shown in a private /tmp: emptied on its own
-            continue
-        try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.chmod(path, 0o700)
-                shutil.rmtree(path, onerror=writable)
-            else:
-                os.unlink(path)
-        except OSError:
-            writable(os.unlink, path, None)
+            os.rmdir(path)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
 
 
 def send(sock: socket.socket, **message) -> None:
@@ -225,6 +375,7 @@ def main(argv: list[str]) -> None:
     writable = argv[argv.index("--writable") + 1].split(":")
     rlimits_mode = "--rlimits" in argv
     own_uid = "--own-uid" in argv
+    shared = argv[argv.index("--shared") + 1].split(":") if "--shared" in argv else ["/tmp", "/var/tmp", "/dev/shm"]
     drop_to = argv[argv.index("--drop-to") + 1] if "--drop-to" in argv else None
     if drop_to:
         sys.path.insert(0, ENGINE_DIR)
@@ -250,8 +401,9 @@ def main(argv: list[str]) -> None:
         # emptying below (history is off; its profile folder is made again if needed).
         worker.prepare_shell()
     not_dumpable()
-    for folder in writable:  # what the imports left in /tmp (caches) is not the first job's to see
-        empty(folder)
+    if not all([empty(folder) for folder in writable]):  # what the imports left in /tmp is no job's to see
+        os._exit(1)
+    before = {folder: attributes(folder) for folder in writable}
     send(sock, e="warm", preloaded=loaded, vm_kb=vm_kb())
     while True:
         try:
@@ -282,12 +434,15 @@ def main(argv: list[str]) -> None:
         send(sock, e="reaped", status=status)
         if own_uid:
             kill_own_uid()
-            remove_own_files()
+            remove_own_files(shared)
+            gone = True
         else:
-            kill_others(rlimits_mode)
+            gone = kill_others(rlimits_mode)
         _job_sessions.clear()
-        for folder in writable:
-            empty(folder)
+        emptied = all([empty(folder) and restore(folder, before[folder]) for folder in writable])
+        if not (gone and emptied):  # never a job in a sandbox that is not as the first found it
+            send(sock, e="unclean", processes_left=not gone, files_left=not emptied)
+            os._exit(1)
         send(sock, e="clean")
 
 

@@ -1,0 +1,101 @@
+"""Hostile submissions against the run stage, graded end to end in batches: each gets its own
+right grade, and the honest submission after it still gets full marks.
+
+- A planter leaves a 3000-deep tree under a package named like a library (`matplotlib/`) in
+  its working folder and /tmp, and a message in every place it may write: files in the
+  machine's shared folders (/run/lock, ...), extended attributes, times and mode of its own
+  folders. Before, the tree survived the zygote's recursive emptying (the next job imported
+  the planted package), the grader's own clean-up of a rlimits job raised RecursionError,
+  /run/lock was shared by every rlimits job, and the working folder's attributes carried a
+  value from one warm job to the next.
+- A submission that stops its zygote (SIGSTOP): its answers were deleted with the zygote's
+  folder before they were read (a grader exception), after a 15 s wait.
+- A cell that forks and whose child goes on as the worker would: its events doubled, the run
+  was a `timeout` and lost its answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from test_isolation import FULL, P, REST, SETUP, SIGMOID, Z, grade, notebook, outcome
+
+pytestmark = pytest.mark.slow  # end to end: sandboxes and zygotes
+
+PLANT = r'''
+import os
+top, tmp = os.getcwd(), os.environ.get("TMPDIR", "/tmp")
+for folder in (top, tmp, "/tmp"):
+    os.makedirs(os.path.join(folder, "matplotlib"), exist_ok=True)
+    with open(os.path.join(folder, "matplotlib", "__init__.py"), "w") as f:
+        f.write("raise SystemExit('planted by an earlier submission')\n")
+    os.chdir(os.path.join(folder, "matplotlib"))
+    for _ in range(3000):  # deeper than any recursive removal goes
+        os.mkdir("d")
+        os.chdir("d")
+    os.chdir(top)
+for folder in ("/run/lock", "/var/lock", "/var/tmp", "/tmp", "/dev/shm"):
+    try:
+        with open(os.path.join(folder, "chan-p"), "w") as f:
+            f.write("0.1")
+        os.chmod(os.path.join(folder, "chan-p"), 0o644)
+    except OSError:
+        pass
+for folder in (top, tmp):
+    for change in (lambda: os.setxattr(folder, "user.chan-p", b"0.1"),
+                   lambda: os.utime(folder, ns=(8205 * 10**9, 8205 * 10**9)),
+                   lambda: os.chmod(folder, 0o751)):
+        try:
+            change()
+        except OSError:
+            pass
+'''
+
+# An honest notebook that imports a library and whose p would change if anything reached it.
+CANARY = r'''
+import os
+import matplotlib
+heard = []
+for folder in ("/run/lock", "/var/lock", "/var/tmp", "/tmp", "/dev/shm"):
+    if os.path.exists(os.path.join(folder, "chan-p")):
+        heard.append(folder)
+for folder in (".", os.environ.get("TMPDIR", "/tmp")):
+    st = os.stat(folder)
+    try:
+        if os.getxattr(folder, "user.chan-p"):
+            heard.append("xattr")
+    except OSError:
+        pass
+    if int(st.st_mtime) == 8205 or int(st.st_atime) == 8205 or st.st_mode & 0o777 == 0o751:
+        heard.append("attributes")
+p = 0.1 if heard else sigmoid(z)
+'''
+
+STOP_ZYGOTE = "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)"
+FORK = "import os\nchild = os.fork()  # no exit in the child: it goes on as the worker would"
+
+
+def test_hostile_submissions_in_one_warm_batch(fast_course, tmp_path, mode):
+    results = grade(fast_course, tmp_path, {
+        "planter": notebook(SETUP, Z, SIGMOID, P, *REST, PLANT),
+        "canary": notebook(SETUP, Z, SIGMOID, CANARY, *REST),
+        "stopper": notebook(SETUP, Z, SIGMOID, P, *REST, STOP_ZYGOTE),
+        "forker": notebook(SETUP, FORK, Z, SIGMOID, P, *REST),
+        "honest": notebook(SETUP, Z, SIGMOID, P, *REST),
+    }, warm=True)
+    for name in ("planter", "canary", "stopper", "forker", "honest"):
+        assert outcome(results, name) == ("graded", FULL), (name, results[name]["message"])
+        assert results[name]["run"]["isolation"] == mode
+    assert results["forker"]["message"] == ""  # no forged messages: the child never spoke
+
+
+def test_a_planter_leaves_nothing_for_the_next_fresh_rlimits_job(fast_course, tmp_path, monkeypatch):
+    """Without warm workers: the grader removes the planter's folder itself, and its uid's files in
+    the machine's shared folders (its private view covers every folder all users may write)."""
+    monkeypatch.setenv("AUTOGRADER_SANDBOX", "rlimits")
+    results = grade(fast_course, tmp_path, {
+        "planter": notebook(SETUP, Z, SIGMOID, P, *REST, PLANT),
+        "canary": notebook(SETUP, Z, SIGMOID, CANARY, *REST),
+    }, warm=False)
+    assert outcome(results, "planter") == ("graded", FULL), results["planter"]["message"]
+    assert outcome(results, "canary") == ("graded", FULL), results["canary"]["message"]
