@@ -146,6 +146,12 @@ def test_models_built_otherwise_get_full_marks():
         ({"network": _neuron(weights=SLIDES["NEURON_WEIGHTS"])}, "network", 0, "2 Dense layers"),
         ({"network": _network()}, "network", 1, "set_weights"),
         ({"network": _network(weights=SLIDES["NETWORK_WEIGHTS_SEEDED_ONCE"])}, "network", 1, "reseeds"),
+        # the given kernel set, the bias not: set_weights was called (it was told it was not)
+        ({"neuron": _neuron(weights=[SLIDES["NEURON_WEIGHTS"][0], np.zeros(1)])}, "neuron", 1,
+         "the kernels are the given ones, but not the biases"),
+        ({"network": _network(weights=SLIDES["NETWORK_WEIGHTS"][:3] + [np.zeros(1)])}, "network", 1,
+         "the kernels are the given ones, but not the biases"),
+        ({"p_neuron": float(1 / (1 + np.exp(-(0.3 * 1.0 + 0.1 * 2.2))))}, "p_neuron", 0, "the bias b is missing"),
         ({"p_neuron": SLIDES["Z_NEURON"]}, "p_neuron", 0, "this is z"),
         ({"p_neuron": SLIDES["P_NEURON_SWAPPED"]}, "p_neuron", 0, "swapped"),
         ({"p_network": SLIDES["P_NETWORK_SEEDED_ONCE"]}, "p_network", 0, "reseeds"),

@@ -38,6 +38,12 @@ def mine(key: str) -> FromVariant:
 BATCH = np.random.default_rng(2024).normal(0.0, 2.0, size=(16, 2))
 
 
+def _p_neuron_without_bias(params):
+    a = sol.answers(params)
+    kernel, _ = a["NEURON_WEIGHTS"]
+    return {"value": float(predict_no_hidden(a["X"], kernel, np.zeros(1))[0, 0])}
+
+
 def _dense_layers(config) -> list[dict]:
     inner = config.get("config", {}) if isinstance(config, dict) else {}
     layers = inner.get("layers", []) if isinstance(inner, dict) else []
@@ -53,6 +59,8 @@ def _activation(layer: dict) -> str:
 
 SET_WEIGHTS = ("the weights are not the given ones; they look like Keras' own random initial weights (all biases 0): "
                "call model.set_weights([...]) with the given arrays")
+BIASES_NOT_GIVEN = ("the kernels are the given ones, but not the biases: set_weights takes [kernel, bias, ...] "
+                    "layer by layer, with the given bias of every layer")
 OUTPUT_LINEAR = ("the output layer has no activation: Keras' default is linear, so the model outputs z; "
                  "use activation=\"sigmoid\" to get the probability p")
 
@@ -114,6 +122,10 @@ class KerasModelCheck(Check):
         for hint, wrong in self.mistaken_weights.items():
             if _same_weights(got, wrong()):
                 return hint
+        expected = [np.asarray(w, dtype=float) for w in self.weights()]
+        if _same_weights(got[0::2], expected[0::2]):
+            # the given kernels were set: whatever is wrong lies in the biases, set_weights was called
+            return BIASES_NOT_GIVEN
         biases = got[1::2]
         if biases and all(np.all(b == 0) for b in biases):
             return SET_WEIGHTS
@@ -171,6 +183,8 @@ CHECKS = [
         mistakes={
             "this is z, not p: the Dense layer needs activation=\"sigmoid\"": mine("Z_NEURON"),
             "w1 and w2 are swapped: the first row of the kernel belongs to x1": mine("P_NEURON_SWAPPED"),
+            "the bias b is missing: the neuron computes sigmoid(w1 x1 + w2 x2 + b)":
+                FromVariant(_p_neuron_without_bias, "value"),
         },
     ),
     KerasModelCheck(
