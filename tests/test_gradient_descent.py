@@ -178,6 +178,22 @@ def test_typical_mistakes_get_their_hint(mistake, check, hint):
     assert not any(v in verdict.message + verdict.hint for v in ("0.8205", "1.805", "0.2179", "0.9179", "0.5"))
 
 
+def test_a_step_taken_right_from_a_wrong_gradient_is_told_so_not_blamed():
+    """w_new, b_new and p_new build on the student's own grad_w, grad_b and step (Upstream): with the
+    gradient's sign flipped, the step itself was told 'the gradient was added'."""
+    wrong = {"grad_w": [-0.8205, -1.8052], "grad_b": -0.8205,
+             "w_new": [0.3 + 0.1 * 0.8205, 0.1 + 0.1 * 1.8052], "b_new": 1.0 + 0.1 * 0.8205}
+    wrong["p_new"] = float(1 / (1 + np.exp(-(wrong["w_new"][0] * 1.0 + wrong["w_new"][1] * 2.2 + wrong["b_new"]))))
+    verdicts = judge_namespace(ID, _plain_answers() | wrong)
+    assert all(verdicts[n].points == 0 for n in wrong)
+    assert verdicts["w_new"].hint == "w_new = (w1, w2) - lr * grad_w is right for your grad_w, but grad_w is not right (see its check)"
+    assert verdicts["b_new"].hint == "b_new = b - lr * grad_b is right for your grad_b, but grad_b is not right (see its check)"
+    assert verdicts["p_new"].hint.startswith("p_new = sigmoid(w_new . x + b_new) is right for your w_new and b_new")
+    # the step's own mistake on a right gradient keeps its own hint
+    added = judge_namespace(ID, _plain_answers() | {"w_new": [0.3821, 0.2805]})["w_new"]
+    assert added.hint == "the gradient was added: a step of gradient descent goes against the gradient, w - lr * gradient"
+
+
 def test_the_learning_rate_applied_twice_is_named():
     def train_logistic(X, y, lr, epochs):
         w, b = np.zeros(X.shape[1]), 0.0

@@ -12,7 +12,7 @@ from autograder.course import load_course
 from autograder.judge.coverage import Mistake, judge_mistake, load_corpus, main
 
 PEN_AND_PAPER = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
-                 "keras_params"]
+                 "keras_params", "loss_functions", "gradient_descent", "softmax"]
 COURSE = load_course()
 
 

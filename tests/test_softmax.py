@@ -154,6 +154,21 @@ def test_a_softmax_that_raises_is_not_told_it_overflows():
     assert verdict.points == 0 and verdict.hint == ""  # returns None: its form says so, no overflow hint
 
 
+def test_classes_and_loss_from_wrong_probabilities_are_told_so():
+    """classes and batch_loss build on the student's own probs (Upstream): computed right from the
+    sigmoid of the logits, they got no hint (the loss) or none that named the real mistake."""
+    sigmoid = 1 / (1 + np.exp(-np.array(sol.DEFAULT_VARIANT["logits"])))
+    labels = np.array(sol.DEFAULT_VARIANT["labels"])
+    wrong = {"probs": sigmoid, "classes": np.argmax(sigmoid, axis=-1),
+             "batch_loss": float(np.mean(-np.log(sigmoid[np.arange(4), labels])))}
+    verdicts = judge_namespace(ID, _plain_answers() | wrong)
+    assert verdicts["probs"].points == 0 and "sigmoid" in verdicts["probs"].hint
+    assert verdicts["batch_loss"].points == 0
+    assert verdicts["batch_loss"].hint == "batch_loss is right for your probs, but probs is not right (see its check)"
+    # the sigmoid keeps the order of the logits: these classes are right and keep their point
+    assert verdicts["classes"].points == 1
+
+
 def _naive_softmax(z):
     e = np.exp(np.asarray(z, dtype=float))
     return e / e.sum(axis=-1, keepdims=True)

@@ -15,9 +15,9 @@ bowl (a variant): expected values and typical mistakes come from `FromVariant(so
 
 import numpy as np
 
-from autograder.judge import Check, FormError, FromVariant, ValueCheck, Verdict
+from autograder.judge import Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, current_variant
 from autograder.judge.checks import raised_text, tolerances
-from autograder.probe.requests import Call
+from autograder.probe.requests import Call, Var
 from solutions import gradient_descent as sol
 
 SIGN = "the sign is flipped: the gradient of the cross-entropy is (p - y) x, and a step goes against it, w - lr * gradient"
@@ -106,6 +106,64 @@ class PairCheck(Check):
                        "; ".join(hints))
 
 
+W_ADDED = "the gradient was added: a step of gradient descent goes against the gradient, w - lr * gradient"
+W_WITHOUT_LR = "the learning rate is missing: w - lr * gradient"
+W_IS_STEP = "this is only the step lr * gradient; subtract it from the old weights"
+B_ADDED = "the gradient was added: b - lr * (p - y)"
+B_WITHOUT_LR = "the learning rate is missing: b - lr * (p - y)"
+
+
+def _given(name: str) -> float:
+    """A number the notebook gives (the neuron, the note, the learning rate), for the student's variant."""
+    return float((current_variant() or sol.DEFAULT_VARIANT)[name])
+
+
+def _weights():
+    return np.array([_given("w1"), _given("w2")])
+
+
+# The step and p_new are judged against the student's own gradient and step: a step taken right
+# with a wrong gradient is told so, and is not blamed for adding the gradient.
+def _w_new_from_grad_w():
+    return Upstream(
+        probes={"grad_w": Var("grad_w")},
+        forms={"grad_w": "array"},
+        rule=lambda grad_w: _weights() - _given("lr") * grad_w,
+        hint="w_new = (w1, w2) - lr * grad_w is right for your grad_w, but grad_w is not right (see its check)",
+        mistakes={
+            W_ADDED: lambda grad_w: _weights() + _given("lr") * grad_w,
+            W_WITHOUT_LR: lambda grad_w: _weights() - grad_w,
+            W_IS_STEP: lambda grad_w: _given("lr") * grad_w,
+        },
+    )
+
+
+def _b_new_from_grad_b():
+    return Upstream(
+        probes={"grad_b": Var("grad_b")},
+        rule=lambda grad_b: _given("b") - _given("lr") * grad_b,
+        hint="b_new = b - lr * grad_b is right for your grad_b, but grad_b is not right (see its check)",
+        mistakes={
+            B_ADDED: lambda grad_b: _given("b") + _given("lr") * grad_b,
+            B_WITHOUT_LR: lambda grad_b: _given("b") - grad_b,
+        },
+    )
+
+
+def _p_new_from_step():
+    def p_of(w_new, b_new):
+        return float(sol.sigmoid(np.reshape(w_new, -1) @ np.array([_given("x1"), _given("x2")]) + b_new))
+
+    return Upstream(
+        probes={"w_new": Var("w_new"), "b_new": Var("b_new")},
+        forms={"w_new": "array"},
+        rule=p_of,
+        hint="p_new = sigmoid(w_new . x + b_new) is right for your w_new and b_new, but they are not right (see their checks)",
+        mistakes={"this is the probability before the step; use w_new and b_new":
+                  lambda w_new, b_new: p_of(_weights(), _given("b"))},
+    )
+
+
 def _gradient_without_bias(X, y, w, b):
     """The bias left out of z: p = sigmoid(X @ w)."""
     error = sol.sigmoid(np.asarray(X) @ np.asarray(w)) - np.asarray(y)
@@ -186,22 +244,16 @@ CHECKS = [
         expected=mine("W_NEW"),
         form="array",
         description="the weights after one step, (w1, w2) - lr * gradient, an array of 2 numbers",
-        mistakes={
-            "the gradient was added: a step of gradient descent goes against the gradient, w - lr * gradient":
-                mine("W_NEW_PLUS"),
-            "the learning rate is missing: w - lr * gradient": mine("W_NEW_WITHOUT_LR"),
-            "this is only the step lr * gradient; subtract it from the old weights": mine("W_NEW_IS_STEP"),
-        },
+        mistakes={W_ADDED: mine("W_NEW_PLUS"), W_WITHOUT_LR: mine("W_NEW_WITHOUT_LR"), W_IS_STEP: mine("W_NEW_IS_STEP")},
+        upstream=_w_new_from_grad_w(),
     ),
     ValueCheck(
         "b_new",
         var="b_new",
         expected=mine("B_NEW"),
         description="the bias after one step, b - lr * (p - y)",
-        mistakes={
-            "the gradient was added: b - lr * (p - y)": mine("B_NEW_PLUS"),
-            "the learning rate is missing: b - lr * (p - y)": mine("B_NEW_WITHOUT_LR"),
-        },
+        mistakes={B_ADDED: mine("B_NEW_PLUS"), B_WITHOUT_LR: mine("B_NEW_WITHOUT_LR")},
+        upstream=_b_new_from_grad_b(),
     ),
     ValueCheck(
         "p_new",
@@ -213,6 +265,7 @@ CHECKS = [
             "this is the probability before the step; use w_new and b_new": mine("P_OLD"),
             "these are the weights of a step with the gradient added, not subtracted": mine("P_NEW_PLUS"),
         },
+        upstream=_p_new_from_step(),
     ),
     PairCheck(
         "gradient",

@@ -12,7 +12,8 @@ the typical mistakes come from the student's numbers, `FromVariant(sol.answers, 
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, ValueCheck
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
+from autograder.probe.requests import Var
 from solutions import softmax as sol
 
 NOT_STABLE = ("the result is not finite for large logits: np.exp(1000) overflows to inf (and inf / inf is nan); "
@@ -30,6 +31,47 @@ def mine(key: str) -> FromVariant:
 def derived(compute) -> FromVariant:
     """A value computed from solutions.softmax.answers for the student's own numbers."""
     return FromVariant(lambda params: {"value": compute(sol.answers(params))}, "value")
+
+
+CLASSES_FROM_ONE = "classes are counted from 0 in numpy and Keras: np.argmax gives the index"
+DOWN_THE_COLUMNS = "np.argmax went down the columns; the classes lie along the last axis, axis=-1"
+LOSS_SUMMED = "the losses were added up; the loss of a batch is their mean"
+LOSS_LOG10 = "np.log10 was used; the cross-entropy uses the natural logarithm, np.log"
+
+
+def _given_labels() -> np.ndarray:
+    """The notebook's labels, for the student's variant."""
+    return np.asarray((current_variant() or sol.DEFAULT_VARIANT)["labels"], dtype=int)
+
+
+def _true_class_losses(probs) -> np.ndarray:
+    """-ln(probs[i, labels[i]]) of every example (natural log)."""
+    probs = np.asarray(probs, dtype=float)
+    return -np.log(probs[np.arange(len(_given_labels())), _given_labels()])
+
+
+# classes and batch_loss are judged against the student's own probs too: the right rule applied to
+# wrong probabilities is told so, not blamed for a mistake of its own.
+def _classes_from_probs():
+    return Upstream(
+        probes={"probs": Var("probs")},
+        forms={"probs": "array"},
+        rule=lambda probs: np.argmax(probs, axis=-1),
+        hint="classes = np.argmax(probs, axis=-1) is right for your probs, but probs is not right (see its check)",
+        mistakes={CLASSES_FROM_ONE: lambda probs: np.argmax(probs, axis=-1) + 1,
+                  DOWN_THE_COLUMNS: lambda probs: np.argmax(probs, axis=0)},
+    )
+
+
+def _batch_loss_from_probs():
+    return Upstream(
+        probes={"probs": Var("probs")},
+        forms={"probs": "array"},
+        rule=lambda probs: float(np.mean(_true_class_losses(probs))),
+        hint="batch_loss is right for your probs, but probs is not right (see its check)",
+        mistakes={LOSS_SUMMED: lambda probs: float(np.sum(_true_class_losses(probs))),
+                  LOSS_LOG10: lambda probs: float(np.mean(_true_class_losses(probs))) / np.log(10)},
+    )
 
 
 def _one_hot_of_largest_label(labels, num_classes):
@@ -134,12 +176,12 @@ CHECKS = [
         form="array",
         description="the predicted class (0, 1, 2, ...) of every example of the batch",
         mistakes={
-            "classes are counted from 0 in numpy and Keras: np.argmax gives the index": mine("CLASSES_FROM_ONE"),
+            CLASSES_FROM_ONE: mine("CLASSES_FROM_ONE"),
             "these are the highest probabilities; the class is their index, np.argmax": mine("CLASSES_MAX_PROB"),
             "np.argmin gives the least probable class; the prediction is the most probable one": mine("CLASSES_OF_LOGITS_MIN"),
-            "np.argmax went down the columns; the classes lie along the last axis, axis=-1":
-                derived(lambda a: np.argmax(a["PROBS"], axis=0)),
+            DOWN_THE_COLUMNS: derived(lambda a: np.argmax(a["PROBS"], axis=0)),
         },
+        upstream=_classes_from_probs(),
     ),
     FunctionCheck(
         "predict_classes",
@@ -184,8 +226,8 @@ CHECKS = [
         description="the mean over the batch of -ln(probability of the true class)",
         mistakes={
             "the predicted classes were used; the loss takes the probability of the true label": mine("LOSS_OF_PREDICTIONS"),
-            "the losses were added up; the loss of a batch is their mean": mine("LOSS_SUMMED"),
-            "np.log10 was used; the cross-entropy uses the natural logarithm, np.log": mine("LOSS_LOG10"),
+            LOSS_SUMMED: mine("LOSS_SUMMED"),
+            LOSS_LOG10: mine("LOSS_LOG10"),
             "the minus sign is missing: -ln of a probability is positive": mine("LOSS_NEGATIVE"),
             "the logits were used; the loss takes -ln of the softmax probabilities": mine("LOSS_OF_LOGITS"),
             "np.log2 was used; the cross-entropy uses the natural logarithm, np.log":
@@ -194,6 +236,7 @@ CHECKS = [
             "class counts: -ln(probs[i, labels[i]]), averaged over the examples":
                 derived(lambda a: a["BATCH_LOSS"] / np.shape(a["PROBS"])[1]),
         },
+        upstream=_batch_loss_from_probs(),
     ),
     _letter("loss_for_integer_labels", "loss_for_integer_labels", sol.LOSS_FOR_INTEGER_LABELS,
             "the letter of the Keras loss for integer (sparse) labels",
