@@ -12,12 +12,16 @@ right grade, and the honest submission after it still gets full marks.
   folder before they were read (a grader exception), after a 15 s wait.
 - A cell that forks and whose child goes on as the worker would: its events doubled, the run
   was a `timeout` and lost its answers.
+- A fork bomb that holds every process it may have while another submission runs beside it:
+  under bubblewrap every sandbox was `nobody`, whose one RLIMIT_NPROC count they shared, so the
+  honest one beside it could start no thread. Each sandbox now has a uid of its own.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from conftest import _course_of_six
 from test_isolation import FULL, P, REST, SETUP, SIGMOID, Z, grade, notebook, outcome
 
 pytestmark = pytest.mark.slow  # end to end: sandboxes and zygotes
@@ -99,3 +103,42 @@ def test_a_planter_leaves_nothing_for_the_next_fresh_rlimits_job(fast_course, tm
     }, warm=False)
     assert outcome(results, "planter") == ("graded", FULL), results["planter"]["message"]
     assert outcome(results, "canary") == ("graded", FULL), results["canary"]["message"]
+
+
+HOLD_EVERY_PROCESS = r'''
+import os, time
+held = 0
+while True:
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    held += 1
+'''
+HOLD_ON = "import time\ntime.sleep(2.5)"
+# Honest work that computes p in a thread of its own, a few seconds into the batch.
+WAIT = "import time\ntime.sleep(1.5)"
+P_IN_A_THREAD = ("import threading\nbox = []\nworker = threading.Thread(target=lambda: box.append(sigmoid(z)))\n"
+                 "worker.start()\nworker.join()\np = box[0]")
+
+
+@pytest.mark.usefixtures("bwrap")  # rlimits mode gives each job a uid of its own already
+def test_a_fork_bomb_beside_an_honest_submission(tmp_path):
+    course = _course_of_six(tmp_path, {"cell_timeout": 3, "total_timeout": 40, "memory_mb": 2048,
+                                       "output_kb": 64, "processes": 64})
+    from autograder.course import load_course
+    from autograder.batch import grade_batch
+
+    named = {"bomb": notebook(SETUP, HOLD_EVERY_PROCESS, *[HOLD_ON] * 4, Z, SIGMOID, P, *REST),
+             "honest": notebook(SETUP, Z, SIGMOID, WAIT, WAIT, P_IN_A_THREAD, *REST)}
+    paths = []
+    for name, text in named.items():
+        (tmp_path / f"{name}.ipynb").write_text(text)
+        paths.append(str(tmp_path / f"{name}.ipynb"))
+    rows = grade_batch(paths, load_course(course), tmp_path / "out", workers=2, warm=True, progress=False)
+    results = {r["student"]: r for r in rows}
+    assert outcome(results, "bomb") == ("graded", FULL), results["bomb"]["message"]
+    assert outcome(results, "honest") == ("graded", FULL), results["honest"]["message"]

@@ -32,8 +32,14 @@ ETC_FILES = (
     "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "timezone",
     "nsswitch.conf", "host.conf", "hosts", "fonts", "mime.types", "matplotlibrc",
 )
-PASSWD = "root:x:0:0:root:/root:/bin/sh\nstudent:x:65534:65534:student:/tmp:/bin/sh\n"
-GROUP = "root:x:0:\nstudent:x:65534:\n"
+
+
+def passwd(uid: int) -> str:
+    return f"root:x:0:0:root:/root:/bin/sh\nstudent:x:{uid}:{uid}:student:/tmp:/bin/sh\n"
+
+
+def group(uid: int) -> str:
+    return f"root:x:0:\nstudent:x:{uid}:\n"
 
 
 def masks(dirs: list[str]) -> list[str]:
@@ -70,12 +76,14 @@ class Fds:
 
 
 def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str | None,
-                files: str | None, info_fd: int | None) -> list[str]:
+                files: str | None, info_fd: int | None, uid: int = NOBODY) -> list[str]:
     """bwrap's options, up to the command.
 
     variant 'root' (the grader runs as root): no user namespace; bwrap keeps only CAP_SETUID and
-    CAP_SETGID, which the worker uses to become uid/gid 65534 before it reads its input, so the
-    student's code runs as `nobody` on the host, without capabilities.
+    CAP_SETGID, which the worker uses to become `uid` before it reads its input, so the student's
+    code runs under that uid on the host, without capabilities: the launcher gives each sandbox
+    a uid of its own (`fallback.UIDS`), so that RLIMIT_NPROC counts one sandbox's processes only
+    and a fork bomb in one cannot starve another.
     variant 'userns' (an ordinary user): a user namespace maps uid/gid 65534 inside to the
     grader's uid outside; bwrap drops every capability.
     """
@@ -95,8 +103,9 @@ def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str |
     for name in ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    args += ["--ro-bind-data", fds.data(PASSWD), "/etc/passwd",
-             "--ro-bind-data", fds.data(GROUP), "/etc/group"]
+    shown = uid if variant == "root" else NOBODY
+    args += ["--ro-bind-data", fds.data(passwd(shown)), "/etc/passwd",
+             "--ro-bind-data", fds.data(group(shown)), "/etc/group"]
     size = str(int(limits.disk_mb) * 1024 * 1024)
     shm = str(min(int(limits.disk_mb), 256) * 1024 * 1024)
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", shm, "--tmpfs", "/dev/shm"]

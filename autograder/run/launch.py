@@ -36,7 +36,8 @@ class Placement:
     workdir: str  # its working folder (writable, private)
     files: str | None  # the data files, read-only; None: none were given
     writable: tuple[str, ...]  # every folder it may write: what a warm worker empties after each job
-    uid: int | None = None  # rlimits mode, root grader: the sandbox uid it runs as (fallback.release)
+    uid: int | None = None  # a root grader: the sandbox uid it runs as, its own (fallback.release)
+    own_uid: bool = False  # it runs under a uid no user has (nobody, a sandbox uid): RLIMIT_NPROC applies
 
 
 @dataclass
@@ -69,12 +70,17 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
     uid = None
     if mode == "bubblewrap":
         bwrap, variant = bwrap_variant()
-        placement = Placement(mode, WORKDIR, FILES if files_dir else None, (WORKDIR, "/tmp", "/dev/shm"))
+        # A root grader: a uid of its own per sandbox, so that no count per uid (processes,
+        # inotify instances, pipe buffers, ...) is shared with another sandbox.
+        uid = fallback.UIDS.take() if variant == "root" else None
+        placement = Placement(mode, WORKDIR, FILES if files_dir else None, (WORKDIR, "/tmp", "/dev/shm"), uid,
+                              own_uid=variant == "root")
         info_r, info_w = os.pipe()
-        command = bwrap_args(bwrap, variant, process_limits, fds, engine, files_dir, info_w)
+        command = bwrap_args(bwrap, variant, process_limits, fds, engine, files_dir, info_w,
+                             uid=uid if uid is not None else NOBODY)
         command += ["--", sys.executable, "-B", f"{ENGINE}/{program}", *args(placement)]
-        if variant == "root":  # bwrap keeps CAP_SETUID for this: the program becomes nobody first
-            command += ["--drop-to", str(NOBODY)]
+        if uid is not None:  # bwrap keeps CAP_SETUID for this: the program becomes that uid first
+            command += ["--drop-to", str(uid)]
         env = clean_env(limits, "/tmp", "/tmp", extra_env)
         cwd, preexec = "/", rlimits_preexec(process_limits, variant == "root")
     else:
@@ -88,7 +94,7 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
             for folder in (workdir, tmp):
                 os.chown(folder, uid, uid)
         writable = (workdir, tmp) + (fallback.shared_folders() if setup.private_view else ())
-        placement = Placement(mode, workdir, files_dir, writable, uid)
+        placement = Placement(mode, workdir, files_dir, writable, uid, own_uid=setup.own_uid)
         command = [sys.executable, "-B", os.path.join(engine, program), *args(placement)]
         env = clean_env(limits, tmp, tmp, extra_env)
         cwd = workdir

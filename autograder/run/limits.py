@@ -23,8 +23,8 @@ class Limits:
     disk_mb: int = 512  # bubblewrap: size of the tmpfs working folder and of /tmp (each; /dev/shm: 256 at most)
     open_files: int = 1024  # RLIMIT_NOFILE
     # RLIMIT_NPROC (processes and threads), against fork bombs. Applied only where the notebook
-    # runs under a uid of its own on the host (a root grader: bubblewrap's worker, or rlimits
-    # mode, runs it as nobody); concurrent runs share that uid's count. 0: off.
+    # runs under a uid of its own on the host (a root grader: each bubblewrap sandbox and each
+    # rlimits job gets a sandbox uid), so no other run shares its count. 0: off.
     processes: int = 1024
     threads: int = 1  # OMP/MKL/OpenBLAS threads, and so torch's intra-op threads
     gpu: bool = False  # expose /dev/nvidia* and /sys and lift RLIMIT_AS (CUDA maps huge address space)

@@ -177,9 +177,12 @@ class WarmWorker:
         job = {"cells": [str(c) for c in cells], "request": request, "workdir": self.placement.workdir,
                "files": self.placement.files if files else None}
         # The job's memory limit is on top of what the zygote has loaded for it.
-        rlimits = {"cpu": limits.cpu_limit()}
+        # The others are this job's own too (the zygote was started with the pool's): a child can only lower them.
+        rlimits = {"cpu": limits.cpu_limit(), "fsize": limits.file_mb * 1024 * 1024, "nofile": limits.open_files}
         if not limits.gpu:
             rlimits["as"] = self.vm_kb * 1024 + limits.memory_mb * 1024 * 1024
+        if limits.processes and self.placement.own_uid:
+            rlimits["nproc"] = limits.processes
         stdin_r, stdin_w = os.pipe()
         out_r, out_w = os.pipe()
         ev_r, ev_w = os.pipe()

@@ -44,7 +44,8 @@ import time
 
 ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 PR_SET_DUMPABLE = 4
-RLIMITS = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU}
+RLIMITS = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
+           "nofile": resource.RLIMIT_NOFILE, "nproc": resource.RLIMIT_NPROC}
 
 
 def preload(names: list[str]) -> list[str]:
