@@ -18,6 +18,8 @@ import numpy as np
 
 from autograder.judge import (
     Check,
+    Upstream,
+    current_variant,
     FormError,
     FromVariant,
     FunctionCheck,
@@ -34,6 +36,25 @@ from solutions import activations as sol
 def mine(key: str) -> FromVariant:
     """The value `key` of solutions.activations.answers for the student's own weights."""
     return FromVariant(sol.answers, key)
+
+
+def _relu_out_from_relu():
+    """relu_out judged against the student's own relu on the hidden net inputs: the network
+    computed right with a wrong relu is told so (the relu check names its mistake)."""
+    def probes():
+        X, W1, b1, _, _ = sol._arrays(current_variant())
+        return {"relu_hidden": Call("relu", (X @ W1 + b1,))}
+
+    def rule(relu_hidden):
+        _, _, _, W2, b2 = sol._arrays(current_variant())
+        return relu_hidden @ W2 + b2
+
+    return Upstream(
+        probes=probes,
+        forms={"relu_hidden": "array"},
+        rule=rule,
+        hint="relu_out = relu(X @ W1 + b1) @ W2 + b2 is right for your relu, but relu is not right (see its check)",
+    )
 
 
 def _relu_out_without_second_bias(params):
@@ -253,6 +274,7 @@ CHECKS = [
                 FromVariant(_relu_out_without_second_bias, "value"),
             "this is the output of the two layers without activation: apply relu to X @ W1 + b1": mine("TWO_LAYER_OUT"),
         },
+        upstream=_relu_out_from_relu(),
     ),
     SameWithReluCheck(
         "same_with_relu",

@@ -6,10 +6,10 @@ from autograder.judge.coverage import Mistake
 MISTAKES = [
     Mistake("relu as the absolute value",
             edits={"return np.maximum(x, 0)": "return np.abs(x)"},
-            expect={"relu": "absolute value", "relu_out": ""}),
+            expect={"relu": "absolute value", "relu_out": "right for your relu"}),
     Mistake("the step function for relu",
             edits={"return np.maximum(x, 0)": "return (x > 0).astype(float)"},
-            expect={"relu": "derivative of relu", "relu_out": ""}),
+            expect={"relu": "derivative of relu", "relu_out": "right for your relu"}),
     Mistake("relu itself as its derivative",
             edits={"return (x > 0).astype(float)": "return np.maximum(x, 0)"},
             expect={"relu_grad": "relu itself"}),
