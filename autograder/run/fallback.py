@@ -19,6 +19,7 @@ grader's process (made non-dumpable) and the other jobs' workers are closed to i
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import functools
 import logging
 import os
@@ -46,13 +47,42 @@ class RefusedError(RuntimeError):
 # --------------------------------------------------------------------------- uids
 
 
+def _claims_folder() -> str:
+    """Where grader processes on this machine claim sandbox uids: a folder only root may write."""
+    return "/run/autograder-sandbox-uids" if os.path.isdir("/run") else "/var/lib/autograder-sandbox-uids"
+
+
 class UidPool:
-    """Sandbox uids handed to one job at a time; a uid with an account or a process is skipped."""
+    """Sandbox uids handed to one job at a time; a uid with an account or a process is skipped.
+
+    Every grader process of the machine (`--workers`, Dask workers started as processes, two
+    batches at once) draws from the same range, so a uid is claimed with a lock file that its
+    process holds while a job runs under it (released by the kernel if that process dies):
+    only a uid nobody holds is taken, and only then are processes still left under it (of a
+    grader that died) killed."""
 
     def __init__(self, uids: range = SANDBOX_UIDS):
         self.uids = uids
-        self.busy: set[int] = set()
+        self.busy: dict[int, int | None] = {}  # uid -> the descriptor of its claim
         self.lock = threading.Lock()
+
+    def _claim(self, uid: int) -> int | None:
+        """The lock file's descriptor, or None if another process holds `uid`."""
+        folder = _claims_folder()
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass
+        st = os.lstat(folder)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+            raise RefusedError(f"{folder} is not a folder of this grader's alone")
+        fd = os.open(os.path.join(folder, str(uid)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return fd
 
     def take(self) -> int:
         with self.lock:
@@ -64,17 +94,24 @@ class UidPool:
                     continue  # someone's account
                 except KeyError:
                     pass
+                claim = self._claim(uid) if os.geteuid() == 0 else None
+                if claim is None and os.geteuid() == 0:
+                    continue  # another grader process runs a job under it
                 if processes_of(uid):
-                    kill_uid(uid)  # a leftover of ours (the range is ours); never reused alive
+                    kill_uid(uid)  # a leftover of a grader that is gone; never reused alive
                     if processes_of(uid):
+                        if claim is not None:
+                            os.close(claim)
                         continue
-                self.busy.add(uid)
+                self.busy[uid] = claim
                 return uid
         raise RefusedError("no free sandbox uid is left")
 
     def give_back(self, uid: int) -> None:
         with self.lock:
-            self.busy.discard(uid)
+            claim = self.busy.pop(uid, None)
+            if claim is not None:
+                os.close(claim)  # the lock goes with it
 
 
 UIDS = UidPool()
