@@ -141,3 +141,17 @@ def test_a_result_computed_in_float32_is_judged_within_float32s_precision():
     assert points(lambda v: in_float32(v).tolist()) == 1
     assert points(lambda v: 1 - np.tanh(v) ** 2 + 3e-7) == 0  # float64 and off by float32's error: wrong
     assert points(lambda v: 1 - np.tanh(v.astype(np.float32))) == 0  # a mistake in float32: wrong
+
+
+def test_float32_precision_widens_no_exact_count():
+    """Parameter counts are exact (rtol=0): a count one off is wrong whatever its dtype."""
+    from autograder.judge.compare import tolerances
+
+    assert tolerances(np.float32(419161.0), 419160, 0.0, 0.5) == (0.0, 0.5)
+    assert tolerances(419161, 419160, 1e-6, 1e-8) == (1e-6, 1e-8)  # an int is no float32 result
+    assert tolerances([2.0, 3.0], [2.0, 3.0], 1e-6, 1e-8) == (1e-6, 1e-8)  # whole floats: no evidence
+    rtol, atol = tolerances(np.float32(0.1), 0.1, 1e-6, 1e-8)
+    assert 1e-6 < rtol < 1e-5 and 1e-6 < atol < 1e-5
+    check = ValueCheck("trainable_params", var="n", expected=419160, rtol=0.0, atol=0.5)
+    verdict = judge_in_process([check], {"n": np.float32(419161.0)})["trainable_params"]
+    assert verdict.points == 0
