@@ -149,6 +149,7 @@ def test_grad_f_is_called_on_the_graders_own_points():
         ({"grad_f": sol.grad_dz_as_z}, "grad_f", "df/dz was given as z"),
         ({"grad_f": sol.grad_without_brackets}, "grad_f", "brackets"),
         ({"grad_f": sol.grad_accumulated}, "grad_f", "twice"),
+        ({"grad_f": lambda x, y, z: (x + y, z, z)}, "grad_f", "in the wrong order"),
     ],
 )
 def test_typical_mistakes_get_their_hint(mistake, check, hint):

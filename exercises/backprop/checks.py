@@ -178,6 +178,8 @@ CHECKS = [
             ACCUMULATED: sol.grad_accumulated,
             CHAIN_RULE_ADDED: sol.grad_chain_rule_added,
             "df/dz = q, and q is the sum x + y, not the difference": sol.grad_q_difference,
+            "the gradients are in the wrong order: return (df/dx, df/dy, df/dz), df/dz last":
+                lambda x, y, z: (x + y, z, z),
         },
     ),
 ]
