@@ -12,6 +12,9 @@ right grade, and the honest submission after it still gets full marks.
   folder before they were read (a grader exception), after a 15 s wait.
 - A cell that forks and whose child goes on as the worker would: its events doubled, the run
   was a `timeout` and lost its answers.
+- A cell that leaves an unfinished line on the worker's events pipe: the worker's next event
+  was glued to it and lost, and the run `crashed` with nothing to judge. Each event now starts
+  on a line of its own.
 - A fork bomb that holds every process it may have while another submission runs beside it:
   under bubblewrap every sandbox was `nobody`, whose one RLIMIT_NPROC count they shared, so the
   honest one beside it could start no thread. Each sandbox now has a uid of its own.
@@ -77,6 +80,9 @@ p = 0.1 if heard else sigmoid(z)
 
 STOP_ZYGOTE = "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)"
 FORK = "import os\nchild = os.fork()  # no exit in the child: it goes on as the worker would"
+SCRIBBLE = ("import gc, os\n"
+            "channel = next(o for o in gc.get_objects() if type(o).__name__ == 'Channel' and hasattr(o, 'fd'))\n"
+            "os.write(channel.fd, b'{\"e\": \"cell\", \"i\": 99')  # no end of line")
 
 
 def test_hostile_submissions_in_one_warm_batch(fast_course, tmp_path, mode):
@@ -85,9 +91,10 @@ def test_hostile_submissions_in_one_warm_batch(fast_course, tmp_path, mode):
         "canary": notebook(SETUP, Z, SIGMOID, CANARY, *REST),
         "stopper": notebook(SETUP, Z, SIGMOID, P, *REST, STOP_ZYGOTE),
         "forker": notebook(SETUP, FORK, Z, SIGMOID, P, *REST),
+        "scribbler": notebook(SETUP, SCRIBBLE, Z, SIGMOID, P, *REST),
         "honest": notebook(SETUP, Z, SIGMOID, P, *REST),
     }, warm=True)
-    for name in ("planter", "canary", "stopper", "forker", "honest"):
+    for name in ("planter", "canary", "stopper", "forker", "scribbler", "honest"):
         assert outcome(results, name) == ("graded", FULL), (name, results[name]["message"])
         assert results[name]["run"]["isolation"] == mode
     assert results["forker"]["message"] == ""  # no forged messages: the child never spoke

@@ -91,6 +91,8 @@ class EventStream:
             if self.skipping:
                 self.skipping = False
                 continue
+            if not line.strip():  # the worker starts each event on a line of its own
+                continue
             self.events += 1
             if self.events > self.max_count:
                 self.over = f"more than {self.max_count} messages"

@@ -298,8 +298,11 @@ class PooledJob(WorkerHandle):
                 if self.status is None and is_stopped(self.zygote_pid):  # the job stopped it (SIGSTOP)
                     self.gone = True
         clean = None
-        if not self.gone and self.status is not None:
-            clean = self.zygote.message(CLEAN_TIMEOUT)
+        deadline = time.monotonic() + CLEAN_TIMEOUT
+        while clean is None and not self.gone and self.status is not None and time.monotonic() < deadline:
+            clean = self.zygote.message(min(0.25, deadline - time.monotonic()))
+            if clean is None and (self.zygote.broken or is_stopped(self.zygote_pid)):  # a job's daemon stopped it
+                break
         if not clean or clean.get("e") != "clean":
             # Gone, hung or unclean: never hand this zygote another submission.
             if self.job_pid is not None:

@@ -13,7 +13,8 @@ Protocol with the supervisor (framed by `autograder/run/events.py`, its order ju
   replaced by /dev/null:
   {"cells": [source, ...], "request": <encode_requests output>, "workdir": path,
    "files": path or null}
-* `--events FD`: newline-delimited JSON events to the supervisor:
+* `--events FD`: newline-delimited JSON events to the supervisor, each on a line of its own
+  (a newline before it ends whatever unfinished line student code left there):
   {"e": "ready"}                                  the shell is up, cells come next
   {"e": "cell", "i": 0, "phase": "start"}
   {"e": "cell", "i": 0, "phase": "end", "status": "ok"|"error"|"interrupted", "error": "...",
@@ -78,7 +79,9 @@ class Channel:
             view = view[written:]
 
     def send(self, **event) -> None:
-        self._write((json.dumps(event) + "\n").encode("utf-8"))
+        # The leading newline ends whatever unfinished line student code may have written here,
+        # so that this event arrives whole (the supervisor skips empty lines).
+        self._write(("\n" + json.dumps(event) + "\n").encode("utf-8"))
 
     def send_file(self, name: str, path: str) -> None:
         """Header line, then exactly `size` bytes (zero padding if the file shrank meanwhile)."""
