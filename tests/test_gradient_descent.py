@@ -141,6 +141,7 @@ def _shifting_numerical(X, y, w, b, eps):
     [
         ({"grad_w": [-0.8205, -1.8052]}, "grad_w", "sign is flipped"),
         ({"grad_w": [0.8205, 0.8205]}, "grad_w", "input is missing"),
+        ({"grad_w": [0.8205 * 0.3, 0.8205 * 0.1]}, "grad_w", "weights were used instead of the inputs"),
         ({"grad_w": [1.52, 3.344]}, "grad_w", "z was used"),
         ({"grad_w": [0.1208, 0.2658]}, "grad_w", "squared error"),
         ({"grad_b": 1.52}, "grad_b", "z was used"),

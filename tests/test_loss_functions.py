@@ -201,6 +201,8 @@ def _unclipped_bce(y, p):
          "categorical_crossentropy", "np.log2"),
         ({"categorical_crossentropy": lambda y, q: float(np.mean(-y * np.log(np.clip(q, 1e-7, 1))))},
          "categorical_crossentropy", "mean was taken over every entry"),
+        ({"categorical_crossentropy": lambda y, q: float(np.mean(-np.sum(y * np.log(np.clip(q, 1e-7, 1)), axis=0)))},
+         "categorical_crossentropy", "the sum went down the columns"),
         ({"bce": lambda y, p: sol.bce(y, p) * len(y)}, "bce", "added up"),
         ({"bce": lambda y, p: float(np.mean(-y * np.log(np.clip(p, 1e-7, 1 - 1e-7))))}, "bce", "only y ln(p)"),
         ({"bce": lambda y, p: sol.bce(p, y)}, "bce", "arguments are swapped"),

@@ -203,6 +203,8 @@ def _global_max_softmax(z):
         ({"batch_loss": sol.answers()["LOSS_OF_LOGITS"]}, "batch_loss", "logits were used"),
         ({"batch_loss": sol.BATCH_LOSS / np.log(2)}, "batch_loss", "np.log2"),
         ({"batch_loss": sol.BATCH_LOSS / 3}, "batch_loss", "mean was taken over every entry"),
+        ({"batch_loss": float(np.mean(-np.log(sol.PROBS)))}, "batch_loss", "only the probability of the true class"),
+        ({"batch_loss": float(np.mean(-np.sum(np.log(sol.PROBS), axis=1)))}, "batch_loss", "all classes of a row"),
         ({"classes": np.argmax(sol.PROBS, axis=0)}, "classes", "down the columns"),
         ({"to_one_hot": lambda labels, k: np.eye(int(np.max(labels)) + 1)[labels]}, "to_one_hot",
          "not the largest label + 1"),

@@ -223,6 +223,8 @@ CHECKS = [
         mistakes={
             SIGN: mine("GRAD_W_SIGN"),
             "the input is missing: dL/dw_i = (p - y) * x_i": mine("GRAD_W_WITHOUT_X"),
+            "the weights were used instead of the inputs: dL/dw_i = (p - y) * x_i":
+                FromVariant(lambda params: {"value": sol.answers(params)["GRAD_B"] * _weights()}, "value"),
             "z was used instead of p = sigmoid(z): the gradient is (p - y) x": mine("GRAD_W_WITH_Z"),
             "this is the gradient of the squared error, (p - y) p (1 - p) x; with the cross-entropy the "
             "factor p (1 - p) cancels": mine("GRAD_W_MSE"),

@@ -41,6 +41,11 @@ def _in_log2(loss):
     return lambda *args: loss(*args) / np.log(2)
 
 
+def _cce_summed_down_the_columns(y_onehot, probs):
+    """np.mean(-np.sum(y * ln q, axis=0)): the total over the rows divided by the number of classes."""
+    return sol.categorical_crossentropy(y_onehot, probs) * np.shape(y_onehot)[0] / np.shape(y_onehot)[-1]
+
+
 def _cce_mean_over_entries(y_onehot, probs):
     """np.mean(-y * ln q) over every entry: the mean over the rows divided by the number of classes."""
     return sol.categorical_crossentropy(y_onehot, probs) / np.shape(y_onehot)[-1]
@@ -216,6 +221,8 @@ CHECKS = [
             MINUS: sol.cce_without_minus,
             "the mean was taken over every entry (rows and classes); sum -y_k ln(q_k) over the classes of a row, "
             "then take the mean over the rows": _cce_mean_over_entries,
+            "the sum went down the columns (axis=0, the examples); sum over the classes of each row, "
+            "axis=1 (or -1), then take the mean over the rows": _cce_summed_down_the_columns,
             "the log of every class was added up; only the true class counts, -sum_k y_k ln(q_k)": sol.cce_all_classes,
             "this is the binary cross-entropy of every class on its own; with softmax outputs only "
             "-ln(q of the true class) counts": sol.cce_as_binary,

@@ -37,6 +37,7 @@ CLASSES_FROM_ONE = "classes are counted from 0 in numpy and Keras: np.argmax giv
 DOWN_THE_COLUMNS = "np.argmax went down the columns; the classes lie along the last axis, axis=-1"
 LOSS_SUMMED = "the losses were added up; the loss of a batch is their mean"
 LOSS_LOG10 = "np.log10 was used; the cross-entropy uses the natural logarithm, np.log"
+TRUE_CLASS_ONLY = "only the probability of the true class counts: -ln(probs[i, labels[i]]), averaged over the examples"
 
 
 def _given_labels() -> np.ndarray:
@@ -232,6 +233,10 @@ CHECKS = [
             "the logits were used; the loss takes -ln of the softmax probabilities": mine("LOSS_OF_LOGITS"),
             "np.log2 was used; the cross-entropy uses the natural logarithm, np.log":
                 derived(lambda a: a["BATCH_LOSS"] / np.log(2)),
+            "the mean of -ln over every class was taken; " + TRUE_CLASS_ONLY:
+                derived(lambda a: float(np.mean(-np.log(a["PROBS"])))),
+            "the -ln of all classes of a row were added up; " + TRUE_CLASS_ONLY:
+                derived(lambda a: float(np.mean(-np.sum(np.log(a["PROBS"]), axis=-1)))),
             "the mean was taken over every entry of the one-hot rows (examples and classes); only the true "
             "class counts: -ln(probs[i, labels[i]]), averaged over the examples":
                 derived(lambda a: a["BATCH_LOSS"] / np.shape(a["PROBS"])[1]),
