@@ -166,6 +166,17 @@ def test_stop_epoch_gets_lists_and_a_run_that_never_stops():
         assert any(sol.stop_epoch(*case) < len(case[0]) for case in cases)
 
 
+def test_stopped_at_from_a_wrong_stop_epoch_is_told_so():
+    def late(val_loss, patience):  # one epoch too late, used right for stopped_at
+        return sol.stop_epoch(val_loss, patience) + 1
+
+    verdicts = judge_namespace(ID, _answers() | {"stop_epoch": late, "stopped_at": 24})
+    assert verdicts["stop_epoch"].points == 0 and "one epoch too late" in verdicts["stop_epoch"].hint
+    assert verdicts["stopped_at"].points == 0
+    assert verdicts["stopped_at"].hint == ('stopped_at = stop_epoch(history["val_loss"], patience) is right for your '
+                                           'stop_epoch, but stop_epoch is not right (see its check)')
+
+
 @pytest.mark.parametrize(
     "mistake,check,hint",
     [
@@ -180,6 +191,7 @@ def test_stop_epoch_gets_lists_and_a_run_that_never_stops():
         ({"stop_epoch": sol.stop_at_first_rise}, "stop_epoch", "patience was ignored"),
         ({"stopped_at": 22}, "stopped_at", "counted from 1"),
         ({"stopped_at": 24}, "stopped_at", "one epoch too late"),
+        ({"stopped_at": 22}, "stopped_at", "one epoch too early"),  # zero-based or patience - 1: both named
         ({"stopped_at": 18}, "stopped_at", "patience` epochs after it"),
         ({"stopped_at": 10}, "stopped_at", "patience was ignored"),
         ({"diagnosis_A": "good fit"}, "diagnosis_A", "rises again after its minimum"),

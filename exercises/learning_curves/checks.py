@@ -15,6 +15,8 @@ import re
 
 from autograder.judge import (
     Check,
+    Upstream,
+    current_variant,
     FormError,
     FromVariant,
     FunctionCheck,
@@ -22,7 +24,7 @@ from autograder.judge import (
     Verdict,
     present,
 )
-from autograder.probe.requests import Var
+from autograder.probe.requests import Call, Var
 from solutions import learning_curves as sol
 
 EXACT = {"rtol": 0.0, "atol": 1e-9}
@@ -109,6 +111,24 @@ ZERO_BASED = "the epochs are counted from 1, as Keras prints them (Epoch 1/40): 
 FIRST_RISE = ("the patience was ignored: EarlyStopping waits `patience` epochs without a new lowest "
               "validation loss before it stops")
 
+ONE_EARLY = "one epoch too early: EarlyStopping stops after `patience` epochs without a new best, not `patience - 1`"
+
+
+def _stopped_at_from_stop_epoch():
+    """stopped_at judged against the student's own stop_epoch on the notebook's history: a wrong
+    stop_epoch used right is told so (its own check names the mistake)."""
+    def probes():
+        v = current_variant() or sol.DEFAULT_VARIANT
+        return {"stop": Call("stop_epoch", (list(v["val_loss"]), int(v["patience"])))}
+
+    return Upstream(
+        probes=probes,
+        rule=lambda stop: stop,
+        hint="stopped_at = stop_epoch(history[\"val_loss\"], patience) is right for your stop_epoch, but stop_epoch "
+             "is not right (see its check)",
+    )
+
+
 CHECKS = [
     ValueCheck(
         "best_epoch",
@@ -135,7 +155,7 @@ CHECKS = [
         mistakes={
             ZERO_BASED: sol.stop_zero_based,
             "one epoch too late: training stops as soon as `patience` epochs in a row brought no new best": sol.stop_one_late,
-            "one epoch too early: EarlyStopping stops after `patience` epochs without a new best, not `patience - 1`": sol.stop_one_early,
+            ONE_EARLY: sol.stop_one_early,
             ("EarlyStopping compares each epoch with the best validation loss so far, not with the epoch before: "
              "a small dip that is no new best does not reset the count"): sol.stop_after_consecutive_rises,
             ("this is the best epoch (where restore_best_weights=True goes back to), not the epoch at which "
@@ -154,7 +174,9 @@ CHECKS = [
             "one epoch too late: training stops as soon as `patience` epochs in a row brought no new best": mine("STOPPED_ONE_LATE"),
             FIRST_RISE: mine("STOPPED_AT_FIRST_RISE"),
             "this is the best epoch; EarlyStopping stops `patience` epochs after it": mine("BEST_EPOCH"),
+            ONE_EARLY: FromVariant(lambda params: {"value": sol.answers(params)["STOPPED_AT"] - 1}, "value"),
         },
+        upstream=_stopped_at_from_stop_epoch(),
     ),
     DiagnosisCheck("A"),
     DiagnosisCheck("B"),

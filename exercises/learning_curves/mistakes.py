@@ -30,13 +30,13 @@ MISTAKES = [
         if rises >= patience:
             return epoch
     return len(val_loss)"""},
-            expect={"stop_epoch": "not with the epoch before", "stopped_at": ""}),
+            expect={"stop_epoch": "not with the epoch before", "stopped_at": "right for your stop_epoch"}),
     Mistake("one epoch too late",
             edits={"            if wait >= patience:": "            if wait > patience:"},
-            expect={"stop_epoch": "one epoch too late", "stopped_at": "one epoch too late"}),
+            expect={"stop_epoch": "one epoch too late", "stopped_at": "right for your stop_epoch"}),
     Mistake("the patience ignored",
             edits={"            if wait >= patience:": "            if wait >= 1:"},
-            expect={"stop_epoch": "patience was ignored", "stopped_at": "patience was ignored"}),
+            expect={"stop_epoch": "patience was ignored", "stopped_at": "right for your stop_epoch"}),
     Mistake("the best epoch for the stop",
             edits={"stopped_at = stop_epoch(history[\"val_loss\"], patience)  # SOLUTION": "stopped_at = best_epoch"},
             expect={"stopped_at": "patience` epochs after it"}),
