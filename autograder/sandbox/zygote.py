@@ -234,6 +234,8 @@ def empty(folder: str) -> bool:
         return False
     try:
         top = os.fstat(fd)
+        if top.st_uid == os.geteuid() and top.st_mode & 0o700 != 0o700:
+            os.fchmod(fd, top.st_mode | 0o700)  # its entries must be removable (restore() puts the mode back)
         here = (top.st_dev, top.st_ino)
         pending = walk.scan(fd)
         above: list[tuple[list[str], str, tuple[int, int]]] = []  # per level: folders left, this one's name, parent's id
