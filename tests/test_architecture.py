@@ -161,8 +161,8 @@ def test_inside_the_package_the_sandbox_modules_import_only_each_other():
 def test_the_engine_is_the_whole_sandbox_folder():
     from autograder.run.folders import engine_files
 
-    assert {p.name for p in engine_files()} == {"worker.py", "cells.py", "zygote.py", "responder.py", "wire.py",
-                                                "trainer.py"}
+    assert {p.name for p in engine_files()} == {"worker.py", "cells.py", "zygote.py", "emptying.py", "responder.py",
+                                                "wire.py", "trainer.py"}
 
 
 # --------------------------------------------------------------------------- module size

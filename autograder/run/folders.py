@@ -13,7 +13,7 @@ from pathlib import Path
 
 # The one remover of what a sandbox wrote: a tree of any depth, closed folders, links never
 # followed (the zygote empties its sandbox's folders with the same code).
-from autograder.sandbox.zygote import remove as remove_tree  # noqa: F401
+from autograder.sandbox.emptying import remove as remove_tree  # noqa: F401
 
 SANDBOX_PACKAGE = Path(__file__).resolve().parent.parent / "sandbox"  # everything that runs inside
 
