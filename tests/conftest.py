@@ -43,15 +43,18 @@ def bubblewrap_works() -> bool:
     return isolation.bwrap_variant() is not None
 
 
-def require_bubblewrap() -> None:
-    """Skip a test that needs the bubblewrap sandbox where it cannot start; in CI (CI=true) fail
-    it instead, so that a green CI means the isolation was tested, not skipped."""
-    if bubblewrap_works():
-        return
-    message = "bubblewrap cannot start a sandbox on this machine"
+def missing_here(message: str, fix: str) -> None:
+    """Skip a test whose prerequisite this machine lacks; in CI (CI=true) fail it instead, so that
+    a green CI means the test ran, not that it was skipped (.ci/run installs what it needs)."""
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true: this test needs the sandbox and {message}; install bubblewrap (.ci/run does)")
+        pytest.fail(f"CI=true: this test cannot be skipped, but {message}; {fix}")
     pytest.skip(message)
+
+
+def require_bubblewrap() -> None:
+    """A test that needs the bubblewrap sandbox: skipped where it cannot start, failed in CI."""
+    if not bubblewrap_works():
+        missing_here("bubblewrap cannot start a sandbox on this machine", "install bubblewrap (.ci/run does)")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
+from conftest import missing_here
 from autograder.export import write_result_json
 from autograder.export.feedback import feedback_filename, feedback_markdown, training_summary, write_feedback
 from autograder.export.report import summarise, write_report
@@ -123,8 +124,9 @@ def test_cli_report_writes_page_and_feedback(tmp_path):
     assert len(list((folder / "feedback").glob("*.md"))) == len(RESULTS)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium; .ci/run does)")
 def test_report_renders_in_headless_chromium(tmp_path):
+    if CHROMIUM is None:
+        missing_here("chromium is not installed", "apt-get install chromium (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
     path = write_report(RESULTS, tmp_path / "report.html")

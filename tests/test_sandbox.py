@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from autograder.probe import Call, Var
+from conftest import missing_here
 from autograder.sandbox.wire import Opaque
 from autograder.run import Limits, run_notebook
 from autograder.run import bubblewrap, events as event_stream, isolation, state as run_state
@@ -258,7 +259,8 @@ def test_disk_and_file_size_limits(bwrap):
 
 def test_fork_bomb_is_bounded(bwrap):
     if isolation.bwrap_variant()[1] != "root":
-        pytest.skip("RLIMIT_NPROC applies only where the notebook has a uid of its own (a root grader)")
+        missing_here("RLIMIT_NPROC applies only where the notebook has a uid of its own (a root grader)",
+                     "run the suite as root, as .ci/run does")
     cells = [
         "import os, time\nstarted, failed = 0, None\nfor _ in range(200):\n"
         "    try:\n        pid = os.fork()\n    except OSError as exc:\n        failed = type(exc).__name__\n        break\n"
@@ -474,3 +476,12 @@ def test_a_test_that_needs_bubblewrap_fails_in_ci_when_it_cannot_start(monkeypat
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="bubblewrap cannot start"):
         conftest.require_bubblewrap()
+
+
+def test_a_missing_prerequisite_skips_here_and_fails_in_ci(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true: this test cannot be skipped, but chromium is missing"):
+        missing_here("chromium is missing", "install it")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="chromium is missing"):
+        missing_here("chromium is missing", "install it")
