@@ -29,7 +29,7 @@ import stat
 import threading
 
 from autograder.run.processes import is_zombie, processes_of
-from autograder.run.folders import remove_tree
+from autograder.sandbox.emptying import remove_files_of
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def release(uid: int) -> None:
     shared temporary folders removed; the uid free for the next job."""
     try:
         kill_uid(uid)
-        remove_files_of(uid)
+        remove_files_of(uid, shared_folders())
     finally:
         UIDS.give_back(uid)
 
@@ -180,23 +180,6 @@ def _shared_folders() -> tuple[str, ...]:
                     deeper.append(entry.path)
         level = deeper
     return tuple(found)
-
-
-def remove_files_of(uid: int, folders=None) -> None:
-    """What a job left in the machine's shared folders (without a private view)."""
-    for folder in shared_folders() if folders is None else folders:
-        try:
-            entries = os.listdir(folder)
-        except OSError:
-            continue
-        for name in entries:
-            path = os.path.join(folder, name)
-            try:
-                if os.lstat(path).st_uid != uid:
-                    continue
-            except OSError:
-                continue
-            remove_tree(path)  # however deep the job made it
 
 
 def not_dumpable() -> None:

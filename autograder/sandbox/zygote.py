@@ -42,9 +42,9 @@ import sys
 import time
 
 try:  # inside the sandbox the engine's modules lie side by side
-    from emptying import attributes, empty, remove, restore  # type: ignore[import-not-found]
+    from emptying import attributes, empty, remove_files_of, restore  # type: ignore[import-not-found]
 except ImportError:  # imported as part of the autograder package (tests, the grader's clean-up)
-    from autograder.sandbox.emptying import attributes, empty, remove, restore
+    from autograder.sandbox.emptying import attributes, empty, remove_files_of, restore
 
 ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 PR_SET_DUMPABLE = 4
@@ -123,24 +123,6 @@ def kill_own_uid() -> None:
         reap()
         time.sleep(0.01)
     reap()
-
-
-def remove_own_files(folders) -> None:
-    """What this uid left in the machine's shared folders (`--shared`: every folder all users may write)."""
-    me = os.getuid()
-    for folder in folders:
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            path = os.path.join(folder, name)
-            try:
-                if os.lstat(path).st_uid != me or os.path.ismount(path):
-                    continue
-            except OSError:
-                continue
-            remove(path)
 
 
 def kill_others(rlimits_mode: bool) -> bool:
@@ -263,7 +245,7 @@ def main(argv: list[str]) -> None:
         send(sock, e="reaped", status=status)
         if own_uid:
             kill_own_uid()
-            remove_own_files(shared)
+            remove_files_of(os.getuid(), shared)
             gone = True
         else:
             gone = kill_others(rlimits_mode)
