@@ -230,15 +230,4 @@ def converters(kind: str) -> dict[str, Callable]:
     return HONEST_FORMS[kind]()
 
 
-def honest_forms(kind: str, value) -> dict[str, object]:
-    """{form name: `value` in that form} for every honest form of the answer kind `kind`."""
-    out = {}
-    for name, make in HONEST_FORMS[kind]().items():
-        try:
-            out[name] = make(value)
-        except (TypeError, ValueError, OverflowError):  # a form that does not exist for this value
-            continue
-    return out
-
-
 FORM_READERS = {"number": as_number, "bool": as_bool, "shape": as_shape, "array": as_array, "text": as_text}
