@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 
 from autograder.build import leaks
-from autograder.build.hidden_tests import trains
 from autograder.exercises import checks_module, load_checks
 
 STUDENT_LEAKS = ("# SOLUTION", "BEGIN TEST CONFIG", "\"hidden\": true")
@@ -55,7 +54,7 @@ def contract_problems(exercise, dist: Path) -> list[str]:
         hidden = sum(1 for case in question.test_cases if case.hidden)
         if hidden == len(question.test_cases):
             problems.append(f"{exercise.id}: question {name} has no public test (the form, for students)")
-        wanted = 0 if trains(exercise) else len(graded.get(name, ())) or 1
+        wanted = 0 if exercise.trains else len(graded.get(name, ())) or 1
         if hidden != wanted:
             problems.append(f"{exercise.id}: question {name} has {hidden} hidden tests, expected {wanted} (one per "
                             "check of the question in checks.py's QUESTIONS)" if wanted else
@@ -67,6 +66,6 @@ def contract_problems(exercise, dist: Path) -> list[str]:
             problems.append(f"{exercise.id}: the student version holds {leak!r}")
     if student.is_file():
         # A training task's given cells train a model: its printed outputs are not searched.
-        for leak in leaks.student_leaks(exercise, folder, outputs=not trains(exercise)):
+        for leak in leaks.student_leaks(exercise, folder, outputs=not exercise.trains):
             problems.append(f"{exercise.id}: the student version gives an answer away: {leak}")
     return problems

@@ -37,7 +37,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from autograder.build.master import MasterError
+from autograder.build.master import MasterError, marker, question_config
 
 SHIPPED = "autograder_course"  # the folder of checks and solutions in the zip's files/
 HIDDEN_TEST = ('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n'
@@ -45,19 +45,13 @@ HIDDEN_TEST = ('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n'
                "judge_check(globals(), {exercise!r}, {check!r})")
 
 
-def _marker(cell) -> str:
-    lines = cell.source.strip().splitlines() if cell.cell_type == "raw" else []
-    return " ".join(lines[0].strip("# ").split()).upper() if lines else ""
-
-
 def _question_name(cell) -> str:
-    body = cell.source.split("\n", 1)[1] if "\n" in cell.source else ""
-    return (yaml.safe_load(body) or {}).get("name", "")
+    return question_config(cell).get("name", "")
 
 
 def master_questions(nb) -> list[str]:
     """The names of the master's questions, in order."""
-    return [_question_name(c) for c in nb.cells if _marker(c) == "BEGIN QUESTION"]
+    return [_question_name(c) for c in nb.cells if marker(c) == "BEGIN QUESTION"]
 
 
 def questions_of(exercise, checks, module, nb) -> dict[str, list]:
@@ -83,14 +77,6 @@ def questions_of(exercise, checks, module, nb) -> dict[str, list]:
     return {q: [by_name[n] for n in names] for q, names in mapping.items()}
 
 
-def trains(exercise) -> bool:
-    """A timed training task: its value comes only from the grader's own training."""
-    flag = getattr(exercise, "trains", None)
-    if isinstance(flag, bool):
-        return flag
-    return "training" in (getattr(exercise, "settings", None) or {})
-
-
 def _number(points: float):
     return int(points) if float(points).is_integer() else float(points)
 
@@ -99,23 +85,23 @@ def write_questions(nb, exercise, checks, module) -> None:
     """Give every question of `nb` (a copy of the master) its points and, unless the exercise is
     a timed training task, one hidden test per check; in place."""
     questions = questions_of(exercise, checks, module, nb)
-    training = trains(exercise)
+    training = exercise.trains
     cells, i = list(nb.cells), 0
     out = []
     while i < len(cells):
         cell = cells[i]
-        if _marker(cell) != "BEGIN QUESTION":
+        if marker(cell) != "BEGIN QUESTION":
             out.append(cell)
             i += 1
             continue
-        end = next(j for j in range(i, len(cells)) if _marker(cells[j]) == "END QUESTION")
+        end = next(j for j in range(i, len(cells)) if marker(cells[j]) == "END QUESTION")
         block = cells[i:end + 1]
         name = _question_name(cell)
         graded = questions[name]
         hidden = [] if training else [nbformat.v4.new_code_cell(HIDDEN_TEST.format(exercise=exercise.id, check=c.name))
                                       for c in graded]
-        starts = [k for k, c in enumerate(block) if _marker(c) == "BEGIN TESTS"]
-        ends = [k for k, c in enumerate(block) if _marker(c) == "END TESTS"]
+        starts = [k for k, c in enumerate(block) if marker(c) == "BEGIN TESTS"]
+        ends = [k for k, c in enumerate(block) if marker(c) == "END TESTS"]
         if not starts or not ends:  # no public test: the contract reports it; the hidden tests get a block
             block[-1:-1] = [nbformat.v4.new_raw_cell("# BEGIN TESTS"), nbformat.v4.new_raw_cell("# END TESTS")]
             starts, ends = [len(block) - 3], [len(block) - 2]
@@ -123,8 +109,7 @@ def write_questions(nb, exercise, checks, module) -> None:
         block[ends[0]:ends[0]] = hidden
         total = sum(c.points for c in graded)
         points = _number(total) if training or not hidden else [0] * public + [_number(c.points) for c in graded]
-        config = yaml.safe_load(cell.source.split("\n", 1)[1]) or {}
-        config["points"] = points
+        config = dict(question_config(cell), points=points)
         block[0] = nbformat.v4.new_raw_cell("# BEGIN QUESTION\n" + yaml.safe_dump(config, sort_keys=False,
                                                                                   default_flow_style=None).strip())
         out += block

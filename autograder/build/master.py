@@ -28,6 +28,19 @@ def _first_line(cell) -> str:
     return lines[0] if lines else ""
 
 
+def marker(cell) -> str:
+    """The Otter marker a raw cell is ("BEGIN QUESTION", "END TESTS", ...), or ""."""
+    match = MARKER.match(_first_line(cell)) if cell.cell_type == "raw" else None
+    return f"{match.group(1).upper()} {match.group(2).upper()}" if match else ""
+
+
+def question_config(cell) -> dict:
+    """The YAML under a BEGIN QUESTION marker (yaml.YAMLError when it is not YAML)."""
+    body = cell.source.split("\n", 1)[1] if "\n" in cell.source else ""
+    config = yaml.safe_load(body) or {}
+    return config if isinstance(config, dict) else {"": config}
+
+
 def read_master(path: Path, exercise_id: str) -> nbformat.NotebookNode:
     """The master notebook, validated: readable, configured, markers balanced and named."""
     where = str(path)
@@ -91,12 +104,11 @@ def _check_markers(nb, where: str) -> None:
 
 
 def _check_question_config(cell, where: str, number: int) -> None:
-    body = cell.source.split("\n", 1)[1] if "\n" in cell.source else ""
     try:
-        config = yaml.safe_load(body) or {}
+        config = question_config(cell)
     except yaml.YAMLError as exc:
         raise MasterError(f"{where}, cell {number}: the question config is not valid YAML ({exc})") from None
-    if not isinstance(config, dict) or not config.get("name"):
+    if not config.get("name"):
         raise MasterError(f"{where}, cell {number}: BEGIN QUESTION needs a 'name:'")
     if "points" in config:
         raise MasterError(f"{where}, cell {number}: question {config['name']!r} states 'points:'; points live in "
