@@ -61,10 +61,10 @@ def _set(*keys, value):
 
 TIERS = ("train_sin", "training", "tasks", "regression", "tiers")
 BAD = [
-    (_set("nmae", value="x"), "course.yaml: unknown key 'nmae'; known: cluster, exercises, handed_out, limits, lms, name"),
-    (_set("backprop", "vaires", value=True), "exercise 'backprop': unknown key 'vaires'; known: carry_forward, id"),
+    (_set("nmae", value="x"), "course.yaml: unknown key 'nmae' (did you mean 'name'?); known: cluster, exercises, handed_out, limits, lms, name"),
+    (_set("backprop", "vaires", value=True), "exercise 'backprop': unknown key 'vaires' (did you mean 'varies'?); known: carry_forward, id"),
     (_set("train_sin", "training", "tasks", "regression", "budget", value={"gpu": 1}),
-     "exercise 'train_sin', training.tasks.regression: unknown key 'budget'; known: budget_s, build, classes"),
+     "exercise 'train_sin', training.tasks.regression: unknown key 'budget' (did you mean 'budget_s'?); known: budget_s, build, classes"),
     (_set("train_sin", "training", "seed", value={}), "exercise 'train_sin', training: unknown key 'seed'"),
     (_set("train_sin", "training", "tasks", value={}), "exercise 'train_sin', training.tasks must not be empty"),
     (_set("backprop", "limits", value={"cell_timeout": "fast"}),
@@ -74,7 +74,7 @@ BAD = [
     (_set("backprop", "limits", value={"memory_mb": float("nan")}),
      "exercise 'backprop', limits: bad value for limit memory_mb: nan (a finite number)"),
     (_set("limits", value={"cell_timeout": True}), "limits: bad value for limit cell_timeout: True"),
-    (_set("limits", value={"cel_timeout": 3}), "limits: unknown limit 'cel_timeout'; known: cell_timeout"),
+    (_set("limits", value={"cel_timeout": 3}), "limits: unknown limit 'cel_timeout' (did you mean 'cell_timeout'?); known: cell_timeout"),
     (_set("limits", value=[1, 2]), "course.yaml: limits must be a mapping"),
     (_set(*TIERS, value=[{"at_most": 0.2, "points": 3}, {"at_most": 0.04, "points": 1}]),
      "exercise 'train_sin', training.tasks.regression: tiers: a tier with more points must ask for a better mse"),
@@ -105,6 +105,8 @@ BAD = [
     (_set("backprop", "preload", value=["numpy", "os.path"]), "exercise 'backprop': preload must be a list of module"),
     (_set("backprop", "carry_forward", value="yes"), "exercise 'backprop': carry_forward must be true, false or a list"),
     (_set("cluster", "jobs", value=0), "course.yaml: cluster.jobs should be greater than 0 (got 0)"),
+    (lambda data: data.__setitem__("exercices", data.pop("exercises")),
+     "course.yaml: unknown top-level key 'exercices' (did you mean 'exercises'?); known: cluster, exercises,"),
     (lambda data: data["exercises"].append({"id": "backprop"}),
      "course.yaml: exercise ids must be unique; listed more than once: backprop"),
     (lambda data: data["exercises"].append({"id": "ghost"}), "exercise 'ghost' has no master notebook at"),

@@ -45,21 +45,38 @@ def test_a_new_exercise_in_a_course_of_its_own_builds_verifies_and_grades(tmp_pa
     assert again.exit_code != 0 and "exists already" in again.output
     assert invoke("new-exercise", "Bad-Id", cwd=course).exit_code != 0
 
-    built = invoke("build", "--course", course / "course.yaml", "--out", tmp_path / "dist")
+    # Standing in the course folder, every command takes its course.yaml without --course, and says so.
+    here = f"course: my_course ({course / 'course.yaml'}: the course.yaml of the current folder)"
+    built = invoke("build", "--out", tmp_path / "dist", cwd=course)
     assert built.exit_code == 0, built.output
-    verified = invoke("verify", "--course", course / "course.yaml")
+    assert built.output.splitlines()[0] == here, built.output
+    verified = invoke("verify", cwd=course)
     assert verified.exit_code == 0 and "verify ok" in verified.output, verified.output
+    assert here in verified.output.splitlines()
 
     subs = tmp_path / "subs"
     for who, version in (("solution", "solution"), ("blank", "student")):
         (subs / who).mkdir(parents=True)
         shutil.copy(tmp_path / "dist" / "mean_of_values" / version / "mean_of_values.ipynb", subs / who)
-    graded = invoke("grade", subs, "--course", course / "course.yaml", "--out", tmp_path / "out", "--quiet")
+    graded = invoke("grade", subs, "--out", tmp_path / "out", "--quiet", cwd=course)
     assert graded.exit_code == 0, graded.output
+    assert here in graded.output.splitlines()
     with open(tmp_path / "out" / "grades.csv", newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert (rows["solution"]["status"], rows["solution"]["score"], rows["solution"]["max_score"]) == ("graded", "1", "1")
     assert (rows["blank"]["status"], rows["blank"]["score"]) == ("graded", "0")
+
+    reported = invoke("report", "--results", tmp_path / "out", "--no-feedback", cwd=course)
+    assert reported.exit_code == 0 and here in reported.output.splitlines(), reported.output
+    assert "<title>Grading report: my_course</title>" in (tmp_path / "out" / "report.html").read_text()
+    # Elsewhere, the bundled course, and the command says so; --course overrides the folder's.
+    elsewhere = invoke("report", "--results", tmp_path / "out", "--no-feedback", cwd=tmp_path)
+    assert elsewhere.output.splitlines()[0].endswith(": the bundled course; no course.yaml in the current folder)")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "course.yaml").write_text("name: other\nexercises:\n  - id: sigmoid_probability\n")
+    forced = invoke("report", "--results", tmp_path / "out", "--no-feedback", "--course", other / "course.yaml", cwd=course)
+    assert forced.output.splitlines()[0] == f"course: other ({other / 'course.yaml'}: --course)", forced.output
 
     # The Gradescope bundle carries the course's own solution.
     import zipfile

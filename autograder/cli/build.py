@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.output import course_or_fail
+from autograder.cli.output import COURSE_HELP, course_or_fail
 
 
 @click.command()
-@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml (default: the bundled course)")
+@click.option("--course", "course_path", type=click.Path(), default=None, help=COURSE_HELP)
 @click.option("--out", type=click.Path(), default="dist", show_default=True, help="where the versions are written")
 @click.option("--only", multiple=True, help="build only these exercise ids")
 @click.option("--roster", type=click.Path(exists=True), default=None,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.output import course_or_fail, results_table
+from autograder.cli.course import bundled_course_or_fail
+from autograder.cli.output import results_table
 
 
 @click.command()
@@ -17,7 +18,7 @@ def demo(out, workers, only):
     """Build the course and grade the bundled example submissions: the main job, end to end."""
     from autograder.demo import run_demo
 
-    course = course_or_fail(None)
+    course = bundled_course_or_fail()
     unknown = set(only) - set(course.ids)
     if unknown:
         raise click.ClickException(f"unknown exercise(s) {sorted(unknown)}; the course has {course.ids}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.output import course_or_fail, results_or_fail, table
+from autograder.cli.output import COURSE_HELP, course_or_fail, results_or_fail, table
 
 
 @click.command("export")
@@ -15,7 +15,7 @@ from autograder.cli.output import course_or_fail, results_or_fail, table
 @click.option("--results", "results_path", type=click.Path(exists=True), default="results", show_default=True,
               help="a `grade` output folder, its gradebook.sqlite, or a folder of result JSON files")
 @click.option("--roster", type=click.Path(exists=True), default=None, help="roster CSV: student plus name, id, sis_user_id, sis_login_id, section, email, username")
-@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--course", "course_path", type=click.Path(), default=None, help=COURSE_HELP)
 @click.option("--out", type=click.Path(), default=None, help="file (folder for feedback) to write; default next to the results")
 def export_command(fmt, results_path, roster, course_path, out):
     """Grades for Canvas or Moodle import, a per-student CSV, or per-submission feedback files."""

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.output import DEFAULT_WORKERS, course_or_fail, results_table
+from autograder.cli.output import COURSE_HELP, DEFAULT_WORKERS, course_or_fail, results_table
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--course", "course_path", type=click.Path(), default=None, help=COURSE_HELP)
 @click.option("--out", type=click.Path(), default="results", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
               help="submissions graded in parallel (a warm worker holds what its exercise imports: about 100 MiB "
@@ -51,3 +51,7 @@ def grade(paths, course_path, out, workers, roster, regrade, quiet, cluster):
     if not quiet:
         click.echo(results_table(results))
     click.echo(f"{len(results)} submission(s) graded into {Path(out) / 'grades.csv'}")
+    strangers = sum(r["status"] == "unknown_exercise" for r in results)
+    if strangers:  # the usual cause is the wrong course, not the students
+        click.echo(f"{strangers} submission(s) are of no exercise of the course {course.name!r} ({course.path}); "
+                   "if that is the wrong course, run from the course's folder or give --course", err=True)

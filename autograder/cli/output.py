@@ -7,16 +7,9 @@ from pathlib import Path
 
 import click
 
-from autograder.course import CourseError, load_course
+from autograder.cli.course import COURSE_HELP, course_or_fail  # noqa: F401  (every command's one rule)
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
-
-
-def course_or_fail(path):
-    try:
-        return load_course(path)
-    except CourseError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 def results_base(results_path: str) -> Path:

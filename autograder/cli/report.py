@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.output import course_or_fail, results_or_fail
+from autograder.cli.output import COURSE_HELP, course_or_fail, results_or_fail
 
 
 @click.command()
 @click.option("--results", "results_path", type=click.Path(exists=True), default="results", show_default=True,
               help="a `grade` output folder, its gradebook.sqlite, or a folder of result JSON files")
-@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--course", "course_path", type=click.Path(), default=None, help=COURSE_HELP)
 @click.option("--out", type=click.Path(), default=None, help="the HTML file (default RESULTS/report.html)")
 @click.option("--feedback/--no-feedback", default=True, show_default=True,
               help="also write one Markdown feedback file per submission into RESULTS/feedback/")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.output import course_or_fail, table
+from autograder.cli.output import COURSE_HELP, course_or_fail, table
 
 
 def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], bool]:
@@ -75,7 +75,7 @@ def _otter_rows(course, dist: Path) -> tuple[list[list[str]], bool]:
 
 
 @click.command()
-@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--course", "course_path", type=click.Path(), default=None, help=COURSE_HELP)
 @click.option("--out", type=click.Path(), default=None, help="build into this folder (default: a temporary one)")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--otter", "with_otter", is_flag=True, help="also grade with Otter's own grading (slow: a kernel per notebook)")

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from autograder.course.model import Course, CourseFile, Exercise
+from autograder.course.section import unknown_key_message
 from autograder.paths import DEFAULT_COURSE, EXERCISES_DIR
 from autograder.run.limits import Limits
 
@@ -34,6 +35,10 @@ def load_course(path: str | Path | None = None) -> Course:
         raise CourseError(f"no course file at {path}") from None
     except yaml.YAMLError as exc:
         raise CourseError(f"{path} is not valid YAML: {exc}") from None
+    if isinstance(data, dict) and "exercises" not in data:
+        unknown = [k for k in data if k not in CourseFile.model_fields]
+        if unknown:  # `exercices:` is a typo of the one key a course needs, not a missing list
+            raise CourseError(f"{path}: {unknown_key_message('top-level key', unknown[0], CourseFile.model_fields)}")
     if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
         raise CourseError(f"{path}: expected a mapping with a list under 'exercises'")
     try:

@@ -3,6 +3,7 @@ names the keys there are (a typo in course.yaml must not be silently ignored).""
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
@@ -19,8 +20,16 @@ class Section(BaseModel):
             known = set(cls.model_fields)
             unknown = [k for k in data if k not in known]
             if unknown:
-                raise ValueError(f"unknown {cls.what} {unknown[0]!r}; known: {', '.join(sorted(known))}")
+                raise ValueError(unknown_key_message(cls.what, unknown[0], known))
         return data
+
+
+def unknown_key_message(what: str, key, known) -> str:
+    """'unknown key 'exercices' (did you mean 'exercises'?); known: ...': the closest known key
+    first, since a typo is the usual cause."""
+    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown {what} {key!r}{guess}; known: {', '.join(sorted(known))}"
 
 
 def _identifier(name: str) -> str:
