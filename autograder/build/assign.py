@@ -2,15 +2,18 @@
 
 The build of one exercise is a short list of steps, each one transformation:
 
-    check_master       markers balanced and named, config present, no points or hidden tests (master.py)
+    check_master       markers balanced and named, config present, no points or hidden tests (master.py);
+                       every code cell compiles (cell_syntax.py)
     write_questions    a copy of the master gets each question's points and one hidden test per
                        check, from checks.py (hidden_tests.py)
     run_otter_assign   Otter assign writes the student and autograder views
+    runnable_blanks    a placeholder that unpacks gets one `...` per name (placeholders.py)
     ship_checks        the exercise's checks.py and solution into Otter's zip, for its hidden tests
     stamp_exercise     metadata.autograder.exercise = <id> in every notebook written
     install_setup      the first cell installs otter-grader if missing, carries the public checks
                        and data, starts the grader; the hand-in cell works on Colab (setup_cell.py)
     render_default     a varying exercise's placeholders filled with the slides' numbers
+    compile_versions   every code cell of the student and solution versions compiles (cell_syntax.py)
     ship_data          the exercise's data/ folder next to the student and solution notebooks
     collect_views      student/, solution/ (the filled notebook), autograder/ (Otter's bundle)
     personalise        with a roster: students/<student>/<id>.ipynb, each with its own signed numbers
@@ -32,9 +35,11 @@ import nbformat
 from autograder.gradescope.bundle import write_gradescope_zip
 from autograder import handout
 from autograder.build import variants
+from autograder.build.cell_syntax import check_master_syntax, check_versions_syntax
 from autograder.build.colab_links import add_link_cell, write_links
 from autograder.build.hidden_tests import ship_checks, write_generated_master
 from autograder.build.master import MasterError, read_master
+from autograder.build.placeholders import make_placeholders_run
 from autograder.build.setup_cell import install_setup
 from autograder.course import Course, Exercise
 from autograder.exercises import load_checks
@@ -88,7 +93,7 @@ def ship_data(exercise: Exercise, *folders: Path) -> None:
 def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = None,
                    secret: bytes | None = None, published: str | None = None,
                    record: handout.Handout | None = None, course: Course | None = None) -> BuiltExercise:
-    read_master(exercise.master, exercise.id)
+    check_master_syntax(read_master(exercise.master, exercise.id), str(exercise.master))
     try:  # its hidden checks (once written) load and their options are valid, before anything is written
         if (exercise.folder / "checks.py").is_file():
             load_checks(exercise)
@@ -101,6 +106,7 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
     with tempfile.TemporaryDirectory(prefix=f"build-{exercise.id}-") as tmp:
         result = run_otter_assign(exercise.master, Path(tmp), exercise)
         name = f"{exercise.id}.ipynb"
+        make_placeholders_run(result / "student" / name)
         shutil.copytree(result / "student", student_dir)
         shutil.copytree(result / "autograder", autograder_dir)
     solution_dir.mkdir(parents=True)
@@ -127,6 +133,7 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
                 student: _personal_notebook(template, exercise, student, secret, target / "students")
                 for student in students
             }
+    check_versions_syntax(exercise.master, student=student_dir / name, solution=solution_dir / name)
     ship_data(exercise, student_dir, solution_dir)
     if published:  # not in the personal notebooks: the published one has the slides' numbers
         built.colab = add_link_cell(student_dir / name, published)

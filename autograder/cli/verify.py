@@ -7,11 +7,34 @@ import tempfile
 from pathlib import Path
 
 import click
+import nbformat
 
 from autograder.cli.output import COURSE_HELP, course_or_fail, table
 
 
-def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], bool]:
+def blank_cell_errors(results: list[dict], dist: Path) -> list[str]:
+    """Each cell of a blank (student) version that raised when run top to bottom, outside the
+    public checks (the sandbox runs `grader.check` as a stand-in), as "<id>: the student version's
+    cell N (`its first line`) raises <error>". A blank must run before the student writes anything."""
+    problems = []
+    for r in results:
+        if r["student"] != "blank" or not r.get("exercise"):
+            continue
+        notebook = dist / r["exercise"] / "student" / f"{r['exercise']}.ipynb"
+        code_cells = [(n, cell.source) for n, cell in enumerate(nbformat.read(str(notebook), as_version=4).cells,
+                                                                 start=1) if cell.cell_type == "code"]
+        for cell in (r.get("run") or {}).get("cells") or []:
+            if cell.get("status") != "error" or cell["index"] >= len(code_cells):
+                continue
+            number, source = code_cells[cell["index"]]
+            first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+            error = (cell.get("error") or "").strip().splitlines()
+            problems.append(f"{r['exercise']}: the student version's cell {number} (`{first[:60]}`) raises "
+                            f"{error[-1] if error else 'an error'}")
+    return problems
+
+
+def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], bool, list[str]]:
     from autograder.handout import Handout
     from autograder.batch import grade_batch
 
@@ -19,7 +42,7 @@ def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], boo
         subs = Path(tmp) / "submissions"
         for version in ("solution", "student"):
             for ex in course.exercises:
-                target = subs / version / f"{ex.id}.ipynb"
+                target = subs / ("blank" if version == "student" else version) / f"{ex.id}.ipynb"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes((dist / ex.id / version / f"{ex.id}.ipynb").read_bytes())
         # The course's own versions carry no personal variant: judged as if nothing was handed out.
@@ -30,9 +53,9 @@ def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], boo
         want = r["max_score"] if r["student"] == "solution" else 0.0
         good = r["status"] == "graded" and r["score"] == want and r["max_score"] > 0
         ok &= good
-        rows.append([r.get("exercise") or "?", "solution" if r["student"] == "solution" else "blank",
-                     r["status"], f"{r['score']:g}/{r['max_score']:g}", "ok" if good else "FAIL"])
-    return rows, ok
+        rows.append([r.get("exercise") or "?", r["student"], r["status"], f"{r['score']:g}/{r['max_score']:g}",
+                     "ok" if good else "FAIL"])
+    return rows, ok, blank_cell_errors(results, dist)
 
 
 def otter_grade_submission(notebook: Path, zipped: Path):
@@ -97,7 +120,7 @@ def verify(course_path, out, workers, with_otter):
         from autograder.build.contract import contract_problems
 
         broken = [p for e in course.exercises for p in contract_problems(e, dist)]
-        rows, ok = _verify_rows(course, dist, workers)
+        rows, ok, raising = _verify_rows(course, dist, workers)
         if with_otter:
             more, ok_otter = _otter_rows(course, dist)
             rows, ok = rows + more, ok and ok_otter
@@ -107,7 +130,14 @@ def verify(course_path, out, workers, with_otter):
     if broken:
         click.echo("verify FAILED: an exercise breaks the contract (exercises/README.md)", err=True)
         sys.exit(1)
+    for problem in raising:
+        click.echo(f"blank: {problem}", err=True)
     if not ok:
         click.echo("verify FAILED: a solution version lacks full marks or a blank version scores", err=True)
         sys.exit(1)
-    click.echo("verify ok: the contract holds; every solution version has full marks, every blank version zero")
+    if raising:
+        click.echo("verify FAILED: a blank version raises outside its checks when run top to bottom; a student "
+                   "would meet that error before writing anything", err=True)
+        sys.exit(1)
+    click.echo("verify ok: the contract holds; every solution version has full marks, every blank version zero "
+               "and runs top to bottom")
