@@ -6,6 +6,7 @@
     demo.py     autograder demo           the main job on the bundled examples
     export.py   autograder export         Canvas, Moodle, CSV, feedback files
     report.py   autograder report         the HTML report
+    serve.py    autograder serve          the LTI 1.3 tool and grading service
     new_exercise.py  autograder new-exercise  scaffold an exercise in a course
     output.py   what the commands share: the course and results loaded with a clear error, tables
 """
@@ -21,6 +22,7 @@ from autograder.cli.grade import grade
 from autograder.cli.new_exercise import new_exercise_command
 from autograder.cli.output import results_table
 from autograder.cli.report import report
+from autograder.cli.serve import serve
 from autograder.cli.verify import verify
 
 
@@ -30,7 +32,7 @@ def main():
     """Auto-graded exercises for week 1 of Deep Learning, and the engine that grades them."""
 
 
-for command in (build, grade, verify, demo, export_command, report, new_exercise_command):
+for command in (build, grade, verify, demo, export_command, report, new_exercise_command, serve):
     main.add_command(command)
 
 __all__ = ["main", "results_table"]

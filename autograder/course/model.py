@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, PositiveFloat, PositiveInt, field_validator, model_validator
 
+from autograder.course.lti import Lti
 from autograder.course.section import Identifier, Section
 from autograder.course.training import Training
 from autograder.run.limits import Limits
@@ -139,6 +140,7 @@ class Lms(Section):
     gradescope: Gradescope = Gradescope()
     canvas: Canvas = Canvas()
     moodle: Moodle = Moodle()
+    lti: Lti | None = None  # `autograder serve` as an LTI 1.3 tool (course/lti.py)
 
     def exercise_ids(self) -> dict[str, set[str]]:
         """{setting: exercise ids it names}."""
