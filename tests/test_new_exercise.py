@@ -89,7 +89,7 @@ def test_a_new_exercise_in_a_course_of_its_own_builds_verifies_and_grades(tmp_pa
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=course,
                          capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "2 passed" in run.stdout
+    assert "3 passed" in run.stdout
 
 
 def test_new_exercise_appends_to_a_course_with_comments(tmp_path):
@@ -161,3 +161,47 @@ def test_personal_numbers_come_from_the_courses_own_solution(tmp_path):
     [built] = build_course(load_course(course / "course.yaml"), tmp_path / "dist")
     given = "\n".join(c.source for c in nbformat.read(str(built.student), as_version=4).cells if c.cell_type == "code")
     assert "w1, w2, b = 0.7, 0.1, 1.0" in given
+
+
+def test_the_scaffolded_test_keeps_passing_when_the_example_check_is_replaced(tmp_path):
+    """The author replaces the one example check by two others (a value and a function, each with
+    a mistake): the scaffolded tests still pass, and they catch a check that is wrong."""
+    import nbformat
+
+    course = tmp_path / "c"
+    course.mkdir()
+    assert invoke("new-exercise", "spread_of_values", cwd=course).exit_code == 0
+    (course / "solutions" / "spread_of_values.py").write_text(
+        "import numpy as np\n\nVALUES = np.array([2.0, 4.0, 9.0])\nMEAN = float(VALUES.mean())\n\n\n"
+        "def spread(values):\n    return float(np.max(values) - np.min(values))\n\n\n"
+        "def spread_backwards(values):\n    return float(np.min(values) - np.max(values))\n")
+    (course / "exercises" / "spread_of_values" / "checks.py").write_text(
+        "import numpy as np\n\nfrom autograder.exercises import load_solution\n"
+        "from autograder.judge import FunctionCheck, ValueCheck\n\nsol = load_solution(__file__)\n\n"
+        "CHECKS = [\n"
+        "    ValueCheck('mean', var='mean', expected=sol.MEAN, points=1, mistakes={'not divided': 15.0}),\n"
+        "    FunctionCheck('spread', function='spread', points=2, reference=sol.spread,\n"
+        "                  cases=lambda rng: [(rng.normal(size=5),) for _ in range(3)],\n"
+        "                  mistakes={'min minus max, the wrong way round': sol.spread_backwards}),\n"
+        "]\nQUESTIONS = {'q1_mean': ['mean', 'spread']}\n")
+    master = course / "exercises" / "spread_of_values" / "spread_of_values.ipynb"
+    nb = nbformat.read(str(master), as_version=4)
+    cell = next(c for c in nb.cells if "# SOLUTION" in c.source)
+    cell.source = ("mean = values.sum() / len(values)  # SOLUTION\n\ndef spread(v):\n"
+                   "    # BEGIN SOLUTION\n    return float(v.max() - v.min())\n    # END SOLUTION")
+    nbformat.write(nb, str(master))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
+
+    def scaffolded_tests():
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=course,
+                              capture_output=True, text=True, env=env, timeout=300)
+
+    run = scaffolded_tests()
+    assert run.returncode == 0 and "3 passed" in run.stdout, run.stdout + run.stderr
+    # A check whose reference is wrong fails the test of the solution (and its mistake is no longer one).
+    checks = course / "exercises" / "spread_of_values" / "checks.py"
+    checks.write_text(checks.read_text().replace("reference=sol.spread,", "reference=sol.spread_backwards,"))
+    run = scaffolded_tests()
+    assert run.returncode == 1 and "2 failed, 1 passed" in run.stdout, run.stdout
+    assert "test_the_solution_gets_full_marks" in run.stdout

@@ -8,7 +8,8 @@ It writes, in the course's folder (where course.yaml is):
     exercises/<id>/checks.py    the hidden check of that question, with its points and a typical
                                 mistake, and QUESTIONS: which checks grade which Otter question
     solutions/<id>.py           the reference solution, plain Python
-    tests/test_<id>.py          a test of the solution's value and of the check
+    tests/test_<id>.py          tests through autograder.testing: the solution full marks, nothing
+                                answered zero, each declared mistake its hint
     course.yaml                 the exercise's entry, appended
 
 The example asks for the mean of three given numbers; the teacher replaces it. Nothing here
@@ -91,27 +92,35 @@ MEAN = float(VALUES.sum() / len(VALUES))
 SUM = float(VALUES.sum())  # a typical mistake: the sum, not the mean
 '''
 
-TEST = '''"""Tests of `{id}`: the reference value, computed by hand, and the check's verdicts."""
+TEST = '''"""Tests of `{id}`, through autograder.testing (exercises/README.md, "Testing an exercise"):
+they hold whatever checks checks.py has, so they keep passing when you replace the example."""
 
-from autograder.course import load_course
-from autograder.exercises import load_checks
-from autograder.probe.answers import Answer
+from pathlib import Path
 
-COURSE = __file__.rsplit("/tests/", 1)[0] + "/course.yaml"
+from autograder.testing import declared_mistakes, full_points, judge, solution_answers
 
-
-def verdict(value):
-    [check] = load_checks(load_course(COURSE).exercise("{id}"))
-    return check.run({{"value": Answer("mean", value=value)}}, check.probes(None))
+COURSE = Path(__file__).resolve().parents[1] / "course.yaml"
+EXERCISE = "{id}"
 
 
-def test_the_reference_value():
-    assert verdict(5.0).points == 1  # (2 + 4 + 9) / 3, by hand
+def test_the_solution_gets_full_marks():
+    verdicts = judge(COURSE, EXERCISE, solution_answers(COURSE, EXERCISE))
+    assert {{name: v.points for name, v in verdicts.items()}} == full_points(COURSE, EXERCISE)
 
 
-def test_the_typical_mistake_has_its_hint():
-    wrong = verdict(15.0)
-    assert wrong.points == 0 and "not divided" in wrong.hint
+def test_nothing_answered_gets_zero():
+    assert all(v.points == 0 for v in judge(COURSE, EXERCISE, {{}}).values())
+
+
+def test_each_declared_mistake_gets_its_hint():
+    for case in declared_mistakes(COURSE, EXERCISE):
+        verdict = judge(COURSE, EXERCISE, case.answers)[case.check]
+        assert verdict.points < full_points(COURSE, EXERCISE)[case.check], case.hint
+        assert case.hint in verdict.hint
+
+
+# Add tests of your own, e.g. a reference value computed by hand:
+#     assert judge(COURSE, EXERCISE, {{"mean": (2 + 4 + 9) / 3}})["mean"].points == 1
 '''
 
 

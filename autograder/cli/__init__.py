@@ -8,6 +8,8 @@
     report.py   autograder report         the HTML report
     serve.py    autograder serve          the LTI 1.3 tool and grading service
     new_exercise.py  autograder new-exercise  scaffold an exercise in a course
+    coverage.py autograder coverage       how many typical mistakes of the corpus get their hint
+    course.py   which course a command works on (--course, ./course.yaml, the bundled one), said
     output.py   what the commands share: the course and results loaded with a clear error, tables
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import click
 
 from autograder.cli.build import build
+from autograder.cli.coverage import coverage_command
 from autograder.cli.demo import demo
 from autograder.cli.export import export_command
 from autograder.cli.grade import grade
@@ -32,7 +35,8 @@ def main():
     """Auto-graded exercises for week 1 of Deep Learning, and the engine that grades them."""
 
 
-for command in (build, grade, verify, demo, export_command, report, new_exercise_command, serve):
+for command in (build, grade, verify, demo, export_command, report, new_exercise_command, serve,
+                coverage_command):
     main.add_command(command)
 
 __all__ = ["main", "results_table"]

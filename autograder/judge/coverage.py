@@ -75,7 +75,7 @@ def _code_cells(master: Path, params: dict | None) -> list[str]:
     if any(c.cell_type in ("markdown", "code") and "{{" in c.source for c in nb.cells):
         from autograder.build.variants import default_variant
 
-        render(nb, params or default_variant(master.stem), str(master))
+        render(nb, params or default_variant(master.stem, master.parent), str(master))
     cells, in_tests = [], False
     for cell in nb.cells:
         if cell.cell_type == "raw":
