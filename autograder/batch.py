@@ -74,7 +74,8 @@ def grade_batch(
                 results.append(done)
             else:
                 todo.append(sub)
-        bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=not progress or not todo)
+        # disable=None: tqdm stays silent when its stream is no terminal (a log, a pipe, CI)
+        bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=True if not progress or not todo else None)
         runnable = [s for s in todo if not s.status]
         kinds = {e: exercise_preload(course.exercise(e)) for e in {s.exercise for s in runnable}}
         warm_pool = WarmPool.for_batch([kinds[s.exercise] for s in runnable], workers, warm) \

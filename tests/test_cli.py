@@ -71,4 +71,5 @@ def test_demo_builds_grades_and_reports(tmp_path):
     assert float(rows["blank"]["score"]) == 0.0
     assert 0 < float(rows["mistaken"]["score"]) < float(rows["mistaken"]["max_score"])
     assert "hint for sigmoid_probability" in result.output
+    assert "next, a course of your own" in result.output and "autograder new-exercise my_first_exercise" in result.output
     assert (tmp_path / "results" / "report.html").is_file()

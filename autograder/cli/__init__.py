@@ -29,7 +29,19 @@ from autograder.cli.serve import serve
 from autograder.cli.verify import verify
 
 
-@click.group()
+class CommandGroup(click.Group):
+    """`autograder --help` lists each command with its whole first sentence: click would cut it
+    to one line with "...", which hides what a command is for."""
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, command.get_short_help_str(limit=10_000))
+                for name, command in sorted(self.commands.items()) if not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=CommandGroup, context_settings={"max_content_width": 110})
 @click.version_option(package_name="dl-week1-autograder")
 def main():
     """Auto-graded exercises for week 1 of Deep Learning, and the engine that grades them."""

@@ -10,6 +10,16 @@ from autograder.cli.course import bundled_course_or_fail
 from autograder.cli.output import results_table
 
 
+NEXT_STEPS = """
+next, a course of your own (README.md, "Your own course"):
+  mkdir my-course && cd my-course
+  autograder new-exercise my_first_exercise    # course.yaml, a master notebook, checks, solution, test
+  (edit exercises/my_first_exercise/my_first_exercise.ipynb, its checks.py and solutions/my_first_exercise.py)
+  autograder verify                            # solutions full marks, blanks zero; uses ./course.yaml
+  autograder build                             # dist/<id>/student/ is what students get
+  autograder grade SUBMISSIONS... && autograder report"""
+
+
 @click.command()
 @click.option("--out", type=click.Path(), default="demo-output", show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
@@ -37,3 +47,4 @@ def demo(out, workers, only):
     click.echo(f"grades: {run.results_dir / 'grades.csv'}; one JSON per submission in {run.results_dir / 'results'}")
     click.echo(f"feedback per submission: {run.results_dir / 'feedback'}")
     click.echo(f"report for teachers (open in a browser): {run.report}")
+    click.echo(NEXT_STEPS)

@@ -7,6 +7,7 @@ the result document alone, so it can be made again at any time from the gradeboo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from autograder.export.files import result_filename
@@ -86,6 +87,27 @@ def _inline(text) -> str:
     return " ".join(str(text or "").split()).replace("<", "&lt;")
 
 
+IPYTHON_FILE = re.compile(r"<ipython-input-\d+-[0-9a-f]+>")
+
+
+def _code(text) -> str:
+    """One line of text as a Markdown code span: shown as it is, `<` included, both rendered and
+    read as plain text (an `&lt;` entity would show as such in a plain-text reader). The fence is
+    longer than any run of backticks inside, so the text cannot close it."""
+    text = " ".join(str(text or "").split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def cell_error_line(cell: dict) -> str:
+    """'- code cell 3: `SyntaxError: invalid syntax (this cell, line 2)`': IPython's name for the
+    cell's source file says nothing to a student."""
+    error = IPYTHON_FILE.sub("this cell", str(cell.get("error") or ""))
+    index = cell.get("index")
+    where = f"code cell {index + 1}" if isinstance(index, int) else "a cell"
+    return f"- {where}: {_code(' '.join(error.split())[:300])}"
+
+
 def check_lines(check: dict) -> list[str]:
     points, most = _number(check.get("points")) or 0.0, _number(check.get("max_points")) or 0.0
     mark = "passed" if most and points >= most else ("partly" if points > 0 else "failed")
@@ -136,7 +158,7 @@ def feedback_markdown(result: dict, title: str | None = None) -> str:
     errors = [c for c in (result.get("run") or {}).get("cells", []) if c.get("error")]
     if errors:
         lines += ["## Cells that raised an error", ""]
-        lines += [f"- cell {c.get('index')}: {_inline(c['error'])[:300]}" for c in errors[:10]]
+        lines += [cell_error_line(c) for c in errors[:10]]
         lines.append("")
     return "\n".join(lines)
 
