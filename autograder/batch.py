@@ -23,6 +23,7 @@ from autograder.pipeline import BatchStopped, failure_result, grade_submission
 from autograder.record import Gradebook
 from autograder.run import Runner, run_notebook
 from autograder.run.preload import exercise_preload
+from autograder.run.training import runs_per_submission
 from autograder.run.warm import WarmPool
 
 
@@ -78,7 +79,9 @@ def grade_batch(
         bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=True if not progress or not todo else None)
         runnable = [s for s in todo if not s.status]
         kinds = {e: exercise_preload(course.exercise(e)) for e in {s.exercise for s in runnable}}
-        warm_pool = WarmPool.for_batch([kinds[s.exercise] for s in runnable], workers, warm) \
+        # A training task's submission runs twice: its notebook, then the trainer (run/training.py).
+        runs = [kinds[s.exercise] for s in runnable for _ in range(runs_per_submission(course.exercise(s.exercise)))]
+        warm_pool = WarmPool.for_batch(runs, workers, warm) \
             if runnable and runner is None else None
         if warm_pool is not None:
             todo.sort(key=lambda s: warm_pool.rank(kinds.get(s.exercise)))  # each kind's runs together

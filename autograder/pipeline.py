@@ -22,6 +22,7 @@ from autograder.judge import Verdict, using_variant
 from autograder.run.device import device_class
 from autograder.run import Limits as RunLimits
 from autograder.run import Runner, run_notebook
+from autograder.run.training import train_declared
 
 
 
@@ -112,7 +113,11 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
         asked = {check.name: check.probes(rng) for check in checks}
     flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
 
-    run = runner(sub.cells, flat, run_limits(course, sub.exercise), files=data_files(exercise.folder))
+    limits, files = run_limits(course, sub.exercise), data_files(exercise.folder)
+    run = runner(sub.cells, flat, limits, files=files)
+    # A timed training task: the models the notebook declared (as data) are checked here and
+    # trained in a sandbox of their own that runs no student code, on the same runner.
+    train_declared(checks, asked, run, runner, limits, files)
 
     # Judge, in this process, against solutions/ (with the student's own numbers, if any).
     faults = []
@@ -157,6 +162,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
         "output": run.output[-20_000:],
         "warm": getattr(run, "warm", False),  # forked from a warm worker, or a fresh one
         **getattr(run, "placement", {}),  # a run on a Dask worker: which worker, which device
+        **({"trainer": run.trainer} if getattr(run, "trainer", None) else {}),
     }
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result

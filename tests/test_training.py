@@ -27,6 +27,8 @@ from autograder.exercises import data_files, load_checks, max_score  # noqa: E40
 from autograder.judge import training  # noqa: E402
 from autograder.judge.training import ModelRefused, TrainCheck, parse_tiers, rebuild, tier_points  # noqa: E402
 from autograder.probe import encode_requests, read_answers  # noqa: E402
+from autograder.run import Limits, RunResult  # noqa: E402
+from autograder.run.training import train_declared  # noqa: E402
 from autograder.sandbox import trainer  # noqa: E402
 from autograder.sandbox.responder import answer  # noqa: E402
 from solutions import train_banknote, train_digits, train_sin  # noqa: E402
@@ -68,17 +70,25 @@ def checks_of(exercise: str) -> dict[str, TrainCheck]:
     return {c.name: c for c in load_checks(exercise)}
 
 
-def judge(exercise: str, namespace: dict, only: str | None = None, budget_s: float | None = None) -> dict:
-    """{check name: Verdict}: the checks' probes answered by the responder in the exercise's folder."""
-    checks = [c for c in load_checks(exercise) if only in (None, c.name)]
-    asked = {}
-    for check in checks:
-        probes = check.probes(np.random.default_rng(0))
-        if budget_s is not None:
-            probes = {k: type(p)(p.build, p.settings, p.x, p.y, budget_s, p.seed) for k, p in probes.items()}
-        asked[check.name] = probes
-    flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
-    document = json.loads(json.dumps(encode_requests(flat)))
+class InProcessRunner:
+    """The trainer's run as `train_declared` asks for it, answered by the responder in this
+    process (in the exercise's folder): it takes no cells, only Fit requests."""
+
+    def __init__(self, exercise: str):
+        self.exercise, self.jobs = exercise, []
+
+    def __call__(self, cells, probes, limits=None, files=None, env=None):
+        assert cells == [], "the trainer's run never gets the notebook's cells"
+        self.jobs.append(probes)
+        document = json.loads(json.dumps(encode_requests(probes)))
+        started = time.perf_counter()
+        answers = answer_here(self.exercise, {}, document, probes)
+        seconds = time.perf_counter() - started
+        return RunResult("finished", "", [], answers, "", seconds, 0.0, "in-process",
+                         probe_durations={k: seconds for k in probes})
+
+
+def answer_here(exercise: str, namespace: dict, document: dict, keys) -> dict:
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as folder:
         os.chdir(REPO / "exercises" / exercise)
@@ -86,19 +96,35 @@ def judge(exercise: str, namespace: dict, only: str | None = None, budget_s: flo
             answer(namespace, document, folder)
         finally:
             os.chdir(cwd)
-        answers = read_answers(folder, flat)
-    return {c.name: c.run({k: answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
+        return read_answers(folder, keys)
 
 
-def request(exercise: str, check: str = "model", budget_s: float = 60.0, seed: int = 0) -> dict:
+def judge(exercise: str, namespace: dict, only: str | None = None, budget_s: float | None = None) -> dict:
+    """{check name: Verdict}: the notebook's half answered by the responder in the exercise's
+    folder, the declared models trained by the trainer's half in this process, as the pipeline does."""
+    checks = [c for c in load_checks(exercise) if only in (None, c.name)]
+    if budget_s is not None:
+        for check in checks:
+            check.budget_s = {k: budget_s for k in check.budget_s}
+    asked = {check.name: check.probes(np.random.default_rng(0)) for check in checks}
+    flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
+    document = json.loads(json.dumps(encode_requests(flat)))
+    run = RunResult("finished", "", [], answer_here(exercise, namespace, document, flat), "", 0.0, 0.0, "in-process")
+    train_declared(checks, asked, run, InProcessRunner(exercise), Limits(), data_files(REPO / "exercises" / exercise))
+    return {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
+
+
+def request(exercise: str, check: str = "model") -> dict:
     c = checks_of(exercise)[check]
-    return {"kind": "train", "name": c.build, "settings": c.settings, "x": c.x, "y": c.y,
-            "budget_s": budget_s, "seed": seed}
+    return {"kind": "train", "name": c.build, "settings": c.settings, "x": c.x, "y": c.y}
 
 
-def train_here(exercise: str, namespace: dict, monkeypatch, **kw) -> dict:
+def train_here(exercise: str, namespace: dict, monkeypatch, budget_s: float = 60.0, seed: int = 0,
+               check: str = "model") -> dict:
+    """The two halves in this process: the notebook's declaration, then the trainer's fit."""
     monkeypatch.chdir(REPO / "exercises" / exercise)
-    return trainer.train(namespace, request(exercise, **kw))
+    declared = trainer.declare(namespace, request(exercise, check))
+    return trainer.fit(request(exercise, check) | declared | {"kind": "fit", "budget_s": budget_s, "seed": seed})
 
 
 # --------------------------------------------------------------------------- course settings
@@ -272,14 +298,18 @@ def test_an_unfinished_first_epoch_counts_no_epoch(monkeypatch):
     assert result["stopped_by_budget"] and result["epochs_done"] == 0 and 0 < result["steps_done"] < 1372
 
 
-def test_the_time_build_model_takes_counts(monkeypatch):
+def test_the_trainer_never_calls_the_notebooks_build_model(monkeypatch):
+    calls = []
+
     def slow_build():
+        calls.append(1)
         time.sleep(1.5)
         return train_banknote.build_model()
 
-    result = train_here("train_banknote", {"build_model": slow_build, "TRAINING": {"epochs": 50, "batch_size": 64}},
-                        monkeypatch, budget_s=1.0)
-    assert result["stopped_by_budget"] and result["steps_done"] == 1 and result["seconds"] >= 1.5
+    result = train_here("train_banknote", {"build_model": slow_build, "TRAINING": {"epochs": 1, "batch_size": 64}},
+                        monkeypatch, budget_s=10.0)
+    assert calls == [1]  # once, in the notebook's half; the trainer builds from the configuration
+    assert result["seconds"] < 1.5 and result["epochs_done"] == 1
 
 
 def test_pretrained_weights_from_build_model_are_not_kept(monkeypatch):
@@ -354,7 +384,10 @@ def test_refused_models_and_settings_get_zero_with_a_clear_message(namespace, me
 def test_missing_training_data_is_reported(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(trainer.TrainingError, match="missing"):
-        trainer.train(REFERENCE["train_banknote"], request("train_banknote"))
+        trainer.declare(REFERENCE["train_banknote"], request("train_banknote"))
+    with pytest.raises(trainer.TrainingError, match="missing"):
+        trainer.fit({"config": train_banknote.build_model().to_json(), "settings": {"epochs": 1, "batch_size": 8},
+                     "x": "data/banknote_x.npy", "y": "data/banknote_y.npy", "budget_s": 5.0, "seed": 0})
     for name in ("/etc/passwd.npy", "../x.npy", "data/x.txt"):
         with pytest.raises(trainer.TrainingError):
             trainer.load_array(name)
@@ -363,13 +396,9 @@ def test_missing_training_data_is_reported(monkeypatch, tmp_path):
 @pytest.fixture(scope="module")
 def trained_banknote():
     """A real reference config and weights (a few epochs), for the trusted side's refusals."""
-    cwd = os.getcwd()
-    os.chdir(REPO / "exercises" / "train_banknote")
-    try:
+    with pytest.MonkeyPatch.context() as monkeypatch:
         namespace = {"build_model": train_banknote.build_model, "TRAINING": {"epochs": 3, "batch_size": 64}}
-        return trainer.train(namespace, request("train_banknote"))
-    finally:
-        os.chdir(cwd)
+        return train_here("train_banknote", namespace, monkeypatch)
 
 
 def test_the_trusted_side_rebuilds_a_good_model(trained_banknote):
@@ -449,10 +478,10 @@ def test_device_selection_picks_cuda_when_torch_sees_it(monkeypatch):
     assert trainer.device_name("cuda") == "NVIDIA Test GPU"
     assert training.device_class() == "gpu"
     check = checks_of("train_banknote")["model"]
-    assert check.probes(np.random.default_rng(0))["model"].budget_s == check.budget_s["gpu"]
+    assert check.budget_for() == check.budget_s["gpu"]
     monkeypatch.setenv(DEVICE_ENV, "cpu")  # the sandbox is not given the GPU
     assert training.device_class() == "cpu"
-    assert check.probes(np.random.default_rng(0))["model"].budget_s == check.budget_s["cpu"]
+    assert check.budget_for() == check.budget_s["cpu"]
 
 
 def test_the_trainer_trains_on_the_device_it_picked(monkeypatch):
@@ -464,11 +493,13 @@ def test_the_trainer_trains_on_the_device_it_picked(monkeypatch):
         scopes.append(name)
         return real_device("cpu")
 
+    monkeypatch.chdir(REPO / "exercises" / "train_banknote")
+    namespace = {"build_model": train_banknote.build_model, "TRAINING": {"epochs": 1, "batch_size": 512}}
+    declared = trainer.declare(namespace, request("train_banknote"))
     monkeypatch.setattr(trainer, "pick_device", lambda cuda_available=None: "cuda")
     monkeypatch.setattr(keras, "device", spy)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=0: "NVIDIA Test GPU")
-    namespace = {"build_model": train_banknote.build_model, "TRAINING": {"epochs": 1, "batch_size": 512}}
-    result = train_here("train_banknote", namespace, monkeypatch)
+    result = trainer.fit(request("train_banknote") | declared | {"budget_s": 60.0, "seed": 0})
     assert scopes == ["cuda"]
     assert result["device"] == "cuda" and result["device_name"] == "NVIDIA Test GPU"
 
@@ -477,7 +508,7 @@ def test_the_trainer_trains_on_the_device_it_picked(monkeypatch):
 
 
 def test_solution_notebook_graded_in_the_sandbox(built):
-    from autograder.run import Limits, run_notebook
+    from autograder.run import run_notebook
 
     limits = Limits(cell_timeout=60, total_timeout=240)
     _, solution, _ = built["train_banknote"]
@@ -490,6 +521,8 @@ def test_solution_notebook_graded_in_the_sandbox(built):
     folder = REPO / "exercises" / "train_banknote"
     run = run_notebook(cells, flat, limits, files=data_files(folder))
     assert run.status == "finished", (run.message, run.output[-2000:])
+    train_declared(checks, asked, run, run_notebook, limits, data_files(folder))
+    assert run.trainer["status"] == "finished" and run.trainer["isolation"] == run.isolation
     [check] = checks
     verdict = check.run({"model": run.answers["model/model"]}, asked["model"])
     print(f"\nsandbox ({run.isolation}): {verdict.message}; whole run {run.seconds:.1f} s")

@@ -1,31 +1,39 @@
-"""Timed training tasks: the trusted side.
+"""Timed training tasks: the trusted side, before and after the trainer's sandbox.
 
-The sandbox trains the student's model under a wall-clock budget (`autograder/sandbox/trainer.py`)
-and hands back plain data: the model's JSON configuration, its weights as arrays, the epochs
-completed, the seconds, the device. Here, in the grader's process, `TrainCheck`
+Three processes take part (autograder/sandbox/trainer.py says what runs in the two sandboxes):
+the student's sandbox declares the model (`build_model()`'s configuration and `TRAINING`, as
+data); a trainer's sandbox that never ran student code trains it (autograder/run/training.py);
+this process checks what crosses in both directions and grades. `TrainCheck`
 
-1. refuses a configuration that needs custom code to load (a Lambda layer, a class of the
-   notebook, a registered custom object), before Keras sees it;
-2. builds the model from the configuration on torch's "meta" device first, which allocates
-   nothing, and compares its weight shapes with the arrays received (so a configuration that
-   claims a billion units costs nothing);
-3. builds it for real on the CPU, in Keras' safe mode and without custom objects, and sets the
-   weights;
-4. refuses a model that does not fit the task (`trainer.fit_problem`, the rule the trainer
-   applied before training and the notebooks' public tests mirror), with what to change;
-5. evaluates it on the held-out set (made here by `solutions/datasets.py`, never shipped) and
+1. checks the declaration (`check_declared`): a configuration that needs custom code to load
+   (a Lambda layer, a class of the notebook, a registered custom object) or carries numbers
+   made in the notebook is refused before Keras sees it; `TRAINING` is checked again with the
+   trainer's rule; the model is built on torch's "meta" device, which allocates nothing, to
+   count its parameters (a configuration that claims a billion units costs nothing) and to
+   check that it fits the task (`trainer.fit_problem`, the rule the notebooks' public tests
+   mirror). What passes becomes a `Fit` request, plain data, for the trainer's sandbox;
+2. gets back the weights the trainer's sandbox trained, with the epochs and the seconds it
+   measured (and the supervisor's seconds for that probe, which bound them);
+3. builds the model for real on the CPU, in Keras' safe mode and without custom objects,
+   compares its weight shapes with the arrays received, and sets the weights;
+4. evaluates it on the held-out set (made here by `solutions/datasets.py`, never shipped) and
    maps the metric to points by the tiers of the course;
-6. below full marks, names the likely cause from what it can see: the epochs, the learning
-   curve the sandbox recorded, the scale of the inputs, the layers and their size.
+5. below full marks, names the likely cause from what it can see: the epochs, the learning
+   curve the trainer recorded, the scale of the inputs, the layers and their size.
 
 The settings are the exercise's `training:` of the course being graded (the Exercise passed to
 the checks.py's `make_checks`, validated by autograder/course/training.py; nothing here reads a
-course file). The hints of step 6 are autograder/judge/training_hints.py.
+course file). The hints of step 5 are autograder/judge/training_hints.py.
+
+One concept: grading a timed training task from data alone, the declared model checked before
+training and the trained one evaluated after it; the sections (tiers, the model as data, the
+check) are those steps.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import json
 import math
 import os
@@ -39,9 +47,10 @@ from autograder.course.training import METRICS, Tier, parse_tiers
 from autograder.judge.checks import Check, Verdict
 from autograder.judge.forms import FormError
 from autograder.judge.training_hints import Evidence, finite_curve, weak_model_hint
-from autograder.probe.requests import Train
+from autograder.probe.requests import Fit, Train
 from autograder.run.device import device_class
-from autograder.sandbox.trainer import TrainingError, check_config, explain_load_error, fit_problem, loss_of
+from autograder.sandbox.trainer import (TrainingError, check_config, check_fits, check_settings, explain_load_error,
+                                        fit_problem, loss_of, shapes_of)
 
 MAX_CONFIG_CHARS = 100_000  # the wire's longest string: a longer one arrived cut
 MAX_PARAMS = 16_000_000  # 64 MB of float32, the wire's limit on arrays
@@ -90,12 +99,8 @@ class Rebuilt:
     params: int
 
 
-def rebuild(config_text, weights, input_shape: tuple[int, ...]) -> Rebuilt:
-    """The model of `config_text` with `weights`, built in this process; ModelRefused if not.
-
-    Safe mode, no custom objects, custom code refused before Keras sees the configuration,
-    the shapes checked on the meta device before any memory is allocated.
-    """
+def _parse_config(config_text) -> dict:
+    """The configuration as a dict, custom code and numbers from the notebook refused."""
     if not isinstance(config_text, str):
         raise ModelRefused("the sandbox sent no model configuration")
     if len(config_text) >= MAX_CONFIG_CHARS:
@@ -110,17 +115,15 @@ def rebuild(config_text, weights, input_shape: tuple[int, ...]) -> Rebuilt:
         check_config(config)
     except TrainingError as exc:
         raise ModelRefused(str(exc)) from None
-    if not isinstance(weights, (list, tuple)) or not all(isinstance(w, np.ndarray) for w in weights):
-        raise ModelRefused("the sandbox sent no weights as arrays")
-    if not all(w.dtype.kind in "fiub" for w in weights):
-        raise ModelRefused("the model's weights are not numbers")
-    from_logits = loss_of(config)[1]
-    plain = {k: v for k, v in config.items() if k != "compile_config"}  # the optimizer is not needed
+    return config
 
+
+def _build(config: dict, device: str, input_shape: tuple[int, ...]):
+    """The model of `config` (its compile settings left out), built on `device` in safe mode."""
     keras = _keras()
-
-    def build(device: str):
-        with keras.device(device):
+    plain = {k: v for k, v in config.items() if k != "compile_config"}  # the optimizer is not needed
+    with _keras_lock, keras.device(device):  # layer names and the device scope are Keras' global state
+        try:
             # A copy each time: Keras consumes the dict it deserializes (a functional model's
             # second build would get an empty configuration).
             model = keras.saving.deserialize_keras_object(copy.deepcopy(plain), custom_objects=None, safe_mode=True)
@@ -128,18 +131,59 @@ def rebuild(config_text, weights, input_shape: tuple[int, ...]) -> Rebuilt:
                 raise ModelRefused("the configuration does not describe a Keras model")
             if not model.built:
                 model.build((None, *input_shape))
-            return model
+        except ModelRefused:
+            raise
+        except Exception as exc:  # noqa: BLE001 - anything Keras cannot build from this configuration
+            raise ModelRefused(explain_load_error(exc)) from None
+    return model
 
-    try:
-        with _keras_lock:  # layer names and the device scope are Keras' global state
-            shapes = [tuple(int(n) for n in v.shape) for v in build("meta").weights]
-    except ModelRefused:
-        raise
-    except Exception as exc:  # noqa: BLE001 - anything Keras cannot build from this configuration
-        raise ModelRefused(explain_load_error(exc)) from None
+
+def _meta_shapes(config: dict, input_shape: tuple[int, ...]) -> tuple[list[tuple[int, ...]], object]:
+    """The weight shapes of the model (none allocated: torch's meta device) and the model, with
+    the parameter count checked against MAX_PARAMS."""
+    model = _build(config, "meta", input_shape)
+    shapes = [tuple(int(n) for n in v.shape) for v in model.weights]
     params = int(sum(math.prod(s) for s in shapes))
     if params > MAX_PARAMS:
         raise ModelRefused(f"the model has {params:,} parameters, more than the {MAX_PARAMS:,} the grader accepts")
+    return shapes, model
+
+
+def check_declared(value, build: str, settings_name: str, x: np.ndarray, y: np.ndarray,
+                   classes: int | None) -> tuple[str, dict]:
+    """(the configuration's JSON text, the settings as plain values) of what the notebook's
+    half declared, checked here as the trainer will check it; ModelRefused with the reason if not.
+    `x` and `y` are the training data the trainer will get."""
+    if not isinstance(value, dict) or set(value) != {"config", "settings"}:
+        raise ModelRefused(f"`{build}`: the sandbox did not send a model configuration and its settings")
+    config = _parse_config(value["config"])
+    if not isinstance(config.get("compile_config"), dict):
+        raise ModelRefused(f"`{build}()` returned a model that is not compiled: "
+                           "call model.compile(optimizer=..., loss=..., metrics=[...]) before returning it")
+    try:
+        settings = check_settings(value["settings"], settings_name, len(x))
+        _, model = _meta_shapes(config, tuple(x.shape[1:]))
+        inputs, outputs = shapes_of(model, build)
+        check_fits(config, inputs, outputs, tuple(x.shape[1:]), classes)
+    except TrainingError as exc:
+        raise ModelRefused(str(exc)) from None
+    return value["config"], settings
+
+
+def rebuild(config_text, weights, input_shape: tuple[int, ...]) -> Rebuilt:
+    """The model of `config_text` with `weights`, built in this process; ModelRefused if not.
+
+    Safe mode, no custom objects, custom code refused before Keras sees the configuration,
+    the shapes checked on the meta device before any memory is allocated.
+    """
+    config = _parse_config(config_text)
+    if not isinstance(weights, (list, tuple)) or not all(isinstance(w, np.ndarray) for w in weights):
+        raise ModelRefused("the sandbox sent no weights as arrays")
+    if not all(w.dtype.kind in "fiub" for w in weights):
+        raise ModelRefused("the model's weights are not numbers")
+    from_logits = loss_of(config)[1]
+    shapes, _ = _meta_shapes(config, input_shape)
+    params = int(sum(math.prod(s) for s in shapes))
     got = [tuple(w.shape) for w in weights]
     if got != shapes:
         raise ModelRefused(f"the weights do not fit the model's configuration: {len(got)} arrays "
@@ -147,12 +191,9 @@ def rebuild(config_text, weights, input_shape: tuple[int, ...]) -> Rebuilt:
     if not all(np.all(np.isfinite(w)) for w in weights if w.dtype.kind == "f"):
         raise ModelRefused("the trained weights contain NaN or infinity: training diverged "
                            "(a learning rate too high, or inputs of very different scales?)")
+    model = _build(config, "cpu", input_shape)
     try:
-        with _keras_lock:
-            model = build("cpu")
         model.set_weights([w.astype(v.dtype) if hasattr(v, "dtype") else w for w, v in zip(weights, model.get_weights())])
-    except ModelRefused:
-        raise
     except Exception as exc:  # noqa: BLE001
         raise ModelRefused(f"the model could not be rebuilt with its weights ({type(exc).__name__}: {str(exc)[:300]})") from None
     return Rebuilt(model, config, from_logits, params)
@@ -237,8 +278,18 @@ class TrainCheck(Check):
         return self.budget_s[device or device_class()]
 
     def probes(self, rng):
-        device = device_class()
-        return {"model": Train(self.build, self.settings, self.x, self.y, self.budget_s[device], self.seed)}
+        return {"model": Train(self.build, self.settings, self.x, self.y)}
+
+    def fit_request(self, declared, files: Mapping[str, bytes]) -> Fit:
+        """The trainer's request for the model the notebook declared (`declared`: the Answer to
+        the Train probe), checked here; ModelRefused (or TrainingError) with the reason if not.
+        `files`: the exercise's data files, the training data the trainer will get."""
+        if declared.error is not None:
+            raise TrainingError(_error_text(declared.error))
+        x, y = (_array(files, name) for name in (self.x, self.y))
+        config, settings = check_declared(declared.value, self.build, self.settings, x, y, self.classes)
+        return Fit(self.build, config, tuple(sorted(settings.items())), self.x, self.y,
+                   self.budget_for(), self.seed)
 
     # the verdict
 
@@ -248,7 +299,6 @@ class TrainCheck(Check):
 
     def judge(self, answers, asked):
         answer = answers["model"]
-        request = asked["model"]
         if answer.error is not None:
             return Verdict(0.0, f"the model could not be trained: {_error_text(answer.error)}",
                            details={"metric": self.metric, "status": "error"})
@@ -259,12 +309,15 @@ class TrainCheck(Check):
             "metric": self.metric,
             "device": str(result.get("device", "?"))[:40],
             "device_name": str(result.get("device_name", "?"))[:200],
-            "seconds": _number(result.get("seconds")),
+            # Measured in the trainer's sandbox (no student code ran there), within the
+            # supervisor's clock for that probe (autograder/run/training.py adds it).
+            "seconds": _measured(result.get("seconds"), result.get("supervisor_seconds")),
+            "supervisor_seconds": _number(result.get("supervisor_seconds")),
             "epochs_done": _whole(result.get("epochs_done")),
             "epochs_requested": _whole(result.get("epochs_requested")),
             "steps_done": _whole(result.get("steps_done")),
             "stopped_by_budget": result.get("stopped_by_budget") is True,
-            "budget_s": float(request.budget_s),
+            "budget_s": _number(result.get("budget_s")) or self.budget_for(),
             "budget_class": device_class(),
             "seed": self.seed,
         }
@@ -313,6 +366,21 @@ def _number(value) -> float | None:
     """A finite number from the sandbox's report, else None (the record stays plain JSON)."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     return float(value) if ok else None
+
+
+def _measured(trainer, supervisor) -> float | None:
+    """The trainer's seconds, never more than the supervisor saw the probe take."""
+    seconds, bound = _number(trainer), _number(supervisor)
+    if seconds is None or bound is None:
+        return seconds if bound is None else bound
+    return min(seconds, bound)
+
+
+def _array(files: Mapping[str, bytes], name: str) -> np.ndarray:
+    """A training file of the exercise (`.npy`, no pickles), as the trainer will read it."""
+    if name not in files:
+        raise TrainingError(f"the training data file {name} is missing from the exercise's data")
+    return np.load(io.BytesIO(files[name]), allow_pickle=False)
 
 
 def _whole(value) -> int:

@@ -6,7 +6,7 @@ sandbox (the responder and the wire format) is in autograder/sandbox/, which the
 as a copy: it cannot see this package.
 """
 
-from autograder.probe.requests import Call, Probe, Train, Var, encode_requests
+from autograder.probe.requests import Call, Fit, Probe, Train, Var, encode_requests
 from autograder.probe.answers import Answer, read_answers
 
-__all__ = ["Answer", "Call", "Probe", "Train", "Var", "encode_requests", "read_answers"]
+__all__ = ["Answer", "Call", "Fit", "Probe", "Train", "Var", "encode_requests", "read_answers"]

@@ -41,16 +41,35 @@ class Call:
 
 @dataclass(frozen=True)
 class Train:
-    """Train the student's model in the sandbox under a wall-clock budget (see trainer.py).
+    """The notebook's half of a timed training task: the model `build()` returns and the
+    training settings bound to `settings`, as data (see autograder/sandbox/trainer.py: declare).
 
-    `build` names the student's function that returns a compiled Keras model; `settings`
-    names a dict with `epochs` and `batch_size`. `x` and `y` are `.npy` files in the sandbox's
-    working directory. The reply is the trained model as data: its JSON config, its weights,
-    the epochs completed, the training time and the device.
+    Nothing is trained in the notebook's process: the reply is the model's JSON configuration
+    and the settings as plain values, which the grader checks and hands to a `Fit` in the
+    trainer's sandbox. `x` and `y` are the training files (`.npy`, in the working folder): the
+    notebook's half checks the model's input and output against them, for an early message.
     """
 
     build: str
     settings: str
+    x: str
+    y: str
+
+    def to_json(self, store: wire.ArrayStore) -> dict:
+        return {"kind": "train", "name": self.build, "settings": self.settings, "x": self.x, "y": self.y}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The trainer's half: train a declared model in a sandbox that runs no student code
+    (autograder/run/training.py; autograder/sandbox/trainer.py: fit). Plain data only: the
+    model's JSON configuration (checked by the grader), the checked settings, the training
+    files, the budget and the seed. The reply is the trained model as data: its weights, the
+    epochs completed, the training time, the device and the learning curve."""
+
+    build: str  # the notebook's function that declared the model (for messages)
+    config: str
+    settings: tuple  # ((key, value), ...) of trainer.check_settings' plain values
     x: str
     y: str
     budget_s: float
@@ -58,7 +77,8 @@ class Train:
 
     def to_json(self, store: wire.ArrayStore) -> dict:
         return {
-            "kind": "train", "name": self.build, "settings": self.settings, "x": self.x, "y": self.y,
+            "kind": "fit", "name": self.build, "config": str(self.config),
+            "settings": {str(k): v for k, v in self.settings}, "x": self.x, "y": self.y,
             "budget_s": float(self.budget_s), "seed": int(self.seed),
         }
 
@@ -75,7 +95,7 @@ class KerasModel:
         return {"kind": "model", "name": self.name}
 
 
-Probe = Union[Var, Call, Train, KerasModel]
+Probe = Union[Var, Call, Train, Fit, KerasModel]
 
 
 def encode_requests(probes: dict[str, Any]) -> dict:

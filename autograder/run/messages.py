@@ -78,6 +78,8 @@ def probe_action(probe: tuple[str, str]) -> str:
         return f"called `{name}(...)`"
     if kind == "train":
         return f"trained the model of `{name}`"
+    if kind == "build":
+        return f"called `{name}()` for the model to train"
     return f"read `{name}`"
 
 

@@ -34,3 +34,4 @@ class RunResult:
     timed_out_probes: list[str] = field(default_factory=list)  # probe keys stopped by probe_timeout
     probe_durations: dict[str, float] = field(default_factory=dict)  # seconds spent on each probe key
     warm: bool = False  # forked from a warm worker (warm.py), not started fresh
+    trainer: dict = field(default_factory=dict)  # a training task: the trainer's own run (run/training.py)

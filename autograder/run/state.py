@@ -19,11 +19,14 @@ from autograder.run.results import CellRun
 
 
 def probe_identity(key: str, probe) -> tuple[str, str]:
-    """What a probe does, as the messages name it: ('call', function), ('train', build) or ('read', name)."""
+    """What a probe does, as the messages name it: ('call', function), ('train', build),
+    ('build', build) (a training task's model declared) or ('read', name)."""
     if hasattr(probe, "function"):
         return "call", probe.function
-    if hasattr(probe, "build"):
+    if hasattr(probe, "budget_s"):
         return "train", probe.build
+    if hasattr(probe, "build"):
+        return "build", probe.build
     return "read", getattr(probe, "name", key)
 
 

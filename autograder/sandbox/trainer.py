@@ -1,46 +1,41 @@
-"""The sandbox's half of a timed training task: train the student's model under a budget.
+"""Both sandboxed halves of a timed training task: the notebook declares a model, a trainer trains it.
 
-Runs inside the sandbox, in the student's process, called by `responder.py` for a probe of
-kind "train" (see `autograder.probe.requests.Train`). It imports only the standard library,
-numpy, torch and keras: the sandbox cannot see the autograder package.
+Runs inside sandboxes only (it imports the standard library, numpy, torch and keras: the
+sandbox cannot see the autograder package), in two processes that never meet:
+
+1. `declare` runs in the student's process, for a probe of kind "train" (see
+   `autograder.probe.requests.Train`), after the notebook's cells. It calls `build_model()`
+   (the request's `name`), takes the model's configuration (`model.to_json()`, the compile
+   settings included) and `TRAINING` (the request's `settings`), and sends back only these two,
+   as data. Nothing else of that process is used: whatever the notebook patched there (Keras,
+   torch, the clock, callbacks) can at worst change this data, and the grader checks it again
+   on its side (`autograder/judge/training.py: check_declared`) with the rules below.
+2. `fit` runs in the trainer's sandbox, a fresh process that never ran student code
+   (`autograder/run/training.py` starts it with no cells and one probe of kind "fit" per
+   task). It receives the checked configuration, the settings, the seed, the budget and the
+   names of the training files, builds the model from its configuration, trains it under the
+   budget and sends back the weights, the learning curve, the epochs, the seconds and the
+   device. The times and epochs are measured here, where no student code runs, and the
+   supervisor's clock bounds them. The grader rebuilds the model from the weights in its own
+   process and evaluates it on held-out data the notebooks never had.
 
 The contract with the notebook:
 
-* `build_model()` (the name is the request's `name`) returns a compiled Keras model;
-* `TRAINING` (the request's `settings`) is a dict {"epochs": int, "batch_size": int}, and may
-  also say "validation_split" (a float below 0.5) and "shuffle" (a bool);
+* `build_model()` returns a compiled Keras model made of built-in Keras layers (no Lambda, no
+  class or function of the notebook), whose configuration carries no numbers computed in the
+  notebook (no arrays: weights come from training alone; seeds of initializers are the grader's);
+* `TRAINING` is a dict {"epochs": int, "batch_size": int}, and may also say
+  "validation_split" (a float below 0.5) and "shuffle" (a bool);
 * the training data are the `.npy` files `x` and `y` of the request, in the working folder.
 
-What happens here:
-
-1. seed everything with `keras.utils.set_random_seed(seed)`, start the clock;
-2. call `build_model()` and take the model's configuration (`model.to_json()`, the compile
-   settings included). A configuration that needs custom code (a Lambda layer, a class of the
-   notebook, a Python function as loss) is refused here already, with the reason;
-   The model must fit the data and the task (`fit_problem`: its input shape, its output units,
-   a loss that fits the labels, an output activation that makes the probabilities the loss
-   needs); one that does not is refused here, before training, with what to change. The
-   grader applies the same rule again on its side, and the notebooks' public tests mirror it;
-3. seed again and build a fresh model from that configuration: the weights start from their
-   initialisers, so nothing `build_model()` did to them (loading, pre-training) is kept, and
-   the time `build_model()` took counts against the budget;
-4. `fit` on the training data, on CUDA when torch sees it (else the CPU), `verbose=0`, with a
-   callback that stops training after the batch during which the budget ran out;
-5. return plain data: the configuration, the weights, the epochs completed, the seconds, the
-   device, whether the budget stopped it, and the learning curve (for the grader's hint). The grader rebuilds the model from that data in
-   its own process and evaluates it on held-out data the notebook never had.
-
 Errors raise `TrainingError` with a message for the student; the responder reports it.
-Everything here runs in the student's process, so it is best effort against a notebook that
-patches keras or the clock: the grade comes from the held-out evaluation in the grader's
-process, and the sandbox's hard time limit stops whatever ignores the budget.
 
-One concept: training one student model under its budget, from the request to the plain data
-sent back. Its sections (the device, checking the configuration and the settings, whether the
-model fits the task, the training itself) are the steps of `train` above, in that order, and
-none is used without it inside the sandbox. The grader (autograder/judge/training.py and
-training_hints.py) imports the same `check_config`, `fit_problem` and `loss_of` from here, so
-that both sides apply one rule to the model the student wrote.
+One concept: a student model under its budget, from the notebook's declaration to the plain
+data sent back. Its sections (the device, checking the configuration and the settings, whether
+the model fits the task, the two halves) are the steps above, and none is used without them
+inside the sandbox. The grader (autograder/judge/training.py and training_hints.py) imports the
+same `check_config`, `check_settings`, `fit_problem` and `loss_of` from here, so that all sides
+apply one rule to the model the student wrote.
 """
 
 from __future__ import annotations
@@ -107,40 +102,77 @@ def device_name(device: str) -> str:
 # --------------------------------------------------------------------------- checking inputs
 
 
-def check_config(node, where: str = "the model") -> None:
-    """Refuse a model configuration that needs custom code to load (raises TrainingError).
+ALLOWED_LAYERS = ("keras.Input, Dense, Activation, Softmax, ReLU, Dropout, Flatten, Reshape, Rescaling, "
+                  "Normalization (with scalar mean and variance), BatchNormalization, LayerNormalization, "
+                  "Conv1D/Conv2D, MaxPooling, AveragePooling, GlobalAveragePooling")
+# Keys whose lists are shapes and sizes, not numbers the model computes with.
+SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "shape", "output_shape", "target_shape",
+              "kernel_size", "strides", "pool_size", "dilation_rate", "padding", "cropping", "size", "dims",
+              "axis", "noise_shape", "build_config", "layers", "inbound_nodes", "input_layers", "output_layers",
+              "args", "kwargs", "keras_history", "input_shapes", "output_padding",
+              "boundaries", "values"}  # a learning rate schedule's steps
+# Serialised values that carry numbers made in the notebook (an array as a Constant
+# initializer's value, Normalization's mean, Rescaling's scale per feature, ...).
+ARRAY_CLASSES = {"__numpy__", "__tensor__", "__bytes__"}
+
+
+def _refuse_custom(where: str, what: str) -> TrainingError:
+    return TrainingError(f"{where} uses {what}: the grader builds the model from its configuration alone, "
+                         f"so only built-in Keras layers can be used ({ALLOWED_LAYERS}, ...) with built-in "
+                         "losses, activations, initializers and optimizers, named as strings")
+
+
+def _numbers_in(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_numbers_in(v) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_config(node, where: str = "the model", key: str = "") -> None:
+    """Refuse a model configuration that needs custom code to load, or that carries numbers
+    computed in the notebook (raises TrainingError).
 
     Built-in Keras objects name a module under `keras`; a class or function of the notebook
-    names `__main__` or another module, and some Keras layers carry code themselves.
+    names `__main__` or another module, and some Keras layers carry code themselves. Weights
+    come from training alone: an array in the configuration (a Constant initializer's value, a
+    per-feature Rescaling or Normalization) is refused, scalars and shapes are not.
     """
     if isinstance(node, dict):
         name = node.get("class_name")
         if isinstance(name, str):
             if name in REFUSED_CLASSES:
-                raise TrainingError(
-                    f"{where} uses {name}: {REFUSED_CLASSES[name]}. Use built-in Keras layers only "
-                    "(Dense, Activation, Dropout, Flatten, Rescaling, Normalization, ...)."
-                )
+                raise TrainingError(f"{where} uses {name}: {REFUSED_CLASSES[name]}. Use built-in Keras layers only "
+                                    f"({ALLOWED_LAYERS}, ...).")
+            if name in ARRAY_CLASSES:
+                raise TrainingError(f"{where}'s configuration carries an array of numbers made in the notebook "
+                                    "(an initializer's value, a per-feature scale or mean): the weights come "
+                                    "from training alone; use scalars, or let the model learn them")
             module = node.get("module")
             if module is not None and module != "builtins" and not (
                 isinstance(module, str) and (module == "keras" or module.startswith("keras."))
             ):
-                raise TrainingError(
-                    f"{where} uses {name!r} from {module!r}, which is custom code: the grader loads "
-                    "models from their configuration alone, so only built-in Keras layers, losses, "
-                    "activations and optimizers can be used."
-                )
+                raise _refuse_custom(where, f"{name!r} from {module!r}, which is custom code")
             registered = node.get("registered_name")
             if isinstance(registered, str) and ">" in registered:
-                raise TrainingError(
-                    f"{where} uses the registered custom object {registered!r}: the grader loads models "
-                    "from their configuration alone, so only built-in Keras objects can be used."
-                )
-        for value in node.values():
-            check_config(value, where)
-    elif isinstance(node, list):
+                raise _refuse_custom(where, f"the registered custom object {registered!r}")
+        for inner_key, value in node.items():
+            check_config(value, where, str(inner_key))
+    elif isinstance(node, (list, tuple)):
+        if not (key in SHAPE_KEYS or key.endswith("shape")) and _numbers_in(node):
+            raise TrainingError(f"{where}'s configuration carries a list of numbers ({key or 'a value'}): "
+                                "the weights come from training alone; use scalars, or let the model learn them")
         for value in node:
-            check_config(value, where)
+            check_config(value, where, key)
+
+
+def without_seeds(node):
+    """A copy of a configuration with every object's own `seed` set to None: the grader's seed
+    decides the initial weights (a seed searched for in the notebook would be a trained model)."""
+    if isinstance(node, dict):
+        return {k: (None if k == "seed" and isinstance(v, int) else without_seeds(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [without_seeds(v) for v in node]
+    return node
 
 
 def explain_load_error(exc: BaseException) -> str:
@@ -411,7 +443,7 @@ def _model_config(keras, model, build_name: str) -> str:
         config = model.to_json()
     except Exception as exc:  # noqa: BLE001 - whatever keras says, the student can act on it
         raise TrainingError(f"the model's configuration could not be saved ({type(exc).__name__}: {exc}); "
-                            "use built-in Keras layers only") from None
+                            f"use built-in Keras layers only ({ALLOWED_LAYERS}, ...)") from None
     check_config(json.loads(config))
     return config
 
@@ -425,14 +457,18 @@ def task_classes(y: np.ndarray) -> int | None:
     return max(2, int(y.max()) + 1) if len(y) else 2
 
 
-def _check_fits(config: dict, model, x: np.ndarray, classes: int | None, build_name: str) -> None:
-    """Refuse, before training, a model whose input or output does not fit the data and the task."""
+def shapes_of(model, build_name: str) -> tuple:
+    """(input shape, output shape) of a Keras model, or a TrainingError for a model without one of each."""
     try:
-        inputs, outputs = model.input_shape, model.output_shape
+        return model.input_shape, model.output_shape
     except Exception:  # noqa: BLE001 - a model without one input and one output
         raise TrainingError(f"`{build_name}()` returned a model without a single input and output: "
                             "start it with keras.Input(shape=...) and give it one output") from None
-    want = tuple(x.shape[1:])
+
+
+def check_fits(config: dict, inputs, outputs, example_shape: tuple, classes: int | None) -> None:
+    """Refuse, before training, a model whose input or output does not fit the data and the task."""
+    want = tuple(example_shape)
     if not isinstance(inputs, tuple) or len(inputs) != len(want) + 1 or (
             isinstance(inputs, tuple) and any(a is not None and a != b for a, b in zip(inputs[1:], want))):
         given = _shape_text(inputs[1:]) if isinstance(inputs, tuple) else str(inputs)
@@ -442,6 +478,14 @@ def _check_fits(config: dict, model, x: np.ndarray, classes: int | None, build_n
     problem = fit_problem(config, outputs, classes)
     if problem:
         raise TrainingError(problem)
+
+
+def training_data(request: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The training files of a request, as float32 inputs and float32 or int64 targets."""
+    x, y = load_array(request.get("x")), load_array(request.get("y"))
+    if len(x) != len(y):
+        raise TrainingError(f"the training data do not match: {len(x)} inputs, {len(y)} targets")
+    return x.astype(np.float32), (y.astype(np.float32) if y.dtype.kind == "f" else y.astype(np.int64))
 
 
 def explain_fit_error(exc: BaseException) -> str:
@@ -467,11 +511,15 @@ def curve(values) -> np.ndarray:
     return array
 
 
-def train(namespace: dict, request: dict, callbacks=()) -> dict:
-    """Train `namespace[request["name"]]()` with `namespace[request["settings"]]` under the budget.
+# --------------------------------------------------------------------------- the notebook's half
 
-    `callbacks` are extra Keras callbacks (the benchmark's; never the student's).
-    """
+
+def declare(namespace: dict, request: dict) -> dict:
+    """In the student's process: {"config": the JSON configuration of `build_model()`'s model,
+    "settings": TRAINING as plain values}. Only data; the grader checks it again on its side.
+
+    The checks here give the student the reason early (in the notebook's terms); none of them
+    is trusted, since student code ran in this process."""
     build_name, settings_name = request.get("name", ""), request.get("settings", "")
     build = namespace.get(build_name)
     if build is None or build is Ellipsis:
@@ -480,16 +528,48 @@ def train(namespace: dict, request: dict, callbacks=()) -> dict:
         raise TrainingError(f"`{build_name}` should be a function that builds and compiles a Keras model")
     if settings_name not in namespace:
         raise TrainingError(f"`{settings_name}` is not defined in the notebook")
-    x, y = load_array(request.get("x")), load_array(request.get("y"))
-    if len(x) != len(y):
-        raise TrainingError(f"the training data do not match: {len(x)} inputs, {len(y)} targets")
-    x = x.astype(np.float32)
-    y = y.astype(np.float32) if y.dtype.kind == "f" else y.astype(np.int64)
+    x, y = training_data(request)
     settings = check_settings(namespace[settings_name], settings_name, len(x))
+    keras = _keras()
+    with keras.device("cpu"):
+        try:
+            built = build()
+        except Exception as exc:  # noqa: BLE001 - the student's function failed: that is the answer
+            raise TrainingError(f"`{build_name}()` raised {type(exc).__name__}: {exc}") from None
+        config = _model_config(keras, built, build_name)
+        inputs, outputs = shapes_of(built, build_name)
+    check_fits(json.loads(config), inputs, outputs, x.shape[1:], task_classes(y))
+    return {"config": config, "settings": settings}
+
+
+# --------------------------------------------------------------------------- the trainer's half
+
+
+def fit(request: dict, callbacks=()) -> dict:
+    """In the trainer's sandbox (no student code ever ran there): build the model of
+    `request["config"]`, train it with `request["settings"]` under `request["budget_s"]`.
+
+    `callbacks` are extra Keras callbacks (the benchmark's; never the student's)."""
+    build_name = request.get("name", "build_model")
+    config_text = request.get("config")
+    if not isinstance(config_text, str):
+        raise TrainingError("the trainer received no model configuration")
+    try:
+        config = json.loads(config_text)
+    except ValueError:
+        raise TrainingError("the model's configuration is not valid JSON") from None
+    check_config(config)
+    x, y = training_data(request)
+    settings = check_settings(request.get("settings"), "TRAINING", len(x))
     classes = task_classes(y)
-    budget_s, seed = float(request.get("budget_s", 60.0)), int(request.get("seed", 0))
-    if not math.isfinite(budget_s) or budget_s <= 0:
+    budget_s, seed = request.get("budget_s"), request.get("seed")
+    if isinstance(budget_s, bool) or not isinstance(budget_s, (int, float)) or not math.isfinite(budget_s) \
+            or budget_s <= 0:
         raise TrainingError(f"the grader's time budget {budget_s!r} is not a positive number of seconds")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TrainingError(f"the grader's seed {seed!r} is not a whole number")
+    budget_s = float(budget_s)
+    config_text = json.dumps(without_seeds(config))
 
     keras = _keras()
     device = pick_device()
@@ -497,17 +577,16 @@ def train(namespace: dict, request: dict, callbacks=()) -> dict:
     start = time.perf_counter()
     with keras.device(device):
         try:
-            built = build()
-        except Exception as exc:  # noqa: BLE001 - the student's function failed: that is the answer
-            raise TrainingError(f"`{build_name}()` raised {type(exc).__name__}: {exc}") from None
-        config = _model_config(keras, built, build_name)
-        _check_fits(json.loads(config), built, x, classes, build_name)
-        del built
-        keras.utils.set_random_seed(seed)
-        try:
-            model = keras.models.model_from_json(config)
+            model = keras.models.model_from_json(config_text)
         except Exception as exc:  # noqa: BLE001
             raise TrainingError(explain_load_error(exc)) from None
+        if not isinstance(model, keras.Model):
+            raise TrainingError("the configuration does not describe a Keras model")
+        inputs, outputs = shapes_of(model, build_name)
+        check_fits(config, inputs, outputs, x.shape[1:], classes)
+        if not getattr(model, "compiled", False):
+            raise TrainingError(f"`{build_name}()` returned a model that is not compiled: "
+                                "call model.compile(optimizer=..., loss=..., metrics=[...]) before returning it")
         budget = _budget_callback(keras, budget_s, start)
         try:
             history = model.fit(
