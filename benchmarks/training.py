@@ -15,14 +15,17 @@ grading time to the training time alone:
    time spent evaluating is left out of the times reported.
 2. Grading: the solution notebook (Otter assign's filled version of the master) is run in the
    sandbox (`autograder.run.run_notebook`, the exercise's data/ and AUTOGRADER_GRADING=1),
-   its Train probes answered there, and judged by the exercise's checks, as the pipeline does.
-   The ratio is that wall time over the training seconds the sandbox reported. With
+   its Train probes answered there (the model declared as data), the declared models trained in
+   the trainer's sandbox (a second run with no cells, autograder/run/training.py), and judged
+   by the exercise's checks, as the pipeline does. The ratio is that wall time over the
+   training seconds the trainer's sandbox measured. With
    `--in-process` (or where the sandbox cannot train) the probes are answered in this
    process instead, which leaves out the sandbox's start and the notebook's own cells.
 
 With `--batch N` it grades instead, per exercise, N copies of the solution notebook as a batch
 does: on warm workers (`WarmPool`, `--workers` of them, preloading what the exercise needs),
-each copy with its own probes, judged here. It prints the warm workers' start-up (paid once
+each copy with its own probes, its notebook's run and its trainer's run both forked from
+them, judged here. It prints the warm workers' start-up (paid once
 per worker), and per submission its grading time (run in the sandbox and judging) over the
 training seconds in it: median, min and max of that ratio.
 """
@@ -46,6 +49,8 @@ import numpy as np  # noqa: E402
 from autograder.exercises import data_files, load_checks, master_notebook  # noqa: E402
 from autograder.judge import training  # noqa: E402
 from autograder.probe import encode_requests, read_answers  # noqa: E402
+from autograder.run import Limits, RunResult  # noqa: E402
+from autograder.run.training import train_declared  # noqa: E402
 from autograder.sandbox import trainer  # noqa: E402
 from autograder.sandbox.responder import answer  # noqa: E402
 
@@ -92,12 +97,13 @@ def threshold_timer(check: training.TrainCheck):
 def train_reference(exercise: str, check: training.TrainCheck) -> dict:
     """Train the reference in this process, in the exercise's folder, with the threshold timer."""
     timer = threshold_timer(check)
-    request = {"kind": "train", "name": check.build, "settings": check.settings, "x": check.x, "y": check.y,
-               "budget_s": check.budget_for(), "seed": check.seed}
+    request = {"kind": "train", "name": check.build, "settings": check.settings, "x": check.x, "y": check.y}
     cwd = os.getcwd()
     os.chdir(REPO / "exercises" / exercise)
     try:
-        result = trainer.train(reference_namespace(exercise), request, callbacks=[timer])
+        declared = trainer.declare(reference_namespace(exercise), request)
+        result = trainer.fit(request | declared | {"kind": "fit", "budget_s": check.budget_for(), "seed": check.seed},
+                             callbacks=[timer])
     finally:
         os.chdir(cwd)
     result["seconds"] -= timer.evaluating
@@ -129,7 +135,9 @@ def grade_in_sandbox(exercise: str) -> tuple[float, dict, str]:
     flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
     limits = run_limits(load_course(), exercise)
     limits.gpu = training.device_class() == "gpu"
-    run = run_notebook(cells, flat, limits, files=data_files(REPO / "exercises" / exercise))
+    files = data_files(REPO / "exercises" / exercise)
+    run = run_notebook(cells, flat, limits, files=files)
+    train_declared(checks, asked, run, run_notebook, limits, files)
     verdicts = {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
     return time.perf_counter() - started, verdicts, f"sandbox ({run.isolation}), run {run.status}"
 
@@ -140,16 +148,24 @@ def grade_in_process(exercise: str) -> tuple[float, dict, str]:
     started = time.perf_counter()
     asked = {c.name: c.probes(np.random.default_rng(0)) for c in checks}
     flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
-    document = json.loads(json.dumps(encode_requests(flat)))
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as folder:
-        os.chdir(REPO / "exercises" / exercise)
-        try:
-            answer(reference_namespace(exercise), document, folder)
-        finally:
-            os.chdir(cwd)
-        answers = read_answers(folder, flat)
-    verdicts = {c.name: c.run({k: answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
+
+    def answered(namespace: dict, probes: dict) -> dict:
+        document = json.loads(json.dumps(encode_requests(probes)))
+        cwd = os.getcwd()
+        with tempfile.TemporaryDirectory() as folder:
+            os.chdir(REPO / "exercises" / exercise)
+            try:
+                answer(namespace, document, folder)
+            finally:
+                os.chdir(cwd)
+            return read_answers(folder, probes)
+
+    def trainer_here(cells, probes, limits=None, files=None, env=None) -> RunResult:  # the trainer's half, here
+        return RunResult("finished", "", [], answered({}, probes), "", 0.0, 0.0, "in-process")
+
+    run = RunResult("finished", "", [], answered(reference_namespace(exercise), flat), "", 0.0, 0.0, "in-process")
+    train_declared(checks, asked, run, trainer_here, Limits(), data_files(REPO / "exercises" / exercise))
+    verdicts = {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
     return time.perf_counter() - started, verdicts, "in process (no sandbox)"
 
 
@@ -175,11 +191,13 @@ def grade_batch_warm(exercise: str, n: int, workers: int) -> dict:
         asked = {c.name: c.probes(np.random.default_rng(i)) for c in checks}
         flat = {f"{name}/{k}": p for name, probes in asked.items() for k, p in probes.items()}
         run = pool.run(cells, flat, limits, files, preload=kind)
+        train_declared(checks, asked, run, pool.runner(kind), limits, files)
         verdicts = {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name])
                     for c in checks}
         seconds = time.perf_counter() - started
         trained = sum(v.details.get("seconds", 0.0) for v in verdicts.values())
-        return {"seconds": seconds, "training": trained, "warm": run.warm, "status": run.status,
+        return {"seconds": seconds, "training": trained, "warm": run.warm and run.trainer.get("warm", False),
+                "status": run.status,
                 "run": run.seconds, "cells": run.code_seconds, "probes": run.probe_seconds,
                 "points": sum(v.points for v in verdicts.values()), "max": sum(c.points for c in checks)}
 
@@ -187,7 +205,7 @@ def grade_batch_warm(exercise: str, n: int, workers: int) -> dict:
     import keras  # noqa: F401 - the judge's own import, once per grading process, reported on its own
 
     judge_import = time.perf_counter() - started
-    with WarmPool.for_batch([kind] * n, workers, warm=True) as pool:
+    with WarmPool.for_batch([kind] * (2 * n), workers, warm=True) as pool:  # the notebook's run and the trainer's
         started = time.perf_counter()
         pool.warm_up()
         startup = time.perf_counter() - started

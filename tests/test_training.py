@@ -839,3 +839,106 @@ def test_train_sin_describes_and_uses_the_slides_two_set_ups(built):
     assert type(classifier.optimizer).__name__ == "Adam" and classifier.optimizer.learning_rate.numpy() == pytest.approx(0.001)
     assert train_sin.CLASSIFIER_TRAINING == {"epochs": 25, "batch_size": 256}
     assert type(train_sin.build_slides_regression().optimizer).__name__ == "SGD"
+
+
+# --------------------------------------------------------------------------- what the notebook may declare
+
+
+def _banknote(*layers, **compile_kw):
+    def build():
+        model = keras.Sequential([keras.Input(shape=(2,)), *layers])
+        model.compile(**({"optimizer": "adam", "loss": "binary_crossentropy"} | compile_kw))
+        return model
+    return build
+
+
+class MyInit(keras.initializers.Initializer):
+    def __call__(self, shape, dtype=None):
+        return keras.ops.ones(shape)
+
+
+@pytest.mark.parametrize(
+    "namespace,message",
+    [
+        ({"build_model": _banknote(MyDense(4), keras.layers.Dense(1, activation="sigmoid"))},
+         "only built-in Keras layers can be used (keras.Input, Dense, Activation"),
+        ({"build_model": _banknote(keras.layers.Dense(1, activation="sigmoid",
+                                                      kernel_initializer=keras.initializers.Constant(np.ones((2, 1)))))},
+         "carries an array of numbers made in the notebook"),
+        ({"build_model": _banknote(keras.layers.Rescaling(scale=[3.0, -2.0]), keras.layers.Dense(1, activation="sigmoid"))},
+         "carries a list of numbers (scale)"),
+        ({"build_model": _banknote(keras.layers.Dense(1, activation="sigmoid", kernel_initializer=MyInit()))},
+         "custom code"),
+        ({"build_model": _banknote(keras.layers.Dense(1, activation="sigmoid",
+                                                      kernel_regularizer=lambda w: 0.0 * keras.ops.sum(w)))},
+         "a Python lambda cannot be carried"),
+        ({"build_model": train_banknote.build_model, "TRAINING": {"epochs": 10**9, "batch_size": 64}}, "from 1 to 1000000"),
+        ({"build_model": train_banknote.build_model, "TRAINING": {"epochs": 2, "batch_size": 10**9}}, "from 1 to 1372"),
+        ({"build_model": train_banknote.build_model, "TRAINING": {"epochs": 2, "batch_size": 64,
+                                                                  "validation_split": float("nan")}}, "validation_split"),
+        ({"build_model": train_banknote.build_model, "TRAINING": {"epochs": 2, "batch_size": 64, "shuffle": object()}},
+         "True or False"),
+        ({"build_model": train_banknote.build_model, "TRAINING": {"epochs": True, "batch_size": 64}}, "whole number"),
+    ],
+)
+def test_declarations_that_carry_code_or_numbers_or_absurd_settings_are_refused(namespace, message):
+    verdict = judge("train_banknote", {"TRAINING": {"epochs": 2, "batch_size": 64}} | namespace)["model"]
+    assert verdict.points == 0 and verdict.details["status"] == "error", verdict.message
+    assert message in verdict.message, verdict.message
+
+
+def test_a_per_feature_normalization_and_numpy_numbers_are_accepted():
+    def build():
+        model = train_banknote.build_model()
+        layers = [keras.layers.Normalization(mean=[0.4, 1.9], variance=[8.0, 34.0])] + model.layers
+        normalized = keras.Sequential([keras.Input(shape=(2,)), *[keras.layers.deserialize(keras.layers.serialize(l))
+                                                                  for l in layers]])
+        normalized.compile(optimizer=model.optimizer.__class__.from_config(model.optimizer.get_config()), loss=model.loss)
+        return normalized
+
+    training_ = {"epochs": np.int64(train_banknote.TRAINING["epochs"]), "batch_size": np.int32(64)}
+    verdict = judge("train_banknote", {"build_model": build, "TRAINING": training_})["model"]
+    assert verdict.details["status"] == "graded" and verdict.points == 4, verdict.message
+
+
+def _declared_banknote() -> dict:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(REPO / "exercises" / "train_banknote")
+        return trainer.declare(REFERENCE["train_banknote"], request("train_banknote"))
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda c: c.replace('"units": 32', '"units": 1000000000').replace("[null, 32]", "[null, 1000000000]"),
+         "parameters"),
+        (lambda c: _with_layer(c, {"module": "keras.layers", "class_name": "Lambda", "config": {"function": "x"}}), "Lambda"),
+        (lambda c: c.replace('"seed": null', '"seed": 7'), None),  # accepted; the trainer drops it
+        (lambda c: c.replace('"compile_config": {', '"compile_config_": {'), "not compiled"),
+        (lambda c: "[1, 2]", "does not describe a Keras model"),
+    ],
+)
+def test_the_grader_checks_a_forged_declaration_before_any_training(edit, message):
+    """What the notebook's process sends is checked here, fast (a billion units allocate nothing)."""
+    declared = _declared_banknote()
+    x = np.load(REPO / "exercises" / "train_banknote" / "data" / "banknote_x.npy")
+    y = np.load(REPO / "exercises" / "train_banknote" / "data" / "banknote_y.npy")
+    forged = {"config": edit(declared["config"]), "settings": declared["settings"]}
+    started = time.perf_counter()
+    if message is None:
+        training.check_declared(forged, "build_model", "TRAINING", x, y, 2)
+    else:
+        with pytest.raises(ModelRefused, match=message):
+            training.check_declared(forged, "build_model", "TRAINING", x, y, 2)
+    assert time.perf_counter() - started < 5
+    with pytest.raises(ModelRefused, match="did not send"):
+        training.check_declared(declared | {"weights": [np.ones(3)]}, "build_model", "TRAINING", x, y, 2)
+
+
+def test_the_trainer_drops_seeds_the_notebook_chose(monkeypatch):
+    seeded = _banknote(keras.layers.Dense(4, kernel_initializer=keras.initializers.GlorotUniform(seed=123)),
+                       keras.layers.Dense(1, activation="sigmoid"))
+    plain = _banknote(keras.layers.Dense(4), keras.layers.Dense(1, activation="sigmoid"))
+    results = [train_here("train_banknote", {"build_model": b, "TRAINING": {"epochs": 1, "batch_size": 1372}},
+                          monkeypatch, seed=5) for b in (seeded, plain)]
+    assert all(np.array_equal(a, b) for a, b in zip(results[0]["weights"], results[1]["weights"]))

@@ -54,7 +54,11 @@ def trainer_job(fits: dict[str, Fit], limits: Limits) -> tuple[list, dict, Limit
         if type(fit) is not Fit:
             raise NotData(f"{key}: a trainer job carries Fit requests only, not {type(fit).__name__}")
     document = encode_requests(fits)
-    if json.loads(json.dumps(document, allow_nan=False)) != document:
+    try:
+        plain = json.loads(json.dumps(document, allow_nan=False)) == document
+    except (TypeError, ValueError):  # NaN, infinity, an object json cannot write
+        plain = False
+    if not plain:
         raise NotData("a trainer job's requests must be plain JSON")
     budgets = sum(float(f.budget_s) for f in fits.values())
     if not math.isfinite(budgets):

@@ -103,16 +103,19 @@ def device_name(device: str) -> str:
 
 
 ALLOWED_LAYERS = ("keras.Input, Dense, Activation, Softmax, ReLU, Dropout, Flatten, Reshape, Rescaling, "
-                  "Normalization (with scalar mean and variance), BatchNormalization, LayerNormalization, "
+                  "Normalization, BatchNormalization, LayerNormalization, "
                   "Conv1D/Conv2D, MaxPooling, AveragePooling, GlobalAveragePooling")
 # Keys whose lists are shapes and sizes, not numbers the model computes with.
 SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "shape", "output_shape", "target_shape",
               "kernel_size", "strides", "pool_size", "dilation_rate", "padding", "cropping", "size", "dims",
               "axis", "noise_shape", "build_config", "layers", "inbound_nodes", "input_layers", "output_layers",
               "args", "kwargs", "keras_history", "input_shapes", "output_padding",
-              "boundaries", "values"}  # a learning rate schedule's steps
+              "boundaries", "values",  # a learning rate schedule's steps
+              # Normalization's statistics of the inputs, as the notebooks teach: a positive scale and
+              # a shift per feature, which cannot carry trained weights without the grader's initial ones.
+              "mean", "variance"}
 # Serialised values that carry numbers made in the notebook (an array as a Constant
-# initializer's value, Normalization's mean, Rescaling's scale per feature, ...).
+# initializer's value, Rescaling's scale per feature, ...).
 ARRAY_CLASSES = {"__numpy__", "__tensor__", "__bytes__"}
 
 
@@ -135,7 +138,7 @@ def check_config(node, where: str = "the model", key: str = "") -> None:
     Built-in Keras objects name a module under `keras`; a class or function of the notebook
     names `__main__` or another module, and some Keras layers carry code themselves. Weights
     come from training alone: an array in the configuration (a Constant initializer's value, a
-    per-feature Rescaling or Normalization) is refused, scalars and shapes are not.
+    per-feature Rescaling) is refused; scalars, shapes and Normalization's statistics are not.
     """
     if isinstance(node, dict):
         name = node.get("class_name")
@@ -145,7 +148,7 @@ def check_config(node, where: str = "the model", key: str = "") -> None:
                                     f"({ALLOWED_LAYERS}, ...).")
             if name in ARRAY_CLASSES:
                 raise TrainingError(f"{where}'s configuration carries an array of numbers made in the notebook "
-                                    "(an initializer's value, a per-feature scale or mean): the weights come "
+                                    "(an initializer's value, a per-feature Rescaling): the weights come "
                                     "from training alone; use scalars, or let the model learn them")
             module = node.get("module")
             if module is not None and module != "builtins" and not (
