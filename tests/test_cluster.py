@@ -202,7 +202,7 @@ def test_training_tasks_carry_their_data_files():
     from autograder.exercises import data_files
 
     exercise = load_course().exercise("train_banknote")
-    task = make_task(["x = 1"], {"m": Train("build_model", "TRAINING", "data/banknote_x.npy", "data/banknote_y.npy", 45.0)},
+    task = make_task(["x = 1"], {"m": Train("build_model", "TRAINING", "data/banknote_x.npy", "data/banknote_y.npy")},
                      Limits(gpu=True), data_files(exercise.folder), None)
     assert set(task["files"]) == {"data/banknote_x.npy", "data/banknote_y.npy"}
     assert task["limits"]["gpu"] is True
@@ -232,9 +232,11 @@ class _Client:
 
     def __init__(self):
         self.submitted = []
+        self.tasks = []
 
     def submit(self, fn, task, key, pure, resources):
         self.submitted.append(resources)
+        self.tasks.append(task)
         run = RunResult("finished", "", [], {k: Answer(k, value=1.0) for k in task["probes"]}, "", 0.2, 0.1, "bubblewrap")
         return _Future({"run": run_to_plain(run), "placement": {"worker": "w1", "device": "cpu", "worker_seconds": 0.2}})
 
@@ -244,12 +246,41 @@ def test_a_gpu_run_asks_for_the_gpu_resource_and_others_ask_for_nothing():
 
     client = _Client()
     runner = ClusterRunner(client, "tcp://head:8786")
-    train = {"m/model": Train("build_model", "TRAINING", "data/x.npy", "data/y.npy", 45.0)}
+    train = {"m/model": Train("build_model", "TRAINING", "data/x.npy", "data/y.npy")}
     runner(["x = 1"], train, Limits(gpu=True))
     result = runner(["x = 1"], {"p": Var("p"), "f": Call("f", (np.ones(2),))}, Limits())
     assert client.submitted == [{"GPU": 1}, None]
     assert result.answers["p"].value == 1.0 and result.status == "finished"
     assert result.placement["worker"] == "w1" and result.placement["dispatch_seconds"] >= 0
+
+
+def test_the_trainer_job_goes_to_a_gpu_worker_with_data_only():
+    """A training task on a cluster: the notebook's run, then the trainer's run as a task of its
+    own (run/training.py), sent to a GPU worker, with no cells and plain Fit requests only."""
+    from autograder.cluster.runner import ClusterRunner
+    from autograder.probe import Fit
+    from autograder.run.training import train_declared
+
+    fit = Fit("build_model", '{"class_name": "Sequential"}', (("batch_size", 8), ("epochs", 2)), "data/x.npy",
+              "data/y.npy", 30.0, 1)
+
+    class Check:
+        name = "model"
+
+        def fit_request(self, declared, files):
+            assert declared.value == 1.0 and files == {"data/x.npy": b"x"}
+            return fit
+
+    client = _Client()
+    runner = ClusterRunner(client, "tcp://head:8786")
+    asked = {"model": {"model": Train("build_model", "TRAINING", "data/x.npy", "data/y.npy")}}
+    run = runner(["x = 1"], {"model/model": asked["model"]["model"]}, Limits(gpu=True))
+    train_declared([Check()], asked, run, runner, Limits(gpu=True), {"data/x.npy": b"x"})
+    assert client.submitted == [{"GPU": 1}, {"GPU": 1}]
+    trainer_task = client.tasks[1]
+    assert trainer_task["cells"] == [] and trainer_task["probes"] == {"model/model": fit}
+    assert pickle.loads(pickle.dumps(trainer_task))["probes"]["model/model"] == fit
+    assert run.trainer["worker"] == "w1" and run.answers["model/model"].error is not None  # the fake sent 1.0
 
 
 def test_the_batch_device_class_follows_the_cluster_unless_the_grader_set_it(monkeypatch):

@@ -25,9 +25,11 @@ The modules in the order a run goes through them:
     processes.py       the host's processes of a sandbox, through psutil: found and killed
     messages.py        the status and the message of a run that did not simply finish
     results.py         RunResult and CellRun
+    training.py        the trainer's sandbox: a second run, no cells, that trains the models a notebook declared
 
 What runs inside the sandbox is `autograder/sandbox/` (worker, zygote, responder, wire,
-trainer), copied in as a folder: it imports nothing of this package.
+trainer), copied in as a folder: it imports nothing of this package. A timed training task's
+model is trained in a sandbox of its own, by a run with no cells (training.py).
 """
 
 from autograder.run.fresh import run_notebook
