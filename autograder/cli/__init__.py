@@ -10,6 +10,7 @@
     new_exercise.py  autograder new-exercise  scaffold an exercise in a course
     coverage.py autograder coverage       how many typical mistakes of the corpus get their hint
     course.py   which course a command works on (--course, ./course.yaml, the bundled one), said
+    similarity.py  autograder similarity  the pairs of submissions most alike, for the teacher
     output.py   what the commands share: the course and results loaded with a clear error, tables
 """
 
@@ -26,6 +27,7 @@ from autograder.cli.new_exercise import new_exercise_command
 from autograder.cli.output import results_table
 from autograder.cli.report import report
 from autograder.cli.serve import serve
+from autograder.cli.similarity import similarity
 from autograder.cli.verify import verify
 
 
@@ -48,7 +50,7 @@ def main():
 
 
 for command in (build, grade, verify, demo, export_command, report, new_exercise_command, serve,
-                coverage_command):
+                coverage_command, similarity):
     main.add_command(command)
 
 __all__ = ["main", "results_table"]

@@ -20,10 +20,12 @@ def report(results_path, course_path, out, feedback):
     """One self-contained HTML page for teachers: scores, checks, mistakes, failures, training."""
     from autograder.export.feedback import write_all_feedback
     from autograder.export.report import write_report
+    from autograder.export.similarity import read_json
 
     course = course_or_fail(course_path)
     results, base = results_or_fail(results_path)
-    path = write_report(results, Path(out) if out else base / "report.html", course)
+    # `autograder similarity` keeps its pairs beside the results: the report shows them too.
+    path = write_report(results, Path(out) if out else base / "report.html", course, similarity=read_json(base))
     click.echo(f"report of {len(results)} submission(s): {path}")
     if feedback:
         written = write_all_feedback(results, base / "feedback", {e.id: e.title for e in course.exercises})

@@ -179,18 +179,36 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_report(results: list[dict], course=None, title: str | None = None) -> str:
+def _generated() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def render_report(results: list[dict], course=None, title: str | None = None, similarity: dict | None = None) -> str:
+    """The page; `similarity` (autograder/export/similarity.py's data) adds its section."""
     data = summarise(results, course)
     name = title or (f"Grading report: {course.name}" if course is not None else "Grading report")
-    generated = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return _environment().get_template("report.html.j2").render(title=name, generated=generated, **data)
+    return _environment().get_template("report.html.j2").render(title=name, generated=_generated(),
+                                                                similarity=similarity, **data)
 
 
-def write_report(results: list[dict], path: str | Path, course=None, title: str | None = None) -> Path:
-    """Write the HTML report of `results` (result documents) to `path`; returns the path."""
+def _write(path: str | Path, text: str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_text(render_report(results, course, title), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def write_report(results: list[dict], path: str | Path, course=None, title: str | None = None,
+                 similarity: dict | None = None) -> Path:
+    """Write the HTML report of `results` (result documents) to `path`; returns the path."""
+    return _write(path, render_report(results, course, title, similarity))
+
+
+def write_similarity_page(similarity: dict, path: str | Path, course=None) -> Path:
+    """The similarity section alone, as a page of its own (`autograder similarity`)."""
+    name = f"Similar submissions: {course.name}" if course is not None and course.name else "Similar submissions"
+    page = _environment().get_template("similarity_page.html.j2").render(
+        title=name, generated=_generated(), similarity=similarity)
+    return _write(path, page)

@@ -1,0 +1,115 @@
+"""One exercise's submissions -> the pairs most alike, each with its score and its evidence.
+
+    score = 1 - (1 - code) * (1 - signals)
+
+`code` is the class-weighted overlap of the two students' own code (fingerprints.py), `signals`
+the course's signs of copying they share (signals.py); either alone can raise the score, and
+both together raise it more. A pair is listed when it scores at least THRESHOLD, and the TOP
+highest pairs of each exercise are listed whatever their score, so that the teacher sees what
+the most alike honest work looks like beside a flagged pair. Two submissions of one student
+are never a pair.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder.similarity import fingerprints as fps
+from autograder.similarity import signals as sig
+from autograder.similarity.own_code import Handout, handout_of, own_code, own_names
+
+THRESHOLD = 0.6  # a pair at or above it is worth a look (benchmarks/similarity.py measures it)
+TOP = 10  # pairs listed per exercise even below the threshold
+MAX_LISTED = 200  # pairs listed per exercise at most (a whole class sharing one source)
+
+
+@dataclass
+class Submitted:
+    """One submission as the comparison sees it."""
+
+    submission: str
+    student: str
+    exercise: str
+    cells: list[str] = field(default_factory=list)  # its code cells; empty when only its result is left
+    metadata: dict = field(default_factory=dict)
+    result: dict | None = None
+
+
+@dataclass
+class Pair:
+    a: Submitted
+    b: Submitted
+    score: float
+    code: float
+    signals: float
+    shared: list[str]  # the course signals the two share, strongest first
+    left: list[tuple[str, bool]]  # a's own code, (text, matched) pieces
+    right: list[tuple[str, bool]]
+
+
+@dataclass
+class ExerciseSimilarity:
+    exercise: str
+    title: str
+    submissions: int
+    without_code: int  # submissions compared on their results only (their file was gone)
+    pairs: list[Pair]
+    flagged: int  # pairs at or above the threshold
+    note: str = ""
+
+
+def handout_for(exercise) -> tuple[Handout, str]:
+    """The exercise's handed-out code, or an empty one and why (a missing or broken master)."""
+    try:
+        return handout_of(exercise.master), ""
+    except Exception as exc:  # noqa: BLE001 - the report still compares, with the handout in the weights
+        return Handout(), (f"the master notebook {exercise.master} could not be read ({type(exc).__name__}), so the "
+                           "handed-out code is not removed; code everyone has weighs nothing all the same")
+
+
+def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold: float = THRESHOLD) -> ExerciseSimilarity:
+    handout, note = handout_for(exercise)
+    own = [own_code(s.cells, handout) for s in subs]
+    alphabet = fps.Alphabet()
+    prints = [fps.fingerprint(code, own_names(s.cells, handout), alphabet) for s, code in zip(subs, own)]
+    weights = fps.rarity(prints)
+    code = fps.code_scores(prints, weights)
+    names = [t.settings for t in exercise.training.tasks.values()] if exercise.training else []
+    signal_sets = []
+    for s, mine in zip(subs, own):
+        found = sig.result_signals(s.result) + sig.variant_signals(s.metadata)
+        if exercise.training:
+            found += sig.training_signals(s.cells, mine, names)
+        signal_sets.append(found)
+    signal_weights = sig.SignalWeights(signal_sets)
+
+    candidates = []
+    for i in range(len(subs)):
+        for j in range(i + 1, len(subs)):
+            if subs[i].student == subs[j].student:
+                continue
+            signal_score, shared = sig.shared(signal_sets[i], signal_sets[j], signal_weights)
+            c = float(np.clip(code[i, j], 0.0, 1.0)) if math.isfinite(code[i, j]) else 0.0
+            score = 1.0 - (1.0 - c) * (1.0 - signal_score)
+            candidates.append((score, c, signal_score, shared, i, j))
+    candidates.sort(key=lambda x: (-x[0], subs[x[4]].student, subs[x[5]].student))
+    flagged = sum(1 for x in candidates if x[0] >= threshold)
+    pairs = []
+    for score, c, signal_score, shared, i, j in candidates[: min(max(top, flagged), MAX_LISTED)]:
+        left, right = fps.passages(prints[i], prints[j], weights)
+        pairs.append(Pair(subs[i], subs[j], round(score, 4), round(c, 4), round(signal_score, 4), shared, left, right))
+    return ExerciseSimilarity(exercise.id, exercise.title, len(subs), sum(1 for s in subs if not s.cells),
+                              pairs, flagged, note)
+
+
+def compare_class(subs: list[Submitted], course, top: int = TOP, threshold: float = THRESHOLD) -> list[ExerciseSimilarity]:
+    """Every exercise of `course` with at least two submissions, in the course's order."""
+    out = []
+    for exercise in course.exercises:
+        mine = [s for s in subs if s.exercise == exercise.id]
+        if len({s.student for s in mine}) >= 2:
+            out.append(compare_exercise(exercise, mine, top, threshold))
+    return out

@@ -1,0 +1,189 @@
+"""The signs of copying this course adds to the code: training recipes, answers, variant blocks.
+
+Each submission gets a set of *signals*, things a copier carries over even when the code is
+rewritten:
+- in a timed training task, its training recipe: the `TRAINING` settings, the seeds the
+  notebook sets, the numbers and strings of its own code (layer sizes, activations, learning
+  rate), and the whole recipe at once;
+- from its result (the gradebook, never graded again): each check's outcome (a right answer,
+  or a wrong one with its hint and message, and the wrong value's digest where the judge
+  recorded one), and for a training task the trained model's parameter count, epochs and
+  held-out metric (the grader trains with the course's seed, so an identical recipe gives
+  an identical number);
+- a personal-variant block: the same signed block in two students' notebooks is one notebook
+  handed in twice (grading calls the second `tampered`; it is listed here beside its source).
+
+What many share is no evidence: right answers, the textbook `epochs: 50`. A signal counts for
+a pair only when at most a tenth of the exercise's submissions (at least two) hold it, with the
+weight log(N / df); the whole recipe counts with the sum of its parts' weights (the chance
+that all of them agree independently). The signal score is 1 - exp(-shared weight / SCALE):
+one rare shared signal is a hint (about 0.3), a whole rare recipe or several rare wrong
+answers together approach 1. The same variant block is 1.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from pygments import lexers, token
+
+PYTHON = lexers.get_lexer_by_name("python")
+
+SCALE = 6.0
+SHARE_CAP = 0.10  # a signal more than this share of the class holds is no evidence
+SEED_CALL = re.compile(r"\b(\w*seed\w*|default_rng|RandomState|PRNGKey|Generator)\s*\(\s*(?:seed\s*=\s*)?(-?\d+)")
+MAX_SHOWN = 60  # characters of a shown value
+
+
+@dataclass(frozen=True)
+class Signal:
+    key: str  # what must be equal
+    text: str  # what the report says when two submissions share it
+    parts: tuple[str, ...] = ()  # a conjunction: the keys of the signals it joins
+    certain: bool = False  # shared at all means the same file (a signed variant block)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+
+def _literal(node):
+    """A dict literal or `dict(...)` call of constants, else None."""
+    try:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
+            return {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+        value = ast.literal_eval(node)
+        return value if isinstance(value, dict) else None
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+
+
+def settings_of(cells: list[str], name: str) -> dict | None:
+    """The last constant assignment `name = {...}` (or dict(...)) in the notebook's cells."""
+    found = None
+    for source in cells:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                value = _literal(node.value)
+                if value is not None:
+                    found = value
+    return found
+
+
+def constants_of(code: str) -> list[str]:
+    """The numbers (as floats) and strings of `code`, in order; a number written 3e-3 or 0.003 is one."""
+    out = []
+    for kind, text in PYTHON.get_tokens(code):
+        if kind in token.Literal.Number:
+            try:
+                out.append(repr(float(text.replace("_", ""))))
+            except ValueError:
+                out.append(text)
+        elif kind in token.Literal.String and text not in ("'", '"') and kind not in token.Literal.String.Doc:
+            out.append(repr(text.strip("'\"")))
+    return [c for c in out if c not in ("''",)]
+
+
+def training_signals(cells: list[str], own: str, settings_names: list[str]) -> list[Signal]:
+    """The seeds one by one, the settings with the seeds, and the whole recipe (settings, seeds,
+    every constant of the student's own code): a single layer size or `epochs` value shared is
+    chance, all of them together is not."""
+    settings, seeds, constants = [], [], []
+    for name in settings_names:
+        values = settings_of(cells, name)
+        for k, v in sorted((values or {}).items(), key=lambda kv: str(kv[0])):
+            settings.append((f"setting:{name}.{k}={v!r}", f"{name}[{k!r}] = {_short(v)}"))
+    for _, seed in sorted(set(SEED_CALL.findall(own))):
+        seeds.append((f"seed:{seed}", f"seed {seed}"))
+    constants = [f"constant:{c}" for c in sorted(set(constants_of(own)))]
+    signals = [Signal(key, f"the same {text}") for key, text in seeds]
+    if settings:
+        keys = tuple(k for k, _ in settings + seeds)
+        signals.append(Signal("settings:" + "\n".join(keys),
+                              "the same training settings: " + ", ".join(t for _, t in settings + seeds), keys))
+    if settings or seeds or constants:
+        keys = tuple(k for k, _ in settings + seeds) + tuple(constants)
+        signals.append(Signal("recipe:" + "\n".join(keys),
+                              "the same whole training recipe (settings, seeds and every number and string "
+                              "of the student's own code)", keys))
+    return signals
+
+
+def result_signals(result: dict | None) -> list[Signal]:
+    if not isinstance(result, dict):
+        return []
+    signals = []
+    for check in result.get("checks") or []:
+        if not isinstance(check, dict) or not isinstance(check.get("name"), str):
+            continue
+        name = check["name"]
+        details = check.get("details") if isinstance(check.get("details"), dict) else {}
+        points, top = check.get("points"), check.get("max_points")
+        if details.get("metric") and details.get("value") is not None:
+            signals.append(Signal(
+                f"trained:{name}:{details.get('params')}:{details.get('epochs_requested')}:{details.get('value')}",
+                f"{name}: the same trained model (held-out {details['metric']} {details['value']}, "
+                f"{details.get('params')} parameters, {details.get('epochs_requested')} epochs)"))
+        elif points is not None and top is not None and points >= top:
+            signals.append(Signal(f"right:{name}", f"{name}: both right"))
+        else:
+            said = check.get("hint") or check.get("message") or ""
+            value = details.get("answer")
+            key = f"wrong:{name}:{points}:{said}:{value}"
+            what = "the same wrong value" if value is not None else "the same wrong answer"
+            signals.append(Signal(key, f"{name}: {what} ({_short(said)[1:-1] or 'no hint'})"))
+    return signals
+
+
+def variant_signals(metadata: dict) -> list[Signal]:
+    block = (metadata.get("autograder") or {}).get("variant") if isinstance(metadata.get("autograder"), dict) else None
+    if not isinstance(block, dict) or not isinstance(block.get("signature"), str):
+        return []
+    owner = block.get("student")
+    return [Signal(f"variant:{block['signature']}",
+                   f"the same signed personal variant block (made for {_short(owner)})", certain=True)]
+
+
+class SignalWeights:
+    """The weight of each signal among one exercise's submissions."""
+
+    def __init__(self, signal_sets: list[list[Signal]]):
+        self.n = max(len(signal_sets), 2)
+        self.df = Counter()
+        for signals in signal_sets:
+            self.df.update({key for s in signals for key in (s.key, *s.parts)})
+        self.cap = max(2, round(SHARE_CAP * self.n))
+
+    def weight(self, signal: Signal) -> float:
+        df = self.df[signal.key]
+        if df < 2 or df > self.cap:
+            return 0.0
+        if signal.certain:
+            return math.inf
+        if signal.parts:
+            return sum(math.log(self.n / max(self.df[p], 1)) for p in signal.parts)
+        return math.log(self.n / df)
+
+
+def shared(a: list[Signal], b: list[Signal], weights: SignalWeights) -> tuple[float, list[str]]:
+    """(signal score, what the pair shares, strongest first)."""
+    keys_b = {s.key for s in b}
+    found = []
+    for s in {x.key: x for x in a}.values():
+        if s.key in keys_b:
+            w = weights.weight(s)
+            if w > 0:
+                found.append((w, s.text))
+    found.sort(key=lambda x: -x[0])
+    total = sum(w for w, _ in found)
+    score = 1.0 if math.isinf(total) else 1.0 - math.exp(-total / SCALE)
+    return score, [text for _, text in found]

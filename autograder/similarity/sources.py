@@ -1,0 +1,63 @@
+"""Where the compared submissions come from: a `grade` output (its gradebook and the files its
+rows name) or paths of notebooks, read by intake, never run and never graded again.
+
+From a gradebook each (student, exercise) counts once, with its latest row; the row's file is
+read again for its code. A file that is gone leaves the result alone (its answers still
+compare). Rows that intake could not read or that name no exercise of the course are left out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.intake import intake
+from autograder.intake.submissions import read_submission
+from autograder.similarity.compare import Submitted
+
+UNCOMPARABLE = ("invalid", "unknown_exercise")
+
+
+def _file_of(submission: str) -> Path | None:
+    """The file a result's `submission` names (a zip member is `archive.zip!member`)."""
+    for candidate in (submission, submission.rsplit("!", 1)[0]):
+        path = Path(candidate)
+        if path.is_file():
+            return path
+    return None
+
+
+def latest_results(results: list[dict], exercises) -> list[dict]:
+    latest: dict[tuple[str, str], dict] = {}
+    for r in results:
+        if r.get("status") in UNCOMPARABLE or r.get("exercise") not in exercises:
+            continue
+        key = (str(r.get("student")), r["exercise"])
+        if key not in latest or str(r.get("graded_at") or "") >= str(latest[key].get("graded_at") or ""):
+            latest[key] = r
+    return list(latest.values())
+
+
+def from_results(results: list[dict], course) -> list[Submitted]:
+    ids = set(course.ids)
+    out = []
+    for r in latest_results(results, ids):
+        sub = Submitted(str(r.get("submission") or ""), str(r.get("student")), r["exercise"], result=r)
+        file = _file_of(sub.submission)
+        if file is not None:
+            read = read_submission(file, file.parent, list(ids))
+            if read.status not in UNCOMPARABLE and read.exercise == sub.exercise:
+                sub.cells, sub.metadata = read.cells, read.metadata
+        out.append(sub)
+    return out
+
+
+def from_paths(paths: list[str], course, results: list[dict] | None = None) -> list[Submitted]:
+    """The notebooks under `paths`, each with its result when `results` has one (same bytes, same student)."""
+    by_key = {(r.get("sha256"), r.get("student")): r for r in results or []}
+    out = []
+    for sub in intake(paths, course.ids):
+        if sub.status in UNCOMPARABLE or not sub.exercise:
+            continue
+        out.append(Submitted(sub.path, sub.student, sub.exercise, sub.cells, sub.metadata,
+                             by_key.get((sub.sha256, sub.student))))
+    return out
