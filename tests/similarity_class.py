@@ -45,6 +45,8 @@ class Style:
     comments: float = 0.3  # how often a line gets a comment
     prints: float = 0.4
     spaces: bool = True  # `a * b` or `a*b`
+    habit: str = ""  # how they print
+    words: list = field(default_factory=list)  # the words of their messages
 
     def name(self, role: str) -> str:
         if role not in self.names:
@@ -144,20 +146,36 @@ def _q_vector(s: Style) -> str:
     ])
 
 
+WORDS = ["value", "result", "answer", "my", "net input", "probability", "check", "output", "is", "=", "->", "got",
+         "computed", "so", "here", "final", "step", "ok", "test", "the", "of", "for", "z", "p", "sigma", "note",
+         "banknote", "fake?", "decision", "vector", "matrix", "shape", "x", "first", "second", "again", "now"]
+
+
+def voice(s: Style, what: str) -> str:
+    """A print in the student's own words: each student has a habit and a vocabulary."""
+    if not s.habit:
+        s.habit = s.rng.choice(["plain", "label", "fstring", "sep"])
+        s.words = s.rng.sample(WORDS, 4)
+    words = " ".join(s.rng.sample(s.words, s.rng.randint(1, 2)))
+    return {"plain": f"print({what})", "label": f'print("{words}", {what})',
+            "fstring": f'print(f"{words} {{{what}}}")', "sep": f'print("{words}:", {what}, sep=" ")'}[s.habit]
+
+
 def _sigmoid_extra(s: Style, question: str) -> str:
-    """What a student adds after an answer: a print, a check, an exploration."""
+    """What a student adds after an answer: a print in their words, a check, an exploration."""
     if s.rng.random() > s.prints:
         return ""
     v = {"q1_net_input": "z", "q2_sigmoid": "sigmoid(0.0)", "q3_probability": "p", "q4_decision": "is_fake",
          "q5_vector_form": "p_vec"}[question]
     zs = s.name("x_vec")
+    lo, hi, n = s.rng.randint(1, 12), s.rng.randint(1, 12), s.rng.randint(3, 25)
     return s.pick([
-        (3, f"print({v})"),
-        (2, f'print("{v.split("(")[0]} =", {v})'),
-        (1, f"print(f\"{{{v}!r}}\")"),
-        (1, f"{zs} = np.linspace(-{s.rng.randint(2, 9)}, {s.rng.randint(2, 9)}, {s.rng.randint(5, 21)})\nprint(sigmoid({zs}))"),
+        (4, voice(s, v)),
+        (1, f"{zs} = np.linspace(-{lo}, {hi}, {n})\n{voice(s, f'sigmoid({zs})')}"),
         (1, f"assert {v} is not None"),
-        (1, f"print(type({v}), {v})"),
+        (1, f"{voice(s, f'type({v})')}\n{voice(s, v)}"),
+        (1, f"{voice(s, f'sigmoid(np.array([-{lo}, 0, {hi}]))')}"),
+        (1, f"{voice(s, f'round(float(np.ravel({v})[0]), {s.rng.randint(2, 6)})')}"),
     ])
 
 
@@ -236,9 +254,9 @@ def _training_extra(s: Style, question: str) -> str:
         return ""
     return s.pick([
         (2, "build_model().summary()"),
-        (1, 'print(TRAINING)'),
-        (1, f'print("parameters:", build_model().count_params())'),
-        (1, f"{s.name('acc')} = []\nprint(len({s.name('acc')}))"),
+        (1, voice(s, "TRAINING")),
+        (1, voice(s, "build_model().count_params()")),
+        (1, f"{s.name('acc')} = []\n" + voice(s, f"len({s.name('acc')})")),
     ])
 
 
@@ -382,9 +400,15 @@ def reordered(source: Student, name: str, seed: int) -> Student:
 
 
 def one_changed(source: Student, name: str, seed: int) -> Student:
-    """One answer rewritten in the copier's own way (and one extra dropped)."""
+    """One answer rewritten in the copier's own way; where there is one answer only (a training
+    task), one of its settings changed (the epochs)."""
     out = copy.deepcopy(source)
     out.name = name
+    if len(source.answers) == 1:
+        q, = source.answers
+        out.answers[q] = re.sub(r"(epochs\"?\s*[:=]\s*)(\d+)", lambda m: f"{m.group(1)}{int(m.group(2)) + 17}",
+                                source.answers[q])
+        return out
     mine = draw_student(source.exercise, name, seed)
     q = sorted(source.answers, key=lambda k: len(source.answers[k]))[-1]  # the longest: the most rewritten
     out.answers[q] = mine.answers[q]

@@ -21,7 +21,7 @@ from autograder.similarity import fingerprints as fps
 from autograder.similarity import signals as sig
 from autograder.similarity.own_code import Handout, handout_of, own_code, own_names
 
-THRESHOLD = 0.6  # a pair at or above it is worth a look (benchmarks/similarity.py measures it)
+THRESHOLD = 0.55  # a pair at or above it is worth a look (benchmarks/similarity.py measures it)
 TOP = 10  # pairs listed per exercise even below the threshold
 MAX_LISTED = 200  # pairs listed per exercise at most (a whole class sharing one source)
 
@@ -77,12 +77,12 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     prints = [fps.fingerprint(code, own_names(s.cells, handout), alphabet) for s, code in zip(subs, own)]
     weights = fps.rarity(prints)
     code = fps.code_scores(prints, weights)
-    names = [t.settings for t in exercise.training.tasks.values()] if exercise.training else []
+    tasks = [(t.build, t.settings) for t in exercise.training.tasks.values()] if exercise.training else []
     signal_sets = []
     for s, mine in zip(subs, own):
         found = sig.result_signals(s.result) + sig.variant_signals(s.metadata)
         if exercise.training:
-            found += sig.training_signals(s.cells, mine, names)
+            found += sig.training_signals(s.cells, mine, tasks)
         signal_sets.append(found)
     signal_weights = sig.SignalWeights(signal_sets)
 

@@ -1,11 +1,13 @@
 """How alike two students' own code is, weighted by how rare what they share is in the class.
 
 The fingerprints are copydetect's (a maintained implementation of winnowing, the method of
-MOSS): the code is tokenised by pygments, every variable and attribute name becomes `V`, every
-function name `F`, every string `S`, comments and whitespace go, and each run of K characters
-of what is left is hashed. Renamed variables, changed comments and re-indented code therefore
-give the same fingerprints, and since a submission's fingerprints are a set, reordered cells
-only change the few that span a cell boundary.
+MOSS): the code is tokenised by pygments, variable names become `V`, function names `F`,
+comments and whitespace go, and each run of K characters of what is left is hashed. Only the
+names the student chose become `V` here (own_code.own_names); the names every notebook shares
+(`np.exp`, `sigmoid`) and strings keep their identity, one character each. Renamed variables,
+changed comments and re-indented code therefore give the same fingerprints, and since a
+submission's fingerprints are a set (and its cells in a canonical order), reordered cells
+change nothing.
 
 What copydetect does not know is the class. In a short exercise every honest student writes
 `p = sigmoid(z)`; sharing it says nothing. Each fingerprint is therefore weighted by its
@@ -44,7 +46,7 @@ MAX_PASSAGE_CHARS = 6_000  # of each side's own code shown in the report
 
 
 VARIABLE_TOKENS = {token.Name, token.Name.Variable, token.Name.Attribute}
-ONE_CHAR_TOKENS = (token.Name.Function, token.Name.Class, token.Literal.String)
+ONE_CHAR_TOKENS = (token.Name.Function, token.Name.Class)
 
 
 class Alphabet(dict):
@@ -58,12 +60,14 @@ class Alphabet(dict):
 
 
 def _keep_names(code: str, filtered: str, own_names: set[str], alphabet: Alphabet) -> str | None:
-    """copydetect's filtered code with every name the student did not choose written as itself.
+    """copydetect's filtered code with every name the student did not choose, and every string,
+    written as itself (one character each).
 
-    copydetect turns every name into `V`. A copier can rename only what they named themselves;
-    `np.exp`, `sigmoid`, `p_vec`, `model.add` are the same in every notebook, and which of them
-    a line uses tells two honest students apart. None when the tokens do not line up with
-    copydetect's output (another copydetect version): its filtered code is then kept."""
+    copydetect turns every name into `V` and every string into `S`. A copier can rename only
+    what they named themselves; `np.exp`, `sigmoid`, `p_vec`, `model.add` are the same in every
+    notebook, and which of them a line uses tells two honest students apart, as the words of
+    their messages do. None when the tokens do not line up with copydetect's output (another
+    copydetect version): its filtered code is then kept."""
     out = list(filtered)
     at = 0
     for kind, text in PYTHON.get_tokens(code):
@@ -72,6 +76,12 @@ def _keep_names(code: str, filtered: str, own_names: set[str], alphabet: Alphabe
                 return None
             if text not in own_names:
                 out[at] = alphabet.char(text)
+            at += 1
+        elif kind in token.Literal.String:
+            if at >= len(out) or out[at] not in "S\"":
+                return None
+            if out[at] == "S":
+                out[at] = alphabet.char("S" + text)
             at += 1
         elif any(kind in parent for parent in ONE_CHAR_TOKENS) or kind in (token.Comment.Preproc, token.Comment.Hashbang):
             at += 1

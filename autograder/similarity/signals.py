@@ -3,8 +3,8 @@
 Each submission gets a set of *signals*, things a copier carries over even when the code is
 rewritten:
 - in a timed training task, its training recipe: the `TRAINING` settings, the seeds the
-  notebook sets, the numbers and strings of its own code (layer sizes, activations, learning
-  rate), and the whole recipe at once;
+  notebook sets, the numbers and strings of its `build_model()` (layer sizes, activations,
+  optimizer, learning rate), and the whole recipe at once;
 - from its result (the gradebook, never graded again): each check's outcome (a right answer,
   or a wrong one with its hint and message, and the wrong value's digest where the judge
   recorded one), and for a training task the trained model's parameter count, epochs and
@@ -29,9 +29,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pygments import lexers, token
-
-PYTHON = lexers.get_lexer_by_name("python")
 
 SCALE = 6.0
 SHARE_CAP = 0.10  # a signal more than this share of the class holds is no evidence
@@ -79,32 +76,45 @@ def settings_of(cells: list[str], name: str) -> dict | None:
     return found
 
 
-def constants_of(code: str) -> list[str]:
-    """The numbers (as floats) and strings of `code`, in order; a number written 3e-3 or 0.003 is one."""
-    out = []
-    for kind, text in PYTHON.get_tokens(code):
-        if kind in token.Literal.Number:
-            try:
-                out.append(repr(float(text.replace("_", ""))))
-            except ValueError:
-                out.append(text)
-        elif kind in token.Literal.String and text not in ("'", '"') and kind not in token.Literal.String.Doc:
-            out.append(repr(text.strip("'\"")))
-    return [c for c in out if c not in ("''",)]
+def model_constants(cells: list[str], build: str) -> list[str]:
+    """The numbers and strings of the function `build` (the model's layers, sizes, activations,
+    optimizer and learning rate), its docstring left out; nothing when it cannot be read."""
+    found: list[str] = []
+    for source in cells:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == build:
+                body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) and isinstance(
+                    getattr(node.body[0], "value", None), ast.Constant) else node.body
+                found = [_constant(c.value) for stmt in body for c in ast.walk(stmt) if isinstance(c, ast.Constant)]
+    return sorted({c for c in found if c is not None})
 
 
-def training_signals(cells: list[str], own: str, settings_names: list[str]) -> list[Signal]:
+def _constant(value) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float)):
+        return repr(float(value))
+    if isinstance(value, str):
+        return repr(value[:MAX_SHOWN])
+    return None
+
+
+def training_signals(cells: list[str], own: str, tasks: list[tuple[str, str]]) -> list[Signal]:
     """The seeds one by one, the settings with the seeds, and the whole recipe (settings, seeds,
-    every constant of the student's own code): a single layer size or `epochs` value shared is
-    chance, all of them together is not."""
+    every number and string of the model's function): a single layer size or `epochs` value
+    shared is chance, all of them together is not. `tasks`: (build function, settings name)."""
     settings, seeds, constants = [], [], []
-    for name in settings_names:
+    for build, name in tasks:
+        constants += [f"constant:{build}:{c}" for c in model_constants(cells, build)]
         values = settings_of(cells, name)
         for k, v in sorted((values or {}).items(), key=lambda kv: str(kv[0])):
             settings.append((f"setting:{name}.{k}={v!r}", f"{name}[{k!r}] = {_short(v)}"))
     for _, seed in sorted(set(SEED_CALL.findall(own))):
         seeds.append((f"seed:{seed}", f"seed {seed}"))
-    constants = [f"constant:{c}" for c in sorted(set(constants_of(own)))]
     signals = [Signal(key, f"the same {text}") for key, text in seeds]
     if settings:
         keys = tuple(k for k, _ in settings + seeds)
@@ -114,7 +124,7 @@ def training_signals(cells: list[str], own: str, settings_names: list[str]) -> l
         keys = tuple(k for k, _ in settings + seeds) + tuple(constants)
         signals.append(Signal("recipe:" + "\n".join(keys),
                               "the same whole training recipe (settings, seeds and every number and string "
-                              "of the student's own code)", keys))
+                              "of the model's code)", keys))
     return signals
 
 
@@ -165,10 +175,10 @@ class SignalWeights:
 
     def weight(self, signal: Signal) -> float:
         df = self.df[signal.key]
+        if signal.certain:  # one file handed in by two: however many others did the same
+            return math.inf if df >= 2 else 0.0
         if df < 2 or df > self.cap:
             return 0.0
-        if signal.certain:
-            return math.inf
         if signal.parts:
             return sum(math.log(self.n / max(self.df[p], 1)) for p in signal.parts)
         return math.log(self.n / df)

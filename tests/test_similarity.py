@@ -1,0 +1,181 @@
+"""The similarity report: planted copies in a synthetic class found above every honest pair,
+the handed-out code left out, the course signals, and hostile strings kept inert."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from similarity_class import make_class, master_layout, write_class  # noqa: E402
+
+from autograder.cli import main  # noqa: E402
+from autograder.course import load_course  # noqa: E402
+from autograder.intake.notebook import read_notebook  # noqa: E402
+from autograder.similarity import THRESHOLD, Submitted, compare_class  # noqa: E402
+from autograder.similarity.own_code import handout_of, own_code  # noqa: E402
+
+COURSE = load_course(None)
+
+
+def submitted(klass) -> list[Submitted]:
+    out = []
+    for (exercise, student), nb in klass.notebooks.items():
+        cells, metadata = read_notebook(nbformat.writes(nb).encode())
+        out.append(Submitted(f"{student}/{exercise}.ipynb", student, exercise, cells, metadata))
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    klass = make_class(honest=32)
+    reports = compare_class(submitted(klass), COURSE, top=10)
+    return klass, {r.exercise: r for r in reports}
+
+
+def test_every_planted_copy_ranks_above_every_honest_pair(synthetic):
+    klass, reports = synthetic
+    for exercise, honest in klass.honest.items():
+        assert len(honest) >= 30
+        report = reports[exercise]
+        planted = {frozenset((a, b)): label for e, a, b, label in klass.planted if e == exercise}
+        listed = {frozenset((p.a.student, p.b.student)): p for p in report.pairs}
+        missing = [label for pair, label in planted.items() if pair not in listed]
+        assert not missing, f"{exercise}: planted copies not among the report's pairs: {missing}"
+        weakest = min(listed[pair].score for pair in planted)
+        honest_scores = [p.score for key, p in listed.items() if key not in planted]
+        # the listed pairs are the highest: the first honest one listed is the highest honest score
+        assert max(honest_scores) < weakest, (exercise, weakest, max(honest_scores))
+        assert weakest >= THRESHOLD
+        assert report.flagged >= len(planted)
+
+
+def test_the_training_copy_is_found_by_its_recipe_not_its_code(synthetic):
+    klass, reports = synthetic
+    (source, copier), = [(a, b) for e, a, b, label in klass.planted if label == "same recipe, own code"]
+    pair = next(p for p in reports["train_banknote"].pairs if {p.a.student, p.b.student} == {source, copier})
+    assert pair.code < THRESHOLD <= pair.signals
+    assert any("the same training settings" in s for s in pair.shared)
+
+
+def test_passages_mark_the_shared_code_of_a_copy(synthetic):
+    klass, reports = synthetic
+    (source, copier), = [(a, b) for e, a, b, label in klass.planted if e == "sigmoid_probability" and label == "renamed"]
+    pair = next(p for p in reports["sigmoid_probability"].pairs if {p.a.student, p.b.student} == {source, copier})
+    marked = sum(len(t) for t, m in pair.left if m)
+    assert marked > 0.5 * sum(len(t) for t, _ in pair.left)
+
+
+def blank_notebook(exercise: str) -> list[str]:
+    """The student version as handed out: given cells, `...` answers, Otter's checks."""
+    cells = ["# @title Set-up: run this cell first\n_bundle = 'UEsDB'"]
+    nb = nbformat.read(str(COURSE.exercise(exercise).master), as_version=4)
+    stubs = {"sigmoid_probability": ["z = ...", 'def sigmoid(z):\n    """The logistic function 1 / (1 + exp(-z)), element by element."""\n    ...',
+                                     "p = ...", "is_fake = ...", "X = ...\nW = ...\np_vec = ..."]}[exercise]
+    answers = iter(stubs)
+    for kind, value in master_layout(exercise):
+        cells.append(next(answers) if kind == "answer" else value)
+    assert nb.cells
+    return cells + ["grader.export(pdf=False)"]
+
+
+def test_the_handed_out_code_is_not_the_students():
+    handout = handout_of(COURSE.exercise("sigmoid_probability").master)
+    assert own_code(blank_notebook("sigmoid_probability"), handout) == ""
+    # personal numbers in the given cell, re-indented and re-commented given lines: still handed out
+    cells = ["import numpy as np\nw1, w2, b = 0.7, -0.2, 1.3   # mine\nx1, x2 = 2, 5",
+             "z = w1*x1 + w2*x2 + b  # my answer", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"]
+    assert own_code(cells, handout).split("\n\n") == ["    return 1 / (1 + np.exp(-z))", "z = w1*x1 + w2*x2 + b  # my answer"]
+
+
+def pair_of(subs, exercise="sigmoid_probability"):
+    report, = compare_class(subs, COURSE)
+    return report
+
+
+def _result(student, checks):
+    return {"student": student, "exercise": "sigmoid_probability", "status": "graded",
+            "checks": [{"name": n, "points": pts, "max_points": 1.0, "hint": h, "message": "m"} for n, pts, h in checks]}
+
+
+def test_the_same_rare_wrong_answer_is_a_signal_and_right_answers_are_not():
+    right = [("z", 1.0, ""), ("p", 1.0, "")]
+    subs = [Submitted(f"s{i}", f"s{i}", "sigmoid_probability", result=_result(f"s{i}", right)) for i in range(20)]
+    wrong = [("z", 0.0, "the bias is missing"), ("p", 0.0, "the sign of the exponent is flipped")]
+    subs[3].result = _result("s3", wrong)
+    subs[11].result = _result("s11", wrong)
+    report = pair_of(subs)
+    top = report.pairs[0]
+    assert {top.a.student, top.b.student} == {"s3", "s11"}
+    assert top.signals > 0.5 and any("the bias is missing" in s for s in top.shared)
+    # the other pairs share only right answers: no evidence
+    assert report.pairs[1].score == 0.0
+
+
+def test_the_same_signed_variant_block_is_certain_and_one_students_two_hand_ins_are_no_pair():
+    block = {"autograder": {"exercise": "sigmoid_probability",
+                            "variant": {"student": "ann", "params": {"w1": 0.2}, "signature": "c2lnbmVk"}}}
+    subs = [Submitted("ann.ipynb", "ann", "sigmoid_probability", metadata=block),
+            Submitted("bob.ipynb", "bob", "sigmoid_probability", metadata=block),
+            Submitted("ann2.ipynb", "ann", "sigmoid_probability", metadata=block)]
+    report = pair_of(subs)
+    assert [{p.a.student, p.b.student} for p in report.pairs] == [{"ann", "bob"}, {"ann", "bob"}]
+    assert report.pairs[0].score == 1.0 and "made for 'ann'" in report.pairs[0].shared[0]
+
+
+HOSTILE = '</pre><script>alert("x")</script>'
+
+
+def test_cli_from_results_and_the_report_section(tmp_path, monkeypatch):
+    """`similarity --results` reads the gradebook's rows and their files; students' strings are
+    escaped in both pages and inert in the CSV; `report` then shows the section."""
+    klass = make_class(honest=30, exercises=("sigmoid_probability",))
+    write_class(klass, tmp_path / "class")
+    source, copier = next((a, b) for e, a, b, label in klass.planted if label == "renamed")
+    # a hostile student name and hostile code in the copy (a string the copy shares with its source)
+    hostile = "=HYPERLINK(\"http://x\")" + HOSTILE
+    (tmp_path / "class" / copier / "sigmoid_probability.ipynb").rename(tmp_path / "class" / copier / "x.ipynb")
+    nb = klass.notebooks[("sigmoid_probability", copier)]
+    nb.cells.append(nbformat.v4.new_code_cell(f"note = {HOSTILE!r}"))
+    nbformat.write(nb, str(tmp_path / "class" / copier / "x.ipynb"))
+    results = tmp_path / "results"
+    (results / "results").mkdir(parents=True)
+    from autograder.record import Gradebook
+
+    with Gradebook(results / "gradebook.sqlite") as book:
+        for i, folder in enumerate(sorted((tmp_path / "class").iterdir())):
+            file = next(folder.glob("*.ipynb"))
+            student = hostile if folder.name == copier else folder.name
+            book.record({"submission": str(file), "student": student, "exercise": "sigmoid_probability",
+                         "sha256": f"{i:064x}", "status": "graded", "score": 5.0, "max_score": 5.0,
+                         "graded_at": "2026-01-01T00:00:00+00:00", "checks": [], "message": ""})
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(main, ["similarity", "--results", str(results)])
+    assert run.exit_code == 0, run.output
+    assert "sigmoid_probability" in run.output and "not a verdict" in run.output
+    page = (results / "similarity.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "not a verdict" in page
+    rows = list(csv.DictReader((results / "similarity.csv").open()))
+    copy_row, = [r for r in rows if {r["student_a"], r["student_b"]} == {source, "'" + hostile}]
+    assert float(copy_row["score"]) >= THRESHOLD
+    assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
+    data = json.loads((results / "similarity.json").read_text())
+    assert data["exercises"][0]["submissions"] == len(klass.notebooks) == 35
+    run = CliRunner().invoke(main, ["report", "--results", str(results), "--no-feedback"])
+    assert run.exit_code == 0, run.output
+    report = (results / "report.html").read_text()
+    assert 'id="similarity"' in report and "<script>" not in report and "&lt;/pre&gt;" in report
+
+
+def test_cli_needs_paths_or_results(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(main, ["similarity"])
+    assert run.exit_code != 0 and "--results" in run.output
