@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from autograder.cli.output import course_or_fail, results_or_fail, table
+from autograder.cli.output import COURSE_HELP, course_or_fail, results_or_fail, table
 
 
 @click.command("similarity")
@@ -14,7 +14,7 @@ from autograder.cli.output import course_or_fail, results_or_fail, table
 @click.option("--results", "results_path", type=click.Path(), default=None,
               help="a `grade` output folder or its gradebook.sqlite (default: ./results when there is one); "
                    "without PATHs its rows name the submissions compared")
-@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--course", "course_path", type=click.Path(), default=None, help=COURSE_HELP)
 @click.option("--out", type=click.Path(), default=None,
               help="where similarity.csv, similarity.html and similarity.json go (default: the results folder, "
                    "else ./similarity)")
