@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import glob
 import importlib
+import inspect
 import json
 import os
 import re
@@ -161,6 +162,14 @@ def _grader_class(otter):
             finally:
                 os.chdir(here)
 
+        def check(self, question, global_env=None):
+            # Otter finds the caller's globals by counting frames; this override is one more.
+            if global_env is None:
+                frame = inspect.currentframe().f_back
+                global_env = frame.f_globals if frame is not None else {}
+            result = super().check(question, global_env)
+            return ShortResult(result) if result is not None else None
+
         def export(self, nb_path=None, *args, **kwargs):
             if grading() or getattr(type(self), "_grading_mode", False):
                 return None  # a grader runs the notebook (ours, or Otter's): nothing to hand in
@@ -188,6 +197,85 @@ def _grader_class(otter):
                 _warn_again(caught)
 
     return Grader
+
+
+# --------------------------------------------------------------------------- check results
+
+MAX_LINE = 160  # characters of one shown line
+
+
+class ShortResult:
+    """What `grader.check("q1")` shows: Otter's own line when every test passes; otherwise the
+    first failing test in a few lines (its code and the error it raised, or what it expected
+    and got), not Otter's doctest report with the checking machinery's traceback and the
+    follow-on errors of every later test. Everything else is Otter's result (`.grade`, ...)."""
+
+    def __init__(self, result):
+        self._result = result
+
+    def __getattr__(self, name):
+        return getattr(self._result, name)
+
+    def __repr__(self):
+        return repr(self._result) if self._result.passed_all else short_failure(self._result)
+
+    def _repr_html_(self):
+        if self._result.passed_all:
+            return self._result._repr_html_()
+        import html
+
+        text = html.escape(short_failure(self._result))
+        return f"<pre style='white-space: pre-wrap; color: #a4161a;'>{text}</pre>"
+
+
+def _clip(line: str) -> str:
+    line = line.rstrip()
+    return line if len(line) <= MAX_LINE else line[:MAX_LINE - 3] + "..."
+
+
+def short_failure(result) -> str:
+    """'q1 is not right yet:' and at most five lines of its first failing test."""
+    failed = [r for r in result.test_case_results if not r.passed]
+    total = len(result.test_case_results)
+    lines = [f"{result.name} is not right yet" + (f" ({len(failed)} of {total} tests fail; the first):"
+                                                  if total > 1 else ":")]
+    first = failed[0] if failed else None
+    if first is not None and first.test_case.failure_message:
+        lines.append("    " + _clip(str(first.test_case.failure_message)))
+    lines += ["    " + _clip(line) for line in first_failed_example(first.message if first else "")]
+    return "\n".join(lines[:7])
+
+
+def first_failed_example(report: str) -> list[str]:
+    """From a doctest report: the first failed example's code and, for an exception, its last
+    line (`AssertionError: the message`); for a wrong value, what was expected and got."""
+    lines = (report or "").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "Failed example:"), None)
+    if start is None:  # not a doctest report: its last line says the most
+        tail = [line.strip() for line in lines if line.strip()]
+        return tail[-1:]
+    blocks, header = {}, None  # doctest's sections after the example: a header, indented lines
+    for line in lines[start:]:
+        if line.startswith((" ", "\t")):
+            if header is not None:
+                blocks[header].append(line.strip())
+        elif line.strip().startswith("*" * 20) or line.strip() == "Trying:":
+            break
+        else:
+            header = line.strip()
+            blocks.setdefault(header, [])
+    shown = [line for line in blocks.get("Failed example:", []) if line][:2]
+    if "Exception raised:" in blocks:
+        raised = [line for line in blocks["Exception raised:"] if line]
+        shown.append(raised[-1] if raised else "an exception was raised")
+    elif "Expected:" in blocks:
+        got = [line for line in blocks.get("Got:", []) if line]
+        shown.append("expected: " + (blocks["Expected:"][0] if blocks["Expected:"] else "nothing"))
+        shown.append("got: " + (got[0] if got else "nothing"))
+    elif "Expected nothing" in blocks:
+        got = [line for line in blocks.get("Got:", []) if line]
+        shown.append("expected no output, got: " + (got[0] if got else "something"))
+    return shown
 
 
 # The check of the zip runs the notebook in a new kernel, and Otter passes that process's
