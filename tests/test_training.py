@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,11 +25,10 @@ from autograder.course import load_course  # noqa: E402
 from autograder.exercises import data_files, load_checks, max_score  # noqa: E402
 from autograder.judge import training  # noqa: E402
 from autograder.judge.training import ModelRefused, TrainCheck, parse_tiers, rebuild, tier_points  # noqa: E402
-from autograder.probe import encode_requests, read_answers  # noqa: E402
+from autograder.probe import answer_in_process  # noqa: E402
 from autograder.run import Limits, RunResult  # noqa: E402
 from autograder.run.training import train_declared  # noqa: E402
 from autograder.sandbox import trainer  # noqa: E402
-from autograder.sandbox.responder import answer  # noqa: E402
 from solutions import train_banknote, train_digits, train_sin  # noqa: E402
 from support import assign_master, notebook_namespace, run_otter_test  # noqa: E402
 
@@ -80,23 +78,15 @@ class InProcessRunner:
     def __call__(self, cells, probes, limits=None, files=None, env=None):
         assert cells == [], "the trainer's run never gets the notebook's cells"
         self.jobs.append(probes)
-        document = json.loads(json.dumps(encode_requests(probes)))
         started = time.perf_counter()
-        answers = answer_here(self.exercise, {}, document, probes)
+        answers = answer_here(self.exercise, {}, probes)
         seconds = time.perf_counter() - started
         return RunResult("finished", "", [], answers, "", seconds, 0.0, "in-process",
                          probe_durations={k: seconds for k in probes})
 
 
-def answer_here(exercise: str, namespace: dict, document: dict, keys) -> dict:
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as folder:
-        os.chdir(REPO / "exercises" / exercise)
-        try:
-            answer(namespace, document, folder)
-        finally:
-            os.chdir(cwd)
-        return read_answers(folder, keys)
+def answer_here(exercise: str, namespace: dict, probes: dict) -> dict:
+    return answer_in_process(namespace, probes, REPO / "exercises" / exercise)
 
 
 def judge(exercise: str, namespace: dict, only: str | None = None, budget_s: float | None = None) -> dict:
@@ -108,8 +98,7 @@ def judge(exercise: str, namespace: dict, only: str | None = None, budget_s: flo
             check.budget_s = {k: budget_s for k in check.budget_s}
     asked = {check.name: check.probes(np.random.default_rng(0)) for check in checks}
     flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
-    document = json.loads(json.dumps(encode_requests(flat)))
-    run = RunResult("finished", "", [], answer_here(exercise, namespace, document, flat), "", 0.0, 0.0, "in-process")
+    run = RunResult("finished", "", [], answer_here(exercise, namespace, flat), "", 0.0, 0.0, "in-process")
     train_declared(checks, asked, run, InProcessRunner(exercise), Limits(), data_files(REPO / "exercises" / exercise))
     return {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name]) for c in checks}
 
@@ -795,16 +784,9 @@ def test_a_course_outside_the_repository_grades_with_its_own_tiers(tmp_path):
         from autograder.run import RunResult
 
         assert set(files) == {"data/banknote_x.npy", "data/banknote_y.npy"}
-        document = json.loads(json.dumps(encode_requests(probes)))
-        cwd = os.getcwd()
-        with tempfile.TemporaryDirectory() as folder:
-            os.chdir(exercise.folder)
-            try:
-                answer({"build_model": train_banknote.build_model, "TRAINING": {"epochs": 20, "batch_size": 64}},
-                       document, folder)
-            finally:
-                os.chdir(cwd)
-            return RunResult("finished", "", [], read_answers(folder, probes), "", 1.0, 1.0, "in-process")
+        namespace = {"build_model": train_banknote.build_model, "TRAINING": {"epochs": 20, "batch_size": 64}}
+        answers = answer_in_process(namespace, probes, exercise.folder)  # the trainer's run: Fit ignores it
+        return RunResult("finished", "", [], answers, "", 1.0, 1.0, "in-process")
 
     sub = Submission(path="s.ipynb", sha256="0" * 64, student="s", exercise="train_banknote", cells=["pass"])
     result = grade_submission(sub, course, seed=0, runner=runner)

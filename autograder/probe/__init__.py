@@ -7,6 +7,6 @@ as a copy: it cannot see this package.
 """
 
 from autograder.probe.requests import Call, Fit, Probe, Train, Var, encode_requests
-from autograder.probe.answers import Answer, read_answers
+from autograder.probe.answers import Answer, answer_in_process, read_answers
 
-__all__ = ["Answer", "Call", "Fit", "Probe", "Train", "Var", "encode_requests", "read_answers"]
+__all__ = ["Answer", "answer_in_process", "Call", "Fit", "Probe", "Train", "Var", "encode_requests", "read_answers"]
