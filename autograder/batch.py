@@ -32,7 +32,7 @@ def _keep(result: dict, book: Gradebook, out: Path, course: Course, sub: Submiss
     book.record(result)
     write_result_json(result, out / "results")
     exercise = course.exercise(sub.exercise) if sub.exercise else None
-    write_feedback(result, out / "feedback", exercise.title if exercise else None)
+    write_feedback(result, out / "feedback", exercise.title if exercise else None, course)
 
 
 def grade_batch(

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from autograder import figures
 from autograder import handout as handouts
 from autograder.course import Course
 from autograder.exercises import data_files, load_checks
@@ -109,9 +110,13 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     # Probe: every check says what it needs; inputs are drawn fresh for this grading.
     seed = secrets.randbits(63) if seed is None else seed
     rng = np.random.default_rng(seed)
+    drawing = figures.enabled()
     with using_variant(result["variant"]):  # a probe may ask about the student's own numbers
         asked = {check.name: check.probes(rng) for check in checks}
+        # A figure's own calls are asked after every graded probe (autograder/figures/).
+        for_figures = {c.name: figures.extra_probes(c, asked[c.name]) for c in checks} if drawing else {}
     flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
+    flat |= {f"{name}/fig:{key}": probe for name, probes in for_figures.items() for key, probe in probes.items()}
 
     limits, files = run_limits(course, sub.exercise), data_files(exercise.folder)
     run = runner(sub.cells, flat, limits, files=files)
@@ -131,6 +136,13 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
         except Exception as exc:  # noqa: BLE001 - our fault: the check scores nothing and the row is `error`
             faults.append(f"{check.name}: {type(exc).__name__}: {str(exc)[:200]}")
             verdict = Verdict(0.0, "this check could not be judged (the grader failed; a rerun judges it again)")
+            answers = None
+        figure = None
+        if drawing and answers is not None:
+            extra = for_figures.get(check.name, {})
+            with using_variant(result["variant"]):
+                figure = figures.figure_data(check, verdict, answers, asked[check.name],
+                                             {k: run.answers.get(f"{check.name}/fig:{k}") for k in extra}, extra)
         result["checks"].append({
             "name": check.name,
             "description": check.description,
@@ -142,6 +154,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
             "probe_seconds": round(sum(run.probe_durations.get(k, 0.0) for k in keys), 4),
             "judge_seconds": round(time.perf_counter() - judged, 4),
             **({"details": verdict.details} if verdict.details else {}),
+            **({"figure": figure} if figure else {}),
         })
     result["score"] = round(sum(c["points"] for c in result["checks"]), 4)
     result["status"] = {"finished": "graded"}.get(run.status, run.status)

@@ -27,7 +27,7 @@ def export_command(fmt, results_path, roster, course_path, out):
     results, base = results_or_fail(results_path)
     if fmt == "feedback":
         folder = Path(out) if out else base / "feedback"
-        written = write_all_feedback(results, folder, {e.id: e.title for e in course.exercises})
+        written = write_all_feedback(results, folder, {e.id: e.title for e in course.exercises}, course)
         click.echo(f"{len(written)} feedback file(s) written into {folder}")
         return
     try:

@@ -28,5 +28,5 @@ def report(results_path, course_path, out, feedback):
     path = write_report(results, Path(out) if out else base / "report.html", course, similarity=read_json(base))
     click.echo(f"report of {len(results)} submission(s): {path}")
     if feedback:
-        written = write_all_feedback(results, base / "feedback", {e.id: e.title for e in course.exercises})
+        written = write_all_feedback(results, base / "feedback", {e.id: e.title for e in course.exercises}, course)
         click.echo(f"{len(written)} feedback file(s) in {base / 'feedback'}")

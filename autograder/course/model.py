@@ -184,6 +184,9 @@ class ExerciseEntry(Section):
     preload: tuple[Identifier, ...] | None = None  # what its warm workers import (run/preload.py)
     carry_forward: bool | tuple[str, ...] = False  # error-carried-forward credit (judge/checks.py)
     training: Training | None = None  # a timed training task (course/training.py)
+    # Whether figures draw the right answer beside a failed check's (autograder/figures/draw.py):
+    # auto (where the answer is not itself what is drawn), always or never.
+    figure_reference: Literal["auto", "always", "never"] = "auto"
 
     @model_validator(mode="before")
     @classmethod

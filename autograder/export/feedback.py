@@ -1,8 +1,12 @@
-"""Per-student feedback: one Markdown file per submission, next to its result JSON.
+"""Per-student feedback: a Markdown file and a self-contained HTML page per submission, next to
+its result JSON.
 
-The file says, for every check, the points it gave, what was expected (the check's message)
-and, where a known mistake explains the answer, the hint that names it. It is written from
-the result document alone, so it can be made again at any time from the gradebook.
+Both say, for every check, the points it gave, what was expected (the check's message) and,
+where a known mistake explains the answer, the hint that names it; the HTML page also shows the
+check's figure (autograder/figures/), embedded as a data: URI, with no script and nothing
+fetched (it opens offline, and its Content-Security-Policy forbids anything else). Both are
+written from the result document alone, so they can be made again at any time from the
+gradebook: `feedback_html(result, course)` is the page of one result record.
 """
 
 from __future__ import annotations
@@ -10,7 +14,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jinja2
+
 from autograder.export.files import result_filename
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # The keys a training check's `details` may use for its held-out metric, in order of preference.
 METRIC_KEYS = (
@@ -118,16 +126,9 @@ def check_lines(check: dict) -> list[str]:
         lines.append(f"- {_inline(check['message'])}")
     if check.get("hint"):
         lines.append(f"- **Hint:** {_inline(check['hint'])}")
-    training = training_summary(check)
+    training = _training_line(check)
     if training:
-        parts = [f"held-out {training['metric']} {_num(training['value'])}"]
-        if training["seconds"] is not None:
-            parts.append(f"trained for {_num(training['seconds'])} s")
-        if training["epochs"] is not None:
-            parts.append(f"{training['epochs']} epochs")
-        if training["device"]:
-            parts.append(f"on {training['device']}")
-        lines.append("- Training: " + ", ".join(parts))
+        lines.append("- Training: " + training)
     lines.append("")
     return lines
 
@@ -163,22 +164,83 @@ def feedback_markdown(result: dict, title: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def feedback_filename(result: dict) -> str:
-    return Path(result_filename(result)).with_suffix(".md").name
+def _training_line(check: dict) -> str:
+    training = training_summary(check)
+    if not training:
+        return ""
+    parts = [f"held-out {training['metric']} {_num(training['value'])}"]
+    if training["seconds"] is not None:
+        parts.append(f"trained for {_num(training['seconds'])} s")
+    if training["epochs"] is not None:
+        parts.append(f"{training['epochs']} epochs")
+    if training["device"]:
+        parts.append(f"on {training['device']}")
+    return ", ".join(parts)
 
 
-def write_feedback(result: dict, folder: Path, title: str | None = None) -> Path:
-    """Write the result's feedback as `folder/<student>__<exercise>__<sha>.md` (the name of
-    its result JSON, with .md)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / feedback_filename(result)
+def _settings(result: dict, course) -> tuple[str, str]:
+    """(title, figure reference setting) of the result's exercise in `course` (None: the defaults)."""
+    exercise = course.exercise(result.get("exercise") or "") if course is not None and result.get("exercise") else None
+    if exercise is None:
+        return str(result.get("exercise") or "unknown exercise"), "auto"
+    return exercise.title, exercise.figure_reference
+
+
+_environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                                  undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def feedback_html(result: dict, course=None, title: str | None = None, reference: str | None = None) -> str:
+    """The self-contained HTML feedback page of one result document, with its figures.
+
+    `course` gives the exercise's title and whether figures draw the right answer for failed
+    checks (its `figure_reference`); `title` and `reference` override them."""
+    from autograder import figures
+
+    own_title, own_reference = _settings(result, course)
+    drawn = figures.figures_of(result, reference or own_reference) if figures.enabled() else []
+    checks = []
+    for check in result.get("checks") or []:
+        points, most = _number(check.get("points")) or 0.0, _number(check.get("max_points")) or 0.0
+        checks.append({
+            "name": str(check.get("name", "?")), "points": _num(points), "max_points": _num(most),
+            "mark": "passed" if most and points >= most else ("partly" if points > 0 else "failed"),
+            "description": str(check.get("description") or ""), "message": str(check.get("message") or ""),
+            "hint": str(check.get("hint") or ""), "training": _training_line(check),
+            "figures": [d for d in drawn if d.check == check.get("name")],
+        })
+    status = result.get("status", "?")
+    return _environment.get_template("feedback.html.j2").render(
+        exercise=title or own_title, student=str(result.get("student") or ""),
+        score=_num(result.get("score")), max_score=_num(result.get("max_score")), status=status,
+        status_words=STATUS_WORDS.get(status, "") if status != "graded" else "",
+        note=str(result.get("message") or ""), graded_at=str(result.get("graded_at") or ""), checks=checks,
+        errors=[{"index": c.get("index"), "error": str(c["error"])[:300]}
+                for c in (result.get("run") or {}).get("cells", []) if c.get("error")][:10],
+    )
+
+
+def feedback_filename(result: dict, suffix: str = ".md") -> str:
+    return Path(result_filename(result)).with_suffix(suffix).name
+
+
+def _write(path: Path, text: str) -> Path:
     tmp = path.with_suffix(".part")
-    tmp.write_text(feedback_markdown(result, title), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
 
 
-def write_all_feedback(results: list[dict], folder: Path, titles: dict[str, str] | None = None) -> list[Path]:
+def write_feedback(result: dict, folder: Path, title: str | None = None, course=None) -> Path:
+    """Write the result's feedback as `folder/<student>__<exercise>__<sha>.md` (the name of
+    its result JSON, with .md) and its HTML page beside it (.html); returns the Markdown's path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder / feedback_filename(result, ".html"), feedback_html(result, course, title))
+    return _write(folder / feedback_filename(result), feedback_markdown(result, title))
+
+
+def write_all_feedback(results: list[dict], folder: Path, titles: dict[str, str] | None = None,
+                       course=None) -> list[Path]:
     titles = titles or {}
-    return [write_feedback(r, folder, titles.get(r.get("exercise") or "")) for r in results]
+    return [write_feedback(r, folder, titles.get(r.get("exercise") or ""), course) for r in results]

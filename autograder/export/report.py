@@ -179,6 +179,15 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def class_figure_section(results: list[dict], course=None) -> list[dict]:
+    """A few figures per exercise over the class (autograder/figures/classroom.py): the spread of
+    the students' decision lines, their (z, p) on the sigmoid, the training runs' curves and metric."""
+    from autograder import figures
+    from autograder.figures.classroom import class_figures
+
+    return class_figures(results, _order(results, course)) if figures.enabled() else []
+
+
 def _generated() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -186,6 +195,7 @@ def _generated() -> str:
 def render_report(results: list[dict], course=None, title: str | None = None, similarity: dict | None = None) -> str:
     """The page; `similarity` (autograder/export/similarity.py's data) adds its section."""
     data = summarise(results, course)
+    data["class_figures"] = class_figure_section(results, course)
     name = title or (f"Grading report: {course.name}" if course is not None else "Grading report")
     return _environment().get_template("report.html.j2").render(title=name, generated=_generated(),
                                                                 similarity=similarity, **data)

@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         metadata = paths["metadata"] if paths["metadata"].is_file() else None
         handout = handouts.load(course)  # shipped in the bundle, beside its course.yaml
         result = grade_upload(paths["submission"], course, exercise_id, metadata, handout)
-        document = to_gradescope(result, settings, hidden_checks(exercise_id, checks, settings), checks, exercise.title)
+        document = to_gradescope(result, settings, hidden_checks(exercise_id, checks, settings), checks, exercise.title,
+                                 exercise.figure_reference)
     except Exception as exc:  # noqa: BLE001 - the bundle itself is broken: say so in results.json
         traceback.print_exc()
         document = {"score": 0.0, "execution_time": int(round(time.perf_counter() - started)),

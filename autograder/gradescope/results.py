@@ -1,8 +1,13 @@
 """Gradescope's results.json from our result document, with the course's Gradescope settings.
 
     score, execution_time, output, visibility, stdout_visibility, extra_data,
-    tests: [{name, number, score, max_score, status, output, visibility}],
+    tests: [{name, number, score, max_score, status, output, visibility, output_format}],
     leaderboard: [{name, value, order}]          (timed training tasks only)
+
+A test whose check has a figure (autograder/figures/) gets `output_format: html`: its text,
+escaped, and the figure as an embedded PNG (a data: URI), within GRADESCOPE_FIGURE_BYTES per
+figure and GRADESCOPE_BYTES for all of them (a figure over either is left out with a note), so
+that results.json stays well under what Gradescope accepts; the other tests stay plain text.
 
 Visibility: `course.lms.gradescope` (autograder/course/model.py `Gradescope`, validated when
 course.yaml is read):
@@ -15,10 +20,15 @@ course.yaml is read):
 
 from __future__ import annotations
 
+import html
+
+from autograder import figures
 from autograder.course import Gradescope
 from autograder.export.feedback import STATUS_WORDS, training_summary
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+GRADESCOPE_FIGURE_BYTES = 40_000  # one figure's PNG
+GRADESCOPE_BYTES = 240_000  # every figure of one results.json (about 320 KB as base64)
 
 
 class SettingsError(ValueError):
@@ -63,6 +73,18 @@ def test_output(check: dict) -> str:
     return "\n".join(lines)
 
 
+def html_output(text: str, drawn: list) -> str:
+    """A test's output as HTML: its text, escaped, then its figures (or why each was left out)."""
+    parts = [f"<p>{html.escape(line, quote=True)}</p>" for line in text.splitlines() if line.strip()]
+    for figure in drawn:
+        if figure.png:
+            parts.append(f'<p><img src="{figure.uri}" alt="{html.escape(figure.alt, quote=True)}" '
+                         f'style="max-width:100%"></p><p><em>{html.escape(figure.title)}</em></p>')
+        else:
+            parts.append(f"<p><em>Figure left out: {html.escape(figure.note)}</em></p>")
+    return "\n".join(parts)
+
+
 def leaderboard(result: dict) -> list[dict]:
     """Held-out metric and training time of the training checks, as Gradescope leaderboard columns."""
     entries = []
@@ -77,20 +99,24 @@ def leaderboard(result: dict) -> list[dict]:
     return entries
 
 
-def to_gradescope(result: dict, settings: Gradescope, hidden: set[str] = frozenset(), checks=(), title: str = "") -> dict:
+def to_gradescope(result: dict, settings: Gradescope, hidden: set[str] = frozenset(), checks=(), title: str = "",
+                  reference: str = "auto") -> dict:
     """Gradescope's results.json for one of our result documents.
 
     `checks` are the exercise's Check objects: when the submission never reached them
     (unreadable, wrong exercise) each still gets a test worth 0 of its points, so the student
-    sees what the assignment is worth and why nothing was graded."""
+    sees what the assignment is worth and why nothing was graded. `reference`: whether figures
+    draw the right answer for failed checks (the exercise's `figure_reference`)."""
     rows = list(result.get("checks") or [])
     if not rows:
         reason = result.get("message") or STATUS_WORDS.get(result.get("status"), "not graded")
         rows = [{"name": c.name, "description": c.description, "points": 0.0, "max_points": float(c.points),
                  "message": f"Not graded: {reason}", "hint": ""} for c in checks]
+    drawn = figures.figures_of(result, reference, GRADESCOPE_BYTES, GRADESCOPE_FIGURE_BYTES) if figures.enabled() else []
     tests = []
     for number, check in enumerate(rows, start=1):
         score, most = _round(check.get("points")), _round(check.get("max_points"))
+        mine = [d for d in drawn if d.check == check["name"]]
         tests.append({
             "name": str(check["name"]),
             "number": str(number),
@@ -99,6 +125,7 @@ def to_gradescope(result: dict, settings: Gradescope, hidden: set[str] = frozens
             "status": "passed" if score >= most else "failed",
             "output": test_output(check),
             "visibility": settings.hidden_visibility if check["name"] in hidden else settings.visibility,
+            **({"output": html_output(test_output(check), mine), "output_format": "html"} if mine else {}),
         })
     score = _round(sum(t["score"] for t in tests))
     most = _round(sum(t["max_score"] for t in tests))

@@ -41,6 +41,9 @@ class Verdict:
     message: str = ""  # what was expected of the answer, never the answer itself
     hint: str = ""  # the known mistake that explains the answer, when one does
     details: dict = field(default_factory=dict)  # structured data for the record (plain JSON values)
+    # The data of the check's figure (plain JSON, autograder/figures/): a check that knows more than
+    # its answers (a trained model's predictions) keeps it here; else the grader collects it.
+    figure: dict | None = None
 
 
 class Check:
@@ -50,6 +53,7 @@ class Check:
     points: float = 1.0
     description: str = ""
     carry_forward: bool = False  # error-carried-forward credit (checks that build on earlier answers)
+    figure: str | None = None  # the kind of figure drawn from its verdict's data (autograder/figures/kinds.py)
 
     def probes(self, rng: np.random.Generator) -> dict[str, Any]:
         """The data this check needs, {local key: Var | Call}. `rng` is fresh for every grading."""
@@ -136,8 +140,10 @@ class ValueCheck(Check):
         description: str = "",
         mistakes: Mapping[str, Any] | None = None,
         upstream: Upstream | None = None,
+        figure: str | None = None,
     ):
         self.name, self.var, self.expected, self.points = name, var, expected, points
+        self.figure = figure
         self.form, self.rtol, self.atol = form, rtol, atol
         self.description = description or f"the value of `{var}`"
         self.mistakes = dict(mistakes or {})
@@ -248,8 +254,10 @@ class FunctionCheck(Check):
         raised_hints: Mapping[str, str] | None = None,
         no_raise_hint: str = "",
         nonfinite_hint: str = "",
+        figure: str | None = None,
     ):
         self.name, self.function, self.cases, self.reference = name, function, cases, reference
+        self.figure = figure
         self.points, self.form, self.rtol, self.atol = points, form, rtol, atol
         self.description = description or f"what `{function}` returns"
         self.mistakes = dict(mistakes or {})
@@ -334,6 +342,12 @@ class FunctionCheck(Check):
             if expected.ndim == 2 and expected.shape != expected.T.shape and close(got, expected.T):
                 return ["the result is transposed"]
         return found
+
+
+def drawn_as(check: Check, figure: str) -> Check:
+    """`check`, drawing the figure `figure` (a check class without a `figure=` option)."""
+    check.figure = figure
+    return check
 
 
 def with_carry_forward(checks, exercise) -> list:

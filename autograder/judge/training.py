@@ -44,6 +44,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from autograder.course.training import METRICS, Tier, parse_tiers
+from autograder.figures.training import figure_data as training_figure
 from autograder.judge.checks import Check, Verdict
 from autograder.judge.forms import FormError
 from autograder.judge.training_hints import Evidence, finite_curve, weak_model_hint
@@ -234,6 +235,8 @@ def metric_value(metric: str, out: np.ndarray, y: np.ndarray, classes: int | Non
 class TrainCheck(Check):
     """Train the student's model in the sandbox under a budget; grade it on held-out data."""
 
+    figure = "training"  # its learning curve, metric and held-out outputs (autograder/figures/training.py)
+
     def __init__(
         self,
         name: str,
@@ -328,7 +331,8 @@ class TrainCheck(Check):
             problem = fit_problem(rebuilt.config, _output_shape(rebuilt.model), self.classes)
             if problem:
                 raise ModelRefused(problem)
-            value = metric_value(self.metric, predict(rebuilt.model, x), y, self.classes, rebuilt.from_logits)
+            outputs = predict(rebuilt.model, x)
+            value = metric_value(self.metric, outputs, y, self.classes, rebuilt.from_logits)
         except ModelRefused as exc:
             return Verdict(0.0, f"the trained model could not be graded: {exc}", details=info | {"status": "refused"})
         points = tier_points(self.metric, value, self.tiers)
@@ -352,7 +356,9 @@ class TrainCheck(Check):
                     self.metric, self.classes, rebuilt.config, rebuilt.from_logits, rebuilt.params,
                     info["epochs_done"], info["seconds"], info["budget_s"],
                     float(np.max(np.abs(x))) if x.size else 0.0, curve, val_curve))
-        return Verdict(points, message, hint, details=info)
+        return Verdict(points, message, hint, details=info, figure=training_figure(
+            self.metric, value, METRICS[self.metric] != "at_least", self.tiers, outputs, y, self.classes,
+            rebuilt.from_logits, curve, val_curve, info))
 
 
 def _output_shape(model):

@@ -197,6 +197,7 @@ CHECKS = [
         function="relu",
         cases=_activation_cases,
         reference=sol.relu,
+        figure="function_curve",
         description="max(0, x) for every entry, with the shape of x",
         mistakes={
             "this is the absolute value: relu keeps positive x and sets negative x to 0, it does not flip them": sol.relu_as_abs,
@@ -210,6 +211,7 @@ CHECKS = [
         function="relu_grad",
         cases=_activation_cases,
         reference=sol.relu_grad,
+        figure="function_curve",
         description="the derivative of relu for every entry: 1 where x > 0, 0 where x < 0",
         mistakes={
             "this is relu itself; its derivative is the slope: 1 where x > 0, 0 where x < 0": sol.relu_grad_as_relu,
@@ -221,6 +223,7 @@ CHECKS = [
         function="tanh",
         cases=_activation_cases,
         reference=sol.tanh,
+        figure="function_curve",
         description="(e^x - e^-x) / (e^x + e^-x) for every entry, with the shape of x",
         mistakes={
             "this is the sigmoid; tanh has values between -1 and 1: (e^x - e^-x) / (e^x + e^-x)": sol.tanh_as_sigmoid,
@@ -232,6 +235,7 @@ CHECKS = [
         function="tanh_grad",
         cases=_activation_cases,
         reference=sol.tanh_grad,
+        figure="function_curve",
         description="the derivative of tanh for every entry, 1 - tanh(x)^2",
         mistakes={
             "the square is missing: the derivative of tanh is 1 - tanh(x)^2": sol.tanh_grad_not_squared,

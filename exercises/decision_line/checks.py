@@ -234,6 +234,7 @@ CHECKS = [
         var="intercept",
         expected=mine("INTERCEPT"),
         description="the intercept of the decision line x2 = intercept + slope*x1 of the given model",
+        figure="decision_line",
         mistakes={
             "the sign is flipped: moving b0 to the other side of the equation changes its sign": mine("INTERCEPT_SIGN_FLIPPED"),
             "slope and intercept are swapped: the intercept is the term without x1": mine("SLOPE"),
@@ -249,6 +250,7 @@ CHECKS = [
         var="slope",
         expected=mine("SLOPE"),
         description="the slope of the decision line x2 = intercept + slope*x1 of the given model",
+        figure="decision_line",
         mistakes={
             "the sign is flipped: moving b1*x1 to the other side of the equation changes its sign": mine("SLOPE_SIGN_FLIPPED"),
             "slope and intercept are swapped: the slope is the factor of x1": mine("INTERCEPT"),

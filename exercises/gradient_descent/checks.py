@@ -15,7 +15,7 @@ bowl (a variant): expected values and typical mistakes come from `FromVariant(so
 
 import numpy as np
 
-from autograder.judge import Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, current_variant
+from autograder.judge import Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, current_variant, drawn_as
 from autograder.judge.checks import raised_text, tolerances
 from autograder.probe.requests import Call, Var
 from solutions import gradient_descent as sol
@@ -344,6 +344,7 @@ CHECKS = [
     ),
 ]
 
+drawn_as(next(c for c in CHECKS if c.name == "train_logistic"), "gradient_descent")  # its loss curve
 
 # Otter question -> the checks that grade it: the build gives each question the sum of their points
 # and one hidden Otter test per check (autograder/build/hidden_tests.py).

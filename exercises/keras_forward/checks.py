@@ -216,6 +216,7 @@ CHECKS = [
         cases=_network_cases,
         reference=predict_hidden,
         points=2.0,
+        figure="predictions",
         rtol=1e-4,
         atol=1e-6,  # Keras computes in float32
         description="the probabilities of the Keras network with these weights, shape (n, 1), for a hidden layer of any size",

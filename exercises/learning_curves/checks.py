@@ -148,6 +148,7 @@ CHECKS = [
         cases=_stop_cases,
         reference=sol.stop_epoch,
         points=2.0,
+        figure="learning_curves",
         form="number",
         **EXACT,
         description=("the epoch, counted from 1, after which EarlyStopping(patience=patience) stops, "

@@ -111,6 +111,7 @@ CHECKS = [
         cases=_sigmoid_cases,
         reference=sol.sigmoid,
         description="1 / (1 + exp(-z)) element by element, with the shape of its input",
+        figure="function_curve",
         mistakes={
             "the sign of the exponent is flipped: sigmoid(z) = 1 / (1 + exp(-z)), with a minus": lambda z: 1 / (1 + np.exp(z)),
             "the `1 +` is missing in the denominator: 1 / (1 + exp(-z))": lambda z: 1 / np.exp(-z),
@@ -126,6 +127,7 @@ CHECKS = [
         var="p",
         expected=mine("P"),
         description="the probability p = sigmoid(z) that the banknote is fake",
+        figure="sigmoid_probability",
         mistakes={
             "z was given instead of p: pass it through the sigmoid, p = 1 / (1 + exp(-z))": mine("Z"),
             SIGN_FLIPPED: mine("P_SIGN_FLIPPED"),

@@ -139,6 +139,7 @@ CHECKS = [
         cases=_logits,
         reference=sol.softmax,
         points=2.0,
+        figure="softmax",
         description="the probabilities exp(z_k) / sum_j exp(z_j) along the last axis, each row summing to 1",
         nonfinite_hint=NOT_STABLE,
         raised_hints={
@@ -163,6 +164,7 @@ CHECKS = [
         expected=mine("PROBS"),
         form="array",
         description="softmax(logits) of the given batch: one row of class probabilities per example",
+        figure="softmax",
         mistakes={
             BATCH_AXIS: mine("PROBS_BATCH_AXIS"),
             "the exponentials were not divided by their sum": mine("PROBS_NOT_NORMALISED"),
