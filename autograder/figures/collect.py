@@ -32,7 +32,10 @@ DIGITS = 6  # significant digits kept
 
 
 def _number(x) -> float | None:
-    x = float(x)
+    try:
+        x = float(x)
+    except (OverflowError, TypeError, ValueError):  # an int beyond a float's range
+        return None
     if not math.isfinite(x):
         return None
     return float(f"{x:.{DIGITS}g}")

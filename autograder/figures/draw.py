@@ -69,7 +69,8 @@ def show_reference(row: dict, data: dict, setting: str = "auto") -> bool:
 
 
 def _png(kind, data: dict, ctx: Context, cap: int) -> bytes:
-    key = hashlib.sha256(json.dumps([kind.name, data, ctx.show_reference, ctx.siblings if kind.once else None,
+    drawer = f"{kind.draw.__module__}.{kind.draw.__qualname__}"
+    key = hashlib.sha256(json.dumps([drawer, data, ctx.show_reference, ctx.siblings if kind.once else None,
                                      ctx.row.get("name") if kind.once else None, cap],
                                     sort_keys=True, default=str).encode()).hexdigest()
     with _lock:

@@ -30,9 +30,11 @@ def loss(X, y, pair) -> float | None:
     try:
         w = np.asarray(pair[0], dtype=float).reshape(-1)
         b = float(np.asarray(pair[1], dtype=float).reshape(-1)[0])
-        p = 1 / (1 + np.exp(-(X @ w + b)))
-        p = np.clip(p, 1e-12, 1 - 1e-12)
-        value = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        if not (np.all(np.isfinite(w)) and np.isfinite(b)):
+            return None
+        with np.errstate(all="ignore"):
+            p = np.clip(1 / (1 + np.exp(-(X @ w + b))), 1e-12, 1 - 1e-12)
+            value = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return value if np.isfinite(value) else None
