@@ -7,7 +7,9 @@ and wire format (trusted code only), then judged and collected as autograder/pip
 from __future__ import annotations
 
 import json
+import os
 import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +21,9 @@ from autograder.sandbox.responder import answer
 
 
 def result_in_process(exercise_id: str, namespace: dict, seed: int = 0, params: dict | None = None,
-                      checks=None, student: str = "ada") -> dict:
+                      checks=None, student: str = "ada", folder: Path | None = None) -> dict:
+    """The result document of `namespace` (trusted code) judged by the exercise's checks; `folder`:
+    the working folder the probes are answered in (a training task reads its data/ there)."""
     checks = load_checks(exercise_id) if checks is None else checks
     rng = np.random.default_rng(seed)
     with using_variant(params):
@@ -28,9 +32,14 @@ def result_in_process(exercise_id: str, namespace: dict, seed: int = 0, params: 
     flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
     flat |= {f"{n}/fig:{k}": p for n, probes in extra.items() for k, p in probes.items()}
     document = json.loads(json.dumps(encode_requests(flat)))
-    with tempfile.TemporaryDirectory() as folder:
-        answer(namespace, document, folder)
-        answers = read_answers(folder, flat)
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as replies:
+        os.chdir(folder or cwd)
+        try:
+            answer(namespace, document, replies)
+        finally:
+            os.chdir(cwd)
+        answers = read_answers(replies, flat)
     rows = []
     for check in checks:
         mine = {k: answers[f"{check.name}/{k}"] for k in asked[check.name]}
@@ -41,6 +50,7 @@ def result_in_process(exercise_id: str, namespace: dict, seed: int = 0, params: 
                                          extra[check.name])
         rows.append({"name": check.name, "description": check.description, "points": verdict.points,
                      "max_points": float(check.points), "message": verdict.message, "hint": verdict.hint,
+                     **({"details": verdict.details} if verdict.details else {}),
                      **({"figure": figure} if figure else {})})
     return {"submission": f"{student}.ipynb", "student": student, "exercise": exercise_id, "sha256": "0" * 64,
             "status": "graded", "score": round(sum(r["points"] for r in rows), 4),
