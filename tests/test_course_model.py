@@ -62,7 +62,7 @@ def _set(*keys, value):
 TIERS = ("train_sin", "training", "tasks", "regression", "tiers")
 BAD = [
     (_set("nmae", value="x"), "course.yaml: unknown key 'nmae' (did you mean 'name'?); known: cluster, exercises, handed_out, limits, lms, name"),
-    (_set("backprop", "vaires", value=True), "exercise 'backprop': unknown key 'vaires' (did you mean 'varies'?); known: carry_forward, id"),
+    (_set("backprop", "vaires", value=True), "exercise 'backprop': unknown key 'vaires' (did you mean 'varies'?); known: carry_forward, figure_reference, id"),
     (_set("train_sin", "training", "tasks", "regression", "budget", value={"gpu": 1}),
      "exercise 'train_sin', training.tasks.regression: unknown key 'budget' (did you mean 'budget_s'?); known: budget_s, build, classes"),
     (_set("train_sin", "training", "seed", value={}), "exercise 'train_sin', training: unknown key 'seed'"),
