@@ -23,6 +23,10 @@ all the pages it shares with its warm worker).
 Without `--sizes`: the six pen-and-paper exercises, N submissions each, graded once (default
 mode), against K files per exercise with `otter run`, sequential and W in parallel.
 
+In both modes, the last batch is also graded with figures (the default: their data kept, the
+HTML feedback pages drawn) and without (AUTOGRADER_FIGURES=0), in turn, `--repeat` times each
+(`--figures-repeat`), and the medians are printed with the number of figures drawn.
+
 With `--cluster ADDRESS` (e.g. local:2) it also grades the same files with
 `autograder grade --cluster ADDRESS` and prints, beside the local warm pool: both
 throughputs at steady state (from the first result to the last, so that neither the warm
@@ -220,6 +224,24 @@ def grade_once(subs_dir: Path, out: Path, workers: int, env: dict) -> dict:
             "warm": sum(1 for r in results if r.get("run", {}).get("warm")), "runs": sum(1 for r in results if "run" in r)}
 
 
+def figures_compare(subs_dir: Path, out: Path, workers: int, repeat: int, env: dict) -> None:
+    """Print the grading time of one batch with figures and without (medians of `repeat` runs in turn)."""
+    times: dict[str, list[float]] = {"with figures": [], "without figures": []}
+    drawn = 0
+    for _ in range(repeat):
+        for label, flag in (("with figures", "1"), ("without figures", "0")):
+            target = out / label.replace(" ", "-")
+            times[label].append(grade_once(subs_dir, target, workers, {**env, "AUTOGRADER_FIGURES": flag})["seconds"])
+            if flag == "1":
+                drawn = sum(p.read_text().count("<img ") for p in (target / "feedback").glob("*.html"))
+    on, off = (statistics.median(times[k]) for k in ("with figures", "without figures"))
+    pages = len(list((out / "with-figures" / "feedback").glob("*.html")))
+    print(f"figures: grading {pages} submissions with figures {on:.2f} s, without {off:.2f} s "
+          f"(with/without {on / off:.2f}; median of {repeat} runs each, in turn); {drawn} figures drawn into "
+          f"{pages} HTML pages; runs with: {', '.join(f'{t:.2f}' for t in times['with figures'])}; "
+          f"without: {', '.join(f'{t:.2f}' for t in times['without figures'])}")
+
+
 def sizes_mode(args) -> None:
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     exercises = EXERCISES if args.exercises == "all" else args.exercises.split(",")
@@ -273,6 +295,8 @@ def sizes_mode(args) -> None:
                 if r["hung"] else ""
             print(f"batch {r['n']}: statuses {r['statuses']}; otter seq from {min(args.otter_seq, r['n'])} file(s)"
                   f"{extrapolated}{hung}")
+        figures_compare(tmp / f"subs{sizes[-1]}", tmp / "figures", args.workers, args.figures_repeat or args.repeat,
+                        env_cache)
 
 
 def machine_name() -> str:
@@ -303,6 +327,8 @@ def main() -> None:
     parser.add_argument("--per-exercise", type=int, default=8, help="submissions per exercise (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="autograder grade --workers (default 2)")
     parser.add_argument("--otter-sample", type=int, default=2, help="otter run: notebooks per exercise (default 2)")
+    parser.add_argument("--figures-repeat", type=int, default=0,
+                        help="runs each with and without figures (default: --repeat with --sizes, else 3)")
     parser.add_argument("--cluster", default=None,
                         help="also grade through Dask: autograder grade --cluster CLUSTER (e.g. local:2)")
     args = parser.parse_args()
@@ -327,6 +353,7 @@ def main() -> None:
         ours_steady = steady_rate(tmp / "results" / "results")
         otter_each = otter_sequential(sample, tmp / "dist", tmp / "otter")
         par_s, par_rss, _ = otter_parallel(sample, tmp / "dist", tmp / "otter-par", args.workers)
+        figures_compare(tmp / "subs", tmp / "figures", args.workers, args.figures_repeat or 3, {})
 
     ours_rate = n / ours_s * 60
     otter_rate = 60 / otter_each
