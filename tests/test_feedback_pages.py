@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,14 +20,13 @@ from autograder.exercises import REPO_ROOT, master_notebook
 from autograder.export.feedback import feedback_html
 from autograder.figures.draw import figures_of
 from autograder.judge.coverage import run_mistake
-from conftest import missing_here
+from browser import headless_chromium
 from figure_support import result_in_process
 
 # Keras' torch backend converts tensors with np.array(x), which numpy 2 warns about, per batch.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # exercise -> (the mistake, the checks whose figure its page must show)
 MISTAKES = {
@@ -124,34 +122,22 @@ def test_training_figures_keep_the_graders_measurements(pages):
 
 
 def test_each_page_renders_its_figures_in_headless_chromium(pages):
-    if CHROMIUM is None:
-        missing_here("chromium is not installed", "apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
     seen = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],  # playwright gives it a fresh profile
-        )
-        try:
-            for exercise, (path, shown, _) in pages.items():
-                errors, requests = [], []
-                page = browser.new_page(viewport={"width": 1000, "height": 900})
-                page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda x, e=errors: e.append(str(x)))
-                page.on("request", lambda r, q=requests: q.append(r.url))
-                page.goto(path.as_uri(), wait_until="load")
-                images = page.eval_on_selector_all(
-                    "img", "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, w: e.naturalWidth, "
-                           "alt: e.alt, shown: e.getBoundingClientRect().width}))")
-                page.screenshot(path=str(ARTIFACTS / f"feedback_{exercise}.png"), full_page=True)
-                page.close()
-                seen[exercise] = (images, errors, requests)
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        for exercise, (path, shown, _) in pages.items():
+            errors, requests = [], []
+            page = browser.new_page(viewport={"width": 1000, "height": 900})
+            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda x, e=errors: e.append(str(x)))
+            page.on("request", lambda r, q=requests: q.append(r.url))
+            page.goto(path.as_uri(), wait_until="load")
+            images = page.eval_on_selector_all(
+                "img", "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, w: e.naturalWidth, "
+                       "alt: e.alt, shown: e.getBoundingClientRect().width}))")
+            page.screenshot(path=str(ARTIFACTS / f"feedback_{exercise}.png"), full_page=True)
+            page.close()
+            seen[exercise] = (images, errors, requests)
     for exercise, (path, shown, _) in pages.items():
         images, errors, requests = seen[exercise]
         assert errors == [], (exercise, errors)

@@ -6,20 +6,18 @@ in tests/artifacts/report.png.
 """
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from conftest import missing_here
+from browser import headless_chromium
 from autograder.export import write_result_json
 from autograder.export.feedback import feedback_filename, feedback_markdown, training_summary, write_feedback
 from autograder.export.report import summarise, write_report
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def check(name, points, max_points=1.0, hint="", message="", details=None):
@@ -125,32 +123,20 @@ def test_cli_report_writes_page_and_feedback(tmp_path):
 
 
 def test_report_renders_in_headless_chromium(tmp_path):
-    if CHROMIUM is None:
-        missing_here("chromium is not installed", "apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
     path = write_report(RESULTS, tmp_path / "report.html")
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
     errors, requests = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],  # playwright gives it a fresh profile
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.as_uri(), wait_until="load")
-            images = page.eval_on_selector_all(
-                "img", "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, w: e.naturalWidth, cls: e.className}))")
-            title = page.title()
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            browser.close()
+    with headless_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri(), wait_until="load")
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, w: e.naturalWidth, cls: e.className}))")
+        title = page.title()
+        page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
     assert errors == []
     assert title.startswith("Grading report")
