@@ -1,0 +1,71 @@
+"""`autograder serve` in headless Chromium: a student's launch from the stand-in LMS, their
+notebook downloaded, a hand-in uploaded through the page's form, the feedback page with its
+checks; and the teacher's table updating by itself when another student hands in."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import missing_here
+from serve_support import EXERCISE, SECRET, course_in, solved_bytes
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def test_student_hands_in_and_teacher_table_updates_in_chromium(tmp_path, monkeypatch):
+    if CHROMIUM is None:
+        missing_here("chromium is not installed", "apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import expect, sync_playwright
+
+    from autograder.build.variants import SECRET_ENV, SECRET_FILE_ENV
+    from autograder.exercises import load_checks
+    from autograder.serve.demo import place_exercises, start_pair
+
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    monkeypatch.delenv(SECRET_FILE_ENV, raising=False)
+    course = course_in(tmp_path)
+    pair = start_pair(course, tmp_path / "data", workers=1)
+    links = place_exercises(pair, course)
+    errors = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            try:
+                teacher = browser.new_context().new_page()
+                teacher.goto(pair.lms.start_url("teacher", "instructor", links[EXERCISE]))
+                expect(teacher.locator("#class")).to_contain_text("No hand-in yet")
+
+                student = browser.new_context(accept_downloads=True).new_page()
+                student.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                student.goto(pair.lms.start_url("alice", "learner", links[EXERCISE]))
+                expect(student.locator("#title")).to_have_text(course.exercise(EXERCISE).title)
+                expect(student.locator("#who")).to_have_text("Alice")
+                with student.expect_download() as download:
+                    student.click("#download")
+                notebook = tmp_path / "alice.ipynb"
+                download.value.save_as(notebook)
+                handed = tmp_path / "handed_in.ipynb"
+                handed.write_bytes(solved_bytes(notebook.read_bytes()))
+                student.set_input_files("#upload input[type=file]", str(handed))
+                student.click("#upload button")
+                expect(student.locator("#feedback")).to_be_visible(timeout=120_000)  # the page refreshes itself
+                expect(student.locator("#status")).to_have_text("graded")
+                top = student.locator("#max").inner_text()
+                expect(student.locator("#score")).to_have_text(top)
+                assert float(top) > 0
+                checks = load_checks(course.exercise(EXERCISE))
+                expect(student.locator("#checks tr")).to_have_count(1 + len(checks))  # a header and a row each
+
+                # The teacher's table refreshes by itself and shows her score.
+                cell = teacher.locator(f'td[data-student="alice"][data-exercise="{EXERCISE}"]')
+                expect(cell).to_contain_text(f"graded {top}/{top}", timeout=30_000)
+                expect(cell).to_contain_text("LMS: posted", timeout=30_000)
+            finally:
+                browser.close()
+    finally:
+        pair.stop()
+    assert errors == []  # nothing the CSP blocked, no script error
