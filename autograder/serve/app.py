@@ -31,6 +31,7 @@ from autograder.serve.passback import counted
 
 NO_CSRF = {"lti_login", "lti_launch", "static", "jwks"}
 ACCEPTED = (".ipynb", ".zip")
+LONG_POLL_S = 2.5  # the feedback page waits this long for a result before it shows "waiting" and refreshes
 
 
 def create_app(service) -> Flask:
@@ -228,6 +229,8 @@ def create_app(service) -> Flask:
     def attempt_page(aid):
         session, attempt = own_attempt(aid)
         result = None
+        if attempt.state != "done" and service.queue.wait_done(attempt.id, LONG_POLL_S):
+            attempt = service.store.attempt(attempt.id)
         if attempt.state == "done":
             with service.gradebook() as book:
                 result = book.result(attempt.sha256, attempt.student)

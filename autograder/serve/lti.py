@@ -18,6 +18,7 @@ client-side session, so a launch in an LMS frame needs only our own cookies.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import typing as t
 
 import requests
@@ -40,6 +41,7 @@ AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
 LAUNCH_REQUIRES = ["exp", "iat", "nonce", "sub"]
 HTTP_TIMEOUT_S = 10
+TOKEN_REUSE_S = 30 * 60
 
 __all__ = ["LaunchError", "LtiException", "Launched", "ToolLti"]
 
@@ -119,6 +121,7 @@ class ToolLti:
 
     def __init__(self, lti: Lti, private_pem: str, store):
         self.lti, self.store = lti, store
+        self._connectors: dict[str, tuple[ServiceConnector, float]] = {}
         public = public_key_pem(private_pem)
         config = {}
         for p in lti.platforms:
@@ -188,6 +191,19 @@ class ToolLti:
             raise LaunchError(f"no registration for {platform!r} in lms.lti")
         return registration
 
+    def _connector(self, platform: str) -> ServiceConnector:
+        """One connector per platform, kept for TOKEN_REUSE_S: it caches its access tokens (an hour
+        long by the LTI security framework), so a score post costs one request, not three."""
+        made = self._connectors.get(platform)
+        if made is None or time.monotonic() - made[1] > TOKEN_REUSE_S:
+            made = (ServiceConnector(self._registration(platform), _TimedSession()), time.monotonic())
+            self._connectors[platform] = made
+        return made[0]
+
+    def forget_tokens(self, platform: str) -> None:
+        """After a refused post: the next one asks for a fresh access token."""
+        self._connectors.pop(platform, None)
+
     def deep_link_response(self, platform: str, deployment_id: str, settings: dict,
                            items: list[tuple[str, str, float]]) -> tuple[str, str]:
         """(return URL, signed JWT) placing `items` [(exercise id, title, max points)] in the LMS,
@@ -205,11 +221,15 @@ class ToolLti:
     def post_score(self, platform: str, user_id: str, service: dict, exercise: str, title: str,
                    score: float, max_score: float, comment: str) -> None:
         """One score to the LMS's gradebook (AGS); raises on any failure (the queue retries)."""
-        ags = AssignmentsGradesService(ServiceConnector(self._registration(platform), _TimedSession()), service)
+        ags = AssignmentsGradesService(self._connector(platform), service)
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
         grade = (Grade().set_score_given(score).set_score_maximum(max_score).set_user_id(user_id).set_timestamp(now)
                  .set_activity_progress("Completed").set_grading_progress("FullyGraded").set_comment(comment[:1000]))
         lineitem = None
         if not service.get("lineitem"):  # placed without a line item: find or make the exercise's own
             lineitem = LineItem().set_tag(exercise).set_resource_id(exercise).set_score_maximum(max_score).set_label(title)
-        ags.put_grade(grade, lineitem)
+        try:
+            ags.put_grade(grade, lineitem)
+        except Exception:
+            self.forget_tokens(platform)
+            raise

@@ -130,10 +130,11 @@ class Service:
 
 
 class Server:
-    """The service behind waitress on `host:port` (port 0: a free one), in a thread of its own."""
+    """The service behind waitress on `host:port` (port 0: a free one), in a thread of its own.
+    `threads`: requests served at once (a feedback page may wait up to 2.5 s for its result)."""
 
     def __init__(self, service: Service, host: str = "127.0.0.1", port: int = 0, proxy: bool = False,
-                 threads: int = 8):
+                 threads: int = 24):
         from waitress.server import create_server
 
         from autograder.serve.app import create_app
