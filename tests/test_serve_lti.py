@@ -66,9 +66,9 @@ def test_a_students_launch_hand_in_feedback_and_score_in_the_lms(pair):
 
     # A blank hand-in scores zero; `lms.pick: best` keeps the full score in the LMS.
     page = http.get(page.url.rsplit("/attempt", 1)[0] if "/attempt" in page.url else page.url, timeout=30)
+    posts = pair.lms.score_posts
     blank = upload(http, page.url, page.text, "blank.ipynb", notebook.content)
     assert score_of(feedback(http, blank.url))[0] == 0
-    posts = pair.lms.score_posts
     wait_for(lambda: pair.lms.score_posts > posts)
     assert pair.lms.scores[item]["alice"]["scoreGiven"] == top
 
