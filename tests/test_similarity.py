@@ -179,3 +179,29 @@ def test_cli_needs_paths_or_results(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run = CliRunner().invoke(main, ["similarity"])
     assert run.exit_code != 0 and "--results" in run.output
+
+
+def test_hostile_notebooks_and_results_are_compared_without_a_traceback():
+    """Code that no parser takes, a NUL byte, a megabyte of code, results of the wrong types:
+    each is compared (or left out of a signal), and the honest copy among them is still found."""
+    import time
+
+    honest = ["z = w1 * x1 + w2 * x2 + b", "def sigmoid(z):\n    return np.reciprocal(1 + np.exp(np.negative(z)))",
+              'print("my own words", z)\nzs = np.linspace(-7, 3, 17)']
+    junk_results = [{"checks": "nope"}, {"checks": [{"name": ["x"], "points": "1", "max_points": None}]},
+                    {"checks": [{"name": "z", "points": float("nan"), "max_points": 1.0, "details": [1]}]}]
+    subs = [
+        Submitted("deep", "deep", "sigmoid_probability", ["x = " + "(" * 5000 + "1" + ")" * 5000], result=junk_results[0]),
+        Submitted("nul", "nul", "sigmoid_probability", ["z = 1\x00\nprint('\x00')"], result=junk_results[1]),
+        Submitted("big", "big", "sigmoid_probability", ["y = [" + ", ".join(["1.5"] * 300_000) + "]",
+                                                         "\n".join(f"v{i} = {i} * q" for i in range(40_000))],
+                  result=junk_results[2]),
+        Submitted("half", "half", "sigmoid_probability", ["def broken(:\n    return 1 +", "if True:\n  x = (1,"]),
+        Submitted("ann", "ann", "sigmoid_probability", honest),
+        Submitted("ann_copy", "bob", "sigmoid_probability", [c.replace("zs", "grid") for c in honest]),
+    ] + [Submitted(f"o{i}", f"o{i}", "sigmoid_probability", [f"z = {i} * w1 + b", f"print({i})"]) for i in range(8)]
+    started = time.process_time()
+    report = pair_of(subs)
+    assert time.process_time() - started < 30
+    assert {report.pairs[0].a.student, report.pairs[0].b.student} == {"ann", "bob"}
+    assert report.pairs[0].score >= THRESHOLD

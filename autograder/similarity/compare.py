@@ -19,7 +19,7 @@ import numpy as np
 
 from autograder.similarity import fingerprints as fps
 from autograder.similarity import signals as sig
-from autograder.similarity.own_code import Handout, handout_of, own_code, own_names
+from autograder.similarity.own_code import Handout, bounded, handout_of, own_code, own_names
 
 THRESHOLD = 0.55  # a pair at or above it is worth a look (benchmarks/similarity.py measures it)
 TOP = 10  # pairs listed per exercise even below the threshold
@@ -74,7 +74,7 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     handout, note = handout_for(exercise)
     own = [own_code(s.cells, handout) for s in subs]
     alphabet = fps.Alphabet()
-    prints = [fps.fingerprint(code, own_names(s.cells, handout), alphabet) for s, code in zip(subs, own)]
+    prints = [fps.fingerprint(code, own_names(bounded(s.cells), handout), alphabet) for s, code in zip(subs, own)]
     weights = fps.rarity(prints)
     code = fps.code_scores(prints, weights)
     tasks = [(t.build, t.settings) for t in exercise.training.tasks.values()] if exercise.training else []
@@ -82,7 +82,7 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     for s, mine in zip(subs, own):
         found = sig.result_signals(s.result) + sig.variant_signals(s.metadata)
         if exercise.training:
-            found += sig.training_signals(s.cells, mine, tasks)
+            found += sig.training_signals(bounded(s.cells), mine, tasks)
         signal_sets.append(found)
     signal_weights = sig.SignalWeights(signal_sets)
 

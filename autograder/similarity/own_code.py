@@ -36,10 +36,13 @@ OTTER_LINES = re.compile(r"^(import otter\b|grader\s*=\s*otter\.|grader\.(check|
 SETUP_CELL = "Set-up: run this cell first"  # the first line of the build's set-up cell (build/setup_cell.py)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 MAX_LINE = 2_000  # a longer line (an embedded bundle, a pasted array) is data, not code
+MAX_OWN_CODE = 50_000  # characters of a notebook's own code compared (the course's answers are a few thousand)
 
 
 def _without_comment(line: str) -> str:
     """`line` without its comment; the line as it is when it does not tokenize alone."""
+    if "#" not in line:
+        return line
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(line).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError):
@@ -114,21 +117,23 @@ def handout_of(master: Path) -> Handout:
     return handout
 
 
-def canonical_order(code: str) -> tuple[str, str]:
-    """The sort key of a cell: its code without comments, whitespace and names (every
-    identifier one letter), then as it is (to break ties the same way every time)."""
-    plain = "\n".join(normalise(line) for line in code.splitlines())
+def canonical_order(keys: list[str]) -> tuple[str, str]:
+    """The sort key of a cell from its lines' normalised keys: without comments, whitespace and
+    names (every identifier one letter), then as it is (to break ties the same way every time)."""
+    plain = "\n".join(keys)
     return IDENTIFIER.sub("V", plain), plain
 
 
 def own_code(cells: list[str], handout: Handout) -> str:
     """The lines of `cells` the student wrote: each cell's kept lines, the cells in a canonical
     order (sorted by what the fingerprints see), so that reordered cells read the same."""
-    kept_cells = []
+    kept_cells, total = [], 0
     for source in cells:
+        if total > MAX_OWN_CODE:
+            break
         if SETUP_CELL in source[:200]:
             continue
-        kept = []
+        kept, keys = [], []
         for line in source.splitlines():
             if len(line) > MAX_LINE or not line.strip():
                 continue
@@ -136,9 +141,11 @@ def own_code(cells: list[str], handout: Handout) -> str:
             if not key or handout.holds(key) or OTTER_LINES.match(line.strip()):
                 continue
             kept.append(line.rstrip())
+            keys.append(key)
         if kept:
-            kept_cells.append("\n".join(kept))
-    return "\n\n".join(sorted(kept_cells, key=canonical_order))
+            kept_cells.append(("\n".join(kept), canonical_order(keys)))
+            total += len(kept_cells[-1][0])
+    return "\n\n".join(text for text, _ in sorted(kept_cells, key=lambda cell: cell[1]))[:MAX_OWN_CODE]
 
 
 BINDING = re.compile(r"^\s*(?:for\s+([\w\s,()]+?)\s+in\b|def\s+(\w+)\s*\(([^)]*)\)|([\w\s,()\[\]]+?)\s*(?:[-+*/]?=)(?!=))")
@@ -151,6 +158,17 @@ def _bound_by_regex(source: str) -> set[str]:
         if match:
             names.update(IDENTIFIER.findall(" ".join(g for g in match.groups() if g)))
     return names
+
+
+def bounded(cells: list[str], limit: int = 5 * MAX_OWN_CODE) -> list[str]:
+    """The first cells of a notebook, up to `limit` characters: what the signals parse."""
+    out, total = [], 0
+    for source in cells:
+        total += len(source)
+        if total > limit:
+            break
+        out.append(source)
+    return out
 
 
 def bound_names(cells: list[str]) -> set[str]:

@@ -137,12 +137,12 @@ def result_signals(result: dict | None) -> list[Signal]:
             continue
         name = check["name"]
         details = check.get("details") if isinstance(check.get("details"), dict) else {}
-        points, top = check.get("points"), check.get("max_points")
+        points, top = _number(check.get("points")), _number(check.get("max_points"))
         if details.get("metric") and details.get("value") is not None:
             signals.append(Signal(
                 f"trained:{name}:{details.get('params')}:{details.get('epochs_requested')}:{details.get('value')}",
-                f"{name}: the same trained model (held-out {details['metric']} {details['value']}, "
-                f"{details.get('params')} parameters, {details.get('epochs_requested')} epochs)"))
+                f"{name}: the same trained model (held-out {_short(details['metric'])} {_short(details['value'])}, "
+                f"{_short(details.get('params'))} parameters, {_short(details.get('epochs_requested'))} epochs)"))
         elif points is not None and top is not None and points >= top:
             signals.append(Signal(f"right:{name}", f"{name}: both right"))
         else:
@@ -152,6 +152,10 @@ def result_signals(result: dict | None) -> list[Signal]:
             what = "the same wrong value" if value is not None else "the same wrong answer"
             signals.append(Signal(key, f"{name}: {what} ({_short(said)[1:-1] or 'no hint'})"))
     return signals
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def variant_signals(metadata: dict) -> list[Signal]:

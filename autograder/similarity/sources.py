@@ -20,16 +20,20 @@ UNCOMPARABLE = ("invalid", "unknown_exercise")
 def _file_of(submission: str) -> Path | None:
     """The file a result's `submission` names (a zip member is `archive.zip!member`)."""
     for candidate in (submission, submission.rsplit("!", 1)[0]):
-        path = Path(candidate)
-        if path.is_file():
-            return path
+        try:
+            path = Path(candidate)
+            if candidate and path.is_file():
+                return path
+        except (OSError, ValueError):  # a name the file system refuses (too long, a NUL byte)
+            continue
     return None
 
 
 def latest_results(results: list[dict], exercises) -> list[dict]:
     latest: dict[tuple[str, str], dict] = {}
     for r in results:
-        if r.get("status") in UNCOMPARABLE or r.get("exercise") not in exercises:
+        if not isinstance(r, dict) or r.get("status") in UNCOMPARABLE or not isinstance(r.get("exercise"), str) \
+                or r["exercise"] not in exercises:
             continue
         key = (str(r.get("student")), r["exercise"])
         if key not in latest or str(r.get("graded_at") or "") >= str(latest[key].get("graded_at") or ""):
@@ -41,7 +45,7 @@ def from_results(results: list[dict], course) -> list[Submitted]:
     ids = set(course.ids)
     out = []
     for r in latest_results(results, ids):
-        sub = Submitted(str(r.get("submission") or ""), str(r.get("student")), r["exercise"], result=r)
+        sub = Submitted(str(r.get("submission") or "")[:4096], str(r.get("student")), r["exercise"], result=r)
         file = _file_of(sub.submission)
         if file is not None:
             read = read_submission(file, file.parent, list(ids))
