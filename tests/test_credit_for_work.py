@@ -170,7 +170,7 @@ def test_carried_forward_credit_where_the_course_asks_for_it(monkeypatch):
     z = sol.Z_WITHOUT_BIAS
     verdicts = support.judge_namespace("sigmoid_probability", _sigmoid_answers(z=z, p=float(sol.sigmoid(z))))
     assert verdicts["z"].points == 0 and verdicts["p"].points == 1
-    assert "credit carried forward" in verdicts["p"].message and verdicts["p"].details == {"carried_forward": True}
+    assert "credit carried forward" in verdicts["p"].message and verdicts["p"].details["carried_forward"] is True
     verdicts = support.judge_namespace("sigmoid_probability", _sigmoid_answers(z=z, p=0.9))
     assert verdicts["p"].points == 0  # a p that does not follow from the student's z earns nothing
 

@@ -205,3 +205,30 @@ def test_hostile_notebooks_and_results_are_compared_without_a_traceback():
     assert time.process_time() - started < 30
     assert {report.pairs[0].a.student, report.pairs[0].b.student} == {"ann", "bob"}
     assert report.pairs[0].score >= THRESHOLD
+
+
+def test_the_same_wrong_number_is_a_stronger_sign_than_the_same_kind_of_mistake():
+    """The judge records a digest of a wrong value; two students with the same wrong number
+    share a rarer signal than two with wrong numbers that the same hint explains."""
+    from autograder.judge import ValueCheck
+    from autograder.probe.answers import Answer
+    from autograder.similarity.signals import SignalWeights, result_signals, shared
+
+    check = ValueCheck("z", var="z", expected=1.52, points=1, mistakes={"the bias is missing": 0.52})
+
+    def result(value):
+        verdict = check.judge({"value": Answer("z", value)}, {})
+        return {"checks": [{"name": "z", "points": verdict.points, "max_points": 1.0, "hint": verdict.hint,
+                            "message": verdict.message, "details": verdict.details}]}
+
+    assert check.judge({"value": Answer("z", 1.52)}, {}).details == {}
+    same_a, same_b, other = result(0.97), result(0.97000001), result(2.3)
+    assert same_a["checks"][0]["details"]["answer"] == same_b["checks"][0]["details"]["answer"]
+    assert other["checks"][0]["details"]["answer"] != same_a["checks"][0]["details"]["answer"]
+    class_ = [same_a, same_b, other] + [result(1.52) for _ in range(20)]
+    signals = [result_signals(r) for r in class_]
+    weights = SignalWeights(signals)
+    score, said = shared(signals[0], signals[1], weights)
+    assert score > 0.3 and "the same wrong value" in said[0]
+    assert shared(signals[0], signals[2], weights)[0] == 0.0  # wrong differently: nothing shared
+    assert shared(signals[3], signals[4], weights)[0] == 0.0  # right, like most of the class

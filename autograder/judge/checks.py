@@ -23,6 +23,7 @@ course may give error-carried-forward credit for it (`carry_forward` in course.y
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -125,6 +126,20 @@ class Upstream:
         return values
 
 
+def answer_digest(got) -> str | None:
+    """A short digest of a wrong numeric answer (its shape and values to 6 significant digits),
+    kept in the result so that `autograder similarity` can tell two students who got the same
+    wrong number from two who got it wrong differently; None for an answer that is not numbers."""
+    try:
+        values = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if values.size > 100_000:
+        return None
+    text = f"{values.shape}:" + ",".join(f"{v:.6g}" for v in values.ravel())
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 class ValueCheck(Check):
     """The value of one notebook variable against a reference value."""
 
@@ -179,14 +194,15 @@ class ValueCheck(Check):
         message = f"{what} is not right: it should be {self.description}"
         if self.form == "array":
             message = shape_message(got, expected, what) or message
+        digest = {"answer": answer_digest(got)}  # for the similarity report; shown to no one
         carried = self._from_upstream(got, expected, answers)
         if carried is not None:
             hint, follows = carried
             points = self.points if (follows and self.carry_forward) else 0.0
             if points:
                 message = f"{what} follows from your earlier answers, which are not right; credit carried forward"
-            return Verdict(points, message, hint, {"carried_forward": bool(points)} if follows else {})
-        return Verdict(0.0, message, self._hint(got))
+            return Verdict(points, message, hint, ({"carried_forward": bool(points)} if follows else {}) | digest)
+        return Verdict(0.0, message, self._hint(got), digest)
 
     def _from_upstream(self, got, expected, answers) -> tuple[str, bool] | None:
         """(hint, whether the answer follows correctly from the student's own earlier answers),
