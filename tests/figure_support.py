@@ -1,29 +1,27 @@
 """Test helper: a result document with figure data, judged in this process (no sandbox).
 
 The checks' probes and their figures' extra calls are answered by the sandbox's own responder
-and wire format (trusted code only), then judged and collected as autograder/pipeline.py does.
+and wire format (trusted code only, autograder.probe.answer_in_process); a training task's
+declared model is then trained by the trainer's half in this process, as tests/test_training.py
+does; everything is judged and collected as autograder/pipeline.py does.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from autograder import figures
-from autograder.exercises import load_checks
+from autograder.exercises import data_files, load_checks
 from autograder.judge import using_variant
-from autograder.probe import encode_requests, read_answers
-from autograder.sandbox.responder import answer
+from autograder.probe import answer_in_process
 
 
 def result_in_process(exercise_id: str, namespace: dict, seed: int = 0, params: dict | None = None,
                       checks=None, student: str = "ada", folder: Path | None = None) -> dict:
     """The result document of `namespace` (trusted code) judged by the exercise's checks; `folder`:
-    the working folder the probes are answered in (a training task reads its data/ there)."""
+    the exercise's folder, for a training task (its data/ and its trainer's run)."""
     checks = load_checks(exercise_id) if checks is None else checks
     rng = np.random.default_rng(seed)
     with using_variant(params):
@@ -31,15 +29,15 @@ def result_in_process(exercise_id: str, namespace: dict, seed: int = 0, params: 
         extra = {c.name: figures.extra_probes(c, asked[c.name]) for c in checks}
     flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
     flat |= {f"{n}/fig:{k}": p for n, probes in extra.items() for k, p in probes.items()}
-    document = json.loads(json.dumps(encode_requests(flat)))
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as replies:
-        os.chdir(folder or cwd)
-        try:
-            answer(namespace, document, replies)
-        finally:
-            os.chdir(cwd)
-        answers = read_answers(replies, flat)
+    answers = answer_in_process(namespace, flat, folder or Path.cwd())
+    if folder is not None and any(getattr(c, "fit_request", None) for c in checks):
+        from autograder.run import Limits, RunResult
+        from autograder.run.training import train_declared
+        from test_training import InProcessRunner
+
+        run = RunResult("finished", "", [], answers, "", 0.0, 0.0, "in-process")
+        train_declared(checks, asked, run, InProcessRunner(exercise_id), Limits(), data_files(folder))
+        answers = run.answers
     rows = []
     for check in checks:
         mine = {k: answers[f"{check.name}/{k}"] for k in asked[check.name]}
