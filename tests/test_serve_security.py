@@ -140,10 +140,14 @@ def test_student_strings_are_inert_text_under_a_policy_with_no_script(web):
                                  "message": "</td><script>alert(3)</script>", "hint": "<b>h</b>"}]})
     page = http.get(f"https://127.0.0.1/attempt/{attempt.id}")
     html = page.get_data(as_text=True)
-    assert "<script>" not in html and "<img src=x" not in html and "<b>h</b>" not in html
-    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in html
+    assert "<script>" not in html and "<img src=x" not in html and "&lt;script&gt;alert(2)" in html
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'none'" in policy and "default-src 'none'" in policy and "frame-ancestors" in policy
+    framed = http.get(f"https://127.0.0.1/attempt/{attempt.id}/feedback")  # every check, with its figures
+    html = framed.get_data(as_text=True)
+    assert "<script>" not in html and "<b>h</b>" not in html and "&lt;script&gt;alert(3)&lt;/script&gt;" in html
+    assert "script" not in framed.headers["Content-Security-Policy"].replace("'none'", "")
+    assert browser(student="bob").get(f"https://127.0.0.1/attempt/{attempt.id}/feedback").status_code == 404
     teacher = browser("instructor", "teacher")
     table = teacher.get("https://127.0.0.1/teacher").get_data(as_text=True)
     assert "<img src=x" not in table and "&lt;img src=x" in table

@@ -24,12 +24,13 @@ import time
 from flask import Flask, abort, g, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from autograder.export.feedback import STATUS_WORDS
+from autograder.export.feedback import STATUS_WORDS, feedback_html
 from autograder.serve import security
 from autograder.serve.lti import LaunchError
 from autograder.serve.passback import counted
 
 NO_CSRF = {"lti_login", "lti_launch", "static", "jwks"}
+SELF_CONTAINED = {"teacher_report", "feedback_page"}
 ACCEPTED = (".ipynb", ".zip")
 LONG_POLL_S = 2.5  # the feedback page waits this long for a result before it shows "waiting" and refreshes
 
@@ -53,9 +54,9 @@ def create_app(service) -> Flask:
 
     @app.after_request
     def headers(response):
-        if request.endpoint == "teacher_report":
-            policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self' " + \
-                " ".join(service.frame_ancestors)
+        if request.endpoint in SELF_CONTAINED:  # the report's and feedback page's own inline style and figures
+            policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; " \
+                     "form-action 'none'; frame-ancestors 'self' " + " ".join(service.frame_ancestors)
         else:
             policy = security.content_security_policy(service.frame_ancestors, g.get("form_targets", []))
         response.headers["Content-Security-Policy"] = policy
@@ -238,6 +239,16 @@ def create_app(service) -> Flask:
         return render_template("attempt.html", attempt=attempt, result=result, place=place, session=session,
                                ex=service.course.exercise(attempt.exercise),
                                uploaded=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(attempt.uploaded)))
+
+    @app.get("/attempt/<aid>/feedback", endpoint="feedback_page")
+    def feedback_page(aid):
+        """The attempt's feedback page with its figures (autograder/export/feedback.py), framed by the attempt's page."""
+        _, attempt = own_attempt(aid)
+        with service.gradebook() as book:
+            result = book.result(attempt.sha256, attempt.student) if attempt.state == "done" else None
+        if result is None:
+            abort(404, "not graded yet")
+        return feedback_html(result, service.course)
 
     # -- the teacher's pages
 

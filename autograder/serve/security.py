@@ -119,6 +119,7 @@ def content_security_policy(frame_ancestors: list[str], form_targets: list[str] 
         "script-src 'none'",
         "style-src 'self'",
         "img-src 'self' data:",
+        "frame-src 'self'",  # the attempt's feedback page, with its figures
         "base-uri 'none'",
         "object-src 'none'",
         "form-action " + " ".join(["'self'", *form_targets]),
