@@ -174,6 +174,7 @@ def test_bundle_layout(bundle):
         config = json.loads(zf.read("gradescope.json"))
         course = zf.read("course.yaml").decode()
         notebook = zf.read(f"exercises/{EXERCISE}/{EXERCISE}.ipynb")
+        constraints = zf.read("constraints.txt").decode()
     assert {"setup.sh", "run_autograder", "pyproject.toml", "README.md", "course.yaml",
             "autograder/gradescope/entry.py", "autograder/pipeline.py", f"solutions/{EXERCISE}.py",
             f"exercises/{EXERCISE}/checks.py"} <= names
@@ -182,8 +183,17 @@ def test_bundle_layout(bundle):
     assert not any("secret" in n for n in names)
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755
     assert setup.startswith("#!/usr/bin/env bash") and run.startswith("#!/usr/bin/env bash")
-    assert "torch==2.13.0" in setup and "bubblewrap" in setup and "pip install -q -e" in setup
-    assert setup.index("torch==2.13.0") < setup.index('-e "$SOURCE"')  # CPU torch pinned first
+    assert "bubblewrap libseccomp2" in setup and 'pip install -q -c "$SOURCE/constraints.txt" -e "$SOURCE"' in setup
+    assert setup.index('"$TORCH"') < setup.index('-e "$SOURCE"')  # the pinned CPU torch first
+    pins = dict(line.split("==") for line in constraints.splitlines() if line and not line.startswith("#"))
+    from importlib.metadata import version
+
+    for name in ("torch", "numpy", "keras", "otter-grader", "pydantic", "nbformat", "jinja2"):
+        assert pins[name] == version(name), name  # what built the course
+    assert "dl-week1-autograder" not in pins
+    # Only what this exercise needs: its own solution, no other exercise's, no data generator.
+    assert sorted(n for n in names if n.startswith("solutions/")) == ["solutions/__init__.py", f"solutions/{EXERCISE}.py"]
+    assert len(names) == len(zf.infolist())  # no name twice
     assert "python\" -m autograder.gradescope" in run.replace("$PYTHON", "python")
     assert config["exercise"] == EXERCISE
     assert "hidden_visibility: after_published" in course and "The banknote neuron" in course

@@ -82,7 +82,10 @@ def test_a_new_exercise_in_a_course_of_its_own_builds_verifies_and_grades(tmp_pa
     import zipfile
 
     with zipfile.ZipFile(tmp_path / "dist" / "mean_of_values" / "autograder" / "gradescope.zip") as zf:
-        assert "solutions/mean_of_values.py" in zf.namelist()
+        names = zf.namelist()
+    # Its own solution alone: nothing of the repository's exercises or data generator.
+    assert [n for n in names if n.startswith("solutions/")] == ["solutions/mean_of_values.py"]
+    assert not [n for n in names if n.startswith("exercises/") and not n.startswith("exercises/mean_of_values/")]
 
     # The test it wrote passes, run from the course folder.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
@@ -158,7 +161,16 @@ def test_personal_numbers_come_from_the_courses_own_solution(tmp_path):
     assert '"w1": 0.3' in text
     (course / "solutions" / "sigmoid_probability.py").write_text(text.replace('"w1": 0.3', '"w1": 0.7', 1))
     (course / "course.yaml").write_text("name: c\nexercises:\n  - id: sigmoid_probability\n    varies: true\n")
-    [built] = build_course(load_course(course / "course.yaml"), tmp_path / "dist")
+    import warnings
+    import zipfile
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # zipfile's "Duplicate name" warning included
+        [built] = build_course(load_course(course / "course.yaml"), tmp_path / "dist")
+    with zipfile.ZipFile(built.autograder / "gradescope.zip") as zf:
+        names = zf.namelist()
+        assert b'"w1": 0.7' in zf.read("solutions/sigmoid_probability.py")  # the course's own, once
+    assert len(names) == len(set(names)) and "solutions/sigmoid_probability.py" in names
     given = "\n".join(c.source for c in nbformat.read(str(built.student), as_version=4).cells if c.cell_type == "code")
     assert "w1, w2, b = 0.7, 0.1, 1.0" in given
 
