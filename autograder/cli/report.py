@@ -25,7 +25,9 @@ def report(results_path, course_path, out, feedback):
     course = course_or_fail(course_path)
     results, base = results_or_fail(results_path)
     # `autograder similarity` keeps its pairs beside the results: the report shows them too.
-    path = write_report(results, Path(out) if out else base / "report.html", course, similarity=read_json(base))
+    feedback_dir = base / "feedback" if feedback or (base / "feedback").is_dir() else None
+    path = write_report(results, Path(out) if out else base / "report.html", course, similarity=read_json(base),
+                        feedback_dir=feedback_dir)
     click.echo(f"report of {len(results)} submission(s): {path}")
     if feedback:
         written = write_all_feedback(results, base / "feedback", {e.id: e.title for e in course.exercises}, course)

@@ -74,13 +74,17 @@ def training_summary(check: dict) -> dict | None:
     if value is None:
         return None
     seconds = next((s for s in (_number(details.get(k)) for k in SECONDS_KEYS) if s is not None), None)
-    epochs = _number(details.get("epochs"))
+    # The trainer reports epochs_done (and how many were asked for); older records say epochs.
+    epochs = _number(details.get("epochs_done", details.get("epochs")))
+    requested = _number(details.get("epochs_requested"))
     return {
         "metric": name,
         "value": value,
         "seconds": seconds,
         "device": str(details.get("device") or ""),
         "epochs": int(epochs) if epochs is not None else None,
+        "epochs_requested": int(requested) if requested is not None else None,
+        "stopped_by_budget": details.get("stopped_by_budget") is True,
         "lower_is_better": any(word in name.lower() for word in LOWER_IS_BETTER),
     }
 
@@ -172,7 +176,8 @@ def _training_line(check: dict) -> str:
     if training["seconds"] is not None:
         parts.append(f"trained for {_num(training['seconds'])} s")
     if training["epochs"] is not None:
-        parts.append(f"{training['epochs']} epochs")
+        asked = f" of {training['epochs_requested']}" if training["epochs_requested"] is not None else ""
+        parts.append(f"{training['epochs']}{asked} epochs")
     if training["device"]:
         parts.append(f"on {training['device']}")
     return ", ".join(parts)

@@ -23,6 +23,7 @@ import jinja2
 import numpy as np
 
 from autograder.export.feedback import training_summary
+from autograder.export.student_table import outside_course, student_table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PROBLEM_STATUSES = ("error", "timeout", "crashed", "invalid", "unknown_exercise", "tampered")
@@ -90,7 +91,9 @@ def _order(results: list[dict], course) -> list[tuple[str, str]]:
     titles = {e.id: e.title for e in course.exercises} if course is not None else {}
     present = {r.get("exercise") for r in results if r.get("exercise")}
     known = [i for i in titles if i in present]
-    return [(i, titles.get(i, i)) for i in known + sorted(present - set(known))]
+    # With a course, only its exercises get a section: another course's notebook is counted in
+    # the overview's row of inputs outside the course (student_table.outside_course), not drawn.
+    return [(i, titles.get(i, i)) for i in known + (sorted(present - set(known)) if course is None else [])]
 
 
 def summarise(results: list[dict], course=None) -> dict:
@@ -192,13 +195,18 @@ def _generated() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render_report(results: list[dict], course=None, title: str | None = None, similarity: dict | None = None) -> str:
-    """The page; `similarity` (autograder/export/similarity.py's data) adds its section."""
+def render_report(results: list[dict], course=None, title: str | None = None, similarity: dict | None = None,
+                  feedback_dir: Path | None = None, report_dir: Path | None = None) -> str:
+    """The page; `similarity` (autograder/export/similarity.py's data) adds its section; the
+    table per student links each submission's feedback file in `feedback_dir` (relative to
+    `report_dir`, where the page lies)."""
     data = summarise(results, course)
     data["class_figures"] = class_figure_section(results, course)
     name = title or (f"Grading report: {course.name}" if course is not None else "Grading report")
-    return _environment().get_template("report.html.j2").render(title=name, generated=_generated(),
-                                                                similarity=similarity, **data)
+    return _environment().get_template("report.html.j2").render(
+        title=name, generated=_generated(), similarity=similarity,
+        students=student_table(results, course, feedback_dir, report_dir),
+        outside=outside_course(results, course), **data)
 
 
 def _write(path: str | Path, text: str) -> Path:
@@ -211,9 +219,14 @@ def _write(path: str | Path, text: str) -> Path:
 
 
 def write_report(results: list[dict], path: str | Path, course=None, title: str | None = None,
-                 similarity: dict | None = None) -> Path:
-    """Write the HTML report of `results` (result documents) to `path`; returns the path."""
-    return _write(path, render_report(results, course, title, similarity))
+                 similarity: dict | None = None, feedback_dir: Path | None = None) -> Path:
+    """Write the HTML report of `results` (result documents) to `path`; returns the path.
+    `feedback_dir`: where the feedback files lie (default: feedback/ beside the page, where
+    `grade` writes them, when that folder exists)."""
+    path = Path(path)
+    if feedback_dir is None and (path.parent / "feedback").is_dir():
+        feedback_dir = path.parent / "feedback"
+    return _write(path, render_report(results, course, title, similarity, feedback_dir, path.parent))
 
 
 def write_similarity_page(similarity: dict, path: str | Path, course=None) -> Path:
