@@ -205,7 +205,7 @@ def render_report(results: list[dict], course=None, title: str | None = None, si
     name = title or (f"Grading report: {course.name}" if course is not None else "Grading report")
     return _environment().get_template("report.html.j2").render(
         title=name, generated=_generated(), similarity=similarity,
-        students=student_table(results, course, feedback_dir, report_dir),
+        per_student=student_table(results, course, feedback_dir, report_dir),
         outside=outside_course(results, course), **data)
 
 
