@@ -834,6 +834,14 @@ def _banknote(*layers, **compile_kw):
     return build
 
 
+def _functional_with_an_op():
+    inputs = keras.Input(shape=(2,))
+    hidden = keras.layers.Dense(4)(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden * np.float32(3.0)))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
 class MyInit(keras.initializers.Initializer):
     def __call__(self, shape, dtype=None):
         return keras.ops.ones(shape)
@@ -851,6 +859,7 @@ class MyInit(keras.initializers.Initializer):
          "carries a list of numbers (scale)"),
         ({"build_model": _banknote(keras.layers.Dense(1, activation="sigmoid", kernel_initializer=MyInit()))},
          "custom code"),
+        ({"build_model": _functional_with_an_op}, "applies the operation Multiply (keras.ops)"),
         ({"build_model": _banknote(keras.layers.Dense(1, activation="sigmoid",
                                                       kernel_regularizer=lambda w: 0.0 * keras.ops.sum(w)))},
          "a Python lambda cannot be carried"),
@@ -879,6 +888,11 @@ def test_a_per_feature_normalization_and_numpy_numbers_are_accepted():
         return normalized
 
     training_ = {"epochs": np.int64(train_banknote.TRAINING["epochs"]), "batch_size": np.int32(64)}
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay([100, 200], [0.01, 0.005, 0.002])
+    keras.optimizers.Adam(schedule)  # a schedule's numbers are no weights: accepted (checked below)
+    config = json.loads(_banknote(keras.layers.Dense(1, activation="sigmoid"),
+                                  optimizer=keras.optimizers.Adam(schedule))().to_json())
+    trainer.check_config(config)
     verdict = judge("train_banknote", {"build_model": build, "TRAINING": training_})["model"]
     assert verdict.details["status"] == "graded" and verdict.points == 4, verdict.message
 
@@ -898,6 +912,10 @@ def _declared_banknote() -> dict:
         (lambda c: c.replace('"seed": null', '"seed": 7'), None),  # accepted; the trainer drops it
         (lambda c: c.replace('"compile_config": {', '"compile_config_": {'), "not compiled"),
         (lambda c: "[1, 2]", "does not describe a Keras model"),
+        (lambda c: c.replace('"class_name": "GlorotUniform", "config": {"seed": null, "input_axes": null, "output_axes": null}',
+                             '"class_name": "RandomNormal", "config": {"mean": [[2.0, -1.0]], "stddev": 1e-9}', 1),
+         r"carries a list of numbers \(mean\)"),
+        (lambda c: c.replace('[null, 2]', '[null, 2.5]', 1), r"carries a list of numbers \(batch_shape\)"),
     ],
 )
 def test_the_grader_checks_a_forged_declaration_before_any_training(edit, message):

@@ -109,11 +109,11 @@ ALLOWED_LAYERS = ("keras.Input, Dense, Activation, Softmax, ReLU, Dropout, Flatt
 SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "shape", "output_shape", "target_shape",
               "kernel_size", "strides", "pool_size", "dilation_rate", "padding", "cropping", "size", "dims",
               "axis", "noise_shape", "build_config", "layers", "inbound_nodes", "input_layers", "output_layers",
-              "args", "kwargs", "keras_history", "input_shapes", "output_padding",
-              "boundaries", "values",  # a learning rate schedule's steps
-              # Normalization's statistics of the inputs, as the notebooks teach: a positive scale and
-              # a shift per feature, which cannot carry trained weights without the grader's initial ones.
-              "mean", "variance"}
+              "keras_history", "input_shapes", "output_padding"}
+SCHEDULE_KEYS = {"boundaries", "values"}  # a learning rate schedule's steps and rates
+# Normalization's statistics of the inputs, as the notebooks teach: a positive scale and a shift
+# per feature, which cannot carry trained weights without the grader's initial ones.
+STATISTICS_KEYS = {"mean", "variance"}
 # Serialised values that carry numbers made in the notebook (an array as a Constant
 # initializer's value, Rescaling's scale per feature, ...).
 ARRAY_CLASSES = {"__numpy__", "__tensor__", "__bytes__"}
@@ -125,13 +125,22 @@ def _refuse_custom(where: str, what: str) -> TrainingError:
                          "losses, activations, initializers and optimizers, named as strings")
 
 
-def _numbers_in(value) -> bool:
+def _numbers_in(value, floats_only: bool = False) -> bool:
     if isinstance(value, (list, tuple)):
-        return any(_numbers_in(v) for v in value)
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return any(_numbers_in(v, floats_only) for v in value)
+    return isinstance(value, float) if floats_only else (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
-def check_config(node, where: str = "the model", key: str = "") -> None:
+def _numbers_allowed(key: str, owner: str | None, node) -> bool:
+    """Whether a list of numbers under `key` of an object of class `owner` is a shape, a
+    schedule or Normalization's statistics, not numbers the model computes with."""
+    if key in SHAPE_KEYS or key.endswith("shape"):
+        return not _numbers_in(node, floats_only=True)  # sizes are whole numbers
+    return (key in SCHEDULE_KEYS and owner is not None and "Decay" in owner) or \
+        (key in STATISTICS_KEYS and owner == "Normalization")
+
+
+def check_config(node, where: str = "the model", key: str = "", owner: str | None = None) -> None:
     """Refuse a model configuration that needs custom code to load, or that carries numbers
     computed in the notebook (raises TrainingError).
 
@@ -151,6 +160,9 @@ def check_config(node, where: str = "the model", key: str = "") -> None:
                                     "(an initializer's value, a per-feature Rescaling): the weights come "
                                     "from training alone; use scalars, or let the model learn them")
             module = node.get("module")
+            if isinstance(module, str) and (module.startswith("keras.src.ops") or module.startswith("keras.ops")):
+                raise TrainingError(f"{where} applies the operation {name} (keras.ops) between its layers: build "
+                                    f"it from built-in Keras layers only ({ALLOWED_LAYERS}, ...)")
             if module is not None and module != "builtins" and not (
                 isinstance(module, str) and (module == "keras" or module.startswith("keras."))
             ):
@@ -158,14 +170,15 @@ def check_config(node, where: str = "the model", key: str = "") -> None:
             registered = node.get("registered_name")
             if isinstance(registered, str) and ">" in registered:
                 raise _refuse_custom(where, f"the registered custom object {registered!r}")
+        owner = name if isinstance(name, str) else owner
         for inner_key, value in node.items():
-            check_config(value, where, str(inner_key))
+            check_config(value, where, str(inner_key), owner)
     elif isinstance(node, (list, tuple)):
-        if not (key in SHAPE_KEYS or key.endswith("shape")) and _numbers_in(node):
+        if _numbers_in(node) and not _numbers_allowed(key, owner, node):
             raise TrainingError(f"{where}'s configuration carries a list of numbers ({key or 'a value'}): "
                                 "the weights come from training alone; use scalars, or let the model learn them")
         for value in node:
-            check_config(value, where, key)
+            check_config(value, where, key, owner)
 
 
 def without_seeds(node):
