@@ -48,6 +48,7 @@ def _base_result(sub: Submission, max_score: float) -> dict:
         "message": sub.message,
         "checks": [],
         "graded_at": _now(),
+        "handed_in_at": sub.handed_in_at,  # decides which hand-in is the latest (export/lms.py)
         "seconds": 0.0,
     }
 

@@ -141,9 +141,13 @@ def test_identical_files_of_two_students_are_two_submissions(tmp_path):
     assert subs[0].sha256 == subs[1].sha256
 
 
-def test_missing_path_gets_a_row(tmp_path):
-    subs = intake([str(tmp_path / "nope.ipynb")], KNOWN)
-    assert subs[0].status == "invalid" and "could not be read" in subs[0].message
+def test_a_missing_path_is_an_error_naming_it_not_a_row(tmp_path):
+    """A path given that does not exist is a typo, not a student (issue 22)."""
+    from autograder.intake.files import MissingInput
+
+    (tmp_path / "real.ipynb").write_text(notebook())
+    with pytest.raises(MissingInput, match="nope.ipynb"):
+        intake([str(tmp_path / "real.ipynb"), str(tmp_path / "nope.ipynb")], KNOWN)
 
 
 def test_roster_maps_logins(tmp_path):

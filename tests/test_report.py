@@ -108,7 +108,7 @@ def test_feedback_file_per_submission(tmp_path):
     assert f"**Hint:** {BIAS}" in text and "`z` is not right" in text
     timeout = feedback_markdown(RESULTS[3])
     assert "Status: timeout" in timeout and "cell 4 ran past its limit" in timeout
-    assert "No check could be run" in feedback_markdown(RESULTS[5]) and "&lt;b>mallory" in feedback_markdown(RESULTS[5])
+    assert "No check could be run" in feedback_markdown(RESULTS[5]) and "\\<b\\>mallory" in feedback_markdown(RESULTS[5])
     assert "held-out accuracy 0.91, trained for 14.2 s, 12 epochs, on cuda" in feedback_markdown(RESULTS[6])
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from autograder.cli.output import COURSE_HELP, course_or_fail, results_or_fail, table
+from autograder.export.safe_text import terminal_text
 
 
 @click.command("export")
@@ -34,14 +35,15 @@ def export_command(fmt, results_path, roster, course_path, out):
         roster_obj = Roster.load(roster) if roster else None
         done = export_grades(fmt, results, roster_obj, course, Path(out) if out else base / f"{fmt}_grades.csv")
     except (ExportError, RosterError) as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"{done.rows} student row(s) written to {done.path}")
+        raise click.ClickException(terminal_text(exc)) from None
+    # Roster values and the students' names are printed escaped, as the table's cells are.
+    click.echo(terminal_text(f"{done.rows} student row(s) written to {done.path}"))
     if done.without_submission:
         click.echo(f"{len(done.without_submission)} student(s) without any submission (empty cells): "
-                   + ", ".join(done.without_submission))
+                   + ", ".join(map(terminal_text, done.without_submission)))
     if done.skipped:
         click.echo(f"{len(done.skipped)} roster student(s) left out, the roster has no identifier for them: "
-                   + ", ".join(done.skipped))
+                   + ", ".join(map(terminal_text, done.skipped)))
     if done.unmatched:
         click.echo(f"{len(done.unmatched)} submission(s) could not be matched and are not in the file:")
         click.echo(table([[u.student, u.exercise or "?", u.reason, u.submission] for u in done.unmatched],

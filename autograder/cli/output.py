@@ -1,4 +1,10 @@
-"""What every command shares: loading the course and results with a clear error, and tables."""
+"""What every command shares: loading the course and results with a clear error, and tables.
+
+Everything a table shows may be a student's (a file name, an exercise id from a notebook's
+metadata, a message quoting either): each cell is escaped for the terminal
+(export/safe_text.terminal_text), so no escape sequence, carriage return or line break in it
+reaches the screen.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 import click
 
 from autograder.cli.course import COURSE_HELP, course_or_fail  # noqa: F401  (every command's one rule)
+from autograder.export.safe_text import terminal_text
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -29,6 +36,8 @@ def results_or_fail(results_path):
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:
+    rows = [[terminal_text(x) for x in row] for row in rows]
+    header = [terminal_text(x) for x in header]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     line = lambda r: "  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()  # noqa: E731
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
@@ -37,7 +46,7 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 def results_table(results: list[dict]) -> str:
     rows = [
         [r["student"], r.get("exercise") or "?", r["status"], f"{r['score']:g}/{r['max_score']:g}",
-         (r.get("message") or "")[:60]]
+         terminal_text(r.get("message") or "")[:60]]
         for r in sorted(results, key=lambda r: (r["student"], r.get("exercise") or ""))
     ]
     return table(rows, ["student", "exercise", "status", "score", "message"])

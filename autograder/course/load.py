@@ -18,6 +18,7 @@ from autograder.course.model import Course, CourseFile, Exercise
 from autograder.course.section import unknown_key_message
 from autograder.paths import DEFAULT_COURSE, EXERCISES_DIR
 from autograder.run.limits import Limits
+from autograder.text_files import read_text
 
 MAX_ERRORS = 3  # listed in one message; the rest are counted
 
@@ -29,12 +30,7 @@ class CourseError(ValueError):
 def load_course(path: str | Path | None = None) -> Course:
     """The course of `path` (default: the bundled course.yaml), validated."""
     path = Path(path) if path else DEFAULT_COURSE
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise CourseError(f"no course file at {path}") from None
-    except yaml.YAMLError as exc:
-        raise CourseError(f"{path} is not valid YAML: {exc}") from None
+    data = _read_yaml(path)
     if isinstance(data, dict) and "exercises" not in data:
         unknown = [k for k in data if k not in CourseFile.model_fields]
         if unknown:  # `exercices:` is a typo of the one key a course needs, not a missing list
@@ -57,6 +53,19 @@ def load_course(path: str | Path | None = None) -> Course:
         exercises.append(Exercise(**{**dict(entry), "limits": limits, "folder": folder}))
     return Course(**{**dict(spec), "name": spec.name or path.stem, "path": path, "limits": base,
                      "exercises": tuple(exercises)})
+
+
+def _read_yaml(path: Path):
+    """The YAML document of `path`; a CourseError of one line naming the file and line
+    when it cannot be read, is not UTF-8, or is not YAML."""
+    text = read_text(path, CourseError, "course file")
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise CourseError(f"{where}: not valid YAML ({problem})") from None
 
 
 def describe(exc: ValidationError, path: Path | str, data) -> str:

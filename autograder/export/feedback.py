@@ -16,7 +16,8 @@ from pathlib import Path
 
 import jinja2
 
-from autograder.export.files import result_filename
+from autograder.export.files import result_filename, write_atomically
+from autograder.export.safe_text import escape_unsafe, markdown_prose, markdown_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -94,11 +95,6 @@ def _num(x) -> str:
     return "?" if x is None else f"{round(x, 4):g}"
 
 
-def _inline(text) -> str:
-    """One line of text, safe inside a Markdown list item: no raw HTML tag can start in it."""
-    return " ".join(str(text or "").split()).replace("<", "&lt;")
-
-
 IPYTHON_FILE = re.compile(r"<ipython-input-\d+-[0-9a-f]+>")
 
 
@@ -106,7 +102,7 @@ def _code(text) -> str:
     """One line of text as a Markdown code span: shown as it is, `<` included, both rendered and
     read as plain text (an `&lt;` entity would show as such in a plain-text reader). The fence is
     longer than any run of backticks inside, so the text cannot close it."""
-    text = " ".join(str(text or "").split())
+    text = " ".join(escape_unsafe(str(text or ""), keep="\n\r\t").split())  # no escape sequence, no surrogate
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     return f"{fence} {text} {fence}"
 
@@ -123,16 +119,18 @@ def cell_error_line(cell: dict) -> str:
 def check_lines(check: dict) -> list[str]:
     points, most = _number(check.get("points")) or 0.0, _number(check.get("max_points")) or 0.0
     mark = "passed" if most and points >= most else ("partly" if points > 0 else "failed")
-    lines = [f"### {check.get('name', '?')}: {_num(points)}/{_num(most)} ({mark})", ""]
+    lines = [f"### {markdown_text(check.get('name', '?'))}: {_num(points)}/{_num(most)} ({mark})", ""]
+    # The course writes descriptions, messages and hints in Markdown (code spans), quoting
+    # the student's values: the Markdown stays, links, images, tags and math cannot start.
     if check.get("description"):
-        lines.append(f"- Expected: {_inline(check['description'])}")
+        lines.append(f"- Expected: {markdown_prose(check['description'])}")
     if check.get("message"):
-        lines.append(f"- {_inline(check['message'])}")
+        lines.append(f"- {markdown_prose(check['message'])}")
     if check.get("hint"):
-        lines.append(f"- **Hint:** {_inline(check['hint'])}")
+        lines.append(f"- **Hint:** {markdown_prose(check['hint'])}")
     training = _training_line(check)
     if training:
-        lines.append("- Training: " + training)
+        lines.append("- Training: " + markdown_text(training))
     lines.append("")
     return lines
 
@@ -142,16 +140,18 @@ def feedback_markdown(result: dict, title: str | None = None) -> str:
     exercise = title or result.get("exercise") or "unknown exercise"
     status = result.get("status", "?")
     lines = [
-        f"# Feedback: {_inline(exercise)}",
+        f"# Feedback: {markdown_text(exercise)}",
         "",
-        f"- Student: {_inline(result.get('student'))}",
+        f"- Student: {markdown_text(result.get('student'))}",
         f"- Score: **{_num(result.get('score'))} / {_num(result.get('max_score'))}**",
-        f"- Status: {status}" + (f" ({STATUS_WORDS[status]})" if status in STATUS_WORDS and status != "graded" else ""),
+        f"- Status: {markdown_text(status)}" + (f" ({STATUS_WORDS[status]})" if status in STATUS_WORDS and status != "graded" else ""),
     ]
     if result.get("message"):
-        lines.append(f"- Note: {_inline(result['message'])}")
+        lines.append(f"- Note: {markdown_text(result['message'])}")
+    if result.get("handed_in_at"):
+        lines.append(f"- Handed in: {markdown_text(result['handed_in_at'])}")
     if result.get("graded_at"):
-        lines.append(f"- Graded at: {result['graded_at']}")
+        lines.append(f"- Graded at: {markdown_text(result['graded_at'])}")
     lines.append("")
     checks = result.get("checks") or []
     if checks:
@@ -229,20 +229,15 @@ def feedback_filename(result: dict, suffix: str = ".md") -> str:
     return Path(result_filename(result)).with_suffix(suffix).name
 
 
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_suffix(".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
 def write_feedback(result: dict, folder: Path, title: str | None = None, course=None) -> Path:
     """Write the result's feedback as `folder/<student>__<exercise>__<sha>.md` (the name of
     its result JSON, with .md) and its HTML page beside it (.html); returns the Markdown's path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / feedback_filename(result, ".html"), feedback_html(result, course, title))
-    return _write(folder / feedback_filename(result), feedback_markdown(result, title))
+    # The page first: a Markdown file that matches its row says the page was written too
+    # (export/derived.py relies on it, so that it never draws every figure again to compare).
+    write_atomically(folder / feedback_filename(result, ".html"), feedback_html(result, course, title))
+    return write_atomically(folder / feedback_filename(result), feedback_markdown(result, title))
 
 
 def write_all_feedback(results: list[dict], folder: Path, titles: dict[str, str] | None = None,

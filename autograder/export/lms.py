@@ -21,17 +21,23 @@ username or ID number, then one column per grade item, titled from `lms.moodle.i
 Plain CSV: `student, name`, one column per exercise id, `total`.
 
 When a student has several submissions of one exercise, `lms.pick` decides: `best`
-(default) or `latest` (by graded_at). The settings are the course model's (`course.lms`,
-validated when course.yaml is read).
+(default: the highest score) or `latest` (the one handed in last, by its `handed_in_at`:
+see autograder/intake/handed_in.py). Ties are broken the same way whatever order the results
+come in: `latest` takes, of hand-ins of the same time, the higher score, then the greater
+submission path; `best` takes, of equal scores, the later hand-in, then the greater path.
+The settings are the course model's (`course.lms`, validated when course.yaml is read).
+
+Every cell is written through export/safe_text.py: a name, an e-mail or a title that a
+spreadsheet would read as a formula arrives as text; grades stay numbers.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.export.files import write_csv
 from autograder.intake.roster import Roster
 
 FORMATS = ("canvas", "moodle", "csv")
@@ -107,10 +113,29 @@ def _row(row: dict, *names: str) -> str:
     return next((norm[n].strip() for n in names if (norm.get(n) or "").strip()), "")
 
 
-def _better(a: dict, b: dict, pick: str) -> dict:
+def handed_in(result: dict) -> str:
+    """When the submission was handed in (UTC ISO 8601, comparable as text); results graded
+    before hand-in times were recorded fall back to their grading time."""
+    return str(result.get("handed_in_at") or result.get("graded_at") or "")
+
+
+def _score(result: dict) -> float:
+    try:
+        return float(result.get("score") or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _rank(result: dict, pick: str) -> tuple:
+    tail = (str(result.get("submission") or ""), str(result.get("sha256") or ""))
     if pick == "latest":
-        return b if (b.get("graded_at") or "") >= (a.get("graded_at") or "") else a
-    return b if float(b.get("score") or 0) > float(a.get("score") or 0) else a
+        return (handed_in(result), _score(result), *tail)
+    return (_score(result), handed_in(result), *tail)
+
+
+def _better(a: dict, b: dict, pick: str) -> dict:
+    """The one of two results of a student and exercise that counts (see the module's text)."""
+    return b if _rank(b, pick) > _rank(a, pick) else a
 
 
 def match_results(results: list[dict], roster: Roster | None, exercises: list[str],
@@ -164,14 +189,6 @@ def _titles(course, section: str) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- writers
 
-def _write(path: Path, rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(rows)
-    tmp.replace(path)
-
-
 def _cell(grades: dict[str, dict[str, dict]], sid: str, exercise: str) -> str:
     result = grades.get(sid, {}).get(exercise)
     return "" if result is None else _num(result.get("score") or 0)
@@ -198,7 +215,7 @@ def write_canvas_csv(results: list[dict], roster: Roster, course, path: Path) ->
         export.rows += 1
         if sid not in grades:
             export.without_submission.append(sid)
-    _write(export.path, rows)
+    write_csv(export.path, rows)
     return export
 
 
@@ -220,7 +237,7 @@ def write_moodle_csv(results: list[dict], roster: Roster, course, path: Path) ->
         export.rows += 1
         if sid not in grades:
             export.without_submission.append(sid)
-    _write(export.path, rows)
+    write_csv(export.path, rows)
     return export
 
 
@@ -237,7 +254,7 @@ def write_plain_csv(results: list[dict], roster: Roster | None, course, path: Pa
         export.rows += 1
         if sid not in grades:
             export.without_submission.append(sid)
-    _write(export.path, rows)
+    write_csv(export.path, rows)
     return export
 
 

@@ -23,6 +23,8 @@ import jinja2
 import numpy as np
 
 from autograder.export.feedback import training_summary
+from autograder.export.files import write_atomically
+from autograder.export.safe_text import plain_plots, plot_text
 from autograder.export.student_table import outside_course, student_table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -77,10 +79,11 @@ def training_scatter(points: list[dict], metric: str, title: str) -> str:
     devices = sorted({p["device"] or "unknown" for p in points})
     for colour, device in zip(COLOURS * 4, devices):
         mine = [p for p in points if (p["device"] or "unknown") == device]
-        ax.scatter([p["seconds"] for p in mine], [p["value"] for p in mine], label=device, color=colour, alpha=0.8)
+        ax.scatter([p["seconds"] for p in mine], [p["value"] for p in mine], label=plot_text(device), color=colour,
+                   alpha=0.8)
     ax.set_xlabel("training time (s)")
-    ax.set_ylabel(f"held-out {metric}")
-    ax.set_title(title)
+    ax.set_ylabel(plot_text(f"held-out {metric}"))  # what a training reports is drawn as text, never as math
+    ax.set_title(plot_text(title, 120))
     ax.legend(title="device", fontsize=8)
     ax.grid(alpha=0.3)
     return _png(fig)
@@ -200,8 +203,9 @@ def render_report(results: list[dict], course=None, title: str | None = None, si
     """The page; `similarity` (autograder/export/similarity.py's data) adds its section; the
     table per student links each submission's feedback file in `feedback_dir` (relative to
     `report_dir`, where the page lies)."""
-    data = summarise(results, course)
-    data["class_figures"] = class_figure_section(results, course)
+    with plain_plots():  # no label goes to an external LaTeX, whatever the matplotlibrc says
+        data = summarise(results, course)
+        data["class_figures"] = class_figure_section(results, course)
     name = title or (f"Grading report: {course.name}" if course is not None else "Grading report")
     return _environment().get_template("report.html.j2").render(
         title=name, generated=_generated(), similarity=similarity,
@@ -210,12 +214,7 @@ def render_report(results: list[dict], course=None, title: str | None = None, si
 
 
 def _write(path: str | Path, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_atomically(Path(path), text)
 
 
 def write_report(results: list[dict], path: str | Path, course=None, title: str | None = None,

@@ -20,6 +20,19 @@ class IntakeError(ValueError):
     """Why a file is not a usable submission; becomes status `invalid`."""
 
 
+class MissingInput(ValueError):
+    """A path given to grade does not exist: a typo, not a student. Nothing is graded."""
+
+
+def check_inputs(paths) -> None:
+    """Raise MissingInput naming every given path that does not exist (a dangling link does:
+    it gets its row)."""
+    absent = [str(p) for p in paths if not os.path.lexists(p)]
+    if absent:
+        names = ", ".join(repr(a) for a in absent[:5]) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
+        raise MissingInput(f"no such file or folder: {names}; nothing was graded")
+
+
 @dataclass
 class Found:
     """A candidate file: where it is, the argument it came from, and why it can't be read (if so)."""
@@ -47,13 +60,14 @@ def _kind(mode: int) -> str:
 
 
 def discover(paths: list[str | Path]) -> list[Found]:
-    """Every candidate file under `paths`, sorted per argument. Folders are walked without
-    following links; a link or special file with a submission's suffix gets a row saying why."""
+    """Every candidate file under `paths`, sorted per argument. A folder given is walked (a
+    link the teacher names is followed), without following the links inside it; a link or
+    special file with a submission's suffix gets a row saying why."""
     found: list[Found] = []
     for given in map(Path, paths):
         try:
-            is_dir = given.is_dir() and not given.is_symlink()
-        except OSError:
+            is_dir = given.is_dir()
+        except (OSError, ValueError):
             is_dir = False
         if not is_dir:
             found.append(Found(given, given.parent, explicit=True))  # missing or odd files still get a row

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.intake.archive import notebook_in_zip
-from autograder.intake.files import IntakeError, discover, read_limited
+from autograder.intake.files import IntakeError, check_inputs, discover, read_limited
+from autograder.intake.handed_in import HandInTimes, handed_in_at
 from autograder.intake.notebook import MAX_NOTEBOOK_BYTES, exercise_of, read_notebook
 from autograder.intake.roster import Roster
 
@@ -25,7 +26,7 @@ COLAB_COPY = re.compile(r"(?<![a-z0-9])copy[ _]of[ _]", re.IGNORECASE)
 DOWNLOAD_NUMBER = re.compile(r"\s*\(\d+\)$")
 MAX_ZIP_FILE_BYTES = 2 * MAX_NOTEBOOK_BYTES  # the zip holds the notebook and maybe a PDF
 
-__all__ = ["Submission", "IntakeError", "discover", "intake", "read_submission", "student_from_path"]
+__all__ = ["Submission", "IntakeError", "discover", "intake", "printable", "read_submission", "student_from_path"]
 
 
 @dataclass
@@ -38,12 +39,19 @@ class Submission:
     status: str | None = None  # set when intake already knows the outcome: invalid, unknown_exercise
     message: str = ""
     metadata: dict = field(default_factory=dict)  # the notebook's metadata (variants, Otter's)
+    handed_in_at: str | None = None  # UTC ISO time the student handed it in (intake/handed_in.py)
+    handed_in_from: str = ""  # where that time comes from
 
 
 def printable(text: str) -> str:
-    """A file name as text every later stage can store and print: bytes that are not UTF-8
-    (kept by Python as surrogates) are written as \\xNN escapes, so two odd names stay apart."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A name as text every later stage can store and print: bytes of a file name that are
+    not UTF-8 (kept by Python as surrogates U+DC80..U+DCFF) are written as \\xNN escapes, so
+    two odd names stay apart, and any other lone surrogate (JSON may hold one) as \\uNNNN;
+    no encoder, SQLite included, can write a lone surrogate."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff"
+                   else f"\\u{ord(c):04x}" if "\ud800" <= c <= "\udfff" else c for c in text)
 
 
 def student_from_path(file: Path, base: Path, exercise: str | None) -> str:
@@ -70,10 +78,14 @@ def _read(sub: Submission, file: Path, follow_links: bool, known_exercises) -> N
     data = read_limited(file, limit, follow_links)
     sub.sha256 = hashlib.sha256(data).hexdigest()
     if file.suffix.lower() == ".zip" or data[:4] == b"PK\x03\x04":
-        member, data = notebook_in_zip(data)
+        member, notebook = notebook_in_zip(data)
         sub.path = printable(f"{file}!{member}")
+        sub.handed_in_at, sub.handed_in_from = handed_in_at(file, follow_links, data, member)
+        data = notebook
     sub.cells, sub.metadata = read_notebook(data)
     sub.exercise = exercise_of(sub.metadata)
+    if sub.exercise is not None:
+        sub.exercise = printable(sub.exercise)
     if sub.exercise is None or sub.exercise not in known_exercises:
         named = f"names exercise {sub.exercise!r}" if sub.exercise else "names no exercise"
         sub.status = "unknown_exercise"
@@ -98,6 +110,8 @@ def read_submission(file: Path, base: Path, known_exercises, roster: Roster | No
             sub.exercise = None
     if sub.status == "invalid":
         sub.cells, sub.metadata = [], {}
+    if sub.handed_in_at is None:
+        sub.handed_in_at, sub.handed_in_from = handed_in_at(file, follow_links)
     try:
         sub.student = printable(student_from_path(file, base, sub.exercise))
         if roster is not None:
@@ -107,13 +121,19 @@ def read_submission(file: Path, base: Path, known_exercises, roster: Roster | No
     return sub
 
 
-def intake(paths, known_exercises, roster: Roster | None = None) -> list[Submission]:
-    """Every submission under `paths`, duplicates (same bytes, same student) read once."""
+def intake(paths, known_exercises, roster: Roster | None = None, times: HandInTimes | None = None) -> list[Submission]:
+    """Every submission under `paths`, duplicates (same bytes, same student) read once.
+    A path that does not exist is a MissingInput error before anything is read. `times`:
+    hand-in times that a roster or LMS download gives, over those the files say."""
+    check_inputs(paths)
     seen: set[tuple[str, str]] = set()
     subs = []
     for found in discover(paths):
         sub = read_submission(found.path, found.base, known_exercises, roster,
                               follow_links=found.explicit, problem=found.problem)
+        given = times.time_of(found.path, found.base) if times is not None else None
+        if given:
+            sub.handed_in_at, sub.handed_in_from = given, "the hand-in times given"
         key = (sub.sha256 or sub.path, sub.student)
         if key not in seen:
             seen.add(key)

@@ -1,5 +1,5 @@
 """Record: the SQLite gradebook, one row per submission."""
 
-from autograder.record.gradebook import COLUMNS, Gradebook
+from autograder.record.gradebook import COLUMNS, Gradebook, row_key
 
-__all__ = ["COLUMNS", "Gradebook"]
+__all__ = ["COLUMNS", "Gradebook", "row_key"]

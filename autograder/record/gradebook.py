@@ -2,7 +2,11 @@
 
 A row is written in one transaction when its grading is complete, so a batch killed half
 way leaves only whole rows, and running it again grades just the submissions without one.
-Two students who hand in byte-identical files still get a row each.
+Two students who hand in byte-identical files still get a row each. A file that could not
+be read has no sha256: its row is keyed by its path instead (`row_key`).
+
+The gradebook is the source of truth: every file beside it (results/, feedback/,
+grades.csv) is derived from its rows and written again where one is missing.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ CREATE TABLE IF NOT EXISTS grades (
 """
 
 
+def row_key(result: dict) -> str:
+    """What identifies a submission's bytes in the gradebook: its sha256, or for a file that
+    could not be read, its path (the same file unreadable again is the same row)."""
+    return str(result.get("sha256") or result.get("submission") or "")
+
+
 class Gradebook:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -53,7 +63,7 @@ class Gradebook:
             self.db.execute(
                 "INSERT OR REPLACE INTO grades VALUES (?,?,?,?,?,?,?,?,?)",
                 (
-                    result["sha256"], result["student"], result["submission"], result.get("exercise"),
+                    row_key(result), result["student"], result["submission"], result.get("exercise"),
                     result["status"], float(result["score"]), float(result["max_score"]),
                     result["graded_at"], json.dumps(result),
                 ),
