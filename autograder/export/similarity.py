@@ -11,11 +11,11 @@ import csv
 import json
 from pathlib import Path
 
+from autograder.export.safe_text import spreadsheet_cell
 from autograder.similarity import THRESHOLD, ExerciseSimilarity
 
 CSV_COLUMNS = ("exercise", "rank", "score", "code_score", "signal_score", "student_a", "student_b",
                "shared_signals", "submission_a", "submission_b")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 JSON_NAME = "similarity.json"
 
 MEANING = (
@@ -31,9 +31,8 @@ MEANING = (
 
 
 def inert(value) -> str:
-    """A spreadsheet cell that cannot be a formula: text starting with = + - @ tab or CR gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """A spreadsheet cell that cannot be a formula (export/safe_text.py)."""
+    return spreadsheet_cell("" if value is None else str(value))
 
 
 def plain(reports: list[ExerciseSimilarity], threshold: float = THRESHOLD) -> dict:

@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from autograder.export.safe_text import spreadsheet_cell
+
 SESSION_COOKIE = "autograder_session"
 
 
@@ -141,6 +143,5 @@ def plain_name(filename: str) -> str:
 
 
 def cell(text: str) -> str:
-    """A spreadsheet cell that a spreadsheet shows as text, not a formula."""
-    text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A spreadsheet cell that a spreadsheet shows as text, not a formula (export/safe_text.py)."""
+    return spreadsheet_cell(str(text))
