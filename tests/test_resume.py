@@ -50,10 +50,11 @@ def rows_of(out: Path) -> dict[str, dict]:
 
 
 def assert_complete(out: Path, count: int = COUNT + 1) -> None:
-    """One row, one result, one feedback file per submission; grades.csv whole; no .part."""
+    """One row, one result, one feedback file and page per submission; grades.csv whole; no .part."""
     assert len(rows_of(out)) == count
     assert len(list((out / "results").glob("*.json"))) == count
     assert len(list((out / "feedback").glob("*.md"))) == count
+    assert len(list((out / "feedback").glob("*.html"))) == count
     with open(out / "grades.csv", newline="") as f:
         assert len(list(csv.DictReader(f))) == count
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
@@ -110,6 +111,7 @@ def test_a_result_file_that_differs_from_its_row_is_written_again(fast_course, t
     victim = sorted((out / "results").glob("*.json"))[0]
     victim.write_text("{}")  # a disk that lost it, a hand that edited it
     (sorted((out / "feedback").glob("*.md"))[0]).unlink()
+    (sorted((out / "feedback").glob("*.html"))[-1]).unlink()
     assert grade(subs, out, fast_course).exit_code == 0
     assert_complete(out, 3)
     assert '"student"' in victim.read_text()
@@ -194,7 +196,7 @@ def test_an_enospc_at_the_write_layer_keeps_the_rows_and_a_rerun_completes(fast_
                                                       or f"cannot write into {out / 'feedback'}" in line), line
     assert "result or feedback file(s) missing" in line and "grades.csv not up to date" in line
     kept = rows_of(out)
-    assert len(kept) == n // 2 + 1  # each row stored before its files; the first that failed too
+    assert len(kept) == n // 3 + 1  # each row stored before its three files; the first that failed too
     monkeypatch.undo()
     done = grade(subs, out, fast_course)
     assert done.exit_code == 0, done.output
