@@ -166,7 +166,10 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
             " (not the student's fault, a rerun grades it again)" + (f"; the run: {run.message}" if run.message else "")
     result["seed"] = seed
     result["run"] = {
-        "isolation": run.isolation,
+        # A sandbox without a control group says so: its limits held per process only.
+        "isolation": run.isolation + (", no control group" if run.boundary == "no control group" else ""),
+        "boundary": run.boundary,
+        "resources": run.resources,  # from its control group: memory_mb peak, CPU seconds, tasks
         "seconds": round(run.seconds, 3),
         "code_seconds": round(run.code_seconds, 3),
         "cells": [

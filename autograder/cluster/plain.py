@@ -132,6 +132,8 @@ def run_to_plain(run: RunResult) -> dict:
         elif f.name == "answers":
             value = {key: {"key": a.key, "value": to_plain(a.value), "origin": a.origin, "error": a.error,
                            "raised": a.raised} for key, a in value.items()}
+        elif f.name == "resources":  # from the control group: numbers, or None where not measured
+            value = {str(k): v for k, v in value.items() if v is None or type(v) in (int, float)}
         elif isinstance(value, dict):  # probe_durations: {key: seconds}
             value = {str(k): float(v) for k, v in value.items()}
         elif isinstance(value, list):  # timed_out_probes: [key]

@@ -45,6 +45,7 @@ class LimitOverrides(Section):
     open_files: int | None = None
     processes: int | None = None
     threads: int | None = None
+    cpus: float | None = None  # CPU cores per sandbox (its control group's quota); 0: no cap
 
     @field_validator("*", mode="before")
     @classmethod
@@ -63,6 +64,8 @@ class LimitOverrides(Section):
             raise ValueError(f"bad value for limit {name}: {value!r} (a finite number)")
         if value < 0:
             raise ValueError(f"limit {name} cannot be negative")
+        if name == "cpus" and 0 < value < 0.05:
+            raise ValueError(f"bad value for limit cpus: {value!r} (at least 0.05 of a core, or 0 for no cap)")
         if name in _WHOLE or name == "output_bytes":
             if value != int(value):
                 raise ValueError(f"bad value for limit {name}: {value!r} (a whole number)")

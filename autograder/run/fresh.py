@@ -12,6 +12,7 @@ runs the same worker forked from a warm worker instead.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import tempfile
@@ -19,6 +20,7 @@ import time
 
 from autograder.probe import Probe, encode_requests, read_answers
 from autograder.run import fallback
+from autograder.run.cgroups import Cgroup
 from autograder.run.folders import prepare_engine, remove_tree
 from autograder.run.isolation import isolation_mode
 from autograder.run.launch import child_pid_from_info, launch
@@ -27,6 +29,8 @@ from autograder.run.processes import children, exited, kill_sandbox
 from autograder.run.protocols import WorkerHandle
 from autograder.run.results import RunResult
 from autograder.run.supervise import supervise
+
+log = logging.getLogger(__name__)
 
 
 def run_notebook(cells: list[str], probes: dict[str, Probe], limits: Limits | None = None,
@@ -68,9 +72,11 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
     placement = launched.placement
     job = {"cells": cells, "request": request, "workdir": placement.workdir, "files": placement.files}
     try:
-        handle = FreshWorker(launched.proc, isolation, launched.info_fd, placement.uid)
+        handle = FreshWorker(launched.proc, isolation, launched.info_fd, placement.uid, launched.cgroup)
         return supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_dir, started)
     finally:
+        if launched.cgroup is not None:  # killed by supervise (kill_all); only its folders are left
+            launched.cgroup.remove()
         if placement.uid is not None:
             fallback.release(placement.uid)
         for fd in (ev_r, ctl_w, launched.info_fd):
@@ -84,9 +90,11 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
 class FreshWorker(WorkerHandle):
     """The worker process launched for this run alone."""
 
-    def __init__(self, proc: subprocess.Popen, isolation: str, info_fd: int | None, uid: int | None = None):
+    def __init__(self, proc: subprocess.Popen, isolation: str, info_fd: int | None, uid: int | None = None,
+                 cgroup: Cgroup | None = None):
         self.proc, self.isolation, self.info_fd = proc, isolation, info_fd
         self.uid = uid  # rlimits mode for a root grader: the job's own uid
+        self.cgroup = cgroup
         self.stdin = proc.stdin
         self.stdout_fd = proc.stdout.fileno()
         self._info = bytearray()
@@ -116,6 +124,8 @@ class FreshWorker(WorkerHandle):
             pass
 
     def kill_all(self) -> None:
+        if self.cgroup is not None and not self.cgroup.kill():
+            log.warning("a sandbox's control group is not empty after SIGKILL: %s", self.cgroup.pids()[:10])
         kill_sandbox(self.proc, self.child_pid if self.isolation == "bubblewrap" else None,
                      whole_session=self.isolation == "rlimits")
         if self.uid is not None:

@@ -6,7 +6,10 @@ The one place a sandbox's command line is built, for a fresh worker (`fresh.py`,
 and a warm worker (`warm_worker.py`, a zygote that forks one worker per notebook) alike: the
 bwrap options (`bubblewrap.py`) or, in rlimits mode, the job's folders, its sandbox uid and its
 private view (`fallback.py`); the program and its arguments; the clean environment
-(`environment.py`); the rlimits and the filter before exec (`process_setup.py`). `args` gets the
+(`environment.py`); the rlimits and the filter before exec (`process_setup.py`); and the
+sandbox's control group (`cgroups.py`), which its first process joins before exec, so that all
+it starts is bounded and killed together (`Launched.cgroup`, None where the host gives none:
+the caller kills it with the sandbox and removes it). `args` gets the
 `Placement` (where the program finds its folders, as seen from inside) and returns the
 program's own arguments.
 """
@@ -22,6 +25,7 @@ from typing import Callable
 
 from autograder.run import fallback
 from autograder.run.bubblewrap import ENGINE, FILES, NOBODY, WORKDIR, Fds, bwrap_args
+from autograder.run.cgroups import Cgroup
 from autograder.run.environment import clean_env
 from autograder.run.isolation import bwrap_variant, warn_rlimits_once
 from autograder.run.limits import Limits
@@ -45,6 +49,7 @@ class Launched:
     proc: subprocess.Popen
     placement: Placement
     info_fd: int | None  # bubblewrap's --info-fd (read end): a JSON object naming the namespace's init
+    cgroup: Cgroup | None = None  # the sandbox's control group; None: this host gives none (said once)
 
 
 def child_pid_from_info(data: bytes) -> int | None:
@@ -61,8 +66,8 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
     """Start `program` (a file of the engine) in a new sandbox whose host folder is `base`.
 
     `limits`: the notebook's (the environment's thread counts, the private view's size);
-    `process_limits`: the rlimits of the sandbox's first process, if other (a zygote that
-    sets each job's own). `pass_fds`: the program's pipes, left open for the caller to close.
+    `process_limits`: the rlimits and the control group of the sandbox's first process, if other
+    (a zygote, which sets each job's own and moves it into a group of its own). `pass_fds`: the program's pipes, left open for the caller to close.
     Raises fallback.RefusedError where rlimits mode cannot run a notebook safely."""
     process_limits = process_limits or limits
     fds = Fds()
@@ -100,18 +105,35 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
         cwd = workdir
         preexec = rlimits_preexec(process_limits, setup.own_uid, uid=uid, view=setup.view_for(base, limits),
                                   seccomp=True)
+    group = None
     try:
+        group = Cgroup.make("s", process_limits)
         proc = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 cwd=cwd, env=env, pass_fds=list(pass_fds) + fds.fds + ([info_w] if info_w is not None else []),
-                                preexec_fn=preexec, start_new_session=True, close_fds=True)
+                                preexec_fn=_joining(group, preexec), start_new_session=True, close_fds=True)
     except BaseException:
         if info_r is not None:
             os.close(info_r)
         if uid is not None:
             fallback.release(uid)
+        if group is not None:
+            group.kill()
+            group.remove()
         raise
     finally:
         if info_w is not None:
             os.close(info_w)
         fds.close()
-    return Launched(proc, placement, info_r)
+    return Launched(proc, placement, info_r, group)
+
+
+def _joining(group: Cgroup | None, preexec):
+    """The preexec_fn: join the control group first (while still allowed to write it), then the rest."""
+    if group is None:
+        return preexec
+
+    def join_then_setup():
+        group.enter()
+        preexec()
+
+    return join_then_setup

@@ -49,7 +49,7 @@ class Ending:
     cell_timeout: float  # Limits.cell_timeout
     phase_limit: float  # seconds the running cell or probe may take
     cpu_limit: int  # Limits.cpu_limit(): the CPU seconds of RLIMIT_CPU
-    stopped: str | None = None  # why the supervisor stopped it: 'total', 'kill', 'flood', or None
+    stopped: str | None = None  # why the supervisor stopped it: 'total', 'kill', 'flood', 'memory', or None
     done: bool = False  # the worker said `done` after every cell and probe
     ready: bool = True  # the worker's shell came up
     flood: str | None = None  # 'flood': which cap was passed ("more than 48 MB")
@@ -59,6 +59,7 @@ class Ending:
     output_tail: str = ""  # the end of the output, for a sandbox that could not start
     timed_out_cells: tuple[int, ...] = ()  # cells stopped by their limit, 0-based
     forged: tuple[str, ...] = ()  # the events that were forged, described
+    memory_mb: int = 0  # Limits.memory_mb: what the whole submission may hold (its control group)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,12 @@ def outcome(e: Ending) -> Outcome:
         message = (f"The notebook sent the grader {e.flood} of messages {at}, more than any "
                    "notebook needs, so it was stopped there. The answers received before count.")
         cell_status, cell_error = "error", "stopped: the notebook sent the grader too much"
+    elif e.stopped == "memory":
+        status = "crashed"
+        message = (f"The notebook used more than its {e.memory_mb} MB of memory {at} (all its processes, "
+                   "and the files it wrote in its temporary folders and shared memory, count together), "
+                   "so it was stopped there. The answers received before count.")
+        cell_status, cell_error = "error", f"stopped: over the memory limit of {e.memory_mb} MB"
     elif e.stopped == "kill":
         status = "timeout"
         if e.overran is not None:

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # only for the annotations: the run stage's own modules import this one
     from autograder.probe import Probe
+    from autograder.run.cgroups import Cgroup
     from autograder.run.limits import Limits
     from autograder.run.results import RunResult
 
@@ -32,6 +33,7 @@ class WorkerHandle(ABC):
     stdin: IO[bytes]  # the job (cells and probe request) is written here, then it is closed
     stdout_fd: int  # the worker's stdout and stderr together, read non-blocking
     info_fd: int | None = None  # bubblewrap's --info-fd of a sandbox started for this job alone
+    cgroup: Cgroup | None = None  # the job's own control group: its resources, counted and bounded
 
     def on_info(self, data: bytes) -> None:
         """Bytes read from `info_fd` (only called when it is not None)."""

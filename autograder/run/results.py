@@ -35,3 +35,8 @@ class RunResult:
     probe_durations: dict[str, float] = field(default_factory=dict)  # seconds spent on each probe key
     warm: bool = False  # forked from a warm worker (warm.py), not started fresh
     trainer: dict = field(default_factory=dict)  # a training task: the trainer's own run (run/training.py)
+    # What the whole submission used, from its control group (cgroups.Usage.as_dict: memory_peak_mb,
+    # cpu_seconds, tasks_peak, oom_kills) and which boundary it had: 'cgroup v1', 'cgroup v2' or
+    # 'no control group' (then only rlimits bound each process, and `resources` is empty).
+    boundary: str = ""
+    resources: dict = field(default_factory=dict)

@@ -23,6 +23,7 @@ import threading
 import time
 
 from autograder.probe.answers import REPLY_FILE
+from autograder.run.cgroups import boundary_name
 from autograder.run.events import EventStream, max_events
 from autograder.run.limits import Limits
 from autograder.run.messages import Ending, outcome
@@ -98,7 +99,7 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
             handle.on_info(data)
         return not eof
 
-    stopped = None  # why the supervisor stopped the run: 'total', 'kill', 'flood', or None
+    stopped = None  # why the supervisor stopped the run: 'total', 'kill', 'flood', 'memory', or None
     open_fds = {ev_r: "events", out_fd: "output"}
     if info_r is not None:
         open_fds[info_r] = "info"
@@ -111,6 +112,11 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
         if events.over or state.over:
             stopped = "flood"
             break
+        if handle.cgroup is not None:
+            handle.cgroup.sample()
+            if handle.cgroup.oom_kills():
+                stopped = "memory"  # over memory_mb: the kernel killed one of its processes
+                break
         if due == "interrupt":
             try:
                 os.write(ctl_w, state.token())
@@ -136,6 +142,9 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
         pump(name, fd)
     end = time.monotonic()
 
+    if stopped is None and handle.cgroup is not None and handle.cgroup.oom_kills():
+        stopped = "memory"  # the process the kernel killed was the worker itself
+    usage = handle.cgroup.usage() if handle.cgroup is not None else None  # its peaks, before it is removed
     handle.kill_all()
     returncode = handle.returncode
     # Output written by now is kept; background writers are dead (bubblewrap) or ignored.
@@ -153,6 +162,7 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
     ended = outcome(Ending(
         position=state.position(), ncells=len(cells), total_timeout=limits.total_timeout,
         cell_timeout=limits.cell_timeout, phase_limit=state.phase_limit(), cpu_limit=limits.cpu_limit(),
+        memory_mb=limits.memory_mb,
         stopped=stopped, done=state.done, ready=state.ready_at is not None, flood=events.over or state.over,
         overran=state.overran_phase(), returncode=returncode, isolation=isolation,
         output_tail=output.text() if state.ready_at is None else "",
@@ -185,4 +195,6 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
         probe_seconds=probe_seconds,
         timed_out_probes=list(state.timed_out_probes),
         probe_durations=dict(state.probe_durations),
+        boundary=boundary_name(),
+        resources=usage.as_dict() if usage is not None else {},
     )

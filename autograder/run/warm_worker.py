@@ -3,10 +3,14 @@
 A zygote (`autograder/sandbox/zygote.py`) is launched once (`launch.py`, the same sandbox a
 fresh worker gets), imports the libraries of its kind (`preload.py`), says `warm`, and then, for
 each job sent over its socket (the job's pipes passed as file descriptors), forks a child that
-is a complete worker (`worker.main`) with its own limits and session. `PooledJob` is that child
+is a complete worker (`worker.main`) with its own limits and session. The grader moves that child
+into a control group of its own (`cgroups.py`) before it reads its cells: the job's memory,
+tasks and CPU are bounded and counted apart from the zygote's, and after the job the whole group
+is killed and must be empty before the zygote gets another job. `PooledJob` is that child
 as `supervise` drives it; the zygote reports `forked`, `reaped` (the child's wait status) and,
 once it has killed every other process of its sandbox and emptied every writable folder,
-`clean`. A zygote that dies, hangs or is not clean is killed and never gets another job.
+`clean`. A zygote that dies, hangs or is not clean, or whose job left a process in the job's
+control group, is killed and never gets another job.
 `warm.py` decides how many zygotes of which kind run.
 """
 
@@ -25,6 +29,7 @@ from dataclasses import replace
 
 from autograder.probe import encode_requests, read_answers
 from autograder.run import fallback
+from autograder.run.cgroups import Cgroup
 from autograder.run.folders import prepare_engine, remove_tree, replace_files
 from autograder.run.isolation import isolation_mode
 from autograder.run.launch import Placement, child_pid_from_info, launch
@@ -66,6 +71,7 @@ class WarmWorker:
         self._info_r: int | None = None
         self.uid: int | None = None  # rlimits mode for a root grader: this zygote's own sandbox uid
         self.placement: Placement | None = None  # where the zygote's jobs find their folders
+        self.cgroup: Cgroup | None = None  # the zygote's own control group (its jobs get one each)
         self._spawn()
         if wait:
             self.wait_warm()
@@ -97,6 +103,7 @@ class WarmWorker:
         finally:
             child.close()
         self.proc, self.placement, self.uid = launched.proc, launched.placement, launched.placement.uid
+        self.cgroup = launched.cgroup
         self.sock = parent
         self._info_r = launched.info_fd
         threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True).start()
@@ -124,8 +131,12 @@ class WarmWorker:
 
     def kill(self) -> None:
         self.broken = True
+        if self.cgroup is not None:
+            self.cgroup.kill()
         if self.proc is not None:
             kill_sandbox(self.proc, self.init_pid, whole_session=True)
+        if self.cgroup is not None:
+            self.cgroup.remove()
         if self.uid is not None:
             uid, self.uid = self.uid, None
             fallback.release(uid)  # whatever a job of it left running, in any session
@@ -198,7 +209,7 @@ class WarmWorker:
             raise ZygoteError(f"the warm worker is gone: {exc}") from None
         for fd in (stdin_r, out_w, ev_w, ctl_r):
             os.close(fd)
-        handle = PooledJob(self, os.fdopen(stdin_w, "wb"), out_r)
+        handle = PooledJob(self, os.fdopen(stdin_w, "wb"), out_r, limits)
         # The supervisor's answers folder, on the grader's side: one per job, outside the zygote's
         # folder, so that the answers are still there when the job leaves its zygote unusable.
         out_dir = tempfile.mkdtemp(prefix="autograder-answers-")
@@ -207,6 +218,9 @@ class WarmWorker:
                 if handle.never_forked:  # the zygote is gone or broken: the job has not begun
                     handle.kill_all()
                     raise ZygoteError("the warm worker did not start the job")
+                if handle.cgroup_failed:  # never a job outside its own boundary
+                    handle.kill_all()
+                    raise ZygoteError("the warm worker's job could not be put in its control group")
                 result = supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir, started)
             finally:
                 for fd in (ev_r, ctl_w, out_r):
@@ -242,8 +256,10 @@ def _read_init_pid(fd: int, timeout: float) -> int | None:
 class PooledJob(WorkerHandle):
     """One job of a warm worker: the child it forked for one notebook, as `supervise` drives it."""
 
-    def __init__(self, zygote: WarmWorker, stdin, stdout_fd: int):
+    def __init__(self, zygote: WarmWorker, stdin, stdout_fd: int, limits: Limits | None = None):
         self.zygote, self.stdin, self.stdout_fd = zygote, stdin, stdout_fd
+        self.cgroup: Cgroup | None = None
+        self.cgroup_failed = False
         self.status: int | None = None  # the child's wait status, once reaped
         self.gone = False  # the zygote died or stopped answering
         self.job_pid: int | None = None  # host pid of the forked child
@@ -261,6 +277,18 @@ class PooledJob(WorkerHandle):
                 self.job_pid = kids[0]
                 break
             time.sleep(0.005)
+        if zygote.cgroup is not None and limits is not None:
+            # The child waits for its cells on stdin, which supervise writes only after this: it runs
+            # no student code before it is in its own group.
+            try:
+                if self.job_pid is None:
+                    raise OSError("the job's process was not found")
+                self.cgroup = Cgroup.make("j", limits)
+                if self.cgroup is not None:
+                    self.cgroup.add(self.job_pid)
+            except OSError as exc:
+                log.warning("a warm worker's job could not be put in its control group: %s", exc)
+                self.cgroup_failed = True
 
     def worker_pid(self) -> int | None:
         return self.job_pid
@@ -284,6 +312,10 @@ class PooledJob(WorkerHandle):
         self._poll(timeout)
 
     def kill_all(self) -> None:
+        left_behind = False
+        if self.cgroup is not None:
+            # Every process of the job at once, whatever its session, uid or parent.
+            left_behind = not self.cgroup.kill()
         if self.status is None and not self.gone:
             if self.job_pid is not None:
                 # Under bubblewrap the zygote kills every other process of its namespace before it
@@ -303,12 +335,18 @@ class PooledJob(WorkerHandle):
             clean = self.zygote.message(min(0.25, deadline - time.monotonic()))
             if clean is None and (self.zygote.broken or is_stopped(self.zygote_pid)):  # a job's daemon stopped it
                 break
-        if not clean or clean.get("e") != "clean":
-            # Gone, hung or unclean: never hand this zygote another submission.
+        if self.cgroup is not None:
+            left_behind = left_behind or not self.cgroup.kill(timeout=1.0)
+            if left_behind:
+                log.warning("a warm worker's job left processes behind: its worker is replaced")
+        if left_behind or not clean or clean.get("e") != "clean":
+            # Gone, hung, unclean or something of the job left: never hand this zygote another submission.
             if self.job_pid is not None:
                 for pid in [self.job_pid] + session_members(self.job_pid):
                     kill(pid, 9)
             self.zygote.kill()
+        if self.cgroup is not None:
+            self.cgroup.remove()
         try:
             self.stdin.close()
         except OSError:
