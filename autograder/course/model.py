@@ -42,6 +42,7 @@ class LimitOverrides(Section):
     cpu_seconds: int | None = None  # None: derived from total_timeout
     file_mb: int | None = None
     disk_mb: int | None = None
+    disk_files: int | None = None
     open_files: int | None = None
     processes: int | None = None
     threads: int | None = None

@@ -75,8 +75,15 @@ class Fds:
         self.fds = []
 
 
+def writable_tmpfs(limits: Limits) -> list[tuple[str, int]]:
+    """The sandbox's writable folders, each a tmpfs of its own: (path inside, size in MB)."""
+    disk = int(limits.disk_mb)
+    return [("/dev/shm", min(disk, 256)), ("/tmp", disk), (WORKDIR, disk)]
+
+
 def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str | None,
-                files: str | None, info_fd: int | None, uid: int = NOBODY) -> list[str]:
+                files: str | None, info_fd: int | None, uid: int = NOBODY,
+                tmpfs_from: dict[str, str] | None = None) -> list[str]:
     """bwrap's options, up to the command.
 
     variant 'root' (the grader runs as root): no user namespace; bwrap keeps only CAP_SETUID and
@@ -86,6 +93,8 @@ def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str |
     and a fork bomb in one cannot starve another.
     variant 'userns' (an ordinary user): a user namespace maps uid/gid 65534 inside to the
     grader's uid outside; bwrap drops every capability.
+    `tmpfs_from`: {path inside: host folder} where the launcher mounted each writable tmpfs itself
+    (with a size and an inode limit, which bwrap's --tmpfs cannot set): bound instead.
     """
     args = [bwrap]
     if variant == "root":
@@ -106,15 +115,19 @@ def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str |
     shown = uid if variant == "root" else NOBODY
     args += ["--ro-bind-data", fds.data(passwd(shown)), "/etc/passwd",
              "--ro-bind-data", fds.data(group(shown)), "/etc/group"]
-    size = str(int(limits.disk_mb) * 1024 * 1024)
-    shm = str(min(int(limits.disk_mb), 256) * 1024 * 1024)
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", shm, "--tmpfs", "/dev/shm"]
+    tmpfs = {}
+    for target, size_mb in writable_tmpfs(limits):
+        if tmpfs_from and target in tmpfs_from:
+            tmpfs[target] = ["--bind", tmpfs_from[target], target]
+        else:
+            tmpfs[target] = ["--perms", "1777", "--size", str(size_mb * 1024 * 1024), "--tmpfs", target]
+    args += ["--proc", "/proc", "--dev", "/dev"] + tmpfs["/dev/shm"]
     if limits.gpu:
         for dev in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/nvidia-caps/*")):
             if not os.path.isdir(dev):
                 args += ["--dev-bind", dev, dev]
         args += ["--ro-bind", "/sys", "/sys"]
-    args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
+    args += tmpfs["/tmp"]
     dirs = python_dirs()
     parents = sorted({str(p) for d in dirs for p in Path(d).parents if str(p) != "/"}, key=len)
     for parent in parents:  # traversable by nobody, whatever the host's modes (e.g. /root is 0700)
@@ -128,7 +141,7 @@ def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str |
         args += ["--ro-bind", engine, ENGINE]
     if files is not None:
         args += ["--ro-bind", files, FILES]
-    args += ["--perms", "1777", "--size", size, "--tmpfs", WORKDIR]
+    args += tmpfs[WORKDIR]
     args += ["--remount-ro", "/", "--chdir", WORKDIR]
     if info_fd is not None:
         args += ["--info-fd", str(info_fd)]

@@ -215,7 +215,25 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def view_plan(keep: list[str], hide: list[str], disk_mb: int) -> dict:
+def tmpfs_options(mode: str, size_mb: int, inodes: int) -> str:
+    """A tmpfs's mount options: a size and an inode limit, always (the kernel's default of half the
+    machine's pages in inodes would let empty files pin gigabytes of kernel memory)."""
+    return f"mode={mode},size={max(int(size_mb), 1)}m,nr_inodes={max(int(inodes), 64)}"
+
+
+def mount_tmpfs(folders: list[tuple[str, str]]) -> None:
+    """In a sandbox's first process (root, before exec): a mount namespace of its own in which each
+    of `folders` (path, tmpfs options) is a fresh tmpfs; they vanish with the namespace."""
+    libc = _libc()
+    if libc.unshare(CLONE_NEWNS) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"unshare: {os.strerror(err)}")
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+    for folder, options in folders:
+        _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, options)
+
+
+def view_plan(keep: list[str], hide: list[str], disk_mb: int, disk_files: int = 32768) -> dict:
     """Which folders to cover (hidden: empty read-only; private: empty writable) and which kept
     paths to show again beneath them. Computed in the grader, before the fork."""
     keep = sorted({os.path.realpath(k) for k in keep if os.path.isdir(k)}, key=len)
@@ -239,7 +257,7 @@ def view_plan(keep: list[str], hide: list[str], disk_mb: int) -> dict:
     shown = [k for k in keep if any(_inside(k, c) and k != c for c in outer)]
     hidden_files = [f for f in hidden_files if not any(_inside(f, c) for c in outer)]
     return {"covers": [(c, covers[c]) for c in outer], "shown": shown, "hidden_files": hidden_files,
-            "size": max(int(disk_mb), 1)}
+            "size": max(int(disk_mb), 1), "inodes": disk_files}
 
 
 def _libc():
@@ -266,9 +284,10 @@ def enter_private_view(plan: dict) -> None:
     fds = {k: os.open(k, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) for k in plan["shown"]}
     for folder, kind in plan["covers"]:
         if kind == "private":
-            _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={plan['size']}m")
+            _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+                   tmpfs_options("1777", plan["size"], plan.get("inodes", 32768)))
         else:
-            _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+            _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")  # read-only below
     for path, fd in fds.items():
         os.makedirs(path, mode=0o755, exist_ok=True)
         _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)

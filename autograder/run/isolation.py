@@ -51,7 +51,7 @@ class RlimitsSetup:
     def view_for(self, base: str, limits: Limits) -> dict | None:
         if not self.private_view:
             return None
-        return fallback.view_plan(view_keep(base), view_hidden(), limits.disk_mb)
+        return fallback.view_plan(view_keep(base), view_hidden(), limits.disk_mb, limits.disk_files)
 
 
 def view_keep(base: str | None) -> list[str]:

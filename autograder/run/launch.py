@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from autograder.run import fallback
-from autograder.run.bubblewrap import ENGINE, FILES, NOBODY, WORKDIR, Fds, bwrap_args
+from autograder.run.bubblewrap import ENGINE, FILES, NOBODY, WORKDIR, Fds, bwrap_args, writable_tmpfs
 from autograder.run.cgroups import Cgroup
 from autograder.run.environment import clean_env
 from autograder.run.isolation import bwrap_variant, warn_rlimits_once
@@ -80,14 +80,22 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
         uid = fallback.UIDS.take() if variant == "root" else None
         placement = Placement(mode, WORKDIR, FILES if files_dir else None, (WORKDIR, "/tmp", "/dev/shm"), uid,
                               own_uid=variant == "root")
+        tmpfs_from, tmpfs = None, None
+        if variant == "root":  # each writable tmpfs mounted here with an inode limit, then bound in
+            tmpfs_from, tmpfs = {}, []
+            for target, size_mb in writable_tmpfs(limits):
+                host = os.path.join(base, "tmpfs" + target.replace("/", "-"))
+                os.mkdir(host, 0o700)
+                tmpfs_from[target] = host
+                tmpfs.append((host, fallback.tmpfs_options("1777", size_mb, limits.disk_files)))
         info_r, info_w = os.pipe()
         command = bwrap_args(bwrap, variant, process_limits, fds, engine, files_dir, info_w,
-                             uid=uid if uid is not None else NOBODY)
+                             uid=uid if uid is not None else NOBODY, tmpfs_from=tmpfs_from)
         command += ["--", sys.executable, "-B", f"{ENGINE}/{program}", *args(placement)]
         if uid is not None:  # bwrap keeps CAP_SETUID for this: the program becomes that uid first
             command += ["--drop-to", str(uid)]
         env = clean_env(limits, "/tmp", "/tmp", extra_env)
-        cwd, preexec = "/", rlimits_preexec(process_limits, variant == "root")
+        cwd, preexec = "/", rlimits_preexec(process_limits, variant == "root", tmpfs=tmpfs)
     else:
         setup = warn_rlimits_once()
         workdir, tmp = os.path.join(base, "work"), os.path.join(base, "tmp")

@@ -23,7 +23,10 @@ class Limits:
     kill_grace: float = 2.0  # seconds after SIGINT before a cell or probe that does not stop is killed
     cpu_seconds: int | None = None  # RLIMIT_CPU; None: total_timeout * (threads + 1) + 10
     file_mb: int = 256  # RLIMIT_FSIZE: largest file the notebook may write
-    disk_mb: int = 512  # bubblewrap: size of the tmpfs working folder and of /tmp (each; /dev/shm: 256 at most)
+    disk_mb: int = 512  # size of the tmpfs working folder and of /tmp (each; /dev/shm: 256 at most)
+    # Files and folders each of those tmpfs may hold (its inode limit): empty files cost no disk_mb,
+    # only kernel memory, so a flood of them is stopped here in every mode, with or without a cgroup.
+    disk_files: int = 32768
     open_files: int = 1024  # RLIMIT_NOFILE
     # Tasks (processes and threads) of the whole sandbox, through its control group; and
     # RLIMIT_NPROC, against fork bombs. Applied only where the notebook

@@ -43,6 +43,13 @@ class RunState:
     may still be running (a stale token is ignored by the worker), and kills the run when that
     does not help. So a forged "cell end", "probe end" or reply cannot stop, extend or relabel
     a limit, and the times in the result are measured here.
+
+    Every cell and probe also keeps the deadline of its own first start, whatever came after it:
+    once that passes, its token is sent with an interrupt ('stale'), which a worker that really
+    runs something later ignores. So a forged end followed by a forged start of the next cell
+    cannot give the cell that really still runs the next cell's limit on top of its own: it is
+    stopped at its genuine start plus its limit, and its real end, which comes then, shows the
+    forgery.
     """
 
     def __init__(self, ncells: int, probes: dict, limits: Limits):
@@ -275,7 +282,8 @@ class RunState:
         return self._limit_of(self.phase)
 
     def due(self, now: float) -> str | None:
-        """'interrupt', 'kill' or 'total' when a limit is reached now."""
+        """'interrupt', 'kill' or 'total' when a limit is reached now; 'stale' when an earlier cell
+        or probe reached its own (see the class)."""
         if now - self.started >= self.limits.total_timeout:
             return "total"
         if self.overran is not None:
@@ -288,10 +296,36 @@ class RunState:
                 return "interrupt"
         elif now - self.interrupted_at >= self.limits.kill_grace:
             return "kill"
-        return None
+        return "stale" if self._stale(now) else None
+
+    def _deadlines(self):
+        """(token, deadline) of every started cell and probe: its first start plus its limit."""
+        for i, started in self.cell_started.items():
+            yield f"c{i}", started + self.limits.cell_timeout
+        for n, started in self.probe_started.items():
+            yield f"p{n}", started + self.probe_limit[self.keys[n]]
+
+    def _stale(self, now: float | None) -> list[str]:
+        """Tokens past their own deadline (at `now`; None: all pending) that the clock does not
+        watch: a cell or probe that claimed to end, which may still run if that end was forged."""
+        if self.done or self.ready_at is None:
+            return []
+        current = self._token_of(self._clock()[0])
+        return [token for token, deadline in self._deadlines()
+                if token != current and token not in self.tokens_sent and (now is None or now >= deadline)]
+
+    def stale_token(self, now: float) -> bytes:
+        """The tokens of `due(now) == 'stale'`, marked sent: the worker stops only the one it runs."""
+        tokens = self._stale(now)
+        self.tokens_sent.update(tokens)
+        return "".join(t + "\n" for t in tokens).encode()
 
     def next_deadline(self) -> float:
         deadline = self.started + self.limits.total_timeout
+        pending = set(self._stale(None))
+        for token, at in self._deadlines():
+            if token in pending:
+                deadline = min(deadline, at)
         phase, started, limit = self._clock()
         if phase is not None:
             if self.interrupted_at is None:

@@ -117,6 +117,15 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
             if handle.cgroup.oom_kills():
                 stopped = "memory"  # over memory_mb: the kernel killed one of its processes
                 break
+        if due == "stale":  # an earlier cell's own deadline: stopped if it is what really runs
+            try:
+                os.write(ctl_w, state.stale_token(now))
+            except OSError:
+                pass
+            pid = handle.worker_pid()
+            if pid is not None:
+                kill(pid, signal.SIGINT)
+            continue
         if due == "interrupt":
             try:
                 os.write(ctl_w, state.token())
