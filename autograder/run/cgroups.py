@@ -230,6 +230,7 @@ def _v2_backend(mount: str, own: str) -> V2:
         _write(f"{base}/cgroup.subtree_control", enable)
     parent = _parent(base)
     _write(f"{parent}/cgroup.subtree_control", enable)
+    _write(f"{parent}/cpu.weight", str(min(10000, 100 * (os.cpu_count() or 1))))  # see _v1_backend
     return V2({"": parent})
 
 
@@ -244,6 +245,10 @@ def _v1_backend(mounts: dict[str, str], own: dict[str, str]) -> V1:
             if not os.access(base, os.W_OK):
                 raise OSError(f"the cgroup v1 folder {base} is not writable by this user")
             folders[controller] = _parent(base)
+    # All the grader's sandboxes share one parent, which the scheduler weighs as one task against
+    # the host's other tasks: weighed as many as there are cores, they get what their processes got
+    # before they had a group (each sandbox's own cap is its quota).
+    _write(f"{folders['cpu']}/cpu.shares", str(1024 * (os.cpu_count() or 1)))
     return V1(folders)
 
 

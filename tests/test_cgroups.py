@@ -1,0 +1,212 @@
+"""One resource boundary per submission: a control group per sandbox (autograder/run/cgroups.py).
+
+Before, limits were per process (rlimits): forked children, memfd files and tmpfs files of one
+submission held several GB under `memory_mb: 1024`; empty files reached millions; 16 spinning
+processes in sessions of their own made the honest notebook beside them time out. Here every
+such submission is graded, in a warm batch and a fresh one, with its status, its score and what
+its control group counted, and the honest notebook beside it or after it gets full marks.
+
+The end-to-end tests need a control group (root, or a delegated cgroup v2 subtree): skipped
+where none can be made, failed in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.course.model import LimitOverrides
+from autograder.run import cgroups
+from autograder.run.cgroups import V2, Cgroup, cgroup_mounts, own_cgroups
+from autograder.run.limits import Limits
+from autograder.run.state import RunState
+from conftest import _course_of_six, missing_here
+from hostile_resources import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS
+from test_isolation import FULL, P, REST, SETUP, SIGMOID, Z, notebook, outcome
+
+MEMORY_MB = 512
+# A control group's peak never passes its limit; the margin is for what the kernel rounds (pages,
+# per-CPU charge batches) and is stated in the README.
+MARGIN_MB = 16
+TASKS = 64
+LIMITS = {"cell_timeout": 6, "total_timeout": 60, "memory_mb": MEMORY_MB, "output_kb": 64, "processes": TASKS}
+
+
+# --------------------------------------------------------------------------- the host's cgroups, read
+
+def test_the_grader_finds_its_own_cgroups_and_the_mounts():
+    own = own_cgroups("12:pids:/a\n4:memory:/process_api/x\n1:cpu,cpuacct:/\n0::/user.slice/s.scope\n")
+    assert own == {"pids": "/a", "memory": "/process_api/x", "cpu": "/", "cpuacct": "/", "": "/user.slice/s.scope"}
+    mountinfo = ("35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+                 "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+                 "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n")
+    v2, v1 = cgroup_mounts(mountinfo)
+    assert v2 == "/sys/fs/cgroup/unified"
+    assert v1["memory"] == "/sys/fs/cgroup/memory" and v1["cpuacct"] == "/sys/fs/cgroup/cpu,cpuacct"
+
+
+def test_cgroup_v2_limits_and_usage_are_the_kernels_files(tmp_path):
+    """cgroup v2 is not mounted with controllers here: its files are written and read in a folder."""
+    group = tmp_path / "s1"
+    group.mkdir()
+    for name in ("memory.max", "memory.swap.max", "memory.oom.group", "pids.max", "cpu.max", "cgroup.procs"):
+        (group / name).write_text("")
+    V2({"": str(tmp_path)}).apply({"": str(group)}, 512 << 20, 64, 1.5)
+    assert (group / "memory.max").read_text() == str(512 << 20)
+    assert (group / "memory.swap.max").read_text() == "0"
+    assert (group / "memory.oom.group").read_text() == "1"
+    assert (group / "pids.max").read_text() == "64"
+    assert (group / "cpu.max").read_text() == "150000 100000"
+    (group / "memory.peak").write_text(str(300 << 20))
+    (group / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\n")
+    (group / "pids.current").write_text("3\n")
+    (group / "pids.peak").write_text("17\n")
+    (group / "memory.events").write_text("low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n")
+    usage = Cgroup(V2({"": str(tmp_path)}), {"": str(group)}).usage()
+    assert usage.as_dict() == {"memory_peak_mb": 300.0, "cpu_seconds": 2.5, "tasks_peak": 17, "oom_kills": 1}
+
+
+@pytest.mark.parametrize("value, error", [(0.01, "at least 0.05"), (-1, "negative"), ("many", "a number")])
+def test_a_cpu_share_in_course_yaml_is_checked(value, error):
+    with pytest.raises(ValueError, match=error):
+        LimitOverrides(cpus=value)
+    assert LimitOverrides(cpus=1.5).over(Limits()).cpus == 1.5
+    assert LimitOverrides(cpus=0).over(Limits()).cpus == 0  # no cap
+    assert Limits().cpus == 1.0
+
+
+# --------------------------------------------------------------------------- the supervisor's clock
+
+def test_a_forged_end_and_start_cannot_give_a_cell_a_second_limit():
+    """Cell 1 says, just before its limit, that it ended and that cell 2 began, and runs on. It is
+    interrupted at its own start plus its limit, not at the forged start of cell 2 plus the limit."""
+    state = RunState(3, {}, Limits(cell_timeout=10, total_timeout=100))
+    t0 = state.started = 0.0
+    state.on_event({"e": "ready"}, t0)
+    state.on_event({"e": "cell", "i": 0, "phase": "start"}, t0)
+    state.on_event({"e": "cell", "i": 0, "phase": "end", "status": "ok"}, 9.0)  # forged
+    state.on_event({"e": "cell", "i": 1, "phase": "start"}, 9.0)  # forged
+    assert state.due(9.9) is None
+    assert state.next_deadline() == 10.0  # cell 1's own deadline, not 19
+    assert state.due(10.0) == "stale"
+    assert state.stale_token(10.0) == b"c0\n"  # only the worker that really runs cell 1 stops
+    assert state.due(10.1) is None  # said once
+    state.on_event({"e": "cell", "i": 0, "phase": "end", "status": "error"}, 10.2)  # the real end
+    assert state.forged == ["a second end of code cell 1"]
+    assert state.cells[0].status == "timeout" and state.cells[0].seconds == pytest.approx(10.2)
+    assert state.cells[1].status == "not run"  # its forged start is forgotten: the real one counts
+
+
+def test_an_honest_run_past_an_earlier_cells_limit_only_gets_a_stale_token():
+    state = RunState(2, {}, Limits(cell_timeout=10, total_timeout=100))
+    state.started = 0.0
+    state.on_event({"e": "ready"}, 0.0)
+    state.on_event({"e": "cell", "i": 0, "phase": "start"}, 0.0)
+    state.on_event({"e": "cell", "i": 0, "phase": "end", "status": "ok"}, 1.0)
+    state.on_event({"e": "cell", "i": 1, "phase": "start"}, 1.0)
+    assert state.due(10.0) == "stale" and state.stale_token(10.0) == b"c0\n"
+    assert state.due(10.5) is None and state.next_deadline() == 11.0
+    assert state.due(11.0) == "interrupt"  # cell 2's own limit
+    state.on_event({"e": "cell", "i": 1, "phase": "end", "status": "ok"}, 10.8)
+    assert [c.status for c in state.cells] == ["ok", "ok"] and not state.forged
+
+
+# --------------------------------------------------------------------------- end to end
+
+def require_cgroups() -> None:
+    found, why = cgroups.backend()
+    if found is None:
+        missing_here(f"no control group can be made here ({why})",
+                     "grade as root or in a delegated cgroup v2 subtree (systemd-run --scope -p Delegate=yes)")
+
+
+@pytest.fixture
+def course(tmp_path, bwrap):
+    require_cgroups()
+    folder = tmp_path / "course"
+    folder.mkdir()
+    return _course_of_six(folder, LIMITS)
+
+
+def grade(course, folder, named: dict[str, str], warm: bool, workers: int) -> dict[str, dict]:
+    from autograder.batch import grade_batch
+    from autograder.course import load_course
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in named.items():
+        (folder / f"{name}.ipynb").write_text(text)
+        paths.append(str(folder / f"{name}.ipynb"))
+    rows = grade_batch(paths, load_course(course), folder / "out", workers=workers, warm=warm, progress=False)
+    return {r["student"]: r for r in rows}
+
+
+HONEST = notebook(SETUP, Z, SIGMOID, P, *REST)
+# The honest neighbour: one second of CPU in its fourth cell, of 6 s.
+HONEST_BESIDE = notebook(SETUP, Z, SIGMOID, HONEST_CPU, P, *REST)
+
+
+def attacking(cell: str) -> str:
+    """A notebook that attacks before its answers: stopped there, it has nothing to judge."""
+    return notebook(SETUP, Z, SIGMOID, cell, P, *REST)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "fresh"])
+def test_memory_attacks_stay_within_memory_mb_and_the_next_gets_full_marks(course, tmp_path, warm):
+    named = {}
+    for name, cell in ATTACKS.items():
+        named[name] = attacking(cell)
+        named[f"honest_after_{name}"] = HONEST
+    results = grade(course, tmp_path / "batch", named, warm=warm, workers=1)
+    for name in ATTACKS:
+        run = results[name]["run"]
+        assert run["boundary"].startswith("cgroup v") and run["isolation"] == "bubblewrap"
+        assert run["resources"]["memory_peak_mb"] <= MEMORY_MB + MARGIN_MB, (name, run["resources"])
+        if name == "empty_files":
+            # Stopped by its /tmp's inode limit (an OSError in its own cell), far below memory_mb.
+            # Its /tmp full, the answers written there as files could not be (z, a number, could).
+            assert outcome(results, name) == ("graded", 1.0), results[name]["message"]
+            assert run["cells"][3]["status"] == "ok" and run["resources"]["oom_kills"] == 0
+            assert all("No space left on device" in c["message"] for c in results[name]["checks"] if not c["points"])
+        else:
+            assert outcome(results, name) == ("crashed", 0.0), results[name]["message"]
+            assert f"used more than its {MEMORY_MB} MB of memory during code cell 4" in results[name]["message"]
+            assert run["resources"]["oom_kills"] >= 1
+        after = results[f"honest_after_{name}"]
+        assert outcome(results, f"honest_after_{name}") == ("graded", FULL), after["message"]
+        assert after["run"]["warm"] is warm and after["run"]["resources"]["tasks_peak"] >= 1
+
+
+def _cell_seconds(result: dict, index: int) -> float:
+    return result["run"]["cells"][index]["seconds"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "fresh"])
+def test_sixteen_spinners_beside_an_honest_notebook(course, tmp_path, warm):
+    """The spinners' sandbox gets its one core; the honest one needs one second of CPU in a cell of
+    6 s, and gets its own core, so it keeps its full marks (6/6 alone, 4/6 `timeout` before)."""
+    results = grade(course, tmp_path / "batch", {
+        "spinners": notebook(SETUP, SPINNERS, HOLD, Z, SIGMOID, P, *REST),
+        "honest": HONEST_BESIDE,
+    }, warm=warm, workers=2)
+    assert outcome(results, "honest") == ("graded", FULL), results["honest"]["message"]
+    assert results["honest"]["run"]["cells"][3]["status"] == "ok"
+    assert results["honest"]["run"]["resources"]["cpu_seconds"] >= 1.0  # its second of CPU, counted
+    assert outcome(results, "spinners") == ("graded", FULL), results["spinners"]["message"]
+    spun = results["spinners"]["run"]["resources"]
+    assert spun["tasks_peak"] >= 17  # the worker and its 16 spinners, all in its group
+    # At most one core: 8 s of spinning on the whole machine's cores would be over 8 s of CPU.
+    assert spun["cpu_seconds"] <= results["spinners"]["run"]["seconds"] * 1.1 + 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "fresh"])
+def test_a_fork_bomb_stays_within_its_task_cap_beside_an_honest_notebook(course, tmp_path, warm):
+    results = grade(course, tmp_path / "batch", {
+        "bomb": notebook(SETUP, FORK_BOMB, Z, SIGMOID, P, *REST),
+        "honest": HONEST_BESIDE,
+    }, warm=warm, workers=2)
+    assert outcome(results, "bomb") == ("graded", FULL), results["bomb"]["message"]
+    assert results["bomb"]["run"]["resources"]["tasks_peak"] <= TASKS
+    assert outcome(results, "honest") == ("graded", FULL), results["honest"]["message"]
