@@ -20,7 +20,7 @@ from autograder.run.cgroups import V2, Cgroup, cgroup_mounts, own_cgroups
 from autograder.run.limits import Limits
 from autograder.run.state import RunState
 from conftest import _course_of_six, missing_here
-from hostile_resources import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS
+from resource_attacks import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS
 from test_isolation import FULL, P, REST, SETUP, SIGMOID, Z, notebook, outcome
 
 MEMORY_MB = 512

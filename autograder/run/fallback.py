@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 SANDBOX_UIDS = range(2_000_000_000, 2_000_000_000 + 4096)  # unassigned by Linux distributions
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")  # and every other folder all users may write: shared_folders()
 PR_SET_DUMPABLE = 4
-CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 
 
@@ -221,13 +221,19 @@ def tmpfs_options(mode: str, size_mb: int, inodes: int) -> str:
     return f"mode={mode},size={max(int(size_mb), 1)}m,nr_inodes={max(int(inodes), 64)}"
 
 
-def mount_tmpfs(folders: list[tuple[str, str]]) -> None:
-    """In a sandbox's first process (root, before exec): a mount namespace of its own in which each
-    of `folders` (path, tmpfs options) is a fresh tmpfs; they vanish with the namespace."""
+def mount_tmpfs(folders: list[tuple[str, str]], as_user: tuple[int, int] | None = None) -> None:
+    """In a sandbox's first process (before exec): a mount namespace of its own in which each of
+    `folders` (path, tmpfs options) is a fresh tmpfs; they vanish with the namespace. `as_user`
+    (an ordinary user's uid and gid): in a user namespace of its own first, as its root, which
+    may mount there (bubblewrap then nests its own user namespace inside)."""
     libc = _libc()
-    if libc.unshare(CLONE_NEWNS) != 0:
+    if libc.unshare(CLONE_NEWNS | (CLONE_NEWUSER if as_user else 0)) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"unshare: {os.strerror(err)}")
+    if as_user:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {as_user[0]} 1"), ("gid_map", f"0 {as_user[1]} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     for folder, options in folders:
         _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, options)

@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,6 +116,34 @@ def bwrap_variant() -> tuple[str, str] | None:
             return bwrap, variant
     log.warning("bubblewrap is installed at %s but cannot start a sandbox here", bwrap)
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def userns_tmpfs_works(bwrap: str) -> bool:
+    """Whether an ordinary user's sandbox can get tmpfs folders with an inode limit here: mounted in
+    a user namespace of the launcher's own, with bubblewrap's nested inside (checked once)."""
+    folder = tempfile.mkdtemp(prefix="autograder-tmpfs-check-")
+    fds = Fds()
+    try:
+        inside = os.path.join(folder, "t")
+        os.mkdir(inside, 0o700)
+        args = bwrap_args(bwrap, "userns", Limits(), fds, None, None, None, tmpfs_from={"/tmp": inside})
+        args += ["--", sys.executable, "-c", "import os; os.statvfs('/tmp').f_files == 4096 or exit(3)"]
+        tmpfs = [(inside, fallback.tmpfs_options("1777", 1, 4096))]
+        result = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, pass_fds=fds.fds,
+                                env=clean_env(Limits(), "/tmp", "/tmp"),
+                                preexec_fn=rlimits_preexec(Limits(), False, tmpfs=tmpfs,
+                                                           tmpfs_as_user=(os.getuid(), os.getgid())))
+        if result.returncode != 0:
+            log.warning("tmpfs folders with an inode limit do not work here (%s); a sandbox's tmpfs has a "
+                        "size only", result.stderr.decode(errors="replace")[-300:].strip())
+        return result.returncode == 0
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("tmpfs folders with an inode limit do not work here (%s); a sandbox's tmpfs has a size only", exc)
+        return False
+    finally:
+        fds.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @functools.lru_cache(maxsize=None)

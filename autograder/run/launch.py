@@ -27,7 +27,7 @@ from autograder.run import fallback
 from autograder.run.bubblewrap import ENGINE, FILES, NOBODY, WORKDIR, Fds, bwrap_args, writable_tmpfs
 from autograder.run.cgroups import Cgroup
 from autograder.run.environment import clean_env
-from autograder.run.isolation import bwrap_variant, warn_rlimits_once
+from autograder.run.isolation import bwrap_variant, userns_tmpfs_works, warn_rlimits_once
 from autograder.run.limits import Limits
 from autograder.run.process_setup import rlimits_preexec
 
@@ -81,7 +81,10 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
         placement = Placement(mode, WORKDIR, FILES if files_dir else None, (WORKDIR, "/tmp", "/dev/shm"), uid,
                               own_uid=variant == "root")
         tmpfs_from, tmpfs = None, None
-        if variant == "root":  # each writable tmpfs mounted here with an inode limit, then bound in
+        as_user = None if variant == "root" else (os.getuid(), os.getgid())
+        if variant == "root" or userns_tmpfs_works(bwrap):
+            # Each writable tmpfs mounted before bwrap starts, with an inode limit (bwrap's --tmpfs
+            # takes a size only), and bound in.
             tmpfs_from, tmpfs = {}, []
             for target, size_mb in writable_tmpfs(limits):
                 host = os.path.join(base, "tmpfs" + target.replace("/", "-"))
@@ -95,7 +98,8 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
         if uid is not None:  # bwrap keeps CAP_SETUID for this: the program becomes that uid first
             command += ["--drop-to", str(uid)]
         env = clean_env(limits, "/tmp", "/tmp", extra_env)
-        cwd, preexec = "/", rlimits_preexec(process_limits, variant == "root", tmpfs=tmpfs)
+        cwd, preexec = "/", rlimits_preexec(process_limits, variant == "root", tmpfs=tmpfs,
+                                            tmpfs_as_user=as_user if tmpfs else None)
     else:
         setup = warn_rlimits_once()
         workdir, tmp = os.path.join(base, "work"), os.path.join(base, "tmp")

@@ -16,14 +16,16 @@ from autograder.run.limits import Limits
 
 
 def rlimits_preexec(limits: Limits, own_uid: bool, uid: int | None = None, view: dict | None = None,
-                    seccomp: bool = False, tmpfs: list[tuple[str, str]] | None = None):
+                    seccomp: bool = False, tmpfs: list[tuple[str, str]] | None = None,
+                    tmpfs_as_user: tuple[int, int] | None = None):
     """The preexec_fn of a sandbox's first process: rlimits; in rlimits mode for a root
     grader, the private view and the switch to the job's own `uid`; in rlimits mode, the
     seccomp filter (bubblewrap loads it itself).
 
     `own_uid`: the notebook runs under a uid of its own on the host, so RLIMIT_NPROC counts only sandboxes.
     `tmpfs`: (host folder, mount options) to mount as tmpfs in a mount namespace of its own first
-    (bubblewrap run by root binds them as the sandbox's writable folders: `fallback.mount_tmpfs`).
+    (bubblewrap binds them as the sandbox's writable folders: `fallback.mount_tmpfs`), in a user
+    namespace of its own where `tmpfs_as_user` (uid, gid) says the grader is an ordinary user.
     """
     wanted = [
         (resource.RLIMIT_CORE, 0, 0),
@@ -44,7 +46,7 @@ def rlimits_preexec(limits: Limits, own_uid: bool, uid: int | None = None, view:
 
     def apply():
         if tmpfs:
-            fallback.mount_tmpfs(tmpfs)
+            fallback.mount_tmpfs(tmpfs, tmpfs_as_user)
         for which, soft, hard in wanted:
             _, cur_hard = resource.getrlimit(which)
             if cur_hard != resource.RLIM_INFINITY:
