@@ -40,20 +40,20 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from resource_attacks import ATTACKS, FORK_BOMB, HONEST_CPU, SPINNERS  # noqa: E402
+from resource_attacks import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS  # noqa: E402
 from throughput import grade_once, machine_name  # noqa: E402
 
 from autograder.batch import grade_batch  # noqa: E402
 from autograder.build import build_course  # noqa: E402
 from autograder.course import DEFAULT_COURSE, load_course  # noqa: E402
 from autograder.exercises import EXERCISES_DIR  # noqa: E402
-from autograder.run import cgroups  # noqa: E402
+from autograder.run import cgroup_host  # noqa: E402
 
 EXERCISE = "sigmoid_probability"
 SETUP = "import numpy as np\nw1, w2, b = 0.3, 0.1, 1.0\nx1, x2 = 1.0, 2.2"
 ANSWERS = ["z = w1 * x1 + w2 * x2 + b", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))", "p = sigmoid(z)",
            "is_fake = p > 0.5", "X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)"]
-ALL_ATTACKS = {**ATTACKS, "fork_bomb": FORK_BOMB, "spinners": SPINNERS}
+ALL_ATTACKS = {**ATTACKS, "fork_bomb": FORK_BOMB + HOLD, "spinners": SPINNERS}
 
 
 def notebook(*cells: str) -> str:
@@ -109,8 +109,8 @@ def honest_cell(result: dict) -> str:
 
 
 def attacks_table(args) -> None:
-    found, why = cgroups.backend()
-    print(f"control groups: {cgroups.boundary_name()}" + (f" ({why})" if why else "")
+    found, why = cgroup_host.backend()
+    print(f"control groups: {cgroup_host.boundary_name()}" + (f" ({why})" if why else "")
           + f"; memory_mb {args.memory_mb}; {machine_name()}")
     header = ("mode", "attack", "host avail before MiB", "lowest during MiB", "attack", "peak MiB", "CPU s",
               "tasks", "honest alone", "honest beside")

@@ -68,7 +68,7 @@ except OSError:
     pass
 '''
 
-# A fork bomb that keeps every process it can make.
+# A fork bomb that keeps every process it can make (and goes on: HOLD keeps them a while).
 FORK_BOMB = r'''
 import os, time
 held = 0
@@ -81,7 +81,6 @@ while True:
         time.sleep(60)
         os._exit(0)
     held += 1
-time.sleep(4)
 '''
 
 # 16 processes, each in a session of its own, spinning; the notebook goes on while they spin.

@@ -15,8 +15,9 @@ from __future__ import annotations
 import pytest
 
 from autograder.course.model import LimitOverrides
-from autograder.run import cgroups
-from autograder.run.cgroups import V2, Cgroup, cgroup_mounts, own_cgroups
+from autograder.run import cgroup_host
+from autograder.run.cgroup_host import V2, cgroup_mounts, own_cgroups
+from autograder.run.cgroups import Cgroup
 from autograder.run.limits import Limits
 from autograder.run.state import RunState
 from conftest import _course_of_six, missing_here
@@ -113,7 +114,7 @@ def test_an_honest_run_past_an_earlier_cells_limit_only_gets_a_stale_token():
 # --------------------------------------------------------------------------- end to end
 
 def require_cgroups() -> None:
-    found, why = cgroups.backend()
+    found, why = cgroup_host.backend()
     if found is None:
         missing_here(f"no control group can be made here ({why})",
                      "grade as root or in a delegated cgroup v2 subtree (systemd-run --scope -p Delegate=yes)")
@@ -204,7 +205,7 @@ def test_sixteen_spinners_beside_an_honest_notebook(course, tmp_path, warm):
 @pytest.mark.parametrize("warm", [True, False], ids=["warm", "fresh"])
 def test_a_fork_bomb_stays_within_its_task_cap_beside_an_honest_notebook(course, tmp_path, warm):
     results = grade(course, tmp_path / "batch", {
-        "bomb": notebook(SETUP, FORK_BOMB, Z, SIGMOID, P, *REST),
+        "bomb": notebook(SETUP, FORK_BOMB, HOLD, Z, SIGMOID, P, *REST),
         "honest": HONEST_BESIDE,
     }, warm=warm, workers=2)
     assert outcome(results, "bomb") == ("graded", FULL), results["bomb"]["message"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import _course_of_six
+from resource_attacks import FORK_BOMB as HOLD_EVERY_PROCESS
 from test_isolation import FULL, P, REST, SETUP, SIGMOID, Z, grade, notebook, outcome
 
 pytestmark = pytest.mark.slow  # end to end: sandboxes and zygotes
@@ -112,19 +113,6 @@ def test_a_planter_leaves_nothing_for_the_next_fresh_rlimits_job(fast_course, tm
     assert outcome(results, "canary") == ("graded", FULL), results["canary"]["message"]
 
 
-HOLD_EVERY_PROCESS = r'''
-import os, time
-held = 0
-while True:
-    try:
-        pid = os.fork()
-    except OSError:
-        break
-    if pid == 0:
-        time.sleep(60)
-        os._exit(0)
-    held += 1
-'''
 HOLD_ON = "import time\ntime.sleep(2.5)"
 # Honest work that computes p in a thread of its own, a few seconds into the batch.
 WAIT = "import time\ntime.sleep(1.5)"

@@ -12,6 +12,8 @@ The modules in the order a run goes through them:
     warm_worker.py     one warm worker (zygote) and PooledJob, the child it forks per notebook
     isolation.py       which isolation this machine gives: bubblewrap, else rlimits (checked once)
     launch.py          launch: the one command line of a sandbox, fresh or warm
+    cgroups.py         the sandbox's control group: memory, tasks and CPU of the whole submission
+    cgroup_host.py     this host's control groups: cgroup v2 or v1, the grader's own folder in it
     bubblewrap.py      bwrap's options: namespaces, read-only binds, tmpfs, masks
     fallback.py        rlimits mode made safe: sandbox uids, a private view of the file system
     process_setup.py   before exec: rlimits, the job's uid, the seccomp filter

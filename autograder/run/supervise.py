@@ -23,7 +23,7 @@ import threading
 import time
 
 from autograder.probe.answers import REPLY_FILE
-from autograder.run.cgroups import boundary_name
+from autograder.run.cgroup_host import boundary_name
 from autograder.run.events import EventStream, max_events
 from autograder.run.limits import Limits
 from autograder.run.messages import Ending, outcome
