@@ -12,6 +12,12 @@ where none can be made, failed in CI (CI=true).
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
+import time
+
 import pytest
 
 from autograder.course.model import LimitOverrides
@@ -20,6 +26,7 @@ from autograder.run.cgroup_host import V2, cgroup_mounts, own_cgroups
 from autograder.run.cgroups import Cgroup
 from autograder.run.limits import Limits
 from autograder.run.state import RunState
+from autograder.run.warm_worker import PooledJob
 from conftest import _course_of_six, missing_here
 from resource_attacks import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS
 from test_isolation import FULL, P, REST, SETUP, SIGMOID, Z, notebook, outcome
@@ -211,3 +218,66 @@ def test_a_fork_bomb_stays_within_its_task_cap_beside_an_honest_notebook(course,
     assert outcome(results, "bomb") == ("graded", FULL), results["bomb"]["message"]
     assert results["bomb"]["run"]["resources"]["tasks_peak"] <= TASKS
     assert outcome(results, "honest") == ("graded", FULL), results["honest"]["message"]
+
+
+# --------------------------------------------------------------------------- clean-up
+
+class FakeZygote:
+    isolation, broken = "bubblewrap", False
+
+    def __init__(self):
+        self.killed = False
+
+    def message(self, timeout):
+        return {"e": "clean"}
+
+    def kill(self):
+        self.killed = True
+
+
+class FakeGroup:
+    def __init__(self, empties: bool):
+        self.empties, self.removed = empties, False
+
+    def kill(self, timeout=10.0):
+        return self.empties
+
+    def remove(self):
+        self.removed = True
+
+
+@pytest.mark.parametrize("empties", [True, False])
+def test_a_warm_job_that_leaves_a_process_in_its_group_gets_its_worker_replaced(empties):
+    job = PooledJob.__new__(PooledJob)
+    job.zygote, job.cgroup, job.stdin = FakeZygote(), FakeGroup(empties), io.BytesIO()
+    job.status, job.gone, job.job_pid, job.zygote_pid = 0, False, None, None  # reaped; the zygote said clean
+    job.kill_all()
+    assert job.zygote.killed is not empties  # the zygote is replaced only when something was left
+    assert job.cgroup.removed
+
+
+def test_a_real_group_is_killed_whole_and_found_empty(tmp_path):
+    """Processes in sessions of their own, one of them stopped: all killed at once, the group empty."""
+    require_cgroups()
+    group = Cgroup.make("t", Limits(memory_mb=256, processes=32))
+    try:
+        spawn = ("import os, signal, time\n"
+                 "for n in range(3):\n"
+                 "    if os.fork() == 0:\n"
+                 "        os.setsid()\n"
+                 "        if n == 0:\n"
+                 "            os.kill(os.getpid(), signal.SIGSTOP)\n"
+                 "        time.sleep(60)\n"
+                 "time.sleep(60)\n")
+        proc = subprocess.Popen([sys.executable, "-c", spawn], preexec_fn=group.enter)
+        deadline = time.monotonic() + 10
+        while len(group.pids()) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(group.pids()) == 4
+        assert group.usage().tasks_peak == 4
+        assert group.kill() and group.empty()
+        proc.wait(timeout=10)
+    finally:
+        group.kill()
+        group.remove()
+    assert not any(os.path.exists(p) for p in group.paths.values())

@@ -137,3 +137,29 @@ def test_a_fork_bomb_beside_an_honest_submission(tmp_path):
     results = {r["student"]: r for r in rows}
     assert outcome(results, "bomb") == ("graded", FULL), results["bomb"]["message"]
     assert outcome(results, "honest") == ("graded", FULL), results["honest"]["message"]
+
+
+# A cell that runs almost to its limit, then says it ended and that the next began, and runs on:
+# before, its clock started again at the forged start, and it ran up to twice its limit.
+LATE_FORGER = (
+    "import gc, json, os, time\n"
+    "time.sleep(2.8)\n"
+    "channel = next(o for o in gc.get_objects() if type(o).__name__ == 'Channel' and hasattr(o, 'fd'))\n"
+    "i = CELL\n"
+    "os.write(channel.fd, (json.dumps({'e': 'cell', 'i': i, 'phase': 'end', 'status': 'ok'}) + '\\n'"
+    " + json.dumps({'e': 'cell', 'i': i + 1, 'phase': 'start'}) + '\\n').encode())\n"
+    "time.sleep(40)\n"
+)
+
+
+def test_a_forged_end_and_start_late_in_a_cell_do_not_give_it_a_second_limit(fast_course, tmp_path):
+    cells = [SETUP, Z, SIGMOID, P, *REST]
+    results = grade(fast_course, tmp_path, {
+        "late_forger": notebook(*cells, LATE_FORGER.replace("CELL", str(len(cells))), "after = 1"),
+    }, warm=True)
+    assert outcome(results, "late_forger") == ("timeout", FULL), results["late_forger"]["message"]
+    forger, after = results["late_forger"]["run"]["cells"][-2:]
+    assert forger["status"] == "timeout" and after["status"] == "ok"
+    # Stopped on its own clock (3 s from its genuine start), not at the forged start plus 3 s (5.8 s).
+    assert 3.0 <= forger["seconds"] < 5.0, forger
+    assert "grader's own messages" in results["late_forger"]["message"]

@@ -303,6 +303,8 @@ def enter_private_view(plan: dict) -> None:
             _mount(libc, None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
     for path in plan["hidden_files"]:
         _mount(libc, "/dev/null", path, None, MS_BIND)
+    for folder, options in plan.get("own", ()):  # the job's working and temporary folders: tmpfs too
+        _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, options)
 
 
 @functools.lru_cache(maxsize=None)

@@ -49,10 +49,16 @@ class RlimitsSetup:
     own_uid: bool  # a root grader: each job runs under a sandbox uid of its own
     private_view: bool  # ... and with a mount namespace of its own
 
-    def view_for(self, base: str, limits: Limits) -> dict | None:
+    def view_for(self, base: str, limits: Limits, uid: int | None = None) -> dict | None:
+        """The private view of a job whose folders are in `base`: those folders (its working and
+        temporary folder, the uid's own) are tmpfs there too, with a size and an inode limit."""
         if not self.private_view:
             return None
-        return fallback.view_plan(view_keep(base), view_hidden(), limits.disk_mb, limits.disk_files)
+        plan = fallback.view_plan(view_keep(base), view_hidden(), limits.disk_mb, limits.disk_files)
+        if uid is not None:
+            options = fallback.tmpfs_options("0700", limits.disk_mb, limits.disk_files) + f",uid={uid},gid={uid}"
+            plan["own"] = [(os.path.join(base, name), options) for name in ("work", "tmp")]
+        return plan
 
 
 def view_keep(base: str | None) -> list[str]:

@@ -115,7 +115,7 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
         command = [sys.executable, "-B", os.path.join(engine, program), *args(placement)]
         env = clean_env(limits, tmp, tmp, extra_env)
         cwd = workdir
-        preexec = rlimits_preexec(process_limits, setup.own_uid, uid=uid, view=setup.view_for(base, limits),
+        preexec = rlimits_preexec(process_limits, setup.own_uid, uid=uid, view=setup.view_for(base, limits, uid),
                                   seccomp=True)
     group = None
     try:
