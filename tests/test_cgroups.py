@@ -22,7 +22,7 @@ import pytest
 
 from autograder.course.model import LimitOverrides
 from autograder.run import cgroup_host
-from autograder.run.cgroup_host import V2, cgroup_mounts, own_cgroups
+from autograder.run.cgroup_host import V1, V2, cgroup_mounts, own_cgroups, own_folder
 from autograder.run.cgroups import Cgroup
 from autograder.run.limits import Limits
 from autograder.run.state import RunState
@@ -71,6 +71,18 @@ def test_cgroup_v2_limits_and_usage_are_the_kernels_files(tmp_path):
     (group / "memory.events").write_text("low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n")
     usage = Cgroup(V2({"": str(tmp_path)}), {"": str(group)}).usage()
     assert usage.as_dict() == {"memory_peak_mb": 300.0, "cpu_seconds": 2.5, "tasks_peak": 17, "oom_kills": 1}
+
+
+def test_cgroup_v1_hierarchies_mounted_together_share_one_folder(tmp_path):
+    """cpu and cpuacct are often one hierarchy (`cpu,cpuacct`): one folder, made once, for both."""
+    for name in ("memory", "pids", "cpu,cpuacct"):
+        (tmp_path / name).mkdir()
+    found = V1({"memory": str(tmp_path / "memory"), "pids": str(tmp_path / "pids"),
+                "cpu": str(tmp_path / "cpu,cpuacct"), "cpuacct": str(tmp_path / "cpu,cpuacct")})
+    paths = found.create("s1")
+    assert paths["cpu"] == paths["cpuacct"] == str(tmp_path / "cpu,cpuacct" / "s1")
+    assert sorted(p.name for p in tmp_path.glob("*/s1")) == ["s1", "s1", "s1"]
+    assert own_folder(str(tmp_path / "memory"), "/docker/abc") == str(tmp_path / "memory")  # a container's own
 
 
 @pytest.mark.parametrize("value, error", [(0.01, "at least 0.05"), (-1, "negative"), ("many", "a number")])

@@ -87,6 +87,13 @@ def cgroup_mounts(mountinfo: str) -> tuple[str | None, dict[str, str]]:
     return v2, v1
 
 
+def own_folder(mount: str, own: str) -> str:
+    """This process's cgroup folder under a mount. A container often mounts its own cgroup as the
+    hierarchy's root while /proc/self/cgroup names its path on the host: then the mount is it."""
+    folder = os.path.join(mount, own.lstrip("/"))
+    return folder if os.path.isdir(folder) else mount
+
+
 class Backend:
     """Where this grader's control groups live, and how each kind is written."""
 
@@ -99,7 +106,8 @@ class Backend:
         made = {}
         for controller, parent in self.folders.items():
             path = os.path.join(parent, name)
-            os.mkdir(path)
+            if path not in made.values():  # co-mounted controllers (cpu,cpuacct) share one folder
+                os.mkdir(path)
             made[controller] = path
         return made
 
@@ -176,7 +184,7 @@ def _remove_parents() -> None:
 
 
 def _v2_backend(mount: str, own: str) -> V2:
-    base = os.path.join(mount, own.lstrip("/"))
+    base = own_folder(mount, own)
     controllers = set(read_file(f"{base}/cgroup.controllers").split())
     missing = {"memory", "pids", "cpu"} - controllers
     if missing:
@@ -211,7 +219,7 @@ def _v1_backend(mounts: dict[str, str], own: dict[str, str]) -> V1:
     folders = {}
     for controller in V1_CONTROLLERS + ("cpuacct", "freezer"):
         if controller in mounts:
-            base = os.path.join(mounts[controller], own.get(controller, "/").lstrip("/"))
+            base = own_folder(mounts[controller], own.get(controller, "/"))
             if not os.access(base, os.W_OK):
                 raise OSError(f"the cgroup v1 folder {base} is not writable by this user")
             folders[controller] = _parent(base)

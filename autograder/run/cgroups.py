@@ -88,7 +88,7 @@ class Cgroup:
     # -- membership
 
     def _procs_files(self) -> list[str]:
-        return [f"{path}/cgroup.procs" for path in self.paths.values()]
+        return [f"{path}/cgroup.procs" for path in sorted(set(self.paths.values()))]
 
     def add(self, pid: int) -> None:
         for procs in self._procs_files():
@@ -202,7 +202,7 @@ class Cgroup:
         if self.removed:
             return
         self.removed = True
-        for path in self.paths.values():
+        for path in sorted(set(self.paths.values())):
             try:
                 os.rmdir(path)
             except FileNotFoundError:
