@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
 import click
 
-from autograder.cli.output import DEFAULT_WORKERS, course_or_fail
+from autograder.cli.output import COURSE_HELP, DEFAULT_WORKERS, course_or_fail
 
 
 @click.command()
-@click.option("--course", "course_path", type=click.Path(), default=None, help="course.yaml")
+@click.option("--course", "course_path", type=click.Path(), default=None, help=COURSE_HELP)
 @click.option("--data", type=click.Path(), default="serve-data", show_default=True,
               help="the service's folder: its gradebook, uploads, state and built notebooks")
 @click.option("--host", default="127.0.0.1", show_default=True, help="listen here (behind your HTTPS reverse proxy)")
@@ -19,13 +20,15 @@ from autograder.cli.output import DEFAULT_WORKERS, course_or_fail
 @click.option("--workers", type=click.IntRange(1, 64), default=DEFAULT_WORKERS, show_default=True,
               help="warm workers kept resident for pen-and-paper hand-ins")
 @click.option("--proxy", is_flag=True, help="trust the reverse proxy's X-Forwarded-* headers")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="run the notebooks on Dask workers (tcp://HOST:8786, local:N or slurm, as `grade --cluster`)")
 @click.option("--links", "links_roster", type=click.Path(exists=True), default=None,
               help="standalone (no LMS): write DATA/links.csv, a signed personal link per roster student")
 @click.option("--new-key", type=click.Path(), default=None,
               help="write a new RSA private key for lms.lti.private_key_file to this file, then exit")
 @click.option("--demo", is_flag=True, help="start the tool with a local stand-in LMS and print the URLs to open")
 @click.option("--for-seconds", type=float, default=None, help="stop by itself after this many seconds")
-def serve(course_path, data, host, port, workers, proxy, links_roster, new_key, demo, for_seconds):
+def serve(course_path, data, host, port, workers, proxy, cluster, links_roster, new_key, demo, for_seconds):
     """Serve the course to an LMS (LTI 1.3) or standalone: hand-ins graded at once, scores passed back."""
     from autograder.serve.security import ToolKeyError, sign_link, write_new_private_key
 
@@ -43,18 +46,30 @@ def serve(course_path, data, host, port, workers, proxy, links_roster, new_key, 
         return
     from autograder.serve.server import Server, Service
 
-    try:
-        service = Service(course, data, workers)
-    except ToolKeyError as exc:
-        raise click.ClickException(str(exc)) from None
-    server = Server(service, host=host, port=port, proxy=proxy)
-    public = course.lms.lti.tool_url if course.lms.lti else server.url
-    if links_roster:
-        _write_links(links_roster, data, public, service.link_key, sign_link)
-    if course.lms.lti is None:
-        click.echo(f"teacher's link: {public}/s/{sign_link(service.link_key, 'instructor', 'teacher')}")
-    click.echo(f"serving {course.name or 'the course'} on {server.url} (public address {public})")
-    _run(server, for_seconds)
+    with contextlib.ExitStack() as stack:
+        runner = None
+        if cluster:  # Dask is imported only here
+            from autograder.cluster.address import ClusterError
+            from autograder.cluster.batch import IN_FLIGHT, cluster_runner, device_class_for_batch
+
+            try:
+                runner, threads, gpu = stack.enter_context(cluster_runner(cluster, course))
+            except ClusterError as exc:
+                raise click.ClickException(str(exc)) from None
+            stack.enter_context(device_class_for_batch("gpu" if gpu else "cpu"))
+            workers = max(workers, IN_FLIGHT * threads)
+        try:
+            service = Service(course, data, workers, runner=runner)
+        except ToolKeyError as exc:
+            raise click.ClickException(str(exc)) from None
+        server = Server(service, host=host, port=port, proxy=proxy)
+        public = course.lms.lti.tool_url if course.lms.lti else server.url
+        if links_roster:
+            _write_links(links_roster, data, public, service.link_key, sign_link)
+        if course.lms.lti is None:
+            click.echo(f"teacher's link: {public}/s/{sign_link(service.link_key, 'instructor', 'teacher')}")
+        click.echo(f"serving {course.name or 'the course'} on {server.url} (public address {public})")
+        _run(server, for_seconds)
 
 
 def _write_links(roster_path, data: Path, public: str, key: bytes, sign_link) -> None:

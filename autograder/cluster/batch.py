@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 from pathlib import Path
+from typing import Iterator
 
 from autograder.cluster.address import ClusterError, cluster_workers, connect, parse_cluster
 from autograder.cluster.runner import ClusterRunner, refusal_messages
@@ -51,15 +52,12 @@ def course_preload(course: Course) -> tuple[str, ...]:
     return normalize(name for exercise in course.exercises for name in exercise_preload(exercise))
 
 
-def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, workers: int | None = None,
-                     **batch) -> list[dict]:
-    """Grade `paths` into `out` with the runs on the Dask cluster `cluster` (see address.py).
-
-    `workers`: submissions in flight at once (default: twice the cluster's worker threads, so
-    that each worker has its next submission at hand while this process judges). Other
-    keywords go to `grade_batch`. ClusterError when the cluster cannot be used at all;
-    BatchStopped when it went away during the batch (what was graded is kept).
-    """
+@contextlib.contextmanager
+def cluster_runner(cluster: str, course: Course) -> Iterator[tuple[ClusterRunner, int, bool]]:
+    """(runner, expected worker threads, whether a GPU worker is there) on the Dask cluster
+    `cluster` (see address.py), every worker given its sandbox plugin, for as long as the block
+    runs: one batch (`grade_on_cluster`) or a whole service (`autograder serve --cluster`).
+    ClusterError when the cluster cannot be used at all."""
     where = parse_cluster(cluster)
     local_gpu = where.kind == "local" and course.trains and device_class() == "gpu"
     with connect(where, course, local_gpu) as (client, threads):
@@ -75,7 +73,18 @@ def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, 
         if not able:
             raise ClusterError(f"no Dask worker of {where} can grade: " + "; ".join(refused.values()))
         gpu = any(w.get("resources", {}).get(GPU_RESOURCE, 0) > 0 for w in able)
-        runner = ClusterRunner(client, str(where))
+        yield ClusterRunner(client, str(where)), threads, gpu
+
+
+def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, workers: int | None = None,
+                     **batch) -> list[dict]:
+    """Grade `paths` into `out` with the runs on the Dask cluster `cluster` (see address.py).
+    `workers`: submissions in flight at once (default: twice the cluster's worker threads, so
+    that each worker has its next submission at hand while this process judges). Other
+    keywords go to `grade_batch`. ClusterError when the cluster cannot be used at all;
+    BatchStopped when it went away during the batch (what was graded is kept).
+    """
+    with cluster_runner(cluster, course) as (runner, threads, gpu):
         with device_class_for_batch("gpu" if gpu else "cpu"):
             try:
                 return grade_batch(paths, course, out, workers=workers or IN_FLIGHT * threads, runner=runner, **batch)

@@ -4,7 +4,8 @@ best or the latest attempt) is posted to the LMS through Assignment and Grade Se
 Each post owed is a row of the store (written in the same transaction that marks the attempt
 graded), so nothing is lost across a restart. A post that fails (the LMS unreachable, a 5xx,
 a refused token) is retried with exponential backoff, 2 s doubling up to 10 minutes, with
-jitter; the teacher's page shows what is pending and the last error. A student with no LMS
+jitter; the teacher's page shows what is pending and the last error; a restart tries every owed post
+at once. A student with no LMS
 target (standalone, or an LMS that gave no grade service) owes nothing.
 """
 
@@ -45,6 +46,7 @@ class Passback:
         self.thread = threading.Thread(target=self._loop, name="passback", daemon=True)
 
     def start(self) -> None:
+        self.store.due_now()
         self.thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:

@@ -222,6 +222,10 @@ class Store:
             "SELECT student, exercise, wanted, tries FROM passback WHERE wanted > sent AND due <= ? ORDER BY due",
             (now,))]
 
+    def due_now(self) -> None:
+        """Every post still owed is tried at once (a restart is when an outage is likely fixed)."""
+        self._write(("UPDATE passback SET due = ? WHERE wanted > sent", (time.time(),)))
+
     def next_due(self) -> float | None:
         rows = self._run("SELECT MIN(due) FROM passback WHERE wanted > sent")
         return rows[0][0]
