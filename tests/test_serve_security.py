@@ -173,3 +173,20 @@ def app_client_without_session(service):
     from autograder.serve.app import create_app
 
     return create_app(service).test_client()
+
+
+def test_each_lane_is_a_queue_that_tells_a_student_their_place(tmp_path):
+    from autograder.serve.store import Store
+
+    store = Store(tmp_path / "serve.sqlite")
+    sha = "0" * 64
+    first = store.add_attempt("a", "train_sin", sha, "a.ipynb", "training")
+    quick = store.add_attempt("b", EXERCISE, sha, "b.ipynb", "quick")
+    second = store.add_attempt("c", "train_sin", sha, "c.ipynb", "training")
+    third = store.add_attempt("d", "train_sin", sha, "d.ipynb", "training")
+    assert [store.place(x) for x in (first, second, third, quick)] == [0, 1, 2, 0]
+    store.set_state(first.id, "grading")
+    assert store.place(third) == 1  # the one being trained no longer waits
+    assert [x.id for x in store.waiting("training")] == [first.id, second.id, third.id]
+    assert store.consume_nonce("n1") and not store.consume_nonce("n1")
+    store.close()

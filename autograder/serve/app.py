@@ -108,7 +108,7 @@ def create_app(service) -> Flask:
             abort(404, "this service runs without an LMS")
         try:
             return service.lti.login()
-        except (LaunchError, Exception) as exc:  # noqa: BLE001 - pylti1p3 raises its own kinds
+        except Exception as exc:  # noqa: BLE001 - pylti1p3 raises bare Exception too
             abort(400, f"the LMS's login could not start: {str(exc)[:300]}")
 
     @app.post("/lti/launch", endpoint="lti_launch")
@@ -119,7 +119,7 @@ def create_app(service) -> Flask:
             launched = service.lti.launch()
         except LaunchError as exc:
             abort(403, str(exc))
-        student = launched.user_id
+        student = service.student_of(launched.platform, launched.user_id)
         role = "instructor" if launched.instructor else "learner"
         exercise = launched.exercise if service.course.exercise(launched.exercise or "") else None
         service.store.remember_person(student, launched.name, launched.email)

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from autograder.course import Course
 from autograder.record import Gradebook
@@ -77,6 +78,13 @@ class Service:
         if exercise not in self._points:
             self._points[exercise] = max_points(self.course, exercise)
         return self._points[exercise]
+
+    def student_of(self, platform: str, user_id: str) -> str:
+        """The gradebook's student id of an LMS user: their `sub`, which the LMS keeps stable; with
+        several LMS registered, with the issuer's host after it, so two platforms' users stay apart."""
+        if self.lti is None or len(self.lti.lti.platforms) < 2:
+            return user_id
+        return f"{user_id}@{urlsplit(platform.rsplit(' ', 1)[0]).netloc or platform}"
 
     def lane_of(self, exercise: str) -> str:
         return lane_of(self.course, exercise)

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS passback (
 
 SESSION_SECONDS = 8 * 3600
 LAUNCH_DATA_SECONDS = 3600
+NONCE_SECONDS = 24 * 3600
 
 
 def new_id() -> str:
@@ -145,8 +146,9 @@ class Store:
 
     def consume_nonce(self, nonce: str) -> bool:
         """True the first time a launch's nonce is seen, False ever after (a replayed launch)."""
-        try:
-            self._write(("INSERT INTO nonces VALUES (?, ?)", (nonce, time.time())))
+        try:  # a launch token lives minutes: nonces a day old can no longer come with a valid one
+            self._write(("DELETE FROM nonces WHERE used < ?", (time.time() - NONCE_SECONDS,)),
+                        ("INSERT INTO nonces VALUES (?, ?)", (nonce, time.time())))
         except sqlite3.IntegrityError:
             return False
         return True
