@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -168,3 +169,24 @@ def test_the_teacher_sees_the_class_and_gets_grades_csv(pair):
     assert alice[2] == EXERCISE and alice[3] == "graded" and float(alice[4]) == float(alice[5]) > 0
     report = http.get(pair.tool.url + "/teacher/report", timeout=60)
     assert report.status_code == 200 and "<html" in report.text.lower()
+
+    # A student's attempts and feedback, and a regrade of one of them.
+    mine = http.get(pair.tool.url + "/teacher/student", params={"student": "alice"}, timeout=30)
+    [first_attempt, *_] = re.findall(r'href="(/attempt/[^"]+)"', mine.text)[::-1]
+    seen = http.get(pair.tool.url + first_attempt, timeout=30)
+    assert seen.status_code == 200 and 'id="feedback"' in seen.text
+    aid = first_attempt.rsplit("/", 1)[1]
+    attempt = pair.tool.service.store.attempt(aid)
+    with pair.tool.service.gradebook() as book:
+        before = book.result(attempt.sha256, attempt.student)["graded_at"]
+    time.sleep(1.1)  # graded_at counts seconds
+    regraded = http.post(pair.tool.url + "/teacher/regrade", data={"csrf": csrf_of(mine.text), "attempt": aid},
+                         timeout=30)
+    assert regraded.status_code == 200 and regraded.url.endswith("/teacher")
+
+    def graded_again():
+        with pair.tool.service.gradebook() as book:
+            row = book.result(attempt.sha256, attempt.student)
+        return row["graded_at"] > before and pair.tool.service.store.attempt(aid).state == "done" and row
+    row = wait_for(graded_again, timeout=120)
+    assert row["status"] == "graded" and row["score"] == row["max_score"] > 0

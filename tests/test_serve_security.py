@@ -190,3 +190,24 @@ def test_each_lane_is_a_queue_that_tells_a_student_their_place(tmp_path):
     assert [x.id for x in store.waiting("training")] == [first.id, second.id, third.id]
     assert store.consume_nonce("n1") and not store.consume_nonce("n1")
     store.close()
+
+
+def test_the_exercise_page_links_to_colab_where_the_course_publishes(tmp_path, monkeypatch):
+    from autograder.build.variants import SECRET_ENV, SECRET_FILE_ENV
+    from autograder.course import Publish
+    from autograder.serve.app import create_app
+
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.delenv(SECRET_FILE_ENV, raising=False)
+    course = course_in(tmp_path)
+    course = course.model_copy(update={"lms": course.lms.model_copy(update={"lti": None}),
+                                       "publish": Publish(notebooks="https://github.com/org/repo/blob/main/{id}.ipynb")})
+    service = Service(course, tmp_path / "data")
+    try:
+        http = create_app(service).test_client()
+        http.get(f"https://127.0.0.1/s/{security.sign_link(service.link_key, 'learner', 'ada')}")
+        html = http.get(f"https://127.0.0.1/exercise/{EXERCISE}").get_data(as_text=True)
+        assert f'href="https://colab.research.google.com/github/org/repo/blob/main/{EXERCISE}.ipynb"' in html
+        assert 'rel="noopener noreferrer"' in html
+    finally:
+        service.store.close()
