@@ -22,4 +22,7 @@ def new_exercise_command(exercise_id, course_path, title):
         raise click.ClickException(str(exc)) from None
     for path in written:
         click.echo(f"wrote {path}")
-    click.echo(f"next: edit exercises/{exercise_id}/{exercise_id}.ipynb, then `autograder verify --course {course_path}`")
+    here = Path(course_path).resolve() == (Path.cwd() / "course.yaml").resolve()
+    verify = "autograder verify" if here else f"autograder verify --course {course_path}"
+    click.echo(f"next: edit exercises/{exercise_id}/{exercise_id}.ipynb, its checks.py and "
+               f"solutions/{exercise_id}.py, then `python -m pytest tests` and `{verify}`")
