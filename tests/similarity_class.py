@@ -29,7 +29,7 @@ import nbformat
 from autograder.build.master import marker, question_config
 
 ROOT = Path(__file__).resolve().parents[1]
-EXERCISES = ("sigmoid_probability", "train_banknote")
+EXERCISES = ("sigmoid_probability", "gradient_descent", "train_banknote")
 
 NAMES = ["t", "tmp", "val", "res", "out", "h", "e", "v", "acc", "k", "s", "q", "r", "u", "aux", "num", "den",
          "expo", "x_vec", "w_vec", "inputs", "weights", "prod", "total", "layer_sizes", "sizes", "units_list",
@@ -179,6 +179,114 @@ def _sigmoid_extra(s: Style, question: str) -> str:
     ])
 
 
+# ------------------------------------------------------------------ gradient_descent
+
+def _q_one_step(s: Style) -> str:
+    w, x, e = s.name("w_vec"), s.name("x_vec"), s.name("e")
+    return s.pick([
+        (5, s.op("p = sigmoid(w1 * x1 + w2 * x2 + b)\ngrad_w = (p - y) * np.array([x1, x2])\ngrad_b = p - y\n"
+                 "w_new = np.array([w1, w2]) - lr * grad_w\nb_new = b - lr * grad_b\n"
+                 "p_new = sigmoid(w_new[0] * x1 + w_new[1] * x2 + b_new)")),
+        (3, s.op(f"{w} = np.array([w1, w2])\n{x} = np.array([x1, x2])\np = sigmoid({w} @ {x} + b)\n{e} = p - y\n"
+                 f"grad_w = {e} * {x}\ngrad_b = {e}\nw_new = {w} - lr * grad_w\nb_new = b - lr * grad_b\n"
+                 f"p_new = sigmoid(w_new @ {x} + b_new)")),
+        (2, s.op(f"p = sigmoid(np.dot([w1, w2], [x1, x2]) + b)\n{s.name('k')} = (p - y) * x1\n{s.name('u')} = (p - y) * x2\n"
+                 f"grad_w = np.array([{s.name('k')}, {s.name('u')}])\ngrad_b = float(p - y)\n"
+                 f"w_new = np.array([w1 - lr * {s.name('k')}, w2 - lr * {s.name('u')}])\nb_new = b - lr * grad_b\n"
+                 "p_new = sigmoid(np.dot(w_new, [x1, x2]) + b_new)")),
+        (1, f"def {s.name('aux')}(w, b, x, y, lr):\n    p = sigmoid(w @ x + b)\n    return p, (p - y) * x, p - y\n\n\n"
+            f"p, grad_w, grad_b = {s.name('aux')}(np.array([w1, w2]), b, np.array([x1, x2]), y, lr)\n"
+            "w_new, b_new = np.array([w1, w2]) - lr * grad_w, b - lr * grad_b\n"
+            f"p_new = {s.name('aux')}(w_new, b_new, np.array([x1, x2]), y, lr)[0]"),
+        (1, f"import torch\n{w} = torch.tensor([w1, w2], dtype=torch.float64, requires_grad=True)\n"
+            f"{s.name('t')} = torch.tensor(b, dtype=torch.float64, requires_grad=True)\n"
+            f"{x} = torch.tensor([x1, x2], dtype=torch.float64)\n"
+            f"{s.name('r')} = torch.sigmoid({w} @ {x} + {s.name('t')})\n"
+            f"loss = -(y * torch.log({s.name('r')}) + (1 - y) * torch.log(1 - {s.name('r')}))\nloss.backward()\n"
+            f"p = {s.name('r')}.item()\ngrad_w = {w}.grad.numpy()\ngrad_b = {s.name('t')}.grad.item()\n"
+            f"w_new = {w}.detach().numpy() - lr * grad_w\nb_new = b - lr * grad_b\n"
+            "p_new = sigmoid(w_new @ np.array([x1, x2]) + b_new)"),
+    ])
+
+
+def _q_training_loop(s: Style) -> str:
+    e, n, gw, gb = s.name("e"), s.name("num"), s.name("acc"), s.name("s")
+    gradient = s.pick([
+        (4, "error = sigmoid(X @ w + b) - y\n    return X.T @ error / len(y), np.mean(error)"),
+        (2, f"{gw} = np.zeros(len(w))\n    {gb} = 0.0\n    for xi, yi in zip(X, y):\n        {e} = sigmoid(xi @ w + b) - yi\n"
+            f"        {gw} += {e} * xi\n        {gb} += {e}\n    return {gw} / len(y), {gb} / len(y)"),
+        (2, f"{e} = sigmoid(X @ w + b) - y\n    return np.mean({e}[:, None] * X, axis=0), {e}.mean()"),
+        (2, f"{n} = X.shape[0]\n    p = sigmoid(np.dot(X, w) + b)\n    return np.dot(X.T, p - y) / {n}, np.sum(p - y) / {n}"),
+    ])
+    history = s.name("total")
+    train = s.pick([
+        (4, "w, b = np.zeros(X.shape[1]), 0.0\n    for _ in range(epochs):\n        grad_w, grad_b = gradient(X, y, w, b)\n"
+            "        w = w - lr * grad_w\n        b = b - lr * grad_b\n    return w, b"),
+        (2, f"w = np.zeros(X.shape[1])\n    b = 0.0\n    for {s.name('k')} in range(epochs):\n"
+            f"        {gw}, {gb} = gradient(X, y, w, b)\n        w -= lr * {gw}\n        b -= lr * {gb}\n    return w, b"),
+        (1, f"w, b = np.zeros(X.shape[1]), 0.0\n    {s.name('k')} = 0\n    while {s.name('k')} < epochs:\n"
+            f"        g = gradient(X, y, w, b)\n        w, b = w - lr * g[0], b - lr * g[1]\n        {s.name('k')} += 1\n    return w, b"),
+        (1, f"w, b = np.zeros(X.shape[1]), 0.0\n    {history} = []\n    for _ in range(epochs):\n"
+            f"        grad_w, grad_b = gradient(X, y, w, b)\n        w, b = w - lr * grad_w, b - lr * grad_b\n"
+            f"        {history}.append(bce_loss(X, y, w, b))\n    return w, b"),
+    ])
+    lr_, epochs_ = s.rng.choice([0.1, 0.2, 0.3, 0.5, 1.0]), s.rng.choice([50, 100, 200, 300, 500, 1000])
+    call = s.pick([
+        (2, f"w_trained, b_trained = train_logistic(X_notes, y_notes, {lr_}, {epochs_})\n"
+            + voice(s, "bce_loss(X_notes, y_notes, w_trained, b_trained)")),
+        (1, f"w_trained, b_trained = train_logistic(X_notes, y_notes, lr={lr_}, epochs={epochs_})"),
+        (1, ""),
+    ])
+    return (f'def gradient(X, y, w, b):\n    """(dL/dw, dL/db) of the mean cross-entropy of the logistic model (w, b)."""\n'
+            f"    {gradient}\n\n\ndef train_logistic(X, y, lr, epochs):\n"
+            f'    """`epochs` steps of gradient descent from w = 0, b = 0; returns (w, b)."""\n    {train}\n\n\n{call}')
+
+
+def _q_gradient_check(s: Style) -> str:
+    step, i = s.name("h"), s.name("k")
+    body = s.pick([
+        (3, f"grad_w = np.zeros(len(w))\n    for {i} in range(len(w)):\n        {step} = np.zeros(len(w))\n        {step}[{i}] = eps\n"
+            f"        grad_w[{i}] = (bce_loss(X, y, w + {step}, b) - bce_loss(X, y, w - {step}, b)) / (2 * eps)\n"
+            "    grad_b = (bce_loss(X, y, w, b + eps) - bce_loss(X, y, w, b - eps)) / (2 * eps)\n    return grad_w, grad_b"),
+        (2, f"{step} = np.eye(len(w)) * eps\n    grad_w = np.array([(bce_loss(X, y, w + {step}[{i}], b) - bce_loss(X, y, w - {step}[{i}], b)) "
+            f"/ (2 * eps) for {i} in range(len(w))])\n"
+            "    grad_b = (bce_loss(X, y, w, b + eps) - bce_loss(X, y, w, b - eps)) / (2 * eps)\n    return grad_w, grad_b"),
+        (2, f"grads = []\n    for {i} in range(len(w)):\n        {s.name('u')} = w.copy()\n        {s.name('r')} = w.copy()\n"
+            f"        {s.name('u')}[{i}] += eps\n        {s.name('r')}[{i}] -= eps\n"
+            f"        grads.append((bce_loss(X, y, {s.name('u')}, b) - bce_loss(X, y, {s.name('r')}, b)) / (2 * eps))\n"
+            "    return np.array(grads), (bce_loss(X, y, w, b + eps) - bce_loss(X, y, w, b - eps)) / (2 * eps)"),
+        (1, f"def {s.name('aux')}(f, v):\n        return (f(v + eps) - f(v - eps)) / (2 * eps)\n"
+            f"    grad_w = np.array([{s.name('aux')}(lambda t: bce_loss(X, y, np.where(np.arange(len(w)) == {i}, t, w), b), w[{i}]) "
+            f"for {i} in range(len(w))])\n    return grad_w, {s.name('aux')}(lambda t: bce_loss(X, y, w, t), b)"),
+    ])
+    return (f'def numerical_gradient(X, y, w, b, eps):\n    """Central differences of bce_loss with respect to every weight '
+            f'and the bias."""\n    {body}')
+
+
+def _q_learning_rate(s: Style) -> str:
+    v = s.name("v")
+    return s.pick([
+        (3, f"def descend_bowl(lr, steps=30):\n    w = 0.0\n    for _ in range(steps):\n        w = w - lr * 2 * a * (w - 2)\n"
+            "    return w\n\n\ndiverging_lrs = [lr for lr in candidate_lrs if abs(descend_bowl(lr) - 2) > 2]\nlr_limit = 1 / a"),
+        (2, f"diverging_lrs = []\nfor {v} in candidate_lrs:\n    w = 0.0\n    for _ in range({s.rng.choice([20, 30, 50, 100])}):\n"
+            f"        w -= {v} * 2 * a * (w - 2)\n    if abs(w - 2) > abs(0 - 2):\n        diverging_lrs.append({v})\nlr_limit = 1 / a"),
+        (2, f"diverging_lrs = [{v} for {v} in candidate_lrs if abs(1 - 2 * a * {v}) > 1]\nlr_limit = 2 / (2 * a)"),
+        (1, f"{s.name('res')} = {{}}\nfor {v} in candidate_lrs:\n    w = 0.0\n    for _ in range(40):\n        w = w - {v} * 2 * a * (w - 2)\n"
+            f"    {s.name('res')}[{v}] = w\ndiverging_lrs = sorted(k for k, w in {s.name('res')}.items() if not np.isfinite(w) or abs(w - 2) > 2)\n"
+            "lr_limit = 1.0 / a"),
+    ])
+
+
+def _gd_extra(s: Style, question: str) -> str:
+    if s.rng.random() > s.prints:
+        return ""
+    v = {"q1_one_step": "p_new", "q2_training_loop": "gradient(X_notes, y_notes, np.zeros(2), 0.0)",
+         "q3_gradient_check": "numerical_gradient(X_notes, y_notes, np.zeros(2), 0.0, 1e-5)",
+         "q4_learning_rate": "diverging_lrs"}[question]
+    return s.pick([(3, voice(s, v)), (1, f"{voice(s, v)}\n{voice(s, 'lr_limit' if 'lrs' in v else 'p')}"),
+                   (1, f"assert {v} is not None")])
+
+
 # ------------------------------------------------------------------ train_banknote
 
 ACTIVATIONS = [(6, "relu"), (2, "tanh"), (1, "elu"), (1, "selu"), (1, "gelu")]
@@ -263,10 +371,12 @@ def _training_extra(s: Style, question: str) -> str:
 # ------------------------------------------------------------------ notebooks
 
 ANSWERS = {
+    "gradient_descent": {"q1_one_step": _q_one_step, "q2_training_loop": _q_training_loop,
+                         "q3_gradient_check": _q_gradient_check, "q4_learning_rate": _q_learning_rate},
     "sigmoid_probability": {"q1_net_input": _q_net_input, "q2_sigmoid": _q_sigmoid, "q3_probability": _q_probability,
                             "q4_decision": _q_decision, "q5_vector_form": _q_vector},
 }
-EXTRAS = {"sigmoid_probability": _sigmoid_extra, "train_banknote": _training_extra}
+EXTRAS = {"gradient_descent": _gd_extra, "sigmoid_probability": _sigmoid_extra, "train_banknote": _training_extra}
 
 
 @functools.lru_cache(maxsize=None)
@@ -314,6 +424,26 @@ class Student:
     recipe: dict | None = None
 
 
+HABITS = [  # small rewrites a student makes everywhere, the same way every time
+    (re.compile(r"\b(\w+(?:\.T)?) @ (\w+)\b"), r"np.dot(\1, \2)"),
+    (re.compile(r"\bnp\.mean\((\w+)\)"), r"\1.mean()"),
+    (re.compile(r"- lr \* (\w+)"), r"- \1 * lr"),
+    (re.compile(r"\b1 / "), "1.0 / "),
+    (re.compile(r"\blen\(y\)"), "y.shape[0]"),
+    (re.compile(r"np\.zeros\(len\((\w+)\)\)"), r"np.zeros_like(\1, dtype=float)"),
+    (re.compile(r"\bnp\.exp\("), "np.e ** ("),
+    (re.compile(r"\bfor _ in range"), "for _step in range"),
+]
+
+
+def habits(s: Style, code: str) -> str:
+    if not hasattr(s, "habits"):
+        s.habits = [h for h in HABITS if s.rng.random() < 0.35]
+    for pattern, replacement in s.habits:
+        code = pattern.sub(replacement, code)
+    return code
+
+
 def draw_student(exercise: str, name: str, seed: int) -> Student:
     s = Style(random.Random(seed))
     s.comments = s.rng.choice([0.0, 0.0, 0.1, 0.3, 0.6])
@@ -328,7 +458,7 @@ def draw_student(exercise: str, name: str, seed: int) -> Student:
             recipe = draw_recipe(s)
             answers[q] = _comment(s, _training_answer(s, recipe))
         else:
-            answers[q] = _comment(s, ANSWERS[exercise][q](s))
+            answers[q] = _comment(s, habits(s, ANSWERS[exercise][q](s)))
         extras[q] = EXTRAS[exercise](s, q)
     student = Student(name, exercise, answers, extras, list(questions), recipe)
     student.style = s

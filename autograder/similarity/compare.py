@@ -78,11 +78,12 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     weights = fps.rarity(prints)
     code = fps.code_scores(prints, weights)
     tasks = [(t.build, t.settings) for t in exercise.training.tasks.values()] if exercise.training else []
+    given_seeds = {seed for line in handout.lines for _, seed in sig.SEED_CALL.findall(line)}
     signal_sets = []
     for s, mine in zip(subs, own):
         found = sig.result_signals(s.result) + sig.variant_signals(s.metadata)
         if exercise.training:
-            found += sig.training_signals(bounded(s.cells), mine, tasks)
+            found += sig.training_signals(bounded(s.cells), mine, tasks, given_seeds)
         signal_sets.append(found)
     signal_weights = sig.SignalWeights(signal_sets)
 

@@ -103,17 +103,19 @@ def _constant(value) -> str | None:
     return None
 
 
-def training_signals(cells: list[str], own: str, tasks: list[tuple[str, str]]) -> list[Signal]:
+def training_signals(cells: list[str], own: str, tasks: list[tuple[str, str]],
+                     given_seeds: set[str] = frozenset()) -> list[Signal]:
     """The seeds one by one, the settings with the seeds, and the whole recipe (settings, seeds,
     every number and string of the model's function): a single layer size or `epochs` value
-    shared is chance, all of them together is not. `tasks`: (build function, settings name)."""
+    shared is chance, all of them together is not. `tasks`: (build function, settings name);
+    `given_seeds`: the seeds the handed-out code sets (in every notebook, so no sign of anything)."""
     settings, seeds, constants = [], [], []
     for build, name in tasks:
         constants += [f"constant:{build}:{c}" for c in model_constants(cells, build)]
         values = settings_of(cells, name)
         for k, v in sorted((values or {}).items(), key=lambda kv: str(kv[0])):
             settings.append((f"setting:{name}.{k}={v!r}", f"{name}[{k!r}] = {_short(v)}"))
-    for _, seed in sorted(set(SEED_CALL.findall(own))):
+    for seed in sorted({value for source in cells for _, value in SEED_CALL.findall(source)} - set(given_seeds)):
         seeds.append((f"seed:{seed}", f"seed {seed}"))
     signals = [Signal(key, f"the same {text}") for key, text in seeds]
     if settings:
