@@ -65,7 +65,7 @@ def test_the_demo_starts_the_tool_and_a_stand_in_lms_and_stops_by_itself(tmp_pat
     shown = autograder("serve", "--demo", "--course", str(course), "--data", str(tmp_path / "d"), "--port", "0",
                        "--for-seconds", "0.5")
     assert shown.exit_code == 0, shown.output
-    for said in ("a student opens", "the teacher's page", "Deep Linking", "the LMS's gradebook"):
+    for said in ("open this page", "a student opens", "the teacher's page", "Deep Linking", "the LMS's gradebook"):
         assert said in shown.output
     student = re.search(r"a student opens \S+:\s+(http://127\.0\.0\.1:\d+/start\?user=alice\S+)", shown.output)
     assert student, shown.output  # the same URLs the end-to-end tests open (test_serve_lti.py)

@@ -74,6 +74,13 @@ def test_a_students_launch_hand_in_feedback_and_score_in_the_lms(pair):
     assert pair.lms.scores[item]["alice"]["scoreGiven"] == top
 
 
+def test_the_stand_in_lms_front_page_opens_the_tool_as_student_or_teacher(pair):
+    import requests
+
+    front = requests.get(pair.lms.url + "/", timeout=30).text
+    assert front.count("/start?user=") == 3 * len(pair.lms.links) + 1  # alice, bob, the teacher; Deep Linking
+
+
 def test_deep_linking_places_exercises_with_their_points(pair):
     http = client()
     page = launch(http, pair.lms.start_url("teacher", "instructor", "deeplink"))

@@ -6,6 +6,7 @@ Content-Security-Policy and cookie flags on every page, and the class's grades.c
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -189,6 +190,17 @@ def test_each_lane_is_a_queue_that_tells_a_student_their_place(tmp_path):
     assert store.place(third) == 1  # the one being trained no longer waits
     assert [x.id for x in store.waiting("training")] == [first.id, second.id, third.id]
     assert store.consume_nonce("n1") and not store.consume_nonce("n1")
+
+    # A score owed, sent, then owed again when the LMS gives the student a (new) grade service.
+    store.finish(quick.id, "b", EXERCISE)
+    [owed] = store.owed(time.time() + 1)
+    store.sent(owed, None, None, "no LMS grade service for this student and exercise")
+    assert store.owed(time.time() + 1) == []
+    store.set_target("b", EXERCISE, "iss client", "b-sub", {"lineitem": "https://lms/items/1"})
+    assert [o.student for o in store.owed(time.time() + 1)] == ["b"]
+    store.sent(store.owed(time.time() + 1)[0], 6.0, 6.0)
+    store.set_target("b", EXERCISE, "iss client", "b-sub", {"lineitem": "https://lms/items/1"})  # the same: nothing
+    assert store.owed(time.time() + 1) == []
     store.close()
 
 

@@ -111,6 +111,7 @@ def _demo(course, data: Path, port: int, workers: int, for_seconds) -> None:
     links = place_exercises(pair, course)
     first = next(iter(links))
     click.echo(f"stand-in LMS on {pair.lms.url}, the tool on {pair.tool.url} (data in {data})")
+    click.echo(f"open this page:           {pair.lms.url}/  (every exercise, as a student or the teacher)")
     click.echo(f"a student opens {first}:  {pair.lms.start_url('alice', 'learner', links[first])}")
     click.echo(f"the teacher's page:       {pair.lms.start_url('teacher', 'instructor', links[first])}")
     click.echo(f"Deep Linking (teacher):   {pair.lms.start_url('teacher', 'instructor', 'deeplink')}")

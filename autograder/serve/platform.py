@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 import typing as t
+from html import escape
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import serialization
@@ -159,6 +160,18 @@ class StandInLms:
         @app.get("/jwks")
         def jwks():
             return {"keys": lms.registration.get_jwks()}
+
+        @app.get("/")
+        def home():
+            """The demo's front page: open the tool as a student or the teacher, see the gradebook."""
+            rows = "".join(
+                f"<li>{escape(link['title'])}: <a href='{escape(lms.start_url('alice', 'learner', link_id))}'>as the "
+                f"student Alice</a> · <a href='{escape(lms.start_url('bob', 'learner', link_id))}'>as Bob</a> · "
+                f"<a href='{escape(lms.start_url('teacher', 'instructor', link_id))}'>as the teacher</a></li>"
+                for link_id, link in lms.links.items())
+            return (f"<!doctype html><html><body><h1>Stand-in LMS</h1><ul>{rows}</ul>"
+                    f"<p><a href='{escape(lms.start_url('teacher', 'instructor', 'deeplink'))}'>Place exercises "
+                    "(Deep Linking, as the teacher)</a> · <a href='/gradebook'>the LMS's gradebook</a></p></body></html>")
 
         @app.get("/start")
         def start():

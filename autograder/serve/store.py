@@ -162,8 +162,17 @@ class Store:
         return {s: (n, e) for s, n, e in self._run("SELECT student, name, email FROM people")}
 
     def set_target(self, student: str, exercise: str, platform: str, user_id: str, service: dict) -> None:
-        self._write(("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?)",
-                     (student, exercise, platform, user_id, json.dumps(service))))
+        """Where this student's score for this exercise goes; a new or changed target is owed the
+        counted score again (graded before the LMS gave a grade service, or moved to a new line item)."""
+        value = (platform, user_id, json.dumps(service))
+        with self.lock:
+            known = self._run("SELECT platform, user_id, service FROM targets WHERE student = ? AND exercise = ?",
+                              (student, exercise))
+            if known and tuple(known[0]) == value:
+                return
+            self._write(("INSERT OR REPLACE INTO targets VALUES (?,?,?,?,?)", (student, exercise, *value)),
+                        ("UPDATE passback SET wanted = wanted + 1, due = ?, tries = 0 WHERE student = ? AND exercise = ?",
+                         (time.time(), student, exercise)))
 
     def target(self, student: str, exercise: str) -> tuple[str, str, dict] | None:
         rows = self._run("SELECT platform, user_id, service FROM targets WHERE student = ? AND exercise = ?",
