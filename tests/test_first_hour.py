@@ -43,3 +43,20 @@ def test_feedback_shows_a_cells_error_as_written_and_names_the_cell():
     assert "- code cell 5: `` NameError: name `x` is not defined <script> ``" in text.splitlines()
     assert "- Student: ann \\<b\\>" in text.splitlines()  # outside a code span a tag still cannot start
     assert not re.search(r"ipython-input", text)
+
+
+def test_the_readme_names_every_column_of_grades_csv_and_of_the_roster():
+    from autograder.export.files import COLUMNS, GRADES_EXTRA
+    from autograder.export.lms import MOODLE_IDENTIFIERS
+    from autograder.intake.roster import ALIASES
+    from autograder.paths import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    grades = readme.split("The columns of `grades.csv`, in order:")[1].split("Every input gets")[0]
+    assert re.findall(r"`([a-z_0-9]+)`", grades) == [*COLUMNS, *GRADES_EXTRA]  # all of them, in order
+    roster = readme.split("**The roster**")[1].split("`build --roster` writes")[0]
+    named = set(re.findall(r"`([a-z_]+)`", roster))
+    moodle = {column for _, columns in MOODLE_IDENTIFIERS.values() for column in columns}
+    canvas = {"name", "student_name", "full_name", "canvas_id", "canvas_user_id", "sis_user_id", "sis_login_id",
+              "section"}
+    assert set(ALIASES) | moodle | canvas <= named, (set(ALIASES) | moodle | canvas) - named
