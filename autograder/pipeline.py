@@ -56,7 +56,7 @@ def _base_result(sub: Submission, max_score: float) -> dict:
 def run_limits(course: Course, exercise_id: str) -> RunLimits:
     exercise = course.exercise(exercise_id)
     # A training task trains on the GPU when this machine has one (its devices are then bound
-    # into the sandbox); everything else stays on the CPU.
+    # into the trainer's sandbox, run/training.py); everything else stays on the CPU.
     return dataclasses.replace(exercise.limits, gpu=exercise.trains and device_class() == "gpu")
 
 
@@ -120,9 +120,10 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     flat |= {f"{name}/fig:{key}": probe for name, probes in for_figures.items() for key, probe in probes.items()}
 
     limits, files = run_limits(course, sub.exercise), data_files(exercise.folder)
-    run = runner(sub.cells, flat, limits, files=files)
-    # A timed training task: the models the notebook declared (as data) are checked here and
-    # trained in a sandbox of their own that runs no student code, on the same runner.
+    # The notebook's run trains nothing, so it never gets the GPU (on a cluster it goes to any
+    # worker). A timed training task's declared models (data) are checked here and trained in a
+    # sandbox of their own that runs no student code, on the same runner, with the GPU if any.
+    run = runner(sub.cells, flat, dataclasses.replace(limits, gpu=False), files=files)
     train_declared(checks, asked, run, runner, limits, files)
 
     # Judge, in this process, against solutions/ (with the student's own numbers, if any).

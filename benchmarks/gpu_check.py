@@ -8,9 +8,10 @@ One prepared script for the day a GPU machine is available (issue 31): it needs 
 this repository installed (`.ci/run`'s steps) and bubblewrap. For each training exercise of
 course.yaml it makes the solution notebook and the blank student notebook with Otter assign,
 as the build does, and grades both with the pipeline (`grade_submission`): the notebook in the
-sandbox, the declared models trained in the trainer's sandbox (on a GPU machine a fresh
-bubblewrap sandbox with the GPU's devices bound in; on the CPU a warm worker, as a batch
-does), judged in this process on the held-out data. Per task it prints the device the trainer
+sandbox (forked from a warm worker), the declared models trained in the trainer's sandbox (on
+a GPU machine a fresh bubblewrap sandbox with the GPU's devices bound in, one submission at a
+time; on the CPU a warm worker too, two submissions at once as a batch grades them), judged in
+this process on the held-out data. Per task it prints the device the trainer
 used, the training time and epochs the trainer measured, the held-out metric, the grading
 time over the training time, and the budget course.yaml sets for this device class.
 
@@ -29,6 +30,7 @@ import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +42,7 @@ from autograder.handout import Handout  # noqa: E402
 from autograder.intake import Submission  # noqa: E402
 from autograder.intake.notebook import read_notebook  # noqa: E402
 from autograder.pipeline import grade_submission, run_limits  # noqa: E402
-from autograder.run import isolation_mode, run_notebook  # noqa: E402
+from autograder.run import isolation_mode  # noqa: E402
 from autograder.run.device import device_class  # noqa: E402
 from autograder.run.preload import exercise_preload  # noqa: E402
 from autograder.run.training import runs_per_submission  # noqa: E402
@@ -109,6 +111,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("exercises", nargs="*", default=list(EXERCISES))
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="submissions graded at once (default: 2 on the CPU, one torch thread each; 1 on a GPU, "
+                             "so that each training has the card to itself)")
     args = parser.parse_args(argv)
 
     import torch
@@ -131,15 +136,23 @@ def main(argv=None) -> int:
                  for _ in range(runs_per_submission(course.exercise(s.exercise)))]
         # On a GPU machine every training run is a fresh sandbox with the GPU bound in (the pool
         # sends runs with limits.gpu there); on the CPU, warm workers, as a batch grades.
-        with WarmPool.for_batch(kinds, workers=1, warm=device == "cpu") as pool:
-            for sub in subs:
-                exercise = course.exercise(sub.exercise)
-                runner = pool.runner(exercise_preload(exercise)) if device == "cpu" else run_notebook
+        workers = args.workers or (2 if device == "cpu" else 1)
+        # The pool forks each notebook's run from a warm worker; a trainer's run with the GPU goes
+        # to a fresh sandbox with the GPU's devices bound in (WarmPool.run), on the CPU warm too.
+        with WarmPool.for_batch(kinds, workers=workers, warm=True) as pool:
+
+            def grade(sub: Submission) -> dict:
                 assert run_limits(course, sub.exercise).gpu == (device == "gpu")
-                result = grade_submission(sub, course, seed=0, handout=Handout(), runner=runner)
-                budgets = {name: getattr(task.budget_s, device) for name, task in exercise.training.tasks.items()}
-                rows += check_rows(result, sub.student, device, budgets)
-                problems += failures(result, sub.student, device)
+                runner = pool.runner(exercise_preload(course.exercise(sub.exercise)))
+                return grade_submission(sub, course, seed=0, handout=Handout(), runner=runner)
+
+            with ThreadPoolExecutor(max_workers=workers) as threads:
+                results = list(threads.map(grade, subs))
+        for sub, result in zip(subs, results):
+            exercise = course.exercise(sub.exercise)
+            budgets = {name: getattr(task.budget_s, device) for name, task in exercise.training.tasks.items()}
+            rows += check_rows(result, sub.student, device, budgets)
+            problems += failures(result, sub.student, device)
     header = list(rows[0]) if rows else []
     widths = {h: max(len(h), *(len(str(r[h])) for r in rows)) for h in header}
     print("  ".join(h.ljust(widths[h]) for h in header))

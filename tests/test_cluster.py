@@ -255,8 +255,9 @@ def test_a_gpu_run_asks_for_the_gpu_resource_and_others_ask_for_nothing():
 
 
 def test_the_trainer_job_goes_to_a_gpu_worker_with_data_only():
-    """A training task on a cluster: the notebook's run, then the trainer's run as a task of its
-    own (run/training.py), sent to a GPU worker, with no cells and plain Fit requests only."""
+    """A training task on a cluster: the notebook's run (to any worker), then the trainer's run as
+    a task of its own (run/training.py), sent to a GPU worker, with no cells and plain Fit
+    requests only."""
     from autograder.cluster.runner import ClusterRunner
     from autograder.probe import Fit
     from autograder.run.training import train_declared
@@ -274,9 +275,9 @@ def test_the_trainer_job_goes_to_a_gpu_worker_with_data_only():
     client = _Client()
     runner = ClusterRunner(client, "tcp://head:8786")
     asked = {"model": {"model": Train("build_model", "TRAINING", "data/x.npy", "data/y.npy")}}
-    run = runner(["x = 1"], {"model/model": asked["model"]["model"]}, Limits(gpu=True))
+    run = runner(["x = 1"], {"model/model": asked["model"]["model"]}, Limits())  # as the pipeline: no GPU
     train_declared([Check()], asked, run, runner, Limits(gpu=True), {"data/x.npy": b"x"})
-    assert client.submitted == [{"GPU": 1}, {"GPU": 1}]
+    assert client.submitted == [None, {"GPU": 1}]
     trainer_task = client.tasks[1]
     assert trainer_task["cells"] == [] and trainer_task["probes"] == {"model/model": fit}
     assert pickle.loads(pickle.dumps(trainer_task))["probes"]["model/model"] == fit
