@@ -20,6 +20,7 @@ import contextlib
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from autograder import figures
 from autograder import handout as handouts
 from autograder.course import Course
 from autograder.exercises import load_checks
@@ -138,6 +139,8 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
     runs = [kinds[s.exercise] for s in runnable for _ in range(runs_per_submission(course.exercise(s.exercise)))]
     warm_pool = WarmPool.for_batch(runs, workers, warm) \
         if runnable and runner is None else None
+    if runnable:
+        figures.prepare_in_background()  # matplotlib loads while the workers start
     if warm_pool is not None:
         todo.sort(key=lambda s: warm_pool.rank(kinds.get(s.exercise)))  # each kind's runs together
         warm_pool.warm_up()

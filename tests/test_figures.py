@@ -83,16 +83,27 @@ def test_sigmoid_probability_draws_the_students_z_and_p_and_the_right_point_only
     assert np.allclose(y, 1 / (1 + np.exp(-x)))
 
 
-def test_function_curve_draws_the_students_values_at_the_graders_inputs_against_the_reference(sigmoid_flipped):
+def test_function_curve_draws_the_students_function_and_the_right_one_on_one_grid(sigmoid_flipped):
+    from autograder.figures.function_curve import GRID
+
     data = row(sigmoid_flipped, "sigmoid")["figure"]
+    assert data["x"] == pytest.approx(list(GRID))  # a fixed grid: the same function, the same figure
     ax = drawn("function_curve", data, show=True).axes[0]
     [yours], [right] = series(ax, "yours"), series(ax, "right")
-    x = np.asarray(yours.get_xdata())
-    assert len(x) >= 10 and np.all(np.diff(x) >= 0)
-    assert np.allclose(yours.get_ydata(), 1 / (1 + np.exp(x)), rtol=1e-5)  # the flipped sign, as the student's code gave
-    gx = np.asarray(right.get_xdata())
-    assert gx.min() == pytest.approx(x.min()) and gx.max() == pytest.approx(x.max())
-    assert np.allclose(right.get_ydata(), 1 / (1 + np.exp(-gx)), rtol=1e-5)
+    assert np.allclose(yours.get_xdata(), GRID) and np.allclose(right.get_xdata(), GRID)
+    assert np.allclose(yours.get_ydata(), 1 / (1 + np.exp(GRID)), rtol=1e-5)  # the flipped sign, as the student's code gave
+    assert np.allclose(right.get_ydata(), 1 / (1 + np.exp(-GRID)), rtol=1e-5)
+    again = mistaken("sigmoid_probability", "the sign of the exponent flipped", seed=7)
+    assert row(again, "sigmoid")["figure"] == data  # other graded inputs, the same figure (drawn once)
+
+
+def test_function_curve_falls_back_to_the_graded_calls_when_the_grid_call_raised():
+    result = mistaken("sigmoid_probability", "math.exp instead of np.exp")
+    data = row(result, "sigmoid")["figure"]
+    assert data["raised"].startswith("TypeError") and len(data["x"]) == 1  # the one scalar case worked
+    ax = drawn("function_curve", data, show=True).axes[0]
+    assert any("your sigmoid raised TypeError" in t.get_text() for t in ax.texts)
+    assert len(series(ax, "yours")[0].get_xdata()) == 1
 
 
 def test_decision_line_draws_both_lines_once_over_the_labelled_notes():
@@ -387,3 +398,62 @@ def test_gradescope_tests_with_figures_are_html_within_the_caps(sigmoid_flipped)
         gs.GRADESCOPE_BYTES = original
     assert "data:image" not in json.dumps(capped) and "Figure left out" in json.dumps(capped)
     assert [t["score"] for t in capped["tests"]] == [t["score"] for t in doc["tests"]]
+
+
+# --------------------------------------------------------------------------- the teacher's report
+
+
+def _line_result(student: str, intercept: float, slope: float) -> dict:
+    rows = [{"name": name, "points": float(got == right), "max_points": 1.0,
+             "figure": {"kind": "decision_line", "answer_is_content": True, "value": {"got": got, "expected": right}}}
+            for name, got, right in (("intercept", intercept, -2.0), ("slope", slope, -4.0))]
+    return {"student": student, "submission": f"{student}.ipynb", "exercise": "decision_line", "status": "graded",
+            "message": "", "checks": rows, "score": sum(r["points"] for r in rows), "max_score": 2.0}
+
+
+def test_the_report_draws_the_spread_of_the_classs_lines_and_their_training_runs():
+    from autograder.course import load_course
+    from autograder.figures import classroom
+    from autograder.figures.training import figure_data
+    from autograder.course.training import Tier
+
+    lines = [(-2.0, -4.0), (-2.0, -4.0), (2.0, 4.0), (-1.0, -4.0), (4.0, -2.0)]
+    results = [_line_result(f"s{i}", a, b) for i, (a, b) in enumerate(lines)]
+    results.append(_line_result("crashed", 9.0, 9.0) | {"status": "crashed", "message": "died"})  # not drawn
+    runs = [figure_data("accuracy", v, False, (Tier(0.9, 4), Tier(0.8, 2)), np.eye(2)[[0, 1]], np.array([0, 1]), 2,
+                        False, [0.7, 0.5 - v / 10], [], {}) for v in (0.82, 0.91)]
+    results += [{"student": f"t{i}", "submission": f"t{i}.ipynb", "exercise": "train_banknote", "status": "graded",
+                 "message": "", "score": 2.0, "max_score": 4.0,
+                 "checks": [{"name": "model", "points": 2.0, "max_points": 4.0, "figure": run}]} for i, run in enumerate(runs)]
+    with canvas.settings():
+        ax = classroom.decision_lines(classroom._rows(results, "decision_line", "decision_line")).axes[0]
+    wrong = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert sorted((round(line.get_ydata()[0] + 3 * (line.get_ydata()[1] - line.get_ydata()[0]) / 6, 6),
+                   round((line.get_ydata()[1] - line.get_ydata()[0]) / 6, 6)) for line in wrong) == \
+        sorted([(-1.0, -4.0), (2.0, 4.0), (4.0, -2.0)])  # each wrong line once, intercept and slope
+    [right] = series(ax, "right line")
+    assert "2 of 5 students" in right.get_label() and np.allclose(right.get_ydata(), [-2 + 12, -2 - 12])
+    with canvas.settings():
+        curves, metric = classroom.training_runs(classroom._rows(results, "train_banknote", "training"), "model").axes
+    assert [list(line.get_ydata()) for line in curves.get_lines()] == [[0.7, pytest.approx(0.418)], [0.7, pytest.approx(0.409)]]
+    assert sum(p.get_height() for p in metric.patches) == 2
+    figures_made = classroom.class_figures(results, [("decision_line", "Lines"), ("train_banknote", "Banknotes")])
+    assert [(f["exercise"], f["caption"]) for f in figures_made] == [
+        ("decision_line", "the spread of the class's decision lines"),
+        ("train_banknote", "model: learning curves and held-out metric")]
+    assert all(base64.b64decode(f["uri"].split(",", 1)[1]).startswith(PNG) for f in figures_made)
+    from autograder.export.report import render_report
+
+    page = render_report(results, load_course())
+    assert page.count('class="chart class-figure"') == 2 and "The class's answers, drawn" in page
+
+
+def test_a_softmax_that_returned_nan_is_drawn_with_the_rows_it_has():
+    data = {"kind": "softmax", "answer_is_content": False, "cases": [
+        {"args": [[[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]], "got": [[None, None, None], [0.2, 0.3, 0.5]],
+         "expected": [[0.09, 0.245, 0.665], [1 / 3, 1 / 3, 1 / 3]]}]}
+    first, second = drawn("softmax", data, True).axes
+    assert [p.get_height() for p in second.patches][:3] == pytest.approx([0.2, 0.3, 0.5]) and "sum 1" in second.get_title()
+    assert [p.get_height() for p in first.patches][:3] == [0.0, 0.0, 0.0] and "NaN or inf" in first.get_title()
+    with canvas.settings():
+        assert canvas.png(drawn("softmax", data, False)).startswith(PNG)

@@ -15,18 +15,37 @@ turns them off (no data kept, no extra probe, nothing drawn).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from typing import Any, Mapping
 
 from autograder.figures.collect import fits, generic
 from autograder.figures.draw import REFERENCE_SETTINGS, Drawn, figures_of
 from autograder.figures.kinds import KINDS
 
-__all__ = ["KINDS", "REFERENCE_SETTINGS", "Drawn", "enabled", "extra_probes", "figure_data", "figures_of"]
+__all__ = ["KINDS", "REFERENCE_SETTINGS", "Drawn", "enabled", "extra_probes", "figure_data", "figures_of",
+           "prepare_in_background"]
 
 
 def enabled() -> bool:
     return os.environ.get("AUTOGRADER_FIGURES", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _prepare() -> None:
+    with contextlib.suppress(Exception):  # only a head start: the first figure does it otherwise
+        from autograder.figures import canvas
+        from autograder.figures.draw import drawing
+
+        with drawing, canvas.settings():
+            canvas.png(canvas.figure()[0])
+
+
+def prepare_in_background() -> None:
+    """Import matplotlib and load its fonts in a thread, while a batch starts its workers, so that
+    the first figure does not wait for them (half a second or more on a loaded machine)."""
+    if enabled():
+        threading.Thread(target=_prepare, name="figures-prepare", daemon=True).start()
 
 
 def extra_probes(check, asked: Mapping[str, Any]) -> dict:

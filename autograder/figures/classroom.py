@@ -14,7 +14,7 @@ import base64
 import numpy as np
 
 from autograder.figures import canvas
-from autograder.figures.draw import _lock
+from autograder.figures.draw import drawing
 from autograder.figures.kind import number, numbers
 
 MAX_STUDENTS = 300  # drawn per figure
@@ -125,7 +125,7 @@ def class_figures(results: list[dict], exercises: list[tuple[str, str]]) -> list
                           lambda r=rows, c=check: training_runs(r, c)))
         for caption, make in plans:
             try:
-                with _lock, canvas.settings():
+                with drawing, canvas.settings():
                     fig = make()
                     png = canvas.png(fig, 4 * canvas.FIGURE_BYTES) if fig is not None else None
             except Exception:  # noqa: BLE001 - a class figure is a bonus: the report stands without it

@@ -31,7 +31,7 @@ REFERENCE_SETTINGS = ("auto", "always", "never")
 PAGE_BYTES = 400_000  # the PNGs of one page (one submission) together
 CACHE_SIZE = 256
 
-_lock = threading.Lock()
+drawing = threading.Lock()  # matplotlib's settings are process-wide: one figure drawn at a time
 _cache: OrderedDict[str, bytes] = OrderedDict()
 
 
@@ -73,7 +73,7 @@ def _png(kind, data: dict, ctx: Context, cap: int) -> bytes:
     key = hashlib.sha256(json.dumps([drawer, data, ctx.show_reference, ctx.siblings if kind.once else None,
                                      ctx.row.get("name") if kind.once else None, cap],
                                     sort_keys=True, default=str).encode()).hexdigest()
-    with _lock:
+    with drawing:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]

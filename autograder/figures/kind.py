@@ -65,10 +65,14 @@ def numbers(value) -> list[float | None] | None:
     return [None if v is None else float(v) for v in flat]
 
 
-def shape(value) -> tuple[int, ...]:
-    """The shape of a nested list (of a rectangular one)."""
-    dims = []
-    while isinstance(value, list):
-        dims.append(len(value))
-        value = value[0] if value else None
-    return tuple(dims)
+def array(value):
+    """A (nested) list of numbers as a float array, None as NaN; None when it is not one."""
+    import numpy as np
+
+    def nan(v):
+        return [nan(x) for x in v] if isinstance(v, list) else (np.nan if v is None else v)
+
+    try:
+        return np.asarray(nan(value), dtype=float)
+    except (TypeError, ValueError):
+        return None

@@ -6,15 +6,15 @@ import numpy as np
 
 from autograder.figures import canvas
 from autograder.figures.kind import Context, Kind, NothingToDraw
+from autograder.figures.kind import array as as_array
 
 ROWS = 3
 CLASSES = 10
 
 
 def _rows(value) -> np.ndarray | None:
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    array = as_array(value)
+    if array is None:
         return None
     if array.ndim == 1:
         array = array[None, :]
@@ -50,7 +50,8 @@ def draw(data: dict, ctx: Context):
         ax.axhline(1.0, color=canvas.GREY, linestyle=":", linewidth=0.8)
         ax.set_xticks(classes)
         ax.set_xlabel("class")
-        ax.set_title(f"row {i}: your sum {np.nansum(got[i]):.3g}")
+        finite = bool(np.all(np.isfinite(got[i])))
+        ax.set_title(f"row {i}: your sum {np.sum(got[i]):.3g}" if finite else f"row {i}: yours has NaN or inf")
         if i == 0:
             ax.set_ylabel("probability")
             canvas.legend(ax)
