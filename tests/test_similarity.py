@@ -232,3 +232,19 @@ def test_the_same_wrong_number_is_a_stronger_sign_than_the_same_kind_of_mistake(
     assert score > 0.3 and "the same wrong value" in said[0]
     assert shared(signals[0], signals[2], weights)[0] == 0.0  # wrong differently: nothing shared
     assert shared(signals[3], signals[4], weights)[0] == 0.0  # right, like most of the class
+
+
+def test_the_same_file_handed_in_by_two_students_scores_one(tmp_path):
+    """Byte-identical hand-ins of two students in a small class: the very same file, score 1."""
+    from autograder.similarity.sources import from_paths
+
+    klass = make_class(honest=6, exercises=("sigmoid_probability",))
+    write_class(klass, tmp_path)
+    copied = {a for _, a, _, _ in klass.planted}
+    source = next(s for s in sorted(klass.honest["sigmoid_probability"]) if s not in copied)
+    (tmp_path / "twin").mkdir()
+    (tmp_path / "twin" / "sigmoid_probability.ipynb").write_bytes((tmp_path / source / "sigmoid_probability.ipynb").read_bytes())
+    report, = compare_class(from_paths([str(tmp_path)], COURSE), COURSE)
+    top = report.pairs[0]
+    assert {top.a.student, top.b.student} == {source, "twin"}
+    assert top.score == 1.0 and top.shared == ["the very same file, byte for byte"]

@@ -36,6 +36,7 @@ class Submitted:
     cells: list[str] = field(default_factory=list)  # its code cells; empty when only its result is left
     metadata: dict = field(default_factory=dict)
     result: dict | None = None
+    sha256: str = ""  # of the file handed in
 
 
 @dataclass
@@ -81,7 +82,7 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     given_seeds = {seed for line in handout.lines for _, seed in sig.SEED_CALL.findall(line)}
     signal_sets = []
     for s, mine in zip(subs, own):
-        found = sig.result_signals(s.result) + sig.variant_signals(s.metadata)
+        found = sig.result_signals(s.result) + sig.variant_signals(s.metadata) + sig.file_signals(s.sha256)
         if exercise.training:
             found += sig.training_signals(bounded(s.cells), mine, tasks, given_seeds)
         signal_sets.append(found)

@@ -11,14 +11,15 @@ rewritten:
   held-out metric (the grader trains with the course's seed, so an identical recipe gives
   an identical number);
 - a personal-variant block: the same signed block in two students' notebooks is one notebook
-  handed in twice (grading calls the second `tampered`; it is listed here beside its source).
+  handed in twice (grading calls the second `tampered`; it is listed here beside its source);
+  so is the same file, byte for byte.
 
 What many share is no evidence: right answers, the textbook `epochs: 50`. A signal counts for
 a pair only when at most a tenth of the exercise's submissions (at least two) hold it, with the
 weight log(N / df); the whole recipe counts with the sum of its parts' weights (the chance
 that all of them agree independently). The signal score is 1 - exp(-shared weight / SCALE):
 one rare shared signal is a hint (about 0.3), a whole rare recipe or several rare wrong
-answers together approach 1. The same variant block is 1.
+answers together approach 1. The same variant block or the same file is 1.
 """
 
 from __future__ import annotations
@@ -158,6 +159,11 @@ def result_signals(result: dict | None) -> list[Signal]:
 
 def _number(value) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def file_signals(sha256: str) -> list[Signal]:
+    """Two students who hand in the same bytes handed in one file."""
+    return [Signal(f"file:{sha256}", "the very same file, byte for byte", certain=True)] if sha256 else []
 
 
 def variant_signals(metadata: dict) -> list[Signal]:

@@ -45,7 +45,8 @@ def from_results(results: list[dict], course) -> list[Submitted]:
     ids = set(course.ids)
     out = []
     for r in latest_results(results, ids):
-        sub = Submitted(str(r.get("submission") or "")[:4096], str(r.get("student")), r["exercise"], result=r)
+        sub = Submitted(str(r.get("submission") or "")[:4096], str(r.get("student")), r["exercise"], result=r,
+                        sha256=str(r.get("sha256") or "")[:64])
         file = _file_of(sub.submission)
         if file is not None:
             read = read_submission(file, file.parent, list(ids))
@@ -63,5 +64,5 @@ def from_paths(paths: list[str], course, results: list[dict] | None = None) -> l
         if sub.status in UNCOMPARABLE or not sub.exercise:
             continue
         out.append(Submitted(sub.path, sub.student, sub.exercise, sub.cells, sub.metadata,
-                             by_key.get((sub.sha256, sub.student))))
+                             by_key.get((sub.sha256, sub.student)), sub.sha256))
     return out
