@@ -25,7 +25,7 @@ def test_student_hands_in_and_teacher_table_updates_in_chromium(tmp_path, monkey
         with headless_chromium() as browser:
             teacher = browser.new_context().new_page()
             teacher.goto(pair.lms.start_url("teacher", "instructor", links[EXERCISE]))
-            expect(teacher.locator("#class")).to_contain_text("No hand-in yet")
+            expect(teacher.locator("#class")).to_contain_text("No student has opened the tool yet")
 
             student = browser.new_context(accept_downloads=True).new_page()
             student.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -50,7 +50,7 @@ def test_student_hands_in_and_teacher_table_updates_in_chromium(tmp_path, monkey
             expect(framed.locator("section.check")).to_have_count(len(checks))
             expect(framed.locator("section.check").first).to_contain_text("passed")
 
-            # The teacher's table refreshes by itself and shows her score.
+            # The teacher's table refreshes by itself: Alice appears, then her score and its passback.
             cell = teacher.locator(f'td[data-student="alice"][data-exercise="{EXERCISE}"]')
             expect(cell).to_contain_text(f"graded {top}/{top}", timeout=30_000)
             expect(cell).to_contain_text("LMS: posted", timeout=30_000)

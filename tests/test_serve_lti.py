@@ -170,6 +170,7 @@ def test_the_teacher_sees_the_class_and_gets_grades_csv(pair):
     page = launch(http, pair.lms.start_url("teacher", "instructor", pair.links[EXERCISE]))
     assert page.url.endswith("/teacher"), page.text[:300]
     assert 'id="class"' in page.text and "Alice" in page.text
+    assert 'data-student="dave"' in page.text and "not handed in" in page.text  # launched, never handed in
     grades = http.get(pair.tool.url + "/teacher/grades.csv", timeout=30)
     rows = [line.split(",") for line in grades.text.strip().splitlines()]
     alice = next(r for r in rows if r[0] == "alice")

@@ -122,7 +122,7 @@ def create_app(service) -> Flask:
         student = service.student_of(launched.platform, launched.user_id)
         role = "instructor" if launched.instructor else "learner"
         exercise = launched.exercise if service.course.exercise(launched.exercise or "") else None
-        service.store.remember_person(student, launched.name, launched.email)
+        service.store.remember_person(student, launched.name, launched.email, role)
         if exercise and launched.ags and not launched.instructor:
             service.store.set_target(student, exercise, launched.platform, launched.user_id, launched.ags)
         if launched.deep_linking:
@@ -166,7 +166,7 @@ def create_app(service) -> Flask:
         if opened is None:
             abort(404, "this link is not valid")
         role, student = opened
-        service.store.remember_person(student, student, "")
+        service.store.remember_person(student, student, "", role)
         return start_session(student, student, role, None, None,
                              url_for("teacher") if role == "instructor" else url_for("home"))[0]
 

@@ -119,9 +119,9 @@ class Service:
         for a in self.store.attempts():
             if a.state != "done":
                 waiting[(a.student, a.exercise)] = a.state
-        students = sorted({s for s, _ in chosen} | {s for s, _ in waiting})
-        used = {e for _, e in chosen} | {e for _, e in waiting}
-        exercises = [e for e in self.course.exercises if e.id in used]
+        # Every learner who opened the tool, and whoever handed in; every exercise of the course.
+        students = sorted({s for s, _ in chosen} | {s for s, _ in waiting} | set(self.store.learners()))
+        exercises = list(self.course.exercises)
         return {"students": students, "exercises": exercises, "chosen": chosen, "waiting": waiting,
                 "people": people, "posts": posts, "pick": self.course.lms.pick}
 

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     exercise TEXT NOT NULL, sha256 TEXT NOT NULL, filename TEXT NOT NULL, uploaded REAL NOT NULL,
     state TEXT NOT NULL, lane TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS attempts_of ON attempts (student, exercise);
-CREATE TABLE IF NOT EXISTS people (student TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS people (
+    student TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, role TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS targets (
     student TEXT NOT NULL, exercise TEXT NOT NULL, platform TEXT NOT NULL, user_id TEXT NOT NULL,
     service TEXT NOT NULL, PRIMARY KEY (student, exercise));
@@ -155,11 +156,15 @@ class Store:
 
     # -- people and where their scores go
 
-    def remember_person(self, student: str, name: str, email: str) -> None:
-        self._write(("INSERT OR REPLACE INTO people VALUES (?,?,?)", (student, name, email)))
+    def remember_person(self, student: str, name: str, email: str, role: str) -> None:
+        self._write(("INSERT OR REPLACE INTO people VALUES (?,?,?,?)", (student, name, email, role)))
 
     def people(self) -> dict[str, tuple[str, str]]:
+        """{student: (name, e-mail)} of everyone who opened the tool."""
         return {s: (n, e) for s, n, e in self._run("SELECT student, name, email FROM people")}
+
+    def learners(self) -> list[str]:
+        return [r[0] for r in self._run("SELECT student FROM people WHERE role = 'learner' ORDER BY student")]
 
     def set_target(self, student: str, exercise: str, platform: str, user_id: str, service: dict) -> None:
         """Where this student's score for this exercise goes; a new or changed target is owed the
