@@ -226,3 +226,14 @@ def test_a_file_where_the_results_folder_should_be_is_named(fast_course, tmp_pat
     (out / "results").unlink()
     assert grade(subs, out, fast_course).exit_code == 0
     assert_complete(out, 3)
+
+
+def test_export_to_a_full_disk_is_one_line(fast_course, tmp_path, small_disk):
+    subs, out = submissions(tmp_path / "subs", 2), tmp_path / "out"
+    assert grade(subs, out, fast_course).exit_code == 0
+    fill(small_disk, 0)
+    for fmt in ("csv", "feedback"):
+        done = CliRunner().invoke(main, ["export", "--to", fmt, "--results", str(out), "--course", str(fast_course),
+                                         "--out", str(small_disk / f"{fmt}-export")])
+        assert done.exit_code == 1
+        assert the_error(done.output).startswith(f"Error: cannot write {small_disk / f'{fmt}-export'}"), done.output

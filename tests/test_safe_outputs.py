@@ -429,3 +429,45 @@ def test_a_link_to_a_folder_named_on_the_command_line_is_followed(fast_course, t
     assert done.exit_code == 0, done.output
     [row] = json.loads(json.dumps(list(csv.DictReader(open(tmp_path / "out" / "grades.csv", newline="")))))
     assert (row["student"], row["status"]) == ("ann", "unknown_exercise")
+
+
+def nested(root: Path, depth: int, leaf: str, name: str = "a") -> None:
+    """`depth` folders `name` inside each other under `root`, `leaf` (a file) in the last one;
+    made relative to each folder, so that the whole path may be longer than PATH_MAX."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        os.close(os.open(leaf, os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    finally:
+        os.close(fd)
+
+
+def test_a_folder_nested_deeper_than_the_stack_is_a_row_not_a_crash(tmp_path):
+    """os.walk recurses (Python 3.11): a student's folder nested deeper than the recursion limit
+    (1,000 frames) ended the batch with a RecursionError. The limit is lowered here, so that the
+    tree stays shallow enough for pytest's own clean-up. A folder whose path is longer than a
+    path can be (PATH_MAX) is a row of its own."""
+    import sys
+
+    from autograder.intake import intake
+
+    (tmp_path / "subs" / "bob").mkdir(parents=True)
+    (tmp_path / "subs" / "eve").mkdir()
+    nested(tmp_path / "subs" / "bob", 300, "deep.ipynb")
+    nested(tmp_path / "subs" / "eve", 20, "deeper.ipynb", name="n" * 250)  # 5,000 characters
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 150)  # 300 folders deep is deeper than the stack
+    try:
+        subs = {s.student: s for s in intake([str(tmp_path / "subs")], [EXERCISE])}
+    finally:
+        sys.setrecursionlimit(limit)
+    assert set(subs) == {"bob", "eve"}
+    assert subs["bob"].status == "invalid" and "empty" in subs["bob"].message
+    assert subs["eve"].status == "invalid" and "the folder could not be read: File name too long" in subs["eve"].message

@@ -26,16 +26,18 @@ def export_command(fmt, results_path, roster, course_path, out):
 
     course = course_or_fail(course_path)
     results, base = results_or_fail(results_path)
-    if fmt == "feedback":
-        folder = Path(out) if out else base / "feedback"
-        written = write_all_feedback(results, folder, {e.id: e.title for e in course.exercises}, course)
-        click.echo(f"{len(written)} feedback file(s) written into {folder}")
-        return
     try:
+        if fmt == "feedback":
+            folder = Path(out) if out else base / "feedback"
+            written = write_all_feedback(results, folder, {e.id: e.title for e in course.exercises}, course)
+            click.echo(terminal_text(f"{len(written)} feedback file(s) written into {folder}"))
+            return
         roster_obj = Roster.load(roster) if roster else None
         done = export_grades(fmt, results, roster_obj, course, Path(out) if out else base / f"{fmt}_grades.csv")
     except (ExportError, RosterError) as exc:
         raise click.ClickException(terminal_text(exc)) from None
+    except OSError as exc:  # a full disk, a read-only folder: one line, no traceback
+        raise click.ClickException(terminal_text(f"cannot write {exc.filename or out}: {exc.strerror or exc}")) from None
     # Roster values and the students' names are printed escaped, as the table's cells are.
     click.echo(terminal_text(f"{done.rows} student row(s) written to {done.path}"))
     if done.without_submission:

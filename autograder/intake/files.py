@@ -43,10 +43,6 @@ class Found:
     explicit: bool = False  # named on the command line (the teacher chose it), not found in a folder
 
 
-def _hidden(parts) -> bool:
-    return any(p.startswith(".") for p in parts)
-
-
 def _kind(mode: int) -> str:
     if stat.S_ISLNK(mode):
         return "a symbolic link"
@@ -59,6 +55,53 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def _listing(folder: Path) -> tuple[list[str], list[str]]:
+    """(the folders in `folder` to enter, everything else in it), each sorted: hidden folders
+    are not entered, links are never entered."""
+    with os.scandir(folder) as entries:
+        listed = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+    enter = sorted(name for name, is_dir in listed if is_dir and not name.startswith("."))
+    return enter, sorted(name for name, is_dir in listed if not is_dir)
+
+
+def _candidate(folder: Path, name: str) -> bool:
+    """A file named like a submission, or a link to a folder (whatever its name: a student's
+    folder that is a link still gets its row)."""
+    if name.startswith("."):
+        return False
+    path = folder / name
+    return path.suffix.lower() in SUFFIXES or (path.is_symlink() and path.is_dir())
+
+
+def _walk(given: Path) -> list[Found]:
+    """The candidates under the folder `given`, depth first, each folder's files before its
+    folders. Iterative, with its own stack: a student's folder nested thousands deep cannot
+    exhaust the grader's (os.walk recurses in Python 3.11); a folder that cannot be listed
+    (too long a path, no permission) gets its row."""
+    found: list[Found] = []
+    stack = [given]
+    while stack:
+        folder = stack.pop()
+        try:
+            enter, others = _listing(folder)
+        except OSError as exc:
+            found.append(Found(folder, given, f"the folder could not be read: {exc.strerror or exc}"))
+            continue
+        for name in others:
+            path = folder / name
+            try:
+                if not _candidate(folder, name):
+                    continue
+                mode = os.lstat(path).st_mode
+            except OSError as exc:
+                found.append(Found(path, given, f"the file could not be read: {exc.strerror or exc}"))
+                continue
+            problem = None if stat.S_ISREG(mode) else f"it is {_kind(mode)}, which is not followed or read"
+            found.append(Found(path, given, problem))
+        stack.extend(folder / name for name in reversed(enter))
+    return found
+
+
 def discover(paths: list[str | Path]) -> list[Found]:
     """Every candidate file under `paths`, sorted per argument. A folder given is walked (a
     link the teacher names is followed), without following the links inside it; a link or
@@ -69,33 +112,10 @@ def discover(paths: list[str | Path]) -> list[Found]:
             is_dir = given.is_dir()
         except (OSError, ValueError):
             is_dir = False
-        if not is_dir:
-            found.append(Found(given, given.parent, explicit=True))  # missing or odd files still get a row
-            continue
-        problems: list[Found] = []
-
-        def unreadable(exc: OSError, base=given, problems=problems):
-            problems.append(Found(Path(exc.filename or base), base,
-                                  f"the folder could not be read: {exc.strerror or exc}"))
-
-        for root, dirs, files in os.walk(given, followlinks=False, onerror=unreadable):
-            rel = Path(root).relative_to(given)
-            # os.walk lists a link to a folder among the folders and does not enter it; it is
-            # still a candidate here, so that a link named like a submission gets its row.
-            linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
-            for name in sorted(files + linked):
-                path = Path(root) / name
-                if _hidden((rel / name).parts) or (path.suffix.lower() not in SUFFIXES and name not in linked):
-                    continue
-                try:
-                    mode = os.lstat(path).st_mode
-                except OSError as exc:
-                    found.append(Found(path, given, f"the file could not be read: {exc.strerror or exc}"))
-                    continue
-                problem = None if stat.S_ISREG(mode) else f"it is {_kind(mode)}, which is not followed or read"
-                found.append(Found(path, given, problem))
-        found.extend(problems)
+        if is_dir:
+            found.extend(_walk(given))
+        else:
+            found.append(Found(given, given.parent, explicit=True))  # odd files still get a row
     return found
 
 
