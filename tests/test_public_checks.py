@@ -86,3 +86,21 @@ def test_a_wrong_printed_value_shows_what_was_expected_and_got():
               "\nLine 1, in q2 0\nFailed example:\n    round(p, 2)\nExpected:\n    0.82\nGot:\n    0.5\n")
     assert first_failed_example(report) == ["round(p, 2)", "expected: 0.82", "got: 0.5"]
     assert first_failed_example("something else\nValueError: bad") == ["ValueError: bad"]
+
+
+def test_the_short_result_is_otters_result_for_code_that_reads_it():
+    import copy
+    import pickle
+    from types import SimpleNamespace
+
+    from autograder.build.student_setup import ShortResult
+
+    case = SimpleNamespace(name="q1 - 1", failure_message=None)
+    otter_result = SimpleNamespace(name="q1", passed_all=False, grade=0.0, test_case_results=[
+        SimpleNamespace(passed=False, test_case=case, message="Failed example:\n    x\nException raised:\n"
+                                                              "    Traceback (most recent call last):\n    NameError: x")])
+    short = ShortResult(otter_result)
+    assert (short.grade, short.passed_all) == (0.0, False)
+    assert repr(short) == "q1 is not right yet:\n    x\n    NameError: x"
+    assert repr(copy.copy(short)) == repr(short)
+    assert pickle.loads(pickle.dumps(ShortResult(1.5)))._result == 1.5  # Otter may shelve the namespace

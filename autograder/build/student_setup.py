@@ -214,6 +214,8 @@ class ShortResult:
         self._result = result
 
     def __getattr__(self, name):
+        if name.startswith("__") or name == "_result":  # copy and pickle look these up before _result exists
+            raise AttributeError(name)
         return getattr(self._result, name)
 
     def __repr__(self):
