@@ -84,24 +84,24 @@ def zip_time(data: bytes, zip_name: str, notebook_member: str | None) -> tuple[d
     return None, ""
 
 
-def modified(path: Path, follow_links: bool) -> dt.datetime | None:
-    try:
-        info = os.stat(path, follow_symlinks=follow_links)
-    except (OSError, ValueError):
-        return None
+def modified(path: Path, follow_links: bool) -> dt.datetime:
+    info = os.stat(path, follow_symlinks=follow_links)
     return dt.datetime.fromtimestamp(info.st_mtime_ns / 1e9, dt.timezone.utc)
 
 
 def handed_in_at(path: Path, follow_links: bool, data: bytes | None = None,
                  notebook_member: str | None = None) -> tuple[str | None, str]:
     """(UTC ISO time, where it came from) of the file at `path`; `data` and `notebook_member`
-    when it is a zip that was read."""
-    if data is not None:
-        stamp, source = zip_time(data, path.name, notebook_member)
-        if stamp is not None:
-            return iso(stamp), source
-    moment = modified(path, follow_links)
-    return (iso(moment), "the file's modification time") if moment is not None else (None, "")
+    when it is a zip that was read. (None, "") when no time can be told: a time stamp out of
+    any calendar's range (year 0, year 10000) is no time, never an error."""
+    try:
+        if data is not None:
+            stamp, source = zip_time(data, path.name, notebook_member)
+            if stamp is not None:
+                return iso(stamp), source
+        return iso(modified(path, follow_links)), "the file's modification time"
+    except (ValueError, OverflowError, OSError):
+        return None, ""
 
 
 @dataclass
@@ -131,12 +131,12 @@ class HandInTimes:
                 name = fields[file_col].strip() if file_col < len(fields) else ""
                 value = fields[time_col].strip() if time_col < len(fields) else ""
                 try:
-                    moment = dt.datetime.fromisoformat(value)
-                except ValueError:
+                    moment = iso(dt.datetime.fromisoformat(value))
+                except (ValueError, OverflowError):
                     raise HandInTimesError(f"{path}, line {reader.line_num}: {value!r} is not a time; write it as "
                                            "ISO 8601, e.g. 2026-01-05T10:00:00+01:00") from None
                 if name:
-                    times[name] = iso(moment)
+                    times[name] = moment
         except csv.Error as exc:
             raise HandInTimesError(f"{path}, line {reader.line_num}: not a CSV row ({exc})") from None
         return cls(times)
