@@ -46,7 +46,6 @@ def client() -> requests.Session:
 
 def form_fields(html: str, form_id: str | None = None) -> tuple[str, dict]:
     """(action, {name: value}) of the first form (or the one with this id) in a page."""
-    pattern = r'<form[^>]*id="%s"[^>]*>(.*?)</form>' % form_id if form_id else r"<form([^>]*)>(.*?)</form>"
     match = re.search(r'<form[^>]*?(?:id="%s")?[^>]*>.*?</form>' % (form_id or ""), html, re.S)
     assert match, f"no form {form_id or ''} in: {html[:500]}"
     form = match.group(0)

@@ -12,4 +12,5 @@ back to the LMS's gradebook; the teacher follows the class live.
     passback.py   score posts to the LMS (lms.pick), retried with backoff, never lost
     server.py     the service and its waitress server, started and stopped together
     platform.py   a stand-in LMS (lti1p3platform) for `autograder serve --demo` and the tests
+    demo.py       the tool and the stand-in LMS started together, registered with each other
 """

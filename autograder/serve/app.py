@@ -27,7 +27,6 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from autograder.export.feedback import STATUS_WORDS, feedback_html
 from autograder.serve import security
 from autograder.serve.lti import LaunchError
-from autograder.serve.passback import counted
 
 NO_CSRF = {"lti_login", "lti_launch", "static", "jwks"}
 SELF_CONTAINED = {"teacher_report", "feedback_page"}
@@ -314,5 +313,4 @@ def create_app(service) -> Flask:
     def healthz():
         return {"ok": True}
 
-    app.jinja_env.globals.update(counted=counted)
     return app

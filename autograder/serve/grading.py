@@ -64,7 +64,6 @@ class GradingQueue:
         quick = [e for e in course.exercises if not e.trains]
         first = exercise_preload(quick[0]) if quick else ("numpy",)
         self.pool = WarmPool(size=self.workers, preload=first, warm=True) if runner is None else None
-        self.busy: dict[str, str] = {}  # thread name -> attempt id being graded
         self.graded = threading.Condition()  # notified after each attempt is done
 
     def start(self) -> None:
@@ -129,11 +128,7 @@ class GradingQueue:
                 attempt = self.store.attempt(aid)
                 if attempt is None or attempt.state == "done":
                     continue  # queued twice (a regrade of one still waiting): graded once
-                self.busy[threading.current_thread().name] = aid
-                try:
-                    self._grade(attempt, book, lane)
-                finally:
-                    self.busy.pop(threading.current_thread().name, None)
+                self._grade(attempt, book, lane)
         finally:
             book.close()
 
