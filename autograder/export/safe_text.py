@@ -9,6 +9,7 @@ instruction to the program that shows it. Call the helper of the place it lands:
                              their full-width forms, which some spreadsheets fold) gets a `'`
                              prefix, so the cell is read as text, not as a formula; a plain
                              number (-3, +2.5) stays a number, so grades import as grades
+    spreadsheet_row(values)  each cell of a row so (export/files.write_csv writes whole files)
     terminal_text(value)     one line for a terminal: every control or format character
                              (ESC, BEL, CR, newline, bidirectional overrides, zero-width
                              characters) and every lone surrogate written as a visible escape
@@ -20,6 +21,7 @@ instruction to the program that shows it. Call the helper of the place it lands:
     plot_text(value)         a matplotlib label drawn as its text, never as mathtext
     plain_plots()            a context in which figures use no LaTeX (`text.usetex` off), so
                              no label is handed to a TeX process, whatever the matplotlibrc says
+    escape_unsafe(text, keep)  the escaping under all of them, for a place of its own
 
 The set of characters is by Unicode category (Cc, Cf, Cs, Zl, Zp), not a list of known escape
 sequences: a terminal interprets far more sequences than anyone can list, and they all start
