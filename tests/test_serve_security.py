@@ -74,6 +74,24 @@ def test_standalone_links_open_only_with_their_own_signature():
     assert security.open_link(b"other" * 8, token) is None
 
 
+def test_a_personal_link_loaded_by_another_page_signs_nobody_in(tmp_path):
+    from autograder.serve.app import create_app
+
+    course = course_in(tmp_path)
+    service = Service(course.model_copy(update={"lms": course.lms.model_copy(update={"lti": None})}), tmp_path / "d")
+    try:
+        http = create_app(service).test_client()
+        link = f"https://127.0.0.1/s/{security.sign_link(service.link_key, 'learner', 'alice')}"
+        for dest in ("image", "iframe", "script", "empty"):
+            forged = http.get(link, headers={"Sec-Fetch-Dest": dest, "Sec-Fetch-Site": "cross-site"})
+            assert forged.status_code == 403 and "Set-Cookie" not in forged.headers, dest
+        clicked = http.get(link, headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "cross-site",
+                                          "Sec-Fetch-User": "?1"})
+        assert clicked.status_code == 303 and "autograder_session=" in clicked.headers["Set-Cookie"]
+    finally:
+        service.store.close()
+
+
 @pytest.fixture
 def web(tmp_path):
     course = course_in(tmp_path)

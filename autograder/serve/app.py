@@ -161,6 +161,10 @@ def create_app(service) -> Flask:
 
     @app.get("/s/<token>")
     def standalone(token):
+        # A personal link is followed by a person: a page that loads it as an image, a frame or a
+        # script (a login forged across sites, to collect a victim's hand-ins) is refused.
+        if request.headers.get("Sec-Fetch-Dest", "document") != "document":
+            abort(403, "open your personal link in the browser's address bar or by clicking it")
         opened = security.open_link(service.link_key, token)
         if opened is None:
             abort(404, "this link is not valid")
