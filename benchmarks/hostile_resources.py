@@ -53,7 +53,8 @@ EXERCISE = "sigmoid_probability"
 SETUP = "import numpy as np\nw1, w2, b = 0.3, 0.1, 1.0\nx1, x2 = 1.0, 2.2"
 ANSWERS = ["z = w1 * x1 + w2 * x2 + b", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))", "p = sigmoid(z)",
            "is_fake = p > 0.5", "X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)"]
-ALL_ATTACKS = {**ATTACKS, "fork_bomb": FORK_BOMB + HOLD, "spinners": SPINNERS}
+# Each attack's cells, put before the answers; the fork bomb keeps what it made through a cell of its own.
+ALL_ATTACKS = {**{name: [cell] for name, cell in ATTACKS.items()}, "fork_bomb": [FORK_BOMB, HOLD], "spinners": [SPINNERS]}
 
 
 def notebook(*cells: str) -> str:
@@ -123,7 +124,7 @@ def attacks_table(args) -> None:
             for name in (ALL_ATTACKS if args.attacks == "all" else args.attacks.split(",")):
                 alone, _, _ = grade(course, tmp / f"{mode}-{name}-alone", {"honest": HONEST}, warm)
                 beside, before, low = grade(course, tmp / f"{mode}-{name}-pair",
-                                            {"attack": notebook(SETUP, ALL_ATTACKS[name], *ANSWERS), "honest": HONEST},
+                                            {"attack": notebook(SETUP, *ALL_ATTACKS[name], *ANSWERS), "honest": HONEST},
                                             warm)
                 attack = beside["attack"]
                 used = attack.get("run", {}).get("resources") or {}

@@ -58,7 +58,11 @@ def test_cgroup_v2_limits_and_usage_are_the_kernels_files(tmp_path):
     group.mkdir()
     for name in ("memory.max", "memory.swap.max", "memory.oom.group", "pids.max", "cpu.max", "cgroup.procs"):
         (group / name).write_text("")
+    for name in ("cgroup.subtree_control", "cpu.weight"):  # the grader's parent folder
+        (tmp_path / name).write_text("")
     V2({"": str(tmp_path)}).apply({"": str(group)}, 512 << 20, 64, 1.5)
+    assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory +pids +cpu"
+    assert int((tmp_path / "cpu.weight").read_text()) == min(10000, 200 * os.cpu_count())
     assert (group / "memory.max").read_text() == str(512 << 20)
     assert (group / "memory.swap.max").read_text() == "0"
     assert (group / "memory.oom.group").read_text() == "1"
@@ -77,11 +81,13 @@ def test_cgroup_v1_hierarchies_mounted_together_share_one_folder(tmp_path):
     """cpu and cpuacct are often one hierarchy (`cpu,cpuacct`): one folder, made once, for both."""
     for name in ("memory", "pids", "cpu,cpuacct"):
         (tmp_path / name).mkdir()
+    (tmp_path / "cpu,cpuacct" / "cpu.shares").write_text("")
     found = V1({"memory": str(tmp_path / "memory"), "pids": str(tmp_path / "pids"),
                 "cpu": str(tmp_path / "cpu,cpuacct"), "cpuacct": str(tmp_path / "cpu,cpuacct")})
     paths = found.create("s1")
     assert paths["cpu"] == paths["cpuacct"] == str(tmp_path / "cpu,cpuacct" / "s1")
     assert sorted(p.name for p in tmp_path.glob("*/s1")) == ["s1", "s1", "s1"]
+    assert int((tmp_path / "cpu,cpuacct" / "cpu.shares").read_text()) == 2048 * os.cpu_count()
     assert own_folder(str(tmp_path / "memory"), "/docker/abc") == str(tmp_path / "memory")  # a container's own
 
 
@@ -293,3 +299,18 @@ def test_a_real_group_is_killed_whole_and_found_empty(tmp_path):
         group.kill()
         group.remove()
     assert not any(os.path.exists(p) for p in group.paths.values())
+
+
+def test_a_parent_folder_removed_meanwhile_is_made_again():
+    """A grader in another pid namespace sees this one as gone and may remove its empty folder."""
+    require_cgroups()
+    found, _ = cgroup_host.backend()
+    for parent in set(found.folders.values()):
+        cgroup_host._remove_tree(parent)
+        assert not os.path.isdir(parent)
+    group = Cgroup.make("t", Limits())
+    try:
+        assert all(os.path.isdir(p) for p in group.paths.values())
+    finally:
+        group.kill()
+        group.remove()

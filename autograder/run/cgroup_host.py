@@ -25,6 +25,7 @@ import errno
 import functools
 import logging
 import os
+import time
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +102,18 @@ class Backend:
 
     def __init__(self, folders: dict[str, str]):
         self.folders = folders  # controller ('' for v2) -> this grader's parent folder
+        for controller, parent in folders.items():
+            self.prepare(controller, parent)
+
+    def prepare(self, controller: str, parent: str) -> None:
+        """Make this grader's parent folder (again, if something removed it) and set it up."""
+        os.makedirs(parent, exist_ok=True)
 
     def create(self, name: str) -> dict[str, str]:
         made = {}
         for controller, parent in self.folders.items():
+            if not os.path.isdir(parent):
+                self.prepare(controller, parent)
             path = os.path.join(parent, name)
             if path not in made.values():  # co-mounted controllers (cpu,cpuacct) share one folder
                 os.mkdir(path)
@@ -114,6 +123,11 @@ class Backend:
 
 class V2(Backend):
     version = 2
+
+    def prepare(self, controller: str, parent: str) -> None:
+        super().prepare(controller, parent)
+        write_file(f"{parent}/cgroup.subtree_control", "+memory +pids +cpu")
+        write_file(f"{parent}/cpu.weight", str(min(10000, 100 * PARENT_WEIGHT)))
 
     def apply(self, paths: dict[str, str], memory: int, tasks: int, cpus: float) -> None:
         path = paths[""]
@@ -129,6 +143,11 @@ class V2(Backend):
 class V1(Backend):
     version = 1
 
+    def prepare(self, controller: str, parent: str) -> None:
+        super().prepare(controller, parent)
+        if controller == "cpu":
+            write_file(f"{parent}/cpu.shares", str(1024 * PARENT_WEIGHT))
+
     def apply(self, paths: dict[str, str], memory: int, tasks: int, cpus: float) -> None:
         write_file(f"{paths['memory']}/memory.limit_in_bytes", str(memory))
         if os.path.exists(f"{paths['memory']}/memory.memsw.limit_in_bytes"):  # no swapping past it either
@@ -142,13 +161,21 @@ class V1(Backend):
 _made_parents: list[str] = []
 
 
+STALE_AFTER = 600.0  # seconds a gone grader's empty folder is left (a grader in another pid namespace looks gone)
+
+
 def _parent(folder: str) -> str:
-    """This grader's own folder under `folder`; empty ones of graders that are gone are removed."""
+    """This grader's own folder under `folder` (made by the backend); empty ones of graders that are
+    gone are removed (one that only seemed gone makes its own again: Backend.create)."""
     for entry in os.listdir(folder):
+        path = os.path.join(folder, entry)
         if entry.startswith("autograder-") and entry[11:].isdigit() and not _alive(int(entry[11:])):
-            _remove_tree(os.path.join(folder, entry))
+            try:
+                if time.time() - os.stat(path).st_mtime > STALE_AFTER:
+                    _remove_tree(path)
+            except OSError:
+                pass
     path = os.path.join(folder, f"autograder-{os.getpid()}")
-    os.makedirs(path, exist_ok=True)
     _made_parents.append(path)
     return path
 
@@ -206,10 +233,7 @@ def _v2_backend(mount: str, own: str) -> V2:
             except OSError:
                 pass
         write_file(f"{base}/cgroup.subtree_control", enable)
-    parent = _parent(base)
-    write_file(f"{parent}/cgroup.subtree_control", enable)
-    write_file(f"{parent}/cpu.weight", str(min(10000, 100 * PARENT_WEIGHT)))
-    return V2({"": parent})
+    return V2({"": _parent(base)})
 
 
 def _v1_backend(mounts: dict[str, str], own: dict[str, str]) -> V1:
@@ -223,7 +247,6 @@ def _v1_backend(mounts: dict[str, str], own: dict[str, str]) -> V1:
             if not os.access(base, os.W_OK):
                 raise OSError(f"the cgroup v1 folder {base} is not writable by this user")
             folders[controller] = _parent(base)
-    write_file(f"{folders['cpu']}/cpu.shares", str(1024 * PARENT_WEIGHT))
     return V1(folders)
 
 
