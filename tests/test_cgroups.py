@@ -314,3 +314,25 @@ def test_a_parent_folder_removed_meanwhile_is_made_again():
     finally:
         group.kill()
         group.remove()
+
+
+@pytest.mark.slow
+def test_without_a_control_group_the_result_and_the_log_say_so(course, tmp_path, monkeypatch, caplog):
+    """AUTOGRADER_CGROUPS=off stands for a host that gives the grader none (not root, nothing delegated)."""
+    monkeypatch.setenv("AUTOGRADER_CGROUPS", "off")
+    cgroup_host.backend.cache_clear()
+    cgroup_host.warn_none_once.cache_clear()
+    try:
+        with caplog.at_level("WARNING"):
+            results = grade(course, tmp_path / "batch", {"a": HONEST, "b": HONEST.replace("p = ", "p  = ")},
+                            warm=False, workers=1)
+    finally:
+        cgroup_host.backend.cache_clear()
+        cgroup_host.warn_none_once.cache_clear()
+    for name in ("a", "b"):
+        assert outcome(results, name) == ("graded", FULL)
+        run = results[name]["run"]
+        assert run["isolation"] == "bubblewrap, no control group" and run["boundary"] == "no control group"
+        assert run["resources"] == {}
+    said = [r for r in caplog.records if "no control group can be made here" in r.getMessage()]
+    assert len(said) == 1  # once per batch
