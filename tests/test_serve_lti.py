@@ -4,9 +4,11 @@ and the score in the platform's gradebook; then every launch or request the tool
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
+import zipfile
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -59,6 +61,12 @@ def test_a_students_launch_hand_in_feedback_and_score_in_the_lms(pair):
     done = feedback(http, handed.url)
     score, top = score_of(done)
     assert top > 0 and score == top, done
+    # The zip that grader.export() writes is a hand-in too.
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr(f"{EXERCISE}.ipynb", solved_bytes(notebook.content))
+    zipped = upload(http, page.url, page.text, f"{EXERCISE}_2026_01_01T00_00_00_000000.zip", packed.getvalue())
+    assert score_of(feedback(http, zipped.url)) == (top, top)
     assert wait_for(lambda: pair.lms.scores and json.loads(
         json.dumps(pair.lms.scores)).get(next(iter(pair.lms.scores)), {}).get("alice"))
     [(item, users)] = pair.lms.scores.items()
