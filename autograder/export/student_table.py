@@ -20,9 +20,11 @@ def _exercise_ids(results: list[dict], course) -> list[str]:
 
 
 def _link(result: dict, feedback_dir: Path | None, report_dir: Path | None) -> str | None:
+    """The feedback's HTML page (with its figures) where it was written, else its Markdown."""
     if feedback_dir is None:
         return None
-    target = Path(feedback_dir) / feedback_filename(result)
+    page = Path(feedback_dir) / feedback_filename(result, ".html")
+    target = page if page.is_file() else Path(feedback_dir) / feedback_filename(result)
     return os.path.relpath(target, report_dir) if report_dir is not None else target.as_posix()
 
 
