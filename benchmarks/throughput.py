@@ -23,7 +23,7 @@ all the pages it shares with its warm worker).
 Without `--sizes`: the six pen-and-paper exercises, N submissions each, graded once (default
 mode), against K files per exercise with `otter run`, sequential and W in parallel.
 
-In both modes, the last batch is also graded with figures (the default: their data kept, the
+`--figures-only N`: only that comparison, on N submissions. In both modes, the last batch is also graded with figures (the default: their data kept, the
 HTML feedback pages drawn) and without (AUTOGRADER_FIGURES=0), in turn, `--repeat` times each
 (`--figures-repeat`), and the medians are printed with the number of figures drawn.
 
@@ -227,19 +227,35 @@ def grade_once(subs_dir: Path, out: Path, workers: int, env: dict) -> dict:
 def figures_compare(subs_dir: Path, out: Path, workers: int, repeat: int, env: dict) -> None:
     """Print the grading time of one batch with figures and without (medians of `repeat` runs in turn)."""
     times: dict[str, list[float]] = {"with figures": [], "without figures": []}
+    rates: dict[str, list[float]] = {"with figures": [], "without figures": []}
     drawn = 0
     for _ in range(repeat):
         for label, flag in (("with figures", "1"), ("without figures", "0")):
             target = out / label.replace(" ", "-")
             times[label].append(grade_once(subs_dir, target, workers, {**env, "AUTOGRADER_FIGURES": flag})["seconds"])
+            rates[label].append(steady_rate(target / "results"))
             if flag == "1":
                 drawn = sum(p.read_text().count("<img ") for p in (target / "feedback").glob("*.html"))
     on, off = (statistics.median(times[k]) for k in ("with figures", "without figures"))
+    rate_on, rate_off = (statistics.median(rates[k]) for k in ("with figures", "without figures"))
     pages = len(list((out / "with-figures" / "feedback").glob("*.html")))
     print(f"figures: grading {pages} submissions with figures {on:.2f} s, without {off:.2f} s "
-          f"(with/without {on / off:.2f}; median of {repeat} runs each, in turn); {drawn} figures drawn into "
-          f"{pages} HTML pages; runs with: {', '.join(f'{t:.2f}' for t in times['with figures'])}; "
-          f"without: {', '.join(f'{t:.2f}' for t in times['without figures'])}")
+          f"(with/without {on / off:.2f}; median of {repeat} runs each, in turn); steady throughput (first result "
+          f"to last) {rate_on:.1f} and {rate_off:.1f} submissions/min (with/without {rate_on / rate_off:.2f}); "
+          f"{drawn} figures in {pages} HTML pages")
+    print(f"  runs with figures: {', '.join(f'{t:.2f}' for t in times['with figures'])} s; "
+          f"without: {', '.join(f'{t:.2f}' for t in times['without figures'])} s")
+
+
+def figures_only(args) -> None:
+    exercises = EXERCISES if args.exercises == "all" else args.exercises.split(",")
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        tmp = Path(tmp)
+        build_course(load_course(), tmp / "dist", only=exercises)
+        make_submissions(tmp / "dist", tmp / "subs", args.figures_only, exercises)
+        print(f"machine: {machine_name()}; {args.workers} workers; exercises: {','.join(exercises)}")
+        figures_compare(tmp / "subs", tmp / "figures", args.workers, args.figures_repeat or args.repeat,
+                        {"AUTOGRADER_CACHE": str(tmp / "cache")})
 
 
 def sizes_mode(args) -> None:
@@ -329,9 +345,14 @@ def main() -> None:
     parser.add_argument("--otter-sample", type=int, default=2, help="otter run: notebooks per exercise (default 2)")
     parser.add_argument("--figures-repeat", type=int, default=0,
                         help="runs each with and without figures (default: --repeat with --sizes, else 3)")
+    parser.add_argument("--figures-only", type=int, default=0, metavar="N",
+                        help="only grade N submissions of --exercises with and without figures")
     parser.add_argument("--cluster", default=None,
                         help="also grade through Dask: autograder grade --cluster CLUSTER (e.g. local:2)")
     args = parser.parse_args()
+    if args.figures_only:
+        figures_only(args)
+        return
     if args.sizes:
         sizes_mode(args)
         return
