@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.judge import Check
+from autograder.judge import Check, with_carry_forward
 
 if TYPE_CHECKING:
     from autograder.course import Exercise
@@ -106,8 +106,17 @@ def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:
     names = [c.name for c in checks]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: check names must be unique, got {names}")
+    # carry_forward is the course's setting, applied here to every exercise's checks, so that no
+    # checks.py can forget it; a name that is no check building on an earlier answer is an error.
+    try:
+        checks = tuple(with_carry_forward(checks, exercise))
+    except ValueError as exc:
+        from autograder.course import CourseError
+
+        raise CourseError(f"course: exercise {exercise.id!r}: {exc}") from None
     for check in checks:
         _validate(check, path)
+        check.exercise_checks = checks  # the other questions' answers, for derived hints
     return checks
 
 

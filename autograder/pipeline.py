@@ -128,13 +128,17 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
 
     # Judge, in this process, against solutions/ (with the student's own numbers, if any).
     faults = []
+    outcomes = [("not run", "")] * len(sub.cells)  # (status, error) per code cell: why an answer is missing
+    for cell in run.cells:
+        if 0 <= cell.index < len(outcomes):
+            outcomes[cell.index] = (cell.status, cell.error)
     for check in checks:
         keys = [f"{check.name}/{key}" for key in asked[check.name]]
         judged = time.perf_counter()
         try:
             answers = {key: run.answers[full] for key, full in zip(asked[check.name], keys)}
             with using_variant(result["variant"]):
-                verdict = check.run(answers, asked[check.name])
+                verdict = check.run(answers, asked[check.name], sub.cells, outcomes)
         except Exception as exc:  # noqa: BLE001 - our fault: the check scores nothing and the row is `error`
             faults.append(f"{check.name}: {type(exc).__name__}: {str(exc)[:200]}")
             verdict = Verdict(0.0, "this check could not be judged (the grader failed; a rerun judges it again)")

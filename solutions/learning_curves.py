@@ -113,6 +113,46 @@ def stop_at_first_rise(val_loss, patience):
     return stop_epoch(val_loss, 1)
 
 
+def stop_on_a_tie(val_loss, patience):
+    """A loss equal to the best so far counted as a new best (`<=`): Keras needs it lower."""
+    best, wait = math.inf, 0
+    for epoch, loss in enumerate(val_loss, start=1):
+        if loss <= best:
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch
+    return len(val_loss)
+
+
+def stop_looking_ahead(val_loss, patience):
+    """Each epoch judged by the loss of the epoch after it: the first epoch is skipped and the
+    count runs one epoch ahead."""
+    best, wait = math.inf, 0
+    for epoch in range(1, len(val_loss)):
+        if val_loss[epoch] < best:
+            best, wait = val_loss[epoch], 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch
+    return len(val_loss)
+
+
+# Validation curves with patiences that tell every known mistake of stop_epoch from the right
+# rule, whatever the random curves of a grading hold: a tie with the best (no new best for
+# Keras), a dip that is no new best, a new best at the very last epoch, a patience of 1 whose
+# first epoch is no better than the second, and a stop on the last epoch.
+FIXED_STOP_CASES = [
+    ([0.5, 0.4, 0.3, 0.35, 0.3, 0.32, 0.33, 0.34, 0.36, 0.38], 3),
+    ([0.5, 0.4, 0.45, 0.42, 0.44, 0.46, 0.47, 0.3, 0.29], 3),
+    ([0.6, 0.5, 0.55, 0.56, 0.52, 0.4], 4),
+    ([0.5, 0.5, 0.4, 0.45, 0.3], 1),
+    ([0.7, 0.6, 0.5, 0.55, 0.56, 0.57], 3),
+]
+
+
 # --------------------------------------------------------------------------- making the curves
 
 

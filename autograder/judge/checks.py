@@ -18,6 +18,12 @@ Where an answer builds on an earlier one (p = sigmoid(z), is_fake = p > 0.5), th
 given an `Upstream`: it also asks for the student's own earlier answers and judges a wrong
 answer against them, so that a rule applied correctly to a wrong input is never blamed, and a
 course may give error-carried-forward credit for it (`carry_forward` in course.yaml).
+
+One concept: the checks' own classes and how a verdict is made of their answers (the points, the
+message, the hint). What each of them leans on lives elsewhere: comparing in a form and matching
+listed mistakes in compare.py, the mistakes nobody listed in derived_hints.py, the cause of a
+missing answer in missing.py; the Verdict, Check, Upstream, the two common check shapes and the
+carry_forward setting stay here, together, because every course's checks.py uses them together.
 """
 
 from __future__ import annotations
@@ -25,13 +31,15 @@ from __future__ import annotations
 import copy
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from autograder.judge.compare import (  # noqa: F401 - a course's checks.py imports the helpers from here
     FORMS, _finite, _resolve, join_hints, matching_hints, raised_text, same, shape_message, tolerances)
+from autograder.judge import derived_hints
 from autograder.judge.forms import FormError, describe
+from autograder.judge.missing import missing_cause
 from autograder.probe.answers import Answer
 from autograder.probe.requests import Call, Var
 
@@ -55,6 +63,9 @@ class Check:
     description: str = ""
     carry_forward: bool = False  # error-carried-forward credit (checks that build on earlier answers)
     figure: str | None = None  # the kind of figure drawn from its verdict's data (autograder/figures/kinds.py)
+    # The exercise's checks, this one included (set when checks.py loads, autograder/exercises.py):
+    # a wrong answer that is another question's answer is said so (judge/derived_hints.py).
+    exercise_checks: tuple = ()
 
     def probes(self, rng: np.random.Generator) -> dict[str, Any]:
         """The data this check needs, {local key: Var | Call}. `rng` is fresh for every grading."""
@@ -64,13 +75,18 @@ class Check:
         """The verdict on `answers`, {local key: Answer}, to the probes `asked` returned."""
         raise NotImplementedError
 
-    def run(self, answers: Mapping[str, Answer], asked: Mapping[str, Any]) -> Verdict:
-        """judge(), with a form error turned into a zero verdict with its message."""
+    def run(self, answers: Mapping[str, Answer], asked: Mapping[str, Any],
+            cells: Sequence[str] = (), outcomes: Sequence[tuple[str, str]] = ()) -> Verdict:
+        """judge(), with a form error turned into a zero verdict with its message. `cells` (the
+        submission's code cells) and `outcomes` ((status, one-line error) per cell) explain an
+        answer that is missing because the cell defining it raised (judge/missing.py)."""
         try:
             verdict = self.judge(answers, asked)
         except FormError as exc:
-            return Verdict(0.0, str(exc))
+            verdict = Verdict(0.0, str(exc))
         verdict.points = float(min(max(verdict.points, 0.0), self.points))
+        if verdict.points < self.points and not verdict.hint and cells:
+            verdict.hint = missing_cause(answers, cells, outcomes)
         return verdict
 
 
@@ -201,8 +217,33 @@ class ValueCheck(Check):
             points = self.points if (follows and self.carry_forward) else 0.0
             if points:
                 message = f"{what} follows from your earlier answers, which are not right; credit carried forward"
-            return Verdict(points, message, hint, ({"carried_forward": bool(points)} if follows else {}) | digest)
-        return Verdict(0.0, message, self._hint(got), digest)
+            return Verdict(points, message, hint or self._derived_hint(got, expected, answers),
+                           ({"carried_forward": bool(points)} if follows else {}) | digest)
+        return Verdict(0.0, message, self._hint(got) or self._derived_hint(got, expected, answers), digest)
+
+    def _derived_hint(self, got, expected, answers) -> str:
+        """A mistake nobody listed, found by transforming the reference (judge/derived_hints.py):
+        on the reference value, on the rule applied to the student's own earlier answers, and
+        the answers of the exercise's other questions; said only when one explanation fits."""
+        if self.form not in ("number", "array"):
+            return ""
+        candidates = derived_hints.output_candidates(lambda: expected, np.shape(expected))
+        values = self.upstream.values(answers) if self.upstream is not None else None
+        if values:
+            names = list(values)
+            rule = self.upstream.rule
+
+            def positional(*args):
+                return rule(**dict(zip(names, args)))
+
+            own = list(values.values())
+            candidates += derived_hints.input_candidates(positional, own, names)
+            candidates += derived_hints.output_candidates(lambda: positional(*own))
+        candidates += derived_hints.other_answers(
+            (c.name, (lambda c: lambda: _resolve(c.expected))(c)) for c in self.exercise_checks
+            if isinstance(c, ValueCheck) and c.name != self.name and c.form in ("number", "array"))
+        fits, _ = derived_hints.fitting(got, candidates, self._same)
+        return derived_hints.one_explanation([fits])
 
     def _from_upstream(self, got, expected, answers) -> tuple[str, bool] | None:
         """(hint, whether the answer follows correctly from the student's own earlier answers),
@@ -250,7 +291,8 @@ class FunctionCheck(Check):
     Points are shared equally among the cases, but the cases that expect an exception count
     only when every other case is right: raising is credit for a function that works, never
     for one that raises whatever it is given (or returns one value whatever it is given).
-    `raised_hints` name the mistake behind an exception, {text in "Type: message": hint};
+    `raised_hints` name the mistake behind an exception, {text in "Type: message": hint, or a
+    function of that text returning the hint or ""};
     `no_raise_hint` is the hint for a case that should raise and did not.
     """
 
@@ -290,18 +332,34 @@ class FunctionCheck(Check):
         explained: dict[str, int] = {}  # hint -> how many wrong calls it explains
         passed = {"value": 0, "raise": 0}
         total_values = 0
+        explained_values: dict[str, int] = {}  # hint -> how many wrong returned values it explains
+        wrong_values = 0
+        returned = []  # (args, value in its form, whether right, tolerances) of every call that returned a value
         for key, call in asked.items():
             kind, ok, message, case_hints = self._judge_case(call.args, answers[key])
             total_values += kind == "value"
             passed[kind] += ok
+            if kind == "value" and answers[key].error is None:
+                try:
+                    got = FORMS[self.form](answers[key], "")
+                    returned.append((call.args, got, ok, answers[key].value))
+                except FormError:
+                    pass
             if not ok:
                 failures.append(message)
+                returned_value = kind == "value" and answers[key].error is None
+                wrong_values += returned_value
                 for hint in case_hints:
                     explained[hint] = explained.get(hint, 0) + 1
-        # The mistake that explains the most wrong calls: a model that fits one call by chance
-        # (B @ A equals an outer product) is not said next to one that explains them all.
-        most = max(explained.values(), default=0)
-        hints = [hint for hint, count in explained.items() if count == most]
+                    explained_values[hint] = explained_values.get(hint, 0) + returned_value
+        # The mistake that explains every wrong value: a model that fits some calls by chance (B @ A
+        # equals an outer product; argmin is argmax + 1 on some rows) is not said at all. (A call
+        # that raised may lie beyond what a model of a mistake can compute: it does not count against it.)
+        hints = [hint for hint, count in explained_values.items() if count == wrong_values] if wrong_values else []
+        if not hints:  # what the calls that raised say (an index past the end, a shape error), if anything
+            raised = {hint: count for hint, count in explained.items() if not explained_values.get(hint)}
+            most = max(raised.values(), default=0)
+            hints = [hint for hint, count in raised.items() if count == most]
         counted = passed["value"] + (passed["raise"] if passed["value"] == total_values else 0)
         points = self.points * counted / max(len(asked), 1)
         if not failures:
@@ -310,17 +368,43 @@ class FunctionCheck(Check):
         if passed["raise"] and counted == passed["value"]:
             summary += "; raising an exception where one is expected counts once the other calls are right"
         hint = join_hints(hints)
+        if not hint and len(failures) == sum(1 for *_, ok, _v in returned if not ok):
+            hint = self._derived_hint(returned)  # every wrong call returned a value: an unlisted mistake?
         # Only a value that came back can be infinite: a call that raised has its own message.
         if self.nonfinite_hint and not all(_finite(answers[key].value) for key in asked if answers[key].error is None):
             hint = "; ".join(h for h in (self.nonfinite_hint, hint) if h)
         return Verdict(points, summary, hint)
+
+    def _derived_hint(self, returned) -> str:
+        """A mistake nobody listed that explains every wrong call and agrees with every right one
+        (judge/derived_hints.py), or ""."""
+        if self.form not in ("number", "array"):
+            return ""
+        calls = []
+        for args, got, ok, value in returned:
+            try:
+                rtol, atol = tolerances(value, self.reference(*args), self.rtol, self.atol)
+            except Exception:  # noqa: BLE001 - a case the reference refuses has no derived mistake
+                return ""
+
+            def close(a, b, rtol=rtol, atol=atol):
+                try:
+                    return same(a, b, self.form, rtol, atol)
+                except (TypeError, ValueError):
+                    return False
+
+            calls.append((args, got, ok, close))
+        others = [(c.name, c.reference) for c in self.exercise_checks if isinstance(c, FunctionCheck) and c.name != self.name]
+        return derived_hints.call_hint(self.reference, calls, self.function, others)
 
     def _call_text(self, args) -> str:
         return f"`{self.function}({', '.join(describe(a) if isinstance(a, np.ndarray) else repr(a) for a in args)})`"
 
     def _raised_hints(self, answer: Answer) -> list[str]:
         text = raised_text(answer)
-        return [hint for pattern, hint in self.raised_hints.items() if pattern in text]
+        # a hint is a text, or a function of the error's text (which may find nothing: "")
+        hints = [hint(text) if callable(hint) else hint for pattern, hint in self.raised_hints.items() if pattern in text]
+        return [hint for hint in hints if hint]
 
     def _judge_case(self, args, answer: Answer) -> tuple[str, bool, str, list[str]]:
         """(kind of case: "value" or "raise", whether it is right, message, hints)."""
@@ -333,7 +417,8 @@ class FunctionCheck(Check):
             hints = [self.no_raise_hint] if not answer.raised and self.no_raise_hint else self._raised_hints(answer)
             return "raise", False, f"{call} should raise {type(exc).__name__}", hints
         if answer.raised:
-            return "value", False, f"{call} raised {raised_text(answer)}", self._raised_hints(answer)
+            hints = self._raised_hints(answer) or [derived_hints.raised_hint(raised_text(answer))]
+            return "value", False, f"{call} raised {raised_text(answer)}", [h for h in hints if h]
         try:
             got = FORMS[self.form](answer, call)
         except FormError as exc:
@@ -380,8 +465,11 @@ def with_carry_forward(checks, exercise) -> list:
         names = set(setting)
         unknown = names - with_upstream
         if unknown:
-            raise ValueError(f"carry_forward names {sorted(unknown)}, which build on no earlier answer; "
-                             f"those that do: {sorted(with_upstream)}")
+            known = {c.name for c in checks}
+            what = ", ".join(f"{n!r} ({'a check that builds on no earlier answer' if n in known else 'no check of this exercise'})"
+                             for n in sorted(unknown))
+            raise ValueError(f"carry_forward names {what}; the checks that build on an earlier answer: "
+                             f"{', '.join(sorted(with_upstream)) or 'none'}")
     else:
         raise ValueError("carry_forward should be true, false or a list of check names")
     out = []

@@ -7,10 +7,12 @@ notebook runs, cell after cell, a failing cell not stopping the next; then judge
 exercise's checks exactly as the grader judges. `expect` names every check the mistake makes
 fail, with words its hint must contain ("" where no specific hint is expected).
 
-    python -m autograder.judge.coverage [--course course.yaml] [--details]
+    python -m autograder.judge.coverage [--course course.yaml] [--details] [--corpus own|held-out|both]
 
 prints, per exercise, how many failing checks of the corpus carry a hint, how many carry the
-expected one, and lists every hint that is wrong or missing. The corpus is trusted code
+expected one, how many a wrong one, and lists every hint that is wrong or missing. It does so for
+the exercise's own list and for its held-out list (`exercises/<id>/held_out.py`: mistakes written
+before, and never used for, the hints: how far the hints, the derived ones above all, generalise). The corpus is trusted code
 written by the course's authors: it runs in this process, not in the sandbox.
 """
 
@@ -106,8 +108,14 @@ def run_mistake(master: Path, mistake: Mistake, params: dict | None = None) -> d
         pieces.append(mistake.after)
     # A cell that fails does not stop the next, as in a notebook: that is run_cell's rule.
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        namespace, _ = run_trusted(pieces)
+        namespace, outcomes = run_trusted(pieces)
+    namespace[RUN_KEY] = (pieces, outcomes)
     return namespace
+
+
+# Where run_mistake leaves the cells it ran and their outcomes in the namespace, for the
+# checks to say why an answer is missing (no notebook name starts with a NUL).
+RUN_KEY = "\0cells"
 
 
 def judge_in_process(checks, namespace: dict, seed: int = 0, params: dict | None = None) -> dict:
@@ -128,16 +136,17 @@ def judge_in_process(checks, namespace: dict, seed: int = 0, params: dict | None
     for check in checks:
         mine = {key: answers[f"{check.name}/{key}"] for key in asked[check.name]}
         with using_variant(params):
-            verdicts[check.name] = check.run(mine, asked[check.name])
+            verdicts[check.name] = check.run(mine, asked[check.name], *namespace.get(RUN_KEY, ((), ())))
     return verdicts
 
 
-def judge_mistake(exercise, mistake: Mistake, seed: int = 0) -> Outcome:
-    """The outcome of one mistake of `exercise` (a course's Exercise)."""
+def judge_mistake(exercise, mistake: Mistake, seed: int = 0, namespace: dict | None = None) -> Outcome:
+    """The outcome of one mistake of `exercise` (a course's Exercise), judged on the draw `seed`;
+    `namespace`: the mistake's run_mistake, when it has run already (another draw of the same)."""
     from autograder.exercises import load_checks
 
     checks = load_checks(exercise)
-    namespace = run_mistake(Path(exercise.master), mistake)
+    namespace = run_mistake(Path(exercise.master), mistake) if namespace is None else namespace
     verdicts = judge_in_process(checks, namespace, seed)
     points = {c.name: c.points for c in checks}
     failing = {name: (v.message, v.hint) for name, v in verdicts.items() if v.points < points[name]}
@@ -153,15 +162,57 @@ def judge_mistake(exercise, mistake: Mistake, seed: int = 0) -> Outcome:
     return Outcome(mistake, failing, problems)
 
 
-def load_corpus(exercise) -> list[Mistake]:
-    """`MISTAKES` of exercises/<id>/mistakes.py, or [] for an exercise without a corpus."""
-    path = Path(exercise.folder) / "mistakes.py"
+CORPORA = {"own": "mistakes.py", "held-out": "held_out.py"}
+
+
+def load_corpus(exercise, corpus: str = "own") -> list[Mistake]:
+    """`MISTAKES` of exercises/<id>/mistakes.py (the exercise's own list, which its hints were
+    written for) or of exercises/<id>/held_out.py (mistakes written before, and never used for,
+    the hints: how far the hints generalise), or [] for an exercise without that corpus."""
+    path = Path(exercise.folder) / CORPORA[corpus]
     if not path.is_file():
         return []
-    spec = importlib.util.spec_from_file_location(f"autograder_mistakes_{exercise.id}", path)
+    spec = importlib.util.spec_from_file_location(f"autograder_{corpus.replace('-', '_')}_{exercise.id}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return list(module.MISTAKES)
+
+
+def _wrong(outcome: Outcome) -> list[str]:
+    """The failing checks whose hint is there but does not name the mistake (a wrong hint)."""
+    return [name for name, (_, hint) in outcome.failing.items()
+            if hint and outcome.mistake.expect.get(name) and outcome.mistake.expect[name] not in hint]
+
+
+def report(course, corpus: str, details: bool) -> tuple[int, int, list[str]]:
+    """Prints the table of one corpus; (failing checks, hinted ones, problems)."""
+    print(f"{corpus} mistakes")
+    print(f"{'exercise':24} {'mistakes':>8} {'failing':>8} {'hinted':>7} {'expected':>9} {'wrong':>6} {'problems':>9}")
+    totals = [0, 0, 0, 0, 0, 0]
+    problems_all = []
+    for exercise in course.exercises:
+        mistakes = load_corpus(exercise, corpus)
+        if not mistakes:
+            continue
+        outcomes = [judge_mistake(exercise, m) for m in mistakes]
+        row = [len(outcomes), sum(len(o.failing) for o in outcomes), sum(o.hinted for o in outcomes),
+               sum(o.right for o in outcomes), sum(len(_wrong(o)) for o in outcomes),
+               sum(len(o.problems) for o in outcomes)]
+        totals = [a + b for a, b in zip(totals, row)]
+        print(f"{exercise.id:24} {row[0]:>8} {row[1]:>8} {row[2]:>7} {row[3]:>9} {row[4]:>6} {row[5]:>9}")
+        for o in outcomes:
+            if corpus == "own":
+                problems_all += [f"{exercise.id} / {o.mistake.name}: {p}" for p in o.problems]
+            else:  # held out: only a wrong hint, or a check that does not fail, is a problem
+                problems_all += [f"{exercise.id} / {o.mistake.name}: {p}" for p in o.problems
+                                 if "expected to fail" in p or any(p.startswith(f"{n}:") for n in _wrong(o))]
+            if details:
+                for name, (message, hint) in o.failing.items():
+                    print(f"    {o.mistake.name} -> {name}: {hint or '(no hint)'}")
+    share = totals[2] / totals[1] if totals[1] else 1.0
+    print(f"{'all':24} {totals[0]:>8} {totals[1]:>8} {totals[2]:>7} {totals[3]:>9} {totals[4]:>6} {totals[5]:>9}"
+          f"   ({share:.0%} of failing checks carry a hint, {totals[4]} wrong)")
+    return totals[1], totals[2], problems_all
 
 
 def main(argv=None) -> int:
@@ -170,28 +221,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.judge.coverage", description=__doc__.split("\n")[0])
     parser.add_argument("--course", default=None, help="course.yaml (default: the bundled course)")
     parser.add_argument("--details", action="store_true", help="list every failing check and its hint")
+    parser.add_argument("--corpus", choices=["own", "held-out", "both"], default="both",
+                        help="the exercises' own mistakes, the held-out ones, or both (default)")
     args = parser.parse_args(argv)
     course = load_course(args.course)
-    print(f"{'exercise':24} {'mistakes':>8} {'failing':>8} {'hinted':>7} {'expected':>9} {'problems':>9}")
-    totals = [0, 0, 0, 0, 0]
     problems_all = []
-    for exercise in course.exercises:
-        corpus = load_corpus(exercise)
-        if not corpus:
-            continue
-        outcomes = [judge_mistake(exercise, m) for m in corpus]
-        row = [len(outcomes), sum(len(o.failing) for o in outcomes), sum(o.hinted for o in outcomes),
-               sum(o.right for o in outcomes), sum(len(o.problems) for o in outcomes)]
-        totals = [a + b for a, b in zip(totals, row)]
-        print(f"{exercise.id:24} {row[0]:>8} {row[1]:>8} {row[2]:>7} {row[3]:>9} {row[4]:>9}")
-        for o in outcomes:
-            problems_all += [f"{exercise.id} / {o.mistake.name}: {p}" for p in o.problems]
-            if args.details:
-                for name, (message, hint) in o.failing.items():
-                    print(f"    {o.mistake.name} -> {name}: {hint or '(no hint)'}")
-    share = totals[2] / totals[1] if totals[1] else 1.0
-    print(f"{'all':24} {totals[0]:>8} {totals[1]:>8} {totals[2]:>7} {totals[3]:>9} {totals[4]:>9}"
-          f"   ({share:.0%} of failing checks carry a hint)")
+    for corpus in (["own", "held-out"] if args.corpus == "both" else [args.corpus]):
+        problems_all += report(course, corpus, args.details)[2]
+        print()
     for line in problems_all:
         print("  problem:", line)
     return 1 if problems_all else 0

@@ -228,6 +228,8 @@ CHECKS = [
         mistakes={
             "this is the sigmoid; tanh has values between -1 and 1: (e^x - e^-x) / (e^x + e^-x)": sol.tanh_as_sigmoid,
             "2 * sigmoid(x) - 1 is tanh(x / 2); tanh(x) = 2 * sigmoid(2x) - 1": sol.tanh_half,
+            ("the brackets are missing: without them the division binds first, e^x - (e^-x / e^x) + e^-x; "
+             "write (e^x - e^-x) / (e^x + e^-x)"): lambda x: np.exp(x) - np.exp(-x) / np.exp(x) + np.exp(-x),
         },
     ),
     FunctionCheck(

@@ -41,4 +41,7 @@ MISTAKES = [
             edits={"same_with_relu = bool(np.allclose(relu_out, X @ W_combined + b_combined))  # SOLUTION":
                    "same_with_relu = True"},
             expect={"same_with_relu": "negative hidden values become 0"}),
+    Mistake("tanh without brackets",
+            edits={"return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))": "return np.exp(x) - np.exp(-x) / np.exp(x) + np.exp(-x)"},
+            expect={"tanh": "brackets are missing", "tanh_grad": ""}),
 ]

@@ -16,7 +16,7 @@ typical mistakes are computed from the student's numbers, `FromVariant(sol.answe
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, Verdict, current_variant, with_carry_forward
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, Verdict, current_variant
 from autograder.probe import Var
 from solutions import backprop as sol
 
@@ -183,11 +183,6 @@ CHECKS = [
         },
     ),
 ]
-
-
-def make_checks(exercise):
-    """The checks, with error-carried-forward credit where the course asks for it."""
-    return with_carry_forward(CHECKS, exercise)
 
 
 # Otter question -> the checks that grade it: the build gives each question the sum of their points

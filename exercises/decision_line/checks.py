@@ -22,7 +22,7 @@ import numpy as np
 import sympy
 
 from autograder.judge import (Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, as_text,
-                              current_variant, present, with_carry_forward)
+                              current_variant, present)
 from autograder.judge.checks import join_hints, matching_hints, raised_text
 from autograder.judge.forms import describe
 from autograder.judge.symbolic import FormulaError, equivalent, parse_formula, solve_linear_for
@@ -277,11 +277,6 @@ CHECKS = [
         mistakes=LINE_MISTAKES,
     ),
 ]
-
-
-def make_checks(exercise):
-    """The checks, with error-carried-forward credit where the course asks for it."""
-    return with_carry_forward(CHECKS, exercise)
 
 
 # Otter question -> the checks that grade it: the build gives each question the sum of their points

@@ -17,7 +17,7 @@ function is called on come from the student's numbers, `FromVariant(sol.answers,
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant, with_carry_forward
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
 from autograder.probe import Call, Var
 from solutions import forward_pass as sol
 
@@ -270,11 +270,6 @@ CHECKS = [
         upstream=_from_function("predict_two_hidden", _notebook_args("X", "TWO_HIDDEN"), "p_two_hidden", shapes=True),
     ),
 ]
-
-
-def make_checks(exercise):
-    """The checks, with error-carried-forward credit where the course asks for it."""
-    return with_carry_forward(CHECKS, exercise)
 
 
 # Otter question -> the checks that grade it: the build gives each question the sum of their points

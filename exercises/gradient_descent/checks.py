@@ -16,6 +16,7 @@ bowl (a variant): expected values and typical mistakes come from `FromVariant(so
 import numpy as np
 
 from autograder.judge import Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, current_variant, drawn_as
+from autograder.judge import derived_hints
 from autograder.judge.checks import raised_text, tolerances
 from autograder.probe.requests import Call, Var
 from solutions import gradient_descent as sol
@@ -56,6 +57,11 @@ def _pair(value, what: str, size: int) -> tuple[np.ndarray, float]:
     return w, float(b[0])
 
 
+def _flat_pair(pair) -> np.ndarray:
+    """(w, b) as one array [w..., b], the form derived hints compare a pair in."""
+    return np.concatenate([np.asarray(pair[0], dtype=float).reshape(-1), np.asarray(pair[1], dtype=float).reshape(-1)])
+
+
 class PairCheck(Check):
     """A student function that returns a pair (w, b), called in the sandbox on the grader's
     inputs and compared with `reference`; `mistakes` are functions of the same arguments."""
@@ -78,11 +84,15 @@ class PairCheck(Check):
 
     def judge(self, answers, asked):
         failures, hints, passed = [], [], 0
+        returned = []  # (args, (w, b), whether right, comparison) of the calls that returned a pair
         for key, call in asked.items():
             what = f"`{self.function}`"
             answer = answers[key]
             if answer.error is not None:
                 failures.append(f"{what} raised {raised_text(answer)}" if answer.raised else f"{what}: {answer.error}")
+                named = derived_hints.raised_hint(raised_text(answer)) if answer.raised else ""
+                if named and named not in hints:
+                    hints.append(named)
                 continue
             try:
                 got = _pair(answer.value, what, np.shape(call.args[0])[1])
@@ -92,9 +102,14 @@ class PairCheck(Check):
             expected = self.reference(*call.args)
             # a pair computed in float32 (torch's default) is judged within float32's precision
             rtol, atol = tolerances(answer.value, expected, self.rtol, self.atol)
+            flat = np.concatenate([got[0], [got[1]]])
+            returned.append((call.args, flat, None, (lambda rtol, atol: lambda a, b: a.shape == np.shape(b) and bool(
+                np.allclose(a, b, rtol=rtol, atol=atol)))(rtol, atol)))
             if self._same(got, expected, rtol, atol):
                 passed += 1
+                returned[-1] = returned[-1][:2] + (True,) + returned[-1][3:]
                 continue
+            returned[-1] = returned[-1][:2] + (False,) + returned[-1][3:]
             failures.append(f"{what} did not return {self.description}")
             hint = next((h for h, wrong in self.mistakes.items() if self._same(got, wrong(*call.args), rtol, atol)), "")
             if hint and hint not in hints:
@@ -102,8 +117,10 @@ class PairCheck(Check):
         points = self.points * passed / max(len(asked), 1)
         if not failures:
             return Verdict(points)
+        if not hints and len(failures) == sum(1 for r in returned if not r[2]):  # every wrong call returned a pair
+            hints.append(derived_hints.call_hint(self.reference, returned, self.function, post=_flat_pair))
         return Verdict(points, f"{len(failures)} of {len(asked)} calls of `{self.function}` were wrong; first: {failures[0]}",
-                       "; ".join(hints))
+                       "; ".join(h for h in hints if h))
 
 
 W_ADDED = "the gradient was added: a step of gradient descent goes against the gradient, w - lr * gradient"
@@ -177,6 +194,27 @@ def _train_one_step_less(X, y, lr, epochs):
 def _train_lr_twice(X, y, lr, epochs):
     """lr * (lr * gradient): the step scaled by the learning rate twice."""
     return sol.train_logistic(X, y, lr * lr, epochs)
+
+
+def _train_with(X, y, lr, epochs, step_b):
+    """Gradient descent from 0 with the bias's step given: `step_b(X, y, w_before, w_after, b)`."""
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(epochs):
+        grad_w, grad_b = sol.gradient(X, y, w, b)
+        w_after = w - lr * grad_w
+        b = step_b(X, y, w, w_after, b, grad_b)
+        w = w_after
+    return w, b
+
+
+def _train_lr_on_w_only(X, y, lr, epochs):
+    """The bias stepped by its whole gradient, without the learning rate."""
+    return _train_with(X, y, lr, epochs, lambda X, y, w, w_after, b, grad_b: b - grad_b)
+
+
+def _train_sequential(X, y, lr, epochs):
+    """w updated first, and the bias's gradient then taken at the new w."""
+    return _train_with(X, y, lr, epochs, lambda X, y, w, w_after, b, grad_b: b - lr * sol.gradient(X, y, w_after, b)[1])
 
 
 def _data(rng, n=None, d=None):
@@ -299,6 +337,10 @@ CHECKS = [
             "the learning rate is missing in the update: w - lr * gradient": sol.train_without_lr,
             "one step too few: the loop should run exactly `epochs` times": _train_one_step_less,
             "the learning rate was applied twice: the step is lr * gradient, taken once": _train_lr_twice,
+            "the bias took a step of its whole gradient: the learning rate belongs to the bias's step too, "
+            "b = b - lr * grad_b": _train_lr_on_w_only,
+            ("the updates were made one after the other: the bias's gradient was taken at the new w; take both "
+             "gradients at the same (w, b), then update both"): _train_sequential,
         },
     ),
     PairCheck(

@@ -35,4 +35,12 @@ MISTAKES = [
     Mistake("the factor 2 of the bowl's derivative forgotten",
             edits={"lr_limit = 1 / a": "lr_limit = 2 / a"},
             expect={"lr_limit": "factor 2"}),
+    Mistake("the learning rate on w only",
+            edits={"        b = b - lr * grad_b\n": "        b = b - grad_b\n"},
+            expect={"train_logistic": "learning rate"}),
+    Mistake("sequential updates",
+            edits={"        grad_w, grad_b = gradient(X, y, w, b)\n        w = w - lr * grad_w\n        b = b - lr * grad_b\n":
+                   "        grad_w, _ = gradient(X, y, w, b)\n        w = w - lr * grad_w\n"
+                   "        _, grad_b = gradient(X, y, w, b)\n        b = b - lr * grad_b\n"},
+            expect={"train_logistic": "same"}),
 ]

@@ -13,6 +13,8 @@ weights that are not the given ones; all of them when the weights are the given 
 Every student may have their own neuron, banknote and seed (a variant).
 """
 
+import re
+
 import numpy as np
 
 from autograder.judge import (
@@ -165,6 +167,29 @@ SEEDED_ONCE = ("the weights were drawn one after the other from one seed; the co
                "every weight matrix and bias (use draw_normal)")
 HIDDEN_ACTIVATION = "the hidden layer needs activation=\"sigmoid\", as in the numpy forward pass"
 
+_SHAPES = re.compile(r"weight shape \((\d+), ?(\d+)\) is not compatible with provided weight shape \((\d+), ?(\d+)\)")
+
+
+def _weight_shape_hint(text: str) -> str:
+    """What Keras' "weight shape (a, b) is not compatible with provided weight shape (c, d)"
+    says of the model: a kernel is (inputs, nodes), so the pair of shapes tells a transposed
+    weight from a wrong input size from a wrong number of hidden nodes; anything else: no hint."""
+    match = _SHAPES.search(text)
+    if not match:
+        return ""
+    a, b, c, d = (int(n) for n in match.groups())
+    if (a, b) == (d, c):
+        return ("the weights were passed transposed: a Dense kernel has shape (inputs, nodes), as W1 and W2 are "
+                "given; pass them as they are")
+    if b == d:
+        return ("the model's input has the wrong size: it takes as many features as W1 has rows, "
+                "keras.Input(shape=(W1.shape[0],))")
+    if a == c:
+        return ("the layers must fit the weights they are given: the hidden layer has as many nodes as W1 has "
+                "columns, Dense(W1.shape[1], ...)")
+    return ""
+
+
 CHECKS = [
     KerasModelCheck(
         "neuron", "neuron",
@@ -225,9 +250,7 @@ CHECKS = [
             "the hidden layer uses relu; the numpy network uses the sigmoid": sol.hidden_relu,
             "the output layer has no activation, so these are z: use activation=\"sigmoid\"": sol.hidden_without_output_sigmoid,
         },
-        raised_hints={"is not compatible with provided weight shape": (
-            "the layers must fit the weights they are given: the hidden layer has as many nodes as W1 has "
-            "columns, Dense(W1.shape[1], ...)")},
+        raised_hints={"is not compatible with provided weight shape": _weight_shape_hint},
     ),
 ]
 

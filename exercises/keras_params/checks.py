@@ -16,7 +16,7 @@ called on come from the student's numbers, `FromVariant(sol.answers, key)`. The 
 keep the slides' sizes.
 """
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant, with_carry_forward
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
 from autograder.probe import Call, Var
 from solutions import keras_params as sol
 
@@ -171,11 +171,6 @@ CHECKS = [
            "count_params() of the fixed functional model",
            _mistakes("DEEP_MISTAKES", {NO_BIAS: "no_bias"}) | lecture("PARAMS_FIXED")),
 ]
-
-
-def make_checks(exercise):
-    """The checks, with error-carried-forward credit where the course asks for it."""
-    return with_carry_forward(CHECKS, exercise)
 
 
 # Otter question -> the checks that grade it: the build gives each question the sum of their points

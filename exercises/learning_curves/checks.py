@@ -36,8 +36,9 @@ def mine(key: str) -> FromVariant:
 
 
 def _stop_cases(rng):
-    """Four over-fitting validation curves of 15 to 40 epochs with patiences from 1 to 6, and one
-    that falls all the way (EarlyStopping never stops it). Lists, as in History.history."""
+    """Four over-fitting validation curves of 15 to 40 epochs with patiences from 1 to 6, one
+    that falls all the way (EarlyStopping never stops it), and the fixed curves of
+    sol.FIXED_STOP_CASES. Lists, as in History.history."""
     cases = []
     for _ in range(4):
         _, val_loss = sol.overfitting_history(rng, int(rng.integers(15, 41)))
@@ -45,7 +46,9 @@ def _stop_cases(rng):
     epochs = int(rng.integers(8, 20))
     falling = sorted(float(v) for v in rng.uniform(0.2, 0.7, size=epochs))[::-1]
     cases.append((falling, int(rng.integers(2, 5))))
-    return cases
+    # and the fixed curves on which every known mistake differs from the right rule, so that
+    # none passes by the chance of a draw
+    return cases + [(list(curve), patience) for curve, patience in sol.FIXED_STOP_CASES]
 
 
 # --------------------------------------------------------------------------- the diagnosis
@@ -162,6 +165,8 @@ CHECKS = [
             ("this is the best epoch (where restore_best_weights=True goes back to), not the epoch at which "
              "training stops"): sol.stop_at_best,
             FIRST_RISE: sol.stop_at_first_rise,
+            ("each epoch was judged by the loss of the epoch after it: the loop looks one epoch ahead; "
+             "compare val_loss[epoch - 1], the epoch's own loss, with the best so far"): sol.stop_looking_ahead,
         },
     ),
     ValueCheck(
@@ -176,6 +181,9 @@ CHECKS = [
             FIRST_RISE: mine("STOPPED_AT_FIRST_RISE"),
             "this is the best epoch; EarlyStopping stops `patience` epochs after it": mine("BEST_EPOCH"),
             ONE_EARLY: FromVariant(lambda params: {"value": sol.answers(params)["STOPPED_AT"] - 1}, "value"),
+            ("this is where the training loss would stop training; EarlyStopping here monitors the validation loss, "
+             "history[\"val_loss\"]"): FromVariant(lambda params: {"value": sol.stop_epoch(
+                 (params or sol.DEFAULT_VARIANT)["loss"], (params or sol.DEFAULT_VARIANT)["patience"])}, "value"),
         },
         upstream=_stopped_at_from_stop_epoch(),
     ),

@@ -58,4 +58,11 @@ MISTAKES = [
             edits={"n_train = int(np.floor(n_rows * (1 - validation_split)))":
                    "n_train = round(n_rows * (1 - validation_split))"},
             expect={"n_train": "rounds down"}),
+    Mistake("stopping on the training loss",
+            edits={'stopped_at = stop_epoch(history["val_loss"], patience)': 'stopped_at = stop_epoch(history["loss"], patience)'},
+            expect={"stopped_at": "training loss"}),
+    Mistake("the loop looks one epoch ahead",
+            edits={"    for epoch, loss in enumerate(val_loss, start=1):\n":
+                   "    for epoch in range(1, len(val_loss)):\n        loss = val_loss[epoch]\n"},
+            expect={"stop_epoch": "one epoch ahead", "stopped_at": "right for your stop_epoch"}),
 ]

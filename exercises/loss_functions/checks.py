@@ -129,6 +129,7 @@ def _one_hot_cases(rng):
     cases = []
     for _ in range(2):
         n, k = int(rng.integers(3, 8)), int(rng.integers(3, 6))
+        n += n == k  # as many rows as classes would hide a sum down the columns
         logits = rng.normal(0.0, 2.0, size=(n, k))
         probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
         cases.append((np.eye(k)[rng.integers(0, k, size=n)], probs))

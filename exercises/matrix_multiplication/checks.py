@@ -16,7 +16,7 @@ the typical mistakes are computed from the student's numbers, `FromVariant(sol.a
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant, with_carry_forward
+from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
 from autograder.probe import Call
 from solutions import matrix_multiplication as sol
 
@@ -146,11 +146,6 @@ CHECKS = [
         upstream=_from_matmul("W", "U"),
     ),
 ]
-
-
-def make_checks(exercise):
-    """The checks, with error-carried-forward credit where the course asks for it."""
-    return with_carry_forward(CHECKS, exercise)
 
 
 # Otter question -> the checks that grade it: the build gives each question the sum of their points

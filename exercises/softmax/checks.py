@@ -242,6 +242,9 @@ CHECKS = [
             "the mean was taken over every entry of the one-hot rows (examples and classes); only the true "
             "class counts: -ln(probs[i, labels[i]]), averaged over the examples":
                 derived(lambda a: a["BATCH_LOSS"] / np.shape(a["PROBS"])[1]),
+            ("probs[:, labels] takes, for every row, the columns of all the labels (a table of n x n "
+             "probabilities); take one per row, the true class's: probs[np.arange(n), labels]"):
+                derived(lambda a: float(np.mean(-np.log(np.asarray(a["PROBS"])[:, _given_labels()])))),
         },
         upstream=_batch_loss_from_probs(),
     ),

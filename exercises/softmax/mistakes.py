@@ -42,4 +42,7 @@ MISTAKES = [
                    'loss_for_one_hot_labels = "B"': 'loss_for_one_hot_labels = "C"'},
             expect={"loss_for_integer_labels": "sparse_categorical_crossentropy (C) takes integer",
                     "loss_for_one_hot_labels": "sparse_categorical_crossentropy (C) takes integer"}),
+    Mistake("the loss over all label columns",
+            edits={"probs[np.arange(len(labels)), labels]": "probs[:, labels]"},
+            expect={"batch_loss": "probs[np.arange(n), labels]"}),
 ]
