@@ -13,7 +13,8 @@ from autograder.judge.coverage import Mistake, judge_mistake, load_corpus, main,
 
 COURSE = load_course()
 PEN_AND_PAPER = [e.id for e in COURSE.exercises if not e.trains]  # every exercise with a corpus
-OTHER_DRAWS = (1, 2)  # a mistake fails its checks on every draw, not on the first by chance
+OTHER_DRAWS = (1,)  # a mistake fails its checks on another draw too, not on the first by chance (the
+# fixed cases of every function check make it every draw: test_unlisted_mistakes.py checks 40)
 
 
 @pytest.mark.parametrize("exercise_id", PEN_AND_PAPER)

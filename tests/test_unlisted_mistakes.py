@@ -270,7 +270,7 @@ def test_carried_forward_credit_in_a_newer_exercise():
     namespace = run_mistake(exercise.master, Mistake("columns", {}, edits=edits))
     verdicts = judge_in_process(load_checks(exercise), namespace)
     assert verdicts["probs"].points == 0.0 and verdicts["batch_loss"].points == 1.0
-    assert verdicts["batch_loss"].details == {"carried_forward": True}
+    assert verdicts["batch_loss"].details["carried_forward"] is True
 
 
 # --------------------------------------------------------------------------- public checks accept what the grader accepts
@@ -340,7 +340,7 @@ def test_every_spelling_the_grader_takes_passes_the_public_check_of_learning_cur
     module = checks_module("learning_curves")
     solution = run_mistake(COURSE.exercise("learning_curves").master, Mistake("none", {}))
     [source] = _public_tests("learning_curves")["q3_diagnosis"]
-    listed = eval(re.search(r" in (\(\"underfitting\"[^)]*\))", source).group(1))  # noqa: S307 - our own notebook
+    listed = eval(re.search(r" in (\(['\"]underfitting['\"][^)]*\))", source).group(1))  # noqa: S307 - our own notebook
     assert set(listed) == {s for spelled in module._SPELLINGS.values() for s in spelled}  # one list for both
     for kind, spelled in module._SPELLINGS.items():
         for written in spelled + (kind.upper(), kind.replace(" ", "-").title(), f" {kind} "):
