@@ -352,14 +352,6 @@ class FunctionCheck(Check):
                 for hint in case_hints:
                     explained[hint] = explained.get(hint, 0) + 1
                     explained_values[hint] = explained_values.get(hint, 0) + returned_value
-        # The mistake that explains every wrong value: a model that fits some calls by chance (B @ A
-        # equals an outer product; argmin is argmax + 1 on some rows) is not said at all. (A call
-        # that raised may lie beyond what a model of a mistake can compute: it does not count against it.)
-        hints = [hint for hint, count in explained_values.items() if count == wrong_values] if wrong_values else []
-        if not hints:  # what the calls that raised say (an index past the end, a shape error), if anything
-            raised = {hint: count for hint, count in explained.items() if not explained_values.get(hint)}
-            most = max(raised.values(), default=0)
-            hints = [hint for hint, count in raised.items() if count == most]
         counted = passed["value"] + (passed["raise"] if passed["value"] == total_values else 0)
         points = self.points * counted / max(len(asked), 1)
         if not failures:
@@ -367,13 +359,33 @@ class FunctionCheck(Check):
         summary = f"{len(failures)} of {len(asked)} calls of `{self.function}` were wrong; first: {failures[0]}"
         if passed["raise"] and counted == passed["value"]:
             summary += "; raising an exception where one is expected counts once the other calls are right"
-        hint = join_hints(hints)
-        if not hint and len(failures) == sum(1 for *_, ok, _v in returned if not ok):
-            hint = self._derived_hint(returned)  # every wrong call returned a value: an unlisted mistake?
+        hint = self._hint_of(explained, explained_values, wrong_values, returned, len(failures))
         # Only a value that came back can be infinite: a call that raised has its own message.
         if self.nonfinite_hint and not all(_finite(answers[key].value) for key in asked if answers[key].error is None):
             hint = "; ".join(h for h in (self.nonfinite_hint, hint) if h)
         return Verdict(points, summary, hint)
+
+    def _hint_of(self, explained, explained_values, wrong_values, returned, failures) -> str:
+        """The hint of the wrong calls, most certain first: a listed mistake that explains every
+        wrong value; else one nobody listed that explains every wrong value and no right one
+        (derived); else the one listed mistake that explains most wrong values, when no other
+        explains any (a result that lies where a model cannot follow it: torch's log floor at
+        -100 against clipping); else what the calls that raised say (an index past the end, a
+        shape error). A listed mistake that fits some calls by chance next to another (argmin is
+        argmax + 1 on some rows) is not said."""
+        full = [hint for hint, count in explained_values.items() if count == wrong_values] if wrong_values else []
+        if full:
+            return join_hints(full)
+        if wrong_values and failures == sum(1 for *_, ok, _v in returned if not ok):
+            derived = self._derived_hint(returned)  # every wrong call returned a value: an unlisted mistake?
+            if derived:
+                return derived
+        some = [hint for hint, count in explained_values.items() if count]
+        if len(some) == 1 and 2 * explained_values[some[0]] > wrong_values:
+            return some[0]
+        raised = {hint: count for hint, count in explained.items() if not explained_values.get(hint)}
+        most = max(raised.values(), default=0)
+        return join_hints([hint for hint, count in raised.items() if count == most])
 
     def _derived_hint(self, returned) -> str:
         """A mistake nobody listed that explains every wrong call and agrees with every right one
