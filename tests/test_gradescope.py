@@ -269,6 +269,9 @@ def test_wrong_submission(bundle, gradescope):
     assert 0 < doc["score"] < max_points(doc)
     assert tests["z"]["score"] == 0 and "Hint: the bias b was forgotten" in tests["z"]["output"]
     assert tests["sigmoid"]["status"] == "passed"
+    # p follows from the wrong z: its test shows the student's (z, p) on the sigmoid, drawn by the bundle
+    assert tests["p"]["output_format"] == "html" and '<img src="data:image/png;base64,' in tests["p"]["output"]
+    assert "output_format" not in tests["z"] and "<img" not in tests["z"]["output"]
 
 
 def test_broken_submission(gradescope):
