@@ -10,6 +10,10 @@ Printed per exercise: recall at the report's threshold (planted pairs scoring at
 whether every planted pair is among the report's listed pairs, the weakest planted score and
 the highest honest score, and how many honest pairs reach the threshold.
 
+Then, per exercise over all the seeds: in how many seeds the weakest planted copy scores above
+every honest pair (separated k/n), the recall at the threshold over all planted pairs, the
+weakest planted score and the highest honest score.
+
 Then the time to process a class of LARGE honest notebooks per exercise (over 200 submissions
 in all, three exercises) from the files on disk, as `autograder similarity PATH` does: reading them (intake),
 comparing, and writing the CSV, JSON and HTML; wall-clock and CPU seconds (the comparison is
@@ -38,7 +42,7 @@ from autograder.similarity import THRESHOLD, TOP, compare_class  # noqa: E402
 from autograder.similarity.sources import from_paths  # noqa: E402
 
 
-def detection(course, honest: int, seed: int) -> None:
+def detection(course, honest: int, seed: int, tally: dict) -> None:
     klass = make_class(honest=honest, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
         write_class(klass, Path(tmp))
@@ -52,6 +56,15 @@ def detection(course, honest: int, seed: int) -> None:
         recall = sum(1 for s in scores if s >= THRESHOLD) / len(planted)
         honest_flagged = sum(1 for s in honest_scores if s >= THRESHOLD)
         separated = min(scores, default=0) > max(honest_scores, default=0)
+        t = tally.setdefault(r.exercise, {"separated": 0, "listed": 0, "seeds": 0, "found": 0, "planted": 0,
+                                          "weakest": 1.0, "honest": 0.0})
+        t["separated"] += separated
+        t["listed"] += planted <= in_report
+        t["seeds"] += 1
+        t["found"] += sum(1 for s in scores if s >= THRESHOLD)
+        t["planted"] += len(planted)
+        t["weakest"] = min(t["weakest"], min(scores, default=0))
+        t["honest"] = max(t["honest"], max(honest_scores, default=0))
         print(f"seed {seed:5d}  {r.exercise:20s} {len(klass.honest[r.exercise]):4d} honest {len(planted):2d} planted  "
               f"recall@{THRESHOLD:g} {recall:5.0%}  all listed {planted <= in_report!s:5s}  "
               f"weakest planted {min(scores, default=0):.3f}  highest honest {max(honest_scores, default=0):.3f}  "
@@ -81,8 +94,14 @@ def main() -> None:
     parser.add_argument("--seeds", default="2026,7,99,5,13,21")
     args = parser.parse_args()
     course = load_course(None)
+    tally: dict = {}
     for seed in (int(s) for s in args.seeds.split(",")):
-        detection(course, args.honest, seed)
+        detection(course, args.honest, seed, tally)
+    print(f"over {len(args.seeds.split(','))} seeds (separated: the weakest planted copy above every honest pair):")
+    for exercise, t in tally.items():
+        print(f"  {exercise:20s} separated in {t['separated']}/{t['seeds']} seeds, every planted pair listed in "
+              f"{t['listed']}/{t['seeds']}, recall@{THRESHOLD:g} {t['found']}/{t['planted']} = {t['found'] / t['planted']:.0%}, "
+              f"weakest planted {t['weakest']:.3f}, highest honest {t['honest']:.3f}")
     speed(course, args.large)
 
 

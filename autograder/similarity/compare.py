@@ -2,7 +2,8 @@
 
     score = 1 - (1 - code) * (1 - signals)
 
-`code` is the class-weighted overlap of the two students' own code (fingerprints.py), `signals`
+`code` is the class-weighted overlap of the two students' own code (fingerprints.py: with their
+names anonymous, and with the names they chose kept, blended), `signals`
 the course's signs of copying they share (signals.py); either alone can raise the score, and
 both together raise it more. A pair is listed when it scores at least THRESHOLD, and the TOP
 highest pairs of each exercise are listed whatever their score, so that the teacher sees what
@@ -77,7 +78,8 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     alphabet = fps.Alphabet()
     prints = [fps.fingerprint(code, own_names(bounded(s.cells), handout), alphabet) for s, code in zip(subs, own)]
     weights = fps.rarity(prints)
-    code = fps.code_scores(prints, weights)
+    named = [fps.fingerprint(code, set(), alphabet) for code in own]  # the student's names kept as they are
+    code = fps.blended_scores(fps.code_scores(prints, weights), fps.code_scores(named, fps.rarity(named)))
     tasks = [(t.build, t.settings) for t in exercise.training.tasks.values()] if exercise.training else []
     given_seeds = {seed for line in handout.lines for _, seed in sig.SEED_CALL.findall(line)}
     signal_sets = []

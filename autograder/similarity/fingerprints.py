@@ -20,7 +20,9 @@ one shared line):
     code(A, B) = shared(A, B) / sqrt((W(A) + prior) * (W(B) + prior))
 
 1 means all of both students' own code is the same, rare code; 0 means nothing in common
-beyond what most of the class wrote. The pairwise sums are one sparse matrix product, so 200
+beyond what most of the class wrote. The same is computed once more with the names the student chose kept as they are (a copy
+that was not renamed shares them; two honest students rarely chose the same ones), and the
+two scores are blended (blended_scores). The pairwise sums are one sparse matrix product, so 200
 submissions cost a fraction of a second.
 """
 
@@ -41,6 +43,7 @@ from scipy import sparse
 
 K = 12  # characters of filtered code per fingerprint: `V=V*V+V*V+V` is 11; answers here are short
 WINDOW = 1  # keep every k-gram: the notebooks are small, and a window would drop short answers
+NAMED_SHARE = 0.4  # of the code score from the fingerprints with the student's own names kept
 PRIOR_FINGERPRINTS = 4  # the prior added to W: this many fingerprints held by no one else
 MAX_PASSAGE_CHARS = 6_000  # of each side's own code shown in the report
 
@@ -127,6 +130,17 @@ def code_scores(fingerprints: list[CodeFingerprint], weights: dict[int, float]) 
     own = held @ w
     prior = PRIOR_FINGERPRINTS * math.log(n)
     return shared / np.sqrt(np.outer(own + prior, own + prior))
+
+
+def blended_scores(anonymous: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """The code score from both fingerprintings: (1 - NAMED_SHARE) anonymous + NAMED_SHARE named.
+
+    Anonymous names make a renamed copy match; but two honest students who chose the same
+    common idiom for an answer then match as well, while the names each of them picked (`acc`,
+    `total`, `grads`) differ. A copy that kept the names shares those too, weighted by their
+    rarity like everything else. A renamed copy keeps most of its score through the anonymous
+    part (benchmarks/similarity.py measures the blend over several seeds)."""
+    return (1.0 - NAMED_SHARE) * anonymous + NAMED_SHARE * named
 
 
 def _segments(code: str, slices) -> list[tuple[str, bool]]:

@@ -4,7 +4,7 @@ Each submission gets a set of *signals*, things a copier carries over even when 
 rewritten:
 - in a timed training task, its training recipe: the `TRAINING` settings, the seeds the
   notebook sets, the numbers and strings of its `build_model()` (layer sizes, activations,
-  optimizer, learning rate), and the whole recipe at once;
+  optimizer, learning rate), compared part by part (recipe_match);
 - from its result (the gradebook, never graded again): each check's outcome (a right answer,
   or a wrong one with its hint and message, and the wrong value's digest where the judge
   recorded one), and for a training task the trained model's parameter count, epochs and
@@ -16,8 +16,9 @@ rewritten:
 
 What many share is no evidence: right answers, the textbook `epochs: 50`. A signal counts for
 a pair only when at most a tenth of the exercise's submissions (at least two) hold it, with the
-weight log(N / df); the whole recipe counts with the sum of its parts' weights (the chance
-that all of them agree independently). The signal score is 1 - exp(-shared weight / SCALE):
+weight log(N / df); two recipes count with the weight of the parts they share (the chance
+that all of them agree independently) times the share of their parts' weight that is shared,
+so a few rare settings in common beside different layers weigh little, the whole recipe much. The signal score is 1 - exp(-shared weight / SCALE):
 one rare shared signal is a hint (about 0.3), a whole rare recipe or several rare wrong
 answers together approach 1. The same variant block or the same file is 1.
 """
@@ -43,6 +44,8 @@ class Signal:
     text: str  # what the report says when two submissions share it
     parts: tuple[str, ...] = ()  # a conjunction: the keys of the signals it joins
     certain: bool = False  # shared at all means the same file (a signed variant block)
+    graded: bool = False  # two submissions share it in part: as many of its parts as coincide
+    part_texts: tuple[str, ...] = ()  # what the report says of each part
 
 
 def _short(value) -> str:
@@ -106,29 +109,25 @@ def _constant(value) -> str | None:
 
 def training_signals(cells: list[str], own: str, tasks: list[tuple[str, str]],
                      given_seeds: set[str] = frozenset()) -> list[Signal]:
-    """The seeds one by one, the settings with the seeds, and the whole recipe (settings, seeds,
-    every number and string of the model's function): a single layer size or `epochs` value
-    shared is chance, all of them together is not. `tasks`: (build function, settings name);
-    `given_seeds`: the seeds the handed-out code sets (in every notebook, so no sign of anything)."""
-    settings, seeds, constants = [], [], []
+    """The training recipe as one graded signal: its parts are every `TRAINING` setting, every
+    seed the notebook sets and every number and string of the model's function (layer sizes,
+    activations, optimizer, learning rate). Two recipes count by how much of them coincide
+    (RecipeMatch): a rare `epochs` and seed shared with different layers is chance, the whole
+    recipe is not. `tasks`: (build function, settings name); `given_seeds`: the seeds the
+    handed-out code sets (in every notebook, so no sign of anything)."""
+    parts = []
     for build, name in tasks:
-        constants += [f"constant:{build}:{c}" for c in model_constants(cells, build)]
+        parts += [(f"constant:{build}:{c}", f"{build}: {c}") for c in model_constants(cells, build)]
         values = settings_of(cells, name)
         for k, v in sorted((values or {}).items(), key=lambda kv: str(kv[0])):
-            settings.append((f"setting:{name}.{k}={v!r}", f"{name}[{k!r}] = {_short(v)}"))
+            parts.append((f"setting:{name}.{k}={v!r}", f"{name}[{k!r}] = {_short(v)}"))
     for seed in sorted({value for source in cells for _, value in SEED_CALL.findall(source)} - set(given_seeds)):
-        seeds.append((f"seed:{seed}", f"seed {seed}"))
-    signals = [Signal(key, f"the same {text}") for key, text in seeds]
-    if settings:
-        keys = tuple(k for k, _ in settings + seeds)
-        signals.append(Signal("settings:" + "\n".join(keys),
-                              "the same training settings: " + ", ".join(t for _, t in settings + seeds), keys))
-    if settings or seeds or constants:
-        keys = tuple(k for k, _ in settings + seeds) + tuple(constants)
-        signals.append(Signal("recipe:" + "\n".join(keys),
-                              "the same whole training recipe (settings, seeds and every number and string "
-                              "of the model's code)", keys))
-    return signals
+        parts.append((f"seed:{seed}", f"seed {seed}"))
+    if not parts:
+        return []
+    keys = tuple(k for k, _ in parts)
+    return [Signal("recipe:" + "\n".join(keys), "the same training recipe", keys, graded=True,
+                   part_texts=tuple(t for _, t in parts))]
 
 
 def result_signals(result: dict | None) -> list[Signal]:
@@ -196,12 +195,37 @@ class SignalWeights:
         return math.log(self.n / df)
 
 
+def recipe_match(a: Signal, b: Signal, weights: SignalWeights) -> tuple[float, str]:
+    """(weight, text) of two graded recipes: the weight of the parts they share times the share
+    of their parts' weight that is shared (a weighted Jaccard index), so that a rare epochs and
+    seed shared beside different layers, optimizer and activation count for a fraction, and the
+    whole recipe for all of its parts."""
+    common = set(a.parts) & set(b.parts)
+    if not common:
+        return 0.0, ""
+    weight = {p: math.log(weights.n / max(weights.df[p], 1)) for p in set(a.parts) | set(b.parts)}
+    shared_w, union_w = sum(weight[p] for p in common), sum(weight.values())
+    if shared_w <= 0:
+        return 0.0, ""
+    texts = dict(zip(a.parts, a.part_texts))
+    shown = [texts.get(p, p) for p in sorted(common, key=lambda p: -weight[p])][:12]
+    what = "the whole training recipe" if set(a.parts) == set(b.parts) else \
+        f"the same training recipe in {len(common)} of {len(set(a.parts) | set(b.parts))} parts"
+    return shared_w * shared_w / union_w, f"{what} ({', '.join(shown)})"
+
+
 def shared(a: list[Signal], b: list[Signal], weights: SignalWeights) -> tuple[float, list[str]]:
     """(signal score, what the pair shares, strongest first)."""
     keys_b = {s.key for s in b}
+    graded_b = [s for s in b if s.graded]
     found = []
     for s in {x.key: x for x in a}.values():
-        if s.key in keys_b:
+        if s.graded:
+            for other in graded_b:
+                w, text = recipe_match(s, other, weights)
+                if w > 0:
+                    found.append((w, text))
+        elif s.key in keys_b:
             w = weights.weight(s)
             if w > 0:
                 found.append((w, s.text))
