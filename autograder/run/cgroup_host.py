@@ -147,6 +147,15 @@ class V1(Backend):
         super().prepare(controller, parent)
         if controller == "cpu":
             write_file(f"{parent}/cpu.shares", str(1024 * PARENT_WEIGHT))
+            # The grader itself (the supervisor that reads every sandbox's pipes and keeps its clock)
+            # joins the parent too, as one more child of equal weight: a sandbox weighed above it
+            # would starve it of the CPU it needs to keep up with what the sandbox sends.
+            leaf = os.path.join(parent, "grader")
+            os.makedirs(leaf, exist_ok=True)
+            try:
+                write_file(f"{leaf}/cgroup.procs", str(os.getpid()))
+            except OSError as exc:
+                log.info("the grader could not join its cpu group (%s)", exc)
 
     def apply(self, paths: dict[str, str], memory: int, tasks: int, cpus: float) -> None:
         write_file(f"{paths['memory']}/memory.limit_in_bytes", str(memory))
@@ -224,7 +233,12 @@ def _v2_backend(mount: str, own: str) -> V2:
     except OSError as exc:
         if exc.errno != errno.EBUSY:
             raise
-        # Only leaves hold processes: this grader (and whatever else is in its cgroup) moves to one.
+        if os.geteuid() == 0 and os.path.realpath(base) != os.path.realpath(mount):
+            # Root in a service's cgroup (sshd's, a terminal's): beside the host's services, at the
+            # top, rather than moving the processes of a cgroup it was only started in.
+            return _v2_backend(mount, "/")
+        # Only leaves hold processes: this grader (and whatever else is in its delegated cgroup,
+        # a scope of its own) moves to one.
         leaf = os.path.join(base, "grader")
         os.makedirs(leaf, exist_ok=True)
         for pid in read_file(f"{base}/cgroup.procs").split():
