@@ -57,7 +57,7 @@ MATMUL = ("the sizes of a matrix product do not fit: (m x n) @ (n x p) needs the
     ("activations", {"return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))": "return np.exp(x) - np.exp(-x) / np.exp(x) + np.exp(-x)"},
      {"tanh": (0.0, "the brackets are missing: without them the division binds first, e^x - (e^-x / e^x) + e^-x; "
                     "write (e^x - e^-x) / (e^x + e^-x)"),
-      "tanh_grad": (0.0, "")}),
+      "tanh_grad": (0.0, "tanh_grad = 1 - tanh(x)^2 is right for your tanh, but tanh is not right (see its check)")}),
     ("gradient_descent", {"return X.T @ error / len(y), np.mean(error)": "return X @ error / len(y), np.mean(error)"},
      {"gradient": (0.0, MATMUL), "train_logistic": (0.0, MATMUL)}),
     ("gradient_descent", {"        b = b - lr * grad_b\n": "        b = b - grad_b\n"},

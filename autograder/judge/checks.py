@@ -38,7 +38,7 @@ import numpy as np
 from autograder.judge.compare import (  # noqa: F401 - a course's checks.py imports the helpers from here
     FORMS, _finite, _resolve, join_hints, matching_hints, raised_text, same, shape_message, tolerances)
 from autograder.judge import derived_hints
-from autograder.judge.forms import FormError, describe
+from autograder.judge.forms import FormError, as_array, describe
 from autograder.judge.missing import missing_cause
 from autograder.probe.answers import Answer
 from autograder.probe.requests import Call, Var
@@ -154,6 +154,17 @@ def answer_digest(got) -> str | None:
         return None
     text = f"{values.shape}:" + ",".join(f"{v:.6g}" for v in values.ravel())
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class BuildsOn:
+    """The student's own function a function check's answer is computed from (tanh_grad from
+    tanh): called on the same inputs in the sandbox; `rule(own result, *args)` is the answer that
+    follows from it; `hint` is said when a wrong answer follows from a wrong own function."""
+
+    function: str
+    rule: Callable[..., Any]
+    hint: str
 
 
 class ValueCheck(Check):
@@ -313,6 +324,7 @@ class FunctionCheck(Check):
         no_raise_hint: str = "",
         nonfinite_hint: str = "",
         figure: str | None = None,
+        builds_on: BuildsOn | None = None,
     ):
         self.name, self.function, self.cases, self.reference = name, function, cases, reference
         self.figure = figure
@@ -323,9 +335,29 @@ class FunctionCheck(Check):
         self.raised_hints = dict(raised_hints or {})
         self.no_raise_hint = no_raise_hint  # said when a case that should raise returned a value
         self.nonfinite_hint = nonfinite_hint  # said first when a call returned inf or nan (numerical safety)
+        self.builds_on = builds_on
 
     def probes(self, rng):
-        return {str(i): Call(self.function, tuple(args)) for i, args in enumerate(self.cases(rng))}
+        cases = [tuple(args) for args in self.cases(rng)]
+        probes = {str(i): Call(self.function, args) for i, args in enumerate(cases)}
+        if self.builds_on is not None:  # the student's own earlier function, on the same inputs
+            probes.update({f"up:{i}": Call(self.builds_on.function, args) for i, args in enumerate(cases)})
+        return probes
+
+    def _follows_from_own(self, args, got, own: Answer | None) -> bool:
+        """Whether a wrong answer is the rule applied to the student's own earlier function, and
+        that function is wrong on these inputs (its check says how)."""
+        up = self.builds_on
+        if up is None or own is None or own.error is not None:
+            return False
+        try:
+            value = as_array(own, "")
+            if not same(got, up.rule(value, *args), self.form, 1e-6, 1e-8):
+                return False
+            other = next(c for c in self.exercise_checks if getattr(c, "function", None) == up.function)
+            return not same(value, other.reference(*args), "array", 1e-6, 1e-8)
+        except Exception:  # noqa: BLE001 - no reference for it, or shapes that do not fit: not said
+            return False
 
     def judge(self, answers, asked):
         failures: list[str] = []
@@ -335,8 +367,15 @@ class FunctionCheck(Check):
         explained_values: dict[str, int] = {}  # hint -> how many wrong returned values it explains
         wrong_values = 0
         returned = []  # (args, value in its form, whether right, tolerances) of every call that returned a value
+        asked = {key: call for key, call in asked.items() if not key.startswith("up:")}
         for key, call in asked.items():
             kind, ok, message, case_hints = self._judge_case(call.args, answers[key])
+            if not ok and kind == "value" and answers[key].error is None and self.builds_on is not None:
+                try:
+                    if self._follows_from_own(call.args, FORMS[self.form](answers[key], ""), answers.get(f"up:{key}")):
+                        case_hints = [self.builds_on.hint]
+                except FormError:
+                    pass
             total_values += kind == "value"
             passed[kind] += ok
             if kind == "value" and answers[key].error is None:

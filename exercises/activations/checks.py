@@ -17,6 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from autograder.judge import (
+    BuildsOn,
     Check,
     Upstream,
     current_variant,
@@ -239,6 +240,9 @@ CHECKS = [
         reference=sol.tanh_grad,
         figure="function_curve",
         description="the derivative of tanh for every entry, 1 - tanh(x)^2",
+        # computed from the student's own tanh: a wrong tanh used right is told so
+        builds_on=BuildsOn("tanh", lambda t, x: 1 - np.asarray(t) ** 2,
+                           "tanh_grad = 1 - tanh(x)^2 is right for your tanh, but tanh is not right (see its check)"),
         mistakes={
             "the square is missing: the derivative of tanh is 1 - tanh(x)^2": sol.tanh_grad_not_squared,
             "the sign is wrong: the derivative of tanh is 1 - tanh(x)^2, at most 1": lambda x: 1 + np.tanh(x) ** 2,

@@ -43,5 +43,5 @@ MISTAKES = [
             expect={"same_with_relu": "negative hidden values become 0"}),
     Mistake("tanh without brackets",
             edits={"return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))": "return np.exp(x) - np.exp(-x) / np.exp(x) + np.exp(-x)"},
-            expect={"tanh": "brackets are missing", "tanh_grad": ""}),
+            expect={"tanh": "brackets are missing", "tanh_grad": "right for your tanh"}),
 ]
