@@ -433,6 +433,14 @@ HABITS = [  # small rewrites a student makes everywhere, the same way every time
     (re.compile(r"np\.zeros\(len\((\w+)\)\)"), r"np.zeros_like(\1, dtype=float)"),
     (re.compile(r"\bnp\.exp\("), "np.e ** ("),
     (re.compile(r"\bfor _ in range"), "for _step in range"),
+    # more of the small choices independent writers make differently, within one idiom
+    (re.compile(r"\b(\w+) = \1 - "), r"\1 -= "),
+    (re.compile(r"\(2 \* eps\)"), "(2.0 * eps)"),
+    (re.compile(r"\b(\w+)\.copy\(\)"), r"np.copy(\1)"),
+    (re.compile(r"(?<![\w.])0\.0\b"), "0."),
+    (re.compile(r"np\.array\(\[(\w+), (\w+)\]\)"), r"np.array((\1, \2))"),
+    (re.compile(r"\brange\(len\((\w+)\)\)"), r"range(\1.size)"),
+    (re.compile(r"(?<![\w.])abs\("), "np.abs("),
 ]
 
 

@@ -33,9 +33,10 @@ def submitted(klass) -> list[Submitted]:
     return out
 
 
-@pytest.fixture(scope="module")
-def synthetic():
-    klass = make_class(honest=32)
+@pytest.fixture(scope="module", params=[2026, 7, 99])
+def synthetic(request):
+    """One synthetic class per seed: a planted copy must beat every honest pair in each."""
+    klass = make_class(honest=32, seed=request.param)
     reports = compare_class(submitted(klass), COURSE, top=10)
     return klass, {r.exercise: r for r in reports}
 

@@ -1,9 +1,11 @@
 """One exercise's submissions -> the pairs most alike, each with its score and its evidence.
 
-    score = 1 - (1 - code) * (1 - signals)
+    score = 1 - (1 - code) * (1 - signals),   code = 1 - (1 - pooled) * (1 - answers)
 
-`code` is the class-weighted overlap of the two students' own code (fingerprints.py: with their
-names anonymous, and with the names they chose kept, blended), `signals`
+`pooled` is the class-weighted overlap of the two students' own code (fingerprints.py: with their
+names anonymous, and with the names they chose kept, blended), `answers` how many of their own
+cells are the same and rare in the class, answer by answer (answers.py: a copier who rewrote
+one long answer still shares the others, which the pooled overlap dilutes), `signals`
 the course's signs of copying they share (signals.py); either alone can raise the score, and
 both together raise it more. A pair is listed when it scores at least THRESHOLD, and the TOP
 highest pairs of each exercise are listed whatever their score, so that the teacher sees what
@@ -18,9 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder.similarity import answers
 from autograder.similarity import fingerprints as fps
 from autograder.similarity import signals as sig
-from autograder.similarity.own_code import Handout, bounded, handout_of, own_code, own_names
+from autograder.similarity.own_code import Handout, bounded, handout_of, own_cells, own_code, own_names
 
 THRESHOLD = 0.55  # a pair at or above it is worth a look (benchmarks/similarity.py measures it)
 TOP = 10  # pairs listed per exercise even below the threshold
@@ -76,10 +79,14 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     handout, note = handout_for(exercise)
     own = [own_code(s.cells, handout) for s in subs]
     alphabet = fps.Alphabet()
-    prints = [fps.fingerprint(code, own_names(bounded(s.cells), handout), alphabet) for s, code in zip(subs, own)]
+    names = [own_names(bounded(s.cells), handout) for s in subs]
+    prints = [fps.fingerprint(code, mine, alphabet) for code, mine in zip(own, names)]
     weights = fps.rarity(prints)
     named = [fps.fingerprint(code, set(), alphabet) for code in own]  # the student's names kept as they are
     code = fps.blended_scores(fps.code_scores(prints, weights), fps.code_scores(named, fps.rarity(named)))
+    answer = answers.answer_scores([answers.unit_keys(own_cells(bounded(s.cells), handout), mine)
+                                    for s, mine in zip(subs, names)])
+    code = 1.0 - (1.0 - code) * (1.0 - answer)  # either view alone can raise it
     tasks = [(t.build, t.settings) for t in exercise.training.tasks.values()] if exercise.training else []
     given_seeds = {seed for line in handout.lines for _, seed in sig.SEED_CALL.findall(line)}
     signal_sets = []

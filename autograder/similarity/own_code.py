@@ -124,10 +124,10 @@ def canonical_order(keys: list[str]) -> tuple[str, str]:
     return IDENTIFIER.sub("V", plain), plain
 
 
-def own_code(cells: list[str], handout: Handout) -> str:
-    """The lines of `cells` the student wrote: each cell's kept lines, the cells in a canonical
-    order (sorted by what the fingerprints see), so that reordered cells read the same."""
-    kept_cells, total = [], 0
+def own_cells(cells: list[str], handout: Handout) -> list[tuple[list[str], list[str]]]:
+    """Per cell with any, the lines the student wrote and their normalised keys (no comment,
+    no whitespace), in the notebook's order."""
+    out, total = [], 0
     for source in cells:
         if total > MAX_OWN_CODE:
             break
@@ -143,8 +143,15 @@ def own_code(cells: list[str], handout: Handout) -> str:
             kept.append(line.rstrip())
             keys.append(key)
         if kept:
-            kept_cells.append(("\n".join(kept), canonical_order(keys)))
-            total += len(kept_cells[-1][0])
+            out.append((kept, keys))
+            total += sum(len(line) + 1 for line in kept)
+    return out
+
+
+def own_code(cells: list[str], handout: Handout) -> str:
+    """The lines of `cells` the student wrote: each cell's kept lines, the cells in a canonical
+    order (sorted by what the fingerprints see), so that reordered cells read the same."""
+    kept_cells = [("\n".join(kept), canonical_order(keys)) for kept, keys in own_cells(cells, handout)]
     return "\n\n".join(text for text, _ in sorted(kept_cells, key=lambda cell: cell[1]))[:MAX_OWN_CODE]
 
 
