@@ -20,7 +20,9 @@ from autograder.build import build_course
 from autograder.build.scaffold import new_exercise
 from autograder.course import load_course
 
-pytestmark = pytest.mark.slow  # a venv and ~140 packages: minutes (pip's cache makes reruns faster)
+# A venv and ~140 packages: minutes (pip's cache makes reruns faster). Left out of the suite's
+# default run; .ci/run runs it with `-m clean_install`.
+pytestmark = [pytest.mark.slow, pytest.mark.clean_install]
 
 
 def test_setup_sh_installs_pinned_and_run_autograder_gives_the_solution_full_marks(tmp_path):
