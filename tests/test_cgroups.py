@@ -122,17 +122,29 @@ def test_a_forged_end_and_start_cannot_give_a_cell_a_second_limit():
     assert state.cells[1].status == "not run"  # its forged start is forgotten: the real one counts
 
 
-def test_an_honest_run_past_an_earlier_cells_limit_only_gets_a_stale_token():
-    state = RunState(2, {}, Limits(cell_timeout=10, total_timeout=100))
+def test_a_cell_due_just_before_the_running_one_waits_for_its_interrupt():
+    """Within the kill grace of the running cell's own deadline: no extra signal, one interrupt."""
+    state = RunState(2, {}, Limits(cell_timeout=10, total_timeout=100, kill_grace=2))
     state.started = 0.0
     state.on_event({"e": "ready"}, 0.0)
     state.on_event({"e": "cell", "i": 0, "phase": "start"}, 0.0)
     state.on_event({"e": "cell", "i": 0, "phase": "end", "status": "ok"}, 1.0)
     state.on_event({"e": "cell", "i": 1, "phase": "start"}, 1.0)
-    assert state.due(10.0) == "stale" and state.stale_token(10.0) == b"c0\n"
     assert state.due(10.5) is None and state.next_deadline() == 11.0
-    assert state.due(11.0) == "interrupt"  # cell 2's own limit
-    state.on_event({"e": "cell", "i": 1, "phase": "end", "status": "ok"}, 10.8)
+    assert state.due(11.0) == "interrupt" and state.token() == b"c0\nc1\n"
+
+
+def test_an_honest_run_past_an_earlier_cells_limit_only_gets_a_stale_token():
+    state = RunState(2, {}, Limits(cell_timeout=10, total_timeout=100))
+    state.started = 0.0
+    state.on_event({"e": "ready"}, 0.0)
+    state.on_event({"e": "cell", "i": 0, "phase": "start"}, 0.0)
+    state.on_event({"e": "cell", "i": 0, "phase": "end", "status": "ok"}, 5.0)
+    state.on_event({"e": "cell", "i": 1, "phase": "start"}, 5.0)
+    assert state.due(10.0) == "stale" and state.stale_token(10.0) == b"c0\n"
+    assert state.due(10.5) is None and state.next_deadline() == 15.0
+    assert state.due(15.0) == "interrupt"  # cell 2's own limit
+    state.on_event({"e": "cell", "i": 1, "phase": "end", "status": "ok"}, 14.8)
     assert [c.status for c in state.cells] == ["ok", "ok"] and not state.forged
 
 

@@ -310,9 +310,15 @@ class RunState:
         watch: a cell or probe that claimed to end, which may still run if that end was forged."""
         if self.done or self.ready_at is None:
             return []
-        current = self._token_of(self._clock()[0])
+        phase, started, limit = self._clock()
+        current = self._token_of(phase)
+        # One due within the kill grace of the running phase's own deadline waits for that one's
+        # interrupt, which sends every token: a forger gains at most the grace, and an honest
+        # worker gets no signal it does not need.
+        latest = started + limit - self.limits.kill_grace if self.interrupted_at is None else float("inf")
         return [token for token, deadline in self._deadlines()
-                if token != current and token not in self.tokens_sent and (now is None or now >= deadline)]
+                if token != current and token not in self.tokens_sent and deadline <= latest
+                and (now is None or now >= deadline)]
 
     def stale_token(self, now: float) -> bytes:
         """The tokens of `due(now) == 'stale'`, marked sent: the worker stops only the one it runs."""
