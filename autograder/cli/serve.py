@@ -92,8 +92,8 @@ def _write_links(roster_path, data: Path, public: str, key: bytes, sign_link) ->
     click.echo(f"wrote {out}: one personal link per student (keep it private: a link is a login)")
 
 
-def _run(server, for_seconds) -> None:
-    server.start()
+def _serve_until(stop, for_seconds) -> None:
+    """Wait for Ctrl-C (or `for_seconds`, in tests and benchmarks), then call `stop`."""
     try:
         deadline = time.monotonic() + for_seconds if for_seconds else None
         while deadline is None or time.monotonic() < deadline:
@@ -101,7 +101,12 @@ def _run(server, for_seconds) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        stop()
+
+
+def _run(server, for_seconds) -> None:
+    server.start()
+    _serve_until(server.stop, for_seconds)
 
 
 def _demo(course, data: Path, port: int, workers: int, for_seconds) -> None:
@@ -116,11 +121,4 @@ def _demo(course, data: Path, port: int, workers: int, for_seconds) -> None:
     click.echo(f"the teacher's page:       {pair.lms.start_url('teacher', 'instructor', links[first])}")
     click.echo(f"Deep Linking (teacher):   {pair.lms.start_url('teacher', 'instructor', 'deeplink')}")
     click.echo(f"the LMS's gradebook:      {pair.lms.url}/gradebook")
-    try:
-        deadline = time.monotonic() + for_seconds if for_seconds else None
-        while deadline is None or time.monotonic() < deadline:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        pair.stop()
+    _serve_until(pair.stop, for_seconds)
