@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.cluster.address import ClusterError, parse_cluster, slurm_cluster
+from autograder.cluster.address import ClusterError, one_line_dask_logs, parse_cluster, slurm_cluster
 from autograder.cluster.plain import PlainDataError, from_plain, make_task, run_from_plain, run_to_plain, to_plain
 from autograder.probe import Answer, Call, Train, Var
 from autograder.sandbox.wire import Opaque
@@ -28,6 +28,37 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 # --------------------------------------------------------------------------- --cluster
+
+
+def test_dask_s_own_log_of_a_lost_connection_is_one_line_while_the_client_is_open():
+    """A scheduler that goes away makes the client's background tasks log their exceptions; the
+    grader's terminal gets the message, not the traceback (the batch says itself what to do)."""
+    import io
+    import logging
+    import distributed  # noqa: F401  (sets up Dask's handlers)
+
+    logger = logging.getLogger("distributed.batched")
+    seen = io.StringIO()
+    handler = logging.StreamHandler(seen)  # Dask's own stream handler, here writing to a string
+    logging.getLogger("distributed").addHandler(handler)
+    try:
+        def log_lost_stream():
+            try:
+                raise ConnectionError("Stream is closed")
+            except ConnectionError:
+                logger.exception("Error in batched write")
+
+        with one_line_dask_logs():
+            log_lost_stream()
+        inside = seen.getvalue()
+        seen.truncate(0)
+        seen.seek(0)
+        log_lost_stream()
+        after = seen.getvalue()
+    finally:
+        logging.getLogger("distributed").removeHandler(handler)
+    assert "Error in batched write" in inside and "Traceback" not in inside, inside
+    assert "Traceback" in after  # the filter is gone with the block
 
 
 @pytest.mark.parametrize("text,kind,detail", [

@@ -35,6 +35,38 @@ class ClusterError(RuntimeError):
     """--cluster names nothing usable, or the cluster could not be reached or started."""
 
 
+# The loggers Dask and tornado print to the grader's terminal through handlers of their own.
+DASK_LOGGERS = ("distributed", "distributed.client", "tornado", "tornado.application")
+
+
+class OneLineRecords(logging.Filter):
+    """Drops the traceback from a record: when a scheduler goes away, the client's background
+    tasks log the stream's exceptions in full, dozens of lines a teacher cannot act on, above the
+    batch's own message that says what happened and how to resume."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+@contextlib.contextmanager
+def one_line_dask_logs() -> Iterator[None]:
+    """Dask's log messages, one line each, for as long as the block runs."""
+    one_line = OneLineRecords()
+    handlers = {h for name in DASK_LOGGERS for h in logging.getLogger(name).handlers}
+    if logging.lastResort is not None:  # asyncio's "exception never retrieved", with no handler of its own
+        handlers.add(logging.lastResort)
+    for handler in handlers:
+        handler.addFilter(one_line)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(one_line)
+
+
 @dataclass(frozen=True)
 class ClusterAddress:
     kind: str  # "scheduler", "local" or "slurm"
@@ -105,6 +137,7 @@ def connect(where: ClusterAddress, course: Course, local_gpu: bool = False) -> I
 
     startup = course.cluster.startup_timeout
     with contextlib.ExitStack() as stack:
+        stack.enter_context(one_line_dask_logs())
         expected = 0
         try:
             if where.kind == "scheduler":
