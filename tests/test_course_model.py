@@ -4,6 +4,7 @@ names the file, the exercise and the field; the Gradescope bundle's course.yaml 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import fields
 
 import pytest
@@ -121,9 +122,31 @@ def test_a_bad_course_yaml_is_a_clear_error(tmp_path, mutate, words):
     with pytest.raises(CourseError) as caught:
         load_course(write(tmp_path, data))
     message = str(caught.value)
-    assert words in message
-    assert message.startswith(str(tmp_path / "course.yaml") + ": ")
+    assert words.removeprefix("course.yaml: ") in message
+    assert re.match(re.escape(str(tmp_path / "course.yaml")) + r"(, line \d+)?: ", message), message
     assert "pydantic" not in message and "errors.pydantic.dev" not in message and "\n" not in message
+
+
+LINES = [  # (mutation, the text of the line the message must name)
+    (_set("nmae", value="x"), "nmae: x"),
+    (_set("backprop", "vaires", value=True), "vaires: true"),
+    (_set(*TIERS, value=[{"at_most": 0.2, "points": -1}]), "points: -1"),
+    (_set("lms", "gradescope", "visibility", value="after_lunch"), "visibility: after_lunch"),
+    (_set("limits", value={"cel_timeout": 3}), "cel_timeout: 3"),
+    (_set("train_banknote", "training", "tasks", "model", "budget_s", value={"gpu": 45}), "budget_s:"),
+    (lambda data: data["exercises"].append({"title": "no id"}), "- title: no id"),
+]
+
+
+@pytest.mark.parametrize("mutate,text", LINES, ids=[t for _, t in LINES])
+def test_a_course_yaml_error_names_the_line_it_is_about(tmp_path, mutate, text):
+    data = copy.deepcopy(BUNDLED)
+    mutate(data)
+    path = write(tmp_path, data)
+    with pytest.raises(CourseError) as caught:
+        load_course(path)
+    line = int(re.match(re.escape(str(path)) + r", line (\d+): ", str(caught.value)).group(1))
+    assert path.read_text().splitlines()[line - 1].strip() == text
 
 
 def test_quoted_numbers_and_bare_ids_are_accepted(tmp_path):

@@ -1,9 +1,9 @@
 """Reading course.yaml: once, into the typed model, with errors in plain words.
 
 A course.yaml that is missing, not YAML, or says something the model refuses gives a
-`CourseError` naming the file, the exercise and the field, e.g.
+`CourseError` naming the file, the line, the exercise and the field, e.g.
 
-    course.yaml: exercise 'train_sin', training.tasks.regression.tiers[0].points should be greater than 0 (got -1)
+    course.yaml, line 41: exercise 'train_sin', training.tasks.regression.tiers[0].points should be greater than 0 (got -1)
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def load_course(path: str | Path | None = None) -> Course:
     try:
         spec = CourseFile.model_validate(data)
     except ValidationError as exc:
-        raise CourseError(describe(exc, path, data)) from None
+        raise CourseError(describe(exc, path, data, _yaml_tree(path))) from None
     # Exercises live next to the course file, so a course can sit anywhere.
     root = path.parent / "exercises" if (path.parent / "exercises").is_dir() else EXERCISES_DIR
     base = spec.limits.over(Limits()) if spec.limits else Limits()
@@ -68,13 +68,51 @@ def _read_yaml(path: Path):
         raise CourseError(f"{where}: not valid YAML ({problem})") from None
 
 
-def describe(exc: ValidationError, path: Path | str, data) -> str:
-    """The model's refusal as one short message: where (file, exercise, field) and what."""
-    lines = [_one(error, data) for error in exc.errors()]
+def describe(exc: ValidationError, path: Path | str, data, tree: yaml.Node | None = None) -> str:
+    """The model's refusal as one short message: where (file, line, exercise, field) and what.
+    `tree`: the file's YAML node tree, for the line of the first error (none: no line)."""
+    errors = exc.errors()
+    lines = [_one(error, data) for error in errors]
     text = "; ".join(lines[:MAX_ERRORS])
     if len(lines) > MAX_ERRORS:
         text += f" (and {len(lines) - MAX_ERRORS} more)"
-    return f"{path}: {text}"
+    line = _line_of(tree, errors[0]) if tree is not None and errors else None
+    return f"{path}, line {line}: {text}" if line else f"{path}: {text}"
+
+
+def _yaml_tree(path: Path) -> yaml.Node | None:
+    """The YAML node tree of `path` (it was read once already, so it parses): where each value
+    stands in the file. None when it cannot be had; the message then names no line."""
+    try:
+        return yaml.compose(read_text(path, CourseError, "course file"))
+    except (CourseError, yaml.YAMLError):
+        return None
+
+
+def _line_of(tree: yaml.Node, error: dict) -> int | None:
+    """The 1-based line of the value an error of the model is about: its location followed
+    through the YAML nodes as far as they go (pydantic adds steps of its own, such as a
+    validator's name, that no node has). An unknown key points at the key itself, a missing
+    one at the key of the mapping that lacks it."""
+    node, key = tree, None
+    for step in error.get("loc") or ():
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == str(step)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            pair = (None, node.value[step])
+        else:
+            pair = None
+        if pair is None:
+            break
+        key, node = pair
+    if isinstance(node, yaml.MappingNode):
+        unknown = re.search(r"unknown [a-z -]*?'([^']+)'", str(error.get("msg", "")))
+        named = next((k for k, _ in node.value if unknown and getattr(k, "value", None) == unknown.group(1)), None)
+        if named is not None:
+            return named.start_mark.line + 1
+        if error.get("type") == "missing" and key is not None:
+            return key.start_mark.line + 1
+    return node.start_mark.line + 1
 
 
 def _one(error: dict, data) -> str:
