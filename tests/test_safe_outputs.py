@@ -406,6 +406,45 @@ def test_a_course_file_that_is_not_text_is_one_line(tmp_path):
     assert message.startswith(f"Error: {course}, line 3") and "UTF-8" in message, message
 
 
+# --------------------------------------------------------------------------- a write the machine refuses
+
+
+@pytest.mark.parametrize("refusal,words", [
+    (OSError(28, "No space left on device", "/data/out/report.html"),
+     "Error: cannot write /data/out/report.html: No space left on device (the command stopped there)"),
+    (OSError(30, "Read-only file system", "/data/out/report.html"), "Error: cannot write /data/out/report.html: Read-only"),
+    (__import__("sqlite3").OperationalError("database or disk is full"),
+     "Error: the gradebook cannot be opened or written: database or disk is full"),
+])
+def test_a_full_disk_or_read_only_folder_ends_a_command_with_one_line(tmp_path, monkeypatch, refusal, words):
+    import autograder.build.scaffold as scaffold
+
+    def refuse(*args, **kwargs):
+        raise refusal
+
+    monkeypatch.setattr(scaffold, "new_exercise", refuse, raising=True)
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["new-exercise", "my_exercise"])
+    assert done.exit_code == 1
+    assert the_error(done.output).startswith(words), done.output
+    assert "Traceback" not in done.output
+
+
+def test_a_file_size_limit_ends_a_real_command_with_one_line(tmp_path):
+    import resource
+    import signal
+
+    def small_files():  # writes past 100 bytes fail with EFBIG, as on a full quota
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
+
+    done = subprocess.run([sys.executable, "-m", "autograder", "new-exercise", "my_exercise"], cwd=tmp_path,
+                          preexec_fn=small_files, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: cannot write"), done.stderr
+    assert "File too large" in done.stderr and "Traceback" not in done.stderr
+
+
 # --------------------------------------------------------------------------- a path that is not there
 
 

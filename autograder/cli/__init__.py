@@ -16,6 +16,9 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
+
 import click
 
 from autograder.cli.build import build
@@ -31,9 +34,37 @@ from autograder.cli.similarity import similarity
 from autograder.cli.verify import verify
 
 
+# What the machine refuses, not what the code got wrong: a full disk or quota, a file over the
+# size limit, a read-only or forbidden folder. Any command meets them where it writes.
+MACHINE_REFUSALS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+SQLITE_REFUSALS = ("disk I/O error", "database or disk is full", "readonly database", "unable to open database")
+
+
+def machine_refusal(exc: BaseException) -> str | None:
+    """One line for a write the machine refused (see MACHINE_REFUSALS), None for anything else."""
+    from autograder.export.safe_text import terminal_text
+
+    if isinstance(exc, OSError) and exc.errno in MACHINE_REFUSALS:
+        where = f" {exc.filename}" if exc.filename else ""
+        return terminal_text(f"cannot write{where}: {exc.strerror or exc} (the command stopped there)")
+    if isinstance(exc, sqlite3.OperationalError) and any(s in str(exc) for s in SQLITE_REFUSALS):
+        return terminal_text(f"the gradebook cannot be opened or written: {exc} (is the disk full or read-only?)")
+    return None
+
+
 class CommandGroup(click.Group):
     """`autograder --help` lists each command with its whole first sentence: click would cut it
-    to one line with "...", which hides what a command is for."""
+    to one line with "...", which hides what a command is for. A write the machine refuses
+    (a full disk, a read-only folder) ends any command with one line, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (OSError, sqlite3.OperationalError) as exc:
+            message = machine_refusal(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
 
     def format_commands(self, ctx, formatter):
         rows = [(name, command.get_short_help_str(limit=10_000))
