@@ -28,7 +28,7 @@ from autograder.judge import Check, with_carry_forward
 if TYPE_CHECKING:
     from autograder.course import Exercise
 
-from autograder.paths import EXERCISES_DIR, REPO_ROOT  # noqa: E402, F401 - REPO_ROOT re-exported
+from autograder.paths import EXERCISES_DIR, REPO_ROOT  # REPO_ROOT re-exported
 
 _checks_cache: dict[tuple, tuple[Check, ...]] = {}
 _checks_lock = threading.RLock()

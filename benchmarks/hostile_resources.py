@@ -57,6 +57,11 @@ ANSWERS = ["z = w1 * x1 + w2 * x2 + b", "def sigmoid(z):\n    return 1 / (1 + np
 ALL_ATTACKS = {**{name: [cell] for name, cell in ATTACKS.items()}, "fork_bomb": [FORK_BOMB, HOLD], "spinners": [SPINNERS]}
 
 
+def fmt(value, spec: str) -> str:
+    """A measured value in `spec`, or '-' where there was none."""
+    return "-" if value is None else format(value, spec)
+
+
 def notebook(*cells: str) -> str:
     nb = nbformat.v4.new_notebook()
     nb.metadata["autograder"] = {"exercise": EXERCISE}
@@ -128,7 +133,6 @@ def attacks_table(args) -> None:
                                             warm)
                 attack = beside["attack"]
                 used = attack.get("run", {}).get("resources") or {}
-                fmt = (lambda v, f: "-" if v is None else format(v, f))
                 lines.append((mode, name, f"{before / 2**20:.0f}", f"{low / 2**20:.0f}",
                               f"{attack['score']:g} {attack['status']}", fmt(used.get("memory_peak_mb"), ".0f"),
                               fmt(used.get("cpu_seconds"), ".1f"), fmt(used.get("tasks_peak"), "d"),

@@ -146,7 +146,8 @@ BIAS_VALUES = (-1.0, -0.5, 0.5, 1.0)
 INPUT_VALUES = (-2.0, -1.0, 0.0, 1.0, 2.0)
 
 
-def _arrays(params):
+def variant_arrays(params):
+    """The inputs and weights of the variant `params` (None: the notebook's default) as arrays."""
     v = params or DEFAULT_VARIANT
     return tuple(np.asarray(v[k], dtype=float) for k in ("X", "W1", "b1", "W2", "b2"))
 
@@ -154,7 +155,7 @@ def _arrays(params):
 def answers(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the notebook's default weights)."""
-    X, W1, b1, W2, b2 = _arrays(params)
+    X, W1, b1, W2, b2 = variant_arrays(params)
     W, b = collapse(W1, b1, W2, b2)
     return {
         "W_COMBINED": W,
@@ -176,7 +177,7 @@ def answers(params=None) -> dict:
 def is_sensible(params) -> bool:
     """Numbers for which every part of the exercise says something: the ReLU cuts some hidden
     values and changes the output, both biases matter, and no mistake gives the right answer."""
-    X, W1, b1, W2, b2 = _arrays(params)
+    X, W1, b1, W2, b2 = variant_arrays(params)
     hidden = X @ W1 + b1
     a = answers(params)
     return bool(
@@ -203,7 +204,7 @@ def draw_variant(rng) -> dict:
             return params
 
 
-X, W1, B1, W2, B2 = _arrays(None)
+X, W1, B1, W2, B2 = variant_arrays(None)
 _DEFAULT = answers()
 W_COMBINED, B_COMBINED = _DEFAULT["W_COMBINED"], _DEFAULT["B_COMBINED"]
 RELU_OUT = _DEFAULT["RELU_OUT"]

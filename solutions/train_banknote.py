@@ -15,7 +15,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import keras  # noqa: E402
+import keras
 
 TRAINING = {"epochs": 60, "batch_size": 64}
 

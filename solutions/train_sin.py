@@ -18,7 +18,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import keras  # noqa: E402
+import keras
 
 TRAINING = {"epochs": 25, "batch_size": 256}
 CLASSIFIER_TRAINING = {"epochs": 25, "batch_size": 256}

@@ -10,7 +10,7 @@ import os
 # imports keras first would pick Keras' default backend, TensorFlow, which is not installed.
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import pytest  # noqa: E402
+import pytest
 
 pytest.register_assert_rewrite("support")
 

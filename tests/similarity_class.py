@@ -266,7 +266,7 @@ def _q_gradient_check(s: Style) -> str:
 def _q_learning_rate(s: Style) -> str:
     v = s.name("v")
     return s.pick([
-        (3, f"def descend_bowl(lr, steps=30):\n    w = 0.0\n    for _ in range(steps):\n        w = w - lr * 2 * a * (w - 2)\n"
+        (3, "def descend_bowl(lr, steps=30):\n    w = 0.0\n    for _ in range(steps):\n        w = w - lr * 2 * a * (w - 2)\n"
             "    return w\n\n\ndiverging_lrs = [lr for lr in candidate_lrs if abs(descend_bowl(lr) - 2) > 2]\nlr_limit = 1 / a"),
         (2, f"diverging_lrs = []\nfor {v} in candidate_lrs:\n    w = 0.0\n    for _ in range({s.rng.choice([20, 30, 50, 100])}):\n"
             f"        w -= {v} * 2 * a * (w - 2)\n    if abs(w - 2) > abs(0 - 2):\n        diverging_lrs.append({v})\nlr_limit = 1 / a"),

@@ -94,7 +94,7 @@ def test_magics_and_top_level_await_compile():
 def test_an_unpacking_placeholder_gets_one_ellipsis_per_name(line, runnable):
     assert runnable_line(line) == runnable
     namespace = {"self": type("S", (), {})(), "d": {}, "f": lambda: (1, 2)}
-    exec(runnable.strip(), namespace)  # it runs
+    exec(runnable.strip(), namespace)  # noqa: S102 - it runs (our own generated line)
 
 
 def test_an_unpacking_solution_line_gives_a_blank_that_runs_and_scores_zero(course, tmp_path):

@@ -78,7 +78,7 @@ def test_the_slides_functional_bug_is_a_name_error(solution_ns):
     from keras import layers
 
     with pytest.raises(NameError):
-        exec(
+        exec(  # noqa: S102 - the slides' buggy snippet, run to show its NameError
             "inputs = keras.Input(shape=(10,))\n"
             "x = layers.Dense(100, activation='relu')(x)\n",
             {"keras": keras, "layers": layers},

@@ -27,7 +27,7 @@ from test_exercise_contract import (  # noqa: F401  (the contract's tests, colle
 )
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-import keras  # noqa: E402
+import keras
 
 ID = "loss_functions"
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
 
-import pytest
 
 from autograder.build import build_course
 from autograder.build.scaffold import new_exercise

@@ -8,7 +8,6 @@ in tests/artifacts/report.png.
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main

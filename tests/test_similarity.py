@@ -14,13 +14,13 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from similarity_class import make_class, master_layout, write_class  # noqa: E402
+from similarity_class import make_class, master_layout, write_class
 
-from autograder.cli import main  # noqa: E402
-from autograder.course import load_course  # noqa: E402
-from autograder.intake.notebook import read_notebook  # noqa: E402
-from autograder.similarity import THRESHOLD, Submitted, compare_class  # noqa: E402
-from autograder.similarity.own_code import handout_of, own_code  # noqa: E402
+from autograder.cli import main
+from autograder.course import load_course
+from autograder.intake.notebook import read_notebook
+from autograder.similarity import THRESHOLD, Submitted, compare_class
+from autograder.similarity.own_code import handout_of, own_code
 
 COURSE = load_course(None)
 

@@ -21,7 +21,7 @@ from test_exercise_contract import (  # noqa: F401  (the contract's tests, colle
 from test_loss_functions import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-import keras  # noqa: E402
+import keras
 
 ID = "softmax"
 

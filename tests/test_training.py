@@ -18,20 +18,20 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import keras  # noqa: E402
-import torch  # noqa: E402
+import keras
+import torch
 
-from autograder.run.device import DEVICE_ENV  # noqa: E402
-from autograder.course import load_course  # noqa: E402
-from autograder.exercises import data_files, load_checks, max_score  # noqa: E402
-from autograder.judge import training  # noqa: E402
-from autograder.judge.training import ModelRefused, TrainCheck, parse_tiers, rebuild, tier_points  # noqa: E402
-from autograder.probe import answer_in_process  # noqa: E402
-from autograder.run import Limits, RunResult  # noqa: E402
-from autograder.run.training import train_declared  # noqa: E402
-from autograder.sandbox import trainer  # noqa: E402
-from solutions import train_banknote, train_digits, train_sin  # noqa: E402
-from support import assign_master, notebook_namespace, run_otter_test  # noqa: E402
+from autograder.run.device import DEVICE_ENV
+from autograder.course import load_course
+from autograder.exercises import data_files, load_checks, max_score
+from autograder.judge import training
+from autograder.judge.training import ModelRefused, TrainCheck, parse_tiers, rebuild, tier_points
+from autograder.probe import answer_in_process
+from autograder.run import Limits, RunResult
+from autograder.run.training import train_declared
+from autograder.sandbox import trainer
+from solutions import train_banknote, train_digits, train_sin
+from support import assign_master, notebook_namespace, run_otter_test
 
 # Keras' torch backend converts tensors with np.array(x), which numpy 2 warns about, per batch.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -884,8 +884,8 @@ def test_a_per_feature_normalization_and_numpy_numbers_are_accepted():
     def build():
         model = train_banknote.build_model()
         layers = [keras.layers.Normalization(mean=[0.4, 1.9], variance=[8.0, 34.0])] + model.layers
-        normalized = keras.Sequential([keras.Input(shape=(2,)), *[keras.layers.deserialize(keras.layers.serialize(l))
-                                                                  for l in layers]])
+        normalized = keras.Sequential([keras.Input(shape=(2,)), *[keras.layers.deserialize(keras.layers.serialize(layer))
+                                                                  for layer in layers]])
         normalized.compile(optimizer=model.optimizer.__class__.from_config(model.optimizer.get_config()), loss=model.loss)
         return normalized
 

@@ -78,7 +78,7 @@ def run_otter_assign(master: Path, workdir: Path, exercise: Exercise | None = No
     try:
         with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
             otter_assign(str(copy), str(result), no_pdfs=True, no_run_tests=True)
-    except Exception as exc:  # Otter's own errors: give the teacher the file and Otter's words
+    except Exception as exc:  # noqa: BLE001 - Otter's own errors: give the teacher the file and Otter's words
         raise MasterError(f"{master}: Otter assign failed: {type(exc).__name__}: {exc}") from None
     return result
 

@@ -140,7 +140,7 @@ def _see_user_site() -> None:
 
     try:
         user_site = site.getusersitepackages()
-    except Exception:
+    except Exception:  # noqa: BLE001 - a Python without a user site: nothing to add
         return
     if isinstance(user_site, str) and os.path.isdir(user_site) and user_site not in sys.path:
         site.addsitedir(user_site)

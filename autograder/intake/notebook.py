@@ -74,7 +74,7 @@ def _v3_to_v4(raw: dict) -> dict:
 
     try:
         nb = nbformat.convert(nbformat.from_dict(raw), 4)
-    except Exception as exc:  # nbformat raises several kinds for malformed structure
+    except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds for malformed structure
         raise IntakeError(f"not a readable version 3 notebook: {type(exc).__name__}: {str(exc)[:200]}") from None
     return json.loads(json.dumps(nb))
 

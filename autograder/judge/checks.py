@@ -35,7 +35,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from autograder.judge.compare import (  # noqa: F401 - a course's checks.py imports the helpers from here
+from autograder.judge.compare import (  # a course's checks.py imports the helpers from here
     FORMS, _finite, _resolve, join_hints, matching_hints, raised_text, same, shape_message, tolerances)
 from autograder.judge import derived_hints
 from autograder.judge.forms import FormError, as_array, describe

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from autograder.judge.forms import FORM_READERS, FormError, numeric_array, present
+from autograder.judge.forms import FORM_READERS, numeric_array, present
 from autograder.probe.answers import Answer
 
 FORMS = dict(FORM_READERS, exact=present)  # "exact": the value as it came, compared with ==

@@ -273,7 +273,9 @@ def _libc():
 
 
 def _mount(libc, source, target, fstype, flags, data=None) -> None:
-    enc = (lambda s: s.encode() if isinstance(s, str) else s)
+    def enc(s):
+        return s.encode() if isinstance(s, str) else s
+
     if libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"mount {target}: {os.strerror(err)}")

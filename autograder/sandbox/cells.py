@@ -44,7 +44,7 @@ GRADED_ENV = {"AUTOGRADER_GRADING": "1", "MPLBACKEND": "Agg"}
 def short_error(exc: BaseException) -> str:
     try:
         text = f"{type(exc).__name__}: {exc}"
-    except Exception:  # a student exception whose __str__ fails
+    except Exception:  # noqa: BLE001 - a student exception whose __str__ fails
         text = type(exc).__name__
     return text.strip()[:300]
 
@@ -250,12 +250,14 @@ def _no_current_shell():
     was current before (usually none) afterwards."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    before = InteractiveShell._instance if InteractiveShell.initialized() else None
+    # IPython keeps its current shell in a private class attribute per class of its MRO, and offers
+    # no public way to put one back: this restores it as IPython's own clear_instance() undoes it.
+    before = InteractiveShell._instance if InteractiveShell.initialized() else None  # noqa: SLF001
     InteractiveShell.clear_instance()
     try:
         yield
     finally:
         InteractiveShell.clear_instance()
         if before is not None:
-            for klass in type(before)._walk_mro():
-                klass._instance = before
+            for klass in type(before)._walk_mro():  # noqa: SLF001
+                klass._instance = before  # noqa: SLF001

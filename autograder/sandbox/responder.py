@@ -24,7 +24,7 @@ REPLY_FILE = "answers.json"
 def _error_text(exc: BaseException) -> str:
     try:
         text = f"{type(exc).__name__}: {exc}"
-    except Exception:  # a student exception whose __str__ fails
+    except Exception:  # noqa: BLE001 - a student exception whose __str__ fails
         text = type(exc).__name__
     return text[:2000]
 
@@ -53,7 +53,7 @@ def answer_one(namespace: dict, request: dict, store: "wire.ArrayStore") -> dict
     if request.get("kind") == "fit":  # the trainer's sandbox: no notebook ran here, only data is used
         try:
             return {"ok": True, "value": wire.encode(_trainer().fit(request), store)}
-        except Exception as exc:  # a TrainingError, or a value that is not data
+        except Exception as exc:  # noqa: BLE001 - a TrainingError, or a value that is not data
             return {"ok": False, "error": _error_text(exc)}
     if name not in namespace:
         return {"ok": False, "error": f"`{name}` is not defined in the notebook"}
@@ -70,10 +70,10 @@ def answer_one(namespace: dict, request: dict, store: "wire.ArrayStore") -> dict
             kwargs = {k: wire.decode(v) for k, v in request.get("kwargs", {}).items()}
             try:
                 target = target(*args, **kwargs)
-            except (Exception, SystemExit) as exc:  # the student's function failed: that is the answer
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - the student's function failed: that is the answer
                 return {"ok": False, "raised": type(exc).__name__, "error": _error_text(exc)}
         return {"ok": True, "value": wire.encode(target, store)}
-    except Exception as exc:  # encoding failed: the value is not data
+    except Exception as exc:  # noqa: BLE001 - encoding failed: the value is not data
         return {"ok": False, "error": f"the value of `{name}` could not be read: {_error_text(exc)}"}
 
 
@@ -84,7 +84,7 @@ def answer(namespace: dict, document: dict, folder: str) -> dict:
     for key, request in document.get("probes", {}).items():
         try:
             replies[key] = answer_one(namespace, request, store)
-        except Exception:  # never lose the other answers to one broken probe
+        except Exception:  # noqa: BLE001 - never lose the other answers to one broken probe
             replies[key] = {"ok": False, "error": traceback.format_exc(limit=1)[-2000:]}
     path = os.path.join(folder, REPLY_FILE)
     with open(path + ".part", "w") as f:

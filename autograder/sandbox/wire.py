@@ -23,8 +23,8 @@ from __future__ import annotations
 # The builtins this module uses, bound here when it is imported (in the sandbox: before any
 # student code runs), so a notebook that replaces `builtins.float` or `builtins.isinstance`
 # does not change how its answers are encoded.
-from builtins import (  # noqa: A004
-    bool, complex, dict, float, int, isinstance, len, list, repr, str, tuple, type,
+from builtins import (
+    bool, complex, dict, float, int, isinstance, len, list, repr, str, tuple, type,  # noqa: A004 - on purpose
 )
 from decimal import Decimal
 from fractions import Fraction

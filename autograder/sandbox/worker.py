@@ -134,7 +134,7 @@ def flush_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except Exception:
+        except Exception:  # noqa: BLE001 - a stream the student closed or replaced
             pass
 
 
@@ -181,7 +181,7 @@ def run_cells(shell, cells, channel: Channel, interrupts: Interrupts) -> None:
         except KeyboardInterrupt:
             interrupts.current = None
             status, error = "interrupted", "KeyboardInterrupt"
-        except BaseException as exc:  # SystemExit or worse escaping IPython
+        except BaseException as exc:  # noqa: BLE001 - SystemExit or worse escaping IPython
             interrupts.current = None
             status, error = "error", short_error(exc)
         seconds = time.perf_counter() - started
@@ -213,7 +213,7 @@ def answer_probes(namespace, request, channel: Channel, interrupts: Interrupts, 
         except KeyboardInterrupt:
             interrupts.current = None
             reply = {"ok": False, "error": f"the grader stopped `{probe.get('name', '')}`: it ran past the time limit"}
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - whatever the probe raised, the worker answers
             interrupts.current = None
             reply = {"ok": False, "error": f"the value of `{probe.get('name', '')}` could not be read: {short_error(exc)}"}
         flush_output()
@@ -272,7 +272,7 @@ def main(argv) -> None:
     try:
         sys.stdout.reconfigure(line_buffering=True)
         sys.stderr.reconfigure(line_buffering=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 - streams that cannot be reconfigured stay as they are
         pass
 
     # The engine's modules are imported now, then its folder leaves sys.path: the notebook's

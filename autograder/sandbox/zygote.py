@@ -61,13 +61,13 @@ def preload(names: list[str]) -> list[str]:
                 import matplotlib
 
                 matplotlib.use("Agg")
-                import matplotlib.pyplot  # noqa: F401
+                import matplotlib.pyplot  # preloaded: importing it is the point
             elif name == "IPython":
                 from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
             else:
                 __import__(name)
             done.append(name)
-        except Exception as exc:  # a missing library only costs speed
+        except Exception as exc:  # noqa: BLE001 - a missing library only costs speed
             print(f"[autograder] zygote could not preload {name}: {exc}", file=sys.stderr)
     return done
 
@@ -197,7 +197,7 @@ def main(argv: list[str]) -> None:
     names = argv[argv.index("--preload") + 1].split(",") if "--preload" in argv else []
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the children
     sys.path.insert(0, ENGINE_DIR)
-    import worker  # noqa: F401,F811  # type: ignore[import-not-found]
+    import worker  # type: ignore[import-not-found]
     import responder  # noqa: F401  # type: ignore[import-not-found]
     import wire  # noqa: F401  # type: ignore[import-not-found]
 

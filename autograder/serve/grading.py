@@ -154,7 +154,7 @@ class GradingQueue:
         try:
             result = grade_submission(sub, self.course, None, handouts.load(self.course),
                                       self._runner(attempt.exercise, lane))
-        except Exception as exc:  # noqa: BLE001 - a bug of ours must not lose the attempt
+        except Exception as exc:  # a bug of ours must not lose the attempt
             log.exception("grading attempt %s failed", attempt.id)
             result = failure_result(sub, exc)
         result["sha256"] = attempt.sha256

@@ -37,9 +37,9 @@ import numpy as np
 from copydetect import CodeFingerprint, compare_files
 from copydetect.utils import get_document_fingerprints, get_token_coverage
 from pygments import lexers, token
+from scipy import sparse
 
 PYTHON = lexers.get_lexer_by_name("python")
-from scipy import sparse
 
 K = 12  # characters of filtered code per fingerprint: `V=V*V+V*V+V` is 11; answers here are short
 WINDOW = 1  # keep every k-gram: the notebooks are small, and a window would drop short answers

@@ -43,11 +43,11 @@ def _relu_out_from_relu():
     """relu_out judged against the student's own relu on the hidden net inputs: the network
     computed right with a wrong relu is told so (the relu check names its mistake)."""
     def probes():
-        X, W1, b1, _, _ = sol._arrays(current_variant())
+        X, W1, b1, _, _ = sol.variant_arrays(current_variant())
         return {"relu_hidden": Call("relu", (X @ W1 + b1,))}
 
     def rule(relu_hidden):
-        _, _, _, W2, b2 = sol._arrays(current_variant())
+        _, _, _, W2, b2 = sol.variant_arrays(current_variant())
         return relu_hidden @ W2 + b2
 
     return Upstream(
