@@ -14,7 +14,7 @@ import os
 import traceback
 
 try:  # inside the sandbox wire.py lies next to this file; in the package it is a sibling module
-    import wire  # type: ignore[import-not-found]
+    import wire
 except ImportError:  # pragma: no cover - the package path
     from autograder.sandbox import wire
 
@@ -42,7 +42,7 @@ def model_as_data(model):
 
 def _trainer():
     try:  # inside the sandbox trainer.py lies next to this file
-        import trainer  # type: ignore[import-not-found]
+        import trainer
     except ImportError:  # pragma: no cover - the package path
         from autograder.sandbox import trainer
     return trainer

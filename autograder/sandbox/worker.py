@@ -49,7 +49,7 @@ import tempfile
 import time
 
 try:  # inside the sandbox the engine's modules lie next to this file
-    from cells import prepare_shell, run_cell, short_error  # type: ignore[import-not-found]
+    from cells import prepare_shell, run_cell, short_error
 except ImportError:  # imported as part of the autograder package (tests)
     from autograder.sandbox.cells import prepare_shell, run_cell, short_error
 
@@ -197,8 +197,8 @@ def answer_probes(namespace, request, channel: Channel, interrupts: Interrupts, 
     probe that crashes or runs out of time loses no earlier answer. The supervisor writes the
     replies into the same `answers.json` as responder.answer: {"probes": {key: reply}}.
     """
-    import responder  # type: ignore[import-not-found]
-    import wire  # type: ignore[import-not-found]
+    import responder
+    import wire
 
     store = wire.ArrayStore(folder)
     sent: set[str] = set()
@@ -278,11 +278,11 @@ def main(argv) -> None:
     # The engine's modules are imported now, then its folder leaves sys.path: the notebook's
     # own folder comes first, as in Jupyter.
     sys.path.insert(0, ENGINE_DIR)
-    import responder  # noqa: F401  # type: ignore[import-not-found]
-    import wire  # noqa: F401  # type: ignore[import-not-found]
+    import responder  # noqa: F401
+    import wire  # noqa: F401
 
     try:  # the training probes' half (absent from an engine without training tasks)
-        import trainer  # noqa: F401  # type: ignore[import-not-found]
+        import trainer  # noqa: F401
     except ImportError:
         pass
     sys.path[:] = [p for p in sys.path if p not in (ENGINE_DIR, "")]

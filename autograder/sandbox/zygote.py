@@ -42,7 +42,7 @@ import sys
 import time
 
 try:  # inside the sandbox the engine's modules lie side by side
-    from emptying import attributes, empty, remove_files_of, restore  # type: ignore[import-not-found]
+    from emptying import attributes, empty, remove_files_of, restore
 except ImportError:  # imported as part of the autograder package (tests, the grader's clean-up)
     from autograder.sandbox.emptying import attributes, empty, remove_files_of, restore
 
@@ -172,7 +172,7 @@ def child(fds: list[int], limits: dict, env: dict, drop_to: str | None) -> None:
             value = int(value) if hard == resource.RLIM_INFINITY else min(int(value), hard)
             resource.setrlimit(RLIMITS[name], (value, value if name != "cpu" else min(value + 5, hard)
                                                if hard != resource.RLIM_INFINITY else value + 5))
-    import worker  # type: ignore[import-not-found]
+    import worker
 
     argv = ["worker", "--events", str(events), "--control", str(control)]
     if drop_to:
@@ -190,19 +190,19 @@ def main(argv: list[str]) -> None:
     drop_to = argv[argv.index("--drop-to") + 1] if "--drop-to" in argv else None
     if drop_to:
         sys.path.insert(0, ENGINE_DIR)
-        import worker  # type: ignore[import-not-found]
+        import worker
 
         worker.drop_privileges(int(drop_to))
         drop_to = None  # children inherit the dropped ids
     names = argv[argv.index("--preload") + 1].split(",") if "--preload" in argv else []
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the children
     sys.path.insert(0, ENGINE_DIR)
-    import worker  # type: ignore[import-not-found]
-    import responder  # noqa: F401  # type: ignore[import-not-found]
-    import wire  # noqa: F401  # type: ignore[import-not-found]
+    import worker
+    import responder  # noqa: F401
+    import wire  # noqa: F401
 
     try:
-        import trainer  # noqa: F401  # type: ignore[import-not-found]
+        import trainer  # noqa: F401
     except ImportError:
         pass
     loaded = preload([n for n in names if n])
