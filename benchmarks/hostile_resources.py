@@ -3,7 +3,7 @@
     python benchmarks/hostile_resources.py [--modes warm,fresh] [--attacks all] [--memory-mb 1024]
                                            [--without] [--throughput N] [--repeat R] [--workers W]
 
-For each attack of tests/resource_attacks.py (forked children, memfd files, tmpfs files, empty
+For each attack of tests/support/resource_attacks.py (forked children, memfd files, tmpfs files, empty
 files, a fork bomb, 16 spinners in sessions of their own), warm and fresh: the honest notebook
 (one second of CPU in a 6 s cell) graded alone, then the attack and the honest one graded side by
 side (`--workers 2`). It prints the host's available memory before the pair and its lowest
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from resource_attacks import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS  # noqa: E402
+from support.resource_attacks import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS  # noqa: E402
 from throughput import grade_once, machine_name  # noqa: E402
 
 from autograder.batch import grade_batch  # noqa: E402

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from autograder.course import load_course  # noqa: E402
 from autograder.serve.demo import place_exercises, start_pair  # noqa: E402
-from serve_support import client, csrf_of, launch  # noqa: E402  (a browser-like client: cookies, auto-posted forms)
+from support.serve import client, csrf_of, launch  # noqa: E402  (a browser-like client: cookies, auto-posted forms)
 
 EXERCISE = "sigmoid_probability"
 

@@ -2,7 +2,7 @@
 
     python benchmarks/similarity.py [--honest 32] [--large 70] [--seeds 2026,7,99,5,13,21]
 
-For each seed, a synthetic class (tests/similarity_class.py) of HONEST independently written
+For each seed, a synthetic class (tests/support/similarity_class.py) of HONEST independently written
 notebooks per exercise (sigmoid_probability, five short answers; gradient_descent, four longer
 ones with functions and loops; train_banknote, a timed training task) with planted copies (renamed, reordered, re-commented, one answer
 changed, all at once, and in the training task the same recipe in the copier's own code).
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from similarity_class import make_class, write_class  # noqa: E402
+from support.similarity_class import make_class, write_class  # noqa: E402
 
 from autograder.course import load_course  # noqa: E402
 from autograder.export.report import write_similarity_page  # noqa: E402

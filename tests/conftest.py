@@ -14,6 +14,9 @@ import pytest
 
 pytest.register_assert_rewrite("support")
 
+from support.courses import PEN_AND_PAPER, course_of_six  # noqa: E402
+from support.environment import require_bubblewrap  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def record_beside_the_bundled_course():
@@ -37,26 +40,6 @@ def no_record_beside_the_bundled_course(record_beside_the_bundled_course):
                     "course.yaml; give its course a `handed_out:` path in a temporary folder")
 
 
-def bubblewrap_works() -> bool:
-    from autograder.run import isolation
-
-    return isolation.bwrap_variant() is not None
-
-
-def missing_here(message: str, fix: str) -> None:
-    """Skip a test whose prerequisite this machine lacks; in CI (CI=true) fail it instead, so that
-    a green CI means the test ran, not that it was skipped (.ci/run installs what it needs)."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true: this test cannot be skipped, but {message}; {fix}")
-    pytest.skip(message)
-
-
-def require_bubblewrap() -> None:
-    """A test that needs the bubblewrap sandbox: skipped where it cannot start, failed in CI."""
-    if not bubblewrap_works():
-        missing_here("bubblewrap cannot start a sandbox on this machine", "install bubblewrap (.ci/run does)")
-
-
 @pytest.fixture
 def bwrap(monkeypatch):
     """The test runs its notebooks under bubblewrap (required: see require_bubblewrap)."""
@@ -74,10 +57,6 @@ def mode(request, monkeypatch):
     return request.param
 
 
-PEN_AND_PAPER = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
-                 "keras_params"]
-
-
 @pytest.fixture(scope="session")
 def built_course(tmp_path_factory):
     """dist/ of the six pen-and-paper exercises (student, solution, autograder versions)."""
@@ -87,32 +66,6 @@ def built_course(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     build_course(load_course(), out, only=PEN_AND_PAPER)
     return out
-
-
-def _course_of_six(folder, limits=None):
-    """The bundled course.yaml cut down to the six pen-and-paper exercises, in `folder`."""
-    import yaml
-
-    from autograder.course import DEFAULT_COURSE
-    from autograder.exercises import EXERCISES_DIR
-
-    data = yaml.safe_load(DEFAULT_COURSE.read_text())
-    if limits:
-        data["limits"] = limits
-    data["exercises"] = [e for e in data["exercises"] if e["id"] in PEN_AND_PAPER]
-    (folder / "course.yaml").write_text(yaml.safe_dump(data))
-    (folder / "exercises").symlink_to(EXERCISES_DIR)
-    return folder / "course.yaml"
-
-
-def written_exercises() -> list[str]:
-    """Every exercise of the bundled course that is not a timed training task."""
-    import yaml
-
-    from autograder.course import DEFAULT_COURSE
-
-    data = yaml.safe_load(DEFAULT_COURSE.read_text())
-    return [e["id"] for e in data["exercises"] if "training" not in e]
 
 
 @pytest.fixture(scope="session")
@@ -134,14 +87,14 @@ def written_course(tmp_path_factory):
 @pytest.fixture(scope="session")
 def six_course(tmp_path_factory):
     """The bundled course without its training tasks (those have tests of their own)."""
-    return _course_of_six(tmp_path_factory.mktemp("course"))
+    return course_of_six(tmp_path_factory.mktemp("course"))
 
 
 @pytest.fixture(scope="session")
 def fast_course(tmp_path_factory):
     """The six pen-and-paper exercises with short limits, so that hostile notebooks end quickly."""
     limits = {"cell_timeout": 3, "total_timeout": 30, "memory_mb": 2048, "output_kb": 64}
-    return _course_of_six(tmp_path_factory.mktemp("course"), limits)
+    return course_of_six(tmp_path_factory.mktemp("course"), limits)
 
 
 class Masters:

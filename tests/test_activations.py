@@ -2,7 +2,7 @@
 the master with the notebook's and a student's own weights, and the hidden checks.
 
 The contract every exercise keeps (questions and points, no answer in the student version, Otter's
-tests, full marks and zero) is run here with test_exercise_contract's own tests.
+tests, full marks and zero) is tested for this one in test_exercise_contract.py.
 """
 
 import numpy as np
@@ -15,42 +15,11 @@ from support import (
     run_otter_test,
     total,
 )
-from test_exercise_contract import (  # noqa: F401  (collected here, for this exercise)
-    Contract,
-    test_checks_give_full_marks_to_the_solution_notebook,
-    test_checks_give_zero_to_the_blank_notebook,
-    test_master_config_and_metadata,
-    test_otter_tests_fail_on_the_blank,
-    test_otter_tests_pass_on_the_solution,
-    test_questions_and_points_match_the_checks,
-    test_student_version_has_no_answers,
-)
 
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import activations as sol
 
 ID = "activations"
-
-CONTRACT = Contract(
-    questions={
-        "q1_relu": ["relu", "relu_grad"],
-        "q2_tanh": ["tanh", "tanh_grad"],
-        "q3_collapse": ["W_combined", "b_combined", "collapse"],
-        "q4_relu_breaks": ["relu_out", "same_with_relu"],
-    },
-    max_score=9,
-    blanks=("W_combined", "b_combined", "relu_out", "same_with_relu"),
-    shown=("def relu(x):", "def relu_grad(x):", "def tanh(x):", "def tanh_grad(x):", "def collapse(W1, b1, W2, b2):"),
-    leaks=("np.maximum(x, 0)", "(x > 0)", "1 - tanh(x) ** 2", "np.exp(x) - np.exp(-x)", "W1 @ W2,", "= W1 @ W2",
-           "b1 @ W2 + b2", "2.25", "-4.5, -5", "same_with_relu = bool", "relu(X @ W1 + b1) @ W2"),
-    blank_says={"W_combined": "not answered yet", "relu": "got None"},
-    cells=("W1 = np.array([[1.0, -1.0, 0.5], [2.0, 0.5, -1.0]])", "X = np.array([[1.0, 2.0], [-1.0, 1.0], [2.0, -1.0], [0.0, -2.0]])"),
-)
-
-
-@pytest.fixture
-def contract():
-    return CONTRACT
 
 
 # --------------------------------------------------------------------------- the functions, against torch

@@ -27,9 +27,10 @@ from autograder.run.cgroups import Cgroup
 from autograder.run.limits import Limits
 from autograder.run.state import RunState
 from autograder.run.warm_worker import PooledJob
-from conftest import _course_of_six, missing_here
-from resource_attacks import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS
-from test_isolation import FULL, P, REST, SETUP, SIGMOID, Z, notebook, outcome
+from support.courses import course_of_six
+from support.environment import missing_here
+from support.resource_attacks import ATTACKS, FORK_BOMB, HOLD, HONEST_CPU, SPINNERS
+from support.submissions import FULL, P, REST, SETUP, SIGMOID, Z, notebook, outcome
 
 MEMORY_MB = 512
 # A control group's peak never passes its limit; the margin is for what the kernel rounds (pages,
@@ -162,7 +163,7 @@ def course(tmp_path, bwrap):
     require_cgroups()
     folder = tmp_path / "course"
     folder.mkdir()
-    return _course_of_six(folder, LIMITS)
+    return course_of_six(folder, LIMITS)
 
 
 def grade(course, folder, named: dict[str, str], warm: bool, workers: int) -> dict[str, dict]:

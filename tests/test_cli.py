@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.exercises import EXERCISES_DIR
-from conftest import _course_of_six, written_exercises
+from support.courses import WRITTEN, course_of_six
 import pytest
 
 pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs 
 def test_verify_gives_solutions_full_marks_and_blanks_zero(written_course, tmp_path):
     """Every exercise that is not a training task, in the sandbox: Keras models crossing as data
     (keras_forward) and personal-variant exercises at their default numbers included."""
-    written = written_exercises()
+    written = WRITTEN
     assert len(written) >= 12
     result = CliRunner().invoke(main, ["verify", "--course", str(written_course), "--out", str(tmp_path / "dist")])
     assert result.exit_code == 0, result.output
@@ -36,7 +36,7 @@ def test_verify_gives_solutions_full_marks_and_blanks_zero(written_course, tmp_p
 
 def test_verify_with_otters_own_grading(tmp_path):
     """Otter's grading of its own autograder zip agrees: full marks for the solution, zero for the blank."""
-    course = _course_of_six(tmp_path)
+    course = course_of_six(tmp_path)
     data = yaml.safe_load(course.read_text())
     data["exercises"] = [e for e in data["exercises"] if e["id"] == "sigmoid_probability"]
     course.write_text(yaml.safe_dump(data))

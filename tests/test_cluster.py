@@ -22,7 +22,7 @@ from autograder.cluster.plain import PlainDataError, from_plain, make_task, run_
 from autograder.probe import Answer, Call, Train, Var
 from autograder.sandbox.wire import Opaque
 from autograder.run import CellRun, Limits, RunResult
-from conftest import PEN_AND_PAPER
+from support.courses import PEN_AND_PAPER
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from autograder.exercises import EXERCISES_DIR
-from test_grade_end_to_end import HOSTILE, RIGHT, SETUP, notebook
+from support.submissions import HOSTILE, RIGHT, SETUP, notebook
 
 pytestmark = pytest.mark.slow
 

@@ -14,11 +14,8 @@ One build of the whole course is shared by the module; the notebooks run two ker
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -33,6 +30,7 @@ from autograder.build.setup_cell import SETUP_TAG
 from autograder.cli import main
 from autograder.course import load_course
 from autograder.exercises import max_score
+from support.colab import Kernels, check_results, copy_alone, errors, execute, otter_version, setup_output, text_of
 
 pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
 
@@ -40,8 +38,6 @@ COURSE = load_course()
 EXERCISES = COURSE.ids  # every exercise of course.yaml: new ones are tested as they are added
 TRAINING = {e.id for e in COURSE.exercises if e.trains}
 VERSIONS = ("solution", "student")
-CHECK_CALL = re.compile(r"""grader\.check\(\s*["']([^"']+)["']\s*\)""")
-PASSED = "All test cases passed!"
 COLAB_WORDS = "File → Download → Download .ipynb"
 PDF_NOISE = ("xelatex", "pdf", "latex", "pandoc")
 # Appended to each run: whether Otter itself took its Colab path, read back from the output.
@@ -49,125 +45,11 @@ PROBE_CELL = ("import json as _j, otter as _o\nfrom otter.check.utils import IPy
               "print('PROBE' + _j.dumps({'colab': grader.interpreter is _I.COLAB, 'otter': _o.__version__,"
               " 'is_otter_notebook': isinstance(grader, _o.Notebook)}))")
 
-STANDIN_SHELL = '''\
-from ipykernel.zmqshell import ZMQInteractiveShell
-
-
-class Shell(ZMQInteractiveShell):
-    """Colab's kernel runs a shell of this name: Otter tells Colab by it."""
-'''
-STANDIN_KERNEL = '''\
-from ipykernel.ipkernel import IPythonKernel
-from traitlets import Type
-
-from google.colab._shell import Shell
-
-
-
-class Kernel(IPythonKernel):
-    shell_class = Type(Shell)
-'''
-
-
-class Kernels:
-    """Kernel specs in a folder of their own: the Colab stand-in, and plain Jupyter kernels."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.standin = root / "standin"
-        colab = self.standin / "google" / "colab"  # `google` stays a namespace package
-        colab.mkdir(parents=True)
-        (colab / "__init__.py").write_text('"""A stand-in for Colab\'s google.colab package (tests only)."""\n')
-        (colab / "_shell.py").write_text(STANDIN_SHELL)
-        (colab / "_kernel.py").write_text(STANDIN_KERNEL)
-        self.specs = root / "kernels"
-
-    def spec(self, name: str, colab: bool, env: dict | None = None, python: str = sys.executable) -> str:
-        argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        env = dict(env or {})
-        if colab:
-            argv.append("--IPKernelApp.kernel_class=google.colab._kernel.Kernel")
-            env["PYTHONPATH"] = str(self.standin)
-        folder = self.specs / name
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "kernel.json").write_text(json.dumps(
-            {"argv": argv, "display_name": name, "language": "python", "env": env}))
-        return name
-
-    def manager(self, name: str):
-        from jupyter_client import AsyncKernelManager
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        return AsyncKernelManager(kernel_name=name,
-                                  kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self.specs)]))
-
-
-async def _execute(kernels: Kernels, kernel: str, nb, cwd: Path, timeout: int = 600):
-    from nbclient import NotebookClient
-
-    client = NotebookClient(nb, km=kernels.manager(kernel), timeout=timeout, startup_timeout=180,
-                            allow_errors=True, resources={"metadata": {"path": str(cwd)}})
-    await client.async_execute()
-    return nb
-
-
-def execute(kernels: Kernels, jobs: list[tuple], parallel: int = 2) -> list:
-    """Run (kernel name, notebook, working folder) jobs, `parallel` kernels at a time."""
-    async def run_all():
-        gate = asyncio.Semaphore(parallel)
-
-        async def one(job):
-            async with gate:
-                return await _execute(kernels, *job)
-
-        return await asyncio.gather(*(one(job) for job in jobs))
-
-    return asyncio.run(run_all())
-
-
-def copy_alone(source: Path, folder: Path) -> Path:
-    """The notebook copied into an empty folder, named as Colab names a student's copy."""
-    folder.mkdir(parents=True)
-    target = folder / f"Copy of {source.name}"
-    shutil.copy(source, target)
-    return target
-
-
-def text_of(output) -> str:
-    if output.output_type == "stream":
-        return output.text
-    if output.output_type == "error":
-        return f"{output.ename}: {output.evalue}"
-    return str(output.get("data", {}).get("text/plain", ""))
-
-
-def errors(nb) -> list[str]:
-    return [f"cell {i}: {text_of(o)}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
-            for o in c.get("outputs", []) if o.output_type == "error"]
-
-
-def check_results(nb) -> dict[str, bool]:
-    """{question: whether its check cell reported success}, for every `grader.check` cell."""
-    found = {}
-    for cell in nb.cells:
-        setup = SETUP_TAG in cell.metadata.get("tags", [])
-        match = CHECK_CALL.search(cell.source) if cell.cell_type == "code" and not setup else None
-        if match:
-            said = "\n".join(text_of(o) for o in cell.outputs)
-            assert said.strip(), f"the check cell of {match.group(1)} printed nothing"
-            found[match.group(1)] = PASSED in said
-    return found
-
 
 def probe(nb) -> dict:
     said = "".join(text_of(o) for o in nb.cells[-1].outputs)
     assert said.startswith("PROBE"), said
     return json.loads(said[len("PROBE"):])
-
-
-def setup_output(nb) -> str:
-    [cell] = [c for c in nb.cells if SETUP_TAG in c.metadata.get("tags", [])]
-    return "".join(text_of(o) for o in cell.outputs)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +95,7 @@ def test_checks_on_colab_pass_for_the_solution_and_fail_for_the_blank(colab_runs
     assert all(passed.values()), passed
     assert not any(failed.values()), failed
     for nb in (solution, blank):
-        assert probe(nb) == {"colab": True, "otter": _otter_version(), "is_otter_notebook": True}
+        assert probe(nb) == {"colab": True, "otter": otter_version(), "is_otter_notebook": True}
         assert "Installing otter-grader" not in setup_output(nb)  # otter is there: no install
 
 
@@ -346,12 +228,6 @@ def _csv(path: Path) -> list[dict]:
 
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
-
-
-def _otter_version() -> str:
-    import otter
-
-    return otter.__version__
 
 
 @pytest.mark.parametrize("name,student", [

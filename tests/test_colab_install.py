@@ -19,7 +19,7 @@ import pytest
 
 from autograder.build import build_course
 from autograder.course import load_course
-from test_colab import Kernels, _otter_version, check_results, copy_alone, errors, execute, setup_output
+from support.colab import Kernels, check_results, copy_alone, errors, execute, otter_version, setup_output
 
 pytestmark = pytest.mark.slow
 EXERCISE = "keras_params"  # imports keras on torch: the student's whole stack
@@ -62,10 +62,10 @@ def test_first_cell_installs_otter_then_the_notebook_runs_alone(tmp_path):
         runs.append((nb, path))
     (blank, blank_path), (solution, solution_path) = runs
 
-    assert f"Installing otter-grader {_otter_version()}" in setup_output(blank)
+    assert f"Installing otter-grader {otter_version()}" in setup_output(blank)
     assert "Installing otter-grader" not in setup_output(solution)
     installed = subprocess.run([str(python), "-m", "pip", "show", "otter-grader"], capture_output=True, text=True)
-    assert f"Version: {_otter_version()}" in installed.stdout
+    assert f"Version: {otter_version()}" in installed.stdout
     assert "course_packages" not in installed.stdout and str(tmp_path / "env" / "venv") in installed.stdout
 
     for nb in (blank, solution):

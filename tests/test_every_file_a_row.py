@@ -24,7 +24,7 @@ from autograder.intake import intake
 from autograder.intake.notebook import MAX_CELLS
 from autograder.sandbox import wire
 from autograder.probe.answers import decode_answer
-from test_grade_end_to_end import RIGHT, SETUP  # the banknote neuron's given cell and right answers
+from support.submissions import RIGHT, SETUP  # the banknote neuron's given cell and right answers
 
 EXERCISE = "sigmoid_probability"
 KNOWN = [EXERCISE, "decision_line"]

@@ -3,7 +3,7 @@ shows its figures (decoded images, not broken ones), logs no error and fetches n
 
 The mistaken notebooks are the exercises' own typical mistakes (exercises/<id>/mistakes.py), and
 for the timed training tasks the solution's model trained for one epoch, judged in this process
-as the grader judges them (tests/figure_support.py; training in-process as tests/test_training.py
+as the grader judges them (tests/support/figures.py; training in-process as tests/support/training.py
 does). Screenshots go to tests/artifacts/feedback_<id>.png.
 """
 
@@ -20,8 +20,8 @@ from autograder.exercises import REPO_ROOT, master_notebook
 from autograder.export.feedback import feedback_html
 from autograder.figures.draw import figures_of
 from autograder.judge.coverage import run_mistake
-from browser import headless_chromium
-from figure_support import result_in_process
+from support.browser import headless_chromium
+from support.figures import result_in_process
 
 # Keras' torch backend converts tensors with np.array(x), which numpy 2 warns about, per batch.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")

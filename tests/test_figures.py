@@ -3,7 +3,7 @@ data, the right one only where the course allows it, within size caps, with stud
 plain text, and a figure that cannot be drawn is left out with a note, never failing a grade.
 
 The data comes from the real checks judging typical mistakes (exercises/<id>/mistakes.py) in this
-process (tests/figure_support.py), so these tests also hold the checks' figure= hooks and the
+process (tests/support/figures.py), so these tests also hold the checks' figure= hooks and the
 collector to what they keep.
 """
 
@@ -25,7 +25,7 @@ from autograder.figures.draw import figures_of, show_reference
 from autograder.figures.kind import Context
 from autograder.figures.kinds import KINDS
 from autograder.judge.coverage import run_mistake
-from figure_support import result_in_process
+from support.figures import result_in_process
 from solutions import gradient_descent as gd_sol
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autograder.exercises import load_checks
+from autograder.exercises import checks_module, load_checks
 from autograder.judge import FunctionCheck, ValueCheck
 from autograder.judge.coverage import judge_in_process
 from autograder.judge.forms import REFUSED_FORMS, converters
 from support import run_otter_test
-from test_exercise_contract import EXERCISES
+from support.courses import PEN_AND_PAPER
 
 
 def _kind(check) -> str:
@@ -44,7 +44,7 @@ def _canonical(kind: str, value):
 
 def subjects(exercise_id: str) -> list[tuple]:
     """(question, check, name in the notebook, answer kind, whether it is a function)."""
-    question_of = {check: q for q, checks in EXERCISES[exercise_id].questions.items() for check in checks}
+    question_of = {check: q for q, checks in checks_module(exercise_id).QUESTIONS.items() for check in checks}
     out = []
     for check in load_checks(exercise_id):
         function = getattr(check, "function", None)
@@ -71,7 +71,7 @@ def _public_passes(masters, exercise_id: str, question: str, namespace: dict) ->
     return all(run_otter_test(tests[question], namespace, hidden=False))
 
 
-@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+@pytest.mark.parametrize("exercise_id", PEN_AND_PAPER)
 def test_every_honest_form_gets_full_marks_and_passes_the_public_test(masters, exercise_id):
     solution = masters.namespace(exercise_id, "solution")
     failures = []
@@ -86,7 +86,7 @@ def test_every_honest_form_gets_full_marks_and_passes_the_public_test(masters, e
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+@pytest.mark.parametrize("exercise_id", PEN_AND_PAPER)
 def test_a_form_the_hidden_check_refuses_fails_the_public_test_too(masters, exercise_id):
     solution = masters.namespace(exercise_id, "solution")
     failures = []
@@ -102,7 +102,7 @@ def test_a_form_the_hidden_check_refuses_fails_the_public_test_too(masters, exer
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("exercise_id", list(EXERCISES))
+@pytest.mark.parametrize("exercise_id", PEN_AND_PAPER)
 def test_property_every_check_gives_full_points_to_the_reference_in_any_accepted_form(masters, exercise_id):
     """Hypothesis draws the check, the form and the grader's own inputs (the seed)."""
     solution = masters.namespace(exercise_id, "solution")

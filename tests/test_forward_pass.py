@@ -15,7 +15,7 @@ from autograder.build.variants import render
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import forward_pass as sol
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
-from test_loss_functions import assert_full_marks_with_own_numbers, graded_personal_notebooks
+from support.personal import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 ID = "forward_pass"
 

@@ -10,19 +10,16 @@ import shutil
 import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.exercises import REPO_ROOT, max_score
+from autograder.exercises import max_score
 from autograder.record import COLUMNS
-from conftest import PEN_AND_PAPER
+from support.courses import PEN_AND_PAPER
+from support.submissions import EXERCISE, FULL, HOSTILE, RIGHT, SETUP, notebook
 
 pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
-
-
-EXERCISE = "sigmoid_probability"  # numpy only: each sandbox run takes about a second
 
 
 def grade(paths, out: Path, course: Path | None = None, *extra, warm: str = "auto") -> list[dict]:
@@ -64,54 +61,6 @@ def test_solutions_get_full_marks_and_blanks_zero(built_course, tmp_path):
 
 
 # --------------------------------------------------------------------------- hostile notebooks
-
-SETUP = "import numpy as np\nw1, w2, b = 0.3, 0.1, 1.0\nx1, x2 = 1.0, 2.2"
-RIGHT = [
-    "z = w1 * x1 + w2 * x2 + b",
-    "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))",
-    "p = sigmoid(z)",
-    "is_fake = p > 0.5",
-    "X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)",
-]
-FULL = 6.0
-
-
-def notebook(*cells: str, exercise: str = EXERCISE) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["autograder"] = {"exercise": exercise}
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    return nbformat.writes(nb)
-
-
-HOSTILE = {
-    # name: (cells, expected status, expected score, what else to check)
-    "patch_numpy": ([SETUP, *RIGHT,
-                     "p = 0.5\nnp.isclose = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True\n"
-                     "np.testing.assert_allclose = lambda *a, **k: None"], "graded", FULL - 1),
-    "patch_builtins": ([SETUP, *RIGHT[:2], "import builtins\nbuiltins.float = lambda *a: 0.8205\n"
-                        "builtins.abs = lambda *a: 0.0\np = 'not a number'", *RIGHT[3:]], "graded", FULL - 2),
-    "os_exit": ([SETUP, *RIGHT, "import os\nos._exit(0)"], "crashed", 0.0),
-    "sys_exit": ([SETUP, *RIGHT[:3], "import sys\nsys.exit()", *RIGHT[3:]], "graded", FULL),
-    "infinite_loop": ([SETUP, *RIGHT, "while True:\n    pass"], "timeout", FULL),
-    "uninterruptible": ([SETUP, "import time\nwhile True:\n    try:\n        time.sleep(10)\n    except BaseException:\n"
-                         "        pass", *RIGHT], "timeout", 0.0),
-    # Address space runs out at once, whatever the machine's speed (touching 2 GB may take longer
-    # than the cell's limit on a slow one): the cell fails with MemoryError and the run goes on.
-    "memory_bomb": ([SETUP, "hog = []\nwhile True:\n    hog.append(np.empty(10**8))", "del hog", *RIGHT],
-                    "graded", FULL),
-    # A flood of output never costs the answers: the output is cut, the cell stopped, the probes answered.
-    "huge_print": ([SETUP, *RIGHT, "while True:\n    print('x' * 10**6)"], "timeout", FULL),
-    "huge_print_raw": ([SETUP, *RIGHT, "import os\nwhile True:\n    os.write(1, b'x' * 10**6)\n    os.write(2, b'y' * 10**6)",
-                        "after = 1"], "timeout", FULL),
-    "network": ([SETUP, *RIGHT, "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
-                 "    p = 0.8205\nexcept OSError:\n    p = 'offline'"], "graded", FULL - 1),
-    "read_solutions": ([SETUP, *RIGHT[:2], f"ns = {{}}\nexec(open('{REPO_ROOT}/solutions/{EXERCISE}.py').read(), ns)\n"
-                        "p = ns['P']", *RIGHT[3:]], "graded", FULL - 2),
-    "read_checks": ([SETUP, *RIGHT, f"p = None\np = open('{REPO_ROOT}/exercises/{EXERCISE}/checks.py').read()"], "graded", FULL - 1),
-    "evil_pickle": ([SETUP, *RIGHT[:2], "import os\nclass Evil(float):\n    def __reduce__(self):\n"
-                     "        return (os.system, ('touch /tmp/autograder-pwned',))\np = Evil(0.8205)", *RIGHT[3:]],
-                    "graded", FULL - 1),
-}
 
 
 @pytest.fixture(scope="module", params=["warm", "cold"])

@@ -1,6 +1,7 @@
 """gradient_descent: one step of the banknote neuron by hand, the training loop and the numerical
 gradient on the grader's data, the diverging learning rate; hints for typical mistakes, a
-student's own numbers, and the contract of test_exercise_contract.py run on this exercise."""
+student's own numbers. The contract every written exercise keeps is tested for this one in
+test_exercise_contract.py."""
 
 from __future__ import annotations
 
@@ -11,36 +12,9 @@ import torch
 from autograder.exercises import checks_module, master_notebook, max_score
 from solutions import gradient_descent as sol
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
-from test_exercise_contract import (  # noqa: F401  (the contract's tests, collected for this exercise)
-    Contract, test_checks_give_full_marks_to_the_solution_notebook, test_checks_give_zero_to_the_blank_notebook,
-    test_master_config_and_metadata, test_otter_tests_fail_on_the_blank, test_otter_tests_pass_on_the_solution,
-    test_questions_and_points_match_the_checks, test_student_version_has_no_answers,
-)
-from test_loss_functions import assert_full_marks_with_own_numbers, graded_personal_notebooks
+from support.personal import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 ID = "gradient_descent"
-
-
-@pytest.fixture
-def contract() -> Contract:
-    return Contract(
-        questions={
-            "q1_one_step": ["grad_w", "grad_b", "w_new", "b_new", "p_new"],
-            "q2_training_loop": ["gradient", "train_logistic"],
-            "q3_gradient_check": ["numerical_gradient"],
-            "q4_learning_rate": ["diverging_lrs", "lr_limit"],
-        },
-        max_score=11.5,
-        blanks=("grad_w", "grad_b", "w_new", "b_new", "p_new", "diverging_lrs", "lr_limit"),
-        shown=("def gradient(X, y, w, b):", "def train_logistic(X, y, lr, epochs):",
-               "def numerical_gradient(X, y, w, b, eps):", "def bce_loss(X, y, w, b):",
-               "candidate_lrs = [0.05, 0.2, 0.4, 0.7, 1.2]"),
-        leaks=("0.8205", "1.8051", "0.2179", "-0.0805", "0.9179", "0.7229", "[0.7, 1.2]", "1 / a", "X.T @ error",
-               "w - lr * grad_w", "(2 * eps)", "descend_bowl"),
-        blank_says={"grad_w": "not answered yet", "train_logistic": "got None", "lr_limit": "not answered yet"},
-        cells=("w1, w2, b = 0.3, 0.1, 1.0", "x1, x2 = 1.0, 2.2", "y = 0", "lr = 0.1", "a = 2.0",
-               "$x = (1.0, 2.2)$"),
-    )
 
 
 # --------------------------------------------------------------------------- the numbers

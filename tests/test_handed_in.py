@@ -22,8 +22,8 @@ from autograder.cli import main
 from autograder.export.lms import match_results
 from autograder.intake import intake
 from autograder.intake.handed_in import HandInTimes, HandInTimesError, iso
-from test_grade_end_to_end import RIGHT, SETUP
-from test_safe_outputs import the_error
+from support.submissions import RIGHT, SETUP
+from support.cli import the_error
 
 EXERCISE = "sigmoid_probability"
 KNOWN = [EXERCISE]

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import _course_of_six
-from resource_attacks import FORK_BOMB as HOLD_EVERY_PROCESS
-from test_isolation import FULL, P, REST, SETUP, SIGMOID, Z, grade, notebook, outcome
+from support.courses import course_of_six
+from support.resource_attacks import FORK_BOMB as HOLD_EVERY_PROCESS
+from support.submissions import FULL, P, REST, SETUP, SIGMOID, Z, grade, notebook, outcome
 
 pytestmark = pytest.mark.slow  # end to end: sandboxes and zygotes
 
@@ -122,7 +122,7 @@ P_IN_A_THREAD = ("import threading\nbox = []\nworker = threading.Thread(target=l
 
 @pytest.mark.usefixtures("bwrap")  # rlimits mode gives each job a uid of its own already
 def test_a_fork_bomb_beside_an_honest_submission(tmp_path):
-    course = _course_of_six(tmp_path, {"cell_timeout": 3, "total_timeout": 40, "memory_mb": 2048,
+    course = course_of_six(tmp_path, {"cell_timeout": 3, "total_timeout": 40, "memory_mb": 2048,
                                        "output_kb": 64, "processes": 64})
     from autograder.course import load_course
     from autograder.batch import grade_batch

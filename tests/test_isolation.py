@@ -13,45 +13,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
 
-from autograder.course import load_course
 from autograder.exercises import REPO_ROOT
-from autograder.batch import grade_batch
+from support.submissions import EXERCISE, FULL, P, REST, SETUP, SIGMOID, Z, grade, notebook, outcome
 
 pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
 
-EXERCISE = "sigmoid_probability"
-SETUP = "import numpy as np\nw1, w2, b = 0.3, 0.1, 1.0\nx1, x2 = 1.0, 2.2"
-Z = "z = w1 * x1 + w2 * x2 + b"
-SIGMOID = "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"
-P = "p = sigmoid(z)"
-REST = ["is_fake = p > 0.5", "X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)"]
-FULL = 6.0
 WITHOUT_P = FULL - 2  # p wrong, and is_fake (p > 0.5) with it
-
-def notebook(*cells: str) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["autograder"] = {"exercise": EXERCISE}
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    return nbformat.writes(nb)
-
-
-def grade(fast_course, folder: Path, named: dict[str, str], warm: bool) -> dict[str, dict]:
-    """Grade the notebooks `named` (in this order, one worker) as one batch; {name: result}."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, text in named.items():
-        (folder / f"{name}.ipynb").write_text(text)
-        paths.append(str(folder / f"{name}.ipynb"))
-    results = grade_batch(paths, load_course(fast_course), folder / "out", workers=1, warm=warm, progress=False)
-    return {r["student"]: r for r in results}
-
-
-def outcome(results: dict, name: str) -> tuple[str, float]:
-    return results[name]["status"], float(results[name]["score"])
 
 
 # --------------------------------------------------------------------------- channels

@@ -2,7 +2,7 @@
 weights, hostile and mistaken models, a student's own numbers, and the hidden checks.
 
 The contract every exercise keeps (questions and points, no answer in the student version, Otter's
-tests, full marks and zero) is run here with test_exercise_contract's own tests.
+tests, full marks and zero) is tested for this one in test_exercise_contract.py.
 """
 
 import os
@@ -11,16 +11,6 @@ import numpy as np
 import pytest
 import torch
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, total
-from test_exercise_contract import (  # noqa: F401  (collected here, for this exercise)
-    Contract,
-    test_checks_give_full_marks_to_the_solution_notebook,
-    test_checks_give_zero_to_the_blank_notebook,
-    test_master_config_and_metadata,
-    test_otter_tests_fail_on_the_blank,
-    test_otter_tests_pass_on_the_solution,
-    test_questions_and_points_match_the_checks,
-    test_student_version_has_no_answers,
-)
 
 from autograder.exercises import master_notebook, max_score
 from solutions import keras_forward as sol
@@ -29,26 +19,6 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 
 ID = "keras_forward"
-
-CONTRACT = Contract(
-    questions={
-        "q1_neuron": ["neuron", "p_neuron"],
-        "q2_network": ["network", "p_network"],
-        "q3_predict": ["keras_predict"],
-    },
-    max_score=8,
-    blanks=("neuron", "p_neuron", "network", "p_network"),
-    shown=("def keras_predict(X, W1, b1, W2, b2):", "np.random.seed(SEED)"),
-    leaks=("0.8205", "0.4486", "set_weights([W1, b1, W2, b2])", "Dense(1, activation=\"sigmoid\")])", "Dense(8, activation",
-           "neuron.predict(X", "W1.shape[1]", "sigmoid(X @ W1 + b1)"),
-    blank_says={"neuron": "not answered yet", "keras_predict": "got None"},
-    cells=("w1, w2, b = 0.3, 0.1, 1.0", "X = np.array([[1.0, 2.2]])", "SEED = 22"),
-)
-
-
-@pytest.fixture
-def contract():
-    return CONTRACT
 
 
 def _neuron(activation="sigmoid", weights=None, use_bias=True):

@@ -2,7 +2,7 @@
 trains on against Keras' own fit, the notebook's curves read by eye, variants, and the checks.
 
 The contract every exercise keeps (questions and points, no answer in the student version, Otter's
-tests, full marks and zero) is run here with test_exercise_contract's own tests.
+tests, full marks and zero) is tested for this one in test_exercise_contract.py.
 """
 
 import os
@@ -16,42 +16,11 @@ from support import (
     run_otter_test,
     total,
 )
-from test_exercise_contract import (  # noqa: F401  (collected here, for this exercise)
-    Contract,
-    test_checks_give_full_marks_to_the_solution_notebook,
-    test_checks_give_zero_to_the_blank_notebook,
-    test_master_config_and_metadata,
-    test_otter_tests_fail_on_the_blank,
-    test_otter_tests_pass_on_the_solution,
-    test_questions_and_points_match_the_checks,
-    test_student_version_has_no_answers,
-)
 
 from autograder.exercises import load_checks, master_notebook, max_score
 from solutions import learning_curves as sol
 
 ID = "learning_curves"
-
-CONTRACT = Contract(
-    questions={
-        "q1_best_epoch": ["best_epoch"],
-        "q2_early_stopping": ["stop_epoch", "stopped_at"],
-        "q3_diagnosis": ["diagnosis_A", "diagnosis_B", "diagnosis_C"],
-        "q4_validation_split": ["split_answer", "n_train"],
-    },
-    max_score=9,
-    blanks=("best_epoch", "stopped_at", "diagnosis_A", "diagnosis_B", "diagnosis_C", "split_answer", "n_train"),
-    shown=("def stop_epoch(val_loss, patience):", "patience = 5", "n_rows, validation_split = 1372, 0.2"),
-    leaks=("np.argmin(history", "best_epoch = 18", "stopped_at = 23", "1097", "wait >= patience", "best, wait",
-           '"overfitting"  #', 'split_answer = "B"', "np.floor(n_rows"),
-    blank_says={"diagnosis_A": "not answered yet", "stop_epoch": "got None"},
-    cells=('"val_loss": [0.6095, 0.5514, 0.509,', '"C": {"loss": [0.6589, 0.646,'),
-)
-
-
-@pytest.fixture
-def contract():
-    return CONTRACT
 
 
 @pytest.fixture(scope="module")

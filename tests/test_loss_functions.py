@@ -1,55 +1,24 @@
 """loss_functions: cross-entropy by hand and as array functions against Keras, the hints for the
-typical mistakes, a student's own numbers, and the contract every pen-and-paper exercise keeps
-(the tests of test_exercise_contract.py, run here on this exercise).
-
-`graded_personal_notebooks` (also used by test_gradient_descent and test_softmax) builds one
-varying exercise with a roster, answers each student's own notebook with the master's solution
-code, and grades them in the sandbox.
-"""
+typical mistakes and a student's own numbers. The contract every written exercise keeps is
+tested for this one in test_exercise_contract.py."""
 
 from __future__ import annotations
 
-import copy
 import os
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 
 from autograder.exercises import checks_module, master_notebook, max_score
 from solutions import loss_functions as sol
+from support.personal import assert_full_marks_with_own_numbers, graded_personal_notebooks
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
-from test_exercise_contract import (  # noqa: F401  (the contract's tests, collected for this exercise)
-    Contract, test_checks_give_full_marks_to_the_solution_notebook, test_checks_give_zero_to_the_blank_notebook,
-    test_master_config_and_metadata, test_otter_tests_fail_on_the_blank, test_otter_tests_pass_on_the_solution,
-    test_questions_and_points_match_the_checks, test_student_version_has_no_answers,
-)
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 
 ID = "loss_functions"
-
-
-@pytest.fixture
-def contract() -> Contract:
-    return Contract(
-        questions={
-            "q1_bce_by_hand": ["loss_a", "loss_b", "loss_c"],
-            "q2_best_worst": ["best_loss", "worst_loss"],
-            "q3_bce": ["bce"],
-            "q4_categorical": ["categorical_crossentropy"],
-            "q5_mse_on_sigmoid": ["grad_bce", "grad_mse", "mse_answer"],
-        },
-        max_score=12,
-        blanks=("loss_a", "loss_b", "loss_c", "best_loss", "worst_loss", "grad_bce", "grad_mse", "mse_answer"),
-        shown=("def bce(y, p):", "def categorical_crossentropy(y_onehot, probs):", "EPS = 1e-7"),
-        leaks=("0.2231", "1.6094", "0.1054", "-0.9820", "-0.0347", "np.inf", "np.log(p)", "np.clip(np.asarray",
-               "np.mean(-", "\"B\"", "p_wrong - y", "`inf`", "infinit", "\\infty"),
-        blank_says={"loss_a": "not answered yet", "bce": "got None", "mse_answer": "not answered yet"},
-        cells=("ya, pa = 1, 0.8", "yb, pb = 0, 0.8", "z = -4.0", "| (b) | 0 | 0.8 |"),
-    )
 
 
 # --------------------------------------------------------------------------- the numbers, by hand and by Keras
@@ -266,70 +235,6 @@ def test_checks_judge_with_the_students_own_numbers():
 
 
 # --------------------------------------------------------------------------- personal notebooks, end to end
-
-
-SECRET = "a course secret for the tests, 0123456789"
-STUDENTS = ["alice", "bob"]
-
-
-def solved(personal_path, exercise_id: str):
-    """A student's personal notebook with every answer cell replaced by the master's solution
-    code, which computes from the notebook's given numbers (right for every variant)."""
-    master = nbformat.read(str(master_notebook(exercise_id)), as_version=4)
-    solutions, inside = [], False
-    for cell in master.cells:
-        if cell.cell_type == "raw" and cell.source.strip() in ("# BEGIN SOLUTION", "# END SOLUTION"):
-            inside = cell.source.strip() == "# BEGIN SOLUTION"
-        elif inside and cell.cell_type == "code":
-            solutions.append(cell.source)
-    nb = copy.deepcopy(nbformat.read(str(personal_path), as_version=4))
-    answer_cells = [c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", [])]
-    assert len(answer_cells) == len(solutions), exercise_id
-    for cell, source in zip(answer_cells, solutions):
-        cell.source = source
-    return nb
-
-
-def graded_personal_notebooks(exercise_id: str, tmp_path_factory) -> dict:
-    """{student: (variant, result)} for each student's own notebook, solved and graded."""
-    from autograder.build import build_course
-    from autograder.build.variants import SECRET_ENV, SECRET_FILE_ENV
-    from autograder.course import load_course
-    from autograder.intake import Roster
-    from autograder.batch import grade_batch
-
-    root = tmp_path_factory.mktemp(f"personal_{exercise_id}")
-    # The roster build writes the course's record of handed-out notebooks: keep it in this
-    # test's folder, not beside the repository's course.yaml (where every later grading reads it).
-    base = load_course()
-    course = base.model_copy(update={"handed_out": str(root / "handed_out.json")})
-    roster = root / "roster.csv"
-    roster.write_text("student\n" + "\n".join(STUDENTS) + "\n")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(SECRET_ENV, SECRET)
-        mp.delenv(SECRET_FILE_ENV, raising=False)
-        [built] = build_course(course, root / "dist", only=[exercise_id], students=STUDENTS)
-        variants = {}
-        for student in STUDENTS:
-            personal = built.personal[student]
-            variants[student] = nbformat.read(str(personal), as_version=4).metadata["autograder"]["variant"]["params"]
-            target = root / "submissions" / student / f"{exercise_id}.ipynb"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(solved(personal, exercise_id), str(target))
-        results = grade_batch([str(root / "submissions")], course, root / "results", workers=2,
-                              roster=Roster.load(roster), progress=False)
-    return {r["student"]: (variants[r["student"]], r) for r in results}
-
-
-def assert_full_marks_with_own_numbers(graded: dict, exercise_id: str) -> None:
-    assert sorted(graded) == STUDENTS
-    (alice, _), (bob, _) = graded["alice"], graded["bob"]
-    assert alice != bob  # each student got their own numbers
-    for student, (variant, result) in graded.items():
-        assert result["status"] == "graded", result.get("message")
-        assert result["variant"] == variant
-        assert result["score"] == result["max_score"] == max_score(exercise_id), [
-            (c["name"], c["message"]) for c in result["checks"] if c["points"] < c["max_points"]]
 
 
 @pytest.fixture(scope="module")

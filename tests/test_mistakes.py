@@ -10,14 +10,14 @@ import pytest
 
 from autograder.course import load_course
 from autograder.judge.coverage import Mistake, judge_mistake, load_corpus, main, run_mistake
+from support.courses import WRITTEN
 
 COURSE = load_course()
-PEN_AND_PAPER = [e.id for e in COURSE.exercises if not e.trains]  # every exercise with a corpus
 OTHER_DRAWS = (1,)  # a mistake fails its checks on another draw too, not on the first by chance (the
 # fixed cases of every function check make it every draw: test_unlisted_mistakes.py checks 40)
 
 
-@pytest.mark.parametrize("exercise_id", PEN_AND_PAPER)
+@pytest.mark.parametrize("exercise_id", WRITTEN)  # every exercise with a corpus
 def test_every_mistake_of_the_corpus_gets_its_hint(exercise_id):
     exercise = COURSE.exercise(exercise_id)
     corpus = load_corpus(exercise)

@@ -12,9 +12,8 @@ import pytest
 from autograder.build.leaks import find_leaks, student_versions
 from autograder.course import load_course
 from solutions import keras_params
+from support.courses import PEN_AND_PAPER
 
-PEN_AND_PAPER = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
-                 "keras_params"]
 COURSE = load_course()
 EXERCISES = COURSE.ids  # every exercise of the course: the six above are built with variants
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_loss_functions import assert_full_marks_with_own_numbers, graded_personal_notebooks
+from support.personal import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 # loss_functions, gradient_descent, softmax, forward_pass and keras_params have theirs in their
 # own test modules; sigmoid_probability, decision_line, matrix_multiplication and backprop in

@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from autograder.cli import main
-from browser import headless_chromium
+from support.browser import headless_chromium
 from autograder.export import write_result_json
 from autograder.export.feedback import feedback_filename, feedback_markdown, training_summary, write_feedback
 from autograder.export.report import summarise, write_report

@@ -12,7 +12,7 @@ from autograder.export import write_result_json
 from autograder.export.feedback import feedback_filename, write_feedback
 from autograder.export.report import write_report
 from autograder.export.student_table import outside_course, student_table
-from browser import headless_chromium
+from support.browser import headless_chromium
 
 COURSE = load_course(DEFAULT_COURSE)
 

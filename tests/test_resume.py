@@ -25,8 +25,8 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from conftest import missing_here
-from test_safe_outputs import the_error
+from support.environment import missing_here
+from support.cli import the_error
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = 12

@@ -30,8 +30,9 @@ from autograder.cli import main
 from autograder.export.safe_text import (
     markdown_prose, markdown_text, plot_text, spreadsheet_cell, terminal_text,
 )
-from conftest import missing_here
-from test_grade_end_to_end import RIGHT, SETUP
+from support.cli import the_error
+from support.environment import missing_here
+from support.submissions import RIGHT, SETUP
 
 EXERCISE = "sigmoid_probability"
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,13 +57,6 @@ def notebook(*cells: str, exercise: str = EXERCISE) -> str:
 
 def control_characters(text: str, allowed: str = "\n") -> list[str]:
     return [c for c in text if c not in allowed and unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
-
-
-def the_error(output: str) -> str:
-    """The one line a command stopped with (the line saying which course it used aside)."""
-    lines = [line for line in output.strip().splitlines() if not line.startswith("course: ")]
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and "Traceback" not in output, output
-    return lines[0]
 
 
 def assert_inert_csv(path: Path) -> list[list[str]]:

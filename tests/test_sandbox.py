@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from autograder.probe import Call, Var
-from conftest import missing_here
+from support.environment import missing_here
 from autograder.sandbox.wire import Opaque
 from autograder.run import Limits, run_notebook
 from autograder.run import bubblewrap, events as event_stream, isolation, state as run_state
@@ -467,15 +467,15 @@ def test_forged_events_cannot_break_the_supervisor(tmp_path):
 
 
 def test_a_test_that_needs_bubblewrap_fails_in_ci_when_it_cannot_start(monkeypatch):
-    import conftest
+    from support import environment
 
-    monkeypatch.setattr(conftest, "bubblewrap_works", lambda: False)
+    monkeypatch.setattr(environment, "bubblewrap_works", lambda: False)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
-        conftest.require_bubblewrap()
+        environment.require_bubblewrap()
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="bubblewrap cannot start"):
-        conftest.require_bubblewrap()
+        environment.require_bubblewrap()
 
 
 def test_a_missing_prerequisite_skips_here_and_fails_in_ci(monkeypatch):

@@ -4,8 +4,8 @@ checks; and the teacher's table updating by itself when another student hands in
 
 from __future__ import annotations
 
-from browser import headless_chromium
-from serve_support import EXERCISE, SECRET, course_in, solved_bytes
+from support.browser import headless_chromium
+from support.serve import EXERCISE, SECRET, course_in, solved_bytes
 
 
 def test_student_hands_in_and_teacher_table_updates_in_chromium(tmp_path, monkeypatch):

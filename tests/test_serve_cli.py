@@ -16,7 +16,7 @@ import time
 import yaml
 
 from autograder.serve.demo import free_port
-from serve_support import EXERCISE, client, feedback, score_of, upload
+from support.serve import EXERCISE, client, feedback, score_of, upload
 
 
 def autograder(*args):

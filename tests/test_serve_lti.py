@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from serve_support import (EXERCISE, SECRET, client, course_in, csrf_of, feedback, form_fields, launch,
+from support.serve import (EXERCISE, SECRET, client, course_in, csrf_of, feedback, form_fields, launch,
                            launch_form, score_of, solved_bytes, upload, wait_for)
 
 

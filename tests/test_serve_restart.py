@@ -21,7 +21,7 @@ from autograder.exercises import load_checks
 from autograder.serve.demo import free_port
 from autograder.serve.platform import StandInLms, serve_stand_in
 from autograder.serve.security import write_new_private_key
-from serve_support import EXERCISE, client, feedback, launch, score_of, solved_bytes, upload, wait_for
+from support.serve import EXERCISE, client, feedback, launch, score_of, solved_bytes, upload, wait_for
 
 STUDENTS = ["s0", "s1", "s2"]
 

@@ -14,7 +14,7 @@ from autograder.course import Lti
 from autograder.paths import REPO_ROOT
 from autograder.serve import security
 from autograder.serve.server import Service
-from serve_support import EXERCISE, course_in, csrf_of
+from support.serve import EXERCISE, course_in, csrf_of
 
 PLATFORM = {"issuer": "https://canvas.instructure.com", "client_id": 10000000000001, "deployment_ids": ["1:abc"],
             "auth_login_url": "https://sso.canvaslms.com/api/lti/authorize_redirect",

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from similarity_class import make_class, master_layout, write_class
+from support.similarity_class import make_class, master_layout, write_class
 
 from autograder.cli import main
 from autograder.course import load_course

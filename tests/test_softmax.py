@@ -1,6 +1,6 @@
 """softmax: a stable softmax against torch and Keras, classes, one-hot labels and the Keras losses;
-hints for typical mistakes, a student's own numbers, and the contract of test_exercise_contract.py
-run on this exercise."""
+hints for typical mistakes and a student's own numbers. The contract every written exercise keeps
+is tested for this one in test_exercise_contract.py."""
 
 from __future__ import annotations
 
@@ -13,37 +13,12 @@ import torch
 from autograder.exercises import checks_module, master_notebook, max_score
 from solutions import softmax as sol
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
-from test_exercise_contract import (  # noqa: F401  (the contract's tests, collected for this exercise)
-    Contract, test_checks_give_full_marks_to_the_solution_notebook, test_checks_give_zero_to_the_blank_notebook,
-    test_master_config_and_metadata, test_otter_tests_fail_on_the_blank, test_otter_tests_pass_on_the_solution,
-    test_questions_and_points_match_the_checks, test_student_version_has_no_answers,
-)
-from test_loss_functions import assert_full_marks_with_own_numbers, graded_personal_notebooks
+from support.personal import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 
 ID = "softmax"
-
-
-@pytest.fixture
-def contract() -> Contract:
-    return Contract(
-        questions={
-            "q1_softmax": ["softmax"],
-            "q2_classes": ["probs", "classes", "predict_classes"],
-            "q3_one_hot": ["to_one_hot", "labels_one_hot"],
-            "q4_keras_losses": ["batch_loss", "loss_for_integer_labels", "loss_for_one_hot_labels"],
-        },
-        max_score=9,
-        blanks=("probs", "classes", "labels_one_hot", "batch_loss", "loss_for_integer_labels", "loss_for_one_hot_labels"),
-        shown=("def softmax(logits):", "def predict_classes(probs):", "def to_one_hot(labels, num_classes):"),
-        leaks=("0.659", "0.8025", "0.814", "[0, 1, 2, 2]", "np.exp(z - np.max", "np.argmax(probs, axis=-1)",
-               "np.eye(num_classes)[", "\"C\"", "\"B\""),
-        blank_says={"probs": "not answered yet", "softmax": "got None", "loss_for_integer_labels": "not answered yet"},
-        cells=("logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3], [1.2, 0.4, 3.0], [-1.0, 0.0, 0.5]])",
-               "labels = np.array([0, 1, 0, 2])", "2.0 & 1.0 & 0.1 \\\\ 0.5 & 2.5 & 0.3"),
-    )
 
 
 # --------------------------------------------------------------------------- the numbers

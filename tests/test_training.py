@@ -32,6 +32,7 @@ from autograder.run.training import train_declared
 from autograder.sandbox import trainer
 from solutions import train_banknote, train_digits, train_sin
 from support import assign_master, notebook_namespace, run_otter_test
+from support.training import InProcessRunner, answer_here
 
 # Keras' torch backend converts tensors with np.array(x), which numpy 2 warns about, per batch.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -67,27 +68,6 @@ def on_cpu(monkeypatch):
 
 def checks_of(exercise: str) -> dict[str, TrainCheck]:
     return {c.name: c for c in load_checks(exercise)}
-
-
-class InProcessRunner:
-    """The trainer's run as `train_declared` asks for it, answered by the responder in this
-    process (in the exercise's folder): it takes no cells, only Fit requests."""
-
-    def __init__(self, exercise: str):
-        self.exercise, self.jobs = exercise, []
-
-    def __call__(self, cells, probes, limits=None, files=None, env=None):
-        assert cells == [], "the trainer's run never gets the notebook's cells"
-        self.jobs.append(probes)
-        started = time.perf_counter()
-        answers = answer_here(self.exercise, {}, probes)
-        seconds = time.perf_counter() - started
-        return RunResult("finished", "", [], answers, "", seconds, 0.0, "in-process",
-                         probe_durations={k: seconds for k in probes})
-
-
-def answer_here(exercise: str, namespace: dict, probes: dict) -> dict:
-    return answer_in_process(namespace, probes, REPO / "exercises" / exercise)
 
 
 def judge(exercise: str, namespace: dict, only: str | None = None, budget_s: float | None = None) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 
-from conftest import missing_here
+from support.environment import missing_here
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

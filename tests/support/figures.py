@@ -33,7 +33,7 @@ def result_in_process(exercise_id: str, namespace: dict, seed: int = 0, params: 
     if folder is not None and any(getattr(c, "fit_request", None) for c in checks):
         from autograder.run import Limits, RunResult
         from autograder.run.training import train_declared
-        from test_training import InProcessRunner
+        from support.training import InProcessRunner
 
         run = RunResult("finished", "", [], answers, "", 0.0, 0.0, "in-process")
         train_declared(checks, asked, run, InProcessRunner(exercise_id), Limits(), data_files(folder))

@@ -98,7 +98,7 @@ def solved_bytes(notebook_bytes: bytes, exercise: str = EXERCISE) -> bytes:
     import tempfile
     from pathlib import Path
 
-    from test_loss_functions import solved
+    from support.personal import solved
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{exercise}.ipynb"
