@@ -67,6 +67,8 @@ def _module_from_file(path: Path, kind: str):
     a course anywhere on disk needs no package of its own and no change to sys.path."""
     name = f"autograder_{kind}_{path.stem}_{path.parent.name}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # a path Python cannot load as a module
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look modules up by name
     spec.loader.exec_module(module)
@@ -133,7 +135,8 @@ def _validate(check, path: Path) -> None:
     points = check.points
     if isinstance(points, bool) or not isinstance(points, (int, float)) or not points > 0:
         raise ValueError(f"{where}: points should be a positive number, got {points!r}")
-    forms = [check.form] if isinstance(getattr(check, "form", None), str) else []
+    form = getattr(check, "form", None)
+    forms = [form] if isinstance(form, str) else []
     forms += [f for f in (getattr(check, "forms", None) or {}).values() if isinstance(f, str)]
     unknown = sorted({f for f in forms if f not in FORMS})
     if unknown:

@@ -54,7 +54,7 @@ def _base_result(sub: Submission, max_score: float) -> dict:
 
 
 def run_limits(course: Course, exercise_id: str) -> RunLimits:
-    exercise = course.exercise(exercise_id)
+    exercise = course.known_exercise(exercise_id)
     # A training task trains on the GPU when this machine has one (its devices are then bound
     # into the trainer's sandbox, run/training.py); everything else stays on the CPU.
     return dataclasses.replace(exercise.limits, gpu=exercise.trains and device_class() == "gpu")
@@ -65,9 +65,10 @@ def variant_of(sub: Submission, course: Course, handout: handouts.Handout) -> tu
 
     Whether a variant block is required is the course's fact (its handed-out record), not a
     flag of this grading: a course that handed out personal notebooks requires them always."""
-    if not course.exercise(sub.exercise).varies:
+    exercise = course.exercise(sub.exercise) if sub.exercise else None
+    if exercise is None or not exercise.varies:
         return None, ""
-    return handouts.check_variant(sub.metadata, sub.exercise, sub.student, handout)
+    return handouts.check_variant(sub.metadata, exercise.id, sub.student, handout)
 
 
 def _grader_fault(where: str, exc: BaseException) -> str:
@@ -104,7 +105,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
             decided = "tampered"
             result.update(status=decided, message=reason)
         result["variant"] = params
-    if decided:  # decided before running: invalid, unknown exercise, tampered, error
+    if decided or exercise is None:  # decided before running: invalid, unknown exercise, tampered, error
         result["seconds"] = time.perf_counter() - started
         return result
 
@@ -119,7 +120,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
     flat = {f"{name}/{key}": probe for name, probes in asked.items() for key, probe in probes.items()}
     flat |= {f"{name}/fig:{key}": probe for name, probes in for_figures.items() for key, probe in probes.items()}
 
-    limits, files = run_limits(course, sub.exercise), data_files(exercise.folder)
+    limits, files = run_limits(course, exercise.id), data_files(exercise.folder)
     # The notebook's run trains nothing, so it never gets the GPU (on a cluster it goes to any
     # worker). A timed training task's declared models (data) are checked here and trained in a
     # sandbox of their own that runs no student code, on the same runner, with the GPU if any.

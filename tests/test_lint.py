@@ -1,12 +1,14 @@
 """The linters run as part of the suite, so the README's test command and .ci/run enforce them
-(issue 26): ruff on the whole repository, with the rules pyproject.toml selects. Each rule set
-also has a test that it fails on a deliberate violation, so a configuration that checks
-nothing cannot pass unnoticed."""
+(issue 26): ruff on the whole repository, with the rules pyproject.toml selects, and mypy on
+autograder/ with pyproject's [tool.mypy]. Each also has a test that it fails on a deliberate
+violation, so a configuration that checks nothing cannot pass unnoticed."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,28 @@ def test_ruff_fails_on_a_violation(source, rule):
     run = tool("ruff", "check", "--no-cache", "--output-format", "concise",
                "--stdin-filename", "autograder/violation.py", "-", stdin=source)
     assert run.returncode == 1 and f" {rule} " in run.stdout, run.stdout + run.stderr
+
+
+def mypy_cache() -> str:
+    """mypy's cache outside the tree, one per checkout: a warm rerun takes a second or two, a cold one
+    (CI) about ten seconds of CPU."""
+    tag = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    return str(Path(tempfile.gettempdir()) / f"autograder-mypy-{tag}")
+
+
+def test_mypy_finds_nothing():
+    run = tool("mypy", "--cache-dir", mypy_cache())
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_mypy_fails_on_a_violation(tmp_path):
+    """The project's configuration on a module with a type error: a None where a str is required
+    (the shared cache: only this module is read anew)."""
+    module = tmp_path / "violation_probe.py"
+    module.write_text("def shout(text: str) -> str:\n    return text.upper()\n\n\n"
+                      "def maybe(flag: bool) -> str | None:\n    return 'x' if flag else None\n\n\n"
+                      "def wrong() -> str:\n    return shout(maybe(True))\n")
+    run = tool("mypy", "--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", mypy_cache(), str(module),
+               cwd=tmp_path)
+    assert run.returncode == 1 and "violation_probe.py:10: error" in run.stdout and "[arg-type]" in run.stdout, \
+        run.stdout + run.stderr

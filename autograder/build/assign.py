@@ -129,6 +129,8 @@ def build_exercise(exercise: Exercise, out: Path, students: list[str] | None = N
         for notebook in (student_dir / name, solution_dir / name, autograder_dir / name):
             variants.render_file(notebook, default)
         if students and exercise.varies:
+            if secret is None:
+                raise variants.VariantError("personal notebooks need the course secret (build_course loads it)")
             built.personal = {
                 student: _personal_notebook(template, exercise, student, secret, target / "students")
                 for student in students
@@ -165,7 +167,7 @@ def build_course(course: Course, out: Path, only: list[str] | None = None,
             )
     out.mkdir(parents=True, exist_ok=True)
     chosen = [e for e in course.exercises if not only or e.id in only]
-    if students:
+    if students and secret is not None:  # (a secret is loaded above whenever there are students)
         # The course's record of what was handed out (the public key, which exercises), written
         # before the bundles so that each Gradescope zip carries it: from now on every grader
         # requires a valid variant block for these exercises.

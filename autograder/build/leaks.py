@@ -149,7 +149,7 @@ def student_versions(exercise, folder: Path, variants: int = VARIANTS) -> list[t
     from autograder.build.variants import render
 
     student = nbformat.read(str(folder / "student" / f"{exercise.id}.ipynb"), as_version=4)
-    versions = [(None, student)]
+    versions: list[tuple[dict | None, object]] = [(None, student)]
     template = folder / "autograder" / f"{exercise.id}.template.ipynb"
     module = _varying_solution(exercise)
     if module is not None and template.is_file():

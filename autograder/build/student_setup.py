@@ -256,7 +256,8 @@ def first_failed_example(report: str) -> list[str]:
     if start is None:  # not a doctest report: its last line says the most
         tail = [line.strip() for line in lines if line.strip()]
         return tail[-1:]
-    blocks, header = {}, None  # doctest's sections after the example: a header, indented lines
+    blocks: dict[str, list[str]] = {}
+    header = None  # doctest's sections after the example: a header, indented lines
     for line in lines[start:]:
         if line.startswith((" ", "\t")):
             if header is not None:

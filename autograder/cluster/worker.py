@@ -140,8 +140,9 @@ class SandboxPlugin(WorkerPlugin):
         self._closing.set()
 
 
-def _plugin(worker) -> SandboxPlugin:
-    """This worker's plugin, once it has checked the sandbox; SandboxRefused if it refused."""
+def _plugin(worker) -> tuple[SandboxPlugin, WarmPool]:
+    """This worker's plugin and its warm pool, once it has checked the sandbox; SandboxRefused if
+    it refused."""
     deadline = time.monotonic() + PLUGIN_WAIT
     while PLUGIN_NAME not in worker.plugins:  # a worker that just joined gets it a moment later
         if time.monotonic() > deadline:
@@ -152,19 +153,19 @@ def _plugin(worker) -> SandboxPlugin:
         raise SandboxRefused(f"worker {worker.name}: its warm workers did not start within {READY_WAIT:g} s")
     if plugin.refusal is not None or plugin.pool is None:
         raise SandboxRefused(f"worker {worker.name} refuses to grade: {plugin.refusal}")
-    return plugin
+    return plugin, plugin.pool
 
 
 def run_task(task: dict) -> dict:
     """Run one submission's task in this worker's sandbox: {"run": plain RunResult, "placement": ...}."""
     started = time.perf_counter()
     worker = get_worker()
-    plugin = _plugin(worker)
+    plugin, pool = _plugin(worker)
     limits = limits_from_task(task)
     device = "gpu" if limits.gpu else "cpu"
     if device not in plugin.devices:
         raise SandboxRefused(f"worker {worker.name} has no GPU, but the task asks for one")
-    run = plugin.pool.run(task["cells"], task["probes"], limits, task["files"] or None, task["env"] or None)
+    run = pool.run(task["cells"], task["probes"], limits, task["files"] or None, task["env"] or None)
     placement = {
         "worker": str(worker.name),
         "host": socket.gethostname(),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from autograder.course.model import Course, CourseFile, Exercise
 from autograder.course.section import unknown_key_message
@@ -89,7 +90,7 @@ def _yaml_tree(path: Path) -> yaml.Node | None:
         return None
 
 
-def _line_of(tree: yaml.Node, error: dict) -> int | None:
+def _line_of(tree: yaml.Node, error: ErrorDetails) -> int | None:
     """The 1-based line of the value an error of the model is about: its location followed
     through the YAML nodes as far as they go (pydantic adds steps of its own, such as a
     validator's name, that no node has). An unknown key points at the key itself, a missing
@@ -115,7 +116,7 @@ def _line_of(tree: yaml.Node, error: dict) -> int | None:
     return node.start_mark.line + 1
 
 
-def _one(error: dict, data) -> str:
+def _one(error: ErrorDetails, data) -> str:
     loc = list(error.get("loc") or ())
     where = []
     if len(loc) >= 2 and loc[0] == "exercises" and isinstance(loc[1], int):
@@ -152,7 +153,7 @@ def _one(error: dict, data) -> str:
     return f"{where[0]}: {message}" if where else message
 
 
-def _got(error: dict) -> str:
+def _got(error: ErrorDetails) -> str:
     value = error.get("input")
     if isinstance(value, (dict, list)) and len(repr(value)) > 60:
         return ""

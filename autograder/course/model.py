@@ -220,7 +220,8 @@ class ExerciseEntry(Section):
 class Exercise(ExerciseEntry):
     """An exercise of the course being graded: its limits resolved, its folder found."""
 
-    limits: Limits = Limits()
+    # The entry's overrides, resolved (a narrower type than the entry's field: pydantic allows it).
+    limits: Limits = Limits()  # type: ignore[assignment]
     folder: Path
 
     @property
@@ -262,11 +263,19 @@ class Course(CourseFile):
     """The course being graded: what build, run, judge and export are handed."""
 
     path: Path = Path("course.yaml")
-    limits: Limits = Limits()
+    # The file's overrides, resolved (a narrower type than the file's field: pydantic allows it).
+    limits: Limits = Limits()  # type: ignore[assignment]
     exercises: tuple[Exercise, ...] = ()
 
     def exercise(self, exercise_id: str) -> Exercise | None:
         return next((e for e in self.exercises if e.id == exercise_id), None)
+
+    def known_exercise(self, exercise_id: str) -> Exercise:
+        """The exercise of an id the caller has already checked (KeyError, with the id, if not)."""
+        found = self.exercise(exercise_id)
+        if found is None:
+            raise KeyError(f"the course has no exercise {exercise_id!r}")
+        return found
 
     @property
     def ids(self) -> list[str]:

@@ -56,7 +56,7 @@ def training_summary(check: dict) -> dict | None:
     details = check.get("details")
     if not isinstance(details, dict):
         return None
-    name, value = None, None
+    name, value = "", None  # the metric's name: set wherever a value is found
     metric = details.get("metric")
     if isinstance(metric, str) and metric:
         name = metric

@@ -194,7 +194,7 @@ def _cell(grades: dict[str, dict[str, dict]], sid: str, exercise: str) -> str:
     return "" if result is None else _num(result.get("score") or 0)
 
 
-def write_canvas_csv(results: list[dict], roster: Roster, course, path: Path) -> Export:
+def write_canvas_csv(results: list[dict], roster: Roster | None, course, path: Path) -> Export:
     if roster is None:
         raise ExportError("a Canvas import needs a roster (--roster) with the students' Canvas or SIS ids")
     ids = course.ids
@@ -219,7 +219,7 @@ def write_canvas_csv(results: list[dict], roster: Roster, course, path: Path) ->
     return export
 
 
-def write_moodle_csv(results: list[dict], roster: Roster, course, path: Path) -> Export:
+def write_moodle_csv(results: list[dict], roster: Roster | None, course, path: Path) -> Export:
     if roster is None:
         raise ExportError("a Moodle import needs a roster (--roster) with the students' emails or usernames")
     header, columns = MOODLE_IDENTIFIERS[course.lms.moodle.identifier]  # one of them: the course model says so

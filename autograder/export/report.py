@@ -92,7 +92,7 @@ def training_scatter(points: list[dict], metric: str, title: str) -> str:
 def _order(results: list[dict], course) -> list[tuple[str, str]]:
     """(exercise id, title) for every exercise with a result, in the course's order."""
     titles = {e.id: e.title for e in course.exercises} if course is not None else {}
-    present = {r.get("exercise") for r in results if r.get("exercise")}
+    present = {exercise for r in results if (exercise := r.get("exercise"))}
     known = [i for i in titles if i in present]
     # With a course, only its exercises get a section: another course's notebook is counted in
     # the overview's row of inputs outside the course (student_table.outside_course), not drawn.
@@ -142,7 +142,7 @@ def summarise(results: list[dict], course=None) -> dict:
     problems = [r for r in results if r.get("status") in PROBLEM_STATUSES]
     problems.sort(key=lambda r: (PROBLEM_STATUSES.index(r["status"]), r.get("exercise") or "", r.get("student") or ""))
 
-    training = []
+    training: list[dict] = []
     for ex_id, title in _order(results, course):
         by_metric: dict[tuple[str, str], list[dict]] = {}
         for r in results:
@@ -154,11 +154,11 @@ def summarise(results: list[dict], course=None) -> dict:
                     by_metric.setdefault((c["name"], t["metric"]), []).append(
                         dict(t, student=r.get("student"), check=c["name"], points=c.get("points"),
                              max_points=c.get("max_points")))
-        for (check, metric), points in by_metric.items():
+        for (check, metric), samples in by_metric.items():
             label = f"{title}: {check}"
             training.append({"exercise": ex_id, "check": check, "metric": metric, "title": label,
-                             "points": sorted(points, key=lambda p: p["seconds"]),
-                             "chart": training_scatter(points, metric, label)})
+                             "points": sorted(samples, key=lambda p: p["seconds"]),
+                             "chart": training_scatter(samples, metric, label)})
 
     statuses = Counter(r.get("status", "?") for r in results)
     return {

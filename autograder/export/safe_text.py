@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from typing import overload
 
 # What a spreadsheet may read as the start of a formula (Excel, LibreOffice, Google Sheets),
 # with the full-width forms that some of them fold to ASCII.
@@ -69,7 +70,11 @@ def escape_unsafe(text: str, keep: str = "") -> str:
     )
 
 
-def spreadsheet_cell(value) -> str | int | float:
+@overload
+def spreadsheet_cell(value: str) -> str: ...
+@overload
+def spreadsheet_cell(value: object) -> str | int | float: ...
+def spreadsheet_cell(value):
     """One CSV cell that a spreadsheet shows as its text. Numbers (int, float) pass as they
     are; a string keeps its line breaks and tabs inside (CSV quotes them), loses other control
     characters to visible escapes, and gets a `'` in front where it could start a formula."""

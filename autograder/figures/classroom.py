@@ -10,6 +10,7 @@ is the teacher's.
 from __future__ import annotations
 
 import base64
+import functools
 
 import numpy as np
 
@@ -38,11 +39,12 @@ def _value(data: dict | None, key: str = "got") -> float | None:
 
 
 def decision_lines(rows) -> object | None:
-    lines = [(_value(d.get("intercept")), _value(d.get("slope"))) for _, d in rows]
-    lines = [line for line in lines if None not in line]
-    right = next(((_value(d.get("intercept"), "expected"), _value(d.get("slope"), "expected")) for _, d in rows), None)
-    if not lines or right is None or None in right:
+    pairs = [(_value(d.get("intercept")), _value(d.get("slope"))) for _, d in rows]
+    lines = [(a, b) for a, b in pairs if a is not None and b is not None]
+    given = next(((_value(d.get("intercept"), "expected"), _value(d.get("slope"), "expected")) for _, d in rows), None)
+    if not lines or given is None or given[0] is None or given[1] is None:
         return None
+    right = (given[0], given[1])
     fig, (ax,) = canvas.figure()
     grid = np.array([-3.0, 3.0])
     wrong = [line for line in lines if not np.allclose(line, right, rtol=1e-3, atol=1e-6)]
@@ -122,7 +124,7 @@ def class_figures(results: list[dict], exercises: list[tuple[str, str]]) -> list
         rows = _rows(results, exercise, "training")
         for check in sorted({name for _, d in rows for name in d}):
             plans.append((f"{check}: learning curves and held-out metric",
-                          lambda r=rows, c=check: training_runs(r, c)))
+                          functools.partial(training_runs, rows, check)))
         for caption, make in plans:
             try:
                 with drawing, canvas.settings():

@@ -19,6 +19,8 @@ def draw(data: dict, ctx: Context):
         raise NothingToDraw("no curve")
     args = case["args"]
     curve = numbers(args[0])
+    if curve is None:
+        raise NothingToDraw("no curve")
     patience = number(args[1]) if len(args) > 1 else None
     got, right = number(case.get("got")), number(case.get("expected"))
     if got is None and not case.get("raised"):

@@ -44,7 +44,7 @@ def draw(data: dict, ctx: Context):
         width = 0.4 if ctx.show_reference and expected is not None else 0.7
         ax.bar(classes - (width / 2 if width < 0.5 else 0), np.nan_to_num(yours), width, color=canvas.YOURS,
                hatch="//", edgecolor="white", label=canvas.YOUR_LABEL)
-        if width < 0.5 and i < expected.shape[0]:
+        if width < 0.5 and expected is not None and i < expected.shape[0]:
             right = expected[i, :CLASSES]
             ax.bar(np.arange(len(right)) + width / 2, right, width, color=canvas.RIGHT, label=canvas.RIGHT_LABEL)
         ax.axhline(1.0, color=canvas.GREY, linestyle=":", linewidth=0.8)

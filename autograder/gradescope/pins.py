@@ -34,7 +34,7 @@ def pinned_versions(project: str = PROJECT) -> dict[str, str]:
     """{distribution name: installed version} of everything `project` needs, transitively (not
     `project` itself: the bundle ships its source)."""
     pins: dict[str, str] = {}
-    todo = [(project, frozenset())]
+    todo: list[tuple[str, frozenset[str]]] = [(project, frozenset())]
     seen = set()
     while todo:
         name, extras = todo.pop()

@@ -21,6 +21,7 @@ course.yaml is read):
 from __future__ import annotations
 
 import html
+from typing import AbstractSet
 
 from autograder import figures
 from autograder.course import Gradescope
@@ -88,8 +89,8 @@ def html_output(text: str, drawn: list) -> str:
 def leaderboard(result: dict) -> list[dict]:
     """Held-out metric and training time of the training checks, as Gradescope leaderboard columns."""
     entries = []
-    trained = [(c["name"], training_summary(c)) for c in result.get("checks") or []]
-    trained = [(name, t) for name, t in trained if t]
+    summaries = [(c["name"], training_summary(c)) for c in result.get("checks") or []]
+    trained = [(name, t) for name, t in summaries if t]
     for name, t in trained:
         prefix = f"{name} " if len(trained) > 1 else ""
         entries.append({"name": f"{prefix}{t['metric']}", "value": round(t["value"], 6),
@@ -99,7 +100,7 @@ def leaderboard(result: dict) -> list[dict]:
     return entries
 
 
-def to_gradescope(result: dict, settings: Gradescope, hidden: set[str] = frozenset(), checks=(), title: str = "",
+def to_gradescope(result: dict, settings: Gradescope, hidden: AbstractSet[str] = frozenset(), checks=(), title: str = "",
                   reference: str = "auto") -> dict:
     """Gradescope's results.json for one of our result documents.
 
@@ -109,7 +110,7 @@ def to_gradescope(result: dict, settings: Gradescope, hidden: set[str] = frozens
     draw the right answer for failed checks (the exercise's `figure_reference`)."""
     rows = list(result.get("checks") or [])
     if not rows:
-        reason = result.get("message") or STATUS_WORDS.get(result.get("status"), "not graded")
+        reason = result.get("message") or STATUS_WORDS.get(str(result.get("status")), "not graded")
         rows = [{"name": c.name, "description": c.description, "points": 0.0, "max_points": float(c.points),
                  "message": f"Not graded: {reason}", "hint": ""} for c in checks]
     drawn = figures.figures_of(result, reference, GRADESCOPE_BYTES, GRADESCOPE_FIGURE_BYTES) if figures.enabled() else []

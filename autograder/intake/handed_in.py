@@ -56,7 +56,8 @@ def otter_stamp(name: str) -> dt.datetime | None:
         return None
     *fields, micro = found[-1]
     try:
-        return dt.datetime(*map(int, fields), int((micro or "0").ljust(6, "0")))
+        year, month, day, hour, minute, second = map(int, fields)
+        return dt.datetime(year, month, day, hour, minute, second, int((micro or "0").ljust(6, "0")))
     except ValueError:  # 2026_13_45T...: not a time
         return None
 

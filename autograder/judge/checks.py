@@ -115,6 +115,8 @@ class Upstream:
                  if (a := answers.get(f"up:{key}")) is not None and a.error is not None]
         for key, (right, hint) in self.wrong.items():
             answer = answers.get(f"up:{key}")
+            if answer is None:
+                continue
             try:
                 value = FORMS[self.forms.get(key, "number")](answer, key)
                 if not same(value, _resolve(right), self.forms.get(key, "number"), 1e-9, 1e-9):
@@ -239,10 +241,11 @@ class ValueCheck(Check):
         if self.form not in ("number", "array"):
             return ""
         candidates = derived_hints.output_candidates(lambda: expected, np.shape(expected))
-        values = self.upstream.values(answers) if self.upstream is not None else None
-        if values:
+        upstream = self.upstream
+        values = upstream.values(answers) if upstream is not None else None
+        if upstream is not None and values:
             names = list(values)
-            rule = self.upstream.rule
+            rule = upstream.rule
 
             def positional(*args):
                 return rule(**dict(zip(names, args)))

@@ -173,6 +173,8 @@ def load_corpus(exercise, corpus: str = "own") -> list[Mistake]:
     if not path.is_file():
         return []
     spec = importlib.util.spec_from_file_location(f"autograder_{corpus.replace('-', '_')}_{exercise.id}", path)
+    if spec is None or spec.loader is None:  # a path Python cannot load as a module
+        raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return list(module.MISTAKES)

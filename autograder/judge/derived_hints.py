@@ -272,7 +272,8 @@ def call_hint(reference: Callable, calls: Sequence[tuple], function: str = "",
     (name, reference) of the same arguments; `post` turns a value into the answer's form."""
     identity = post is None
     post = post or (lambda value: value)
-    wrong, right = [], []
+    wrong: list[set[str]] = []
+    right: list[set[str]] = []
     for args, got, ok, close in calls:
         try:
             expected = post(reference(*args))
@@ -285,7 +286,7 @@ def call_hint(reference: Callable, calls: Sequence[tuple], function: str = "",
         candidates += other_answers((name, (lambda f: lambda: f(*args))(f)) for name, f in others)
         if not identity:  # the reference's own form turned into the answer's
             candidates = [Candidate(c.hint, (lambda c: lambda: post(c.value()))(c)) for c in candidates]
-        candidates = output_candidates(lambda e=expected: e, sizes) + candidates
+        candidates = output_candidates((lambda e: lambda: e)(expected), sizes) + candidates
         fits, misfits = fitting(got, candidates, close)
         (right if ok else wrong).append(misfits if ok else fits)
     return one_explanation(wrong, right)
@@ -299,7 +300,8 @@ def _close(a, b, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
 def fitting(got, candidates: Iterable[Candidate], same: Callable[[Any, Any], bool]) -> tuple[set[str], set[str]]:
     """(hints of the candidates whose wrong value equals `got`, hints of those that apply to these
     inputs and give another value)."""
-    fits, misfits = set(), set()
+    fits: set[str] = set()
+    misfits: set[str] = set()
     for candidate in candidates:
         try:
             with np.errstate(all="ignore"):
@@ -312,7 +314,7 @@ def fitting(got, candidates: Iterable[Candidate], same: Callable[[Any, Any], boo
     return fits, misfits - fits
 
 
-def one_explanation(wrong: list[set[str]], right: list[set[str]] = ()) -> str:
+def one_explanation(wrong: Sequence[set[str]], right: Sequence[set[str]] = ()) -> str:
     """The hint that fits every wrong answer and no right one (`right`: the misfits of the
     answers that were right), when exactly one does; else "": never a hint that could be wrong."""
     if not wrong:

@@ -76,9 +76,10 @@ def numeric_array(value) -> np.ndarray | None:
             # a tuple of single numbers: tensors and numpy scalars of any shape, as (df_dx, df_dy, df_dz)
             value = [v.reshape(-1)[0] for v in value]
         items = [numeric_array(v) for v in value]
-        if any(item is None for item in items) or len({item.shape for item in items}) > 1:
+        arrays = [item for item in items if item is not None]
+        if len(arrays) < len(items) or len({a.shape for a in arrays}) > 1:
             return None
-        return np.stack(items) if items else np.zeros(0)
+        return np.stack(arrays) if arrays else np.zeros(0)
     return None
 
 

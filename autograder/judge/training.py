@@ -33,6 +33,7 @@ check) are those steps.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
 import math
@@ -419,12 +420,15 @@ def training_checks(exercise, heldout: Callable[[str, dict, dict | None], dict])
                 cache["arrays"] = heldout(exercise.id, seeds, data)
             return cache["arrays"]
 
+    def pair(x: str, y: str) -> tuple:
+        return arrays()[x], arrays()[y]
+
     return [
         TrainCheck(
             name, exercise.id, build=task.build, settings=task.settings, x=task.x, y=task.y,
             metric=task.metric, tiers=list(task.tiers), budget_s=task.budget_s.model_dump(),
             seed=training.seeds.training, classes=task.classes,
-            heldout=lambda x=task.x, y=task.y: (arrays()[x], arrays()[y]),
+            heldout=functools.partial(pair, task.x, task.y),
             description=task.description,
         )
         for name, task in training.tasks.items()

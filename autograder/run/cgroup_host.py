@@ -74,7 +74,8 @@ def own_cgroups(text: str) -> dict[str, str]:
 
 def cgroup_mounts(mountinfo: str) -> tuple[str | None, dict[str, str]]:
     """(the cgroup2 mount point, {v1 controller: its mount point}) from /proc/self/mountinfo."""
-    v2, v1 = None, {}
+    v2: str | None = None
+    v1: dict[str, str] = {}
     for line in mountinfo.splitlines():
         left, _, right = line.partition(" - ")
         fields, rest = left.split(), right.split()
@@ -109,8 +110,12 @@ class Backend:
         """Make this grader's parent folder (again, if something removed it) and set it up."""
         os.makedirs(parent, exist_ok=True)
 
+    def apply(self, paths: dict[str, str], memory: int, tasks: int, cpus: float) -> None:
+        """Set a new group's limits: each cgroup version writes its own files."""
+        raise NotImplementedError
+
     def create(self, name: str) -> dict[str, str]:
-        made = {}
+        made: dict[str, str] = {}
         for controller, parent in self.folders.items():
             if not os.path.isdir(parent):
                 self.prepare(controller, parent)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import IO
 
 from autograder.sandbox import wire
 
@@ -47,7 +48,7 @@ class EventStream:
         self.buf = bytearray()
         self.scanned = 0  # bytes of `buf` known to hold no newline (a long line is searched once)
         self.skipping = False  # inside a line over MAX_EVENT_LINE: dropped up to its newline
-        self.file = None  # open file or None while draining a refused one
+        self.file: IO[bytes] | None = None  # open file or None while draining a refused one
         self.left = 0  # raw bytes still to consume for the current file
         self.total = 0
         self.count = 0
@@ -119,11 +120,10 @@ class EventStream:
             return
         self.left = size
         self.file = None
-        ok = (
+        if not (
             isinstance(name, str) and REPLY_NAME.fullmatch(name) and name not in self.names
             and self.total + size <= MAX_REPLY_TOTAL and self.count < MAX_REPLY_FILES
-        )
-        if not ok:
+        ):
             self.refused.append(str(name)[:100])
         else:
             self.names.add(name)

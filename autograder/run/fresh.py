@@ -95,6 +95,7 @@ class FreshWorker(WorkerHandle):
         self.proc, self.isolation, self.info_fd = proc, isolation, info_fd
         self.uid = uid  # rlimits mode for a root grader: the job's own uid
         self.cgroup = cgroup
+        assert proc.stdin is not None and proc.stdout is not None  # launch() gives it pipes
         self.stdin = proc.stdin
         self.stdout_fd = proc.stdout.fileno()
         self._info = bytearray()

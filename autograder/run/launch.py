@@ -52,7 +52,7 @@ class Launched:
     cgroup: Cgroup | None = None  # the sandbox's control group; None: this host gives none (said once)
 
 
-def child_pid_from_info(data: bytes) -> int | None:
+def child_pid_from_info(data: bytes | bytearray) -> int | None:
     """The host pid of the namespace's init, once bubblewrap's info JSON has arrived whole."""
     try:
         return int(json.loads(bytes(data))["child-pid"])
@@ -74,7 +74,10 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
     info_r = info_w = None
     uid = None
     if mode == "bubblewrap":
-        bwrap, variant = bwrap_variant()
+        found = bwrap_variant()
+        if found is None:  # isolation_mode() said bubblewrap: it worked when it was asked
+            raise RuntimeError("bubblewrap cannot start a sandbox here any more")
+        bwrap, variant = found
         # A root grader: a uid of its own per sandbox, so that no count per uid (processes,
         # inotify instances, pipe buffers, ...) is shared with another sandbox.
         uid = fallback.UIDS.take() if variant == "root" else None

@@ -38,6 +38,11 @@ class Position:
     cell: int | None = None  # 0-based
     probe: tuple[str, str] | None = None
 
+    @property
+    def cell_number(self) -> int | str:
+        """The cell's number as the notebook counts them (from 1); '?' where none was recorded."""
+        return "?" if self.cell is None else self.cell + 1
+
 
 @dataclass(frozen=True)
 class Ending:
@@ -73,8 +78,8 @@ class Outcome:
     cell_error: str | None = None
 
 
-def probe_action(probe: tuple[str, str]) -> str:
-    kind, name = probe
+def probe_action(probe: tuple[str, str] | None) -> str:
+    kind, name = probe or ("read", "?")
     if kind == "call":
         return f"called `{name}(...)`"
     if kind == "train":
@@ -91,11 +96,11 @@ def where(position: Position) -> str:
     if stage == "answers":
         return "while the grader read its answers"
     if stage == "after cell":
-        return f"after code cell {position.cell + 1}"
+        return f"after code cell {position.cell_number}"
     if stage == "before cells":
         return "before the first code cell"
     if stage == "cell":
-        return f"during code cell {position.cell + 1}"
+        return f"during code cell {position.cell_number}"
     return f"while the grader {probe_action(position.probe)}"
 
 
@@ -159,7 +164,7 @@ def outcome(e: Ending) -> Outcome:
             message = (f"The notebook was stopped {at}: it stopped answering the grader for longer than "
                        "its limit and did not stop when interrupted.")
         elif e.position.stage == "cell":
-            message = (f"Code cell {e.position.cell + 1} ran past the {e.cell_timeout:g} s limit per cell "
+            message = (f"Code cell {e.position.cell_number} ran past the {e.cell_timeout:g} s limit per cell "
                        "and did not stop when interrupted, so the notebook was stopped there.")
         else:
             message = (f"The notebook was stopped {at}: this took more than "
@@ -174,7 +179,7 @@ def outcome(e: Ending) -> Outcome:
             message = f"The sandbox could not start the notebook: {how}." + (f" Output: {tail}" if tail else "")
         else:
             message = f"The notebook's process ended {at}: {how}."
-            if e.position.stage == "cell" and e.position.cell + 1 < e.ncells:
+            if e.position.stage == "cell" and e.position.cell is not None and e.position.cell + 1 < e.ncells:
                 message += " The cells after it did not run."
         cell_status, cell_error = "error", f"the notebook's process ended here: {how}"
     if status != "crashed" and e.timed_out_cells and e.stopped != "kill":

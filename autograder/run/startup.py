@@ -123,8 +123,9 @@ class StartupCosts:
         cold = medians.get("cold", max(start + warm - FORK_GUESS * 0.5, warm))
         return Costs(start, warm, cold, tuple(w for w in ("start", "warm", "cold") if w in medians))
 
-    def record(self, kind: tuple[str, ...], isolation: str, what: str, seconds: float) -> None:
-        if what not in ("start", "warm", "cold") or not 0 <= seconds < 1e5:
+    def record(self, kind: tuple[str, ...], isolation: str, what: str, seconds: float | None) -> None:
+        """One sample of `what` (None: not measured, nothing recorded)."""
+        if what not in ("start", "warm", "cold") or seconds is None or not 0 <= seconds < 1e5:
             return
         with self._lock:
             self._new.setdefault(kind_key(kind, isolation), {}).setdefault(what, []).append(round(float(seconds), 4))

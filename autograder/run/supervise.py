@@ -42,7 +42,7 @@ READ_CHUNK = 1 << 16
 
 def read_available(fd: int) -> tuple[bytes, bool]:
     """What can be read now, and whether the pipe reached EOF."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         try:
             data = os.read(fd, READ_CHUNK)
@@ -181,7 +181,7 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
         output_tail=output.text() if state.ready_at is None else "",
         timed_out_cells=tuple(state.timed_out_cells), forged=tuple(state.forged)))
     if ended.cell_status is not None:
-        state.finish_phase(end, ended.cell_status, ended.cell_error)
+        state.finish_phase(end, ended.cell_status, ended.cell_error or "")
     if state.forged:
         log.warning("forged events from the sandbox: %s", state.forged[:5])
     if events.refused:

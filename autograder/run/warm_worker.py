@@ -62,15 +62,16 @@ class WarmWorker:
         self.engine, _ = prepare_engine(self.base, None)
         self.files_dir = os.path.join(self.base, "files")
         os.mkdir(self.files_dir, 0o755)
-        self.proc: subprocess.Popen | None = None
-        self.sock: socket.socket | None = None
+        # The zygote's process, its socket and its folders: set by _spawn() below, before anyone can ask.
+        self.proc: subprocess.Popen
+        self.sock: socket.socket
+        self.placement: Placement
         self.buffer = b""
         self.vm_kb = 0
         self.init_pid: int | None = None  # bubblewrap: host pid of the namespace's init
         self.broken = False
         self._info_r: int | None = None
         self.uid: int | None = None  # rlimits mode for a root grader: this zygote's own sandbox uid
-        self.placement: Placement | None = None  # where the zygote's jobs find their folders
         self.cgroup: Cgroup | None = None  # the zygote's own control group (its jobs get one each)
         self._spawn()
         if wait:
@@ -140,8 +141,7 @@ class WarmWorker:
         if self.uid is not None:
             uid, self.uid = self.uid, None
             fallback.release(uid)  # whatever a job of it left running, in any session
-        if self.sock is not None:
-            self.sock.close()
+        self.sock.close()
         remove_tree(self.base)
 
     # -- messages

@@ -80,8 +80,7 @@ class _OtterNotebook:
 def install_fake_otter() -> None:
     otter = types.ModuleType("otter")
     otter.__path__ = []  # a package, so `import otter.x` fails cleanly with ModuleNotFoundError
-    otter.__version__ = "0+autograder"
-    otter.Notebook = _OtterNotebook
+    vars(otter).update(__version__="0+autograder", Notebook=_OtterNotebook)
     sys.modules["otter"] = otter
 
 

@@ -219,7 +219,7 @@ def check_settings(settings, name: str, rows: int) -> dict:
     for key in ("epochs", "batch_size"):
         if key not in settings:
             raise TrainingError(f'`{name}` needs "{key}"')
-    out = {}
+    out: dict[str, int | float | bool] = {}
     for key, high in (("epochs", MAX_EPOCHS), ("batch_size", rows)):
         value = settings[key]
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= int(value) <= high:

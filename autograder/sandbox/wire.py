@@ -141,8 +141,8 @@ def encode(value, store: ArrayStore, depth: int = 0) -> dict:
         if type(items) is tuple:
             return encode(items, store, depth)
     if type(value) is dict:
-        items = list(value.items())[:MAX_ITEMS]
-        return {"t": "dict", "items": [[encode(k, store, depth + 1), encode(v, store, depth + 1)] for k, v in items]}
+        pairs = list(value.items())[:MAX_ITEMS]
+        return {"t": "dict", "items": [[encode(k, store, depth + 1), encode(v, store, depth + 1)] for k, v in pairs]}
     return {"t": "object", "type": type(value).__name__[:200]}
 
 
@@ -215,15 +215,15 @@ def decode(node, folder: str | None = None, depth: int = 0, budget: list | None 
         items = node.get("items")
         if not isinstance(items, list) or len(items) > MAX_ITEMS:
             raise WireError("malformed dict")
-        out = {}
+        mapping = {}
         for pair in items:
             if not isinstance(pair, list) or len(pair) != 2:
                 raise WireError("malformed dict item")
             key = decode(pair[0], folder, depth + 1, budget)
             if isinstance(key, (list, dict, np.ndarray)):
                 key = repr(key)
-            out[key] = decode(pair[1], folder, depth + 1, budget)
-        return out
+            mapping[key] = decode(pair[1], folder, depth + 1, budget)
+        return mapping
     if tag == "array":
         return _decode_array(node, folder, budget)
     if tag == "object":

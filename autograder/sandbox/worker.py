@@ -40,6 +40,7 @@ can keep it alive or change what was sent.
 from __future__ import annotations
 
 import faulthandler
+import io
 import json
 import os
 import shutil
@@ -270,8 +271,9 @@ def main(argv) -> None:
     os.set_inheritable(control_fd, False)
     faulthandler.enable(all_threads=False)
     try:
-        sys.stdout.reconfigure(line_buffering=True)
-        sys.stderr.reconfigure(line_buffering=True)
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, io.TextIOWrapper):
+                stream.reconfigure(line_buffering=True)
     except Exception:  # noqa: BLE001 - streams that cannot be reconfigured stay as they are
         pass
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import tempfile
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from autograder.course import Course, Lti
@@ -32,7 +33,7 @@ def with_lti(course: Course, lti: Lti) -> Course:
 @dataclass
 class Pair:
     lms: StandInLms
-    lms_server: object
+    lms_server: Any  # waitress's server (waitress has no type information)
     tool: Server
     key_file: Path
 

@@ -57,7 +57,7 @@ class GradingQueue:
         self.course, self.store, self.uploads, self.gradebook = course, store, uploads, gradebook
         self.workers = max(1, workers)
         self.on_graded = on_graded or (lambda attempt, result: None)
-        self.queues = {lane: queue.Queue() for lane in LANES}
+        self.queues: dict[str, queue.Queue] = {lane: queue.Queue() for lane in LANES}
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.runner = runner  # a cluster's runner; None: this machine's workers
@@ -79,6 +79,8 @@ class GradingQueue:
             threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
 
     def _warm_up(self) -> None:
+        if self.pool is None:  # a cluster's runner: no workers of this machine to warm
+            return
         try:
             self.pool.warm_up()
         except Exception as exc:  # noqa: BLE001 - the first hand-in starts its worker instead
@@ -136,7 +138,7 @@ class GradingQueue:
         if self.runner is not None:
             return self.runner
         ex = self.course.exercise(exercise)
-        if lane == "training" or ex is None:
+        if lane == "training" or ex is None or self.pool is None:
             return run_notebook
         return self.pool.runner(exercise_preload(ex))
 

@@ -22,9 +22,9 @@ import time
 import typing as t
 
 import requests
-from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.assignments_grades import AssignmentsGradesService, TAssignmentsGradersData
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
-from pylti1p3.deep_link import DeepLink
+from pylti1p3.deep_link import DeepLink, TDeepLinkData
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException
 from pylti1p3.grade import Grade
@@ -32,6 +32,7 @@ from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.lineitem import LineItem
 from pylti1p3.service_connector import ServiceConnector
 from pylti1p3.tool_config import ToolConfDict
+from pylti1p3.tool_config.dict import TIssConf
 
 from autograder.course import Lti
 from autograder.serve.security import public_key_pem
@@ -123,7 +124,7 @@ class ToolLti:
         self.lti, self.store = lti, store
         self._connectors: dict[str, tuple[ServiceConnector, float]] = {}
         public = public_key_pem(private_pem)
-        config = {}
+        config: dict[str, list[TIssConf]] = {}
         for p in lti.platforms:
             config.setdefault(p.issuer, []).append({
                 "default": len(config.get(p.issuer, [])) == 0, "client_id": p.client_id,
@@ -131,7 +132,7 @@ class ToolLti:
                 "auth_audience": p.auth_audience, "key_set_url": p.key_set_url, "key_set": None,
                 "deployment_ids": list(p.deployment_ids),
             })
-        self.conf = ToolConfDict(config)
+        self.conf = ToolConfDict(dict(config))
         for p in lti.platforms:
             self.conf.set_private_key(p.issuer, private_pem, client_id=p.client_id)
             self.conf.set_public_key(p.issuer, public, client_id=p.client_id)
@@ -161,7 +162,8 @@ class ToolLti:
         try:
             launch = _Launch(request, self.conf, launch_data_storage=self._storage(), requests_session=_TimedSession())
             launch.store = self.store
-            launch.set_jwt_verify_options({"verify_aud": False, "require": LAUNCH_REQUIRES})  # aud: checked above
+            # aud: checked above. pylti1p3 types these options as bools; PyJWT's "require" is a list.
+            launch.set_jwt_verify_options({"verify_aud": False, "require": LAUNCH_REQUIRES})  # type: ignore[dict-item]
             launch.set_public_key_caching(self._storage(), cache_lifetime=600)
             body = launch.get_launch_data()
         except Exception as exc:  # noqa: BLE001 - pylti1p3 raises bare Exception for an unknown client id
@@ -170,7 +172,10 @@ class ToolLti:
                 said = ("the launch came without the cookies of its login: it was not started in this browser, "
                         "or the browser blocks cookies in the LMS's frame (open the tool in a new window)")
             raise LaunchError(f"the launch was refused: {said}") from None
-        custom = body.get(CUSTOM) if isinstance(body.get(CUSTOM), dict) else {}
+        custom, ags = body.get(CUSTOM), body.get(AGS)
+        if not isinstance(custom, dict):
+            custom = {}
+        settings = body.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
         instructor = bool(launch.check_teacher_access() or launch.check_teaching_assistant_access()
                           or launch.check_staff_access())
         deep = launch.is_deep_link_launch()
@@ -180,8 +185,8 @@ class ToolLti:
             email=str(body.get("email") or "")[:200], instructor=instructor, deep_linking=deep,
             exercise=str(custom.get("exercise")) if custom.get("exercise") else None,
             deployment_id=str(body.get(DEPLOYMENT)),
-            deep_link_settings=body.get("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings") if deep else None,
-            ags=body.get(AGS) if isinstance(body.get(AGS), dict) else None,
+            deep_link_settings=dict(settings) if deep and settings is not None else None,
+            ags=ags if isinstance(ags, dict) else None,
         )
 
     def _registration(self, platform: str):
@@ -215,13 +220,15 @@ class ToolLti:
             resource.set_lineitem(LineItem().set_score_maximum(points).set_label(title).set_resource_id(exercise)
                                   .set_tag(exercise))
             resources.append(resource)
-        link = DeepLink(self._registration(platform), deployment_id, settings)
+        # The claim the launch stored (Launched.deep_link_settings), back to the library's type.
+        link = DeepLink(self._registration(platform), deployment_id, t.cast(TDeepLinkData, settings))
         return settings["deep_link_return_url"], link.get_response_jwt(resources)
 
     def post_score(self, platform: str, user_id: str, service: dict, exercise: str, title: str,
                    score: float, max_score: float, comment: str) -> None:
         """One score to the LMS's gradebook (AGS); raises on any failure (the queue retries)."""
-        ags = AssignmentsGradesService(self._connector(platform), service)
+        # The launch's AGS claim (Launched.ags), back to the library's type.
+        ags = AssignmentsGradesService(self._connector(platform), t.cast(TAssignmentsGradersData, service))
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
         grade = (Grade().set_score_given(score).set_score_maximum(max_score).set_user_id(user_id).set_timestamp(now)
                  .set_activity_progress("Completed").set_grading_progress("FullyGraded").set_comment(comment[:1000]))

@@ -29,24 +29,25 @@ class Notebooks:
         folder = self.dist / exercise
         with self.lock:
             if not (folder / "student" / f"{exercise}.ipynb").is_file():
-                build_exercise(self.course.exercise(exercise), self.dist, published=self.course.published_notebook(exercise),
+                build_exercise(self.course.known_exercise(exercise), self.dist, published=self.course.published_notebook(exercise),
                                record=handouts.load(self.course), course=self.course)
         return folder
 
     def personal(self, exercise: str) -> bool:
-        return bool(self.secret) and self.course.exercise(exercise).varies
+        return bool(self.secret) and self.course.known_exercise(exercise).varies
 
     def for_student(self, exercise: str, student: str) -> tuple[str, bytes]:
         """(file name, bytes) of the notebook `student` should work in."""
         folder = self.built(exercise)
         name = f"{exercise}.ipynb"
-        if not self.personal(exercise):
+        secret = self.secret
+        if secret is None or not self.personal(exercise):
             return name, (folder / "student" / name).read_bytes()
         target = folder / "students" / hashlib.sha256(student.encode()).hexdigest()[:32] / name
         with self.lock:
             if not target.is_file():
                 variants.personalise(folder / "autograder" / f"{exercise}.template.ipynb", exercise, student,
-                                     self.secret, target, self.course.exercise(exercise).folder)
+                                     secret, target, self.course.known_exercise(exercise).folder)
                 if student not in handouts.load(self.course).exercises.get(exercise, []):
-                    handouts.write(self.course, self.secret, {exercise: [student]})
+                    handouts.write(self.course, secret, {exercise: [student]})
         return name, target.read_bytes()

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -113,7 +114,7 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(frame_ancestors: list[str], form_targets: list[str] = ()) -> str:
+def content_security_policy(frame_ancestors: list[str], form_targets: Sequence[str] = ()) -> str:
     """No script, no plug-ins, no foreign styles or images; framed only by the LMS; forms post
     only to this service (and to the LMS's deep-linking return address where one is shown)."""
     return "; ".join([

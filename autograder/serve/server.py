@@ -152,7 +152,8 @@ class Server:
         if proxy:
             from werkzeug.middleware.proxy_fix import ProxyFix
 
-            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+            # Flask's documented way to put a middleware in front of its WSGI app.
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)  # type: ignore[method-assign]
         self.app = app
         self.server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=not proxy)
         self.thread: threading.Thread | None = None

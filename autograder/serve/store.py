@@ -190,7 +190,9 @@ class Store:
         aid = new_id()
         self._write(("INSERT INTO attempts (id, student, exercise, sha256, filename, uploaded, state, lane) "
                      "VALUES (?,?,?,?,?,?,?,?)", (aid, student, exercise, sha256, filename, time.time(), "queued", lane)))
-        return self.attempt(aid)
+        written = self.attempt(aid)
+        assert written is not None  # the row written just above
+        return written
 
     def attempt(self, aid: str) -> Attempt | None:
         if not aid or len(aid) > 64:

@@ -120,7 +120,8 @@ def code_scores(fingerprints: list[CodeFingerprint], weights: dict[int, float]) 
     if n < 2:
         return np.zeros((n, n))
     index = {h: i for i, h in enumerate(weights)}
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
     for row, fp in enumerate(fingerprints):
         rows.extend([row] * len(fp.hashes))
         cols.extend(index[h] for h in fp.hashes)

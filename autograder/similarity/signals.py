@@ -30,6 +30,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import AbstractSet
 
 
 SCALE = 6.0
@@ -83,7 +84,7 @@ def settings_of(cells: list[str], name: str) -> dict | None:
 def model_constants(cells: list[str], build: str) -> list[str]:
     """The numbers and strings of the function `build` (the model's layers, sizes, activations,
     optimizer and learning rate), its docstring left out; nothing when it cannot be read."""
-    found: list[str] = []
+    found: list[str | None] = []
     for source in cells:
         try:
             tree = ast.parse(source)
@@ -108,7 +109,7 @@ def _constant(value) -> str | None:
 
 
 def training_signals(cells: list[str], own: str, tasks: list[tuple[str, str]],
-                     given_seeds: set[str] = frozenset()) -> list[Signal]:
+                     given_seeds: AbstractSet[str] = frozenset()) -> list[Signal]:
     """The training recipe as one graded signal: its parts are every `TRAINING` setting, every
     seed the notebook sets and every number and string of the model's function (layer sizes,
     activations, optimizer, learning rate). Two recipes count by how much of them coincide
@@ -138,7 +139,9 @@ def result_signals(result: dict | None) -> list[Signal]:
         if not isinstance(check, dict) or not isinstance(check.get("name"), str):
             continue
         name = check["name"]
-        details = check.get("details") if isinstance(check.get("details"), dict) else {}
+        details = check.get("details")
+        if not isinstance(details, dict):
+            details = {}
         points, top = _number(check.get("points")), _number(check.get("max_points"))
         if details.get("metric") and details.get("value") is not None:
             signals.append(Signal(
@@ -179,7 +182,7 @@ class SignalWeights:
 
     def __init__(self, signal_sets: list[list[Signal]]):
         self.n = max(len(signal_sets), 2)
-        self.df = Counter()
+        self.df: Counter[str] = Counter()
         for signals in signal_sets:
             self.df.update({key for s in signals for key in (s.key, *s.parts)})
         self.cap = max(2, round(SHARE_CAP * self.n))
