@@ -9,6 +9,7 @@ own metadata (importlib.metadata, markers evaluated for this Python) and pins ea
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import metadata
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -33,6 +34,13 @@ def _requirements(dist: metadata.Distribution, extras: set[str]) -> list[Require
 def pinned_versions(project: str = PROJECT) -> dict[str, str]:
     """{distribution name: installed version} of everything `project` needs, transitively (not
     `project` itself: the bundle ships its source)."""
+    return dict(_pinned_versions(project))
+
+
+@lru_cache(maxsize=None)
+def _pinned_versions(project: str) -> tuple[tuple[str, str], ...]:
+    # Once a process: reading ~150 distributions' metadata takes seconds, and a build asked again
+    # for every exercise. The environment does not change under a running build.
     pins: dict[str, str] = {}
     todo: list[tuple[str, frozenset[str]]] = [(project, frozenset())]
     seen = set()
@@ -50,7 +58,7 @@ def pinned_versions(project: str = PROJECT) -> dict[str, str]:
             pins[canonicalize_name(dist.metadata["Name"])] = dist.version
         for req in _requirements(dist, set(extras)):
             todo.append((req.name, frozenset(req.extras)))
-    return pins
+    return tuple(pins.items())
 
 
 def constraints_text(project: str = PROJECT) -> str:
