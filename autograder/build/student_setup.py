@@ -10,18 +10,23 @@ temporary file, puts it on `sys.path` and calls `start()`, which
 * installs otter-grader, pinned, when this Python has none: the only download,
 * returns the grader: an `otter.Notebook` whose `export()` works wherever the notebook runs.
 
+The zip and the checks folder are this Python's own: both are removed when it exits, so that a
+kernel started a hundred times leaves nothing behind in the temporary folder.
+
 This module runs in the student's Python (and in the grader's sandbox, where `otter` is a
 stand-in): it needs the standard library only, and otter-grader once installed.
 """
 
 from __future__ import annotations
 
+import atexit
 import glob
 import importlib
 import inspect
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,6 +51,7 @@ def start(bundle: str, otter_version: str):
         manifest = json.loads(archive.read(MANIFEST))
         exercise = manifest["exercise"]
         tests_dir = _write_tests(archive, exercise)
+        atexit.register(_remove, tests_dir, bundle)
         _write_data(archive)
     otter = _otter(otter_version)
     grader = _grader_class(otter)(tests_dir, exercise)
@@ -83,6 +89,15 @@ def _write_tests(archive: zipfile.ZipFile, exercise: str) -> str:
             with open(os.path.join(folder, os.path.basename(name)), "wb") as f:
                 f.write(archive.read(name))
     return folder
+
+
+def _remove(folder: str, bundle: str) -> None:
+    """At exit: the checks folder and the bundle this Python wrote (see start)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        os.remove(bundle)
+    except OSError:
+        pass
 
 
 def _write_data(archive: zipfile.ZipFile) -> None:

@@ -7,6 +7,7 @@ The tests start the same pair (`start_pair`), so what the demo shows is what the
 
 from __future__ import annotations
 
+import shutil
 import socket
 import tempfile
 from dataclasses import dataclass
@@ -36,10 +37,13 @@ class Pair:
     lms_server: Any  # waitress's server (waitress has no type information)
     tool: Server
     key_file: Path
+    key_folder: Path | None = None  # made for this pair's key (none given): removed at stop
 
     def stop(self) -> None:
         self.tool.stop()
         self.lms_server.close()
+        if self.key_folder is not None:
+            shutil.rmtree(self.key_folder, ignore_errors=True)
 
 
 def start_pair(course: Course, data: Path, workers: int = 1, tool_port: int | None = None,
@@ -49,15 +53,24 @@ def start_pair(course: Course, data: Path, workers: int = 1, tool_port: int | No
     tool_port, lms_port = tool_port or free_port(), lms_port or free_port()
     tool_url = f"http://127.0.0.1:{tool_port}"
     lms = lms or StandInLms(f"http://127.0.0.1:{lms_port}", tool_url)
-    if key_file is None:
-        key_file = Path(tempfile.mkdtemp(prefix="autograder-lti-key-")) / "tool.pem"
-    if not key_file.exists():
-        write_new_private_key(key_file)
-    lti = Lti(tool_url=tool_url, private_key_file=str(key_file), platforms=[lms.registration_for_tool()],
-              **lti_settings)
-    lms_server = serve_stand_in(lms, lms_port)
-    tool = Server(Service(with_lti(course, lti), data, workers), port=tool_port).start()
-    return Pair(lms, lms_server, tool, key_file)
+    key_folder = lms_server = None
+    if key_file is None:  # a key for this run only, in a folder that goes with it (Pair.stop)
+        key_folder = Path(tempfile.mkdtemp(prefix="autograder-lti-key-"))
+        key_file = key_folder / "tool.pem"
+    try:
+        if not key_file.exists():
+            write_new_private_key(key_file)
+        lti = Lti(tool_url=tool_url, private_key_file=str(key_file), platforms=[lms.registration_for_tool()],
+                  **lti_settings)
+        lms_server = serve_stand_in(lms, lms_port)
+        tool = Server(Service(with_lti(course, lti), data, workers), port=tool_port).start()
+    except BaseException:
+        if lms_server is not None:
+            lms_server.close()
+        if key_folder is not None:
+            shutil.rmtree(key_folder, ignore_errors=True)
+        raise
+    return Pair(lms, lms_server, tool, key_file, key_folder)
 
 
 def place_exercises(pair: Pair, course: Course) -> dict[str, str]:
