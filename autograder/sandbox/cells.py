@@ -224,10 +224,12 @@ def _this_process_kept(root: str):
         os.chdir(cwd)
         tempfile.tempdir = tmp
         sys.path[:] = path
-        inside = os.path.join(os.path.realpath(root), "")
+        # By prefix, the run's folder as given and as resolved: resolving every module's path
+        # instead took seconds per run once torch and Keras were loaded (thousands of modules).
+        inside = (os.path.join(root, ""), os.path.join(os.path.realpath(root), ""))
         for name, module in list(sys.modules.items()):
             where = getattr(module, "__file__", None)
-            if isinstance(where, str) and os.path.realpath(where).startswith(inside):
+            if isinstance(where, str) and os.path.abspath(where).startswith(inside):
                 del sys.modules[name]
         for name in [n for n in os.environ if n not in environ]:
             del os.environ[name]
