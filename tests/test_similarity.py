@@ -167,6 +167,9 @@ def test_cli_from_results_and_the_report_section(tmp_path, monkeypatch):
     rows = list(csv.DictReader((results / "similarity.csv").open()))
     copy_row, = [r for r in rows if {r["student_a"], r["student_b"]} == {source, "'" + hostile}]
     assert float(copy_row["score"]) >= THRESHOLD
+    # the count a teacher can check: a renamed copy has every own cell the same as its source
+    assert int(copy_row["own_cells_same"]) >= int(copy_row["own_cells"]) - 1 >= 4
+    assert f"{copy_row['own_cells_same']} of {copy_row['own_cells']} own cells the same" in page
     assert not any(v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values())
     data = json.loads((results / "similarity.json").read_text())
     assert data["exercises"][0]["submissions"] == len(klass.notebooks) == 35
@@ -206,6 +209,8 @@ def test_hostile_notebooks_and_results_are_compared_without_a_traceback():
     assert time.process_time() - started < 30
     assert {report.pairs[0].a.student, report.pairs[0].b.student} == {"ann", "bob"}
     assert report.pairs[0].score >= THRESHOLD
+    # ann's three own cells, all the same in bob's (his own name for the grid aside); none common
+    assert (report.pairs[0].cells_same, report.pairs[0].cells, report.pairs[0].cells_common) == (3, 3, 0)
 
 
 def test_the_same_wrong_number_is_a_stronger_sign_than_the_same_kind_of_mistake():

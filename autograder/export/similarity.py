@@ -14,8 +14,8 @@ from pathlib import Path
 from autograder.export.safe_text import spreadsheet_cell
 from autograder.similarity import THRESHOLD, ExerciseSimilarity
 
-CSV_COLUMNS = ("exercise", "rank", "score", "code_score", "signal_score", "student_a", "student_b",
-               "shared_signals", "submission_a", "submission_b")
+CSV_COLUMNS = ("exercise", "rank", "score", "own_cells_same", "own_cells", "own_cells_same_but_common", "code_score",
+               "signal_score", "student_a", "student_b", "shared_signals", "submission_a", "submission_b")
 JSON_NAME = "similarity.json"
 
 MEANING = (
@@ -23,7 +23,10 @@ MEANING = (
     "(the handed-out code, comments, outputs and their own names left out; what most of the class wrote weighs "
     "nothing) and the signs this course adds (the same training recipe and seeds, the same wrong answers in the "
     "gradebook, the same personal notebook). 1 means all of it is the same; 0 nothing beyond what most wrote. "
-    f"Pairs from {THRESHOLD:g} up are worth a look. It is evidence to look at, not a verdict: short exercises have "
+    f"Pairs from {THRESHOLD:g} up are worth a look. Beside each score is a count you can check yourself: how many "
+    "of the two students' own cells are the same (names, comments and spacing aside), out of the own cells of the "
+    "one who wrote more, and how many of the same cells are common in the class (a textbook form many wrote "
+    "alike counts for nothing in the score). It is evidence to look at, not a verdict: short exercises have "
     "few ways to be right, students work together where that is allowed, and a shared source (the slides, a "
     "tutorial) makes honest work alike. Read the passages side by side before you conclude anything. This report "
     "is for teachers only; nothing of it is shown to students."
@@ -33,6 +36,14 @@ MEANING = (
 def inert(value) -> str:
     """A spreadsheet cell that cannot be a formula (export/safe_text.py)."""
     return spreadsheet_cell("" if value is None else str(value))
+
+
+def cells_text(same: int, cells: int, common: int) -> str:
+    """`k of n own cells the same` with how many of them are common in the class."""
+    if not cells:
+        return "no own code to compare"
+    text = f"{same} of {cells} own cells the same"
+    return text + (f" ({common} of them common in the class)" if common else "")
 
 
 def plain(reports: list[ExerciseSimilarity], threshold: float = THRESHOLD) -> dict:
@@ -53,6 +64,10 @@ def plain(reports: list[ExerciseSimilarity], threshold: float = THRESHOLD) -> di
                 "code": p.code,
                 "signals": p.signals,
                 "flagged": p.score >= threshold,
+                "cells_same": p.cells_same,
+                "cells": p.cells,
+                "cells_common": p.cells_common,
+                "cells_text": cells_text(p.cells_same, p.cells, p.cells_common),
                 "a": {"student": p.a.student, "submission": p.a.submission},
                 "b": {"student": p.b.student, "submission": p.b.submission},
                 "shared": p.shared,
@@ -72,7 +87,8 @@ def write_csv(data: dict, path: Path) -> Path:
         for ex in data["exercises"]:
             for p in ex["pairs"]:
                 writer.writerow([inert(x) for x in (
-                    ex["id"], p["rank"], f"{p['score']:.4f}", f"{p['code']:.4f}", f"{p['signals']:.4f}",
+                    ex["id"], p["rank"], f"{p['score']:.4f}", p.get("cells_same", ""), p.get("cells", ""),
+                    p.get("cells_common", ""), f"{p['code']:.4f}", f"{p['signals']:.4f}",
                     p["a"]["student"], p["b"]["student"], "; ".join(p["shared"]),
                     p["a"]["submission"], p["b"]["submission"])])
     tmp.replace(path)

@@ -30,6 +30,20 @@ def unit_keys(cells: list[tuple[list[str], list[str]]], names: set[str]) -> set[
             for _, keys in cells}
 
 
+def common_units(units: list[set[str]]) -> set[str]:
+    """The units more than SHARE_CAP of the class holds: the textbook forms, no evidence."""
+    df = Counter(k for keys in units for k in keys)
+    cap = max(2, round(SHARE_CAP * len(units)))
+    return {k for k, c in df.items() if c > cap}
+
+
+def cells_same(a: set[str], b: set[str], common: set[str]) -> tuple[int, int, int]:
+    """(own cells of the two that are the same, own cells of the one with more, how many of the
+    same ones are common in the class): the plain count beside a score that a teacher can check."""
+    same = a & b
+    return len(same), max(len(a), len(b)), len(same & common)
+
+
 def answer_scores(units: list[set[str]]) -> np.ndarray:
     """The N x N matrix of answer scores (the diagonal is meaningless)."""
     n = len(units)

@@ -53,6 +53,9 @@ class Pair:
     shared: list[str]  # the course signals the two share, strongest first
     left: list[tuple[str, bool]]  # a's own code, (text, matched) pieces
     right: list[tuple[str, bool]]
+    cells_same: int = 0  # own cells of a and b the same (names, comments and spacing aside)
+    cells: int = 0  # own cells of whichever of a and b has more
+    cells_common: int = 0  # of the same ones, how many are common in the class (no evidence)
 
 
 @dataclass
@@ -84,8 +87,9 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     weights = fps.rarity(prints)
     named = [fps.fingerprint(code, set(), alphabet) for code in own]  # the student's names kept as they are
     code = fps.blended_scores(fps.code_scores(prints, weights), fps.code_scores(named, fps.rarity(named)))
-    answer = answers.answer_scores([answers.unit_keys(own_cells(bounded(s.cells), handout), mine)
-                                    for s, mine in zip(subs, names)])
+    units = [answers.unit_keys(own_cells(bounded(s.cells), handout), mine) for s, mine in zip(subs, names)]
+    answer = answers.answer_scores(units)
+    common = answers.common_units(units)
     code = 1.0 - (1.0 - code) * (1.0 - answer)  # either view alone can raise it
     tasks = [(t.build, t.settings) for t in exercise.training.tasks.values()] if exercise.training else []
     given_seeds = {seed for line in handout.lines for _, seed in sig.SEED_CALL.findall(line)}
@@ -111,7 +115,8 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     pairs = []
     for score, c, signal_score, shared, i, j in candidates[: min(max(top, flagged), MAX_LISTED)]:
         left, right = fps.passages(prints[i], prints[j], weights)
-        pairs.append(Pair(subs[i], subs[j], round(score, 4), round(c, 4), round(signal_score, 4), shared, left, right))
+        pairs.append(Pair(subs[i], subs[j], round(score, 4), round(c, 4), round(signal_score, 4), shared, left, right,
+                          *answers.cells_same(units[i], units[j], common)))
     return ExerciseSimilarity(exercise.id, exercise.title, len(subs), sum(1 for s in subs if not s.cells),
                               pairs, flagged, note)
 
