@@ -16,7 +16,8 @@ conftest.py (tests/test_tests_layout.py enforces it). One module per concern:
 - colab        notebooks run in real Jupyter kernels, Colab's stand-in among them
 - browser      headless Chromium
 - serve        the stand-in LMS and the `autograder serve` tool on loopback, an LTI-following client
-- similarity_class  a class of submissions written for the similarity report
+- similarity_class  a class of submissions written for the similarity report, its honest students'
+               habits (similarity_style) and idioms per question (similarity_answers)
 - resource_attacks  notebooks that attack the sandbox's resource limits
 - cli          what a command of the command line said
 """

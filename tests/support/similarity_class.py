@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from similarity_answers import ANSWERS, EXTRAS, _training_answer, draw_recipe
-from similarity_style import Style, _comment, habits
+from support.similarity_answers import ANSWERS, EXTRAS, _training_answer, draw_recipe
+from support.similarity_style import Style, _comment, habits
 
 from autograder.build.master import marker, question_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ("sigmoid_probability", "gradient_descent", "train_banknote")
 
 

@@ -1,6 +1,6 @@
 """How one synthetic honest student writes, whatever the exercise: their habits (a `Style`).
 
-Each student of tests/similarity_class.py draws, from their own seeded generator, the names they
+Each student of tests/support/similarity_class.py draws, from their own seeded generator, the names they
 give to what is not asked by name, how often they comment and print, whether they write `a * b`
 or `a*b`, the words of their prints, and a few small rewrites they make everywhere the same way
 (`np.dot` for `@`, `.mean()`, `1.0 /`, ...). The idioms per question are in similarity_answers.py.

@@ -11,7 +11,7 @@ draws their own recipe (layers, activations, optimizer, learning rate, epochs, b
 
 from __future__ import annotations
 
-from similarity_style import Style, voice
+from support.similarity_style import Style, voice
 
 
 # ------------------------------------------------------------------ sigmoid_probability
