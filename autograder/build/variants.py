@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from pathlib import Path
 
 import jinja2
@@ -26,9 +25,10 @@ import numpy as np
 
 from autograder import handout
 from autograder.exercises import REPO_ROOT
+from autograder.settings import env_name, settings
 
-SECRET_ENV = "AUTOGRADER_SECRET"
-SECRET_FILE_ENV = "AUTOGRADER_SECRET_FILE"
+SECRET_ENV = env_name("secret")
+SECRET_FILE_ENV = env_name("secret_file")
 
 
 class VariantError(ValueError):
@@ -38,9 +38,10 @@ class VariantError(ValueError):
 def load_secret(course=None) -> bytes | None:
     """The course secret: $AUTOGRADER_SECRET, or the file $AUTOGRADER_SECRET_FILE or course.yaml
     `secret_file:` names. A file inside the repository is refused: it would be shipped."""
-    if os.environ.get(SECRET_ENV):
-        return os.environ[SECRET_ENV].encode()
-    name = os.environ.get(SECRET_FILE_ENV) or (course.secret_file if course is not None else None)
+    given = settings()
+    if given.secret is not None:
+        return given.secret.get_secret_value().encode()
+    name = given.secret_file or (course.secret_file if course is not None else None)
     if not name:
         return None
     path = Path(name).expanduser().resolve()

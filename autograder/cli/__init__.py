@@ -32,6 +32,7 @@ from autograder.cli.report import report
 from autograder.cli.serve import serve
 from autograder.cli.similarity import similarity
 from autograder.cli.verify import verify
+from autograder.settings import EnvironmentVariableError, settings
 
 
 # What the machine refuses, not what the code got wrong: a full disk or quota, a file over the
@@ -78,6 +79,10 @@ class CommandGroup(click.Group):
 @click.version_option(package_name="dl-week1-autograder")
 def main():
     """Auto-graded exercises for week 1 of Deep Learning, and the engine that grades them."""
+    try:  # a bad AUTOGRADER_* value is said here, once, before any command starts work
+        settings()
+    except EnvironmentVariableError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 for command in (build, grade, verify, demo, export_command, report, new_exercise_command, serve,

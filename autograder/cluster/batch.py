@@ -27,6 +27,7 @@ from autograder.batch import grade_batch
 from autograder.pipeline import BatchStopped
 from autograder.record import Gradebook
 from autograder.run.preload import exercise_preload, normalize
+from autograder.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ IN_FLIGHT = 2  # submissions in flight per worker thread: one running, the next 
 @contextlib.contextmanager
 def device_class_for_batch(device: str):
     """AUTOGRADER_DEVICE=`device` while the batch runs, unless the grader set it already."""
-    if os.environ.get(DEVICE_ENV, "").strip().lower() in ("cpu", "gpu"):
+    if settings().device is not None:
         yield
         return
     os.environ[DEVICE_ENV] = device

@@ -16,20 +16,21 @@ turns them off (no data kept, no extra probe, nothing drawn).
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from typing import Any, Mapping
 
 from autograder.figures.collect import fits, generic
 from autograder.figures.draw import REFERENCE_SETTINGS, Drawn, figures_of
 from autograder.figures.kinds import KINDS
+from autograder.settings import settings
 
 __all__ = ["KINDS", "REFERENCE_SETTINGS", "Drawn", "enabled", "extra_probes", "figure_data", "figures_of",
            "prepare_in_background"]
 
 
 def enabled() -> bool:
-    return os.environ.get("AUTOGRADER_FIGURES", "1").strip().lower() not in ("0", "false", "no", "off")
+    """AUTOGRADER_FIGURES (autograder/settings.py)."""
+    return settings().figures
 
 
 def _prepare() -> None:

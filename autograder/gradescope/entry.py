@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 import traceback
 from pathlib import Path
 
+from autograder import settings as environment
 from autograder.gradescope.results import SettingsError, hidden_checks, to_gradescope
 
 DEFAULT_ROOT = "/autograder"
@@ -115,15 +115,15 @@ def write_results(document: dict, path: Path) -> Path:
 
 
 def _paths(args) -> dict[str, Path]:
-    env = os.environ
-    root = Path(args.root or env.get("GRADESCOPE_ROOT") or DEFAULT_ROOT)
-    pick = lambda given, var, default: Path(given or env.get(var) or default)  # noqa: E731
+    env = environment.settings()
+    root = Path(args.root or env.gradescope_root or DEFAULT_ROOT)
+    pick = lambda given, var, default: Path(given or var or default)  # noqa: E731
     return {
         "root": root,
-        "submission": pick(args.submission, "AUTOGRADER_SUBMISSION", root / "submission"),
-        "results": pick(args.results, "AUTOGRADER_RESULTS", root / "results" / "results.json"),
-        "source": pick(args.source, "AUTOGRADER_SOURCE", root / "source"),
-        "metadata": pick(args.metadata, "AUTOGRADER_METADATA", root / "submission_metadata.json"),
+        "submission": pick(args.submission, env.gradescope_submission, root / "submission"),
+        "results": pick(args.results, env.gradescope_results, root / "results" / "results.json"),
+        "source": pick(args.source, env.gradescope_source, root / "source"),
+        "metadata": pick(args.metadata, env.gradescope_metadata, root / "submission_metadata.json"),
     }
 
 
@@ -137,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course", help="course.yaml (default SOURCE/course.yaml)")
     parser.add_argument("--exercise", help="the exercise id (default from SOURCE/gradescope.json)")
     args = parser.parse_args(argv)
-    paths = _paths(args)
+    try:
+        paths = _paths(args)
+    except environment.EnvironmentVariableError as exc:  # no results.json can be written: the path is the error
+        print(f"python -m autograder.gradescope: {exc}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     try:
         from autograder import handout as handouts

@@ -27,6 +27,8 @@ import logging
 import os
 import time
 
+from autograder.settings import settings
+
 log = logging.getLogger(__name__)
 
 V1_CONTROLLERS = ("memory", "pids", "cpu")  # needed; cpuacct and freezer are used where mounted
@@ -272,7 +274,7 @@ def _v1_backend(mounts: dict[str, str], own: dict[str, str]) -> V1:
 @functools.lru_cache(maxsize=None)
 def backend() -> tuple[Backend | None, str]:
     """(the backend, '') where control groups can be made here, else (None, why not). Once per process."""
-    if os.environ.get("AUTOGRADER_CGROUPS", "").strip().lower() in ("0", "off", "no", "false"):
+    if not settings().cgroups:
         return None, "AUTOGRADER_CGROUPS=off"
     try:
         v2, v1 = cgroup_mounts(read_file("/proc/self/mountinfo"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
+from autograder.settings import env_name, settings
 
-DEVICE_ENV = "AUTOGRADER_DEVICE"  # "cpu" or "gpu": force the device class
+DEVICE_ENV = env_name("device")  # "cpu" or "gpu": force the device class
 
 
 def device_class(cuda_available: bool | None = None) -> str:
@@ -12,9 +12,9 @@ def device_class(cuda_available: bool | None = None) -> str:
 
     AUTOGRADER_DEVICE=cpu (or gpu) forces it, e.g. when the sandbox is not given the GPU.
     """
-    forced = os.environ.get(DEVICE_ENV, "").strip().lower()
-    if forced in ("cpu", "gpu"):
-        return forced
+    forced = settings().device
+    if forced is not None:
+        return str(forced)
     if cuda_available is None:
         import torch
 

@@ -27,6 +27,7 @@ from autograder.run.bubblewrap import Fds, bwrap_args
 from autograder.run.environment import clean_env, python_dirs
 from autograder.run.limits import Limits
 from autograder.run.process_setup import rlimits_preexec
+from autograder.settings import SandboxChoice, settings
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +71,9 @@ def view_keep(base: str | None) -> list[str]:
 def view_hidden() -> list[str]:
     """Covered in a job's private view: the project (solutions, exercises, the engine), the secret file."""
     hidden = [str(PROJECT_ROOT)]
-    secret_file = os.environ.get("AUTOGRADER_SECRET_FILE")
-    if secret_file:
-        hidden.append(secret_file)
+    secret_file = settings().secret_file
+    if secret_file is not None:
+        hidden.append(str(secret_file))
     return hidden
 
 
@@ -181,12 +182,12 @@ def rlimits_setup() -> RlimitsSetup:
 
 def isolation_mode() -> str:
     """'bubblewrap' or 'rlimits', from AUTOGRADER_SANDBOX (auto, bubblewrap, rlimits) and this machine."""
-    wanted = os.environ.get("AUTOGRADER_SANDBOX", "auto").strip().lower()
-    if wanted == "rlimits":
+    wanted = settings().sandbox
+    if wanted is SandboxChoice.RLIMITS:
         return "rlimits"
     if bwrap_variant() is not None:
         return "bubblewrap"
-    if wanted in ("bubblewrap", "bwrap"):
+    if wanted is SandboxChoice.BUBBLEWRAP:
         raise RuntimeError("AUTOGRADER_SANDBOX=bubblewrap, but bubblewrap does not work on this machine")
     return "rlimits"
 

@@ -31,9 +31,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.settings import env_name, settings
+
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "AUTOGRADER_CACHE"
+CACHE_ENV = env_name("cache")
 FILE_NAME = "startup-costs.json"
 SAMPLES = 15  # the last ones kept per cost: the median follows a machine that got busier or faster
 # Estimates until measured, seconds: Python, IPython and the engine in a sandbox, and each library.
@@ -67,9 +69,7 @@ class Costs:
 
 
 def cache_path() -> Path:
-    folder = os.environ.get(CACHE_ENV) or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "autograder")
-    return Path(folder) / FILE_NAME
+    return settings().cache_folder() / FILE_NAME
 
 
 def kind_key(kind: tuple[str, ...], isolation: str) -> str:

@@ -29,7 +29,6 @@ pool without a plan (the Dask workers) keeps its zygotes until it is closed.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import threading
 from collections import Counter
@@ -44,6 +43,7 @@ from autograder.run.protocols import Runner
 from autograder.run.results import RunResult
 from autograder.run.startup import StartupCosts
 from autograder.run.warm_worker import WarmWorker, ZygoteError
+from autograder.settings import WarmChoice, settings
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,8 @@ def warm_setting(warm: bool | None = None) -> bool | None:
     kind from the measured costs): `warm` if given, else AUTOGRADER_WARM (0/cold, 1/warm, auto)."""
     if warm is not None:
         return bool(warm)
-    value = os.environ.get("AUTOGRADER_WARM", "auto").strip().lower()
-    if value in ("0", "off", "no", "false", "cold"):
-        return False
-    if value in ("1", "on", "yes", "true", "warm", "always"):
-        return True
-    return None
+    choice = settings().warm
+    return None if choice is WarmChoice.AUTO else choice is WarmChoice.WARM
 
 
 class _Spawner:

@@ -4,9 +4,9 @@ what the tests need)."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
+
+from autograder.settings import settings
 
 
 def bubblewrap_works() -> bool:
@@ -18,7 +18,7 @@ def bubblewrap_works() -> bool:
 def missing_here(message: str, fix: str) -> None:
     """Skip a test whose prerequisite this machine lacks; in CI (CI=true) fail it instead, so that
     a green CI means the test ran, not that it was skipped (.ci/run installs what it needs)."""
-    if os.environ.get("CI", "").lower() == "true":
+    if settings().ci:
         pytest.fail(f"CI=true: this test cannot be skipped, but {message}; {fix}")
     pytest.skip(message)
 
