@@ -150,3 +150,20 @@ def test_the_process_tree_is_found_and_killed_whole():
         alive = [pid for pid in alive if _running(pid)]
         time.sleep(0.05)
     assert alive == [], f"still running after SIGKILL: {alive}"
+
+
+def test_the_run_states_cross_a_dask_worker_as_plain_strings_and_come_back_typed():
+    from autograder.cluster.plain import PlainDataError, run_from_plain, run_to_plain
+    from autograder.run import CellStatus, Isolation, RunStatus
+    from autograder.run.results import CellRun, RunResult
+
+    run = RunResult(RunStatus.TIMEOUT, "stopped", [CellRun(0, CellStatus.NOT_RUN)], {}, "", 1.0, 0.0,
+                    Isolation.RLIMITS)
+    plain = run_to_plain(run)
+    assert (type(plain["status"]), type(plain["isolation"]), type(plain["cells"][0]["status"])) == (str, str, str)
+    back = run_from_plain(json.loads(json.dumps(plain)))
+    assert (back.status, back.isolation, back.cells[0].status) == (RunStatus.TIMEOUT, Isolation.RLIMITS,
+                                                                   CellStatus.NOT_RUN)
+    assert type(back.status) is RunStatus and back.status == "timeout"
+    with pytest.raises(PlainDataError, match="a state this grader does not know"):
+        run_from_plain({**plain, "status": "exploded"})

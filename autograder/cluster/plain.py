@@ -14,12 +14,14 @@ tell a run on a Dask worker from a local one.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 
 import numpy as np
 
 from autograder.probe import Answer, Probe
 from autograder.sandbox.wire import Opaque
 from autograder.run import CellRun, Limits, RunResult
+from autograder.run.states import CellStatus, Isolation, RunStatus
 
 TAG = "~"  # the key of a tagged value; a plain dict never appears untagged
 
@@ -128,7 +130,7 @@ def run_to_plain(run: RunResult) -> dict:
     for f in fields(RunResult):
         value = getattr(run, f.name)
         if f.name == "cells":
-            value = [asdict(c) for c in value]
+            value = [{**asdict(c), "status": str(c.status)} for c in value]
         elif f.name == "answers":
             value = {key: {"key": a.key, "value": to_plain(a.value), "origin": a.origin, "error": a.error,
                            "raised": a.raised} for key, a in value.items()}
@@ -138,6 +140,8 @@ def run_to_plain(run: RunResult) -> dict:
             value = {str(k): float(v) for k, v in value.items()}
         elif isinstance(value, list):  # timed_out_probes: [key]
             value = [str(v) for v in value]
+        elif isinstance(value, StrEnum):  # status, isolation: their plain strings
+            value = str(value)
         out[f.name] = value
     return out
 
@@ -150,7 +154,12 @@ def run_from_plain(data: dict, placement: dict | None = None) -> PlacedRunResult
         raise PlainDataError(f"the worker's run result lacks {sorted(missing)}: "
                              "install the grader's version of the package on the workers")
     values = {name: data[name] for name in known}
-    values["cells"] = [CellRun(**c) for c in data["cells"]]
+    try:
+        values["status"], values["isolation"] = RunStatus(data["status"]), Isolation(data["isolation"])
+        values["cells"] = [CellRun(**{**c, "status": CellStatus(c["status"])}) for c in data["cells"]]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise PlainDataError(f"the worker's run result has a state this grader does not know ({exc}): "
+                             "install the grader's version of the package on the workers") from None
     values["answers"] = {
         str(key): Answer(key=str(a["key"]), value=from_plain(a["value"]), origin=str(a["origin"]),
                          error=a["error"], raised=a["raised"])

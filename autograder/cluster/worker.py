@@ -28,6 +28,7 @@ from distributed import WorkerPlugin, get_worker
 from autograder.cluster.plain import limits_from_task, run_to_plain
 from autograder.run import isolation_mode
 from autograder.run.warm import DEFAULT_PRELOAD, WarmPool
+from autograder.run.states import Isolation
 from autograder.settings import EnvironmentVariableError, SandboxChoice, settings
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def sandbox_refusal(gpu_declared: bool) -> str | None:
         asked = settings().sandbox
     except (RuntimeError, EnvironmentVariableError) as exc:
         return str(exc)
-    if mode != "bubblewrap" and asked is not SandboxChoice.RLIMITS:
+    if mode != Isolation.BUBBLEWRAP and asked is not SandboxChoice.RLIMITS:
         return ("bubblewrap cannot start a sandbox on this machine: install the Debian package `bubblewrap` "
                 "(and allow unprivileged user namespaces, or run the worker as root). This worker refuses to "
                 "grade without isolation; AUTOGRADER_SANDBOX=rlimits in its environment accepts the weaker "

@@ -27,6 +27,7 @@ The modules in the order a run goes through them:
     processes.py       the host's processes of a sandbox, through psutil: found and killed
     messages.py        the status and the message of a run that did not simply finish
     results.py         RunResult and CellRun
+    states.py          the run's states as enums: isolation, run and cell status, what is due, why stopped, where
     training.py        the trainer's sandbox: a second run, no cells, that trains the models a notebook declared
 
 What runs inside the sandbox is `autograder/sandbox/` (worker, zygote, responder, wire,
@@ -39,5 +40,7 @@ from autograder.run.isolation import isolation_mode
 from autograder.run.limits import Limits
 from autograder.run.protocols import Runner, WorkerHandle
 from autograder.run.results import CellRun, RunResult
+from autograder.run.states import CellStatus, Isolation, RunStatus
 
-__all__ = ["CellRun", "Limits", "RunResult", "Runner", "WorkerHandle", "isolation_mode", "run_notebook"]
+__all__ = ["CellRun", "CellStatus", "Isolation", "Limits", "RunResult", "RunStatus", "Runner", "WorkerHandle",
+           "isolation_mode", "run_notebook"]

@@ -28,6 +28,7 @@ from autograder.run.limits import Limits
 from autograder.run.processes import children, exited, kill_sandbox
 from autograder.run.protocols import WorkerHandle
 from autograder.run.results import RunResult
+from autograder.run.states import Isolation
 from autograder.run.supervise import supervise
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
 class FreshWorker(WorkerHandle):
     """The worker process launched for this run alone."""
 
-    def __init__(self, proc: subprocess.Popen, isolation: str, info_fd: int | None, uid: int | None = None,
+    def __init__(self, proc: subprocess.Popen, isolation: Isolation, info_fd: int | None, uid: int | None = None,
                  cgroup: Cgroup | None = None):
         self.proc, self.isolation, self.info_fd = proc, isolation, info_fd
         self.uid = uid  # rlimits mode for a root grader: the job's own uid
@@ -108,7 +109,7 @@ class FreshWorker(WorkerHandle):
             self.child_pid = pid
 
     def worker_pid(self) -> int | None:
-        if self.isolation == "rlimits":
+        if self.isolation == Isolation.RLIMITS:
             return self.proc.pid
         if self.child_pid is None:
             return None
@@ -127,8 +128,8 @@ class FreshWorker(WorkerHandle):
     def kill_all(self) -> None:
         if self.cgroup is not None and not self.cgroup.kill():
             log.warning("a sandbox's control group is not empty after SIGKILL: %s", self.cgroup.pids()[:10])
-        kill_sandbox(self.proc, self.child_pid if self.isolation == "bubblewrap" else None,
-                     whole_session=self.isolation == "rlimits")
+        kill_sandbox(self.proc, self.child_pid if self.isolation == Isolation.BUBBLEWRAP else None,
+                     whole_session=self.isolation == Isolation.RLIMITS)
         if self.uid is not None:
             fallback.kill_uid(self.uid)  # whatever its session or parent
 

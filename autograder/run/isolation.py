@@ -27,6 +27,7 @@ from autograder.run.bubblewrap import Fds, bwrap_args
 from autograder.run.environment import clean_env, python_dirs
 from autograder.run.limits import Limits
 from autograder.run.process_setup import rlimits_preexec
+from autograder.run.states import Isolation
 from autograder.settings import SandboxChoice, settings
 
 log = logging.getLogger(__name__)
@@ -180,16 +181,16 @@ def rlimits_setup() -> RlimitsSetup:
     return RlimitsSetup(own_uid=True, private_view=False)
 
 
-def isolation_mode() -> str:
-    """'bubblewrap' or 'rlimits', from AUTOGRADER_SANDBOX (auto, bubblewrap, rlimits) and this machine."""
+def isolation_mode() -> Isolation:
+    """BUBBLEWRAP or RLIMITS, from AUTOGRADER_SANDBOX (auto, bubblewrap, rlimits) and this machine."""
     wanted = settings().sandbox
     if wanted is SandboxChoice.RLIMITS:
-        return "rlimits"
+        return Isolation.RLIMITS
     if bwrap_variant() is not None:
-        return "bubblewrap"
+        return Isolation.BUBBLEWRAP
     if wanted is SandboxChoice.BUBBLEWRAP:
         raise RuntimeError("AUTOGRADER_SANDBOX=bubblewrap, but bubblewrap does not work on this machine")
-    return "rlimits"
+    return Isolation.RLIMITS
 
 
 def warn_rlimits_once() -> RlimitsSetup:

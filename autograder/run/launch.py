@@ -30,13 +30,14 @@ from autograder.run.environment import clean_env
 from autograder.run.isolation import bwrap_variant, userns_tmpfs_works, warn_rlimits_once
 from autograder.run.limits import Limits
 from autograder.run.process_setup import rlimits_preexec
+from autograder.run.states import Isolation
 
 
 @dataclass(frozen=True)
 class Placement:
     """Where a launched program finds things, as seen from inside its sandbox."""
 
-    mode: str  # 'bubblewrap' or 'rlimits'
+    mode: Isolation
     workdir: str  # its working folder (writable, private)
     files: str | None  # the data files, read-only; None: none were given
     writable: tuple[str, ...]  # every folder it may write: what a warm worker empties after each job
@@ -73,7 +74,7 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
     fds = Fds()
     info_r = info_w = None
     uid = None
-    if mode == "bubblewrap":
+    if mode == Isolation.BUBBLEWRAP:
         found = bwrap_variant()
         if found is None:  # isolation_mode() said bubblewrap: it worked when it was asked
             raise RuntimeError("bubblewrap cannot start a sandbox here any more")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 
+from autograder.run.states import CellStatus, Isolation, ProbeAction, RunStatus, Stage, Stop
+
 SIGNAL_TEXT = {
     signal.SIGSEGV: "it crashed with a segmentation fault (SIGSEGV)",
     signal.SIGBUS: "it crashed with a bus error (SIGBUS)",
@@ -28,15 +30,12 @@ SIGNAL_TEXT = {
 class Position:
     """Where the run was when it ended.
 
-    stage: 'starting' (the worker was not ready), 'cell' (code cell `cell` was running), 'probe'
-    (a probe was being answered), 'after cell' (between cells; `cell` is the last one that ran),
-    'before cells' (ready, no cell started), 'answers' (between probes).
-    probe: for 'probe', what the grader did: ('call', function), ('train', build function) or
-    ('read', variable name)."""
+    stage: a Stage; `cell` is the code cell that was running (CELL) or the last one that ran
+    (AFTER_CELL). probe: for PROBE, what the grader did: (ProbeAction, the function or variable)."""
 
-    stage: str
+    stage: Stage
     cell: int | None = None  # 0-based
-    probe: tuple[str, str] | None = None
+    probe: tuple[ProbeAction, str] | None = None
 
     @property
     def cell_number(self) -> int | str:
@@ -54,13 +53,13 @@ class Ending:
     cell_timeout: float  # Limits.cell_timeout
     phase_limit: float  # seconds the running cell or probe may take
     cpu_limit: int  # Limits.cpu_limit(): the CPU seconds of RLIMIT_CPU
-    stopped: str | None = None  # why the supervisor stopped it: 'total', 'kill', 'flood', 'memory', or None
+    stopped: Stop | None = None  # why the supervisor stopped it; None: it ended by itself
     done: bool = False  # the worker said `done` after every cell and probe
     ready: bool = True  # the worker's shell came up
-    flood: str | None = None  # 'flood': which cap was passed ("more than 48 MB")
-    overran: tuple | None = None  # 'kill' after a forged end: ('cell', index) or ('probe', key)
+    flood: str | None = None  # Stop.FLOOD: which cap was passed ("more than 48 MB")
+    overran: tuple | None = None  # Stop.KILL after a forged end: (Stage.CELL, index) or (Stage.PROBE, key)
     returncode: int | None = None  # the worker's exit code (negative: the signal), None: unknown
-    isolation: str = "bubblewrap"  # bubblewrap reports a signal as 128 + n
+    isolation: Isolation = Isolation.BUBBLEWRAP  # bubblewrap reports a signal as 128 + n
     output_tail: str = ""  # the end of the output, for a sandbox that could not start
     timed_out_cells: tuple[int, ...] = ()  # cells stopped by their limit, 0-based
     forged: tuple[str, ...] = ()  # the events that were forged, described
@@ -72,34 +71,34 @@ class Outcome:
     """The run's status and message; `cell_status` and `cell_error` for the code cell that was
     running when it ended (None: nothing to mark)."""
 
-    status: str  # 'finished', 'timeout' or 'crashed'
+    status: RunStatus
     message: str
-    cell_status: str | None = None
+    cell_status: CellStatus | None = None
     cell_error: str | None = None
 
 
-def probe_action(probe: tuple[str, str] | None) -> str:
-    kind, name = probe or ("read", "?")
-    if kind == "call":
+def probe_action(probe: tuple[ProbeAction, str] | None) -> str:
+    action, name = probe or (ProbeAction.READ, "?")
+    if action == ProbeAction.CALL:
         return f"called `{name}(...)`"
-    if kind == "train":
+    if action == ProbeAction.TRAIN:
         return f"trained the model of `{name}`"
-    if kind == "build":
+    if action == ProbeAction.BUILD:
         return f"called `{name}()` for the model to train"
     return f"read `{name}`"
 
 
 def where(position: Position) -> str:
     stage = position.stage
-    if stage == "starting":
+    if stage == Stage.STARTING:
         return "while starting"
-    if stage == "answers":
+    if stage == Stage.ANSWERS:
         return "while the grader read its answers"
-    if stage == "after cell":
+    if stage == Stage.AFTER_CELL:
         return f"after code cell {position.cell_number}"
-    if stage == "before cells":
+    if stage == Stage.BEFORE_CELLS:
         return "before the first code cell"
-    if stage == "cell":
+    if stage == Stage.CELL:
         return f"during code cell {position.cell_number}"
     return f"while the grader {probe_action(position.probe)}"
 
@@ -109,14 +108,14 @@ def cell_stopped(cell_timeout: float) -> str:
     return f"stopped after {cell_timeout:g} s (the limit per cell)"
 
 
-def describe_exit(returncode: int | None, isolation: str, cpu_limit: int) -> str:
+def describe_exit(returncode: int | None, isolation: Isolation, cpu_limit: int) -> str:
     """How the worker's process ended, as the second half of a sentence."""
     if returncode is None:
         return "it ended"
     sig = None
     if returncode < 0:
         sig = -returncode
-    elif isolation == "bubblewrap" and returncode > 128:
+    elif isolation == Isolation.BUBBLEWRAP and returncode > 128:
         sig = returncode - 128
     if sig:
         try:
@@ -137,52 +136,52 @@ def _cell_numbers(cells) -> str:
 
 def outcome(e: Ending) -> Outcome:
     """The status and the message of a run that ended as `e` says (module docstring)."""
-    status, message = "finished", ""
+    status, message = RunStatus.FINISHED, ""
     cell_status = cell_error = None
     at = where(e.position)
-    if e.stopped == "total":
-        status = "timeout"
+    if e.stopped == Stop.TOTAL:
+        status = RunStatus.TIMEOUT
         message = f"The notebook was stopped {at}: the whole run may take at most {e.total_timeout:g} s."
-        cell_status, cell_error = "timeout", f"stopped: the whole run went past {e.total_timeout:g} s"
-    elif e.stopped == "flood":
-        status = "crashed"
+        cell_status, cell_error = CellStatus.TIMEOUT, f"stopped: the whole run went past {e.total_timeout:g} s"
+    elif e.stopped == Stop.FLOOD:
+        status = RunStatus.CRASHED
         message = (f"The notebook sent the grader {e.flood} of messages {at}, more than any "
                    "notebook needs, so it was stopped there. The answers received before count.")
-        cell_status, cell_error = "error", "stopped: the notebook sent the grader too much"
-    elif e.stopped == "memory":
-        status = "crashed"
+        cell_status, cell_error = CellStatus.ERROR, "stopped: the notebook sent the grader too much"
+    elif e.stopped == Stop.MEMORY:
+        status = RunStatus.CRASHED
         message = (f"The notebook used more than its {e.memory_mb} MB of memory {at} (all its processes, "
                    "and the files it wrote in its temporary folders and shared memory, count together), "
                    "so it was stopped there. The answers received before count.")
-        cell_status, cell_error = "error", f"stopped: over the memory limit of {e.memory_mb} MB"
-    elif e.stopped == "kill":
-        status = "timeout"
+        cell_status, cell_error = CellStatus.ERROR, f"stopped: over the memory limit of {e.memory_mb} MB"
+    elif e.stopped == Stop.KILL:
+        status = RunStatus.TIMEOUT
         if e.overran is not None:
-            what = f"Code cell {e.overran[1] + 1}" if e.overran[0] == "cell" else f"The probe {e.overran[1]!r}"
+            what = f"Code cell {e.overran[1] + 1}" if e.overran[0] == Stage.CELL else f"The probe {e.overran[1]!r}"
             message = f"{what} ran past its time limit and did not stop when interrupted, so the notebook was stopped."
-        elif e.position.stage not in ("cell", "probe"):
+        elif e.position.stage not in (Stage.CELL, Stage.PROBE):
             message = (f"The notebook was stopped {at}: it stopped answering the grader for longer than "
                        "its limit and did not stop when interrupted.")
-        elif e.position.stage == "cell":
+        elif e.position.stage == Stage.CELL:
             message = (f"Code cell {e.position.cell_number} ran past the {e.cell_timeout:g} s limit per cell "
                        "and did not stop when interrupted, so the notebook was stopped there.")
         else:
             message = (f"The notebook was stopped {at}: this took more than "
                        f"{e.phase_limit:g} s and did not stop when interrupted.")
-        cell_status = "timeout"
+        cell_status = CellStatus.TIMEOUT
         cell_error = cell_stopped(e.cell_timeout) + " and did not respond to the interrupt"
     elif not e.done:
-        status = "crashed"
+        status = RunStatus.CRASHED
         how = describe_exit(e.returncode, e.isolation, e.cpu_limit)
         if not e.ready:
             tail = e.output_tail.strip()[-500:]
             message = f"The sandbox could not start the notebook: {how}." + (f" Output: {tail}" if tail else "")
         else:
             message = f"The notebook's process ended {at}: {how}."
-            if e.position.stage == "cell" and e.position.cell is not None and e.position.cell + 1 < e.ncells:
+            if e.position.stage == Stage.CELL and e.position.cell is not None and e.position.cell + 1 < e.ncells:
                 message += " The cells after it did not run."
-        cell_status, cell_error = "error", f"the notebook's process ended here: {how}"
-    if status != "crashed" and e.timed_out_cells and e.stopped != "kill":
+        cell_status, cell_error = CellStatus.ERROR, f"the notebook's process ended here: {how}"
+    if status != RunStatus.CRASHED and e.timed_out_cells and e.stopped != Stop.KILL:
         numbers = _cell_numbers(e.timed_out_cells)
         if len(e.timed_out_cells) == 1:
             note = (f"Code cell {numbers} ran past the {e.cell_timeout:g} s limit per cell and was stopped; "
@@ -190,14 +189,14 @@ def outcome(e: Ending) -> Outcome:
         else:
             note = (f"Code cells {numbers} ran past the {e.cell_timeout:g} s limit per cell and were stopped; "
                     "the cells after them still ran.")
-        status = "timeout"
+        status = RunStatus.TIMEOUT
         message = note if not message else f"{message} {note}"
-    elif status == "crashed" and e.timed_out_cells:
+    elif status == RunStatus.CRASHED and e.timed_out_cells:
         message += (f" Before that, code cell {_cell_numbers(e.timed_out_cells)} ran past the "
                     f"{e.cell_timeout:g} s limit per cell.")
-    if e.forged and status in ("finished", "timeout"):
+    if e.forged and status in (RunStatus.FINISHED, RunStatus.TIMEOUT):
         # The limits held on this side's clock whatever was sent; the run cannot count as a clean one.
-        status = "timeout"
+        status = RunStatus.TIMEOUT
         note = ("The notebook wrote the grader's own messages itself (" + "; ".join(e.forged[:3]) +
                 "); they were not trusted, and its time limits were kept on the grader's clock.")
         message = note if not message else f"{message} {note}"

@@ -8,26 +8,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autograder.probe import Answer
+from autograder.run.states import CellStatus, Isolation, RunStatus
 
 
 @dataclass
 class CellRun:
     index: int  # position in the `cells` list given to run_notebook (0-based)
-    status: str  # 'ok' | 'error' | 'timeout' | 'not run'
+    status: CellStatus
     seconds: float = 0.0
     error: str = ""  # short error text for 'error' (and what happened for 'timeout')
 
 
 @dataclass
 class RunResult:
-    status: str  # 'finished' (all cells ran, probes answered), 'timeout', 'crashed'
+    status: RunStatus
     message: str  # a clear sentence for the student/teacher when not finished
     cells: list[CellRun]
     answers: dict[str, Answer]  # from read_answers, for every probe key asked
     output: str  # capped stdout/stderr
     seconds: float  # wall time of the whole run
     code_seconds: float  # time spent in the notebook's own cells
-    isolation: str  # 'bubblewrap' or 'rlimits'
+    isolation: Isolation
     output_dropped: int = 0  # bytes of output beyond Limits.output_bytes, drained and dropped
     startup_seconds: float = 0.0  # from start to the worker's shell being ready
     probe_seconds: float = 0.0  # time spent answering probes

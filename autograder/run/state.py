@@ -16,18 +16,19 @@ from autograder.run.events import MAX_REPLIES_JSON, MAX_REPLY_DEPTH, json_depth
 from autograder.run.limits import Limits
 from autograder.run.messages import Position, cell_stopped
 from autograder.run.results import CellRun
+from autograder.run.states import CellStatus, Due, ProbeAction, Stage
 
 
-def probe_identity(key: str, probe) -> tuple[str, str]:
-    """What a probe does, as the messages name it: ('call', function), ('train', build),
-    ('build', build) (a training task's model declared) or ('read', name)."""
+def probe_identity(key: str, probe) -> tuple[ProbeAction, str]:
+    """What a probe does, as the messages name it: (CALL, function), (TRAIN, build),
+    (BUILD, build) (a training task's model declared) or (READ, name)."""
     if hasattr(probe, "function"):
-        return "call", probe.function
+        return ProbeAction.CALL, probe.function
     if hasattr(probe, "budget_s"):
-        return "train", probe.build
+        return ProbeAction.TRAIN, probe.build
     if hasattr(probe, "build"):
-        return "build", probe.build
-    return "read", getattr(probe, "name", key)
+        return ProbeAction.BUILD, probe.build
+    return ProbeAction.READ, getattr(probe, "name", key)
 
 
 class RunState:
@@ -54,7 +55,7 @@ class RunState:
 
     def __init__(self, ncells: int, probes: dict, limits: Limits):
         self.limits = limits
-        self.cells = [CellRun(i, "not run") for i in range(ncells)]
+        self.cells = [CellRun(i, CellStatus.NOT_RUN) for i in range(ncells)]
         self.keys = list(probes)
         self.probe_identity = {key: probe_identity(key, p) for key, p in probes.items()}
         self.probe_limit = {
@@ -127,7 +128,7 @@ class RunState:
             if self.phase is None and i == expected and not self.probe_started:
                 self.cell_started[i] = now
                 self._begin(("cell", i), now)
-                self.cells[i].status, self.cells[i].error = "error", "the cell did not finish"
+                self.cells[i].status, self.cells[i].error = CellStatus.ERROR, "the cell did not finish"
             else:
                 self._forged(f"a second or out-of-order start of code cell {i + 1}")
             return
@@ -139,12 +140,12 @@ class RunState:
             cell.seconds = now - self.phase_started
             token = f"c{i}"
             if token in self.tokens_sent:
-                cell.status = "timeout"
+                cell.status = CellStatus.TIMEOUT
                 cell.error = cell_stopped(self.limits.cell_timeout)
             elif event.get("status") == "ok":
-                cell.status, cell.error = "ok", ""
+                cell.status, cell.error = CellStatus.OK, ""
             else:
-                cell.status, cell.error = "error", str(event.get("error", ""))[:300]
+                cell.status, cell.error = CellStatus.ERROR, str(event.get("error", ""))[:300]
             self.cells_ended.add(i)
             self._end(now)
         elif i in self.cells_ended:
@@ -154,7 +155,7 @@ class RunState:
             self._resync(("cell", i), now)
             cell.seconds = now - self.cell_started[i]
             if cell.seconds > self.limits.cell_timeout or f"c{i}" in self.tokens_sent:
-                cell.status = "timeout"
+                cell.status = CellStatus.TIMEOUT
                 cell.error = cell_stopped(self.limits.cell_timeout)
                 if i not in self.timed_out_cells:
                     self.timed_out_cells.append(i)
@@ -213,7 +214,7 @@ class RunState:
             for j in [j for j in self.cell_started if j > i]:
                 del self.cell_started[j]
                 self.cells_ended.discard(j)
-                self.cells[j] = CellRun(j, "not run")
+                self.cells[j] = CellRun(j, CellStatus.NOT_RUN)
                 self.tokens_sent.discard(f"c{j}")
                 if j in self.timed_out_cells:
                     self.timed_out_cells.remove(j)
@@ -281,22 +282,22 @@ class RunState:
     def phase_limit(self) -> float:
         return self._limit_of(self.phase)
 
-    def due(self, now: float) -> str | None:
-        """'interrupt', 'kill' or 'total' when a limit is reached now; 'stale' when an earlier cell
+    def due(self, now: float) -> Due | None:
+        """INTERRUPT, KILL or TOTAL when a limit is reached now; STALE when an earlier cell
         or probe reached its own (see the class)."""
         if now - self.started >= self.limits.total_timeout:
-            return "total"
+            return Due.TOTAL
         if self.overran is not None:
-            return "kill"
+            return Due.KILL
         phase, started, limit = self._clock()
         if phase is None:
             return None
         if self.interrupted_at is None:
             if now - started >= limit:
-                return "interrupt"
+                return Due.INTERRUPT
         elif now - self.interrupted_at >= self.limits.kill_grace:
-            return "kill"
-        return "stale" if self._stale(now) else None
+            return Due.KILL
+        return Due.STALE if self._stale(now) else None
 
     def _deadlines(self):
         """(token, deadline) of every started cell and probe: its first start plus its limit."""
@@ -321,7 +322,7 @@ class RunState:
                 and (now is None or now >= deadline)]
 
     def stale_token(self, now: float) -> bytes:
-        """The tokens of `due(now) == 'stale'`, marked sent: the worker stops only the one it runs."""
+        """The tokens of `due(now) == Due.STALE`, marked sent: the worker stops only the one it runs."""
         tokens = self._stale(now)
         self.tokens_sent.update(tokens)
         return "".join(t + "\n" for t in tokens).encode()
@@ -364,25 +365,25 @@ class RunState:
     def position(self) -> Position:
         if self.phase is None:
             if self.ready_at is None:
-                return Position("starting")
+                return Position(Stage.STARTING)
             if self.probes_started is not None:
-                return Position("answers")
-            done_cells = [c.index for c in self.cells if c.status != "not run"]
+                return Position(Stage.ANSWERS)
+            done_cells = [c.index for c in self.cells if c.status != CellStatus.NOT_RUN]
             if done_cells:
-                return Position("after cell", cell=max(done_cells))
-            return Position("before cells")
+                return Position(Stage.AFTER_CELL, cell=max(done_cells))
+            return Position(Stage.BEFORE_CELLS)
         if self.phase[0] == "cell":
-            return Position("cell", cell=self.phase[1])
-        return Position("probe", probe=self.probe_identity[self.phase[2]])
+            return Position(Stage.CELL, cell=self.phase[1])
+        return Position(Stage.PROBE, probe=self.probe_identity[self.phase[2]])
 
     def overran_phase(self) -> tuple | None:
-        """The cell or probe whose real end came long after a forged one: ('cell', i) or ('probe', key)."""
+        """The cell or probe whose real end came long after a forged one: (CELL, i) or (PROBE, key)."""
         if self.overran is None:
             return None
         n = int(self.overran[1:])
-        return ("cell", n) if self.overran[0] == "c" else ("probe", self.keys[n])
+        return (Stage.CELL, n) if self.overran[0] == "c" else (Stage.PROBE, self.keys[n])
 
-    def finish_phase(self, now: float, status: str, error: str) -> None:
+    def finish_phase(self, now: float, status: CellStatus, error: str) -> None:
         if self.phase is not None and self.phase[0] == "cell":
             cell = self.cells[self.phase[1]]
             cell.seconds = now - self.phase_started

@@ -32,6 +32,7 @@ from autograder.run.processes import kill
 from autograder.run.protocols import WorkerHandle
 from autograder.run.results import RunResult
 from autograder.run.state import RunState
+from autograder.run.states import Due, Stop
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
             handle.on_info(data)
         return not eof
 
-    stopped = None  # why the supervisor stopped the run: 'total', 'kill', 'flood', 'memory', or None
+    stopped: Stop | None = None  # why the supervisor stopped the run; None: it ended by itself
     open_fds = {ev_r: "events", out_fd: "output"}
     if info_r is not None:
         open_fds[info_r] = "info"
@@ -109,19 +110,19 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
     while True:
         now = time.monotonic()
         due = state.due(now)
-        if due in ("total", "kill"):
-            stopped = due
+        if due in (Due.TOTAL, Due.KILL):
+            stopped = Stop(due.value)
             break
         if events.over or state.over:
-            stopped = "flood"
+            stopped = Stop.FLOOD
             break
         if handle.cgroup is not None and now - sampled >= SAMPLE_EVERY:
             sampled = now
             handle.cgroup.sample()
             if handle.cgroup.oom_kills():
-                stopped = "memory"  # over memory_mb: the kernel killed one of its processes
+                stopped = Stop.MEMORY  # over memory_mb: the kernel killed one of its processes
                 break
-        if due == "stale":  # an earlier cell's own deadline: stopped if it is what really runs
+        if due is Due.STALE:  # an earlier cell's own deadline: stopped if it is what really runs
             try:
                 os.write(ctl_w, state.stale_token(now))
             except OSError:
@@ -130,7 +131,7 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
             if pid is not None:
                 kill(pid, signal.SIGINT)
             continue
-        if due == "interrupt":
+        if due is Due.INTERRUPT:
             try:
                 os.write(ctl_w, state.token())
             except OSError:
@@ -156,7 +157,7 @@ def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: lis
     end = time.monotonic()
 
     if stopped is None and handle.cgroup is not None and handle.cgroup.oom_kills():
-        stopped = "memory"  # the process the kernel killed was the worker itself
+        stopped = Stop.MEMORY  # the process the kernel killed was the worker itself
     usage = handle.cgroup.usage() if handle.cgroup is not None else None  # its peaks, before it is removed
     handle.kill_all()
     returncode = handle.returncode

@@ -33,6 +33,7 @@ import math
 from autograder.probe import Answer, Fit, encode_requests
 from autograder.run.limits import Limits
 from autograder.run.results import RunResult
+from autograder.run.states import RunStatus
 
 START_ALLOWANCE = 60.0  # seconds of the trainer's run beyond its budgets: start-up, loading, sending weights
 
@@ -92,7 +93,7 @@ def train_declared(checks, asked: dict, run: RunResult, runner, limits: Limits, 
             answer.value["supervisor_seconds"] = float(trained.probe_durations.get(key, trained.seconds))
         elif answer.error is None:
             answer = Answer(key, error="the trainer's sandbox sent no trained model")
-        elif trained.status != "finished" and trained.message:
+        elif trained.status != RunStatus.FINISHED and trained.message:
             answer = Answer(key, error=f"the trainer's sandbox stopped: {trained.message}")
         run.answers[key] = answer
     run.trainer = {

@@ -42,6 +42,7 @@ from autograder.run.preload import normalize
 from autograder.run.protocols import Runner
 from autograder.run.results import RunResult
 from autograder.run.startup import StartupCosts
+from autograder.run.states import Isolation, RunStatus
 from autograder.run.warm_worker import WarmWorker, ZygoteError
 from autograder.settings import WarmChoice, settings
 
@@ -117,7 +118,7 @@ class WarmPool:
         self._idle: list[WarmWorker] = []
         self._live = 0  # zygotes idle, busy or starting
         self._spawner = _Spawner()
-        self._isolation: str | None = None
+        self._isolation: Isolation | None = None
         self.closed = False
 
     @classmethod
@@ -278,13 +279,13 @@ class WarmPool:
         finally:
             self._give(zygote)
         result.warm = True
-        if result.status == "finished":
+        if result.status == RunStatus.FINISHED:
             self.costs.record(kind, result.isolation, "warm", result.seconds)
         return result
 
     def _fresh(self, kind, cells, probes, limits, files, env) -> RunResult:
         result = run_notebook(cells, probes, limits, files, env)
-        if result.status == "finished":
+        if result.status == RunStatus.FINISHED:
             self.costs.record(kind, result.isolation, "cold", result.seconds)
         return result
 

@@ -38,6 +38,7 @@ from autograder.run.preload import normalize
 from autograder.run.processes import children, is_stopped, kill, kill_sandbox, session_members
 from autograder.run.protocols import WorkerHandle
 from autograder.run.results import RunResult
+from autograder.run.states import Isolation
 from autograder.run.supervise import supervise
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class WarmWorker:
         def zygote_args(placement: Placement) -> list[str]:
             args = ["--socket", str(child.fileno()), "--preload", ",".join(self.preload),
                     "--writable", ":".join(placement.writable)]
-            if placement.mode == "rlimits":
+            if placement.mode == Isolation.RLIMITS:
                 args += ["--rlimits", "--shared", ":".join(fallback.shared_folders())]
             if placement.uid is not None:
                 # Its jobs share its uid, and no other process has it: after each job it kills them all.
@@ -173,7 +174,7 @@ class WarmWorker:
 
     def zygote_pid(self) -> int | None:
         """Host pid of the zygote process itself."""
-        if self.isolation == "rlimits":
+        if self.isolation == Isolation.RLIMITS:
             return self.proc.pid
         kids = children(self.init_pid) if self.init_pid else []
         return kids[0] if kids else None
@@ -321,7 +322,7 @@ class PooledJob(WorkerHandle):
                 # Under bubblewrap the zygote kills every other process of its namespace before it
                 # says `clean` (and if it does not, its namespace's init is killed below), so only
                 # the job's own process is killed here: no scan of the host's processes per job.
-                others = session_members(self.job_pid) if self.zygote.isolation != "bubblewrap" else []
+                others = session_members(self.job_pid) if self.zygote.isolation != Isolation.BUBBLEWRAP else []
                 for pid in [self.job_pid] + others:
                     kill(pid, 9)
             deadline = time.monotonic() + CLEAN_TIMEOUT
