@@ -17,6 +17,9 @@ import pytest
 from autograder.probe import Var
 from autograder.run import Limits, Runner, WorkerHandle, run_notebook
 from autograder.run.fresh import FreshWorker
+from autograder.run.job import RunJob
+from autograder.run.launch import Placement
+from autograder.run.states import Isolation
 from autograder.run.processes import children, exited, kill_sandbox, session_members
 from autograder.run.supervise import supervise
 from autograder.run.warm import WarmPool
@@ -26,11 +29,13 @@ from autograder.run.warm_worker import PooledJob
 class ScriptWorker(WorkerHandle):
     """A process that plays the worker: `script` writes events to the fd in argv[1]."""
 
-    def __init__(self, script: str, ev_w: int):
+    def __init__(self, script: str, ev_w: int, ev_r: int, ctl_w: int, workdir: str):
         self.proc = subprocess.Popen([sys.executable, "-c", script, str(ev_w)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=[ev_w],
                                      start_new_session=True)
         self.stdin, self.stdout_fd = self.proc.stdin, self.proc.stdout.fileno()
+        self.events_fd, self.control_fd = ev_r, ctl_w
+        self.placement = Placement(Isolation.RLIMITS, workdir, None, (workdir,))
 
     def worker_pid(self):
         return self.proc.pid
@@ -69,11 +74,11 @@ def run_script(script: str, tmp_path, limits: Limits | None = None, cells=("x = 
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     try:
-        handle = ScriptWorker(script, ev_w)
+        handle = ScriptWorker(script, ev_w, ev_r, ctl_w, str(tmp_path))
         os.close(ev_w)
-        return supervise(handle, ev_r, ctl_w, {"cells": list(cells)}, list(cells), {"x": Var("x")},
-                         limits or Limits(cell_timeout=30, total_timeout=60), "rlimits", str(out_dir),
-                         time.monotonic()), out_dir
+        job = RunJob(list(cells), {"x": Var("x")}, limits or Limits(cell_timeout=30, total_timeout=60),
+                     Isolation.RLIMITS, out_dir=str(out_dir))
+        return supervise(handle, job), out_dir
     finally:
         for fd in (ev_r, ctl_r, ctl_w):
             os.close(fd)

@@ -5,6 +5,7 @@ The modules in the order a run goes through them:
     limits.py          Limits: what a notebook may use
     device.py          which device class this machine trains on
     protocols.py       Runner (what the pipeline calls) and WorkerHandle (what the supervisor drives)
+    job.py             RunJob: one notebook's run (cells, probes, limits, isolation, where its replies go), made once
     fresh.py           run_notebook: one notebook in a fresh worker (the entry point)
     warm.py            WarmPool: warm workers per kind, warm or fresh by the measured costs (the fast path)
     preload.py         the kind of a warm worker: the libraries an exercise imports

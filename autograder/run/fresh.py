@@ -4,9 +4,9 @@
 
 The worker (`autograder/sandbox/worker.py`, with the rest of the sandbox package beside it)
 executes the code cells in an IPython shell and answers the probes. This module launches it in
-a new sandbox (`launch.py`), hands it the cells and the probe request on its standard input,
-and lets `supervise.py` watch it through `FreshWorker`: time limits, capped output, the replies
-read back as data only, every process of the run killed at the end. The warm path (`warm.py`)
+a new sandbox (`launch.py`), hands it the cells and the probe request (one `RunJob`, job.py) on
+its standard input, and lets `supervise.py` watch it through `FreshWorker`: time limits, capped
+output, the replies read back as data only, every process of the run killed at the end. The warm path (`warm.py`)
 runs the same worker forked from a warm worker instead.
 """
 
@@ -18,12 +18,12 @@ import subprocess
 import tempfile
 import time
 
-from autograder.probe import Probe, encode_requests, read_answers
+from autograder.probe import Probe, read_answers
 from autograder.run import fallback
-from autograder.run.cgroups import Cgroup
 from autograder.run.folders import prepare_engine, remove_tree
 from autograder.run.isolation import isolation_mode
-from autograder.run.launch import child_pid_from_info, launch
+from autograder.run.job import RunJob
+from autograder.run.launch import HostFolders, Launched, child_pid_from_info, launch
 from autograder.run.limits import Limits
 from autograder.run.processes import children, exited, kill_sandbox
 from autograder.run.protocols import WorkerHandle
@@ -37,32 +37,26 @@ log = logging.getLogger(__name__)
 def run_notebook(cells: list[str], probes: dict[str, Probe], limits: Limits | None = None,
                  files: dict[str, bytes] | None = None, env: dict | None = None) -> RunResult:
     """Execute `cells` in a sandbox, then answer `probes` there; see the module docstring."""
-    limits = limits or Limits()
-    cells = [str(c) for c in cells]
-    keys = list(probes)
-    request = encode_requests(probes)
-    isolation = isolation_mode()
-    started = time.monotonic()
+    job = RunJob(cells, probes, limits or Limits(), isolation_mode(), files=files, env=env)
     base = tempfile.mkdtemp(prefix="autograder-run-")
     try:
         engine, files_dir = prepare_engine(base, files)
-        out_dir = os.path.join(base, "out")
-        os.mkdir(out_dir, 0o700)
-        result = _run(cells, probes, request, limits, env, isolation, base, engine, files_dir, out_dir, started)
-        result.answers = read_answers(out_dir, keys)
+        job.out_dir = os.path.join(base, "out")
+        os.mkdir(job.out_dir, 0o700)
+        result = _run(job, HostFolders(base, engine, files_dir))
+        result.answers = read_answers(job.out_dir, job.keys)
     finally:
         remove_tree(base)  # rlimits mode: the job's working folder is in it, as deep as the job made it
-    result.seconds = time.monotonic() - started
+    result.seconds = time.monotonic() - job.started
     return result
 
 
-def _run(cells, probes, request, limits, extra_env, isolation, base, engine, files_dir, out_dir, started):
+def _run(job: RunJob, folders: HostFolders) -> RunResult:
     ev_r, ev_w = os.pipe()
     ctl_r, ctl_w = os.pipe()
     worker_args = ["--events", str(ev_w), "--control", str(ctl_r)]
     try:
-        launched = launch("worker.py", lambda placement: worker_args, limits, base, engine, files_dir,
-                          mode=isolation, extra_env=extra_env, pass_fds=(ev_w, ctl_r))
+        launched = launch(job.launch_spec(folders, pass_fds=(ev_w, ctl_r)), lambda placement: worker_args)
     except BaseException:
         for fd in (ev_r, ctl_w):
             os.close(fd)
@@ -71,10 +65,8 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
         for fd in (ev_w, ctl_r):
             os.close(fd)
     placement = launched.placement
-    job = {"cells": cells, "request": request, "workdir": placement.workdir, "files": placement.files}
     try:
-        handle = FreshWorker(launched.proc, isolation, launched.info_fd, placement.uid, launched.cgroup)
-        return supervise(handle, ev_r, ctl_w, job, cells, probes, limits, isolation, out_dir, started)
+        return supervise(FreshWorker(launched, job.isolation, ev_r, ctl_w), job)
     finally:
         if launched.cgroup is not None:  # killed by supervise (kill_all); only its folders are left
             launched.cgroup.remove()
@@ -91,11 +83,13 @@ def _run(cells, probes, request, limits, extra_env, isolation, base, engine, fil
 class FreshWorker(WorkerHandle):
     """The worker process launched for this run alone."""
 
-    def __init__(self, proc: subprocess.Popen, isolation: Isolation, info_fd: int | None, uid: int | None = None,
-                 cgroup: Cgroup | None = None):
-        self.proc, self.isolation, self.info_fd = proc, isolation, info_fd
-        self.uid = uid  # rlimits mode for a root grader: the job's own uid
-        self.cgroup = cgroup
+    def __init__(self, launched: Launched, isolation: Isolation, events_fd: int, control_fd: int):
+        proc = launched.proc
+        self.proc, self.isolation, self.info_fd = proc, isolation, launched.info_fd
+        self.placement = launched.placement
+        self.uid = launched.placement.uid  # rlimits mode for a root grader: the job's own uid
+        self.cgroup = launched.cgroup
+        self.events_fd, self.control_fd = events_fd, control_fd
         assert proc.stdin is not None and proc.stdout is not None  # launch() gives it pipes
         self.stdin = proc.stdin
         self.stdout_fd = proc.stdout.fileno()

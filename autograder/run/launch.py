@@ -1,6 +1,6 @@
 """Launch: start one program of the engine in a sandbox, bubblewrap or rlimits.
 
-    launched = launch("worker.py", args, limits, base, engine, files_dir)
+    launched = launch(LaunchSpec("worker.py", HostFolders(base, engine, files_dir), limits, mode), args)
 
 The one place a sandbox's command line is built, for a fresh worker (`fresh.py`, one notebook)
 and a warm worker (`warm_worker.py`, a zygote that forks one worker per notebook) alike: the
@@ -9,9 +9,9 @@ private view (`fallback.py`); the program and its arguments; the clean environme
 (`environment.py`); the rlimits and the filter before exec (`process_setup.py`); and the
 sandbox's control group (`cgroups.py`), which its first process joins before exec, so that all
 it starts is bounded and killed together (`Launched.cgroup`, None where the host gives none:
-the caller kills it with the sandbox and removes it). `args` gets the
-`Placement` (where the program finds its folders, as seen from inside) and returns the
-program's own arguments.
+the caller kills it with the sandbox and removes it). `LaunchSpec` says what to start, once;
+`args` gets the `Placement` (where the program finds its folders, as seen from inside) and
+returns the program's own arguments.
 """
 
 from __future__ import annotations
@@ -45,6 +45,34 @@ class Placement:
     own_uid: bool = False  # it runs under a uid no user has (nobody, a sandbox uid): RLIMIT_NPROC applies
 
 
+@dataclass(frozen=True)
+class HostFolders:
+    """A sandbox's folders on the host (folders.prepare_engine makes them)."""
+
+    base: str  # the sandbox's own folder: everything of it lies under it
+    engine: str  # the copy of autograder/sandbox/, bound read-only
+    files: str | None = None  # the data files; None: none were given
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    """What `launch` starts: one program of the engine in a new sandbox, and how.
+
+    `limits`: the notebook's (the environment's thread counts, the private view's size);
+    `process_limits`: the rlimits and the control group of the sandbox's first process, if other
+    (a zygote, which sets each job's own and moves it into a group of its own). `pass_fds`: the
+    program's pipes, left open for the caller to close."""
+
+    program: str  # a file of the engine: "worker.py", "zygote.py"
+    folders: HostFolders
+    limits: Limits
+    mode: Isolation
+    process_limits: Limits | None = None
+    env: dict | None = None  # extra environment variables
+    pass_fds: tuple[int, ...] = ()
+    stdin: int = subprocess.PIPE
+
+
 @dataclass
 class Launched:
     proc: subprocess.Popen
@@ -61,16 +89,12 @@ def child_pid_from_info(data: bytes | bytearray) -> int | None:
         return None
 
 
-def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits, base: str, engine: str,
-           files_dir: str | None, *, mode: str, process_limits: Limits | None = None,
-           extra_env: dict | None = None, pass_fds: tuple[int, ...] = (), stdin=subprocess.PIPE) -> Launched:
-    """Start `program` (a file of the engine) in a new sandbox whose host folder is `base`.
-
-    `limits`: the notebook's (the environment's thread counts, the private view's size);
-    `process_limits`: the rlimits and the control group of the sandbox's first process, if other
-    (a zygote, which sets each job's own and moves it into a group of its own). `pass_fds`: the program's pipes, left open for the caller to close.
+def launch(spec: LaunchSpec, args: Callable[[Placement], list[str]]) -> Launched:
+    """Start `spec.program` in a new sandbox whose host folder is `spec.folders.base`.
     Raises fallback.RefusedError where rlimits mode cannot run a notebook safely."""
-    process_limits = process_limits or limits
+    program, limits, mode, extra_env = spec.program, spec.limits, spec.mode, spec.env
+    base, engine, files_dir = spec.folders.base, spec.folders.engine, spec.folders.files
+    process_limits = spec.process_limits or limits
     fds = Fds()
     info_r = info_w = None
     uid = None
@@ -124,8 +148,8 @@ def launch(program: str, args: Callable[[Placement], list[str]], limits: Limits,
     group = None
     try:
         group = Cgroup.make("s", process_limits)
-        proc = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                cwd=cwd, env=env, pass_fds=list(pass_fds) + fds.fds + ([info_w] if info_w is not None else []),
+        proc = subprocess.Popen(command, stdin=spec.stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                cwd=cwd, env=env, pass_fds=list(spec.pass_fds) + fds.fds + ([info_w] if info_w is not None else []),
                                 preexec_fn=_joining(group, preexec), start_new_session=True, close_fds=True)
     except BaseException:
         if info_r is not None:

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:  # only for the annotations: the run stage's own modules import this one
     from autograder.probe import Probe
     from autograder.run.cgroups import Cgroup
+    from autograder.run.launch import Placement
     from autograder.run.limits import Limits
     from autograder.run.results import RunResult
 
@@ -28,10 +29,13 @@ class Runner(Protocol):
 
 
 class WorkerHandle(ABC):
-    """One notebook's worker process: its pipes, its pid, its end."""
+    """One notebook's worker process: its pipes, where it runs, its pid, its end."""
 
     stdin: IO[bytes]  # the job (cells and probe request) is written here, then it is closed
     stdout_fd: int  # the worker's stdout and stderr together, read non-blocking
+    events_fd: int  # read end of the worker's events (events.py frames them)
+    control_fd: int  # write end of the worker's control pipe: the tokens of what to interrupt
+    placement: Placement  # where the worker finds its folders, as seen from inside its sandbox
     info_fd: int | None = None  # bubblewrap's --info-fd of a sandbox started for this job alone
     cgroup: Cgroup | None = None  # the job's own control group: its resources, counted and bounded
 

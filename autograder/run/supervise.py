@@ -25,7 +25,7 @@ import time
 from autograder.probe.answers import REPLY_FILE
 from autograder.run.cgroup_host import boundary_name
 from autograder.run.events import EventStream, max_events
-from autograder.run.limits import Limits
+from autograder.run.job import RunJob
 from autograder.run.messages import Ending, outcome
 from autograder.run.output import CappedOutput
 from autograder.run.processes import kill
@@ -70,18 +70,19 @@ def feed_stdin(pipe, data: bytes) -> None:
             pass
 
 
-def supervise(handle: WorkerHandle, ev_r: int, ctl_w: int, job: dict, cells: list[str], probes: dict,
-              limits: Limits, isolation: str, out_dir: str, started: float) -> RunResult:
-    """Watch `handle` run `job` (cells and probe request) until it ends or is stopped."""
-    state = RunState(len(cells), probes, limits)
+def supervise(handle: WorkerHandle, job: RunJob) -> RunResult:
+    """Watch `handle` run `job` (its cells, then its probes) until it ends or is stopped."""
+    cells, limits, isolation, out_dir, started = job.cells, job.limits, job.isolation, job.out_dir, job.started
+    state = RunState(len(cells), job.probes, limits)
     state.started = started
     output = CappedOutput(limits.output_bytes)
-    events = EventStream(out_dir, max_events(len(cells), len(probes)))
+    events = EventStream(out_dir, max_events(len(cells), len(job.probes)))
     info_r = handle.info_fd
-    out_fd = handle.stdout_fd
+    out_fd, ev_r, ctl_w = handle.stdout_fd, handle.events_fd, handle.control_fd
     for fd in (ev_r, out_fd, ctl_w) + ((info_r,) if info_r is not None else ()):
         os.set_blocking(fd, False)
-    threading.Thread(target=feed_stdin, args=(handle.stdin, json.dumps(job).encode()), daemon=True).start()
+    worker_input = json.dumps(job.worker_input(handle.placement)).encode()
+    threading.Thread(target=feed_stdin, args=(handle.stdin, worker_input), daemon=True).start()
 
     sel = selectors.DefaultSelector()
     sel.register(ev_r, selectors.EVENT_READ, "events")

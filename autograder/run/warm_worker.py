@@ -27,12 +27,13 @@ import threading
 import time
 from dataclasses import replace
 
-from autograder.probe import encode_requests, read_answers
+from autograder.probe import read_answers
 from autograder.run import fallback
 from autograder.run.cgroups import Cgroup
 from autograder.run.folders import prepare_engine, remove_tree, replace_files
 from autograder.run.isolation import isolation_mode
-from autograder.run.launch import Placement, child_pid_from_info, launch
+from autograder.run.job import RunJob
+from autograder.run.launch import HostFolders, LaunchSpec, Placement, child_pid_from_info, launch
 from autograder.run.limits import Limits
 from autograder.run.preload import normalize
 from autograder.run.processes import children, is_stopped, kill, kill_sandbox, session_members
@@ -99,9 +100,10 @@ class WarmWorker:
             return args
 
         try:
-            launched = launch("zygote.py", zygote_args, self.limits, self.base, self.engine, self.files_dir,
-                              mode=self.isolation, process_limits=zlimits, pass_fds=(child.fileno(),),
+            spec = LaunchSpec("zygote.py", HostFolders(self.base, self.engine, self.files_dir), self.limits,
+                              self.isolation, process_limits=zlimits, pass_fds=(child.fileno(),),
                               stdin=subprocess.DEVNULL)
+            launched = launch(spec, zygote_args)
         finally:
             child.close()
         self.proc, self.placement, self.uid = launched.proc, launched.placement, launched.placement.uid
@@ -182,12 +184,8 @@ class WarmWorker:
     # -- one job
 
     def run(self, cells, probes, limits: Limits, files, env: dict | None = None) -> RunResult:
-        keys = list(probes)
-        request = encode_requests(probes)
-        started = time.monotonic()
+        job = RunJob(cells, probes, limits, self.isolation, files=files, env=env)
         replace_files(self.files_dir, files)
-        job = {"cells": [str(c) for c in cells], "request": request, "workdir": self.placement.workdir,
-               "files": self.placement.files if files else None}
         # The job's memory limit is on top of what the zygote has loaded for it.
         # The others are this job's own too (the zygote was started with the pool's): a child can only lower them.
         rlimits = {"cpu": limits.cpu_limit(), "fsize": limits.file_mb * 1024 * 1024, "nofile": limits.open_files}
@@ -200,7 +198,7 @@ class WarmWorker:
         ev_r, ev_w = os.pipe()
         ctl_r, ctl_w = os.pipe()
         try:
-            header = {"e": "job", "rlimits": rlimits, "env": env or {}}
+            header = {"e": "job", "rlimits": rlimits, "env": job.env or {}}
             socket.send_fds(self.sock, [json.dumps(header).encode()],
                             [stdin_r, out_w, ev_w, ctl_r])
         except OSError as exc:
@@ -210,10 +208,10 @@ class WarmWorker:
             raise ZygoteError(f"the warm worker is gone: {exc}") from None
         for fd in (stdin_r, out_w, ev_w, ctl_r):
             os.close(fd)
-        handle = PooledJob(self, os.fdopen(stdin_w, "wb"), out_r, limits)
+        handle = PooledJob(self, os.fdopen(stdin_w, "wb"), out_r, ev_r, ctl_w, limits)
         # The supervisor's answers folder, on the grader's side: one per job, outside the zygote's
         # folder, so that the answers are still there when the job leaves its zygote unusable.
-        out_dir = tempfile.mkdtemp(prefix="autograder-answers-")
+        job.out_dir = tempfile.mkdtemp(prefix="autograder-answers-")
         try:
             try:
                 if handle.never_forked:  # the zygote is gone or broken: the job has not begun
@@ -222,17 +220,17 @@ class WarmWorker:
                 if handle.cgroup_failed:  # never a job outside its own boundary
                     handle.kill_all()
                     raise ZygoteError("the warm worker's job could not be put in its control group")
-                result = supervise(handle, ev_r, ctl_w, job, cells, probes, limits, self.isolation, out_dir, started)
+                result = supervise(handle, job)
             finally:
                 for fd in (ev_r, ctl_w, out_r):
                     try:
                         os.close(fd)
                     except OSError:
                         pass
-            result.answers = read_answers(out_dir, keys)
+            result.answers = read_answers(job.out_dir, job.keys)
         finally:
-            remove_tree(out_dir)
-        result.seconds = time.monotonic() - started
+            remove_tree(job.out_dir)
+        result.seconds = time.monotonic() - job.started
         return result
 
 
@@ -257,8 +255,10 @@ def _read_init_pid(fd: int, timeout: float) -> int | None:
 class PooledJob(WorkerHandle):
     """One job of a warm worker: the child it forked for one notebook, as `supervise` drives it."""
 
-    def __init__(self, zygote: WarmWorker, stdin, stdout_fd: int, limits: Limits | None = None):
+    def __init__(self, zygote: WarmWorker, stdin, stdout_fd: int, events_fd: int, control_fd: int,
+                 limits: Limits | None = None):
         self.zygote, self.stdin, self.stdout_fd = zygote, stdin, stdout_fd
+        self.events_fd, self.control_fd, self.placement = events_fd, control_fd, zygote.placement
         self.cgroup: Cgroup | None = None
         self.cgroup_failed = False
         self.status: int | None = None  # the child's wait status, once reaped
