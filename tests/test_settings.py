@@ -134,3 +134,11 @@ def test_the_read_finder_sees_a_new_ad_hoc_read(tmp_path):
                                     'C = os.environ["X"]\nos.environ["Y"] = "written, not read"\n')
     assert environment_reads(package) == {("autograder/new.py", "AUTOGRADER_NEW"), ("autograder/new.py", "NAME"),
                                           ("autograder/new.py", "X")}
+
+
+def test_every_autograder_variable_named_in_the_package_or_its_readmes_is_documented():
+    """A new AUTOGRADER_* variable (read, written for a child, or only told to the reader) gets its row."""
+    documented = set(NAMES) | set(READ_ELSEWHERE)
+    places = [*(ROOT / "autograder").rglob("*.py"), ROOT / "README.md", ROOT / "exercises" / "README.md"]
+    named = {name for path in places for name in re.findall(r"\bAUTOGRADER_[A-Z_]*[A-Z]\b", path.read_text())}
+    assert named - documented == set()
