@@ -148,8 +148,9 @@ def launch(spec: LaunchSpec, args: Callable[[Placement], list[str]]) -> Launched
     group = None
     try:
         group = Cgroup.make("s", process_limits)
+        passed = list(spec.pass_fds) + fds.fds + ([info_w] if info_w is not None else [])
         proc = subprocess.Popen(command, stdin=spec.stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                cwd=cwd, env=env, pass_fds=list(spec.pass_fds) + fds.fds + ([info_w] if info_w is not None else []),
+                                cwd=cwd, env=env, pass_fds=passed,
                                 preexec_fn=_joining(group, preexec), start_new_session=True, close_fds=True)
     except BaseException:
         if info_r is not None:
