@@ -18,6 +18,7 @@ from pathlib import Path
 from autograder.run import syscall_filter
 from autograder.run.environment import python_dirs
 from autograder.run.limits import Limits
+from autograder.run.states import BwrapVariant
 
 MASKED_PACKAGES = ("autograder", "solutions", "exercises")  # never visible in site-packages
 NOBODY = 65534
@@ -81,23 +82,23 @@ def writable_tmpfs(limits: Limits) -> list[tuple[str, int]]:
     return [("/dev/shm", min(disk, 256)), ("/tmp", disk), (WORKDIR, disk)]
 
 
-def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str | None,
+def bwrap_args(bwrap: str, variant: BwrapVariant, limits: Limits, fds: Fds, engine: str | None,
                 files: str | None, info_fd: int | None, uid: int = NOBODY,
                 tmpfs_from: dict[str, str] | None = None) -> list[str]:
     """bwrap's options, up to the command.
 
-    variant 'root' (the grader runs as root): no user namespace; bwrap keeps only CAP_SETUID and
+    variant ROOT (the grader runs as root): no user namespace; bwrap keeps only CAP_SETUID and
     CAP_SETGID, which the worker uses to become `uid` before it reads its input, so the student's
     code runs under that uid on the host, without capabilities: the launcher gives each sandbox
     a uid of its own (`fallback.UIDS`), so that RLIMIT_NPROC counts one sandbox's processes only
     and a fork bomb in one cannot starve another.
-    variant 'userns' (an ordinary user): a user namespace maps uid/gid 65534 inside to the
+    variant USERNS (an ordinary user): a user namespace maps uid/gid 65534 inside to the
     grader's uid outside; bwrap drops every capability.
     `tmpfs_from`: {path inside: host folder} where the launcher mounted each writable tmpfs itself
     (with a size and an inode limit, which bwrap's --tmpfs cannot set): bound instead.
     """
     args = [bwrap]
-    if variant == "root":
+    if variant == BwrapVariant.ROOT:
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                  "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
@@ -112,7 +113,7 @@ def bwrap_args(bwrap: str, variant: str, limits: Limits, fds: Fds, engine: str |
     for name in ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    shown = uid if variant == "root" else NOBODY
+    shown = uid if variant == BwrapVariant.ROOT else NOBODY
     args += ["--ro-bind-data", fds.data(passwd(shown)), "/etc/passwd",
              "--ro-bind-data", fds.data(group(shown)), "/etc/group"]
     tmpfs = {}

@@ -27,7 +27,7 @@ from autograder.run.bubblewrap import Fds, bwrap_args
 from autograder.run.environment import clean_env, python_dirs
 from autograder.run.limits import Limits
 from autograder.run.process_setup import rlimits_preexec
-from autograder.run.states import Isolation
+from autograder.run.states import BwrapVariant, Isolation
 from autograder.settings import SandboxChoice, settings
 
 log = logging.getLogger(__name__)
@@ -93,11 +93,11 @@ BWRAP_CHECK = DROP_CHECK.replace(
     "from importlib.util import find_spec\nassert find_spec('numpy') and find_spec('IPython')\n")
 
 
-def try_bwrap(bwrap: str, variant: str) -> bool:
+def try_bwrap(bwrap: str, variant: BwrapVariant) -> bool:
     fds = Fds()
     try:
         args = bwrap_args(bwrap, variant, Limits(), fds, None, None, None)
-        args += ["--", sys.executable, "-c", BWRAP_CHECK] + (["--drop"] if variant == "root" else [])
+        args += ["--", sys.executable, "-c", BWRAP_CHECK] + (["--drop"] if variant == BwrapVariant.ROOT else [])
         result = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
                                 env=clean_env(Limits(), "/tmp", "/tmp"), pass_fds=fds.fds,
                                 preexec_fn=rlimits_preexec(Limits(), False))
@@ -113,12 +113,12 @@ def try_bwrap(bwrap: str, variant: str) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def bwrap_variant() -> tuple[str, str] | None:
-    """(bwrap path, 'root' or 'userns') when bubblewrap works here; checked once per process."""
+def bwrap_variant() -> tuple[str, BwrapVariant] | None:
+    """(bwrap path, ROOT or USERNS) when bubblewrap works here; checked once per process."""
     bwrap = bwrap_path()
     if bwrap is None:
         return None
-    variants = ["root", "userns"] if os.geteuid() == 0 else ["userns"]
+    variants = list(BwrapVariant) if os.geteuid() == 0 else [BwrapVariant.USERNS]
     for variant in variants:
         if try_bwrap(bwrap, variant):
             return bwrap, variant
@@ -135,7 +135,7 @@ def userns_tmpfs_works(bwrap: str) -> bool:
     try:
         inside = os.path.join(folder, "t")
         os.mkdir(inside, 0o700)
-        args = bwrap_args(bwrap, "userns", Limits(), fds, None, None, None, tmpfs_from={"/tmp": inside})
+        args = bwrap_args(bwrap, BwrapVariant.USERNS, Limits(), fds, None, None, None, tmpfs_from={"/tmp": inside})
         args += ["--", sys.executable, "-c", "import os; os.statvfs('/tmp').f_files == 4096 or exit(3)"]
         tmpfs = [(inside, fallback.tmpfs_options("1777", 1, 4096))]
         result = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, pass_fds=fds.fds,

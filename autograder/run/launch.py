@@ -30,7 +30,7 @@ from autograder.run.environment import clean_env
 from autograder.run.isolation import bwrap_variant, userns_tmpfs_works, warn_rlimits_once
 from autograder.run.limits import Limits
 from autograder.run.process_setup import rlimits_preexec
-from autograder.run.states import Isolation
+from autograder.run.states import BwrapVariant, Isolation
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,12 @@ def launch(spec: LaunchSpec, args: Callable[[Placement], list[str]]) -> Launched
         bwrap, variant = found
         # A root grader: a uid of its own per sandbox, so that no count per uid (processes,
         # inotify instances, pipe buffers, ...) is shared with another sandbox.
-        uid = fallback.UIDS.take() if variant == "root" else None
+        uid = fallback.UIDS.take() if variant == BwrapVariant.ROOT else None
         placement = Placement(mode, WORKDIR, FILES if files_dir else None, (WORKDIR, "/tmp", "/dev/shm"), uid,
-                              own_uid=variant == "root")
+                              own_uid=variant == BwrapVariant.ROOT)
         tmpfs_from, tmpfs = None, None
-        as_user = None if variant == "root" else (os.getuid(), os.getgid())
-        if variant == "root" or userns_tmpfs_works(bwrap):
+        as_user = None if variant == BwrapVariant.ROOT else (os.getuid(), os.getgid())
+        if variant == BwrapVariant.ROOT or userns_tmpfs_works(bwrap):
             # Each writable tmpfs mounted before bwrap starts, with an inode limit (bwrap's --tmpfs
             # takes a size only), and bound in.
             tmpfs_from, tmpfs = {}, []
@@ -126,7 +126,7 @@ def launch(spec: LaunchSpec, args: Callable[[Placement], list[str]]) -> Launched
         if uid is not None:  # bwrap keeps CAP_SETUID for this: the program becomes that uid first
             command += ["--drop-to", str(uid)]
         env = clean_env(limits, "/tmp", "/tmp", extra_env)
-        cwd, preexec = "/", rlimits_preexec(process_limits, variant == "root", tmpfs=tmpfs,
+        cwd, preexec = "/", rlimits_preexec(process_limits, variant == BwrapVariant.ROOT, tmpfs=tmpfs,
                                             tmpfs_as_user=as_user if tmpfs else None)
     else:
         setup = warn_rlimits_once()

@@ -62,9 +62,10 @@ class RunState:
             key: limits.probe_seconds() + 1.25 * float(getattr(p, "budget_s", 0.0) or 0.0)
             for key, p in probes.items()
         }
-        self.phase: tuple | None = None  # ("cell", i) or ("probe", n, key): what runs now
+        self.phase: tuple | None = None  # (Stage.CELL, i) or (Stage.PROBE, n, key): what runs now
         self.phase_started = 0.0
-        self.last: tuple | None = None  # the phase that ended last (its clock runs until the next starts)
+        self.last: tuple | None = None  # the phase that ended last (its clock runs until the next starts);
+        # (Stage.STARTING,) once the worker is ready and before its first cell
         self.last_started = 0.0
         self.last_ended = 0.0
         self.interrupted_at: float | None = None
@@ -93,22 +94,22 @@ class RunState:
             self.forged.append(what)
 
     def on_event(self, event: dict, now: float) -> None:
-        kind, phase = event.get("e"), event.get("phase")
-        if kind == "ready":
+        name, phase = event.get("e"), event.get("phase")  # the wire's event name: "ready", "cell", ...
+        if name == "ready":
             if self.ready_at is None:
                 self.ready_at = now
-                self.last, self.last_started, self.last_ended = ("ready",), now, now
+                self.last, self.last_started, self.last_ended = (Stage.STARTING,), now, now
             return
         if self.ready_at is None:
-            self._forged(f"{kind} before the worker was ready")
+            self._forged(f"{name} before the worker was ready")
             return
-        if kind == "cell":
+        if name == "cell":
             self._on_cell(event.get("i"), phase, event, now)
-        elif kind == "probe":
+        elif name == "probe":
             self._on_probe(event.get("n"), event.get("key"), phase, now)
-        elif kind == "reply":
+        elif name == "reply":
             self._on_reply(event.get("key"), event.get("reply"))
-        elif kind == "done":
+        elif name == "done":
             if (self.phase is None and len(self.cells_ended) == len(self.cells)
                     and len(self.probes_done) == len(self.keys)):
                 self.done = True
@@ -117,7 +118,7 @@ class RunState:
             else:
                 self._forged("done before the end")
         else:
-            self._forged(f"unknown event {str(kind)[:30]!r}")
+            self._forged(f"unknown event {str(name)[:30]!r}")
 
     def _on_cell(self, i, phase, event, now) -> None:
         if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(self.cells):
@@ -127,7 +128,7 @@ class RunState:
             expected = len(self.cell_started)
             if self.phase is None and i == expected and not self.probe_started:
                 self.cell_started[i] = now
-                self._begin(("cell", i), now)
+                self._begin((Stage.CELL, i), now)
                 self.cells[i].status, self.cells[i].error = CellStatus.ERROR, "the cell did not finish"
             else:
                 self._forged(f"a second or out-of-order start of code cell {i + 1}")
@@ -136,7 +137,7 @@ class RunState:
             self._forged("a cell event of no phase")
             return
         cell = self.cells[i]
-        if self.phase == ("cell", i):
+        if self.phase == (Stage.CELL, i):
             cell.seconds = now - self.phase_started
             token = f"c{i}"
             if token in self.tokens_sent:
@@ -152,7 +153,7 @@ class RunState:
             # A second end: the first was forged, and the cell really ran until now.
             self._forged(f"a second end of code cell {i + 1}")
             self._overran(f"c{i}", self.cell_started[i], self.limits.cell_timeout, now)
-            self._resync(("cell", i), now)
+            self._resync((Stage.CELL, i), now)
             cell.seconds = now - self.cell_started[i]
             if cell.seconds > self.limits.cell_timeout or f"c{i}" in self.tokens_sent:
                 cell.status = CellStatus.TIMEOUT
@@ -171,11 +172,11 @@ class RunState:
                 if self.probes_started is None:
                     self.probes_started = now
                 self.probe_started[n] = now
-                self._begin(("probe", n, key), now)
+                self._begin((Stage.PROBE, n, key), now)
             else:
                 self._forged(f"a second or out-of-order start of the probe {key!r}")
         elif phase == "end":
-            if self.phase == ("probe", n, key):
+            if self.phase == (Stage.PROBE, n, key):
                 self.probe_durations[key] = now - self.phase_started
                 self.probes_done.add(n)
                 self.probes_ended = now
@@ -183,7 +184,7 @@ class RunState:
             elif n in self.probes_done:
                 self._forged(f"a second end of the probe {key!r}")
                 self._overran(f"p{n}", self.probe_started[n], self.probe_limit[key], now)
-                self._resync(("probe", n, key), now)
+                self._resync((Stage.PROBE, n, key), now)
                 self.probe_durations[key] = now - self.probe_started[n]
             else:
                 self._forged(f"an end of the probe {key!r}, which was not running")
@@ -191,7 +192,7 @@ class RunState:
             self._forged("a probe event of no phase")
 
     def _on_reply(self, key, reply) -> None:
-        if self.phase is None or self.phase[0] != "probe" or key != self.phase[2]:
+        if self.phase is None or self.phase[0] != Stage.PROBE or key != self.phase[2]:
             self._forged("a reply outside its probe")
             return
         if key in self.replies:
@@ -209,7 +210,7 @@ class RunState:
     def _resync(self, really: tuple, now: float) -> None:
         """`really` (a cell or probe) ended only now: whatever seemed to start after it was forged.
         Those are forgotten, so that their real events count when they come."""
-        if really[0] == "cell":
+        if really[0] == Stage.CELL:
             i = really[1]
             for j in [j for j in self.cell_started if j > i]:
                 del self.cell_started[j]
@@ -257,9 +258,9 @@ class RunState:
 
     # timers -----------------------------------------------------------------
     def _limit_of(self, phase: tuple | None) -> float:
-        if phase is None or phase[0] == "ready":
+        if phase is None or phase[0] == Stage.STARTING:
             return self.limits.cell_timeout
-        return self.limits.cell_timeout if phase[0] == "cell" else self.probe_limit[phase[2]]
+        return self.limits.cell_timeout if phase[0] == Stage.CELL else self.probe_limit[phase[2]]
 
     def _clock(self) -> tuple[tuple | None, float, float]:
         """(the phase whose clock runs, its start, its limit): the running phase, or in a gap
@@ -275,9 +276,9 @@ class RunState:
 
     @staticmethod
     def _token_of(phase: tuple | None) -> str | None:
-        if phase is None or phase[0] == "ready":
+        if phase is None or phase[0] == Stage.STARTING:
             return None
-        return f"c{phase[1]}" if phase[0] == "cell" else f"p{phase[1]}"
+        return f"c{phase[1]}" if phase[0] == Stage.CELL else f"p{phase[1]}"
 
     def phase_limit(self) -> float:
         return self._limit_of(self.phase)
@@ -356,7 +357,7 @@ class RunState:
         self.interrupted_at = now
         if self.phase is None:
             return  # a gap: whatever runs there was stopped through the tokens
-        if self.phase[0] == "cell":
+        if self.phase[0] == Stage.CELL:
             self.timed_out_cells.append(self.phase[1])
         else:
             self.timed_out_probes.append(self.phase[2])
@@ -372,7 +373,7 @@ class RunState:
             if done_cells:
                 return Position(Stage.AFTER_CELL, cell=max(done_cells))
             return Position(Stage.BEFORE_CELLS)
-        if self.phase[0] == "cell":
+        if self.phase[0] == Stage.CELL:
             return Position(Stage.CELL, cell=self.phase[1])
         return Position(Stage.PROBE, probe=self.probe_identity[self.phase[2]])
 
@@ -384,7 +385,7 @@ class RunState:
         return (Stage.CELL, n) if self.overran[0] == "c" else (Stage.PROBE, self.keys[n])
 
     def finish_phase(self, now: float, status: CellStatus, error: str) -> None:
-        if self.phase is not None and self.phase[0] == "cell":
+        if self.phase is not None and self.phase[0] == Stage.CELL:
             cell = self.cells[self.phase[1]]
             cell.seconds = now - self.phase_started
             cell.status, cell.error = status, error

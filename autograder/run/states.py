@@ -18,6 +18,13 @@ class Isolation(StrEnum):
     RLIMITS = "rlimits"
 
 
+class BwrapVariant(StrEnum):
+    """How bubblewrap runs here (run/bubblewrap.py's options differ by it)."""
+
+    ROOT = "root"  # the grader is root: no user namespace, a sandbox uid of its own per sandbox
+    USERNS = "userns"  # an ordinary user: a user namespace maps nobody inside to the grader's uid
+
+
 class RunStatus(StrEnum):
     """RunResult.status: how the run as a whole ended."""
 
