@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 
 
 class EnvironmentVariableError(ValueError):
@@ -157,9 +158,19 @@ class Settings(BaseModel):
         return (self.xdg_cache_home or Path(os.path.expanduser("~")) / ".cache") / "autograder"
 
 
+def _alias(field: FieldInfo) -> str:
+    assert field.alias is not None  # every field is declared by _variable, with its variable's name
+    return field.alias
+
+
+def _accepts(field: FieldInfo) -> str:
+    extra = field.json_schema_extra
+    return str(extra.get("accepts", "")) if isinstance(extra, dict) else ""
+
+
 _PATHS = {name for name, field in Settings.model_fields.items() if "Path" in str(field.annotation)}
 _OPTIONAL = {name for name, field in Settings.model_fields.items() if field.default is None}
-NAMES: tuple[str, ...] = tuple(field.alias for field in Settings.model_fields.values())
+NAMES: tuple[str, ...] = tuple(_alias(field) for field in Settings.model_fields.values())
 
 READ_ELSEWHERE: dict[str, str] = {
     "AUTOGRADER_GRADING": "Set to 1 by the grader in every sandbox; a notebook cell that only explores can skip "
@@ -173,7 +184,7 @@ READ_ELSEWHERE: dict[str, str] = {
 
 def env_name(field: str) -> str:
     """The environment variable behind a field of Settings (for messages that name it)."""
-    return Settings.model_fields[field].alias
+    return _alias(Settings.model_fields[field])
 
 
 def settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -188,12 +199,12 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def _explain(exc: ValidationError, given: Mapping[str, str]) -> str:
-    fields = {field.alias: field for field in Settings.model_fields.values()}
+    fields = {_alias(field): field for field in Settings.model_fields.values()}
     lines = []
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else "?"
         field = fields.get(name)
-        accepts = (field.json_schema_extra or {}).get("accepts") if field is not None else None
+        accepts = _accepts(field) if field is not None else None
         shown = given.get(name, "")
         shown = shown if len(shown) <= 60 else shown[:60] + "..."
         lines.append(f"{name}={shown!r} is not a value it accepts" + (f": {accepts}" if accepts else ""))
@@ -207,7 +218,7 @@ def table() -> str:
         default = field.default
         shown = "unset" if default is None else ("on" if default is True else "off" if default is False
                                                   else str(default))
-        rows.append(f"| `{field.alias}` | {field.json_schema_extra['accepts']} | {shown} | {field.description} |")
+        rows.append(f"| `{_alias(field)}` | {_accepts(field)} | {shown} | {field.description} |")
     for name, meaning in READ_ELSEWHERE.items():
         rows.append(f"| `{name}` | (not read by the grader) | | {meaning} |")
     return "\n".join(rows) + "\n"

@@ -72,10 +72,10 @@ def _run(job: RunJob, folders: HostFolders) -> RunResult:
             launched.cgroup.remove()
         if placement.uid is not None:
             fallback.release(placement.uid)
-        for fd in (ev_r, ctl_w, launched.info_fd):
-            if fd is not None:
+        for left in (ev_r, ctl_w, launched.info_fd):
+            if left is not None:
                 try:
-                    os.close(fd)
+                    os.close(left)
                 except OSError:
                     pass
 
