@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.paths import REPO
 
-PACKAGE = Path(__file__).resolve().parent.parent / "autograder"
+PACKAGE = REPO / "autograder"
 
 
 def modules() -> dict[str, Path]:

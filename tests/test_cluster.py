@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +22,8 @@ from autograder.probe import Answer, Call, Train, Var
 from autograder.sandbox.wire import Opaque
 from autograder.run import CellRun, Limits, RunResult
 from support.courses import PEN_AND_PAPER
+from support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 # --------------------------------------------------------------------------- --cluster

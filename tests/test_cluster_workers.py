@@ -30,10 +30,10 @@ import yaml
 
 from autograder.exercises import EXERCISES_DIR
 from support.submissions import HOSTILE, RIGHT, SETUP, notebook
+from support.paths import REPO
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
 NUMPY_ONLY = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass"]
 SLOW_CELL = "import time\ntime.sleep(1.5)"  # long enough for a kill to land while the batch runs
 START = 180  # seconds for a process to come up (generous: CI has 2 cores)

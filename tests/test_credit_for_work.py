@@ -159,17 +159,17 @@ def test_a_rule_applied_right_to_a_wrong_input_is_not_blamed_and_gets_no_credit_
 
 
 def test_carried_forward_credit_where_the_course_asks_for_it(monkeypatch):
-    import support
     from solutions import sigmoid_probability as sol
+    from support import judging
 
     exercise = COURSE.exercise("sigmoid_probability")
     ecf = with_carry_forward(load_checks("sigmoid_probability"), exercise.model_copy(update={"carry_forward": ["p"]}))
-    monkeypatch.setattr(support, "load_checks", lambda _id: tuple(ecf))
+    monkeypatch.setattr(judging, "load_checks", lambda _id: tuple(ecf))
     z = sol.Z_WITHOUT_BIAS
-    verdicts = support.judge_namespace("sigmoid_probability", _sigmoid_answers(z=z, p=float(sol.sigmoid(z))))
+    verdicts = judging.judge_namespace("sigmoid_probability", _sigmoid_answers(z=z, p=float(sol.sigmoid(z))))
     assert verdicts["z"].points == 0 and verdicts["p"].points == 1
     assert "credit carried forward" in verdicts["p"].message and verdicts["p"].details["carried_forward"] is True
-    verdicts = support.judge_namespace("sigmoid_probability", _sigmoid_answers(z=z, p=0.9))
+    verdicts = judging.judge_namespace("sigmoid_probability", _sigmoid_answers(z=z, p=0.9))
     assert verdicts["p"].points == 0  # a p that does not follow from the student's z earns nothing
 
 

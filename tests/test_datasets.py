@@ -11,8 +11,8 @@ import pytest
 
 from autograder.course import load_course
 from solutions import datasets
+from support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 COURSE = REPO / "course.yaml"
 TASKS = ("train_banknote", "train_sin", "train_digits")
 

@@ -1,8 +1,8 @@
 """decision_line: the slides' numbers, the line as a formula, the master filled with a student's own
 numbers, and its hidden checks.
 
-The contract the six exercises share (questions and points, the student version, Otter's tests and
-the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
+The contract every written exercise keeps (questions and points, the student version, Otter's tests
+and the checks on the solution and the blank notebooks) is in test_exercise_contract.py.
 """
 
 import time

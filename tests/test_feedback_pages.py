@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-from pathlib import Path
 
 import pytest
 
@@ -22,11 +21,11 @@ from autograder.figures.draw import figures_of
 from autograder.judge.coverage import run_mistake
 from support.browser import headless_chromium
 from support.figures import result_in_process
+from support.paths import ARTIFACTS
 
 # Keras' torch backend converts tensors with np.array(x), which numpy 2 warns about, per batch.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 # exercise -> (the mistake, the checks whose figure its page must show)
 MISTAKES = {

@@ -12,7 +12,6 @@ import torch
 from autograder.exercises import checks_module, master_notebook, max_score
 from solutions import gradient_descent as sol
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
-from support.personal import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 ID = "gradient_descent"
 
@@ -231,12 +230,3 @@ def test_checks_judge_with_the_students_own_numbers():
     a = sol.answers(VARIANT)
     mistaken = judge_namespace(ID, namespace | {"w_new": a["W_NEW_PLUS"]}, params=VARIANT)["w_new"]
     assert "gradient was added" in mistaken.hint
-
-
-@pytest.fixture(scope="module")
-def personal_results(tmp_path_factory):
-    return graded_personal_notebooks(ID, tmp_path_factory)
-
-
-def test_each_students_solved_notebook_gets_full_marks_with_their_numbers(personal_results):
-    assert_full_marks_with_own_numbers(personal_results, ID)

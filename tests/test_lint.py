@@ -12,8 +12,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from support.paths import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 
 
 def tool(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess:

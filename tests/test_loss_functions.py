@@ -12,7 +12,6 @@ import torch
 
 from autograder.exercises import checks_module, master_notebook, max_score
 from solutions import loss_functions as sol
-from support.personal import assert_full_marks_with_own_numbers, graded_personal_notebooks
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
@@ -232,15 +231,3 @@ def test_checks_judge_with_the_students_own_numbers():
     assert all(verdicts[name].points == 0 for name in ("loss_a", "loss_b", "loss_c", "grad_bce", "grad_mse"))
     mistaken = judge_namespace(ID, namespace | {"loss_c": -np.log(0.93)}, params=VARIANT)["loss_c"]
     assert "term of the other label" in mistaken.hint
-
-
-# --------------------------------------------------------------------------- personal notebooks, end to end
-
-
-@pytest.fixture(scope="module")
-def personal_results(tmp_path_factory):
-    return graded_personal_notebooks(ID, tmp_path_factory)
-
-
-def test_each_students_solved_notebook_gets_full_marks_with_their_numbers(personal_results):
-    assert_full_marks_with_own_numbers(personal_results, ID)

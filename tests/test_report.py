@@ -6,7 +6,6 @@ in tests/artifacts/report.png.
 """
 
 import re
-from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -15,8 +14,8 @@ from support.browser import headless_chromium
 from autograder.export import write_result_json
 from autograder.export.feedback import feedback_filename, feedback_markdown, training_summary, write_feedback
 from autograder.export.report import summarise, write_report
+from support.paths import ARTIFACTS
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 def check(name, points, max_points=1.0, hint="", message="", details=None):

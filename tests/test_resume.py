@@ -27,8 +27,9 @@ from click.testing import CliRunner
 from autograder.cli import main
 from support.environment import missing_here
 from support.cli import the_error
+from support.paths import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 COUNT = 12
 
 

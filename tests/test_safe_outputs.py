@@ -33,9 +33,10 @@ from autograder.export.safe_text import (
 from support.cli import the_error
 from support.environment import missing_here
 from support.submissions import RIGHT, SETUP
+from support.paths import REPO
 
 EXERCISE = "sigmoid_probability"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 
 # Names a spreadsheet would run, and names a terminal would obey (a file name holds no '/': the
 # URL arrives through the metadata instead).

@@ -23,8 +23,8 @@ from autograder.sandbox.wire import Opaque
 from autograder.run import Limits, run_notebook
 from autograder.run import bubblewrap, events as event_stream, isolation, state as run_state
 from autograder.run.fallback import SANDBOX_UIDS
+from support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 FAST = Limits(cell_timeout=10, total_timeout=40, kill_grace=1.0)
 
 def statuses(result):

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support.similarity_class import make_class, master_layout, write_class
 

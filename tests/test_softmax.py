@@ -13,7 +13,6 @@ import torch
 from autograder.exercises import checks_module, master_notebook, max_score
 from solutions import softmax as sol
 from support import assert_otter_tests_pass, judge_namespace, notebook_namespace, run_otter_test, total
-from support.personal import assert_full_marks_with_own_numbers, graded_personal_notebooks
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
@@ -230,12 +229,3 @@ def test_checks_judge_with_the_students_own_numbers():
     assert all(verdicts[n].points == 0 for n in ("probs", "classes", "labels_one_hot", "batch_loss"))
     mistaken = judge_namespace(ID, namespace | {"classes": [2, 4, 1, 3]}, params=VARIANT)["classes"]
     assert "counted from 0" in mistaken.hint
-
-
-@pytest.fixture(scope="module")
-def personal_results(tmp_path_factory):
-    return graded_personal_notebooks(ID, tmp_path_factory)
-
-
-def test_each_students_solved_notebook_gets_full_marks_with_their_numbers(personal_results):
-    assert_full_marks_with_own_numbers(personal_results, ID)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from support.paths import TESTS
 
-TESTS = Path(__file__).resolve().parent
 
 
 def is_test_module(path: Path) -> bool:

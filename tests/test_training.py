@@ -33,11 +33,11 @@ from autograder.sandbox import trainer
 from solutions import train_banknote, train_digits, train_sin
 from support import assign_master, notebook_namespace, run_otter_test
 from support.training import InProcessRunner, answer_here
+from support.paths import REPO
 
 # Keras' torch backend converts tensors with np.array(x), which numpy 2 warns about, per batch.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
-REPO = Path(__file__).resolve().parent.parent
 TASKS = ("train_banknote", "train_sin", "train_digits")
 QUESTIONS = {
     "train_banknote": {"q1_model": ["model"]},

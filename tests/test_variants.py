@@ -28,16 +28,15 @@ from autograder.exercises import REPO_ROOT, max_score
 from autograder.intake import Roster
 from autograder.batch import grade_batch
 from support import notebook_namespace
+from support.personal import FILLED_IN, SECRET, STUDENTS
 
 pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
 
 
-SECRET = "a course secret for the tests, 0123456789"
-STUDENTS = ["alice", "bob"]
-# The varying exercises whose answers `fill` types in as `name = value` lines and FUNCTIONS. Others
-# have several functions or a Keras model per answer cell: forward_pass, keras_params, loss_functions,
-# gradient_descent and softmax grade their own solved personal notebooks in tests/test_<id>.py.
-VARYING = ["sigmoid_probability", "decision_line", "matrix_multiplication", "backprop"]
+# The varying exercises whose answers `fill` types in as `name = value` lines and FUNCTIONS. The
+# others (several functions or a Keras model per answer cell) grade their personal notebooks solved
+# with the master's code in test_personal_notebooks.py.
+VARYING = FILLED_IN
 
 
 @pytest.fixture
