@@ -33,14 +33,14 @@ from autograder.intake import Roster, Submission, intake
 from autograder.intake.files import check_inputs
 from autograder.intake.handed_in import HandInTimes
 from autograder.pipeline import BatchStopped, failure_result, grade_submission
-from autograder.record import Gradebook, row_key
+from autograder.record import Gradebook, Result, Status, row_key
 from autograder.run import Runner, run_notebook
 from autograder.run.preload import exercise_preload
 from autograder.run.training import runs_per_submission
 from autograder.run.warm import WarmPool
 
 
-def _keep(result: dict, book: Gradebook, out: Path, course: Course, sub: Submission) -> dict:
+def _keep(result: Result, book: Gradebook, out: Path, course: Course, sub: Submission) -> Result:
     """Record: the gradebook row first (what a resumed batch trusts), then the files. A
     result that cannot be stored (not JSON) still gets its row, as `error`; a folder that
     cannot be written raises one of STORAGE_ERRORS."""
@@ -56,7 +56,7 @@ def _keep(result: dict, book: Gradebook, out: Path, course: Course, sub: Submiss
     return result
 
 
-def _stored_rows(out: Path) -> list[dict]:
+def _stored_rows(out: Path) -> list[Result]:
     try:
         with Gradebook(out / "gradebook.sqlite") as book:
             return book.results()
@@ -76,7 +76,7 @@ def grade_batch(
     handout: handouts.Handout | None = None,
     runner: Runner | None = None,
     handed_in: HandInTimes | None = None,
-) -> list[dict]:
+) -> list[Result]:
     """Grade every submission under `paths` into `out`; returns the results of this batch.
 
     `warm`: run notebooks forked from warm workers (at most one per worker thread) that have
@@ -96,7 +96,7 @@ def grade_batch(
 
     def stopped(exc: BaseException) -> OutputError:
         rows = _stored_rows(out)
-        stored = {(row_key(r), r.get("student")) for r in rows}
+        stored = {(row_key(r), r.student) for r in rows}
         ungraded = None if submissions is None else \
             sum((s.sha256 or s.path, s.student) not in stored for s in submissions)
         return output_error(exc, out, rows, ungraded, course)
@@ -118,18 +118,18 @@ def grade_batch(
 
 
 def _grade_into(book, submissions, course, out, stopped, workers, regrade, progress, warm,
-                handout, runner, tqdm) -> list[dict]:
+                handout, runner, tqdm) -> list[Result]:
     """Grade what the gradebook has no row for, storing each result as it completes; a result
     that cannot be stored stops the batch with `stopped(exc)`."""
     for exercise in {s.exercise for s in submissions if not s.status}:
         ex = course.exercise(exercise)
         with contextlib.suppress(Exception):  # a broken checks.py gives its submissions `error` rows
             load_checks(ex)  # import once, before threads start
-    results: list[dict] = []
+    results: list[Result] = []
     todo = []
     for sub in submissions:
         done = None if regrade else book.result(sub.sha256 or sub.path, sub.student)
-        if done is not None and done.get("status") != "error":  # the grader's faults are retried
+        if done is not None and done.status != Status.ERROR:  # the grader's faults are retried
             results.append(done)
         else:
             todo.append(sub)
@@ -174,7 +174,7 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
                     raise stopped(exc) from None
                 results.append(result)
                 # A name is the student's: escaped, so that it cannot move the cursor over the bar.
-                bar.set_postfix_str(terminal_text(f"{sub.student}: {result['status']}")[:60])
+                bar.set_postfix_str(terminal_text(f"{sub.student}: {result.status}")[:60])
                 bar.update()
     finally:
         bar.close()

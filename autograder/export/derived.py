@@ -25,6 +25,7 @@ from pathlib import Path
 
 from autograder.export.feedback import feedback_filename, feedback_markdown, write_feedback
 from autograder.export.files import PART, encoded, result_filename, result_json, write_atomically, write_grades_csv
+from autograder.record import Result
 
 # What a write into the output folder can fail with: the file system's errors (no space,
 # quota, read-only, permission, a file where a folder should be) and SQLite's (disk full,
@@ -44,11 +45,11 @@ def titles_of(course) -> dict[str, str]:
     return {e.id: e.title for e in course.exercises} if course is not None else {}
 
 
-def title_of(result: dict, course) -> str | None:
-    return titles_of(course).get(result.get("exercise") or "")
+def title_of(result: Result, course) -> str | None:
+    return titles_of(course).get(result.exercise or "")
 
 
-def _paths(result: dict, out: Path) -> tuple[Path, Path, Path]:
+def _paths(result: Result, out: Path) -> tuple[Path, Path, Path]:
     """(result JSON, feedback Markdown, feedback page) of one row."""
     return (out / "results" / result_filename(result), out / "feedback" / feedback_filename(result),
             out / "feedback" / feedback_filename(result, ".html"))
@@ -67,19 +68,19 @@ def stale_parts(out: Path) -> list[Path]:
             for p in folder.glob(f"*{PART}") if p.is_file()]
 
 
-def _lacks(result: dict, out: Path, course) -> tuple[bool, bool]:
+def _lacks(result: Result, out: Path, course) -> tuple[bool, bool]:
     """(its result JSON, its feedback) is absent or differs from the row."""
     data, markdown, page = _paths(result, out)
     return (not _holds(data, result_json(result)),
             not _holds(markdown, feedback_markdown(result, title_of(result, course))) or not page.is_file())
 
 
-def missing(results: list[dict], out: Path, course) -> int:
+def missing(results: list[Result], out: Path, course) -> int:
     """How many result and feedback files of `results` are absent or differ from their rows."""
     return sum(sum(_lacks(r, out, course)) for r in results)
 
 
-def bring_up_to_date(results: list[dict], out: Path, course) -> int:
+def bring_up_to_date(results: list[Result], out: Path, course) -> int:
     """Write every result JSON and feedback file the rows lack, grades.csv, and remove stale
     `.part` files; returns how many files were (re)written besides grades.csv. Raises the
     OSError of the first write that fails."""
@@ -132,7 +133,7 @@ def _why(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def output_error(exc: BaseException, out: Path, rows: list[dict], ungraded: int | None, course) -> OutputError:
+def output_error(exc: BaseException, out: Path, rows: list[Result], ungraded: int | None, course) -> OutputError:
     """The one line a batch stops with when its output cannot be written: where, why, what
     is missing (`ungraded`: submissions without a row, None when none was read yet), and that
     the rows stored are kept."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from autograder.export.safe_text import spreadsheet_row
-from autograder.record import COLUMNS, row_key
+from autograder.record import COLUMNS, Result, results_of, row_key
 
 SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -26,16 +26,15 @@ def _clean(text, limit: int = 60) -> str:
     return SAFE.sub("_", str(text or "")).strip("._")[:limit] or "unknown"
 
 
-def result_filename(result: dict) -> str:
+def result_filename(result: Result) -> str:
     """A file name that names the student and exercise, cannot escape its folder, and is
     unique per gradebook row. It is built from clean parts only: the student and exercise
     cleaned of odd characters (so `x y` and `x_y` look alike), the first digits of the
     file's sha256 (`unread` for a file that could not be read), and a digest of the row's
     exact key that tells the look-alikes apart."""
-    sha = str(result.get("sha256") or "")
-    readable = sha[:12] if SHA256.fullmatch(sha) else "unread"
-    key = f"{row_key(result)}\0{result.get('student')}".encode("utf-8", "surrogatepass")
-    return f"{_clean(result.get('student'))}__{_clean(result.get('exercise'))}__{readable}__" \
+    readable = result.sha256[:12] if SHA256.fullmatch(result.sha256) else "unread"
+    key = f"{row_key(result)}\0{result.student}".encode("utf-8", "surrogatepass")
+    return f"{_clean(result.student)}__{_clean(result.exercise)}__{readable}__" \
            f"{hashlib.sha256(key).hexdigest()[:8]}.json"
 
 
@@ -58,11 +57,12 @@ def write_atomically(path: Path, text: str) -> Path:
     return path
 
 
-def result_json(result: dict) -> str:
-    return json.dumps(result, indent=2, sort_keys=False)
+def result_json(result: Result) -> str:
+    return result.to_json()
 
 
-def write_result_json(result: dict, folder: Path) -> Path:
+def write_result_json(result: Result | dict, folder: Path) -> Path:
+    result = Result.read(result, "the result given")
     return write_atomically(Path(folder) / result_filename(result), result_json(result))
 
 
@@ -80,16 +80,26 @@ def write_csv(path: Path, rows) -> Path:
     return write_atomically(Path(path), csv_text(rows))
 
 
-GRADES_EXTRA = ("message", "seconds", "handed_in_at")
+# grades.csv: its columns, in order, and how each cell is made from a result (the README's list
+# of them is checked against this in tests/test_result_model.py).
+GRADES_CSV: dict[str, Callable[[Result], str]] = {
+    "submission": lambda r: r.submission,
+    "student": lambda r: r.student,
+    "exercise": lambda r: r.exercise or "",
+    "status": lambda r: r.status.value,
+    "score": lambda r: f"{r.score:g}",
+    "max_score": lambda r: f"{r.max_score:g}",
+    "sha256": lambda r: r.sha256,
+    "message": lambda r: r.message,
+    "seconds": lambda r: f"{r.seconds:.2f}",
+    "handed_in_at": lambda r: r.handed_in_at or "",
+}
+assert tuple(GRADES_CSV)[:len(COLUMNS)] == COLUMNS  # the gradebook's columns come first
 
 
-def grades_rows(results: list[dict]) -> list[list]:
-    rows: list[list] = [list(COLUMNS + GRADES_EXTRA)]
-    for r in results:
-        rows.append([r.get(c, "") if c not in ("score", "max_score") else f"{r[c]:g}" for c in COLUMNS]
-                    + [r.get("message", ""), f"{r.get('seconds', 0):.2f}", r.get("handed_in_at") or ""])
-    return rows
+def grades_rows(results: list[Result]) -> list[list]:
+    return [list(GRADES_CSV)] + [[cell(r) for cell in GRADES_CSV.values()] for r in results_of(results)]
 
 
-def write_grades_csv(results: list[dict], path: Path) -> Path:
+def write_grades_csv(results: list[Result], path: Path) -> Path:
     return write_csv(Path(path), grades_rows(results))

@@ -18,6 +18,7 @@ from autograder.intake.files import IntakeError, check_inputs, discover, read_li
 from autograder.intake.handed_in import HandInTimes, handed_in_at
 from autograder.intake.notebook import MAX_NOTEBOOK_BYTES, exercise_of, read_notebook
 from autograder.intake.roster import Roster
+from autograder.record.result import Status
 
 # Otter's export names zips <notebook>_<YYYY_MM_DDTHH_MM_SS_ffffff>.zip
 OTTER_TIMESTAMP = re.compile(r"_?\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}(_\d+)?$")
@@ -36,7 +37,7 @@ class Submission:
     student: str
     exercise: str | None = None
     cells: list[str] = field(default_factory=list)  # code cells, in order
-    status: str | None = None  # set when intake already knows the outcome: invalid, unknown_exercise
+    status: Status | None = None  # set when intake already knows the outcome: invalid, unknown_exercise
     message: str = ""
     metadata: dict = field(default_factory=dict)  # the notebook's metadata (variants, Otter's)
     handed_in_at: str | None = None  # UTC ISO time the student handed it in (intake/handed_in.py)
@@ -88,7 +89,7 @@ def _read(sub: Submission, file: Path, follow_links: bool, known_exercises) -> N
         sub.exercise = printable(sub.exercise)
     if sub.exercise is None or sub.exercise not in known_exercises:
         named = f"names exercise {sub.exercise!r}" if sub.exercise else "names no exercise"
-        sub.status = "unknown_exercise"
+        sub.status = Status.UNKNOWN_EXERCISE
         sub.message = f"the notebook {named}; this course has {', '.join(known_exercises)}"
 
 
@@ -97,18 +98,18 @@ def read_submission(file: Path, base: Path, known_exercises, roster: Roster | No
     """One submission from one file; never raises, whatever the file holds."""
     sub = Submission(printable(str(file)), "", "unknown")
     if problem:
-        sub.status, sub.message = "invalid", problem
+        sub.status, sub.message = Status.INVALID, problem
     else:
         try:
             _read(sub, file, follow_links, known_exercises)
         except IntakeError as exc:
-            sub.status, sub.message = "invalid", str(exc)
+            sub.status, sub.message = Status.INVALID, str(exc)
             sub.exercise = None
         except (Exception, RecursionError) as exc:  # noqa: BLE001 - one bad file must never end the batch
-            sub.status = "invalid"
+            sub.status = Status.INVALID
             sub.message = f"the file could not be read as a notebook ({type(exc).__name__}: {str(exc)[:200]})"
             sub.exercise = None
-    if sub.status == "invalid":
+    if sub.status == Status.INVALID:
         sub.cells, sub.metadata = [], {}
     if sub.handed_in_at is None:
         sub.handed_in_at, sub.handed_in_from = handed_in_at(file, follow_links)

@@ -15,7 +15,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+from autograder.record.result import Result
+
 COLUMNS = ("submission", "student", "exercise", "status", "score", "max_score", "sha256")
+KEY_COLUMNS = ("sha256", "student", "submission", "exercise")  # what a row says of itself besides its document
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (
@@ -33,10 +36,10 @@ CREATE TABLE IF NOT EXISTS grades (
 """
 
 
-def row_key(result: dict) -> str:
+def row_key(result: Result) -> str:
     """What identifies a submission's bytes in the gradebook: its sha256, or for a file that
     could not be read, its path (the same file unreadable again is the same row)."""
-    return str(result.get("sha256") or result.get("submission") or "")
+    return result.sha256 or result.submission
 
 
 class Gradebook:
@@ -57,23 +60,35 @@ class Gradebook:
     def __exit__(self, *exc):
         self.close()
 
-    def record(self, result: dict) -> None:
-        """Insert or replace the row of `result` (a regrade replaces, never doubles)."""
+    def record(self, result: Result | dict) -> None:
+        """Insert or replace the row of `result` (a regrade replaces, never doubles). A result
+        document (a dict) must be a valid one: pydantic's ValidationError says what is wrong."""
+        if not isinstance(result, Result):
+            result = Result.model_validate(result)
         with self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO grades VALUES (?,?,?,?,?,?,?,?,?)",
                 (
-                    row_key(result), result["student"], result["submission"], result.get("exercise"),
-                    result["status"], float(result["score"]), float(result["max_score"]),
-                    result["graded_at"], json.dumps(result),
+                    row_key(result), result.student, result.submission, result.exercise,
+                    result.status.value, float(result.score), float(result.max_score),
+                    result.graded_at, json.dumps(result.document()),
                 ),
             )
 
-    def results(self) -> list[dict]:
-        """Every result document, ordered by student, exercise and submission."""
-        rows = self.db.execute("SELECT result FROM grades ORDER BY student, exercise, submission").fetchall()
-        return [json.loads(r[0]) for r in rows]
+    def results(self) -> list[Result]:
+        """Every result, ordered by student, exercise and submission. A row whose document is
+        not a result (edited by hand, written by a broken version) reads as a result of status
+        `error` that says so, which the next batch grades again."""
+        rows = self.db.execute(f"SELECT result, {', '.join(KEY_COLUMNS)} FROM grades "
+                               "ORDER BY student, exercise, submission").fetchall()
+        return [self._read(row) for row in rows]
 
-    def result(self, sha256: str, student: str) -> dict | None:
-        row = self.db.execute("SELECT result FROM grades WHERE sha256 = ? AND student = ?", (sha256, student)).fetchone()
-        return json.loads(row[0]) if row else None
+    def result(self, sha256: str, student: str) -> Result | None:
+        row = self.db.execute(f"SELECT result, {', '.join(KEY_COLUMNS)} FROM grades WHERE sha256 = ? AND student = ?",
+                              (sha256, student)).fetchone()
+        return self._read(row) if row else None
+
+    def _read(self, row) -> Result:
+        known = dict(zip(KEY_COLUMNS, row[1:]))
+        where = f"{self.path.name}, the row of {known['student']!r} for {known['sha256'][:12] or known['submission']!r}"
+        return Result.parse(row[0], where, known)
