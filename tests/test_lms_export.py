@@ -153,8 +153,12 @@ def test_load_results_from_gradebook_and_json(tmp_path):
     for r in RESULTS:
         write_result_json(r, tmp_path / "json" / "results")
     assert len(load_results(tmp_path / "json")) == len(RESULTS)
-    (tmp_path / "json" / "results" / "junk.json").write_text("{not json")
-    assert len(load_results(tmp_path / "json" / "results")) == len(RESULTS)
+    (tmp_path / "json" / "results" / "similarity.json").write_text('{"pairs": []}')  # not a result: left out
+    (tmp_path / "json" / "results" / "junk.json").write_text("{not json")  # a broken result: said, as `error`
+    loaded = load_results(tmp_path / "json" / "results")
+    assert len(loaded) == len(RESULTS) + 1
+    junk, = [r for r in loaded if r.unreadable]
+    assert junk.status == "error" and junk.score == 0 and junk.message.startswith(f"{tmp_path / 'json' / 'results' / 'junk.json'}: not JSON")
     with pytest.raises(ExportError, match="no results"):
         load_results(tmp_path / "missing")
 

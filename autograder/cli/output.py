@@ -15,6 +15,7 @@ import click
 
 from autograder.cli.course import COURSE_HELP, course_or_fail  # noqa: F401  (every command's one rule)
 from autograder.export.safe_text import terminal_text
+from autograder.record import Result
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -32,6 +33,10 @@ def results_or_fail(results_path):
         results = load_results(results_path)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
+    unreadable = [r for r in results if r.unreadable]
+    if unreadable:  # shown with status `error` wherever results are listed; said here once
+        click.echo(terminal_text(f"{len(unreadable)} result(s) could not be read and count as status error: "
+                                 f"{unreadable[0].message}"), err=True)
     return results, results_base(results_path)
 
 
@@ -43,10 +48,9 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
-def results_table(results: list[dict]) -> str:
+def results_table(results: list[Result]) -> str:
     rows = [
-        [r["student"], r.get("exercise") or "?", r["status"], f"{r['score']:g}/{r['max_score']:g}",
-         terminal_text(r.get("message") or "")[:60]]
-        for r in sorted(results, key=lambda r: (r["student"], r.get("exercise") or ""))
+        [r.student, r.exercise or "?", r.status.value, f"{r.score:g}/{r.max_score:g}", terminal_text(r.message)[:60]]
+        for r in sorted(results, key=lambda r: (r.student, r.exercise or ""))
     ]
     return table(rows, ["student", "exercise", "status", "score", "message"])

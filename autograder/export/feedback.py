@@ -18,6 +18,7 @@ import jinja2
 
 from autograder.export.files import result_filename, write_atomically
 from autograder.export.safe_text import escape_unsafe, markdown_prose, markdown_text
+from autograder.record import CellInfo, CheckResult, Result, Status
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -29,15 +30,21 @@ METRIC_KEYS = (
 SECONDS_KEYS = ("seconds", "train_seconds", "training_seconds", "time_s", "elapsed")
 LOWER_IS_BETTER = ("loss", "mse", "mae", "error", "rmse")
 
-STATUS_WORDS = {
-    "graded": "graded",
-    "timeout": "stopped at the time limit: the answers obtained before it still count",
-    "crashed": "the notebook's process died before the grader could ask for its answers",
-    "invalid": "not a readable notebook",
-    "unknown_exercise": "the notebook names no exercise of this course",
-    "tampered": "the notebook's personal variant does not check out",
-    "error": "the grader failed on this submission, not you: it is graded again when the batch is rerun",
+# What each status means, in words for the student (every Status has its sentence: a test says so).
+STATUS_WORDS: dict[str, str] = {
+    Status.GRADED: "graded",
+    Status.TIMEOUT: "stopped at the time limit: the answers obtained before it still count",
+    Status.CRASHED: "the notebook's process died before the grader could ask for its answers",
+    Status.INVALID: "not a readable notebook",
+    Status.UNKNOWN_EXERCISE: "the notebook names no exercise of this course",
+    Status.TAMPERED: "the notebook's personal variant does not check out",
+    Status.ERROR: "the grader failed on this submission, not you: it is graded again when the batch is rerun",
 }
+
+
+def status_words(status: Status) -> str:
+    """The sentence that explains a status other than `graded` ("" for graded)."""
+    return "" if status == Status.GRADED else STATUS_WORDS[status]
 
 
 def _number(value) -> float | None:
@@ -50,10 +57,10 @@ def _number(value) -> float | None:
     return number if number == number else None  # NaN is no value
 
 
-def training_summary(check: dict) -> dict | None:
+def training_summary(check: CheckResult | dict) -> dict | None:
     """{metric, value, seconds, device, epochs, lower_is_better} of a training check's
     `details`, or None when the check has no held-out metric to show."""
-    details = check.get("details")
+    details = check.details if isinstance(check, CheckResult) else check.get("details")
     if not isinstance(details, dict):
         return None
     name, value = "", None  # the metric's name: set wherever a value is found
@@ -107,27 +114,30 @@ def _code(text) -> str:
     return f"{fence} {text} {fence}"
 
 
-def cell_error_line(cell: dict) -> str:
+def cell_error_line(cell: CellInfo) -> str:
     """'- code cell 3: `SyntaxError: invalid syntax (this cell, line 2)`': IPython's name for the
     cell's source file says nothing to a student."""
-    error = IPYTHON_FILE.sub("this cell", str(cell.get("error") or ""))
-    index = cell.get("index")
-    where = f"code cell {index + 1}" if isinstance(index, int) else "a cell"
-    return f"- {where}: {_code(' '.join(error.split())[:300])}"
+    error = IPYTHON_FILE.sub("this cell", str(cell.error or ""))
+    return f"- code cell {cell.index + 1}: {_code(' '.join(error.split())[:300])}"
 
 
-def check_lines(check: dict) -> list[str]:
-    points, most = _number(check.get("points")) or 0.0, _number(check.get("max_points")) or 0.0
-    mark = "passed" if most and points >= most else ("partly" if points > 0 else "failed")
-    lines = [f"### {markdown_text(check.get('name', '?'))}: {_num(points)}/{_num(most)} ({mark})", ""]
+def _points(check: CheckResult) -> tuple[float, float, str]:
+    """(points, max points, 'passed' | 'partly' | 'failed'); a number that is none (NaN) counts 0."""
+    points, most = _number(check.points) or 0.0, _number(check.max_points) or 0.0
+    return points, most, "passed" if most and points >= most else ("partly" if points > 0 else "failed")
+
+
+def check_lines(check: CheckResult) -> list[str]:
+    points, most, mark = _points(check)
+    lines = [f"### {markdown_text(check.name)}: {_num(points)}/{_num(most)} ({mark})", ""]
     # The course writes descriptions, messages and hints in Markdown (code spans), quoting
     # the student's values: the Markdown stays, links, images, tags and math cannot start.
-    if check.get("description"):
-        lines.append(f"- Expected: {markdown_prose(check['description'])}")
-    if check.get("message"):
-        lines.append(f"- {markdown_prose(check['message'])}")
-    if check.get("hint"):
-        lines.append(f"- **Hint:** {markdown_prose(check['hint'])}")
+    if check.description:
+        lines.append(f"- Expected: {markdown_prose(check.description)}")
+    if check.message:
+        lines.append(f"- {markdown_prose(check.message)}")
+    if check.hint:
+        lines.append(f"- **Hint:** {markdown_prose(check.hint)}")
     training = _training_line(check)
     if training:
         lines.append("- Training: " + markdown_text(training))
@@ -135,32 +145,31 @@ def check_lines(check: dict) -> list[str]:
     return lines
 
 
-def feedback_markdown(result: dict, title: str | None = None) -> str:
-    """The feedback of one result document, as Markdown."""
-    exercise = title or result.get("exercise") or "unknown exercise"
-    status = result.get("status", "?")
+def feedback_markdown(result: Result | dict, title: str | None = None) -> str:
+    """The feedback of one result, as Markdown."""
+    result = Result.read(result, "the result given")
+    words = status_words(result.status)
     lines = [
-        f"# Feedback: {markdown_text(exercise)}",
+        f"# Feedback: {markdown_text(title or result.exercise or 'unknown exercise')}",
         "",
-        f"- Student: {markdown_text(result.get('student'))}",
-        f"- Score: **{_num(result.get('score'))} / {_num(result.get('max_score'))}**",
-        f"- Status: {markdown_text(status)}" + (f" ({STATUS_WORDS[status]})" if status in STATUS_WORDS and status != "graded" else ""),
+        f"- Student: {markdown_text(result.student)}",
+        f"- Score: **{_num(result.score)} / {_num(result.max_score)}**",
+        f"- Status: {markdown_text(result.status)}" + (f" ({words})" if words else ""),
     ]
-    if result.get("message"):
-        lines.append(f"- Note: {markdown_text(result['message'])}")
-    if result.get("handed_in_at"):
-        lines.append(f"- Handed in: {markdown_text(result['handed_in_at'])}")
-    if result.get("graded_at"):
-        lines.append(f"- Graded at: {markdown_text(result['graded_at'])}")
+    if result.message:
+        lines.append(f"- Note: {markdown_text(result.message)}")
+    if result.handed_in_at:
+        lines.append(f"- Handed in: {markdown_text(result.handed_in_at)}")
+    if result.graded_at:
+        lines.append(f"- Graded at: {markdown_text(result.graded_at)}")
     lines.append("")
-    checks = result.get("checks") or []
-    if checks:
+    if result.checks:
         lines += ["## Checks", ""]
-        for check in checks:
+        for check in result.checks:
             lines += check_lines(check)
     else:
         lines += ["No check could be run on this submission.", ""]
-    errors = [c for c in (result.get("run") or {}).get("cells", []) if c.get("error")]
+    errors = result.cell_errors
     if errors:
         lines += ["## Cells that raised an error", ""]
         lines += [cell_error_line(c) for c in errors[:10]]
@@ -168,7 +177,7 @@ def feedback_markdown(result: dict, title: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _training_line(check: dict) -> str:
+def _training_line(check: CheckResult) -> str:
     training = training_summary(check)
     if not training:
         return ""
@@ -183,11 +192,11 @@ def _training_line(check: dict) -> str:
     return ", ".join(parts)
 
 
-def _settings(result: dict, course) -> tuple[str, str]:
+def _settings(result: Result, course) -> tuple[str, str]:
     """(title, figure reference setting) of the result's exercise in `course` (None: the defaults)."""
-    exercise = course.exercise(result.get("exercise") or "") if course is not None and result.get("exercise") else None
+    exercise = course.exercise(result.exercise) if course is not None and result.exercise else None
     if exercise is None:
-        return str(result.get("exercise") or "unknown exercise"), "auto"
+        return result.exercise or "unknown exercise", "auto"
     return exercise.title, exercise.figure_reference
 
 
@@ -195,43 +204,40 @@ _environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES))
                                   undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def feedback_html(result: dict, course=None, title: str | None = None, reference: str | None = None) -> str:
-    """The self-contained HTML feedback page of one result document, with its figures.
+def feedback_html(result: Result | dict, course=None, title: str | None = None, reference: str | None = None) -> str:
+    """The self-contained HTML feedback page of one result (or result document), with its figures.
 
     `course` gives the exercise's title and whether figures draw the right answer for failed
     checks (its `figure_reference`); `title` and `reference` override them."""
     from autograder import figures
 
+    result = Result.read(result, "the result given")
     own_title, own_reference = _settings(result, course)
     drawn = figures.figures_of(result, reference or own_reference) if figures.enabled() else []
     checks = []
-    for check in result.get("checks") or []:
-        points, most = _number(check.get("points")) or 0.0, _number(check.get("max_points")) or 0.0
+    for check in result.checks:
+        points, most, mark = _points(check)
         checks.append({
-            "name": str(check.get("name", "?")), "points": _num(points), "max_points": _num(most),
-            "mark": "passed" if most and points >= most else ("partly" if points > 0 else "failed"),
-            "description": str(check.get("description") or ""), "message": str(check.get("message") or ""),
-            "hint": str(check.get("hint") or ""), "training": _training_line(check),
-            "figures": [d for d in drawn if d.check == check.get("name")],
+            "name": check.name, "points": _num(points), "max_points": _num(most), "mark": mark,
+            "description": check.description, "message": check.message, "hint": check.hint,
+            "training": _training_line(check), "figures": [d for d in drawn if d.check == check.name],
         })
-    status = result.get("status", "?")
     return _environment.get_template("feedback.html.j2").render(
-        exercise=title or own_title, student=str(result.get("student") or ""),
-        score=_num(result.get("score")), max_score=_num(result.get("max_score")), status=status,
-        status_words=STATUS_WORDS.get(status, "") if status != "graded" else "",
-        note=str(result.get("message") or ""), graded_at=str(result.get("graded_at") or ""), checks=checks,
-        errors=[{"index": c.get("index"), "error": str(c["error"])[:300]}
-                for c in (result.get("run") or {}).get("cells", []) if c.get("error")][:10],
+        exercise=title or own_title, student=result.student,
+        score=_num(result.score), max_score=_num(result.max_score), status=result.status,
+        status_words=status_words(result.status), note=result.message, graded_at=result.graded_at, checks=checks,
+        errors=[{"index": c.index, "error": str(c.error)[:300]} for c in result.cell_errors][:10],
     )
 
 
-def feedback_filename(result: dict, suffix: str = ".md") -> str:
-    return Path(result_filename(result)).with_suffix(suffix).name
+def feedback_filename(result: Result | dict, suffix: str = ".md") -> str:
+    return Path(result_filename(Result.read(result, "the result given"))).with_suffix(suffix).name
 
 
-def write_feedback(result: dict, folder: Path, title: str | None = None, course=None) -> Path:
+def write_feedback(result: Result | dict, folder: Path, title: str | None = None, course=None) -> Path:
     """Write the result's feedback as `folder/<student>__<exercise>__<sha>.md` (the name of
     its result JSON, with .md) and its HTML page beside it (.html); returns the Markdown's path."""
+    result = Result.read(result, "the result given")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     # The page first: a Markdown file that matches its row says the page was written too
@@ -240,7 +246,7 @@ def write_feedback(result: dict, folder: Path, title: str | None = None, course=
     return write_atomically(folder / feedback_filename(result), feedback_markdown(result, title))
 
 
-def write_all_feedback(results: list[dict], folder: Path, titles: dict[str, str] | None = None,
+def write_all_feedback(results: list[Result], folder: Path, titles: dict[str, str] | None = None,
                        course=None) -> list[Path]:
     titles = titles or {}
-    return [write_feedback(r, folder, titles.get(r.get("exercise") or ""), course) for r in results]
+    return [write_feedback(r, folder, titles.get(r.exercise or ""), course) for r in results]

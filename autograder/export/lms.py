@@ -39,9 +39,12 @@ from pathlib import Path
 
 from autograder.export.files import write_csv
 from autograder.intake.roster import Roster
+from autograder.record import Result, results_of
 
 FORMATS = ("canvas", "moodle", "csv")
 CANVAS_FIXED = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+PLAIN_FIXED = ("student", "name")  # then one column per exercise id, then PLAIN_TOTAL
+PLAIN_TOTAL = "total"
 CANVAS_POINTS_ROW = "    Points Possible"  # Canvas writes it indented; its importer trims it
 MOODLE_IDENTIFIERS = {
     # setting: (column header, roster columns tried in order)
@@ -75,9 +78,14 @@ class Export:
 
 # --------------------------------------------------------------------------- reading results
 
-def load_results(path: str | Path) -> list[dict]:
-    """Result documents from a `grade` output folder (its gradebook, else its JSON files),
-    a gradebook file, a folder of result JSON files, or one JSON file."""
+# A JSON file that holds none of these keys is some other document (similarity.json), not a result.
+RESULT_KEYS = ("submission", "student", "status", "score")
+
+
+def load_results(path: str | Path) -> list[Result]:
+    """The results in a `grade` output folder (its gradebook, else its JSON files), a gradebook
+    file, a folder of result JSON files, or one JSON file. A result file or row that cannot be
+    read (malformed, edited by hand) is a result of status `error` whose message names it."""
     path = Path(path)
     if path.is_file() and path.suffix in (".sqlite", ".db"):
         from autograder.record import Gradebook
@@ -96,11 +104,17 @@ def load_results(path: str | Path) -> list[dict]:
     results = []
     for file in files:
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+            text = file.read_bytes()
+        except OSError:
+            continue  # gone since it was listed
+        try:
+            data = json.loads(text)
+        except ValueError:  # not JSON (truncated, not UTF-8): an `error` result that says so
+            results.append(Result.parse(text, str(file)))
             continue
-        if isinstance(data, dict) and "student" in data and "score" in data:
-            results.append(data)
+        if isinstance(data, dict) and not any(key in data for key in RESULT_KEYS):
+            continue  # another document beside the results (similarity.json)
+        results.append(Result.read(data, str(file)))
     return results
 
 
@@ -113,47 +127,41 @@ def _row(row: dict, *names: str) -> str:
     return next((norm[n].strip() for n in names if (norm.get(n) or "").strip()), "")
 
 
-def handed_in(result: dict) -> str:
+def handed_in(result: Result) -> str:
     """When the submission was handed in (UTC ISO 8601, comparable as text); results graded
     before hand-in times were recorded fall back to their grading time."""
-    return str(result.get("handed_in_at") or result.get("graded_at") or "")
+    return result.handed_in_at or result.graded_at
 
 
-def _score(result: dict) -> float:
-    try:
-        return float(result.get("score") or 0)
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def _rank(result: dict, pick: str) -> tuple:
-    tail = (str(result.get("submission") or ""), str(result.get("sha256") or ""))
+def _rank(result: Result, pick: str) -> tuple:
+    tail = (result.submission, result.sha256)
+    score = float(result.score) if result.score == result.score else 0.0  # NaN ranks as no points
     if pick == "latest":
-        return (handed_in(result), _score(result), *tail)
-    return (_score(result), handed_in(result), *tail)
+        return (handed_in(result), score, *tail)
+    return (score, handed_in(result), *tail)
 
 
-def _better(a: dict, b: dict, pick: str) -> dict:
+def _better(a: Result, b: Result, pick: str) -> Result:
     """The one of two results of a student and exercise that counts (see the module's text)."""
     return b if _rank(b, pick) > _rank(a, pick) else a
 
 
-def match_results(results: list[dict], roster: Roster | None, exercises: list[str],
-                  pick: str = "best") -> tuple[dict[str, dict[str, dict]], list[Unmatched]]:
+def match_results(results: list[Result], roster: Roster | None, exercises: list[str],
+                  pick: str = "best") -> tuple[dict[str, dict[str, Result]], list[Unmatched]]:
     """({student id: {exercise id: chosen result}}, unmatched submissions)."""
     if pick not in ("best", "latest"):
         raise ExportError(f"lms.pick must be 'best' or 'latest', not {pick!r}")
-    grades: dict[str, dict[str, dict]] = {}
+    grades: dict[str, dict[str, Result]] = {}
     unmatched: list[Unmatched] = []
-    for r in results:
-        exercise, student = r.get("exercise"), str(r.get("student") or "")
+    for r in results_of(results):
+        exercise, student = r.exercise, r.student
         if exercise not in exercises:
             why = f"exercise {exercise!r} is not in the course" if exercise else "the notebook names no exercise"
-            unmatched.append(Unmatched(student, exercise, str(r.get("submission", "")), why))
+            unmatched.append(Unmatched(student, exercise, r.submission, why))
             continue
         sid = roster.match(student) if roster is not None else (student or None)
         if sid is None:
-            unmatched.append(Unmatched(student, exercise, str(r.get("submission", "")), "student not in the roster"))
+            unmatched.append(Unmatched(student, exercise, r.submission, "student not in the roster"))
             continue
         mine = grades.setdefault(sid, {})
         mine[exercise] = _better(mine[exercise], r, pick) if exercise in mine else r
@@ -164,11 +172,11 @@ def _num(x) -> str:
     return f"{round(float(x), 4):g}"
 
 
-def _max_scores(course, results: list[dict]) -> dict[str, float | None]:
+def _max_scores(course, results: list[Result]) -> dict[str, float | None]:
     """The points each exercise is worth: from the results, else from its checks."""
     out: dict[str, float | None] = {}
     for ex in course.exercises:
-        seen = [float(r["max_score"]) for r in results if r.get("exercise") == ex.id and float(r.get("max_score") or 0) > 0]
+        seen = [float(r.max_score) for r in results if r.exercise == ex.id and r.max_score > 0]
         if seen:
             out[ex.id] = max(seen)
             continue
@@ -189,14 +197,15 @@ def _titles(course, section: str) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- writers
 
-def _cell(grades: dict[str, dict[str, dict]], sid: str, exercise: str) -> str:
+def _cell(grades: dict[str, dict[str, Result]], sid: str, exercise: str) -> str:
     result = grades.get(sid, {}).get(exercise)
-    return "" if result is None else _num(result.get("score") or 0)
+    return "" if result is None else _num(result.score or 0)
 
 
-def write_canvas_csv(results: list[dict], roster: Roster | None, course, path: Path) -> Export:
+def write_canvas_csv(results: list[Result], roster: Roster | None, course, path: Path) -> Export:
     if roster is None:
         raise ExportError("a Canvas import needs a roster (--roster) with the students' Canvas or SIS ids")
+    results = results_of(results)  # results, or result documents (a script's, a test's)
     ids = course.ids
     grades, unmatched = match_results(results, roster, ids, course.lms.pick)
     titles, most = _titles(course, "canvas"), _max_scores(course, results)
@@ -219,10 +228,11 @@ def write_canvas_csv(results: list[dict], roster: Roster | None, course, path: P
     return export
 
 
-def write_moodle_csv(results: list[dict], roster: Roster | None, course, path: Path) -> Export:
+def write_moodle_csv(results: list[Result], roster: Roster | None, course, path: Path) -> Export:
     if roster is None:
         raise ExportError("a Moodle import needs a roster (--roster) with the students' emails or usernames")
     header, columns = MOODLE_IDENTIFIERS[course.lms.moodle.identifier]  # one of them: the course model says so
+    results = results_of(results)  # results, or result documents (a script's, a test's)
     ids = course.ids
     grades, unmatched = match_results(results, roster, ids, course.lms.pick)
     titles = _titles(course, "moodle")
@@ -241,10 +251,11 @@ def write_moodle_csv(results: list[dict], roster: Roster | None, course, path: P
     return export
 
 
-def write_plain_csv(results: list[dict], roster: Roster | None, course, path: Path) -> Export:
+def write_plain_csv(results: list[Result], roster: Roster | None, course, path: Path) -> Export:
+    results = results_of(results)  # results, or result documents (a script's, a test's)
     ids = course.ids
     grades, unmatched = match_results(results, roster, ids, course.lms.pick)
-    rows = [["student", "name"] + ids + ["total"]]
+    rows = [list(PLAIN_FIXED) + ids + [PLAIN_TOTAL]]
     export = Export(Path(path), "csv", unmatched=unmatched)
     people = [(r["student"], _row(r, "name")) for r in roster.rows] if roster is not None else [(s, "") for s in sorted(grades)]
     for sid, name in people:
@@ -261,7 +272,7 @@ def write_plain_csv(results: list[dict], roster: Roster | None, course, path: Pa
 WRITERS = {"canvas": write_canvas_csv, "moodle": write_moodle_csv, "csv": write_plain_csv}
 
 
-def export_grades(fmt: str, results: list[dict], roster: Roster | None, course, path: str | Path) -> Export:
+def export_grades(fmt: str, results: list[Result], roster: Roster | None, course, path: str | Path) -> Export:
     if fmt not in WRITERS:
         raise ExportError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}")
     return WRITERS[fmt](results, roster, course, Path(path))

@@ -26,9 +26,10 @@ from autograder.export.feedback import training_summary
 from autograder.export.files import write_atomically
 from autograder.export.safe_text import plain_plots, plot_text
 from autograder.export.student_table import outside_course, student_table
+from autograder.record import Result, results_of
+from autograder.record.result import PROBLEMS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-PROBLEM_STATUSES = ("error", "timeout", "crashed", "invalid", "unknown_exercise", "tampered")
 COLOURS = ("#3b6ea8", "#d9822b", "#3f9c5a", "#b5443c", "#7d5ba6", "#8c6d46", "#c4579b", "#6b6b6b")
 
 
@@ -89,38 +90,38 @@ def training_scatter(points: list[dict], metric: str, title: str) -> str:
     return _png(fig)
 
 
-def _order(results: list[dict], course) -> list[tuple[str, str]]:
+def _order(results: list[Result], course) -> list[tuple[str, str]]:
     """(exercise id, title) for every exercise with a result, in the course's order."""
     titles = {e.id: e.title for e in course.exercises} if course is not None else {}
-    present = {exercise for r in results if (exercise := r.get("exercise"))}
+    present = {r.exercise for r in results if r.exercise}
     known = [i for i in titles if i in present]
     # With a course, only its exercises get a section: another course's notebook is counted in
     # the overview's row of inputs outside the course (student_table.outside_course), not drawn.
     return [(i, titles.get(i, i)) for i in known + (sorted(present - set(known)) if course is None else [])]
 
 
-def summarise(results: list[dict], course=None) -> dict:
+def summarise(results: list[Result], course=None) -> dict:
     """Everything the page shows, as plain data (the charts as data URIs)."""
+    results = results_of(results)
     exercises = []
     for ex_id, title in _order(results, course):
-        mine = [r for r in results if r.get("exercise") == ex_id]
-        scores = [float(r.get("score") or 0) for r in mine]
-        top = max([float(r.get("max_score") or 0) for r in mine] + [0.0])
-        judged = [r for r in mine if r.get("checks")]
+        mine = [r for r in results if r.exercise == ex_id]
+        scores = [float(r.score) for r in mine]
+        top = max([float(r.max_score) for r in mine] + [0.0])
         checks: dict[str, dict] = {}
-        for r in judged:
-            for c in r["checks"]:
-                row = checks.setdefault(c["name"], {"name": c["name"], "runs": 0, "passed": 0, "points": 0.0,
-                                                    "max_points": float(c.get("max_points") or 0)})
+        for r in mine:
+            for c in r.checks:
+                row = checks.setdefault(c.name, {"name": c.name, "runs": 0, "passed": 0, "points": 0.0,
+                                                 "max_points": float(c.max_points)})
                 row["runs"] += 1
-                row["points"] += float(c.get("points") or 0)
-                row["passed"] += float(c.get("points") or 0) >= float(c.get("max_points") or 0) > 0
+                row["points"] += float(c.points)
+                row["passed"] += float(c.points) >= float(c.max_points) > 0
         check_rows = []
         for row in checks.values():
             row["pass_rate"] = row["passed"] / row["runs"] if row["runs"] else 0.0
             row["mean_points"] = row["points"] / row["runs"] if row["runs"] else 0.0
             check_rows.append(row)
-        statuses = Counter(r.get("status", "?") for r in mine)
+        statuses = Counter(r.status.value for r in mine)
         exercises.append({
             "id": ex_id,
             "title": title,
@@ -135,35 +136,31 @@ def summarise(results: list[dict], course=None) -> dict:
             "pass_chart": pass_rate_chart(check_rows, "pass rate per check") if check_rows else None,
         })
 
-    mistakes = Counter(
-        (r.get("exercise") or "?", c["name"], c["hint"])
-        for r in results for c in r.get("checks") or [] if c.get("hint")
-    )
-    problems = [r for r in results if r.get("status") in PROBLEM_STATUSES]
-    problems.sort(key=lambda r: (PROBLEM_STATUSES.index(r["status"]), r.get("exercise") or "", r.get("student") or ""))
+    mistakes = Counter((r.exercise or "?", c.name, c.hint) for r in results for c in r.checks if c.hint)
+    problems = [r for r in results if r.status in PROBLEMS]
+    problems.sort(key=lambda r: (PROBLEMS.index(r.status), r.exercise or "", r.student))
 
     training: list[dict] = []
     for ex_id, title in _order(results, course):
         by_metric: dict[tuple[str, str], list[dict]] = {}
         for r in results:
-            if r.get("exercise") != ex_id:
+            if r.exercise != ex_id:
                 continue
-            for c in r.get("checks") or []:
+            for c in r.checks:
                 t = training_summary(c)
                 if t and t["seconds"] is not None:
-                    by_metric.setdefault((c["name"], t["metric"]), []).append(
-                        dict(t, student=r.get("student"), check=c["name"], points=c.get("points"),
-                             max_points=c.get("max_points")))
+                    by_metric.setdefault((c.name, t["metric"]), []).append(
+                        dict(t, student=r.student, check=c.name, points=c.points, max_points=c.max_points))
         for (check, metric), samples in by_metric.items():
             label = f"{title}: {check}"
             training.append({"exercise": ex_id, "check": check, "metric": metric, "title": label,
                              "points": sorted(samples, key=lambda p: p["seconds"]),
                              "chart": training_scatter(samples, metric, label)})
 
-    statuses = Counter(r.get("status", "?") for r in results)
+    statuses = Counter(r.status.value for r in results)
     return {
         "count": len(results),
-        "students": len({r.get("student") for r in results}),
+        "students": len({r.student for r in results}),
         "statuses": dict(sorted(statuses.items())),
         "exercises": exercises,
         "mistakes": [{"exercise": e, "check": c, "hint": h, "count": n} for (e, c, h), n in mistakes.most_common(30)],
@@ -185,7 +182,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def class_figure_section(results: list[dict], course=None) -> list[dict]:
+def class_figure_section(results: list[Result], course=None) -> list[dict]:
     """A few figures per exercise over the class (autograder/figures/classroom.py): the spread of
     the students' decision lines, their (z, p) on the sigmoid, the training runs' curves and metric."""
     from autograder import figures
@@ -198,11 +195,12 @@ def _generated() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render_report(results: list[dict], course=None, title: str | None = None, similarity: dict | None = None,
+def render_report(results: list[Result], course=None, title: str | None = None, similarity: dict | None = None,
                   feedback_dir: Path | None = None, report_dir: Path | None = None) -> str:
     """The page; `similarity` (autograder/export/similarity.py's data) adds its section; the
     table per student links each submission's feedback file in `feedback_dir` (relative to
     `report_dir`, where the page lies)."""
+    results = results_of(results)
     with plain_plots():  # no label goes to an external LaTeX, whatever the matplotlibrc says
         data = summarise(results, course)
         data["class_figures"] = class_figure_section(results, course)
@@ -217,9 +215,9 @@ def _write(path: str | Path, text: str) -> Path:
     return write_atomically(Path(path), text)
 
 
-def write_report(results: list[dict], path: str | Path, course=None, title: str | None = None,
+def write_report(results: list[Result], path: str | Path, course=None, title: str | None = None,
                  similarity: dict | None = None, feedback_dir: Path | None = None) -> Path:
-    """Write the HTML report of `results` (result documents) to `path`; returns the path.
+    """Write the HTML report of `results` (results or result documents) to `path`; returns the path.
     `feedback_dir`: where the feedback files lie (default: feedback/ beside the page, where
     `grade` writes them, when that folder exists)."""
     path = Path(path)

@@ -11,15 +11,16 @@ from pathlib import Path
 
 from autograder.export.feedback import feedback_filename
 from autograder.export.lms import match_results
+from autograder.record import Result, results_of
 
 
-def _exercise_ids(results: list[dict], course) -> list[str]:
+def _exercise_ids(results: list[Result], course) -> list[str]:
     if course is not None:
         return list(course.ids)
-    return sorted({r["exercise"] for r in results if r.get("exercise")})
+    return sorted({r.exercise for r in results if r.exercise})
 
 
-def _link(result: dict, feedback_dir: Path | None, report_dir: Path | None) -> str | None:
+def _link(result: Result, feedback_dir: Path | None, report_dir: Path | None) -> str | None:
     """The feedback's HTML page (with its figures) where it was written, else its Markdown."""
     if feedback_dir is None:
         return None
@@ -28,20 +29,21 @@ def _link(result: dict, feedback_dir: Path | None, report_dir: Path | None) -> s
     return os.path.relpath(target, report_dir) if report_dir is not None else target.as_posix()
 
 
-def _cell(result: dict, feedback_dir, report_dir) -> dict:
-    return {"score": float(result.get("score") or 0), "max_score": float(result.get("max_score") or 0),
-            "status": result.get("status", "?"), "link": _link(result, feedback_dir, report_dir)}
+def _cell(result: Result, feedback_dir, report_dir) -> dict:
+    return {"score": float(result.score), "max_score": float(result.max_score),
+            "status": result.status.value, "link": _link(result, feedback_dir, report_dir)}
 
 
-def student_table(results: list[dict], course=None, feedback_dir: Path | None = None,
+def student_table(results: list[Result], course=None, feedback_dir: Path | None = None,
                   report_dir: Path | None = None) -> dict:
     """{columns: [(id, title)], rows: [{student, cells: {id: cell or None}, total, max_total,
     others: [cell with exercise]}]}; a cell's link is relative to `report_dir`."""
+    results = results_of(results)
     ids = _exercise_ids(results, course)
     titles = {e.id: e.title for e in course.exercises} if course is not None else {}
     pick = course.lms.pick if course is not None else "best"
     chosen, outside = match_results(results, None, ids, pick)
-    by_path = {str(r.get("submission", "")): r for r in results}
+    by_path = {r.submission: r for r in results}
     students = sorted(set(chosen) | {u.student for u in outside})
     rows = []
     for student in students:
@@ -59,12 +61,13 @@ def student_table(results: list[dict], course=None, feedback_dir: Path | None = 
             "has_others": any(row["others"] for row in rows)}
 
 
-def outside_course(results: list[dict], course=None) -> dict | None:
+def outside_course(results: list[Result], course=None) -> dict | None:
     """The inputs no exercise of the course holds: unreadable files and notebooks of other
     courses (their exercise ids), with their statuses; None when there is none."""
+    results = results_of(results)
     ids = set(course.ids) if course is not None else None
-    rows = [r for r in results if not r.get("exercise") or (ids is not None and r["exercise"] not in ids)]
+    rows = [r for r in results if not r.exercise or (ids is not None and r.exercise not in ids)]
     if not rows:
         return None
-    return {"count": len(rows), "statuses": dict(Counter(r.get("status", "?") for r in rows)),
-            "exercises": sorted({r["exercise"] for r in rows if r.get("exercise")})}
+    return {"count": len(rows), "statuses": dict(Counter(r.status.value for r in rows)),
+            "exercises": sorted({r.exercise for r in rows if r.exercise})}

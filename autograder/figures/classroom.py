@@ -17,18 +17,18 @@ import numpy as np
 from autograder.figures import canvas
 from autograder.figures.draw import drawing
 from autograder.figures.kind import number, numbers
+from autograder.record.result import Result, Status, results_of
 
 MAX_STUDENTS = 300  # drawn per figure
 
 
-def _rows(results: list[dict], exercise: str, kind: str) -> list[tuple[dict, dict]]:
+def _rows(results: list[Result], exercise: str, kind: str) -> list[tuple[Result, dict]]:
     """(result, {check name: figure data of this kind}) of the exercise's results, graded ones only."""
     out = []
-    for result in results:
-        if result.get("exercise") != exercise or result.get("status") not in ("graded", "timeout"):
+    for result in results_of(results):
+        if result.exercise != exercise or result.status not in (Status.GRADED, Status.TIMEOUT):
             continue
-        data = {str(c.get("name")): c["figure"] for c in result.get("checks") or []
-                if isinstance(c.get("figure"), dict) and c["figure"].get("kind") == kind}
+        data = {c.name: c.figure for c in result.checks if c.figure is not None and c.figure.get("kind") == kind}
         if data:
             out.append((result, data))
     return out[:MAX_STUDENTS]
@@ -109,7 +109,7 @@ def training_runs(rows, check: str) -> object | None:
     return fig
 
 
-def class_figures(results: list[dict], exercises: list[tuple[str, str]]) -> list[dict]:
+def class_figures(results: list[Result], exercises: list[tuple[str, str]]) -> list[dict]:
     """[{exercise, title, caption, uri}] for the exercises (id, title) that have figure data;
     a figure that cannot be drawn is left out (the report stands without it)."""
     out = []

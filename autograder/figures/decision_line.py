@@ -19,7 +19,7 @@ POINTS = 160
 
 def _pair(ctx: Context, data: dict, key: str) -> tuple[float | None, float | None]:
     """(the student's, the right) value of the check `key` (intercept or slope)."""
-    source = ctx.siblings.get(key) or (data if ctx.row.get("name") == key else {})
+    source = ctx.siblings.get(key) or (data if ctx.row.name == key else {})
     value = source.get("value") or {}
     return number(value.get("got")), number(value.get("expected"))
 

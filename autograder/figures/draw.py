@@ -24,8 +24,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from autograder.figures import canvas
-from autograder.figures.kind import Context, NothingToDraw
+from autograder.figures.kind import Context, NothingToDraw, as_check
 from autograder.figures.kinds import KINDS
+from autograder.record.result import CheckResult, Result
 
 REFERENCE_SETTINGS = ("auto", "always", "never")
 PAGE_BYTES = 400_000  # the PNGs of one page (one submission) together
@@ -53,14 +54,12 @@ class Drawn:
         return f"{self.check}: {self.title}" + (", with the right answer" if self.reference else "")
 
 
-def passed(row: dict) -> bool:
-    try:
-        return float(row.get("max_points") or 0) > 0 and float(row.get("points") or 0) >= float(row["max_points"])
-    except (TypeError, ValueError):
-        return False
+def passed(row: CheckResult | dict) -> bool:
+    check = as_check(row)
+    return check.max_points > 0 and check.points >= check.max_points
 
 
-def show_reference(row: dict, data: dict, setting: str = "auto") -> bool:
+def show_reference(row: CheckResult | dict, data: dict, setting: str = "auto") -> bool:
     if passed(row) or setting == "always":
         return True
     if setting == "never":
@@ -71,7 +70,7 @@ def show_reference(row: dict, data: dict, setting: str = "auto") -> bool:
 def _png(kind, data: dict, ctx: Context, cap: int) -> bytes:
     drawer = f"{kind.draw.__module__}.{kind.draw.__qualname__}"
     key = hashlib.sha256(json.dumps([drawer, data, ctx.show_reference, ctx.siblings if kind.once else None,
-                                     ctx.row.get("name") if kind.once else None, cap],
+                                     ctx.row.name if kind.once else None, cap],
                                     sort_keys=True, default=str).encode()).hexdigest()
     with drawing:
         if key in _cache:
@@ -86,17 +85,17 @@ def _png(kind, data: dict, ctx: Context, cap: int) -> bytes:
         return png
 
 
-def figures_of(result: dict, reference: str = "auto", budget: int = PAGE_BYTES,
+def figures_of(result: Result | dict, reference: str = "auto", budget: int = PAGE_BYTES,
                figure_cap: int = canvas.FIGURE_BYTES) -> list[Drawn]:
-    """The figures of `result` (a result document), in the order of its checks."""
-    rows = [r for r in result.get("checks") or [] if isinstance(r, dict) and isinstance(r.get("figure"), dict)]
+    """The figures of `result` (a result, or its document), in the order of its checks."""
+    rows = [c for c in Result.read(result, "the result given").checks if c.figure is not None]
     siblings: dict[str, dict[str, dict]] = {}
     for row in rows:
-        siblings.setdefault(str(row["figure"].get("kind")), {})[str(row.get("name"))] = row["figure"]
+        siblings.setdefault(str(row.figure.get("kind")), {})[row.name] = row.figure
     out: list[Drawn] = []
     spent, done = 0, set()
     for row in rows:
-        data, name = row["figure"], str(row.get("name", "?"))
+        data, name = row.figure, row.name
         kind = KINDS.get(str(data.get("kind")))
         if kind is None:
             out.append(Drawn(name, str(data.get("kind"))[:40], "", note="no figure of this kind is known"))

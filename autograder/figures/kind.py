@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from autograder.record.result import CheckResult
+
 
 class NothingToDraw(Exception):
     """The data holds nothing of the student's to draw (a missing answer): no figure, no note."""
@@ -20,8 +22,21 @@ class Context:
     """What a kind may use beside its own check's data."""
 
     show_reference: bool  # draw the right answer (autograder/figures/draw.py decides)
-    row: dict = field(default_factory=dict)  # the check's row of the result: name, points, max_points
+    row: CheckResult | dict = field(default_factory=dict)  # the check's result: name, points, max_points
     siblings: dict[str, dict] = field(default_factory=dict)  # {check name: figure data} of the same result
+
+    def __post_init__(self):
+        self.row = as_check(self.row)
+
+
+def as_check(row: CheckResult | dict) -> CheckResult:
+    """A check's result, from a check's result or its document (a figure drawn apart, in a test)."""
+    if isinstance(row, CheckResult):
+        return row
+    try:
+        return CheckResult.model_validate({"name": "", **row})
+    except ValueError:  # pydantic's ValidationError: a row that is no check's counts as failed, unnamed
+        return CheckResult(name="")
 
 
 @dataclass(frozen=True)
