@@ -17,6 +17,7 @@ from autograder.course import Course
 from autograder.exercises import REPO_ROOT
 from autograder.handout import Handout
 from autograder.batch import grade_batch
+from autograder.record import Result
 
 EXAMPLES = REPO_ROOT / "examples"
 
@@ -25,7 +26,7 @@ EXAMPLES = REPO_ROOT / "examples"
 class DemoRun:
     built: list  # BuiltExercise of every exercise built
     submissions: Path
-    results: list[dict]
+    results: list[Result]
     results_dir: Path
     report: Path
 

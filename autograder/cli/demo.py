@@ -40,10 +40,10 @@ def demo(out, workers, only):
     click.echo(f"graded the example submissions in {run.submissions}:")
     click.echo(results_table(run.results))
     for r in run.results:
-        if r["student"] == "mistaken":
-            for c in r["checks"]:
-                if c["hint"]:
-                    click.echo(f"  hint for {r['exercise']}/{c['name']}: {c['hint']}")
+        if r.student == "mistaken":
+            for c in r.checks:
+                if c.hint:
+                    click.echo(f"  hint for {r.exercise}/{c.name}: {c.hint}")
     click.echo(f"grades: {run.results_dir / 'grades.csv'}; one JSON per submission in {run.results_dir / 'results'}")
     click.echo(f"feedback per submission: {run.results_dir / 'feedback'}")
     click.echo(f"report for teachers (open in a browser): {run.report}")

@@ -8,6 +8,7 @@ import click
 
 from autograder.cli.output import COURSE_HELP, DEFAULT_WORKERS, course_or_fail, results_table
 from autograder.export.safe_text import terminal_text
+from autograder.record import Status
 
 
 @click.command()
@@ -59,7 +60,7 @@ def grade(paths, course_path, out, workers, roster, handed_in, regrade, quiet, c
     if not quiet:
         click.echo(results_table(results))
     click.echo(terminal_text(f"{len(results)} submission(s) graded into {Path(out) / 'grades.csv'}"))
-    strangers = sum(r["status"] == "unknown_exercise" for r in results)
+    strangers = sum(r.status == Status.UNKNOWN_EXERCISE for r in results)
     if strangers:  # the usual cause is the wrong course, not the students
         click.echo(f"{strangers} submission(s) are of no exercise of the course {course.name!r} ({course.path}); "
                    "if that is the wrong course, run from the course's folder or give --course", err=True)

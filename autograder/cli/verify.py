@@ -10,26 +10,27 @@ import click
 import nbformat
 
 from autograder.cli.output import COURSE_HELP, course_or_fail, table
+from autograder.record import Result, Status
 
 
-def blank_cell_errors(results: list[dict], dist: Path) -> list[str]:
+def blank_cell_errors(results: list[Result], dist: Path) -> list[str]:
     """Each cell of a blank (student) version that raised when run top to bottom, outside the
     public checks (the sandbox runs `grader.check` as a stand-in), as "<id>: the student version's
     cell N (`its first line`) raises <error>". A blank must run before the student writes anything."""
     problems = []
     for r in results:
-        if r["student"] != "blank" or not r.get("exercise"):
+        if r.student != "blank" or not r.exercise or r.run is None:
             continue
-        notebook = dist / r["exercise"] / "student" / f"{r['exercise']}.ipynb"
+        notebook = dist / r.exercise / "student" / f"{r.exercise}.ipynb"
         code_cells = [(n, cell.source) for n, cell in enumerate(nbformat.read(str(notebook), as_version=4).cells,
                                                                  start=1) if cell.cell_type == "code"]
-        for cell in (r.get("run") or {}).get("cells") or []:
-            if cell.get("status") != "error" or cell["index"] >= len(code_cells):
+        for cell in r.run.cells:
+            if cell.status != "error" or cell.index >= len(code_cells):
                 continue
-            number, source = code_cells[cell["index"]]
+            number, source = code_cells[cell.index]
             first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-            error = (cell.get("error") or "").strip().splitlines()
-            problems.append(f"{r['exercise']}: the student version's cell {number} (`{first[:60]}`) raises "
+            error = (cell.error or "").strip().splitlines()
+            problems.append(f"{r.exercise}: the student version's cell {number} (`{first[:60]}`) raises "
                             f"{error[-1] if error else 'an error'}")
     return problems
 
@@ -49,11 +50,11 @@ def _verify_rows(course, dist: Path, workers: int) -> tuple[list[list[str]], boo
         results = grade_batch([str(subs)], course, Path(tmp) / "results", workers=workers, progress=False,
                               handout=Handout())
     rows, ok = [], True
-    for r in sorted(results, key=lambda r: (r.get("exercise") or "", r["student"])):
-        want = r["max_score"] if r["student"] == "solution" else 0.0
-        good = r["status"] == "graded" and r["score"] == want and r["max_score"] > 0
+    for r in sorted(results, key=lambda r: (r.exercise or "", r.student)):
+        want = r.max_score if r.student == "solution" else 0.0
+        good = r.status == Status.GRADED and r.score == want and r.max_score > 0
         ok &= good
-        rows.append([r.get("exercise") or "?", r["student"], r["status"], f"{r['score']:g}/{r['max_score']:g}",
+        rows.append([r.exercise or "?", r.student, r.status.value, f"{r.score:g}/{r.max_score:g}",
                      "ok" if good else "FAIL"])
     return rows, ok, blank_cell_errors(results, dist)
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from autograder import settings as environment
 from autograder.gradescope.results import SettingsError, hidden_checks, to_gradescope
+from autograder.record import Result, Status
 
 DEFAULT_ROOT = "/autograder"
 BUNDLE_CONFIG = "gradescope.json"
@@ -79,19 +80,19 @@ def variant_owner(sub) -> str | None:
 
 
 def grade_upload(submission_dir: Path, course, exercise_id: str, metadata: Path | None = None,
-                 handout=None) -> dict:
-    """Our result document for the upload in `submission_dir`."""
+                 handout=None) -> Result:
+    """Our result for the upload in `submission_dir`."""
     from autograder.intake.submissions import Submission, read_submission
-    from autograder.pipeline import grade_submission
+    from autograder.pipeline import failure_result, grade_submission
 
     started = time.perf_counter()
     file = find_submission(submission_dir, exercise_id)
     if file is None:
-        sub = Submission(str(submission_dir), "", "unknown", exercise_id, status="invalid",
+        sub = Submission(str(submission_dir), "", "unknown", exercise_id, status=Status.INVALID,
                          message="no notebook (.ipynb) or Otter export (.zip) was uploaded")
     else:
         sub = read_submission(file, submission_dir, course.ids)
-        if sub.status == "unknown_exercise" and sub.exercise is None:
+        if sub.status == Status.UNKNOWN_EXERCISE and sub.exercise is None:
             # The notebook lost its stamp (copied cells into a new notebook): this bundle grades one exercise.
             sub.status, sub.message, sub.exercise = None, "", exercise_id
     sub.student = student_name(metadata, sub.student, variant_owner(sub))
@@ -99,10 +100,10 @@ def grade_upload(submission_dir: Path, course, exercise_id: str, metadata: Path 
         result = grade_submission(sub, course, handout=handout)
     except Exception as exc:  # noqa: BLE001 - a bug of ours still gives the student a result
         traceback.print_exc()
-        result = {"submission": sub.path, "student": sub.student, "exercise": exercise_id, "sha256": sub.sha256,
-                  "status": "error", "score": 0.0, "max_score": 0.0, "checks": [],
-                  "message": f"the grader failed on this submission ({type(exc).__name__}); please tell your teacher"}
-    result["seconds"] = round(time.perf_counter() - started, 3)
+        result = failure_result(sub, exc)
+        result.exercise = exercise_id
+        result.message = f"the grader failed on this submission ({type(exc).__name__}); please tell your teacher"
+    result.seconds = round(time.perf_counter() - started, 3)
     return result
 
 
@@ -171,12 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         write_results(document, paths["results"])
         return 0
     write_results(document, paths["results"])
-    print(f"{result.get('student')}: {result.get('exercise')} {result.get('status')} "
+    print(f"{result.student}: {result.exercise} {result.status} "
           f"{document['score']:g}/{sum(t['max_score'] for t in document['tests']):g} -> {paths['results']}")
-    for check in result.get("checks") or []:
-        print(f"  {check['name']}: {check['points']:g}/{check['max_points']:g} {check.get('message') or ''} {check.get('hint') or ''}".rstrip())
-    if result.get("message"):
-        print(f"  note: {result['message']}")
+    for check in result.checks:
+        print(f"  {check.name}: {check.points:g}/{check.max_points:g} {check.message} {check.hint}".rstrip())
+    if result.message:
+        print(f"  note: {result.message}")
     return 0
 
 

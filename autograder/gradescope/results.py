@@ -25,7 +25,8 @@ from typing import AbstractSet
 
 from autograder import figures
 from autograder.course import Gradescope
-from autograder.export.feedback import STATUS_WORDS, training_summary
+from autograder.export.feedback import STATUS_WORDS, status_words, training_summary
+from autograder.record import CheckResult, Result, Status
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 GRADESCOPE_FIGURE_BYTES = 40_000  # one figure's PNG
@@ -51,14 +52,14 @@ def _round(x) -> float:
     return round(float(x or 0.0), 4)
 
 
-def test_output(check: dict) -> str:
+def test_output(check: CheckResult) -> str:
     lines = []
-    if check.get("description"):
-        lines.append(f"Expected: {check['description']}")
-    if check.get("message"):
-        lines.append(check["message"])
-    if check.get("hint"):
-        lines.append(f"Hint: {check['hint']}")
+    if check.description:
+        lines.append(f"Expected: {check.description}")
+    if check.message:
+        lines.append(check.message)
+    if check.hint:
+        lines.append(f"Hint: {check.hint}")
     training = training_summary(check)
     if training:
         line = f"Held-out {training['metric']}: {training['value']:.4g}"
@@ -70,7 +71,7 @@ def test_output(check: dict) -> str:
             line += f" on {training['device']}"
         lines.append(line)
     if not lines:
-        lines.append("Passed." if check.get("points", 0) >= check.get("max_points", 0) else "Not passed.")
+        lines.append("Passed." if check.points >= check.max_points else "Not passed.")
     return "\n".join(lines)
 
 
@@ -86,11 +87,11 @@ def html_output(text: str, drawn: list) -> str:
     return "\n".join(parts)
 
 
-def leaderboard(result: dict) -> list[dict]:
+def leaderboard(result: Result) -> list[dict]:
     """Held-out metric and training time of the training checks, as Gradescope leaderboard columns."""
     entries = []
-    summaries = [(c["name"], training_summary(c)) for c in result.get("checks") or []]
-    trained = [(name, t) for name, t in summaries if t]
+    trained = [(c.name, training_summary(c)) for c in result.checks]
+    trained = [(name, t) for name, t in trained if t]
     for name, t in trained:
         prefix = f"{name} " if len(trained) > 1 else ""
         entries.append({"name": f"{prefix}{t['metric']}", "value": round(t["value"], 6),
@@ -100,57 +101,58 @@ def leaderboard(result: dict) -> list[dict]:
     return entries
 
 
-def to_gradescope(result: dict, settings: Gradescope, hidden: AbstractSet[str] = frozenset(), checks=(), title: str = "",
-                  reference: str = "auto") -> dict:
+def to_gradescope(result: Result | dict, settings: Gradescope, hidden: AbstractSet[str] = frozenset(), checks=(),
+                  title: str = "", reference: str = "auto") -> dict:
     """Gradescope's results.json for one of our result documents.
 
     `checks` are the exercise's Check objects: when the submission never reached them
     (unreadable, wrong exercise) each still gets a test worth 0 of its points, so the student
     sees what the assignment is worth and why nothing was graded. `reference`: whether figures
     draw the right answer for failed checks (the exercise's `figure_reference`)."""
-    rows = list(result.get("checks") or [])
+    result = Result.read(result, "the result given")
+    rows = list(result.checks)
     if not rows:
-        reason = result.get("message") or STATUS_WORDS.get(str(result.get("status")), "not graded")
-        rows = [{"name": c.name, "description": c.description, "points": 0.0, "max_points": float(c.points),
-                 "message": f"Not graded: {reason}", "hint": ""} for c in checks]
+        reason = result.message or STATUS_WORDS[result.status]
+        rows = [CheckResult(name=c.name, description=c.description, points=0.0, max_points=float(c.points),
+                            message=f"Not graded: {reason}", hint="") for c in checks]
     drawn = figures.figures_of(result, reference, GRADESCOPE_BYTES, GRADESCOPE_FIGURE_BYTES) if figures.enabled() else []
     tests = []
     for number, check in enumerate(rows, start=1):
-        score, most = _round(check.get("points")), _round(check.get("max_points"))
-        mine = [d for d in drawn if d.check == check["name"]]
+        score, most = _round(check.points), _round(check.max_points)
+        mine = [d for d in drawn if d.check == check.name]
         tests.append({
-            "name": str(check["name"]),
+            "name": check.name,
             "number": str(number),
             "score": score,
             "max_score": most,
             "status": "passed" if score >= most else "failed",
             "output": test_output(check),
-            "visibility": settings.hidden_visibility if check["name"] in hidden else settings.visibility,
+            "visibility": settings.hidden_visibility if check.name in hidden else settings.visibility,
             **({"output": html_output(test_output(check), mine), "output_format": "html"} if mine else {}),
         })
     score = _round(sum(t["score"] for t in tests))
     most = _round(sum(t["max_score"] for t in tests))
-    status = result.get("status", "graded")
-    name = title or result.get("exercise") or "this assignment"
-    lines = [f"{name}: " + ("graded" if status == "graded" else f"{status}, {STATUS_WORDS.get(status, '')}".rstrip(", "))]
+    status = result.status
+    name = title or result.exercise or "this assignment"
+    lines = [f"{name}: " + ("graded" if status == Status.GRADED else f"{status}, {status_words(status)}")]
     if not any(t["name"] in hidden for t in tests):
         lines[0] += f", {score:g} of {most:g} points"
-    if result.get("message"):
-        lines.append(str(result["message"]))
+    if result.message:
+        lines.append(result.message)
     if hidden & {t["name"] for t in tests}:
         lines.append("Some checks are shown only after the due date.")
     document = {
         "score": score,
-        "execution_time": int(round(float(result.get("seconds") or 0.0))),
+        "execution_time": int(round(float(result.seconds or 0.0))),
         "output": "\n".join(lines),
         "visibility": settings.visibility,
         "stdout_visibility": settings.stdout_visibility,
         "extra_data": {
-            "status": status,
-            "exercise": result.get("exercise"),
-            "sha256": result.get("sha256") or "",
-            "seed": result.get("seed"),
-            "isolation": (result.get("run") or {}).get("isolation"),
+            "status": status.value,
+            "exercise": result.exercise,
+            "sha256": result.sha256,
+            "seed": result.seed,
+            "isolation": result.run.isolation if result.run else None,
         },
         "tests": tests,
     }

@@ -298,7 +298,7 @@ def create_app(service) -> Flask:
         for (student, exercise), row in sorted(service.counted_results(results).items()):
             post = posts.get((student, exercise), {})
             writer.writerow([security.cell(student), security.cell(people.get(student, (student, ""))[0]), exercise,
-                             row["status"], f"{row['score']:g}", f"{row['max_score']:g}", row["attempts"],
+                             row.status, f"{row.score:g}", f"{row.max_score:g}", row.attempts,
                              "pending" if post.get("pending") else ("posted" if post.get("score") is not None else "")])
         response = make_response(out.getvalue())
         response.headers["Content-Type"] = "text/csv; charset=utf-8"

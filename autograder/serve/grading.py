@@ -26,7 +26,7 @@ from autograder.course import Course
 from autograder.exercises import load_checks
 from autograder.intake.submissions import read_submission
 from autograder.pipeline import failure_result, grade_submission
-from autograder.record import Gradebook
+from autograder.record import Gradebook, Status
 from autograder.run import run_notebook
 from autograder.run.preload import exercise_preload
 from autograder.run.warm import WarmPool
@@ -148,7 +148,7 @@ class GradingQueue:
         sub = read_submission(path, path.parent, self.course.ids)
         sub.student, sub.path = attempt.student, attempt.filename
         if not sub.status and sub.exercise != attempt.exercise:
-            sub.status = "invalid"
+            sub.status = Status.INVALID
             sub.message = (f"this notebook is exercise {sub.exercise!r}, handed in on the page of {attempt.exercise!r}: "
                            "hand it in on its own exercise's page")
         if sub.status:
@@ -159,8 +159,8 @@ class GradingQueue:
         except Exception as exc:  # a bug of ours must not lose the attempt
             log.exception("grading attempt %s failed", attempt.id)
             result = failure_result(sub, exc)
-        result["sha256"] = attempt.sha256
-        result["attempt"] = attempt.id
+        result.sha256 = attempt.sha256
+        result.attempt = attempt.id
         book.record(result)  # the result first: `done` is only ever said of a recorded attempt
         self.store.finish(attempt.id, attempt.student, attempt.exercise)
         with self.graded:

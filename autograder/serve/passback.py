@@ -17,7 +17,7 @@ import threading
 import time
 
 from autograder.export.lms import match_results
-from autograder.record import Gradebook
+from autograder.record import Gradebook, Result
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def backoff(tries: int) -> float:
     return min(LAST_RETRY_S, FIRST_RETRY_S * 2 ** max(0, tries)) * random.uniform(0.8, 1.2)
 
 
-def counted(results: list[dict], exercise: str, pick: str) -> dict | None:
+def counted(results: list[Result], exercise: str, pick: str) -> Result | None:
     """The result that counts of one student's attempts at one exercise (lms.pick)."""
     if not results:
         return None
@@ -57,10 +57,10 @@ class Passback:
     def poke(self, *_args) -> None:
         self.wake.set()
 
-    def results_of(self, book: Gradebook, student: str, exercise: str) -> list[dict]:
+    def results_of(self, book: Gradebook, student: str, exercise: str) -> list[Result]:
         shas = {a.sha256 for a in self.store.attempts(student, exercise) if a.state == "done"}
         found = [book.result(sha, student) for sha in sorted(shas)]
-        return [r for r in found if r is not None and r.get("exercise") == exercise]
+        return [r for r in found if r is not None and r.exercise == exercise]
 
     def _loop(self) -> None:
         book = Gradebook(self.gradebook)
@@ -84,13 +84,13 @@ class Passback:
             self.store.sent(owed, None, None, "no LMS grade service for this student and exercise")
             return
         platform, user_id, service = target
-        score, max_score = float(result.get("score") or 0.0), float(result.get("max_score") or 0.0)
+        score, max_score = float(result.score or 0.0), float(result.max_score or 0.0)
         if max_score <= 0:
-            self.store.sent(owed, None, None, f"not posted: the counted attempt is {result.get('status')}, with no points")
+            self.store.sent(owed, None, None, f"not posted: the counted attempt is {result.status}, with no points")
             return
         try:
             self.lti.post_score(platform, user_id, service, owed.exercise, self.titles.get(owed.exercise, owed.exercise),
-                                score, max_score, f"{result.get('status')}: {score:g}/{max_score:g}")
+                                score, max_score, f"{result.status}: {score:g}/{max_score:g}")
         except Exception as exc:  # noqa: BLE001 - any failure is retried; the row stays owed
             delay = backoff(owed.tries)
             log.warning("score for %s/%s not posted (%s); retrying in %.0f s", owed.student, owed.exercise,

@@ -17,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from autograder.course import Course
-from autograder.record import Gradebook
+from autograder.record import Gradebook, Result
 from autograder.serve import security
 from autograder.serve.grading import GradingQueue, lane_of, max_points
 from autograder.serve.notebooks import Notebooks
@@ -34,6 +35,26 @@ log = logging.getLogger(__name__)
 DEFAULT_UPLOAD_MB = 20.0
 DEFAULT_UPLOADS_PER_HOUR = 30
 
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The attempt that counts for a student and exercise (lms.pick), as the teacher's table shows it."""
+
+    result: Result
+    attempts: int  # made here, at this exercise
+
+    @property
+    def status(self) -> str:
+        return self.result.status.value
+
+    @property
+    def score(self) -> float:
+        return self.result.score
+
+    @property
+    def max_score(self) -> float:
+        return self.result.max_score
 
 class Service:
     """Everything the pages reach, built from the course and a data folder."""
@@ -93,20 +114,20 @@ class Service:
         url = self.course.published_notebook(exercise)
         return url.replace("https://github.com/", "https://colab.research.google.com/github/", 1) if url else None
 
-    def counted_results(self, results: list[dict]) -> dict[tuple[str, str], dict]:
+    def counted_results(self, results: list[Result]) -> dict[tuple[str, str], Counted]:
         """{(student, exercise): the counted result (lms.pick), with `attempts`} over the attempts made here."""
-        by_key: dict[tuple[str, str], list[dict]] = {}
+        by_key: dict[tuple[str, str], list[Result]] = {}
         attempts: dict[tuple[str, str], int] = {}
         for a in self.store.attempts():
             attempts[(a.student, a.exercise)] = attempts.get((a.student, a.exercise), 0) + 1
         for r in results:
-            if r.get("exercise"):
-                by_key.setdefault((r["student"], r["exercise"]), []).append(r)
+            if r.exercise:
+                by_key.setdefault((r.student, r.exercise), []).append(r)
         out = {}
         for key, rows in by_key.items():
             chosen = counted(rows, key[1], self.course.lms.pick)
             if chosen is not None:
-                out[key] = {**chosen, "attempts": attempts.get(key, len(rows))}
+                out[key] = Counted(chosen, attempts.get(key, len(rows)))
         return out
 
     def class_table(self) -> dict:

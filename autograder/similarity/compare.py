@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder.record.result import Result
 from autograder.similarity import answers
 from autograder.similarity import fingerprints as fps
 from autograder.similarity import signals as sig
@@ -39,7 +40,7 @@ class Submitted:
     exercise: str
     cells: list[str] = field(default_factory=list)  # its code cells; empty when only its result is left
     metadata: dict = field(default_factory=dict)
-    result: dict | None = None
+    result: Result | dict | None = None  # a result document too (a class's leftovers)
     sha256: str = ""  # of the file handed in
 
 

@@ -32,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import AbstractSet
 
+from autograder.record.result import CheckResult, Result
 
 SCALE = 6.0
 SHARE_CAP = 0.10  # a signal more than this share of the class holds is no evidence
@@ -131,18 +132,27 @@ def training_signals(cells: list[str], own: str, tasks: list[tuple[str, str]],
                    part_texts=tuple(t for _, t in parts))]
 
 
-def result_signals(result: dict | None) -> list[Signal]:
-    if not isinstance(result, dict):
-        return []
-    signals = []
-    for check in result.get("checks") or []:
-        if not isinstance(check, dict) or not isinstance(check.get("name"), str):
+def _checks(result: Result | dict | None) -> list[CheckResult]:
+    """The checks of a result; of a result document, those that read as checks (a part of one
+    is enough: the similarity of two classes' leftovers is still worth a look)."""
+    if isinstance(result, Result):
+        return result.checks
+    rows = result.get("checks") if isinstance(result, dict) else None
+    checks = []
+    for row in rows if isinstance(rows, list) else []:
+        try:
+            checks.append(CheckResult.model_validate(row))
+        except ValueError:  # pydantic's ValidationError: not a check's result
             continue
-        name = check["name"]
-        details = check.get("details")
-        if not isinstance(details, dict):
-            details = {}
-        points, top = _number(check.get("points")), _number(check.get("max_points"))
+    return checks
+
+
+def result_signals(result: Result | dict | None) -> list[Signal]:
+    signals = []
+    for check in _checks(result):
+        name = check.name
+        details = check.details or {}
+        points, top = _number(check.points), _number(check.max_points)
         if details.get("metric") and details.get("value") is not None:
             signals.append(Signal(
                 f"trained:{name}:{details.get('params')}:{details.get('epochs_requested')}:{details.get('value')}",
@@ -151,7 +161,7 @@ def result_signals(result: dict | None) -> list[Signal]:
         elif points is not None and top is not None and points >= top:
             signals.append(Signal(f"right:{name}", f"{name}: both right"))
         else:
-            said = check.get("hint") or check.get("message") or ""
+            said = check.hint or check.message
             value = details.get("answer")
             key = f"wrong:{name}:{points}:{said}:{value}"
             what = "the same wrong value" if value is not None else "the same wrong answer"

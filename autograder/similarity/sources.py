@@ -12,9 +12,10 @@ from pathlib import Path
 
 from autograder.intake import intake
 from autograder.intake.submissions import read_submission
+from autograder.record import Result, Status, results_of
 from autograder.similarity.compare import Submitted
 
-UNCOMPARABLE = ("invalid", "unknown_exercise")
+UNCOMPARABLE = (Status.INVALID, Status.UNKNOWN_EXERCISE)
 
 
 def _file_of(submission: str) -> Path | None:
@@ -29,24 +30,22 @@ def _file_of(submission: str) -> Path | None:
     return None
 
 
-def latest_results(results: list[dict], exercises) -> list[dict]:
-    latest: dict[tuple[str, str], dict] = {}
-    for r in results:
-        if not isinstance(r, dict) or r.get("status") in UNCOMPARABLE or not isinstance(r.get("exercise"), str) \
-                or r["exercise"] not in exercises:
+def latest_results(results: list[Result], exercises) -> list[Result]:
+    latest: dict[tuple[str, str], Result] = {}
+    for r in results_of(results):
+        if r.status in UNCOMPARABLE or r.exercise is None or r.exercise not in exercises:
             continue
-        key = (str(r.get("student")), r["exercise"])
-        if key not in latest or str(r.get("graded_at") or "") >= str(latest[key].get("graded_at") or ""):
+        key = (r.student, r.exercise)
+        if key not in latest or r.graded_at >= latest[key].graded_at:
             latest[key] = r
     return list(latest.values())
 
 
-def from_results(results: list[dict], course) -> list[Submitted]:
+def from_results(results: list[Result], course) -> list[Submitted]:
     ids = set(course.ids)
     out = []
     for r in latest_results(results, ids):
-        sub = Submitted(str(r.get("submission") or "")[:4096], str(r.get("student")), r["exercise"], result=r,
-                        sha256=str(r.get("sha256") or "")[:64])
+        sub = Submitted(r.submission[:4096], r.student, r.exercise, result=r, sha256=r.sha256[:64])
         file = _file_of(sub.submission)
         if file is not None:
             read = read_submission(file, file.parent, list(ids))
@@ -56,9 +55,9 @@ def from_results(results: list[dict], course) -> list[Submitted]:
     return out
 
 
-def from_paths(paths: list[str], course, results: list[dict] | None = None) -> list[Submitted]:
+def from_paths(paths: list[str], course, results: list[Result] | None = None) -> list[Submitted]:
     """The notebooks under `paths`, each with its result when `results` has one (same bytes, same student)."""
-    by_key = {(r.get("sha256"), r.get("student")): r for r in results or []}
+    by_key = {(r.sha256, r.student): r for r in results_of(results or [])}
     out = []
     for sub in intake(paths, course.ids):
         if sub.status in UNCOMPARABLE or not sub.exercise:
