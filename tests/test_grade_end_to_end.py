@@ -148,6 +148,26 @@ def test_readable_old_formats_are_graded(hostile_results):
     assert (rows["otter_export"]["status"], float(rows["otter_export"]["score"])) == ("graded", FULL)
 
 
+def test_every_result_document_follows_the_published_schema(hostile_results):
+    """The batch's results/*.json (graded, timed out, crashed, invalid, another course's) follow
+    schemas/result.schema.json and read back into the typed result as the same text."""
+    import jsonschema
+
+    from autograder.record import Result
+
+    rows, out = hostile_results
+    validator = jsonschema.Draft202012Validator(json.loads((REPO_ROOT / "schemas" / "result.schema.json").read_text()))
+    files = sorted((out / "results").glob("*.json"))
+    statuses = set()
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert [e.message for e in validator.iter_errors(json.loads(text))] == [], file.name
+        result = Result.parse(text, file.name)
+        assert not result.unreadable and result.to_json() == text
+        statuses.add(result.status.value)
+    assert len(files) == len(rows) and {"graded", "timeout", "crashed", "invalid", "unknown_exercise"} <= statuses
+
+
 def test_timeouts_say_where(hostile_results):
     rows, _ = hostile_results
     assert "cell" in rows["infinite_loop"]["message"] and "limit" in rows["infinite_loop"]["message"]
