@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.exercises import max_score
+from autograder.exercises import REPO_ROOT, max_score
 from autograder.record import COLUMNS
 from support.courses import PEN_AND_PAPER
 from support.submissions import EXERCISE, FULL, HOSTILE, RIGHT, SETUP, notebook
