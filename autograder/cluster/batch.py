@@ -25,7 +25,7 @@ from autograder.course import Course
 from autograder.run.device import DEVICE_ENV, device_class
 from autograder.batch import grade_batch
 from autograder.pipeline import BatchStopped
-from autograder.record import Gradebook
+from autograder.record import Gradebook, Result
 from autograder.run.preload import exercise_preload, normalize
 from autograder.settings import settings
 
@@ -78,7 +78,7 @@ def cluster_runner(cluster: str, course: Course) -> Iterator[tuple[ClusterRunner
 
 
 def grade_on_cluster(cluster: str, paths: list[str], course: Course, out: Path, workers: int | None = None,
-                     **batch) -> list[dict]:
+                     **batch) -> list[Result]:
     """Grade `paths` into `out` with the runs on the Dask cluster `cluster` (see address.py).
     `workers`: submissions in flight at once (default: twice the cluster's worker threads, so
     that each worker has its next submission at hand while this process judges). Other

@@ -88,14 +88,14 @@ def _png(kind, data: dict, ctx: Context, cap: int) -> bytes:
 def figures_of(result: Result | dict, reference: str = "auto", budget: int = PAGE_BYTES,
                figure_cap: int = canvas.FIGURE_BYTES) -> list[Drawn]:
     """The figures of `result` (a result, or its document), in the order of its checks."""
-    rows = [c for c in Result.read(result, "the result given").checks if c.figure is not None]
+    rows = [(c, c.figure) for c in Result.read(result, "the result given").checks if c.figure is not None]
     siblings: dict[str, dict[str, dict]] = {}
-    for row in rows:
-        siblings.setdefault(str(row.figure.get("kind")), {})[row.name] = row.figure
+    for row, data in rows:
+        siblings.setdefault(str(data.get("kind")), {})[row.name] = data
     out: list[Drawn] = []
     spent, done = 0, set()
-    for row in rows:
-        data, name = row.figure, row.name
+    for row, data in rows:
+        name = row.name
         kind = KINDS.get(str(data.get("kind")))
         if kind is None:
             out.append(Drawn(name, str(data.get("kind"))[:40], "", note="no figure of this kind is known"))

@@ -22,11 +22,11 @@ class Context:
     """What a kind may use beside its own check's data."""
 
     show_reference: bool  # draw the right answer (autograder/figures/draw.py decides)
-    row: CheckResult | dict = field(default_factory=dict)  # the check's result: name, points, max_points
+    row: CheckResult = field(default_factory=lambda: CheckResult(name=""))  # the check's: name, points, max_points
     siblings: dict[str, dict] = field(default_factory=dict)  # {check name: figure data} of the same result
 
     def __post_init__(self):
-        self.row = as_check(self.row)
+        self.row = as_check(self.row)  # a figure drawn apart (a test) may give the check's document
 
 
 def as_check(row: CheckResult | dict) -> CheckResult:

@@ -90,8 +90,8 @@ def html_output(text: str, drawn: list) -> str:
 def leaderboard(result: Result | dict) -> list[dict]:
     """Held-out metric and training time of the training checks, as Gradescope leaderboard columns."""
     entries = []
-    trained = [(c.name, training_summary(c)) for c in Result.read(result, "the result given").checks]
-    trained = [(name, t) for name, t in trained if t]
+    summaries = [(c.name, training_summary(c)) for c in Result.read(result, "the result given").checks]
+    trained = [(name, t) for name, t in summaries if t]
     for name, t in trained:
         prefix = f"{name} " if len(trained) > 1 else ""
         entries.append({"name": f"{prefix}{t['metric']}", "value": round(t["value"], 6),

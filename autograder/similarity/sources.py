@@ -45,7 +45,7 @@ def from_results(results: list[Result], course) -> list[Submitted]:
     ids = set(course.ids)
     out = []
     for r in latest_results(results, ids):
-        sub = Submitted(r.submission[:4096], r.student, r.exercise, result=r, sha256=r.sha256[:64])
+        sub = Submitted(r.submission[:4096], r.student, r.exercise or "", result=r, sha256=r.sha256[:64])
         file = _file_of(sub.submission)
         if file is not None:
             read = read_submission(file, file.parent, list(ids))
