@@ -174,18 +174,3 @@ def test_a_students_own_notebook_passes_and_is_judged_with_their_numbers(built):
     verdicts = judge_namespace(ID, _answers(), params=VARIANT)
     assert {k: v.points for k, v in verdicts.items()} == {"neuron": 1, "p_neuron": 0, "network": 1, "p_network": 0,
                                                          "keras_predict": 2}
-
-
-# --------------------------------------------------------------------------- the corpus of mistakes
-
-
-def test_every_mistake_of_the_corpus_gets_its_hint():
-    from autograder.course import load_course
-    from autograder.judge.coverage import judge_mistake, load_corpus
-
-    exercise = load_course().exercise(ID)
-    corpus = load_corpus(exercise)
-    assert len(corpus) >= 6
-    outcomes = [judge_mistake(exercise, mistake) for mistake in corpus]
-    assert all(outcome.failing for outcome in outcomes)  # each one is a mistake the checks see
-    assert not [f"{o.mistake.name}: {p}" for o in outcomes for p in o.problems]

@@ -207,18 +207,3 @@ def test_a_students_own_notebook_passes_and_is_judged_with_their_curves(built):
     slides = namespace | {k: v for k, v in _answers().items() if not callable(v)}
     assert not all(run_otter_test(tests["q1_best_epoch"], slides, hidden=True) + run_otter_test(
         tests["q4_validation_split"], slides, hidden=True))
-
-
-# --------------------------------------------------------------------------- the corpus of mistakes
-
-
-def test_every_mistake_of_the_corpus_gets_its_hint():
-    from autograder.course import load_course
-    from autograder.judge.coverage import judge_mistake, load_corpus
-
-    exercise = load_course().exercise(ID)
-    corpus = load_corpus(exercise)
-    assert len(corpus) >= 6
-    outcomes = [judge_mistake(exercise, mistake) for mistake in corpus]
-    assert all(outcome.failing for outcome in outcomes)  # each one is a mistake the checks see
-    assert not [f"{o.mistake.name}: {p}" for o in outcomes for p in o.problems]
