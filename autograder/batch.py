@@ -81,7 +81,7 @@ def grade_batch(
 
     `warm`: run notebooks forked from warm workers (at most one per worker thread) that have
     their exercise's libraries imported already (autograder/run/preload.py); False: fresh
-    workers; None: AUTOGRADER_WARM, by default chosen per kind of worker from the start-up
+    workers; None: AUTOGRADER_WARM, by default chosen per preload set from the start-up
     costs measured on this machine (autograder/run/startup.py). `handout`: the course's record of personal
     notebooks (default: read from the course); `verify` passes an empty one. `runner`: runs
     the notebooks instead of this machine's workers (autograder.cluster's ClusterRunner).
@@ -134,19 +134,19 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
         else:
             todo.append(sub)
     runnable = [s for s in todo if not s.status]
-    kinds = {e: exercise_preload(course.exercise(e)) for e in {s.exercise for s in runnable}}
+    preloads = {e: exercise_preload(course.exercise(e)) for e in {s.exercise for s in runnable}}
     # A training task's submission runs twice: its notebook, then the trainer (run/training.py).
-    runs = [kinds[s.exercise] for s in runnable for _ in range(runs_per_submission(course.exercise(s.exercise)))]
+    runs = [preloads[s.exercise] for s in runnable for _ in range(runs_per_submission(course.exercise(s.exercise)))]
     warm_pool = WarmPool.for_batch(runs, workers, warm) \
         if runnable and runner is None else None
     if runnable:
         figures.prepare_in_background()  # matplotlib loads while the workers start
     if warm_pool is not None:
-        todo.sort(key=lambda s: warm_pool.rank(kinds.get(s.exercise)))  # each kind's runs together
+        todo.sort(key=lambda s: warm_pool.rank(preloads.get(s.exercise)))  # each preload set's runs together
         warm_pool.warm_up()
 
     def runner_of(sub) -> Runner:
-        return runner or (warm_pool.runner(kinds.get(sub.exercise)) if warm_pool is not None else run_notebook)
+        return runner or (warm_pool.runner(preloads.get(sub.exercise)) if warm_pool is not None else run_notebook)
 
     # disable=None: tqdm stays silent when its stream is no terminal (a log, a pipe, CI)
     bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=True if not progress or not todo else None)

@@ -45,7 +45,7 @@ class SandboxChoice(StrEnum):
 class WarmChoice(StrEnum):
     """AUTOGRADER_WARM: whether notebooks run in warm (forked) or fresh workers."""
 
-    AUTO = "auto"  # per kind of notebook, from the measured start-up costs (run/startup.py)
+    AUTO = "auto"  # per preload set, from the measured start-up costs (run/startup.py)
     WARM = "warm"
     COLD = "cold"
 
@@ -89,7 +89,7 @@ class Settings(BaseModel):
         "Whether each sandbox gets a control group of its own where the host allows one; off: rlimits only.")
     warm: WarmChoice = _variable(
         "AUTOGRADER_WARM", WarmChoice.AUTO, "auto, warm (1, on, yes, true, always), cold (0, off, no, false)",
-        "Warm (forked) workers, fresh workers, or each kind of notebook decided from the measured start-up costs.")
+        "Warm (forked) workers, fresh workers, or each preload set decided from the measured start-up costs.")
     device: DeviceClass | None = _variable(
         "AUTOGRADER_DEVICE", None, "cpu, gpu, unset (auto)",
         "Forces the device class whose budgets a training task gets; unset: gpu where torch sees CUDA.")

@@ -132,14 +132,14 @@ def main(argv=None) -> int:
             (Path(tmp) / e).mkdir()
         subs = [submission(e, who, path) for e in args.exercises
                 for who, path in notebooks(e, Path(tmp) / e).items()]
-        kinds = [exercise_preload(course.exercise(s.exercise)) for s in subs
+        preloads = [exercise_preload(course.exercise(s.exercise)) for s in subs
                  for _ in range(runs_per_submission(course.exercise(s.exercise)))]
         # On a GPU machine every training run is a fresh sandbox with the GPU bound in (the pool
         # sends runs with limits.gpu there); on the CPU, warm workers, as a batch grades.
         workers = args.workers or (2 if device == "cpu" else 1)
         # The pool forks each notebook's run from a warm worker; a trainer's run with the GPU goes
         # to a fresh sandbox with the GPU's devices bound in (WarmPool.run), on the CPU warm too.
-        with WarmPool.for_batch(kinds, workers=workers, warm=True) as pool:
+        with WarmPool.for_batch(preloads, workers=workers, warm=True) as pool:
 
             def grade(sub: Submission) -> dict:
                 assert run_limits(course, sub.exercise).gpu == (device == "gpu")

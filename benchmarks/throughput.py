@@ -8,7 +8,7 @@ sigmoid_probability, which needs numpy only; `all` for the six pen-and-paper exe
 robin), correct, blank, partly wrong and hostile in turn. Each size is graded by
 `autograder grade --workers W` three ways, each `--repeat` times (the median is printed):
 fresh workers (AUTOGRADER_WARM=0), warm workers (AUTOGRADER_WARM=1) and the default, which
-chooses per kind of worker from the start-up costs measured on this machine (the benchmark
+chooses per preload set from the start-up costs measured on this machine (the benchmark
 keeps them in a cache of its own, so the choice uses what the first two measured). Then
 `otter run` grades the same N files with W processes in parallel (as many as we have
 workers), and a few of them one after the other (the sequential loop, extrapolated to N).

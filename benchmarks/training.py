@@ -175,14 +175,14 @@ def grade_batch_warm(exercise: str, n: int, workers: int) -> dict:
     cells = solution_cells(exercise)
     limits = run_limits(course, exercise)
     files = data_files(REPO / "exercises" / exercise)
-    kind = exercise_preload(course.exercise(exercise))
+    preload = exercise_preload(course.exercise(exercise))
 
     def one(i: int) -> dict:
         started = time.perf_counter()
         asked = {c.name: c.probes(np.random.default_rng(i)) for c in checks}
         flat = {f"{name}/{k}": p for name, probes in asked.items() for k, p in probes.items()}
-        run = pool.run(cells, flat, limits, files, preload=kind)
-        train_declared(checks, asked, run, pool.runner(kind), limits, files)
+        run = pool.run(cells, flat, limits, files, preload=preload)
+        train_declared(checks, asked, run, pool.runner(preload), limits, files)
         verdicts = {c.name: c.run({k: run.answers[f"{c.name}/{k}"] for k in asked[c.name]}, asked[c.name])
                     for c in checks}
         seconds = time.perf_counter() - started
@@ -196,7 +196,7 @@ def grade_batch_warm(exercise: str, n: int, workers: int) -> dict:
     import keras  # noqa: F401 - the judge's own import, once per grading process, reported on its own
 
     judge_import = time.perf_counter() - started
-    with WarmPool.for_batch([kind] * (2 * n), workers, warm=True) as pool:  # the notebook's run and the trainer's
+    with WarmPool.for_batch([preload] * (2 * n), workers, warm=True) as pool:  # the notebook's run and the trainer's
         started = time.perf_counter()
         pool.warm_up()
         startup = time.perf_counter() - started

@@ -106,16 +106,16 @@ def graded():
     course = load_course()
     exercise = course.exercise(EXERCISE)
     limits, files = run_limits(course, EXERCISE), data_files(exercise.folder)
-    kind = exercise_preload(exercise)
+    preload = exercise_preload(exercise)
     out = {}
-    with WarmPool(size=1, preload=kind, limits=limits) as pool:
+    with WarmPool(size=1, preload=preload, limits=limits) as pool:
         for name, cells in NOTEBOOKS.items():
             checks = load_checks(EXERCISE)
             asked = {c.name: c.probes(np.random.default_rng(0)) for c in checks}
             flat = {f"{n}/{k}": p for n, probes in asked.items() for k, p in probes.items()}
-            run = pool.run(cells, flat, limits, files, preload=kind)
+            run = pool.run(cells, flat, limits, files, preload=preload)
             assert run.status == "finished", (name, run.message, run.output[-2000:])
-            train_declared(checks, asked, run, pool.runner(kind), limits, files)
+            train_declared(checks, asked, run, pool.runner(preload), limits, files)
             [check] = checks
             out[name] = (run, check.run({"model": run.answers["model/model"]}, asked["model"]))
     return out

@@ -1,6 +1,6 @@
 """The fast path: one warm worker serves submission after submission, and nothing one of them
 leaves behind (a file, a module patch, a thread, a process) reaches the next one. Warm workers
-preload what their exercise imports, are kept only while their kind has work, and a batch runs
+preload what their exercise imports, are kept only while their preload set has work, and a batch runs
 warm or cold as the start-up costs measured on this machine say (no test depends on timing:
 the costs are given)."""
 
@@ -20,7 +20,7 @@ from autograder.course import CourseError, load_course
 from autograder.probe import Var
 from autograder.run import Limits, isolation_mode
 from autograder.run.preload import exercise_preload, normalize
-from autograder.run.startup import Costs, StartupCosts, estimate, kind_key
+from autograder.run.startup import Costs, StartupCosts, estimate, preload_key
 from autograder.run.warm import WarmPool
 
 LIMITS = Limits(cell_timeout=3, total_timeout=20, kill_grace=1.0)
@@ -183,7 +183,7 @@ def test_preload_declared_in_course_yaml_wins_and_a_bad_one_is_refused(tmp_path)
         load_course(tmp_path / "course.yaml")
 
 
-def test_each_kind_of_worker_is_kept_only_while_it_has_work():
+def test_each_preload_set_s_workers_are_kept_only_while_it_has_work():
     """One slot, runs A A B: the A worker serves both A runs and is gone after the last one; the
     B worker has matplotlib loaded, the A worker not."""
     with WarmPool.for_batch([NUMPY, NUMPY, PLOTS], workers=1, warm=True) as pool:
@@ -209,8 +209,8 @@ def test_warm_pays_only_when_the_saved_start_ups_outweigh_the_workers_start():
     heavy_fork = Costs(start=30.0, warm=4.0, cold=5.0)  # a slow start, and little saved per run
     assert not heavy_fork.warm_pays(8, workers=2) and heavy_fork.warm_pays(100, workers=2)
     # Before anything was measured: a warm worker starts as a cold run does, and forks cheaply.
-    for kind in (NUMPY, ("numpy", "IPython", "torch", "keras")):
-        guess = estimate(kind)
+    for preload in (NUMPY, ("numpy", "IPython", "torch", "keras")):
+        guess = estimate(preload)
         assert not guess.warm_pays(2, workers=2) and guess.warm_pays(4, workers=2)
 
 
@@ -251,7 +251,7 @@ def test_a_batch_runs_warm_or_cold_as_the_measured_costs_say(built_course, fast_
     cache = tmp_path / "cache"
     cache.mkdir()
     start = 0.5 if cheap_start else 50.0  # seconds to start a warm worker, as if measured here
-    key = kind_key(NUMPY, isolation_mode())
+    key = preload_key(NUMPY, isolation_mode())
     (cache / "startup-costs.json").write_text(json.dumps({key: {"start": [start], "warm": [0.2], "cold": [1.5]}}))
     monkeypatch.setenv("AUTOGRADER_CACHE", str(cache))
     monkeypatch.delenv("AUTOGRADER_WARM", raising=False)

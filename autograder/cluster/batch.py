@@ -49,7 +49,7 @@ def device_class_for_batch(device: str):
 
 def course_preload(course: Course) -> tuple[str, ...]:
     """What a Dask worker's warm workers import: every library some exercise of the course needs
-    (one kind of warm worker per Dask worker, since any submission may come to any worker)."""
+    (one preload set of warm workers per Dask worker, since any submission may come to any worker)."""
     return normalize(name for exercise in course.exercises for name in exercise_preload(exercise))
 
 

@@ -7,8 +7,8 @@ The modules in the order a run goes through them:
     protocols.py       Runner (what the pipeline calls) and WorkerHandle (what the supervisor drives)
     job.py             RunJob: one notebook's run (cells, probes, limits, isolation, where its replies go), made once
     fresh.py           run_notebook: one notebook in a fresh worker (the entry point)
-    warm.py            WarmPool: warm workers per kind, warm or fresh by the measured costs (the fast path)
-    preload.py         the kind of a warm worker: the libraries an exercise imports
+    warm.py            WarmPool: warm workers per preload set, warm or fresh by the measured costs (the fast path)
+    preload.py         a warm worker's preload set: the libraries an exercise imports
     startup.py         warm or fresh: start-up costs measured on this machine
     warm_worker.py     one warm worker (zygote) and PooledJob, the child it forks per notebook
     isolation.py       which isolation this machine gives: bubblewrap, else rlimits (checked once)

@@ -2,7 +2,7 @@
 
 A warm worker that has torch and Keras loaded starts in seconds and forks slowly; one with
 numpy and IPython starts in about a second and forks in milliseconds. So each exercise has its
-own preload set, its *kind* of warm worker:
+own preload set (what its warm workers import):
 
 * declared in course.yaml, `preload: [numpy, IPython, ...]` on the exercise, or else
 * derived from the imports of the exercise's master notebook (its code cells, parsed, never

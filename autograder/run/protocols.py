@@ -1,7 +1,7 @@
 """The two interfaces of the run stage: what its callers call, and what its supervisor drives.
 
 `Runner`: runs one notebook and answers its probes. `run_notebook` (a fresh worker), a warm
-pool's `runner(kind)` and the Dask `ClusterRunner` are all one, so the pipeline and the batch
+pool's `runner(preload)` and the Dask `ClusterRunner` are all one, so the pipeline and the batch
 take any of them and never ask which.
 
 `WorkerHandle`: the process that runs one notebook, as `supervise` sees it. A fresh worker

@@ -1,6 +1,6 @@
-"""Warm or cold: the choice, per kind of worker, from start-up costs measured on this machine.
+"""Warm or cold: the choice, per preload set of the workers, from start-up costs measured on this machine.
 
-Three costs per kind (preload set, see preload.py), isolation mode and Python:
+Three costs per preload set (what a warm worker imports, see preload.py), isolation mode and Python:
 
     start  seconds from spawning a warm worker to its `warm` (its libraries imported)
     warm   seconds of one run forked from a warm worker (the notebook's code included)
@@ -49,7 +49,7 @@ FORK_GUESS_PER_LIBRARY = {"torch": 0.15, "keras": 0.1, "matplotlib": 0.03}  # a 
 
 @dataclass(frozen=True)
 class Costs:
-    """Seconds for one kind of worker: a warm worker's start, a warm run, a cold run."""
+    """Seconds for workers of one preload set: a warm worker's start, a warm run, a cold run."""
 
     start: float
     warm: float
@@ -57,7 +57,7 @@ class Costs:
     measured: tuple[str, ...] = ()  # which of them come from measurements here
 
     def warm_pays(self, runs: int, workers: int) -> bool:
-        """Whether warm workers grade `runs` runs of this kind faster than fresh ones (module docstring)."""
+        """Whether warm workers grade `runs` runs of this preload set faster than fresh ones (module docstring)."""
         workers = max(1, workers)
         if runs <= workers:  # each warm worker would start for one run: a cold run and a fork more
             return False
@@ -72,14 +72,14 @@ def cache_path() -> Path:
     return settings().cache_folder() / FILE_NAME
 
 
-def kind_key(kind: tuple[str, ...], isolation: str) -> str:
-    return f"{isolation}|{sys.executable}|{','.join(kind)}"
+def preload_key(preload: tuple[str, ...], isolation: str) -> str:
+    return f"{isolation}|{sys.executable}|{','.join(preload)}"
 
 
-def estimate(kind: tuple[str, ...]) -> Costs:
+def estimate(preload: tuple[str, ...]) -> Costs:
     """Costs from the preload set alone, before anything was measured."""
-    start = BASE_START + sum(IMPORT_GUESS.get(name, OTHER_IMPORT_GUESS) for name in kind)
-    warm = FORK_GUESS + sum(FORK_GUESS_PER_LIBRARY.get(name, 0.0) for name in kind)
+    start = BASE_START + sum(IMPORT_GUESS.get(name, OTHER_IMPORT_GUESS) for name in preload)
+    warm = FORK_GUESS + sum(FORK_GUESS_PER_LIBRARY.get(name, 0.0) for name in preload)
     return Costs(start=start, warm=warm, cold=start + warm - FORK_GUESS * 0.5)
 
 
@@ -107,28 +107,28 @@ class StartupCosts:
                               and isinstance(values, list)}
         return clean
 
-    def samples(self, kind: tuple[str, ...], isolation: str, what: str) -> list[float]:
-        key = kind_key(kind, isolation)
+    def samples(self, preload: tuple[str, ...], isolation: str, what: str) -> list[float]:
+        key = preload_key(preload, isolation)
         with self._lock:
             return list(self._data.get(key, {}).get(what, [])) + list(self._new.get(key, {}).get(what, []))
 
-    def costs(self, kind: tuple[str, ...], isolation: str) -> Costs:
+    def costs(self, preload: tuple[str, ...], isolation: str) -> Costs:
         """Measured medians where there are samples; the rest from what was measured and the estimate."""
-        guess = estimate(kind)
+        guess = estimate(preload)
         medians = {what: statistics.median(s[-SAMPLES:]) for what in ("start", "warm", "cold")
-                   if (s := self.samples(kind, isolation, what))}
+                   if (s := self.samples(preload, isolation, what))}
         start = medians.get("start", medians.get("cold", guess.start))
         warm = medians.get("warm", guess.warm)
         # A cold run imports what a warm worker imports, then runs the same code.
         cold = medians.get("cold", max(start + warm - FORK_GUESS * 0.5, warm))
         return Costs(start, warm, cold, tuple(w for w in ("start", "warm", "cold") if w in medians))
 
-    def record(self, kind: tuple[str, ...], isolation: str, what: str, seconds: float | None) -> None:
+    def record(self, preload: tuple[str, ...], isolation: str, what: str, seconds: float | None) -> None:
         """One sample of `what` (None: not measured, nothing recorded)."""
         if what not in ("start", "warm", "cold") or seconds is None or not 0 <= seconds < 1e5:
             return
         with self._lock:
-            self._new.setdefault(kind_key(kind, isolation), {}).setdefault(what, []).append(round(float(seconds), 4))
+            self._new.setdefault(preload_key(preload, isolation), {}).setdefault(what, []).append(round(float(seconds), 4))
 
     def save(self) -> None:
         """Merge this batch's samples into the file (re-read first: another batch may have written)."""

@@ -9,7 +9,7 @@ autograder/judge/training.py) checks that data on the grader's side and turns it
 request; this module then runs those requests in a run of their own, on the same runner:
 
 * no cells: the trainer's process never runs a line of the notebook. On a warm pool it is a
-  fresh child of a zygote of the exercise's kind (torch and Keras already imported, so it
+  fresh child of a zygote of the exercise's preload set (torch and Keras already imported, so it
   starts as fast as the notebook's own run), with the same isolation and limits; with a GPU it
   is a fresh worker with the GPU bound in; on a Dask cluster it is a task of its own, sent to a
   GPU worker when `limits.gpu` says so;

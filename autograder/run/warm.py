@@ -3,7 +3,7 @@
     with WarmPool(size=2, preload=["numpy", "IPython", "matplotlib", "torch", "keras"]) as pool:
         result = pool.run(cells, probes, limits)        # same RunResult as run_notebook
 
-    with WarmPool.for_batch([kind_of_each_run, ...], workers=2) as pool:   # a batch: per kind, warm or cold
+    with WarmPool.for_batch([preload_of_each_run, ...], workers=2) as pool:   # a batch: per preload set, warm or cold
         result = pool.run(cells, probes, limits, preload=("numpy", "IPython"))
 
 A warm worker (`warm_worker.py`: a zygote) is started once per pool slot inside the same sandbox
@@ -18,11 +18,11 @@ If a submission kills its zygote, hangs it, or leaves it unclean, that zygote is
 and a new one starts for the next submission. Runs on a GPU go to `run_notebook` (a fresh
 worker, with the GPU's devices in its sandbox).
 
-Kinds of warm workers. A zygote preloads one set of libraries (`preload.py`: what an exercise
+Preload sets. A zygote preloads one set of libraries (`preload.py`: what an exercise
 imports), and serves only runs that asked for that set. A pool made for a batch knows how many
-runs of each kind are to come (`plan`): for each kind it chooses warm or fresh workers from
-the start-up costs measured on this machine (`startup.py`), keeps a kind's zygotes only while
-runs of that kind are still to start, and gives their slot (and memory) to the next kind. A
+runs of each preload set are to come (`plan`): for each one it chooses warm or fresh workers from
+the start-up costs measured on this machine (`startup.py`), keeps a preload set's zygotes only while
+runs that need it are still to start, and gives their slot (and memory) to the next preload set. A
 pool without a plan (the Dask workers) keeps its zygotes until it is closed.
 """
 
@@ -53,7 +53,7 @@ DEFAULT_PRELOAD = ("numpy", "IPython", "matplotlib", "torch", "keras")
 
 def warm_setting(warm: bool | None = None) -> bool | None:
     """True (warm workers wherever they can run), False (fresh workers only) or None (chosen per
-    kind from the measured costs): `warm` if given, else AUTOGRADER_WARM (0/cold, 1/warm, auto)."""
+    preload set from the measured costs): `warm` if given, else AUTOGRADER_WARM (0/cold, 1/warm, auto)."""
     if warm is not None:
         return bool(warm)
     choice = settings().warm
@@ -97,11 +97,11 @@ class _Spawner:
 
 
 class WarmPool:
-    """Warm workers, at most `size` at once, of one kind per preload set, started when a run asks.
+    """Warm workers, at most `size` at once, of one preload set each, started when a run asks.
 
-    `plan`: {preload set: runs to come} of a batch (see `for_batch`), or None: every kind is
-    warm and its zygotes stay until `close`. `warm`: True every kind warm, False every run in a
-    fresh worker, None (with a plan) chosen per kind from `costs` (startup.py).
+    `plan`: {preload set: runs to come} of a batch (see `for_batch`), or None: every preload set is
+    warm and its zygotes stay until `close`. `warm`: True every preload set warm, False every run in a
+    fresh worker, None (with a plan) chosen per preload set from `costs` (startup.py).
     """
 
     def __init__(self, size: int = 1, preload: tuple[str, ...] | list[str] = DEFAULT_PRELOAD,
@@ -110,7 +110,7 @@ class WarmPool:
         self.size, self.preload = max(1, int(size)), normalize(preload)
         self.limits = limits or Limits()
         self.plan = {normalize(k): int(n) for k, n in plan.items()} if plan is not None else None
-        self.remaining = dict(self.plan) if self.plan is not None else None  # runs not started yet, per kind
+        self.remaining = dict(self.plan) if self.plan is not None else None  # runs not started yet, per preload set
         self.force = warm
         self.costs = costs if costs is not None else StartupCosts()
         self.decided: dict[tuple[str, ...], bool] = {}
@@ -122,11 +122,11 @@ class WarmPool:
         self.closed = False
 
     @classmethod
-    def for_batch(cls, kinds: list, workers: int, warm: bool | None = None, limits: Limits | None = None,
+    def for_batch(cls, preloads: list, workers: int, warm: bool | None = None, limits: Limits | None = None,
                   costs: StartupCosts | None = None) -> "WarmPool":
         """A pool for a batch whose runs ask for these preload sets, one entry per run."""
-        plan = Counter(normalize(k) for k in kinds)
-        return cls(min(max(1, workers), max(1, len(kinds))), limits=limits, plan=plan, warm=warm_setting(warm),
+        plan = Counter(normalize(k) for k in preloads)
+        return cls(min(max(1, workers), max(1, len(preloads))), limits=limits, plan=plan, warm=warm_setting(warm),
                    costs=costs)
 
     def __enter__(self):
@@ -143,26 +143,26 @@ class WarmPool:
             self._isolation = isolation_mode()
         return self._isolation
 
-    def warm_for(self, kind: tuple[str, ...]) -> bool:
-        """Whether runs of this kind fork from warm workers (decided once per kind)."""
+    def warm_for(self, preload: tuple[str, ...]) -> bool:
+        """Whether runs that need this preload set fork from warm workers (decided once per set)."""
         if self.force is not None:
             return self.force
         if self.plan is None:
             return True
-        if kind not in self.decided:
-            costs = self.costs.costs(kind, self.isolation)
-            runs = self.plan.get(kind, 1)
-            self.decided[kind] = costs.warm_pays(runs, self.size)
-            log.info("%d run(s) needing %s on %d worker(s): %s workers (%s)", runs, ",".join(kind), self.size,
-                     "warm" if self.decided[kind] else "fresh", costs.describe())
-        return self.decided[kind]
+        if preload not in self.decided:
+            costs = self.costs.costs(preload, self.isolation)
+            runs = self.plan.get(preload, 1)
+            self.decided[preload] = costs.warm_pays(runs, self.size)
+            log.info("%d run(s) needing %s on %d worker(s): %s workers (%s)", runs, ",".join(preload), self.size,
+                     "warm" if self.decided[preload] else "fresh", costs.describe())
+        return self.decided[preload]
 
-    def rank(self, kind) -> tuple:
-        """Sort key of a run in the batch: each kind's runs together, warm kinds first, the larger first."""
-        if kind is None:
+    def rank(self, preload) -> tuple:
+        """Sort key of a run in the batch: the runs of each preload set together, warm ones first, the larger first."""
+        if preload is None:
             return (0, 0, ())
-        kind = normalize(kind)
-        return (1 if self.warm_for(kind) else 2, -(self.plan or {}).get(kind, 0), kind)
+        preload = normalize(preload)
+        return (1 if self.warm_for(preload) else 2, -(self.plan or {}).get(preload, 0), preload)
 
     def runner(self, preload=None) -> Runner:
         """`run` for runs that need `preload`: a Runner, as run_notebook is."""
@@ -171,9 +171,9 @@ class WarmPool:
     # -- zygotes
 
     def warm_up(self) -> None:
-        """Start, in parallel, the zygotes of the first warm kind to run (otherwise its first runs do)."""
-        kinds = sorted(self.plan, key=self.rank) if self.plan is not None else [self.preload]
-        first = next((k for k in kinds if self.warm_for(k)), None)
+        """Start, in parallel, the zygotes of the first warm preload set to run (otherwise its first runs do)."""
+        preloads = sorted(self.plan, key=self.rank) if self.plan is not None else [self.preload]
+        first = next((k for k in preloads if self.warm_for(k)), None)
         if first is None or self.closed:
             return
         with self._cond:
@@ -200,9 +200,9 @@ class WarmPool:
                     self._live -= 1
             self._cond.notify_all()
 
-    def _take(self, kind: tuple[str, ...]) -> WarmWorker | None:
-        """An idle zygote of this kind; else a new one, in a free slot or in that of an idle zygote of
-        another kind (killed); else wait for one. None if none would start."""
+    def _take(self, preload: tuple[str, ...]) -> WarmWorker | None:
+        """An idle zygote of this preload set; else a new one, in a free slot or in that of an idle zygote of
+        another preload set (killed); else wait for one. None if none would start."""
         victim = None
         with self._cond:
             while True:
@@ -213,14 +213,14 @@ class WarmPool:
                         self._idle.remove(zygote)
                         self._live -= 1
                         zygote.kill()
-                    elif zygote.preload == kind:
+                    elif zygote.preload == preload:
                         self._idle.remove(zygote)
                         return zygote
                 if self._live < self.size:
                     self._live += 1
                     break
-                others = [z for z in self._idle if z.preload != kind]
-                if others:  # the one whose kind has the fewest runs still to come
+                others = [z for z in self._idle if z.preload != preload]
+                if others:  # the one whose preload set has the fewest runs still to come
                     victim = min(others, key=lambda z: (self.remaining or {}).get(z.preload, 1))
                     self._idle.remove(victim)
                     break
@@ -228,7 +228,7 @@ class WarmPool:
         if victim is not None:
             victim.kill()
         try:
-            zygote = self._spawner.spawn(kind, self.limits)
+            zygote = self._spawner.spawn(preload, self.limits)
             zygote.wait_warm()
         except Exception as exc:  # noqa: BLE001 - this run goes to a fresh worker instead
             log.warning("a warm worker did not start (%s); running this submission in a fresh worker", exc)
@@ -236,11 +236,11 @@ class WarmPool:
                 self._live -= 1
                 self._cond.notify_all()
             return None
-        self.costs.record(kind, zygote.isolation, "start", zygote.start_seconds)
+        self.costs.record(preload, zygote.isolation, "start", zygote.start_seconds)
         return zygote
 
     def _give(self, zygote: WarmWorker) -> None:
-        """Back to the idle ones, or killed: broken, pool closed, or no run of its kind to come."""
+        """Back to the idle ones, or killed: broken, pool closed, or no run of its preload set to come."""
         with self._cond:
             keep = zygote.alive() and not self.closed and \
                 (self.remaining is None or self.remaining.get(zygote.preload, 0) > 0)
@@ -256,18 +256,18 @@ class WarmPool:
 
     def run(self, cells: list[str], probes: dict[str, Probe], limits: Limits | None = None,
             files: dict[str, bytes] | None = None, env: dict | None = None, preload=None) -> RunResult:
-        """Run one notebook, as `run_notebook` does, forked from a warm worker of its kind (`preload`,
-        default the pool's) where that kind runs warm."""
+        """Run one notebook, as `run_notebook` does, forked from a warm worker of its preload set (`preload`,
+        default the pool's) where that set runs warm."""
         limits = limits or self.limits
-        kind = normalize(preload) if preload is not None else self.preload
+        preload = normalize(preload) if preload is not None else self.preload
         with self._cond:
-            if self.remaining is not None and self.remaining.get(kind, 0) > 0:
-                self.remaining[kind] -= 1
+            if self.remaining is not None and self.remaining.get(preload, 0) > 0:
+                self.remaining[preload] -= 1
         if limits.gpu or self.closed:  # a GPU needs its devices bound into a sandbox of its own
             return run_notebook(cells, probes, limits, files, env)
-        if not self.warm_for(kind):
-            return self._fresh(kind, cells, probes, limits, files, env)
-        zygote = self._take(kind)
+        if not self.warm_for(preload):
+            return self._fresh(preload, cells, probes, limits, files, env)
+        zygote = self._take(preload)
         if zygote is None:
             return run_notebook(cells, probes, limits, files, env)
         try:
@@ -280,17 +280,17 @@ class WarmPool:
             self._give(zygote)
         result.warm = True
         if result.status == RunStatus.FINISHED:
-            self.costs.record(kind, result.isolation, "warm", result.seconds)
+            self.costs.record(preload, result.isolation, "warm", result.seconds)
         return result
 
-    def _fresh(self, kind, cells, probes, limits, files, env) -> RunResult:
+    def _fresh(self, preload, cells, probes, limits, files, env) -> RunResult:
         result = run_notebook(cells, probes, limits, files, env)
         if result.status == RunStatus.FINISHED:
-            self.costs.record(kind, result.isolation, "cold", result.seconds)
+            self.costs.record(preload, result.isolation, "cold", result.seconds)
         return result
 
     def zygotes(self) -> list[tuple[str, ...]]:
-        """The kinds of the idle zygotes (for tests and logs)."""
+        """The preloads of the idle zygotes (for tests and logs)."""
         with self._cond:
             return [z.preload for z in self._idle]
 

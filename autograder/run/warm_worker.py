@@ -1,7 +1,7 @@
 """One warm worker (a zygote) and its jobs, from the grader's side.
 
 A zygote (`autograder/sandbox/zygote.py`) is launched once (`launch.py`, the same sandbox a
-fresh worker gets), imports the libraries of its kind (`preload.py`), says `warm`, and then, for
+fresh worker gets), imports the libraries of its preload set (`preload.py`), says `warm`, and then, for
 each job sent over its socket (the job's pipes passed as file descriptors), forks a child that
 is a complete worker (`worker.main`) with its own limits and session. The grader moves that child
 into a control group of its own (`cgroups.py`) before it reads its cells: the job's memory,
@@ -11,7 +11,7 @@ as `supervise` drives it; the zygote reports `forked`, `reaped` (the child's wai
 once it has killed every other process of its sandbox and emptied every writable folder,
 `clean`. A zygote that dies, hangs or is not clean, or whose job left a process in the job's
 control group, is killed and never gets another job.
-`warm.py` decides how many zygotes of which kind run.
+`warm.py` decides how many zygotes of which preload set run.
 """
 
 from __future__ import annotations
