@@ -60,16 +60,16 @@ def test_dask_s_own_log_of_a_lost_connection_is_one_line_while_the_client_is_ope
     assert "Traceback" in after  # the filter is gone with the block
 
 
-@pytest.mark.parametrize("text,kind,detail", [
+@pytest.mark.parametrize("text,scheme,detail", [
     ("tcp://10.0.0.5:8786", "scheduler", "tcp://10.0.0.5:8786"),
     ("tls://head.cluster:8786", "scheduler", "tls://head.cluster:8786"),
     ("local:3", "local", 3),
     ("slurm", "slurm", None),
 ])
-def test_cluster_addresses(text, kind, detail):
+def test_cluster_addresses(text, scheme, detail):
     where = parse_cluster(text)
-    assert where.kind == kind
-    assert (where.address if kind == "scheduler" else where.workers if kind == "local" else None) == detail
+    assert where.scheme == scheme
+    assert (where.address if scheme == "scheduler" else where.workers if scheme == "local" else None) == detail
     assert str(where) == text
 
 

@@ -69,12 +69,12 @@ def one_line_dask_logs() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class ClusterAddress:
-    kind: str  # "scheduler", "local" or "slurm"
+    scheme: str  # how the cluster is reached: "scheduler" (tcp://), "local" (local:N) or "slurm"
     address: str = ""  # the scheduler's, for "scheduler"
     workers: int = 0  # for "local"
 
     def __str__(self) -> str:
-        return {"scheduler": self.address, "local": f"local:{self.workers}", "slurm": "slurm"}[self.kind]
+        return {"scheduler": self.address, "local": f"local:{self.workers}", "slurm": "slurm"}[self.scheme]
 
 
 def parse_cluster(text: str) -> ClusterAddress:
@@ -140,9 +140,9 @@ def connect(where: ClusterAddress, course: Course, local_gpu: bool = False) -> I
         stack.enter_context(one_line_dask_logs())
         expected = 0
         try:
-            if where.kind == "scheduler":
+            if where.scheme == "scheduler":
                 client = stack.enter_context(Client(where.address, timeout=CONNECT_TIMEOUT))
-            elif where.kind == "local":
+            elif where.scheme == "local":
                 cluster = stack.enter_context(_local_cluster(where.workers, local_gpu))
                 client = stack.enter_context(Client(cluster))
                 expected = where.workers

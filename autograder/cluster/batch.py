@@ -60,11 +60,11 @@ def cluster_runner(cluster: str, course: Course) -> Iterator[tuple[ClusterRunner
     runs: one batch (`grade_on_cluster`) or a whole service (`autograder serve --cluster`).
     ClusterError when the cluster cannot be used at all."""
     where = parse_cluster(cluster)
-    local_gpu = where.kind == "local" and course.trains and device_class() == "gpu"
+    local_gpu = where.scheme == "local" and course.trains and device_class() == "gpu"
     with connect(where, course, local_gpu) as (client, threads):
         preload = course_preload(course)
         # A running scheduler keeps the plugin, and its workers their warm pools, for the next batch.
-        client.register_plugin(SandboxPlugin(preload, keep=where.kind == "scheduler"), name=PLUGIN_NAME)
+        client.register_plugin(SandboxPlugin(preload, keep=where.scheme == "scheduler"), name=PLUGIN_NAME)
         refused = refusal_messages(client)
         workers_now = cluster_workers(client)
         for address, line in refused.items():

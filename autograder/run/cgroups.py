@@ -67,14 +67,15 @@ class Cgroup:
         self.removed = False
 
     @classmethod
-    def make(cls, kind: str, limits: Limits, memory: int | None = None) -> Cgroup | None:
-        """A new control group under the limits, or None (said once) where none can be made."""
+    def make(cls, prefix: str, limits: Limits, memory: int | None = None) -> Cgroup | None:
+        """A new control group under the limits, named `prefix` and a number ("s": a sandbox, "j": a warm
+        worker's job), or None (said once) where none can be made."""
         found, why = backend()
         if found is None:
             warn_none_once(why)
             return None
         with _lock:
-            name = f"{kind}{next(_counter)}"
+            name = f"{prefix}{next(_counter)}"
         paths = found.create(name)
         group = cls(found, paths)
         try:

@@ -290,8 +290,8 @@ def enter_private_view(plan: dict) -> None:
         raise OSError(err, f"unshare: {os.strerror(err)}")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     fds = {k: os.open(k, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) for k in plan["shown"]}
-    for folder, kind in plan["covers"]:
-        if kind == "private":
+    for folder, cover in plan["covers"]:
+        if cover == "private":
             _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
                    tmpfs_options("1777", plan["size"], plan.get("inodes", 32768)))
         else:
@@ -300,8 +300,8 @@ def enter_private_view(plan: dict) -> None:
         os.makedirs(path, mode=0o755, exist_ok=True)
         _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         os.close(fd)
-    for folder, kind in plan["covers"]:
-        if kind == "hidden":
+    for folder, cover in plan["covers"]:
+        if cover == "hidden":
             _mount(libc, None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
     for path in plan["hidden_files"]:
         _mount(libc, "/dev/null", path, None, MS_BIND)
