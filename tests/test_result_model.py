@@ -195,3 +195,28 @@ def test_grades_csv_rows_come_from_the_typed_result():
     assert header == list(GRADES_CSV)
     assert dict(zip(header, row))["exercise"] == "" and dict(zip(header, row))["status"] == "invalid"
     assert next(csv.reader([csv_text([row])])) == row
+
+
+def test_a_run_on_a_dask_worker_crosses_as_plain_data_and_becomes_typed_in_the_grader():
+    """The cluster sends a run back as plain data (autograder/cluster/plain.py); the pipeline turns
+    it, and where it ran, into the typed run info, keys in the order the documents always had."""
+    from autograder.cluster.plain import run_from_plain, run_to_plain
+    from autograder.pipeline import run_info
+    from autograder.run import CellRun, RunResult
+
+    run = RunResult("finished", "", [CellRun(0, "ok", 0.5), CellRun(1, "error", 0.1, "NameError: x")], {}, "out",
+                    1.25, 0.6, "bubblewrap", boundary="cgroup v2", resources={"memory_peak_mb": 80.5, "tasks_peak": 3})
+    placement = {"worker": "w1", "host": "node-3", "device": "gpu", "device_name": "H100", "worker_seconds": 1.3,
+                 "dispatch_seconds": 0.02}
+    placed = run_from_plain(run_to_plain(run), placement)
+    # The grader's own record of the trainer's run (autograder/run/training.py), with where it ran.
+    run.trainer = placed.trainer = {"isolation": "bubblewrap", "status": "finished", "seconds": 9.5,
+                                    "probe_seconds": 9.0, "warm": False, "worker": "w1"}
+    info = run_info(placed)
+    assert (info.worker, info.device, info.dispatch_seconds, info.trainer.worker) == ("w1", "gpu", 0.02, "w1")
+    assert [c.error for c in info.cells] == ["", "NameError: x"] and info.resources["tasks_peak"] == 3
+    assert list(info.document()) == ["isolation", "boundary", "resources", "seconds", "code_seconds", "cells",
+                                     "output", "warm", *placement, "trainer"]
+    local = run_info(run).document()  # a run on this machine says nothing of a worker
+    assert "worker" not in local and list(local["trainer"]) == ["isolation", "status", "seconds", "probe_seconds",
+                                                                 "warm", "worker"]

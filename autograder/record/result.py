@@ -51,47 +51,67 @@ PROBLEMS = (Status.ERROR, Status.TIMEOUT, Status.CRASHED, Status.INVALID, Status
 
 
 class _Document(BaseModel):
-    # extra="allow": a key written by another version of the package is kept, never lost.
-    model_config = ConfigDict(extra="allow")
+    # extra="allow": a key written by another version of the package is kept, never lost. A field's
+    # docstring is its description in the published schema.
+    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
+
+    def document(self) -> dict:
+        """Its part of the result document: plain JSON data, the fields it was given, in order."""
+        return self.model_dump(exclude_unset=True)
 
     # The document's view, read-only, for code written against the JSON (scripts, tests, notebooks):
     # `result["checks"][0]["hint"]` is what results/<name>.json holds. The package reads attributes.
     def __getitem__(self, key: str) -> Any:
-        return self.model_dump(exclude_unset=True)[key]
+        return self.document()[key]
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self.model_dump(exclude_unset=True).get(key, default)
+        return self.document().get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        return key in self.model_dump(exclude_unset=True)
+        return key in self.document()
 
 
 class CellInfo(_Document):
     """One code cell's run."""
 
     index: int
-    status: str = ""  # the run's word for the cell: 'ok', 'error', 'timeout', 'not run'
+    """Its place among the notebook's code cells, from 0."""
+    status: str = ""
+    """The run's word for the cell: 'ok', 'error', 'timeout', 'not run'."""
     seconds: Number = 0.0
+    """The cell's wall time."""
     error: str | None = ""
+    """What it raised, or why it stopped."""
 
 
 class _Placement(_Document):
     """Where a run went when a Dask worker ran it (autograder/cluster/worker.py); absent otherwise."""
 
     worker: str | None = None
+    """The Dask worker's name."""
     host: str | None = None
+    """Its host."""
     device: str | None = None
+    """'cpu' or 'gpu'."""
     device_name: str | None = None
+    """The device's own name."""
     worker_seconds: Number | None = None
+    """The task's time on the worker."""
     dispatch_seconds: Number | None = None
+    """What Dask added: sending the task and its result, scheduling, waiting for a free worker."""
 
 
 class _TrainerCore(_Document):
     isolation: str = ""
-    status: str = ""  # the trainer run's own word: 'finished', 'timeout', 'crashed'
+    """The trainer's sandbox: 'bubblewrap' or 'rlimits'."""
+    status: str = ""
+    """The trainer run's own word: 'finished', 'timeout', 'crashed'."""
     seconds: Number = 0.0
+    """Its wall time."""
     probe_seconds: Number = 0.0
+    """The time it spent training and answering."""
     warm: bool = False
+    """Forked from a warm worker."""
 
 
 class TrainerRun(_Placement, _TrainerCore):
@@ -99,35 +119,54 @@ class TrainerRun(_Placement, _TrainerCore):
 
 
 class _RunCore(_Document):
-    isolation: str = ""  # 'bubblewrap' or 'rlimits', and ', no control group' without one
-    boundary: str = ""  # 'cgroup v1', 'cgroup v2' or 'no control group'
-    resources: dict[str, Number | None] = {}  # from the control group: memory_peak_mb, cpu_seconds, ...
+    isolation: str = ""
+    """'bubblewrap' or 'rlimits', and ', no control group' without one."""
+    boundary: str = ""
+    """'cgroup v1', 'cgroup v2' or 'no control group'."""
+    resources: dict[str, Number | None] = {}
+    """From the control group: memory_peak_mb, cpu_seconds, ..."""
     seconds: Number = 0.0
+    """The run's wall time."""
     code_seconds: Number = 0.0
+    """The time the notebook's own cells took."""
     cells: list[CellInfo] = []
-    output: str = ""  # the notebook's output, its last 20,000 characters
-    warm: bool = False  # forked from a warm worker
+    """Each code cell that ran."""
+    output: str = ""
+    """The notebook's output, its last 20,000 characters."""
+    warm: bool = False
+    """Forked from a warm worker."""
 
 
 class RunInfo(_Placement, _RunCore):
     """The sandbox's run of the notebook, as the supervisor measured it."""
 
     trainer: TrainerRun | None = None
+    """A timed training task: the trainer's own run."""
 
 
 class CheckResult(_Document):
     """One check's verdict."""
 
     name: str
+    """The check's name (a question of the exercise)."""
     description: str = ""
+    """What the check expects, for the student."""
     points: Number = 0.0
+    """The points it gave."""
     max_points: Number = 0.0
-    message: str = ""  # what was expected, never the answer
-    hint: str = ""  # the mistake that explains the answer, when one does
-    probe_seconds: Number = 0.0  # asking the sandbox (the student's code included)
-    judge_seconds: Number = 0.0  # judging in the grader
-    details: dict[str, Any] | None = None  # check-specific data (a training check's metric, ...)
-    figure: dict[str, Any] | None = None  # the data its figure is drawn from (autograder/figures/)
+    """The points it is worth."""
+    message: str = ""
+    """What was expected, never the answer."""
+    hint: str = ""
+    """The mistake that explains the answer, when one does."""
+    probe_seconds: Number = 0.0
+    """Asking the sandbox (the student's code included)."""
+    judge_seconds: Number = 0.0
+    """Judging in the grader."""
+    details: dict[str, Any] | None = None
+    """Check-specific data (a training check's metric, ...)."""
+    figure: dict[str, Any] | None = None
+    """The data its figure is drawn from (autograder/figures/)."""
 
     @property
     def passed(self) -> bool:
@@ -149,26 +188,38 @@ class Result(_Document):
     model_config = ConfigDict(extra="allow", json_schema_extra=_required_when_written,
                               title="Result of grading one submission (results/<name>.json)")
 
-    submission: str  # the file as given, or zip!member
+    submission: str
+    """The file as given, or zip!member."""
     student: str
-    exercise: str | None = None  # None: the notebook names none
-    sha256: str = ""  # of the submitted bytes; "" for a file that could not be read
+    """The student's id (from the roster, the folder or the file name)."""
+    exercise: str | None = None
+    """The exercise the notebook names; None when it names none."""
+    sha256: str = ""
+    """Of the submitted bytes (the gradebook's key); "" for a file that could not be read."""
     status: Status
+    """What became of the submission (the README's table of statuses)."""
     score: Number
+    """The points its checks gave."""
     max_score: Number
-    message: str = ""  # why, for a submission not (fully) graded
+    """The points the exercise is worth (0 where no check was reached)."""
+    message: str = ""
+    """Why, for a submission not (fully) graded."""
     checks: list[CheckResult] = []
-    graded_at: str = ""  # UTC ISO 8601
-    handed_in_at: str | None = None  # UTC ISO 8601: decides which hand-in is the latest (export/lms.py)
-    seconds: Number = 0.0  # the grading's wall time
-    variant: dict[str, Any] | None = None  # the student's own numbers, for a personal notebook
-    seed: int | None = None  # the draw of the probes' inputs
+    """Every check's verdict, in the exercise's order."""
+    graded_at: str = ""
+    """When it was graded (UTC, ISO 8601)."""
+    handed_in_at: str | None = None
+    """When it was handed in (UTC, ISO 8601): decides which hand-in is the latest (export/lms.py)."""
+    seconds: Number = 0.0
+    """The grading's wall time."""
+    variant: dict[str, Any] | None = None
+    """The student's own numbers, for a personal notebook."""
+    seed: int | None = None
+    """The seed of the probes' inputs, drawn for this grading."""
     run: RunInfo | None = None
-    attempt: str | None = None  # `autograder serve`: the attempt this grading was of
-
-    def document(self) -> dict:
-        """The result document: plain JSON data, the fields this result was given, in order."""
-        return self.model_dump(exclude_unset=True)
+    """The sandbox's run, for a submission that ran."""
+    attempt: str | None = None
+    """`autograder serve`: the attempt this grading was of."""
 
     def to_json(self) -> str:
         """The text of results/<name>.json and of the gradebook's `result` column."""
