@@ -42,6 +42,7 @@ from autograder.handout import Handout  # noqa: E402
 from autograder.intake import Submission  # noqa: E402
 from autograder.intake.notebook import read_notebook  # noqa: E402
 from autograder.pipeline import grade_submission, run_limits  # noqa: E402
+from autograder.record import Result, Status  # noqa: E402
 from autograder.run import isolation_mode  # noqa: E402
 from autograder.run.device import device_class  # noqa: E402
 from autograder.run.preload import exercise_preload  # noqa: E402
@@ -71,39 +72,39 @@ def submission(exercise: str, who: str, path: Path) -> Submission:
     return Submission(str(path), hashlib.sha256(data).hexdigest(), who, exercise, cells, metadata=metadata)
 
 
-def check_rows(result: dict, who: str, device: str, budgets: dict) -> list[dict]:
+def check_rows(result: Result, who: str, device: str, budgets: dict) -> list[dict]:
     rows = []
-    trained = sum(c.get("details", {}).get("seconds") or 0.0 for c in result["checks"])
-    for check in result["checks"]:
-        d = check.get("details", {})
+    trained = sum((c.details or {}).get("seconds") or 0.0 for c in result.checks)
+    for check in result.checks:
+        d = check.details or {}  # the training check's own data (autograder/judge/training.py)
         rows.append({
-            "task": f"{result['exercise']}/{check['name']}", "notebook": who,
+            "task": f"{result.exercise}/{check.name}", "notebook": who,
             "device": f"{d.get('device', '-')} ({d.get('device_name', '-')})" if d.get("device") else "-",
             "train_s": None if d.get("seconds") is None else round(d["seconds"], 2),
             "epochs": f"{d['epochs_done']}/{d['epochs_requested']}" if "epochs_done" in d else "-",
             "heldout": None if d.get("value") is None else round(d["value"], 4),
-            "points": f"{check['points']:g}/{check['max_points']:g}",
-            "grading_over_training": round(result["seconds"] / trained, 2) if trained > 0 else None,
-            f"budget_{device}_s": budgets[check["name"]],
-            "status": result["status"],
+            "points": f"{check.points:g}/{check.max_points:g}",
+            "grading_over_training": round(result.seconds / trained, 2) if trained > 0 else None,
+            f"budget_{device}_s": budgets[check.name],
+            "status": result.status.value,
         })
     return rows
 
 
-def failures(result: dict, who: str, device: str) -> list[str]:
-    name = f"{result['exercise']} ({who})"
+def failures(result: Result, who: str, device: str) -> list[str]:
+    name = f"{result.exercise} ({who})"
     found = []
-    if result["status"] != "graded":
-        found.append(f"{name}: status {result['status']} ({result['message'][:300]})")
-    if who == "solution" and result["score"] != result["max_score"]:
-        found += [f"{name}: {c['name']} {c['points']:g}/{c['max_points']:g}: {c['message'][:300]}"
-                  for c in result["checks"] if c["points"] != c["max_points"]]
-    if who == "blank" and result["score"] != 0:
-        found.append(f"{name}: a blank notebook got {result['score']:g} points")
-    for check in result["checks"]:
-        d = check.get("details", {})
+    if result.status != Status.GRADED:
+        found.append(f"{name}: status {result.status} ({result.message[:300]})")
+    if who == "solution" and result.score != result.max_score:
+        found += [f"{name}: {c.name} {c.points:g}/{c.max_points:g}: {c.message[:300]}"
+                  for c in result.checks if c.points != c.max_points]
+    if who == "blank" and result.score != 0:
+        found.append(f"{name}: a blank notebook got {result.score:g} points")
+    for check in result.checks:
+        d = check.details or {}
         if who == "solution" and device == "gpu" and d.get("device") != "cuda":
-            found.append(f"{name}: {check['name']} trained on {d.get('device')!r}, not CUDA: the GPU is not in the sandbox")
+            found.append(f"{name}: {check.name} trained on {d.get('device')!r}, not CUDA: the GPU is not in the sandbox")
     return found
 
 

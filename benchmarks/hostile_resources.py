@@ -46,6 +46,7 @@ from throughput import grade_once, machine_name  # noqa: E402
 from autograder.batch import grade_batch  # noqa: E402
 from autograder.build import build_course  # noqa: E402
 from autograder.course import DEFAULT_COURSE, load_course  # noqa: E402
+from autograder.record import Result  # noqa: E402
 from autograder.exercises import EXERCISES_DIR  # noqa: E402
 from autograder.run import cgroup_host  # noqa: E402
 
@@ -105,13 +106,13 @@ def grade(course, folder: Path, named: dict[str, str], warm: bool) -> tuple[dict
     finally:
         stop.set()
         watcher.join()
-    return {r["student"]: r for r in rows}, before, low[0]
+    return {r.student: r for r in rows}, before, low[0]
 
 
-def honest_cell(result: dict) -> str:
-    cells = result.get("run", {}).get("cells", [])
-    seconds = f"{cells[3]['seconds']:.2f} s" if len(cells) > 3 else "-"
-    return f"{result['score']:g}/{result['max_score']:g} {result['status']}, cell {seconds}"
+def honest_cell(result: Result) -> str:
+    cells = result.run.cells if result.run else []
+    seconds = f"{cells[3].seconds:.2f} s" if len(cells) > 3 else "-"
+    return f"{result.score:g}/{result.max_score:g} {result.status}, cell {seconds}"
 
 
 def attacks_table(args) -> None:
@@ -132,9 +133,9 @@ def attacks_table(args) -> None:
                                             {"attack": notebook(SETUP, *ALL_ATTACKS[name], *ANSWERS), "honest": HONEST},
                                             warm)
                 attack = beside["attack"]
-                used = attack.get("run", {}).get("resources") or {}
+                used = attack.run.resources if attack.run else {}
                 lines.append((mode, name, f"{before / 2**20:.0f}", f"{low / 2**20:.0f}",
-                              f"{attack['score']:g} {attack['status']}", fmt(used.get("memory_peak_mb"), ".0f"),
+                              f"{attack.score:g} {attack.status}", fmt(used.get("memory_peak_mb"), ".0f"),
                               fmt(used.get("cpu_seconds"), ".1f"), fmt(used.get("tasks_peak"), "d"),
                               honest_cell(alone["honest"]), honest_cell(beside["honest"])))
                 print("  done:", mode, name, file=sys.stderr)

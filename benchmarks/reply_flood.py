@@ -87,9 +87,9 @@ def main() -> int:
         started = time.perf_counter()
         results = grade_batch(paths, course, Path(folder) / "out", workers=1, warm=False, progress=False)
         seconds = time.perf_counter() - started
-    for result in sorted(results, key=lambda r: r["student"]):
-        print(f"{result['student']:>18}: {result['status']:<8} {result['score']:>4} / {result['max_score']}  "
-              f"{result['message'][:150]}")
+    for result in sorted(results, key=lambda r: r.student):
+        print(f"{result.student:>18}: {result.status.value:<8} {result.score:>4} / {result.max_score}  "
+              f"{result.message[:150]}")
     peak = peak_mb()
     print(f"grader peak RSS: {peak:.0f} MB (before grading: {baseline:.0f} MB); {seconds:.1f} s for "
           f"{len(results)} notebooks; target under 300 MB: {'met' if peak < 300 else 'NOT MET'}")

@@ -130,8 +130,8 @@ def main() -> None:
         crowd_wall = time.perf_counter() - started
         rows.append((f"{args.students} students over {args.spread:g} s", len(crowd), crowd))
         with pair.tool.service.gradebook() as book:
-            graded = [r for r in book.results() if r["student"].startswith("student")]
-        serve_grading = statistics.median(r["seconds"] for r in graded)
+            graded = [r for r in book.results() if r.student.startswith("student")]
+        serve_grading = statistics.median(r.seconds for r in graded)
     finally:
         pair.stop()
 

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import platform
 import shutil
@@ -60,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.build import build_course  # noqa: E402
 from autograder.course import load_course  # noqa: E402
+from autograder.record import Result  # noqa: E402
 
 EXERCISES = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
              "keras_params"]
@@ -215,13 +215,14 @@ def grade_once(subs_dir: Path, out: Path, workers: int, env: dict) -> dict:
     if res.returncode != 0:
         print(res.stdout.decode()[-3000:])
         raise SystemExit("autograder grade failed")
-    results = [json.loads(p.read_text()) for p in (out / "results").glob("*.json")]
+    results = [Result.parse(p.read_bytes(), str(p)) for p in (out / "results").glob("*.json")]
     statuses: dict[str, int] = {}
     for r in results:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+        statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
+    runs = [(r, r.run) for r in results if r.run is not None]
     return {"seconds": seconds, "rss": rss, "statuses": statuses,
-            "overhead": [r["seconds"] - r.get("run", {}).get("code_seconds", 0.0) for r in results if "run" in r],
-            "warm": sum(1 for r in results if r.get("run", {}).get("warm")), "runs": sum(1 for r in results if "run" in r)}
+            "overhead": [r.seconds - run.code_seconds for r, run in runs],
+            "warm": sum(1 for _, run in runs if run.warm), "runs": len(runs)}
 
 
 def figures_compare(subs_dir: Path, out: Path, workers: int, repeat: int, env: dict) -> None:
@@ -412,7 +413,7 @@ def grade_on_cluster(cluster: str, tmp: Path, n: int, workers: int) -> dict:
     if res.returncode != 0:
         print(res.stdout.decode()[-3000:])
         raise SystemExit("autograder grade --cluster failed")
-    results = [json.loads(p.read_text()) for p in (tmp / "results-cluster" / "results").glob("*.json")]
+    results = [Result.parse(p.read_bytes(), str(p)) for p in (tmp / "results-cluster" / "results").glob("*.json")]
     # Dispatch alone: one submission in flight, on a copy of the first 12 files.
     one = tmp / "subs-dispatch"
     for sub in sorted((tmp / "subs").rglob("*.ipynb"))[:12]:
@@ -424,16 +425,16 @@ def grade_on_cluster(cluster: str, tmp: Path, n: int, workers: int) -> dict:
     if res.returncode != 0:
         print(res.stdout.decode()[-3000:])
         raise SystemExit("autograder grade --cluster --workers 1 failed")
-    alone = [json.loads(p.read_text()) for p in (tmp / "results-dispatch" / "results").glob("*.json")]
+    alone = [Result.parse(p.read_bytes(), str(p)) for p in (tmp / "results-dispatch" / "results").glob("*.json")]
     statuses: dict[str, int] = {}
     for r in results:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+        statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
     rows = {}
     for name in ("results", "results-cluster"):
         with open(tmp / name / "grades.csv", newline="") as f:
             rows[name] = sorted((r["submission"], r["status"], r["score"], r["max_score"]) for r in csv.DictReader(f))
     return {"seconds": seconds, "statuses": statuses, "steady": steady_rate(tmp / "results-cluster" / "results"),
-            "dispatch": [r["run"]["dispatch_seconds"] for r in alone if "dispatch_seconds" in r.get("run", {})],
+            "dispatch": [r.run.dispatch_seconds for r in alone if r.run and r.run.dispatch_seconds is not None],
             "same_rows": rows["results"] == rows["results-cluster"] and len(rows["results"]) == n}
 
 
