@@ -1,5 +1,5 @@
-"""Shared fixtures: the six pen-and-paper exercises built once per test session, and each
-exercise's master assigned by Otter once per session."""
+"""Shared fixtures: the bundled course built once per test session, and each exercise's master
+assigned by Otter once per session."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 pytest.register_assert_rewrite("support")
 
-from support.courses import PEN_AND_PAPER, course_of_six  # noqa: E402
+from support.courses import course_of_six  # noqa: E402
 from support.environment import require_bubblewrap  # noqa: E402
 
 
@@ -59,12 +59,13 @@ def mode(request, monkeypatch):
 
 @pytest.fixture(scope="session")
 def built_course(tmp_path_factory):
-    """dist/ of the six pen-and-paper exercises (student, solution, autograder versions)."""
+    """dist/ of the whole bundled course (student, solution, autograder versions), built once a
+    session: the pen-and-paper tests use their six, the Colab and clean-Python tests every one."""
     from autograder.build import build_course
     from autograder.course import load_course
 
     out = tmp_path_factory.mktemp("dist")
-    build_course(load_course(), out, only=PEN_AND_PAPER)
+    build_course(load_course(), out)
     return out
 
 

@@ -4,18 +4,29 @@
 The Colab kernel is a stand-in: an IPython kernel whose shell class lives in a `google.colab`
 package, as Colab's does, so that `google.colab` is importable and Otter takes its Colab path
 (it refuses tests from the notebook's metadata, and `export()`). Its working folder is empty
-and does not hold the notebook, as on Colab. Every exercise of the course runs, solution and
-blank version: each check cell passes on the solution and fails on the blank, and no cell of
-either raises. Training notebooks run with AUTOGRADER_GRADING=1, as the grader runs them (their
-exploring cells train for minutes and skip themselves); their set-up cell runs in full.
+and does not hold the notebook, as on Colab. One exercise of each kind runs in it (numpy only,
+torch, Keras, a timed training task with data), solution and blank version: each check cell
+passes on the solution and fails on the blank, and no cell of either raises. Training notebooks
+run with AUTOGRADER_GRADING=1, as the grader runs them (their exploring cells train for minutes
+and skip themselves); their set-up cell runs in full.
 
-One build of the whole course is shared by the module; the notebooks run two kernels at a time.
+Every exercise of the course is held to what makes those runs hold for it, on its built
+notebooks (test_every_exercise_carries_its_public_checks_and_data): the set-up cell carries
+exactly the exercise's public checks (Otter's own tests, case by case) and data, and its hand-in
+cell is the one the runs reworded. That its public checks pass on its solution and fail on its
+blank, and that both versions run without a failing cell, is tested for every exercise in this
+process (tests/exercises/test_exercise_contract.py, and test_training.py for the training tasks).
+
+The session's one build of the whole course is shared (conftest's built_course); every kernel
+of the module runs in one batch, two at a time.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,18 +36,21 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 
-from autograder.build import build_course
-from autograder.build.setup_cell import SETUP_TAG
+from autograder.build.setup_cell import EXPORT_COMMENT, HELPER, SETUP_TAG
 from autograder.cli import main
 from autograder.course import load_course
-from autograder.exercises import max_score
-from support.colab import Kernels, check_results, copy_alone, errors, execute, otter_version, setup_output, text_of
+from autograder.exercises import data_files, max_score
+from support.colab import CHECK_CALL, Kernels, check_results, copy_alone, errors, execute, otter_version, setup_output, text_of
 
 pytestmark = pytest.mark.slow  # end to end: many sandboxes or kernels; CI runs them all the same
 
 COURSE = load_course()
 EXERCISES = COURSE.ids  # every exercise of course.yaml: new ones are tested as they are added
 TRAINING = {e.id for e in COURSE.exercises if e.trains}
+# Run in the Colab kernel: one exercise of each kind a student's runtime meets (numpy only; torch;
+# Keras; a timed training task that ships data). What differs between exercises of one kind (their
+# checks and data) is held for every exercise by test_every_exercise_carries_its_public_checks_and_data.
+IN_KERNELS = ("sigmoid_probability", "backprop", "keras_params", "train_banknote")
 VERSIONS = ("solution", "student")
 COLAB_WORDS = "File → Download → Download .ipynb"
 PDF_NOISE = ("xelatex", "pdf", "latex", "pandoc")
@@ -53,10 +67,8 @@ def probe(nb) -> dict:
 
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    build_course(COURSE, out)
-    return out
+def dist(built_course) -> Path:
+    return built_course
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +77,17 @@ def kernels(tmp_path_factory) -> Kernels:
 
 
 @pytest.fixture(scope="module")
-def colab_runs(dist, kernels, tmp_path_factory) -> dict:
-    """{(exercise, version): (executed notebook, its Colab working folder)}, every exercise."""
+def kernel_runs(dist, kernels, tmp_path_factory) -> dict:
+    """Every kernel of the module, in one batch (two at a time, so both cores stay busy):
+
+    (exercise, version): (executed notebook, its Colab working folder), for IN_KERNELS;
+    "standin": Otter's own first cell in the Colab stand-in;
+    "export": (executed notebook, its path) of a solution in plain Jupyter, whose kernel works in
+    another folder than the notebook's (Jupyter Server names the notebook in JPY_SESSION_NAME)."""
     colab = kernels.spec("colab", colab=True)
     colab_grading = kernels.spec("colab-grading", colab=True, env={"AUTOGRADER_GRADING": "1"})
     jobs, keys = [], []
-    for exercise in EXERCISES:
+    for exercise in IN_KERNELS:
         for version in VERSIONS:
             base = tmp_path_factory.mktemp(f"{exercise}-{version}")
             path = copy_alone(dist / exercise / version / f"{exercise}.ipynb", base / "Drive")
@@ -80,10 +97,30 @@ def colab_runs(dist, kernels, tmp_path_factory) -> dict:
             nb.cells.append(nbformat.v4.new_code_cell(PROBE_CELL))
             jobs.append((colab_grading if exercise in TRAINING else colab, nb, content))
             keys.append((exercise, version))
-    return {key: (nb, job[2]) for key, nb, job in zip(keys, execute(kernels, jobs), jobs)}
+    standin = nbformat.v4.new_notebook()
+    standin.cells = [nbformat.v4.new_code_cell('import otter\ngrader = otter.Notebook("sigmoid_probability.ipynb")')]
+    jobs.append((colab, standin, tmp_path_factory.mktemp("standin")))
+    keys.append("standin")
+    base = tmp_path_factory.mktemp("export")
+    exported = copy_alone(dist / "sigmoid_probability" / "solution" / "sigmoid_probability.ipynb", base / "notebooks")
+    elsewhere = base / "elsewhere"
+    elsewhere.mkdir()
+    session = kernels.spec("jupyter-session", colab=False, env={"JPY_SESSION_NAME": str(exported)})
+    jobs.append((session, nbformat.read(str(exported), as_version=4), elsewhere))
+    keys.append("export")
+    done = dict(zip(keys, zip(execute(kernels, jobs), (job[2] for job in jobs))))
+    done["standin"] = done["standin"][0]
+    done["export"] = (done["export"][0], exported)
+    return done
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
+@pytest.fixture(scope="module")
+def colab_runs(kernel_runs) -> dict:
+    """{(exercise, version): (executed notebook, its Colab working folder)}, for IN_KERNELS."""
+    return {key: run for key, run in kernel_runs.items() if isinstance(key, tuple)}
+
+
+@pytest.mark.parametrize("exercise", IN_KERNELS)
 def test_checks_on_colab_pass_for_the_solution_and_fail_for_the_blank(colab_runs, exercise):
     solution, _ = colab_runs[exercise, "solution"]
     blank, _ = colab_runs[exercise, "student"]
@@ -99,7 +136,7 @@ def test_checks_on_colab_pass_for_the_solution_and_fail_for_the_blank(colab_runs
         assert "Installing otter-grader" not in setup_output(nb)  # otter is there: no install
 
 
-@pytest.mark.parametrize("exercise", EXERCISES)
+@pytest.mark.parametrize("exercise", IN_KERNELS)
 def test_colab_hand_in_and_data(colab_runs, dist, exercise):
     """The hand-in cell says how to download the notebook; a training notebook's data is written
     out where it reads it, byte for byte, and the set-up cell says which device trains."""
@@ -118,25 +155,76 @@ def test_colab_hand_in_and_data(colab_runs, dist, exercise):
         assert not shipped.exists() and not (content / "data").exists()
 
 
-def test_the_standin_is_colab_to_otter(kernels, tmp_path):
+SETUP_CALL = re.compile(r'setup_notebook\(("[^"]*"), "([A-Za-z0-9+/=]*)"\)')
+
+
+def carried(nb) -> tuple[dict, dict[str, bytes]]:
+    """(the set-up cell's manifest, {file name: bytes} of its bundle), of a built notebook."""
+    import io
+
+    setup = [c for c in nb.cells if SETUP_TAG in c.metadata.get("tags", [])]
+    codes = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(setup) == 1 and setup[0] is codes[0], "one set-up cell, the first code cell"
+    [(exercise, bundle)] = SETUP_CALL.findall(setup[0].source)
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(bundle))) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    manifest = json.loads(files.pop("manifest.json"))
+    assert manifest["exercise"] == json.loads(exercise)
+    return manifest, files
+
+
+def public_cases(source: bytes, folder: Path, name: str) -> list:
+    """[(case name, code)] of the public cases of an Otter test file."""
+    from otter.test_files.ok_test import OKTestFile
+
+    path = folder / name
+    path.write_bytes(source)
+    return [(c.name, c.body) for c in OKTestFile.from_file(str(path)).test_cases if not c.hidden]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_every_exercise_carries_its_public_checks_and_data(dist, exercise, tmp_path):
+    """What the Colab runs above rely on, for every exercise: both versions' set-up cell carries
+    the helper, the exercise's public checks (the same cases Otter's own autograder zip holds,
+    which tests/exercises and test_training run on each solution and blank) and its data, byte for
+    byte; a check cell for each question; the hand-in cell reworded for Colab."""
+    folder = dist / exercise
+    notebooks = {v: nbformat.read(str(folder / v / f"{exercise}.ipynb"), as_version=4) for v in VERSIONS}
+    (manifest, files), (manifest_solution, files_solution) = (carried(notebooks[v]) for v in VERSIONS)
+    assert manifest == manifest_solution == {"exercise": exercise, "training": exercise in TRAINING}
+    assert files == files_solution  # the solution version carries the student version's checks
+    assert files.pop("student_setup.py") == HELPER.read_bytes()
+    with zipfile.ZipFile(folder / "autograder" / "otter_autograder.zip") as z:
+        otter_tests = {Path(n).stem: z.read(n) for n in z.namelist() if n.startswith("tests/") and n.endswith(".py")}
+    questions = set(notebooks["student"].metadata["otter"]["tests"])
+    assert questions and questions == set(otter_tests)
+    tests = {Path(n).stem: data for n, data in files.items() if n.startswith("tests/")}
+    assert set(tests) == questions
+    for question in questions:
+        mine = public_cases(tests[question], tmp_path, f"carried_{question}.py")
+        assert mine and mine == public_cases(otter_tests[question], tmp_path, f"otter_{question}.py"), question
+    data = {n[len("data/"):]: b for n, b in files.items() if n.startswith("data/")}
+    assert set(files) == {f"tests/{q}.py" for q in questions} | {f"data/{n}" for n in data}
+    shipped = {name[len("data/"):]: content for name, content in data_files(COURSE.exercise(exercise).folder).items()}
+    assert data == shipped and bool(data) == (exercise in TRAINING)
+    for nb in notebooks.values():
+        codes = [c.source for c in nb.cells if c.cell_type == "code" and SETUP_TAG not in c.metadata.get("tags", [])]
+        assert {m for source in codes for m in CHECK_CALL.findall(source)} == questions
+        [hand_in] = [source for source in codes if "grader.export(" in source]
+        assert hand_in.startswith(EXPORT_COMMENT)
+
+
+def test_the_standin_is_colab_to_otter(kernel_runs):
     """Otter's own first cell fails in the stand-in as it fails on Colab: the stand-in is real."""
-    kernel = kernels.spec("colab", colab=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell('import otter\ngrader = otter.Notebook("sigmoid_probability.ipynb")')]
-    [done] = execute(kernels, [(kernel, nb, tmp_path)])
-    assert errors(done) == ["cell 0: ValueError: Tests directory ./tests does not exist"]
+    assert errors(kernel_runs["standin"]) == ["cell 0: ValueError: Tests directory ./tests does not exist"]
 
 
-def test_jupyter_export_from_another_folder_writes_the_zip_without_pdf_noise(dist, kernels, tmp_path):
+def test_jupyter_export_from_another_folder_writes_the_zip_without_pdf_noise(kernel_runs):
     """Plain Jupyter: the kernel's working folder is not the notebook's, whose name Jupyter
     Server gives in JPY_SESSION_NAME; grader.export() writes the zip beside the notebook and
     says nothing about PDFs or LaTeX. The zip is graded in test_handed_in_notebooks_get_full_marks."""
     exercise = "sigmoid_probability"
-    path = copy_alone(dist / exercise / "solution" / f"{exercise}.ipynb", tmp_path / "notebooks")
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    kernel = kernels.spec("jupyter-session", colab=False, env={"JPY_SESSION_NAME": str(path)})
-    [nb] = execute(kernels, [(kernel, nbformat.read(str(path), as_version=4), elsewhere)])
+    nb, path = kernel_runs["export"]
     assert errors(nb) == []
     assert all(check_results(nb).values())
     [hand_in] = [c for c in nb.cells if c.cell_type == "code" and "grader.export(" in c.source]
@@ -184,7 +272,7 @@ def colab_saved(nb) -> dict:
     return raw
 
 
-def test_handed_in_notebooks_get_full_marks(colab_runs, dist, kernels, tmp_path):
+def test_handed_in_notebooks_get_full_marks(colab_runs, kernel_runs, tmp_path):
     """What students hand in: the notebook as Colab saves it (renamed "Copy of ..."), and the
     zip of Jupyter's grader.export(), both graded by `autograder grade` like any other: full
     marks for a solution; a training notebook's set-up cell runs in the sandbox too."""
@@ -196,16 +284,12 @@ def test_handed_in_notebooks_get_full_marks(colab_runs, dist, kernels, tmp_path)
         nb.cells = nb.cells[:-1]  # the probe cell
         (subs / student).mkdir(parents=True)
         (subs / student / f"Copy of {exercise}.ipynb").write_text(json.dumps(colab_saved(nb), indent=2))
-    # bob: the zip grader.export() writes in Jupyter
-    path = copy_alone(dist / "sigmoid_probability" / "solution" / "sigmoid_probability.ipynb", subs / "bob")
-    kernel = kernels.spec("jupyter", colab=False)
-    [nb] = execute(kernels, [(kernel, nbformat.read(str(path), as_version=4), path.parent)])
+    # bob: the zip grader.export() wrote in Jupyter (test_jupyter_export_from_another_folder_...)
+    nb, exported = kernel_runs["export"]
     assert errors(nb) == []
-    path.unlink()
-    [zipped] = (subs / "bob").glob("*.zip")
-    for junk in (subs / "bob").iterdir():
-        if junk != zipped:
-            junk.unlink()
+    [zipped] = exported.parent.glob("*.zip")
+    (subs / "bob").mkdir()
+    shutil.copy(zipped, subs / "bob" / zipped.name)
 
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--workers", "1", "--quiet"],

@@ -10,8 +10,8 @@ from autograder.course import load_course
 COURSE = load_course()
 WRITTEN = [e.id for e in COURSE.exercises if not e.trains]  # every exercise but the timed training tasks
 TRAINING = [e.id for e in COURSE.exercises if e.trains]
-# The six exercises of the session's shared build (conftest's built_course, six_course, fast_course):
-# the week's first six, numpy and Keras both, a sample that keeps one build of the course short.
+# The six exercises of the session's short courses (conftest's six_course, fast_course; tests that take
+# notebooks from the session's build, built_course, take theirs): the week's first six, numpy and Keras.
 PEN_AND_PAPER = ["sigmoid_probability", "decision_line", "matrix_multiplication", "forward_pass", "backprop",
                  "keras_params"]
 
