@@ -3,7 +3,9 @@ and the notebook runs top to bottom in a plain Jupyter kernel (numpy, torch and 
 
 The environment is a fresh venv that sees this Python's packages through a folder of links to
 them, all but otter-grader's: `--system-site-packages` would show otter too. pip installs
-otter-grader alone (its dependencies are there), pinned to the version that built the course.
+otter-grader alone (its dependencies are there), pinned to the version that built the course,
+into the venv (pip itself is one of the linked packages: the venv is made without ensurepip's
+own copy, which took as long to install as the rest of the test).
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.build import build_course
-from autograder.course import load_course
 from support.colab import Kernels, check_results, copy_alone, errors, execute, otter_version, setup_output
 
 pytestmark = pytest.mark.slow
@@ -28,7 +28,7 @@ HIDDEN = ("otter", "otter_grader-")
 
 
 def python_without_otter(folder: Path) -> Path:
-    """A venv whose Python sees every package of this one except otter-grader."""
+    """A venv whose Python sees every package of this one (pip among them) except otter-grader."""
     links = folder / "packages"
     links.mkdir(parents=True)
     for packages in dict.fromkeys(site.getsitepackages()):
@@ -37,7 +37,7 @@ def python_without_otter(folder: Path) -> Path:
                 continue
             (links / entry.name).symlink_to(entry)
     env = folder / "venv"
-    venv.EnvBuilder(with_pip=True, symlinks=True).create(env)
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(env)
     python = env / "bin" / "python"
     own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                          capture_output=True, text=True, check=True).stdout.strip()
@@ -45,14 +45,13 @@ def python_without_otter(folder: Path) -> Path:
     return python
 
 
-def test_first_cell_installs_otter_then_the_notebook_runs_alone(tmp_path):
+def test_first_cell_installs_otter_then_the_notebook_runs_alone(built_course, tmp_path):
     python = python_without_otter(tmp_path / "env")
     probe = subprocess.run([str(python), "-c", "import numpy, torch, keras, ipykernel; import otter"],
                            capture_output=True, text=True, env={**os.environ, "KERAS_BACKEND": "torch"})
     assert "No module named 'otter'" in probe.stderr  # the rest is there, otter is not
 
-    dist = tmp_path / "dist"
-    build_course(load_course(), dist, only=[EXERCISE, SECOND])
+    dist = built_course  # the session's build
     kernels = Kernels(tmp_path / "kernels")
     kernel = kernels.spec("student-python", colab=False, python=str(python))
     runs = []
