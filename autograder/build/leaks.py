@@ -185,8 +185,8 @@ def find_leaks(exercise, versions, outputs: bool = True, extra: dict | None = No
         where = "slides' numbers" if params is None else f"personal variant {_short(params)}"
         for cell in nb.cells:  # pictures are not text: their base64 holds every digit string
             for output in cell.get("outputs", []):
-                for kind in [k for k in output.get("data", {}) if k.startswith("image/")]:
-                    output["data"][kind] = ""
+                for mime in [k for k in output.get("data", {}) if k.startswith("image/")]:
+                    output["data"][mime] = ""
         # every string of the notebook: sources, public tests (in its metadata), saved outputs
         texts = {"text": "\n".join(_strings({"cells": nb.cells, "metadata": nb.metadata}))}
         if params is None and not baseline:
@@ -207,11 +207,11 @@ def find_leaks(exercise, versions, outputs: bool = True, extra: dict | None = No
             if array.size == 1 and float(array.reshape(-1)[0]) in given:
                 continue
             for pattern in _patterns(value, literals):
-                for kind, body in texts.items():
+                for place, body in texts.items():
                     match = re.search(pattern, body)
                     if match:
                         context = body[max(0, match.start() - 40):match.end() + 40].replace("\n", " ")
-                        found.append(f"{exercise.id} ({where}) {kind}: answer {name} as {match.group(0)!r} in ...{context}...")
+                        found.append(f"{exercise.id} ({where}) {place}: answer {name} as {match.group(0)!r} in ...{context}...")
             if name in shape_asked:  # the public tests do not state a shape the question asks to find
                 for pattern in (r"(?:==|shape|be|is)\s*" + p for p in _patterns(tuple(array.shape))):
                     match = re.search(pattern, tests)

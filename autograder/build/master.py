@@ -81,8 +81,8 @@ def _check_markers(nb, where: str) -> None:
         match = MARKER.match(_first_line(cell))
         if not match:
             continue
-        kind, block = match.group(1).upper(), match.group(2).upper()
-        if kind == "BEGIN":
+        edge, block = match.group(1).upper(), match.group(2).upper()  # BEGIN or END, and of what
+        if edge == "BEGIN":
             if block == "QUESTION":
                 if stack:
                     raise MasterError(f"{where}, cell {number}: BEGIN QUESTION inside an open {stack[-1][0]} (cell {stack[-1][1]})")

@@ -101,10 +101,10 @@ def read_notebook(data: bytes) -> tuple[list[str], dict]:
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict):
             raise IntakeError(f"cell {number} is not a cell")
-        kind = cell.get("cell_type")
-        if not isinstance(kind, str):
+        cell_type = cell.get("cell_type")
+        if not isinstance(cell_type, str):
             raise IntakeError(f"cell {number} has no cell type")
-        if kind == "code":
+        if cell_type == "code":
             source = _source(cell, number, "source")
             total += len(source)
             if total > MAX_CODE:
