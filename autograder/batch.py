@@ -27,7 +27,7 @@ from autograder.exercises import load_checks
 from autograder.export import write_result_json
 from autograder.export.derived import (STORAGE_ERRORS, OutputError, bring_up_to_date, check_writable, output_error,
                                        title_of)
-from autograder.export.feedback import write_feedback
+from autograder.export.feedback import DRAWER_FROM, FeedbackInBackground
 from autograder.export.safe_text import terminal_text
 from autograder.intake import Roster, Submission, intake
 from autograder.intake.files import check_inputs
@@ -40,10 +40,12 @@ from autograder.run.training import runs_per_submission
 from autograder.run.warm import WarmPool
 
 
-def _keep(result: Result, book: Gradebook, out: Path, course: Course, sub: Submission) -> Result:
-    """Record: the gradebook row first (what a resumed batch trusts), then the files. A
-    result that cannot be stored (not JSON) still gets its row, as `error`; a folder that
-    cannot be written raises one of STORAGE_ERRORS."""
+def _keep(result: Result, book: Gradebook, out: Path, course: Course, sub: Submission,
+          pages: FeedbackInBackground) -> Result:
+    """Record: the gradebook row first (what a resumed batch trusts), then the files: the result
+    JSON here, the feedback (whose page draws figures) handed to `pages`. A result that cannot
+    be stored (not JSON) still gets its row, as `error`; a folder that cannot be written raises
+    one of STORAGE_ERRORS."""
     try:
         book.record(result)
     except STORAGE_ERRORS:
@@ -52,7 +54,7 @@ def _keep(result: Result, book: Gradebook, out: Path, course: Course, sub: Submi
         result = failure_result(sub, exc)
         book.record(result)
     write_result_json(result, out / "results")
-    write_feedback(result, out / "feedback", title_of(result, course), course)
+    pages.write(result, title_of(result, course))
     return result
 
 
@@ -139,7 +141,8 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
     runs = [preloads[s.exercise] for s in runnable for _ in range(runs_per_submission(course.exercise(s.exercise)))]
     warm_pool = WarmPool.for_batch(runs, workers, warm) \
         if runnable and runner is None else None
-    if runnable:
+    drawer = len(runnable) >= DRAWER_FROM  # pages drawn in a process of their own (export/feedback.py)
+    if runnable and not drawer:
         figures.prepare_in_background()  # matplotlib loads while the workers start
     if warm_pool is not None:
         todo.sort(key=lambda s: warm_pool.rank(preloads.get(s.exercise)))  # each preload set's runs together
@@ -151,7 +154,8 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
     # disable=None: tqdm stays silent when its stream is no terminal (a log, a pipe, CI)
     bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=True if not progress or not todo else None)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, (warm_pool or contextlib.nullcontext()):
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, (warm_pool or contextlib.nullcontext()), \
+                FeedbackInBackground(out / "feedback", course, drawer) as pages:
             futures = {
                 pool.submit(grade_submission, sub, course, None, handout, runner_of(sub)): sub
                 for sub in todo
@@ -167,7 +171,7 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
                 except Exception as exc:  # noqa: BLE001 - a bug of ours must not lose the row
                     result = failure_result(sub, exc)
                 try:
-                    result = _keep(result, book, out, course, sub)
+                    result = _keep(result, book, out, course, sub, pages)
                 except STORAGE_ERRORS as exc:
                     for pending in futures:
                         pending.cancel()
@@ -176,6 +180,8 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
                 # A name is the student's: escaped, so that it cannot move the cursor over the bar.
                 bar.set_postfix_str(terminal_text(f"{sub.student}: {result.status}")[:60])
                 bar.update()
+    except STORAGE_ERRORS as exc:  # a feedback page that could not be written (written in the background)
+        raise stopped(exc) from None
     finally:
         bar.close()
     return results

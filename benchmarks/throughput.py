@@ -23,9 +23,12 @@ all the pages it shares with its warm worker).
 Without `--sizes`: the six pen-and-paper exercises, N submissions each, graded once (default
 mode), against K files per exercise with `otter run`, sequential and W in parallel.
 
-`--figures-only N`: only that comparison, on N submissions. In both modes, the last batch is also graded with figures (the default: their data kept, the
-HTML feedback pages drawn) and without (AUTOGRADER_FIGURES=0), in turn, `--repeat` times each
-(`--figures-repeat`), and the medians are printed with the number of figures drawn.
+`--figures-only N`: only that comparison, on N submissions. In both modes, the last batch is
+also graded with figures (the default: their data kept, the HTML feedback pages drawn) and
+without (AUTOGRADER_FIGURES=0), in pairs whose order alternates, `--repeat` pairs
+(`--figures-repeat`): the medians of the wall time, the steady throughput and the grading
+process's CPU time, the with/without ratio of each pair (their spread is the machine's noise),
+and the number of figures drawn.
 
 With `--cluster ADDRESS` (e.g. local:2) it also grades the same files with
 `autograder grade --cluster ADDRESS` and prints, beside the local warm pool: both
@@ -42,6 +45,7 @@ import argparse
 import csv
 import os
 import platform
+import resource
 import shutil
 import signal
 import statistics
@@ -226,26 +230,44 @@ def grade_once(subs_dir: Path, out: Path, workers: int, env: dict) -> dict:
 
 
 def figures_compare(subs_dir: Path, out: Path, workers: int, repeat: int, env: dict) -> None:
-    """Print the grading time of one batch with figures and without (medians of `repeat` runs in turn)."""
-    times: dict[str, list[float]] = {"with figures": [], "without figures": []}
-    rates: dict[str, list[float]] = {"with figures": [], "without figures": []}
+    """Print the grading time of one batch with figures and without: `repeat` pairs of runs, the
+    order alternating within each pair (so that neither side always runs first on a machine
+    whose load drifts). Per side: the median wall time, the steady throughput (first result file
+    to last) and the CPU seconds of the grading process (the grader's own work: judging, recording,
+    drawing; the sandboxes' code runs in processes it does not reap). The pairs' ratios say how
+    large the machine's noise is: their median is the comparison, their spread the noise."""
+    sides = ("with figures", "without figures")
+    runs: dict[str, list[dict]] = {k: [] for k in sides}
     drawn = 0
-    for _ in range(repeat):
-        for label, flag in (("with figures", "1"), ("without figures", "0")):
+    for i in range(repeat):
+        for label in (sides if i % 2 == 0 else sides[::-1]):
+            flag = "1" if label == "with figures" else "0"
             target = out / label.replace(" ", "-")
-            times[label].append(grade_once(subs_dir, target, workers, {**env, "AUTOGRADER_FIGURES": flag})["seconds"])
-            rates[label].append(steady_rate(target / "results"))
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            run = grade_once(subs_dir, target, workers, {**env, "AUTOGRADER_FIGURES": flag})
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            run["cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+            run["steady"] = steady_rate(target / "results")
+            runs[label].append(run)
             if flag == "1":
                 drawn = sum(p.read_text().count("<img ") for p in (target / "feedback").glob("*.html"))
-    on, off = (statistics.median(times[k]) for k in ("with figures", "without figures"))
-    rate_on, rate_off = (statistics.median(rates[k]) for k in ("with figures", "without figures"))
+
+    def median(label: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[label])
+
+    ratios = sorted(a["seconds"] / b["seconds"] for a, b in zip(*runs.values()))
+    on, off = median(sides[0], "seconds"), median(sides[1], "seconds")
+    rate_on, rate_off = median(sides[0], "steady"), median(sides[1], "steady")
+    cpu_on, cpu_off = median(sides[0], "cpu"), median(sides[1], "cpu")
     pages = len(list((out / "with-figures" / "feedback").glob("*.html")))
     print(f"figures: grading {pages} submissions with figures {on:.2f} s, without {off:.2f} s "
-          f"(with/without {on / off:.2f}; median of {repeat} runs each, in turn); steady throughput (first result "
+          f"(medians of {repeat} runs each, in alternating pairs); with/without per pair: median "
+          f"{statistics.median(ratios):.3f}, range {ratios[0]:.3f}-{ratios[-1]:.3f}; steady throughput (first result "
           f"to last) {rate_on:.1f} and {rate_off:.1f} submissions/min (with/without {rate_on / rate_off:.2f}); "
+          f"grader process CPU {cpu_on:.2f} s and {cpu_off:.2f} s (+{cpu_on - cpu_off:.2f} s); "
           f"{drawn} figures in {pages} HTML pages")
-    print(f"  runs with figures: {', '.join(f'{t:.2f}' for t in times['with figures'])} s; "
-          f"without: {', '.join(f'{t:.2f}' for t in times['without figures'])} s")
+    walls = {label: ", ".join(f"{r['seconds']:.2f}" for r in done) for label, done in runs.items()}
+    print(f"  runs with figures: {walls[sides[0]]} s; without: {walls[sides[1]]} s")
 
 
 def figures_only(args) -> None:

@@ -400,6 +400,91 @@ def test_gradescope_tests_with_figures_are_html_within_the_caps(sigmoid_flipped)
     assert [t["score"] for t in capped["tests"]] == [t["score"] for t in doc["tests"]]
 
 
+# --------------------------------------------------------------------------- drawing off the grading path
+
+
+def _images(page: str) -> list[bytes]:
+    return [base64.b64decode(b) for b in re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)]
+
+
+def test_pages_drawn_in_the_drawing_process_are_the_pages_drawn_here(sigmoid_flipped, tmp_path):
+    """One drawing process: its page is the one drawn here, student text through its JSON lines;
+    a page with nothing to draw never reaches it; once it is dead, the grader draws the pages."""
+    import os
+    import signal
+
+    from autograder.export.feedback import FeedbackInBackground, feedback_filename
+
+    result = json.loads(json.dumps(sigmoid_flipped))
+    result["student"] = "<script>alert(1)</script>\u2028$x$"
+    right = json.loads(json.dumps(sigmoid_flipped)) | {"student": "bo", "checks": [
+        dict(r, points=r["max_points"]) for r in sigmoid_flipped["checks"]]}
+    after = json.loads(json.dumps(sigmoid_flipped)) | {"student": "cy"}
+    with FeedbackInBackground(tmp_path, None, drawer=True) as pages:
+        pages.write(right, "Sigmoid")
+        pages.flush()
+        assert pages.drawer.pid is None  # nothing to draw: no process started
+        pages.write(result, "Sigmoid")
+        pages.flush()
+        os.kill(pages.drawer.pid, signal.SIGKILL)
+        pages.write(after, "Sigmoid")
+    page = (tmp_path / feedback_filename(result, ".html")).read_text()
+    assert page == feedback_html(result, None, "Sigmoid")
+    assert len(_images(page)) == 2 and all(i.startswith(PNG) for i in _images(page))
+    assert (tmp_path / feedback_filename(result)).read_text().startswith("# Feedback: Sigmoid")
+    assert (tmp_path / feedback_filename(right, ".html")).is_file()
+    assert len(_images((tmp_path / feedback_filename(after, ".html")).read_text())) == 2
+    assert pages.drawer.pid is None  # ended
+
+
+def test_a_page_that_cannot_be_written_stops_the_batch(sigmoid_flipped, tmp_path):
+    from autograder.export.feedback import FeedbackInBackground
+
+    (tmp_path / "feedback").write_text("a file where the folder should be")
+    with pytest.raises(OSError):
+        with FeedbackInBackground(tmp_path / "feedback") as pages:
+            pages.write(json.loads(json.dumps(sigmoid_flipped)))
+
+
+HTML_TAGS = {"p", "/p", "img", "em", "/em"}  # what our html outputs are made of
+
+
+def test_gradescope_results_keep_the_specification_and_the_size_cap(sigmoid_flipped):
+    """Gradescope's specification (docs/specs.md of gradescope/autograder_samples): output_format
+    one of text, html, simple_format, md, ansi; the top-level output is simple_format (HTML) unless
+    declared, so ours is declared text. It documents no size limit: ours (RESULTS_BYTES) holds
+    whatever the checks' texts and figures weigh, the scores untouched."""
+    from autograder.course import Gradescope
+    from autograder.gradescope.results import OUTPUT_FORMATS, RESULTS_BYTES, to_gradescope
+
+    result = json.loads(json.dumps(sigmoid_flipped))
+    result["message"] = "<b>run</b> " + "x" * 50
+    doc = to_gradescope(result, Gradescope())
+    assert (doc["output_format"], doc["test_output_format"], doc["test_name_format"]) == ("text",) * 3
+    assert "<b>run</b>" in doc["output"]  # shown as text, never rendered
+    for test in doc["tests"]:
+        assert test.get("output_format", "text") in OUTPUT_FORMATS
+        if test.get("output_format") == "html":
+            assert set(re.findall(r"<(/?[a-z]+)", test["output"])) <= HTML_TAGS
+            assert all(src.startswith("data:image/png;base64,") for src in re.findall(r'src="([^"]*)"', test["output"]))
+    assert len(json.dumps(doc).encode()) <= RESULTS_BYTES
+
+    # A class of outsized documents: forty checks with figures and long messages, and a long run message.
+    big = json.loads(json.dumps(sigmoid_flipped))
+    figure_rows = [r for r in big["checks"] if r.get("figure")]
+    big["checks"] = [dict(figure_rows[i % len(figure_rows)], name=f"check{i}", message="é" * 30_000 + str(i))
+                     for i in range(40)]
+    big["message"] = "\u2028" * 100_000
+    capped = to_gradescope(big, Gradescope())
+    assert len(json.dumps(capped).encode()) <= RESULTS_BYTES
+    assert [(t["name"], t["score"], t["max_score"], t["status"]) for t in capped["tests"]] == \
+        [(r["name"], r["points"], r["max_points"], "passed" if r["points"] >= r["max_points"] else "failed")
+         for r in big["checks"]]
+    assert capped["score"] == round(sum(r["points"] for r in big["checks"]), 4)
+    assert all(t.get("output_format", "text") == "text" and "data:image" not in t["output"] for t in capped["tests"])
+    assert "Figure left out: results.json is capped" in capped["tests"][0]["output"]
+
+
 # --------------------------------------------------------------------------- the teacher's report
 
 

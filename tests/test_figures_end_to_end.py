@@ -1,6 +1,7 @@
 """Figures through `autograder grade`: notebooks run in the sandbox, the figure data kept in each
-result, one HTML page per submission in OUT/feedback/ beside the Markdown, and the same grades
-with figures off (AUTOGRADER_FIGURES=0) as on, hostile answers included."""
+result, one HTML page per submission in OUT/feedback/ beside the Markdown (drawn by the drawing
+process, export/drawer.py), and the same grades with figures off (AUTOGRADER_FIGURES=0) as on,
+hostile answers included."""
 
 from __future__ import annotations
 
@@ -54,7 +55,11 @@ def batches(tmp_path_factory):
     for name, cells in NOTEBOOKS.items():
         (subs / f"{name}.ipynb").write_text(notebook(cells))
     out = tmp_path_factory.mktemp("out")
-    return grade(subs, out / "on", "1"), grade(subs, out / "off", "0"), out
+    with pytest.MonkeyPatch.context() as patch:  # the pages drawn by the drawing process, as in a large batch
+        patch.setattr("autograder.batch.DRAWER_FROM", 1)
+        patch.setattr("autograder.figures.figures_of", lambda *a, **k: [])  # so every image comes from that process
+        on = grade(subs, out / "on", "1")
+    return on, grade(subs, out / "off", "0"), out
 
 
 def test_the_same_grades_with_figures_on_and_off(batches):

@@ -85,6 +85,17 @@ def _png(kind, data: dict, ctx: Context, cap: int) -> bytes:
         return png
 
 
+def draws_any(result: Result | dict) -> bool:
+    """Whether `result` has a figure to draw or a note to show (what figures_of draws from),
+    without drawing: a page of passed checks needs no matplotlib."""
+    for row in Result.read(result, "the result given").checks:
+        if row.figure is not None:
+            kind = KINDS.get(str(row.figure.get("kind")))
+            if kind is None or kind.always or not row.passed:
+                return True
+    return False
+
+
 def figures_of(result: Result | dict, reference: str = "auto", budget: int = PAGE_BYTES,
                figure_cap: int = canvas.FIGURE_BYTES) -> list[Drawn]:
     """The figures of `result` (a result, or its document), in the order of its checks."""

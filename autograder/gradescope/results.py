@@ -6,8 +6,12 @@
 
 A test whose check has a figure (autograder/figures/) gets `output_format: html`: its text,
 escaped, and the figure as an embedded PNG (a data: URI), within GRADESCOPE_FIGURE_BYTES per
-figure and GRADESCOPE_BYTES for all of them (a figure over either is left out with a note), so
-that results.json stays well under what Gradescope accepts; the other tests stay plain text.
+figure and GRADESCOPE_BYTES for all of them (a figure over either is left out with a note); the
+other tests stay plain text. Every other output is declared `text`: Gradescope's specification
+(gradescope/autograder_samples, docs/specs.md, "Output String Formatting") renders the top-level
+output as `simple_format` (HTML) unless told otherwise, and that output quotes the run's message.
+The specification documents no size limit for results.json; ours is RESULTS_BYTES, and a
+document over it loses its figures, then has its longest outputs cut, never a score.
 
 Visibility: `course.lms.gradescope` (autograder/course/model.py `Gradescope`, validated when
 course.yaml is read):
@@ -21,6 +25,7 @@ course.yaml is read):
 from __future__ import annotations
 
 import html
+import json
 from typing import AbstractSet
 
 from autograder import figures
@@ -31,6 +36,8 @@ from autograder.record import CheckResult, Result, Status
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 GRADESCOPE_FIGURE_BYTES = 40_000  # one figure's PNG
 GRADESCOPE_BYTES = 240_000  # every figure of one results.json (about 320 KB as base64)
+RESULTS_BYTES = 500_000  # the whole results.json, as UTF-8
+OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")  # what the specification allows
 
 
 class SettingsError(ValueError):
@@ -145,6 +152,7 @@ def to_gradescope(result: Result | dict, settings: Gradescope, hidden: AbstractS
         "score": score,
         "execution_time": int(round(float(result.seconds or 0.0))),
         "output": "\n".join(lines),
+        "output_format": "text", "test_output_format": "text", "test_name_format": "text",
         "visibility": settings.visibility,
         "stdout_visibility": settings.stdout_visibility,
         "extra_data": {
@@ -159,4 +167,32 @@ def to_gradescope(result: Result | dict, settings: Gradescope, hidden: AbstractS
     board = leaderboard(result)
     if board:
         document["leaderboard"] = board
+    return within_cap(document, rows)
+
+
+def _size(value) -> int:
+    return len(json.dumps(value).encode("utf-8"))
+
+
+def within_cap(document: dict, rows: list[CheckResult], cap: int | None = None) -> dict:
+    """`document` at most `cap` bytes (RESULTS_BYTES) as JSON: over it, its tests lose their
+    figures (they become plain text with a note), then the longest outputs are cut in turn.
+    Scores, names and statuses are never touched."""
+    cap = RESULTS_BYTES if cap is None else cap
+    if _size(document) <= cap:
+        return document
+    for test, check in zip(document["tests"], rows):
+        if test.pop("output_format", None) == "html":
+            test["output"] = f"(Figure left out: results.json is capped at {cap // 1000} KB.)\n" + test_output(check)
+    outputs, cut = [document, *document["tests"]], "\n(cut: results.json is capped)"
+    size = _size(document)  # kept up to date from each output's own JSON, not measured again
+    while size > cap:
+        longest = max(outputs, key=lambda o: len(o["output"]))
+        # A character is at least one byte of JSON: cutting the excess (and a margin) is enough.
+        keep = max(200, len(longest["output"]) - (size - cap) - 100 - len(cut))
+        if keep + len(cut) >= len(longest["output"]):
+            break  # nothing long is left to cut
+        before = _size(longest["output"])
+        longest["output"] = longest["output"][:keep] + cut
+        size -= before - _size(longest["output"])
     return document
