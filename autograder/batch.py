@@ -27,7 +27,7 @@ from autograder.exercises import load_checks
 from autograder.export import write_result_json
 from autograder.export.derived import (STORAGE_ERRORS, OutputError, bring_up_to_date, check_writable, output_error,
                                        title_of)
-from autograder.export.feedback import DRAWER_FROM, FeedbackInBackground
+from autograder.export.pages import DRAWER_FROM, FeedbackInBackground
 from autograder.export.safe_text import terminal_text
 from autograder.intake import Roster, Submission, intake
 from autograder.intake.files import check_inputs
@@ -141,7 +141,7 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
     runs = [preloads[s.exercise] for s in runnable for _ in range(runs_per_submission(course.exercise(s.exercise)))]
     warm_pool = WarmPool.for_batch(runs, workers, warm) \
         if runnable and runner is None else None
-    drawer = len(runnable) >= DRAWER_FROM  # pages drawn in a process of their own (export/feedback.py)
+    drawer = len(runnable) >= DRAWER_FROM  # pages drawn in a process of their own (export/pages.py)
     if runnable and not drawer:
         figures.prepare_in_background()  # matplotlib loads while the workers start
     if warm_pool is not None:

@@ -413,7 +413,8 @@ def test_pages_drawn_in_the_drawing_process_are_the_pages_drawn_here(sigmoid_fli
     import os
     import signal
 
-    from autograder.export.feedback import FeedbackInBackground, feedback_filename
+    from autograder.export.feedback import feedback_filename
+    from autograder.export.pages import FeedbackInBackground
 
     result = json.loads(json.dumps(sigmoid_flipped))
     result["student"] = "<script>alert(1)</script>\u2028$x$"
@@ -438,7 +439,7 @@ def test_pages_drawn_in_the_drawing_process_are_the_pages_drawn_here(sigmoid_fli
 
 
 def test_a_page_that_cannot_be_written_stops_the_batch(sigmoid_flipped, tmp_path):
-    from autograder.export.feedback import FeedbackInBackground
+    from autograder.export.pages import FeedbackInBackground
 
     (tmp_path / "feedback").write_text("a file where the folder should be")
     with pytest.raises(OSError):

@@ -1,6 +1,6 @@
 """Figures through `autograder grade`: notebooks run in the sandbox, the figure data kept in each
 result, one HTML page per submission in OUT/feedback/ beside the Markdown (drawn by the drawing
-process, export/drawer.py), and the same grades with figures off (AUTOGRADER_FIGURES=0) as on,
+process, export/pages.py), and the same grades with figures off (AUTOGRADER_FIGURES=0) as on,
 hostile answers included."""
 
 from __future__ import annotations

@@ -12,8 +12,6 @@ gradebook: `feedback_html(result, course)` is the page of one result record.
 from __future__ import annotations
 
 import re
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import jinja2
@@ -194,7 +192,7 @@ def _training_line(check: CheckResult) -> str:
     return ", ".join(parts)
 
 
-def _settings(result: Result, course) -> tuple[str, str]:
+def page_settings(result: Result, course) -> tuple[str, str]:
     """(title, figure reference setting) of the result's exercise in `course` (None: the defaults)."""
     exercise = course.exercise(result.exercise) if course is not None and result.exercise else None
     if exercise is None:
@@ -214,7 +212,7 @@ def feedback_html(result: Result | dict, course=None, title: str | None = None, 
     from autograder import figures
 
     result = Result.read(result, "the result given")
-    own_title, own_reference = _settings(result, course)
+    own_title, own_reference = page_settings(result, course)
     drawn = figures.figures_of(result, reference or own_reference) if figures.enabled() else []
     checks = []
     for check in result.checks:
@@ -249,84 +247,6 @@ def write_feedback(result: Result | dict, folder: Path, title: str | None = None
     write_atomically(folder / feedback_filename(result, ".html"),
                      page if page is not None else feedback_html(result, course, title))
     return write_atomically(folder / feedback_filename(result), feedback_markdown(result, title))
-
-
-# A batch at least this large draws its pages in a process of their own; a smaller one draws them
-# on a thread here (starting a process, about a second of CPU, costs more than its figures).
-DRAWER_FROM = 10
-
-
-class FeedbackInBackground:
-    """Writes each result's feedback (its page, then its Markdown: write_feedback) on one thread
-    of its own, so that drawing a page's figures never delays recording the next result: a batch
-    stores the row and the result JSON, hands the result over, and goes on.
-
-    With `drawer`, pages with figures are drawn by a process of their own (export/drawer.py),
-    started at the first such page, so that matplotlib never runs in the grading process; a page
-    it cannot give is drawn here, as without it.
-
-    A write that failed is raised by the next `write` or by `close` (the batch stops on it as it
-    would have); `close` waits for every page handed over. A batch stopped before then leaves
-    pages unwritten, never a row: its next run writes them (export/derived.py)."""
-
-    def __init__(self, folder: Path, course=None, drawer: bool = False):
-        from autograder.export.drawer import Drawer
-
-        self.folder, self.course = Path(folder), course
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback-pages")
-        self._pending: list[Future] = []
-        self._lock = threading.Lock()
-        self.drawer = Drawer() if drawer else None
-
-    def write(self, result: Result | dict, title: str | None = None) -> None:
-        self._raise_failed(wait=False)
-        with self._lock:
-            self._pending.append(self._pool.submit(self._write, Result.read(result, "the result given"), title))
-
-    def _write(self, result: Result, title: str | None) -> None:
-        page = None  # made here, by write_feedback
-        if self.drawer is not None and _draws(result):
-            own_title, reference = _settings(result, self.course)
-            page = self.drawer.page(result.document(), title or own_title, reference)
-        write_feedback(result, self.folder, title, self.course, page)
-
-    def _raise_failed(self, wait: bool) -> None:
-        with self._lock:
-            pending = list(self._pending)
-        for future in pending:
-            if wait or future.done():
-                future.result()  # raises what the write raised
-                with self._lock:
-                    self._pending.remove(future)
-
-    def flush(self) -> None:
-        """Wait for every page handed over so far, raising the first write that failed."""
-        self._raise_failed(wait=True)
-
-    def close(self, wait: bool = True) -> None:
-        """Wait for every page handed over (raising the first failed write), or, with `wait`
-        False (the batch is stopping), drop the pages not yet started."""
-        try:
-            if wait:
-                self.flush()
-        finally:
-            self._pool.shutdown(wait=wait, cancel_futures=not wait)
-            if self.drawer is not None:
-                self.drawer.close()
-
-    def __enter__(self) -> FeedbackInBackground:
-        return self
-
-    def __exit__(self, kind, exc, tb) -> None:
-        self.close(wait=kind is None)
-
-
-def _draws(result: Result) -> bool:
-    """Whether the page of `result` draws a figure."""
-    from autograder import figures
-    from autograder.figures.draw import draws_any
-
-    return figures.enabled() and draws_any(result)
 
 
 def write_all_feedback(results: list[Result], folder: Path, titles: dict[str, str] | None = None,
