@@ -23,43 +23,43 @@ from support import run_otter_test
 from support.courses import PEN_AND_PAPER
 
 
-def _kind(check) -> str:
+def form_of(check) -> str:
     if isinstance(check, (ValueCheck, FunctionCheck)):
         return "bool" if check.form == "bool" else check.form
     return "text" if hasattr(check, "var") else "array"  # a formula; a pair (intercept, slope)
 
 
-def _canonical(kind: str, value):
+def _canonical(form: str, value):
     """The reference answer in its plainest form, the starting point of every other form."""
-    if kind == "number":
+    if form == "number":
         return float(np.ravel(np.asarray(value, dtype=float))[0])
-    if kind == "bool":
+    if form == "bool":
         return bool(np.ravel(value)[0]) if isinstance(value, np.ndarray) else bool(value)
-    if kind == "shape":
+    if form == "shape":
         return tuple(int(n) for n in value)
-    if kind == "array":
+    if form == "array":
         return np.asarray(value, dtype=float)
     return str(value)
 
 
 def subjects(exercise_id: str) -> list[tuple]:
-    """(question, check, name in the notebook, answer kind, whether it is a function)."""
+    """(question, check, name in the notebook, answer form, whether it is a function)."""
     question_of = {check: q for q, checks in checks_module(exercise_id).QUESTIONS.items() for check in checks}
     out = []
     for check in load_checks(exercise_id):
         function = getattr(check, "function", None)
-        out.append((question_of[check.name], check, function or check.var, _kind(check), function is not None))
+        out.append((question_of[check.name], check, function or check.var, form_of(check), function is not None))
     return out
 
 
-def _in_form(namespace: dict, name: str, kind: str, is_function: bool, convert) -> dict:
+def _in_form(namespace: dict, name: str, form: str, is_function: bool, convert) -> dict:
     """The solution's namespace with the answer `name` in the form `convert` makes."""
     reference = namespace[name]
     if is_function:
         def answer(*args, **kwargs):
-            return convert(_canonical(kind, reference(*args, **kwargs)))
+            return convert(_canonical(form, reference(*args, **kwargs)))
         return namespace | {name: answer}
-    return namespace | {name: convert(_canonical(kind, reference))}
+    return namespace | {name: convert(_canonical(form, reference))}
 
 
 def _hidden_points(check, namespace: dict, seed: int = 0) -> float:
@@ -75,14 +75,14 @@ def _public_passes(masters, exercise_id: str, question: str, namespace: dict) ->
 def test_every_honest_form_gets_full_marks_and_passes_the_public_test(masters, exercise_id):
     solution = masters.namespace(exercise_id, "solution")
     failures = []
-    for question, check, name, kind, is_function in subjects(exercise_id):
-        for form, convert in converters(kind).items():
-            namespace = _in_form(solution, name, kind, is_function, convert)
+    for question, check, name, form, is_function in subjects(exercise_id):
+        for written, convert in converters(form).items():
+            namespace = _in_form(solution, name, form, is_function, convert)
             points = _hidden_points(check, namespace)
             if points != check.points:
-                failures.append(f"{check.name} as {form}: hidden check gives {points}/{check.points}")
+                failures.append(f"{check.name} as {written}: hidden check gives {points}/{check.points}")
             if not _public_passes(masters, exercise_id, question, namespace):
-                failures.append(f"{check.name} as {form}: the public test of {question} fails")
+                failures.append(f"{check.name} as {written}: the public test of {question} fails")
     assert not failures, "\n".join(failures)
 
 
@@ -90,9 +90,9 @@ def test_every_honest_form_gets_full_marks_and_passes_the_public_test(masters, e
 def test_a_form_the_hidden_check_refuses_fails_the_public_test_too(masters, exercise_id):
     solution = masters.namespace(exercise_id, "solution")
     failures = []
-    for question, check, name, kind, is_function in subjects(exercise_id):
-        for refused in REFUSED_FORMS[kind]:
-            namespace = _in_form(solution, name, kind, is_function, lambda _value, refused=refused: refused)
+    for question, check, name, form, is_function in subjects(exercise_id):
+        for refused in REFUSED_FORMS[form]:
+            namespace = _in_form(solution, name, form, is_function, lambda _value, refused=refused: refused)
             verdict = judge_in_process([check], namespace)[check.name]
             if verdict.points == check.points:
                 failures.append(f"{check.name} = {refused!r}: the hidden check accepts it")
@@ -106,17 +106,17 @@ def test_a_form_the_hidden_check_refuses_fails_the_public_test_too(masters, exer
 def test_property_every_check_gives_full_points_to_the_reference_in_any_accepted_form(masters, exercise_id):
     """Hypothesis draws the check, the form and the grader's own inputs (the seed)."""
     solution = masters.namespace(exercise_id, "solution")
-    cases = [(check, name, kind, is_function, form, convert)
-             for _, check, name, kind, is_function in subjects(exercise_id)
-             for form, convert in converters(kind).items()]
+    cases = [(check, name, form, is_function, written, convert)
+             for _, check, name, form, is_function in subjects(exercise_id)
+             for written, convert in converters(form).items()]
 
     @settings(max_examples=25, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(case=st.sampled_from(cases), seed=st.integers(0, 2**32 - 1))
     def property_holds(case, seed):
-        check, name, kind, is_function, form, convert = case
-        namespace = _in_form(solution, name, kind, is_function, convert)
-        assert _hidden_points(check, namespace, seed) == check.points, (check.name, form)
+        check, name, form, is_function, written, convert = case
+        namespace = _in_form(solution, name, form, is_function, convert)
+        assert _hidden_points(check, namespace, seed) == check.points, (check.name, written)
 
     property_holds()
 

@@ -9,7 +9,7 @@ False, numpy's bools, 0 or 1; a matrix as an array, a tensor or nested lists and
 numbers. Anything else raises FormError with a message that says what was expected.
 
 `HONEST_FORMS` turns a reference answer into every one of these forms (in the student's
-process, before the wire), and `REFUSED_FORMS` lists forms that are not answers of a kind;
+process, before the wire), and `REFUSED_FORMS` lists values that are not answers of a check's form;
 tests feed both to the hidden checks and to the public tests of the notebooks, so that the two
 agree on what is acceptable.
 """
@@ -216,7 +216,7 @@ HONEST_FORMS: dict[str, Callable[[], dict[str, Callable]]] = {
     "text": _text_forms,
 }
 
-# Values that are not an answer of the kind, whatever the question: a form check refuses them.
+# Values that are not an answer of the check's form, whatever the question: a form check refuses them.
 REFUSED_FORMS: dict[str, list] = {
     "number": ["0.82", None, {"p": 0.8}, [0.1, 0.2], 1 + 2j, b"1"],
     "bool": ["True", None, 2, [True, False], 0.5],
@@ -226,9 +226,10 @@ REFUSED_FORMS: dict[str, list] = {
 }
 
 
-def converters(kind: str) -> dict[str, Callable]:
-    """{form name: function turning a reference answer of `kind` into that form}."""
-    return HONEST_FORMS[kind]()
+def converters(form: str) -> dict[str, Callable]:
+    """{way of writing it: function turning a reference answer of the check's `form` (number, bool,
+    shape, array, text) into an honest answer written that way}."""
+    return HONEST_FORMS[form]()
 
 
 FORM_READERS = {"number": as_number, "bool": as_bool, "shape": as_shape, "array": as_array, "text": as_text}
