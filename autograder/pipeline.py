@@ -24,8 +24,13 @@ from autograder.record.result import CellInfo, CheckResult, Result, RunInfo, Sta
 from autograder.run.device import device_class
 from autograder.run import Limits as RunLimits
 from autograder.run import Runner, run_notebook
+from autograder.run.states import RunStatus
 from autograder.run.training import train_declared
 
+
+
+# How a run that got as far as running ended, as the submission's status.
+RUN_TO_STATUS = {RunStatus.FINISHED: Status.GRADED, RunStatus.TIMEOUT: Status.TIMEOUT, RunStatus.CRASHED: Status.CRASHED}
 
 
 class BatchStopped(RuntimeError):
@@ -166,7 +171,7 @@ def grade_submission(sub: Submission, course: Course, seed: int | None = None,
             **({"figure": figure} if figure else {}),
         ))
     result.score = round(sum(c.points for c in result.checks), 4)
-    result.status = Status.GRADED if run.status == "finished" else Status(run.status)
+    result.status = RUN_TO_STATUS[run.status]
     result.message = run.message
     if faults:
         result.status = Status.ERROR

@@ -29,6 +29,8 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from autograder.run.states import CellStatus, RunStatus
+
 # A number as it was given: an int stays an int and a float a float, so that a document read and
 # written again keeps its exact text (0 is not 0.0 in the JSON).
 Number = Union[float, int]
@@ -76,8 +78,8 @@ class CellInfo(_Document):
 
     index: int
     """Its place among the notebook's code cells, from 0."""
-    status: str = ""
-    """The run's word for the cell: 'ok', 'error', 'timeout', 'not run'."""
+    status: CellStatus = CellStatus.NOT_RUN
+    """How the cell ended: 'ok', 'error', 'timeout', 'not run'."""
     seconds: Number = 0.0
     """The cell's wall time."""
     error: str | None = ""
@@ -104,8 +106,8 @@ class _Placement(_Document):
 class _TrainerCore(_Document):
     isolation: str = ""
     """The trainer's sandbox: 'bubblewrap' or 'rlimits'."""
-    status: str = ""
-    """The trainer run's own word: 'finished', 'timeout', 'crashed'."""
+    status: RunStatus = RunStatus.FINISHED
+    """How the trainer's run ended: 'finished', 'timeout', 'crashed'."""
     seconds: Number = 0.0
     """Its wall time."""
     probe_seconds: Number = 0.0
