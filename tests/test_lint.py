@@ -68,3 +68,15 @@ def test_mypy_fails_on_a_violation(tmp_path):
                cwd=tmp_path)
     assert run.returncode == 1 and "violation_probe.py:10: error" in run.stdout and "[arg-type]" in run.stdout, \
         run.stdout + run.stderr
+
+
+def test_mypy_fails_on_a_result_read_as_a_dict(tmp_path):
+    """The package reads the typed result by attribute (autograder/record/result.py): its view of
+    the JSON document (`result["score"]`), kept for scripts and tests, is hidden from mypy."""
+    module = tmp_path / "result_probe.py"
+    module.write_text("from autograder.record import Result\n\n\n"
+                      "def score(result: Result) -> float:\n    return result[\"score\"]\n\n\n"
+                      "def fine(result: Result) -> float:\n    return result.score\n")
+    run = tool("mypy", "--config-file", str(ROOT / "pyproject.toml"), "--cache-dir", mypy_cache(), str(module))
+    assert run.returncode == 1 and "result_probe.py:5: error" in run.stdout and "[index]" in run.stdout \
+        and "result_probe.py:9" not in run.stdout, run.stdout + run.stderr
