@@ -132,12 +132,9 @@ def check_lines(check: CheckResult) -> list[str]:
     lines = [f"### {markdown_text(check.name)}: {_num(points)}/{_num(most)} ({mark})", ""]
     # The course writes descriptions, messages and hints in Markdown (code spans), quoting
     # the student's values: the Markdown stays, links, images, tags and math cannot start.
-    if check.description:
-        lines.append(f"- Expected: {markdown_prose(check.description)}")
-    if check.message:
-        lines.append(f"- {markdown_prose(check.message)}")
-    if check.hint:
-        lines.append(f"- **Hint:** {markdown_prose(check.hint)}")
+    for prefix, text in (("Expected: ", check.description), ("", check.message), ("**Hint:** ", check.hint)):
+        if text:
+            lines.append(f"- {prefix}{markdown_prose(text)}")
     training = _training_line(check)
     if training:
         lines.append("- Training: " + markdown_text(training))
@@ -156,12 +153,9 @@ def feedback_markdown(result: Result | dict, title: str | None = None) -> str:
         f"- Score: **{_num(result.score)} / {_num(result.max_score)}**",
         f"- Status: {markdown_text(result.status)}" + (f" ({words})" if words else ""),
     ]
-    if result.message:
-        lines.append(f"- Note: {markdown_text(result.message)}")
-    if result.handed_in_at:
-        lines.append(f"- Handed in: {markdown_text(result.handed_in_at)}")
-    if result.graded_at:
-        lines.append(f"- Graded at: {markdown_text(result.graded_at)}")
+    for label, value in (("Note", result.message), ("Handed in", result.handed_in_at), ("Graded at", result.graded_at)):
+        if value:
+            lines.append(f"- {label}: {markdown_text(value)}")
     lines.append("")
     if result.checks:
         lines += ["## Checks", ""]
