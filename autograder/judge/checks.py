@@ -372,16 +372,16 @@ class FunctionCheck(Check):
         returned = []  # (args, value in its form, whether right, tolerances) of every call that returned a value
         asked = {key: call for key, call in asked.items() if not key.startswith("up:")}
         for key, call in asked.items():
-            kind, ok, message, case_hints = self._judge_case(call.args, answers[key])
-            if not ok and kind == "value" and answers[key].error is None and self.builds_on is not None:
+            expects, ok, message, case_hints = self._judge_case(call.args, answers[key])
+            if not ok and expects == "value" and answers[key].error is None and self.builds_on is not None:
                 try:
                     if self._follows_from_own(call.args, FORMS[self.form](answers[key], ""), answers.get(f"up:{key}")):
                         case_hints = [self.builds_on.hint]
                 except FormError:
                     pass
-            total_values += kind == "value"
-            passed[kind] += ok
-            if kind == "value" and answers[key].error is None:
+            total_values += expects == "value"
+            passed[expects] += ok
+            if expects == "value" and answers[key].error is None:
                 try:
                     got = FORMS[self.form](answers[key], "")
                     returned.append((call.args, got, ok, answers[key].value))
@@ -389,7 +389,7 @@ class FunctionCheck(Check):
                     pass
             if not ok:
                 failures.append(message)
-                returned_value = kind == "value" and answers[key].error is None
+                returned_value = expects == "value" and answers[key].error is None
                 wrong_values += returned_value
                 for hint in case_hints:
                     explained[hint] = explained.get(hint, 0) + 1
@@ -461,7 +461,7 @@ class FunctionCheck(Check):
         return [hint for hint in hints if hint]
 
     def _judge_case(self, args, answer: Answer) -> tuple[str, bool, str, list[str]]:
-        """(kind of case: "value" or "raise", whether it is right, message, hints)."""
+        """(what the case expects: "value" or "raise", whether it is right, message, hints)."""
         call = self._call_text(args)
         try:
             expected = self.reference(*args)
