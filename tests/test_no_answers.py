@@ -85,12 +85,12 @@ def test_a_personal_answer_that_only_coincides_with_the_common_text_is_no_leak()
     variant's notebook has it is a leak."""
     import numpy as np
 
-    from autograder.build.leaks import answers
+    from autograder.build.leaks import expected_answers
     from solutions import sigmoid_probability as sol
 
     exercise = COURSE.exercise("sigmoid_probability")
     params = sol.draw_variant(np.random.default_rng(7))
-    p = f"{float(answers(exercise, params)['p']):.4f}"
+    p = f"{float(expected_answers(exercise, params)['p']):.4f}"
     common = f"plt.figure(figsize=({p}, 3))  # the same for every student"
     slides, mine = nbformat.v4.new_notebook(), nbformat.v4.new_notebook()
     slides.cells = [nbformat.v4.new_code_cell(common)]

@@ -30,7 +30,7 @@ import numpy as np
 VARIANTS = 3  # personal variants sampled per varying exercise
 
 
-def answers(exercise, params: dict | None, checks=None) -> dict:
+def expected_answers(exercise, params: dict | None, checks=None) -> dict:
     """{check: the answer it expects} for every check of the exercise that compares a notebook
     value with a reference (numbers, arrays, shapes), for a variant (None: the slides' numbers)."""
     from autograder.exercises import load_checks
@@ -199,7 +199,7 @@ def find_leaks(exercise, versions, outputs: bool = True, extra: dict | None = No
         given = _given_numbers(params if params is not None else default)
         literals = given | {float(n) for cell in nb.cells if cell.cell_type == "code"
                             for n in re.findall(r"(?<![\w.])-?\d+\.?\d*(?![\w.])", cell.source)}
-        expected = answers(exercise, params, checks) | dict(extra or {})
+        expected = expected_answers(exercise, params, checks) | dict(extra or {})
         for name, value in expected.items():
             if name in given_answers:
                 continue
