@@ -294,6 +294,68 @@ def test_pretrained_weights_from_build_model_are_not_kept(monkeypatch):
     assert not np.allclose(result["weights"][0], 0.5, atol=0.05)  # fresh initial weights, one step of training
 
 
+def _weights_in_the_configuration(units: int = 10):
+    """A network fitted in the notebook (random ReLU features, its output layer by Newton's
+    method), carried into the model by its configuration alone, in scalars and statistics:
+    each hidden unit's weight per feature in a Normalization's variance, their signs in the
+    Constant kernels of two branches, its bias in a Constant bias, its output weight in a
+    Rescaling's scale; a learning rate that trains nothing."""
+    x, y = (np.load(REPO / "exercises/train_banknote/data" / name) for name in ("banknote_x.npy", "banknote_y.npy"))
+    rng = np.random.default_rng(0)
+    w1 = rng.normal(size=(2, units)) / x.std(0)[:, None]
+    b1 = -(x.mean(0) @ w1) + rng.normal(size=units)
+    hidden = np.c_[np.maximum(x @ w1 + b1, 0), np.ones(len(x))]
+    w2 = np.zeros(units + 1)
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-hidden @ w2))
+        w2 -= np.linalg.solve(hidden.T @ (hidden * (p * (1 - p))[:, None]) + 1e-3 * np.eye(units + 1), hidden.T @ (p - y))
+
+    def build():
+        inputs = keras.Input(shape=(2,))
+        outputs = []
+        for h in range(units):
+            parts = []
+            for sign in (1.0, -1.0):
+                variance = [1.0 / w1[i, h] ** 2 if sign * w1[i, h] > 0 else 1e12 for i in range(2)]
+                scaled = keras.layers.Normalization(mean=[0.0, 0.0], variance=variance)(inputs)
+                bias = float(b1[h]) if sign > 0 else 0.0
+                parts.append(keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(sign),
+                                                bias_initializer=keras.initializers.Constant(bias))(scaled))
+            unit = keras.layers.Activation("relu")(keras.layers.Add()(parts))
+            outputs.append(keras.layers.Rescaling(scale=float(w2[h]))(unit))
+        logit = keras.layers.Rescaling(scale=1.0, offset=float(w2[-1]))(keras.layers.Add()(outputs))
+        model = keras.Model(inputs, keras.layers.Activation("sigmoid")(logit))
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-12), loss="binary_crossentropy", metrics=["accuracy"])
+        return model
+
+    return build
+
+
+def test_weights_carried_in_the_configuration_earn_no_points_for_training_that_did_nothing():
+    build = _weights_in_the_configuration()
+    namespace = {"build_model": build, "TRAINING": {"epochs": 1, "batch_size": 1372}}
+    verdict = judge("train_banknote", namespace)["model"]
+    d = verdict.details
+    assert d["value"] >= 0.80, d  # the configuration alone earns a tier: the loophole is real
+    assert verdict.points == 0 and d["status"] == "untrained" and d["points"] == 0.0
+    assert len(d["untrained_values"]) == 4 and all(v >= 0.80 for v in d["untrained_values"])
+    assert "before any training the model already reaches a held-out accuracy" in verdict.message
+    assert "4 of 4 of the grader's draws" in verdict.message
+
+
+def test_the_grader_s_draws_of_initial_weights_are_its_own_and_repeatable():
+    config = json.loads(train_banknote.build_model().to_json())
+    first, again = training.with_grader_seeds(config, 0, 1), training.with_grader_seeds(config, 0, 1)
+    other = training.with_grader_seeds(config, 0, 2)
+    seeds = lambda c: [v for v in json.dumps(c).split('"seed": ')[1:]]  # noqa: E731
+    assert first == again and first != other
+    assert all(not s.startswith("null") for s in seeds(first)) and len(set(seeds(first))) == len(seeds(first))
+    x, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    tiers = parse_tiers("accuracy", [{"at_least": 0.75, "points": 1}], "t")
+    values = training.untrained_draws(config, (2,), x, y, "accuracy", 2, False, tiers, 0)
+    assert len(values) == 4 and training.untrained_verdict(values, "accuracy", tiers) == ""  # 0.5: nothing earned
+
+
 # --------------------------------------------------------------------------- refused models and errors
 
 

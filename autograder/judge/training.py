@@ -17,7 +17,10 @@ this process checks what crosses in both directions and grades. `TrainCheck`
 3. builds the model for real on the CPU, in Keras' safe mode and without custom objects,
    compares its weight shapes with the arrays received, and sets the weights;
 4. evaluates it on the held-out set (made here by `solutions/datasets.py`, never shipped) and
-   maps the metric to points by the tiers of the course;
+   maps the metric to points by the tiers of the course; points are for what training did:
+   a model that already earns them before any training, under most of the grader's own draws
+   of initial weights (`untrained_draws`), carries its weights in its configuration (constant
+   initializers, a normalization's statistics) and gets none;
 5. below full marks, names the likely cause from what it can see: the epochs, the learning
    curve the trainer recorded, the scale of the inputs, the layers and their size.
 
@@ -58,6 +61,11 @@ MAX_CONFIG_CHARS = 100_000  # the wire's longest string: a longer one arrived cu
 MAX_PARAMS = 16_000_000  # 64 MB of float32, the wire's limit on arrays
 
 _keras_lock = threading.Lock()
+# Initial weights the grader draws to see what a model scores before any training. A model
+# whose weights are random earns a tier before training in a few per cent of draws (measured:
+# at most 3% for the banknote models, none for the others), so a majority of 7 draws is a
+# chance of about 1 in 30,000; weights carried in the configuration earn it in every draw.
+UNTRAINED_DRAWS = 7
 
 
 class ModelRefused(Exception):
@@ -201,6 +209,57 @@ def rebuild(config_text, weights, input_shape: tuple[int, ...]) -> Rebuilt:
     return Rebuilt(model, config, from_logits, params)
 
 
+def with_grader_seeds(node, seed: int, draw: int):
+    """A copy of a configuration whose every `seed` (each initializer's, each Dropout's) is the
+    grader's: its `draw`-th draw for `seed`, distinct per object. Keras then draws the initial
+    weights from these seeds alone, without touching any global random state of this process."""
+    counter = iter(range(1, 1_000_000))
+
+    def seeded(value):
+        if isinstance(value, dict):
+            return {k: (seed * 1_000_003 + draw * 10_007 + next(counter)) % 2**31
+                    if k == "seed" and (v is None or isinstance(v, int)) and not isinstance(v, bool) else seeded(v)
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [seeded(v) for v in value]
+        return value
+
+    return seeded(node)
+
+
+def untrained_draws(config: dict, input_shape: tuple[int, ...], x: np.ndarray, y: np.ndarray, metric: str,
+                    classes: int | None, from_logits: bool, tiers: tuple[Tier, ...], seed: int) -> list[float]:
+    """The held-out metric of the model before any training, under the grader's draws of its
+    initial weights, drawn until a majority of UNTRAINED_DRAWS is decided either way (a model
+    whose outputs are not finite before training counts as earning nothing)."""
+    needed = UNTRAINED_DRAWS // 2 + 1
+    values: list[float] = []
+    earned = 0
+    for draw in range(UNTRAINED_DRAWS):
+        model = _build(with_grader_seeds(config, seed, draw), "cpu", input_shape)
+        try:
+            value = metric_value(metric, predict(model, x), y, classes, from_logits)
+        except ModelRefused:
+            value = math.nan
+        values.append(value)
+        earned += bool(math.isfinite(value) and tier_points(metric, value, tiers) > 0)
+        if earned >= needed or len(values) - earned >= needed:
+            break
+    return values
+
+
+def untrained_verdict(values: list[float], metric: str, tiers: tuple[Tier, ...]) -> str:
+    """Why a model earns nothing for training it did not need, or "" when training earned its points."""
+    earning = [v for v in values if math.isfinite(v) and tier_points(metric, v, tiers) > 0]
+    if len(earning) <= UNTRAINED_DRAWS // 2:
+        return ""
+    return (f"before any training the model already reaches a held-out {metric} of {float(np.median(earning)):.4f} "
+            f"in {len(earning)} of {len(values)} of the grader's draws of its initial weights: its weights come "
+            "from its configuration (constant initializers, a normalization's statistics), not from training "
+            "within the budget, and the points are for what training achieves. Let the layers start from "
+            "Keras' random initial weights and train them")
+
+
 def predict(model, x: np.ndarray) -> np.ndarray:
     keras = _keras()
     with keras.device("cpu"):
@@ -334,9 +393,16 @@ class TrainCheck(Check):
                 raise ModelRefused(problem)
             outputs = predict(rebuilt.model, x)
             value = metric_value(self.metric, outputs, y, self.classes, rebuilt.from_logits)
+            points = tier_points(self.metric, value, self.tiers)
+            before = untrained_draws(rebuilt.config, tuple(x.shape[1:]), x, y, self.metric, self.classes,
+                                     rebuilt.from_logits, self.tiers, self.seed) if points > 0 else []
         except ModelRefused as exc:
             return Verdict(0.0, f"the trained model could not be graded: {exc}", details=info | {"status": "refused"})
-        points = tier_points(self.metric, value, self.tiers)
+        untrained = untrained_verdict(before, self.metric, self.tiers)
+        if untrained:
+            info.update(value=round(value, 6), points=0.0, params=rebuilt.params, status="untrained",
+                        untrained_values=[round(v, 6) for v in before])
+            return Verdict(0.0, f"held-out {self.metric} {value:.4f}, but no points: {untrained}", details=info)
         curve, val_curve = finite_curve(result.get("loss_curve")), finite_curve(result.get("val_loss_curve"))
         info.update(value=round(value, 6), points=points, params=rebuilt.params, status="graded",
                     heldout_rows=int(len(y)), loss_curve=[round(float(v), 6) for v in curve[-100:]])
