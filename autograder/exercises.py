@@ -93,7 +93,7 @@ def load_checks(exercise: "Exercise | str", root: Path = EXERCISES_DIR) -> tuple
 
 def checks_module(exercise: "Exercise | str", root: Path = EXERCISES_DIR):
     """The exercise's checks.py as a module (the one load_checks reads): its QUESTIONS, and a
-    varying exercise's notebook_variant (build/hidden_tests.py, build/otter_judge.py)."""
+    varying exercise's notebook_variant (build/hidden_tests.py, otter_kernel/judge.py)."""
     if isinstance(exercise, str):
         exercise = _exercise_of(exercise, root)
     return _module_from_file((Path(exercise.folder) / "checks.py").resolve(), "checks")

@@ -174,9 +174,9 @@ NAMES: tuple[str, ...] = tuple(_alias(field) for field in Settings.model_fields.
 
 READ_ELSEWHERE: dict[str, str] = {
     "AUTOGRADER_GRADING": "Set to 1 by the grader in every sandbox; a notebook cell that only explores can skip "
-                          "itself when it is set (read by the notebook and by its set-up cell, build/student_setup.py).",
+                          "itself when it is set (read by the notebook and by its set-up cell, student_python/student_setup.py).",
     "JPY_SESSION_NAME": "Set by Jupyter Server: the notebook's path, which the set-up cell uses to find the notebook "
-                        "it runs in (build/student_setup.py, in the student's Python).",
+                        "it runs in (student_python/student_setup.py, in the student's Python).",
     "AUTOGRADER_PYTHON": "The Python the Gradescope bundle's shell scripts run (gradescope/bundle.py writes them).",
     "AUTOGRADER_VENV": "The virtual environment the Gradescope bundle's setup.sh installs into.",
 }

@@ -11,7 +11,7 @@ judges, on answers the test gives as plain Python values and functions.
 
 `answers` is what the notebook's namespace would hold: variables by name, the student's functions
 as Python functions. A `Verdict` has `points`, `message` and `hint`. The answers travel through
-the sandbox's own responder and wire format (judge/coverage.py's judge_in_process), so what
+the sandbox's own responder and wire format (judge/in_process.py), so what
 passes here passes in grading. Everything runs in the test's process: only trusted code (the
 course's own solution and the test's values) belongs here, never a student's notebook.
 """
@@ -45,7 +45,7 @@ def _checks(course, exercise_id):
 def judge(course: str | Path, exercise_id: str, answers: dict, seed: int = 0) -> dict[str, Verdict]:
     """{check name: Verdict} of every check of the exercise on `answers` (a notebook's namespace:
     names to values and functions). A name missing from `answers` is an unanswered question."""
-    from autograder.judge.coverage import judge_in_process
+    from autograder.judge.in_process import judge_in_process
 
     return judge_in_process(_checks(course, exercise_id), dict(answers), seed)
 
@@ -58,7 +58,8 @@ def full_points(course: str | Path, exercise_id: str) -> dict[str, float]:
 def solution_answers(course: str | Path, exercise_id: str) -> dict:
     """The namespace of the master's solution: its given and solution cells (not its test cells)
     run in this process, as the solution version runs."""
-    from autograder.judge.coverage import Mistake, run_mistake
+    from autograder.corpus import run_mistake
+    from autograder.judge.mistakes import Mistake
 
     return run_mistake(exercise_of(course, exercise_id).master, Mistake("the solution", {}))
 

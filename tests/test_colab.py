@@ -332,7 +332,7 @@ def test_intake_names_the_student_of_a_renamed_copy(name, student):
 
 
 def test_helper_says_why_otter_could_not_be_installed(monkeypatch, capsys):
-    from autograder.build import student_setup
+    from autograder.student_python import student_setup
 
     calls = []
 
@@ -351,7 +351,7 @@ def test_helper_says_why_otter_could_not_be_installed(monkeypatch, capsys):
 
 
 def test_helper_reports_data_it_cannot_write_and_keeps_files_it_has(tmp_path, monkeypatch, capsys):
-    from autograder.build import student_setup
+    from autograder.student_python import student_setup
 
     bundle = tmp_path / "bundle.zip"
     with zipfile.ZipFile(bundle, "w") as z:
@@ -373,7 +373,7 @@ def test_helper_reports_data_it_cannot_write_and_keeps_files_it_has(tmp_path, mo
 def test_helper_finds_the_notebook_it_runs_in(tmp_path, monkeypatch):
     import os
 
-    from autograder.build import student_setup
+    from autograder.student_python import student_setup
 
     def notebook(name, exercise, when):
         nb = nbformat.v4.new_notebook()

@@ -18,7 +18,7 @@ import pytest
 from autograder.exercises import REPO_ROOT, master_notebook
 from autograder.export.feedback import feedback_html
 from autograder.figures.draw import figures_of
-from autograder.judge.coverage import run_mistake
+from autograder.corpus import run_mistake
 from support.browser import headless_chromium
 from support.figures import result_in_process
 from support.paths import ARTIFACTS

@@ -24,7 +24,7 @@ from autograder.figures import canvas, collect
 from autograder.figures.draw import figures_of, show_reference
 from autograder.figures.kind import Context
 from autograder.figures.kinds import KINDS
-from autograder.judge.coverage import run_mistake
+from autograder.corpus import run_mistake
 from support.figures import result_in_process
 from solutions import gradient_descent as gd_sol
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from autograder.exercises import checks_module, load_checks
 from autograder.judge import FunctionCheck, ValueCheck
-from autograder.judge.coverage import judge_in_process
+from autograder.judge.in_process import judge_in_process
 from autograder.judge.forms import REFUSED_FORMS, converters
 from support import run_otter_test
 from support.courses import PEN_AND_PAPER

@@ -13,7 +13,7 @@ import textwrap
 
 from autograder.build import build_course
 from autograder.build.scaffold import new_exercise
-from autograder.build.student_setup import first_failed_example
+from autograder.student_python.student_setup import first_failed_example
 from autograder.course import load_course
 
 # Runs a notebook's code cells in an IPython shell, as Jupyter runs them, and prints what each
@@ -91,7 +91,7 @@ def test_the_short_result_is_otters_result_for_code_that_reads_it():
     import pickle
     from types import SimpleNamespace
 
-    from autograder.build.student_setup import ShortResult
+    from autograder.student_python.student_setup import ShortResult
 
     case = SimpleNamespace(name="q1 - 1", failure_message=None)
     otter_result = SimpleNamespace(name="q1", passed_all=False, grade=0.0, test_case_results=[

@@ -102,8 +102,8 @@ def test_the_readers_follow_the_environment_as_it_changes(monkeypatch, tmp_path)
 # runs in the student's Python (no package to import), and `verify` extends PYTHONPATH for the
 # Otter kernel it starts and puts it back. The sandbox (its own folder) imports only the stdlib.
 READS_ELSEWHERE = {
-    ("autograder/build/student_setup.py", "AUTOGRADER_GRADING"),
-    ("autograder/build/student_setup.py", "JPY_SESSION_NAME"),
+    ("autograder/student_python/student_setup.py", "AUTOGRADER_GRADING"),
+    ("autograder/student_python/student_setup.py", "JPY_SESSION_NAME"),
     ("autograder/cli/verify.py", "PYTHONPATH"),
 }
 

@@ -16,7 +16,8 @@ import pytest
 
 from autograder.course import CourseError, load_course
 from autograder.exercises import checks_module, load_checks
-from autograder.judge.coverage import Mistake, run_mistake
+from autograder.corpus import run_mistake
+from autograder.judge.mistakes import Mistake
 from autograder.judge.derived_hints import raised_hint
 from autograder.judge.missing import cause
 
@@ -26,7 +27,7 @@ NEWER = ["loss_functions", "gradient_descent", "softmax", "learning_curves", "ac
 
 def _failing(exercise_id: str, edits: dict) -> dict:
     """{check: (points, hint)} of every check below full points for the solution with `edits`."""
-    from autograder.judge.coverage import judge_in_process
+    from autograder.judge.in_process import judge_in_process
 
     exercise = COURSE.exercise(exercise_id)
     namespace = run_mistake(exercise.master, Mistake("a mistake", {}, edits=edits))
@@ -263,7 +264,7 @@ def test_an_unknown_name_under_carry_forward_is_a_course_error_naming_it():
 
 def test_carried_forward_credit_in_a_newer_exercise():
     """softmax's batch_loss from the student's own wrong probs: credit where the course asks for it."""
-    from autograder.judge.coverage import judge_in_process
+    from autograder.judge.in_process import judge_in_process
 
     edits = {"axis=-1, keepdims=True": "axis=0, keepdims=True"}
     exercise = COURSE.exercise("softmax").model_copy(update={"carry_forward": ("batch_loss",)})

@@ -7,7 +7,7 @@ build writes into a copy of the master, for every question:
 - `points:` from the checks: a list, 0 for each public test (the form, which students run
   themselves) and each check's points for its hidden test, so Otter's total is the exercise's
   max_score and a form alone earns nothing, as in our grader;
-- one hidden test per check, which calls `autograder.build.otter_judge.judge_check`: the check
+- one hidden test per check, which calls `autograder.otter_kernel.judge.judge_check`: the check
   judges the notebook's own namespace in the notebook's process, with the notebook's own
   numbers (`notebook_variant` of a varying exercise's checks.py), and the test fails with the
   check's message and hint.
@@ -38,10 +38,10 @@ import nbformat
 import yaml
 
 from autograder.build.master import MasterError, marker, question_config
+from autograder.otter_kernel.judge import SHIPPED
 
-SHIPPED = "autograder_course"  # the folder of checks and solutions in the zip's files/
 HIDDEN_TEST = ('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n'
-               "from autograder.build.otter_judge import judge_check\n"
+               "from autograder.otter_kernel.judge import judge_check\n"
                "judge_check(globals(), {exercise!r}, {check!r})")
 
 

@@ -5,7 +5,7 @@ installed, the notebook's file under that name, and on Colab test files beside i
 open a copy ("Copy of <id>.ipynb") with nothing installed, so the build replaces that cell
 with one that carries everything in a zip (the bundle, base64 on its last line):
 
-    student_setup.py    the helper the cell imports from the zip (autograder/build/student_setup.py)
+    student_setup.py    the helper the cell imports from the zip (autograder/student_python/student_setup.py)
     manifest.json       {"exercise": id, "training": bool}
     tests/<question>.py the notebook's public checks as Otter test files (from its metadata)
     data/...            the exercise's data files, for training notebooks that read them
@@ -30,7 +30,7 @@ import nbformat
 from autograder.build.master import MasterError
 from autograder.course import Exercise
 
-HELPER = Path(__file__).with_name("student_setup.py")
+HELPER = Path(__file__).parent.parent / "student_python" / "student_setup.py"  # read as data: zipped, not imported
 SETUP_TAG = "course_setup"  # the tag of the set-up cell (tests/support.py skips it)
 MAX_BUNDLE_BYTES = 8 * 1024 * 1024  # the notebook must still open quickly in a browser
 QUESTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")

@@ -13,7 +13,7 @@ the grader's shell refuses to do is decided here, once:
 code cell of a submission through it, between the events it sends the supervisor. A trusted
 notebook (a reference solution, a master, a mistake of the corpus) runs through exactly the
 same shell and `run_cell` in the grader's own process with `run_trusted`, so that tests and
-`autograder.judge.coverage` see what the sandbox would see, without starting one. Only the
+`autograder.corpus` see what the sandbox would see, without starting one. Only the
 caller decides which code cells to pass: the grader passes all of them (intake's
 `read_notebook`), so nothing in a notebook is skipped here.
 

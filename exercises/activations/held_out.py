@@ -1,6 +1,6 @@
 """Held-out mistakes of `activations` (see exercises/softmax/held_out.py for what they are for)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 MISTAKES = [
     Mistake("leaky ReLU for ReLU",

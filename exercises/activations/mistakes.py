@@ -1,7 +1,7 @@
 """Typical week-1 mistakes in `activations`, with the hints they should get
-(judged by `python -m autograder.judge.coverage` and tests/test_activations.py)."""
+(judged by `autograder coverage` and tests/test_activations.py)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 MISTAKES = [
     Mistake("relu as the absolute value",

@@ -1,6 +1,6 @@
 """Held-out mistakes of `gradient_descent` (see exercises/softmax/held_out.py for what they are for)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 MISTAKES = [
     Mistake("X not transposed in the gradient",

@@ -1,6 +1,6 @@
 """Held-out mistakes of `keras_forward` (see exercises/softmax/held_out.py for what they are for)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 MISTAKES = [
     Mistake("the input shape from W1's columns",

@@ -1,7 +1,7 @@
 """Typical week-1 mistakes in `keras_forward`, with the hints they should get
-(judged by `python -m autograder.judge.coverage` and tests/test_keras_forward.py)."""
+(judged by `autograder coverage` and tests/test_keras_forward.py)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 NEURON = 'neuron = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, activation="sigmoid")])  # SOLUTION'
 NETWORK = ('network = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(8, activation="sigmoid"), '

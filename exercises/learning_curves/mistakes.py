@@ -1,7 +1,7 @@
 """Typical week-1 mistakes in `learning_curves`, with the hints they should get
-(judged by `python -m autograder.judge.coverage` and tests/test_learning_curves.py)."""
+(judged by `autograder coverage` and tests/test_learning_curves.py)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 KERAS_LOOP = """    best, wait = float("inf"), 0
     for epoch, loss in enumerate(val_loss, start=1):

@@ -1,6 +1,6 @@
 """Held-out mistakes of `loss_functions` (see exercises/softmax/held_out.py for what they are for)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 MISTAKES = [
     Mistake("p and 1 - p swapped in loss_a",

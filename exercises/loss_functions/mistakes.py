@@ -1,7 +1,7 @@
 """Typical week-1 mistakes in `loss_functions`, with the hints they should get
-(judged by `python -m autograder.judge.coverage` and tests/test_mistakes.py)."""
+(judged by `autograder coverage` and tests/test_mistakes.py)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 MISTAKES = [
     Mistake("the base-10 logarithm everywhere",

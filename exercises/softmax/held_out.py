@@ -1,10 +1,10 @@
 """Held-out mistakes of `softmax`: written before the reference-derived hints
 (autograder/judge/derived_hints.py) and never used to write a hint, so that
-`python -m autograder.judge.coverage --held-out` measures how far the hints generalise.
+`autograder coverage --corpus held-out` measures how far the hints generalise.
 `expect` names each failing check with words a right hint contains ("" where any hint
 that is not wrong will do)."""
 
-from autograder.judge.coverage import Mistake
+from autograder.judge.mistakes import Mistake
 
 MISTAKES = [
     Mistake("argmax over the flattened array",

@@ -11,7 +11,7 @@ engine judges. A test that needs the isolation itself grades through the run sta
 from __future__ import annotations
 
 from autograder.exercises import load_checks
-from autograder.judge.coverage import judge_in_process
+from autograder.judge.in_process import judge_in_process
 
 
 def judge_namespace(exercise_id: str, namespace: dict, seed: int = 0, params: dict | None = None) -> dict:
