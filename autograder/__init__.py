@@ -14,7 +14,19 @@ The package follows the grading pipeline, one sub-package per stage:
 
 joined by pipeline.py (one submission: run, probe, judge) and batch.py (intake, the pipeline in
 parallel, record, export), and called by cli/, gradescope/ (per submission inside Gradescope) and
-cluster/ (the run on Dask workers). Everything outside sandbox/ is the grader's trusted side.
+cluster/ (the run on Dask workers).
+
+Code runs in four places, and each has a home with its own rule of what it may import (the
+contracts of pyproject.toml's [tool.importlinter], checked by tests/test_lint.py):
+
+    sandbox/         in the sandbox, beside the student's code: the standard library, numpy,
+                     torch, keras and the notebook's runtime (IPython, matplotlib), nothing else
+    student_python/  in the student's own Python (the set-up cell's zip): the standard library,
+                     and otter, IPython and torch where the student's Python has them
+    otter_kernel/    in Otter's kernel while Otter grades a notebook: the judge and what it uses,
+                     nothing that runs processes, keeps a gradebook or writes exports
+    everything else  in the grader: the trusted side, which never imports student_python/ (it
+                     zips that file) and reaches otter_kernel/ only through the build's hidden tests
 """
 
 __version__ = "0.1.0"

@@ -10,7 +10,7 @@
 
 The folder is copied into every sandbox as it is (autograder/run/folders.py); there, the
 modules import each other by their bare names. They import only the standard library, numpy,
-and (trainer.py, the responder for a Keras model) torch and keras: tests/test_architecture.py
-fails on anything else. Everything that launches, supervises or judges lives outside, in run/,
+and (trainer.py, the responder for a Keras model) torch and keras: the `sandbox` contract of
+pyproject.toml's [tool.importlinter] (run by tests/test_lint.py) fails on anything else. Everything that launches, supervises or judges lives outside, in run/,
 probe/ (the grader's requests and the reading of answers) and judge/.
 """
