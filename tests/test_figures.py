@@ -438,6 +438,24 @@ def test_pages_drawn_in_the_drawing_process_are_the_pages_drawn_here(sigmoid_fli
     assert pages.drawer.pid is None  # ended
 
 
+def test_a_drawing_process_that_does_not_answer_is_given_up(monkeypatch):
+    import subprocess
+    import sys
+    import time
+
+    from autograder.export import pages
+
+    monkeypatch.setattr(pages, "PAGE_SECONDS", 0.5)
+    silent = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(pages.Drawer, "_start", lambda self: subprocess.Popen(
+        silent, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    drawer = pages.Drawer()
+    started = time.monotonic()
+    assert drawer.page({"student": "ann"}, "t", "auto") is None and drawer.pid is None  # killed
+    assert drawer.page({"student": "bo"}, "t", "auto") is None and drawer.pid is None  # not started again
+    assert time.monotonic() - started < 5
+
+
 def test_a_page_that_cannot_be_written_stops_the_batch(sigmoid_flipped, tmp_path):
     from autograder.export.pages import FeedbackInBackground
 

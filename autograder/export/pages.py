@@ -67,7 +67,7 @@ class Drawer:
             html = reply.get("html") if isinstance(reply, dict) else None
             return html if isinstance(html, str) else None  # an error on this page: the caller draws it
         except Exception:  # noqa: BLE001 - no process, a dead or hung one: the caller draws every page
-            self.close()
+            self.close(kill=True)
             self._broken = True
             return None
 
@@ -88,11 +88,14 @@ class Drawer:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        """End the process: its input closed, it exits; `kill`, or one that does not, is killed."""
         proc, self._proc = self._proc, None
         if proc is None:
             return
         try:
+            if kill:
+                proc.kill()
             if proc.stdin is not None:
                 proc.stdin.close()  # its end of input: it exits
             proc.wait(timeout=5)
