@@ -1,16 +1,24 @@
 """Where an exercise lives and how its hidden checks are loaded, with the course they belong to.
 
 Exercises are folders, not packages: `exercises/<id>/checks.py` is loaded by path, so a
-teacher can add one without touching the Python package. A checks.py either defines
+teacher can add one without touching the Python package. A checks.py says only what is the
+exercise's own:
 
-    CHECKS = [...]                       # checks that need nothing of the course, or
-    def make_checks(exercise): ...       # checks built from the exercise's course settings
+    sol = load_solution(__file__)        # solutions/<id>.py, with sol.for_student(key)
+    CHECKS = [...]                       # its checks
+    QUESTIONS = {...}                    # which checks grade which Otter question
 
-`make_checks` receives the `Exercise` of the course being graded (autograder/course: its id,
-folder and typed settings, e.g. a training task's tiers and budgets), so a course anywhere on
-disk grades with its own settings. The grader always passes that Exercise; a bare exercise id
-(tests, the REPL) stands for the bundled course's exercise, the one place the bundled
-course.yaml is read here.
+and the framework adds what every exercise would otherwise repeat, here, when it loads:
+the checks of a timed training task (one per task of the exercise's `training:` settings in
+course.yaml, judged on the held-out set of its solution's `heldout_data`), the course's
+`carry_forward` setting, and the validation of every check (a check's options are checked
+where checks.py writes them, judge/options.py). A checks.py that needs the course's settings
+for checks of its own defines `make_checks(exercise)` instead of CHECKS.
+
+The grader always passes the `Exercise` of the course being graded (autograder/course: its
+id, folder and typed settings), so a course anywhere on disk grades with its own settings; a
+bare exercise id (tests, the REPL) stands for the bundled course's exercise, the one place the
+bundled course.yaml is read here.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.judge import Check, with_carry_forward
+from autograder.judge.solution import Solution
 
 if TYPE_CHECKING:
     from autograder.course import Exercise
@@ -104,7 +113,12 @@ def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:
         raise FileNotFoundError(f"exercise {exercise.id!r} has no checks.py at {path}")
     module = _module_from_file(path.resolve(), "checks")
     make = getattr(module, "make_checks", None)
-    checks = tuple(make(exercise) if callable(make) else module.CHECKS)
+    checks = tuple(make(exercise) if callable(make) else getattr(module, "CHECKS", ()))
+    if getattr(exercise, "training", None) is not None:
+        checks += tuple(_training_checks(exercise))
+    if not checks:
+        raise ValueError(f"{path}: exercise {exercise.id!r} has no checks: its checks.py defines no CHECKS "
+                         "(nor make_checks) and the course gives it no training tasks")
     names = [c.name for c in checks]
     if len(set(names)) != len(names):
         raise ValueError(f"{path}: check names must be unique, got {names}")
@@ -120,6 +134,18 @@ def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:
         _validate(check, path)
         check.exercise_checks = checks  # the other questions' answers, for derived hints
     return checks
+
+
+def _training_checks(exercise: "Exercise") -> list[Check]:
+    """One TrainCheck per task of the exercise's `training:` settings, judged on the held-out
+    set that its solution's `heldout_data(exercise_id, seeds, data)` makes."""
+    from autograder.judge.training import training_checks
+
+    heldout = getattr(solution_for(exercise.folder), "heldout_data", None)
+    if not callable(heldout):
+        raise ValueError(f"exercise {exercise.id!r} is a training task, but its solution defines no "
+                         "heldout_data(exercise_id, seeds, data): the held-out set its models are judged on")
+    return training_checks(exercise, heldout)
 
 
 def _validate(check, path: Path) -> None:
@@ -175,10 +201,12 @@ def solution_for(folder: str | Path):
     raise FileNotFoundError(f"exercise {folder.name!r} has no reference solution at {own}")
 
 
-def load_solution(checks_file: str | Path):
+def load_solution(checks_file: str | Path) -> Solution:
     """The reference solution of the exercise whose checks.py is `checks_file`, so a course
     anywhere on disk needs no package of its own and no change to sys.path:
 
         sol = load_solution(__file__)      # in exercises/<id>/checks.py
-    """
-    return solution_for(Path(checks_file).resolve().parent)
+
+    Its names read as `sol.NAME`; `sol.for_student(key)` is a value for the student's own
+    numbers (autograder/judge/solution.py)."""
+    return Solution(solution_for(Path(checks_file).resolve().parent))

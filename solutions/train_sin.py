@@ -20,6 +20,9 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import keras
 
+# The held-out set the grader judges the trained model on (never shipped to students).
+from solutions.datasets import heldout_data  # noqa: E402, F401
+
 TRAINING = {"epochs": 25, "batch_size": 256}
 CLASSIFIER_TRAINING = {"epochs": 25, "batch_size": 256}
 SLIDES_REGRESSION_TRAINING = {"epochs": 10, "batch_size": 32}

@@ -40,6 +40,7 @@ from autograder.judge.compare import (  # a course's checks.py imports the helpe
 from autograder.judge import derived_hints
 from autograder.judge.forms import FormError, as_array, describe
 from autograder.judge.missing import missing_cause
+from autograder.judge.options import checked_options, refuse
 from autograder.probe.answers import Answer
 from autograder.probe.requests import Call, Var
 
@@ -169,18 +170,24 @@ class BuildsOn:
     hint: str
 
 
+# Their options are checked where a checks.py writes them, like a check's (judge/options.py).
+Upstream.__init__ = checked_options(Upstream.__init__)
+BuildsOn.__init__ = checked_options(BuildsOn.__init__)
+
+
 class ValueCheck(Check):
     """The value of one notebook variable against a reference value."""
 
+    @checked_options
     def __init__(
         self,
         name: str,
         var: str,
-        expected,
-        points: float = 1.0,
+        expected: Any,
+        points: int | float = 1.0,
         form: str = "number",
-        rtol: float = 1e-3,
-        atol: float = 1e-6,
+        rtol: int | float = 1e-3,
+        atol: int | float = 1e-6,
         description: str = "",
         mistakes: Mapping[str, Any] | None = None,
         upstream: Upstream | None = None,
@@ -188,7 +195,7 @@ class ValueCheck(Check):
     ):
         self.name, self.var, self.expected, self.points = name, var, expected, points
         self.figure = figure
-        self.form, self.rtol, self.atol = form, rtol, atol
+        self.form, self.rtol, self.atol = _known_form(self, form), rtol, atol
         self.description = description or f"the value of `{var}`"
         self.mistakes = dict(mistakes or {})
         self.upstream = upstream
@@ -310,20 +317,21 @@ class FunctionCheck(Check):
     `no_raise_hint` is the hint for a case that should raise and did not.
     """
 
+    @checked_options
     def __init__(
         self,
         name: str,
         function: str,
         cases: Callable[[np.random.Generator], list[tuple]],
         reference: Callable,
-        points: float = 1.0,
+        points: int | float = 1.0,
         form: str = "array",
-        rtol: float = 1e-5,
-        atol: float = 1e-8,
+        rtol: int | float = 1e-5,
+        atol: int | float = 1e-8,
         description: str = "",
         mistakes: Mapping[str, Callable] | None = None,
         raises: tuple[type[BaseException], ...] = (),
-        raised_hints: Mapping[str, str] | None = None,
+        raised_hints: Mapping[str, str | Callable[[str], str]] | None = None,
         no_raise_hint: str = "",
         nonfinite_hint: str = "",
         figure: str | None = None,
@@ -331,7 +339,7 @@ class FunctionCheck(Check):
     ):
         self.name, self.function, self.cases, self.reference = name, function, cases, reference
         self.figure = figure
-        self.points, self.form, self.rtol, self.atol = points, form, rtol, atol
+        self.points, self.form, self.rtol, self.atol = points, _known_form(self, form), rtol, atol
         self.description = description or f"what `{function}` returns"
         self.mistakes = dict(mistakes or {})
         self.raises = raises
@@ -497,6 +505,12 @@ class FunctionCheck(Check):
             if expected.ndim == 2 and expected.shape != expected.T.shape and close(got, expected.T):
                 return ["the result is transposed"]
         return found
+
+
+def _known_form(check: Check, form: str) -> str:
+    if form not in FORMS:
+        refuse(f"{type(check).__name__} {check.name!r}", f"unknown form {form!r}; the forms are {', '.join(sorted(FORMS))}")
+    return form
 
 
 def drawn_as(check: Check, figure: str) -> Check:

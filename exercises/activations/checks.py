@@ -16,13 +16,13 @@ from typing import ClassVar
 
 import numpy as np
 
+from autograder.exercises import load_solution
 from autograder.judge import (
     BuildsOn,
     Check,
     Upstream,
     current_variant,
     FormError,
-    FromVariant,
     FunctionCheck,
     ValueCheck,
     Verdict,
@@ -31,12 +31,8 @@ from autograder.judge import (
 )
 from autograder.judge.checks import raised_text, tolerances
 from autograder.probe.requests import Call
-from solutions import activations as sol
 
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.activations.answers for the student's own weights."""
-    return FromVariant(sol.answers, key)
+sol = load_solution(__file__)
 
 
 def _relu_out_from_relu():
@@ -58,9 +54,8 @@ def _relu_out_from_relu():
     )
 
 
-def _relu_out_without_second_bias(params):
-    b2 = np.asarray((params or sol.DEFAULT_VARIANT)["b2"], dtype=float)
-    return {"value": sol.answers(params)["RELU_OUT"] - b2}
+def _relu_out_without_second_bias(a):
+    return a["RELU_OUT"] - np.asarray(sol.student_numbers()["b2"], dtype=float)
 
 
 def _activation_cases(rng):
@@ -253,43 +248,43 @@ CHECKS = [
     ValueCheck(
         "W_combined",
         var="W_combined",
-        expected=mine("W_COMBINED"),
+        expected=sol.for_student("W_COMBINED"),
         form="array",
         description="the weights W of the one linear layer that equals the two, from W1 and W2",
-        mistakes={TRANSPOSED: mine("W_REVERSED")},
+        mistakes={TRANSPOSED: sol.for_student("W_REVERSED")},
     ),
     BiasCheck(
         "b_combined",
         var="b_combined",
-        expected=mine("B_COMBINED"),
+        expected=sol.for_student("B_COMBINED"),
         form="array",
         description="the bias b of the one linear layer that equals the two, from b1, W2 and b2",
         mistakes={
-            "the first bias also goes through the second layer: b = b1 @ W2 + b2, not b1 + b2": mine("B_ADDED"),
-            "the first bias was forgotten: it goes through W2, b = b1 @ W2 + b2": mine("B_SECOND_ONLY"),
-            "the second bias was forgotten: b = b1 @ W2 + b2": mine("B_FIRST_ONLY"),
+            "the first bias also goes through the second layer: b = b1 @ W2 + b2, not b1 + b2": sol.for_student("B_ADDED"),
+            "the first bias was forgotten: it goes through W2, b = b1 @ W2 + b2": sol.for_student("B_SECOND_ONLY"),
+            "the second bias was forgotten: b = b1 @ W2 + b2": sol.for_student("B_FIRST_ONLY"),
         },
     ),
     CollapseCheck(),
     ValueCheck(
         "relu_out",
         var="relu_out",
-        expected=mine("RELU_OUT"),
+        expected=sol.for_student("RELU_OUT"),
         form="array",
         description="relu(X @ W1 + b1) @ W2 + b2 for the rows of X, one output per row",
         mistakes={
-            "the ReLU belongs between the layers only: the output layer here has no activation": mine("RELU_OUT_ON_OUTPUT_TOO"),
-            "the bias b1 was forgotten: relu(X @ W1 + b1)": mine("RELU_OUT_WITHOUT_FIRST_BIAS"),
+            "the ReLU belongs between the layers only: the output layer here has no activation": sol.for_student("RELU_OUT_ON_OUTPUT_TOO"),
+            "the bias b1 was forgotten: relu(X @ W1 + b1)": sol.for_student("RELU_OUT_WITHOUT_FIRST_BIAS"),
             "the bias b2 of the output layer was forgotten: relu(X @ W1 + b1) @ W2 + b2":
-                FromVariant(_relu_out_without_second_bias, "value"),
-            "this is the output of the two layers without activation: apply relu to X @ W1 + b1": mine("TWO_LAYER_OUT"),
+                sol.for_student(_relu_out_without_second_bias),
+            "this is the output of the two layers without activation: apply relu to X @ W1 + b1": sol.for_student("TWO_LAYER_OUT"),
         },
         upstream=_relu_out_from_relu(),
     ),
     SameWithReluCheck(
         "same_with_relu",
         var="same_with_relu",
-        expected=mine("SAME_WITH_RELU"),
+        expected=sol.for_student("SAME_WITH_RELU"),
         form="bool",
         description="whether the network with ReLU gives the same outputs as the one linear layer (True or False)",
     ),

@@ -11,19 +11,16 @@ a float, a numpy scalar or a (0-d) tensor. GradCheck, defined here, is a ValueCh
 a `.grad` of None (requires_grad=True or .backward() missing) instead of only refusing it.
 
 Every student may have their own point (x, y, z) (a variant): the expected values and the
-typical mistakes are computed from the student's numbers, `FromVariant(sol.answers, key)`.
+typical mistakes are computed from the student's numbers, `sol.for_student(key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, Verdict, current_variant
+from autograder.exercises import load_solution
+from autograder.judge import FunctionCheck, Upstream, ValueCheck, Verdict
 from autograder.probe import Var
-from solutions import backprop as sol
 
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.backprop.answers for the student's own point."""
-    return FromVariant(sol.answers, key)
+sol = load_solution(__file__)
 
 
 class GradCheck(ValueCheck):
@@ -75,7 +72,7 @@ CHAIN_RULE_ADDED = ("the chain rule multiplies: df/dx = df/dq * dq/dx, the upstr
 
 
 def _z() -> float:
-    return sol.answers(current_variant())["Z"]
+    return sol.student_answers()["Z"]
 
 
 def _from(var: str, rule, hint: str, mistakes=None) -> Upstream:
@@ -94,75 +91,75 @@ CHECKS = [
     ValueCheck(
         "q",
         var="q",
-        expected=mine("Q"),
+        expected=sol.for_student("Q"),
         description="the value of the addition node, q = x + y",
-        mistakes={"q is the sum x + y, not the difference": mine("Q_DIFFERENCE")},
+        mistakes={"q is the sum x + y, not the difference": sol.for_student("Q_DIFFERENCE")},
     ),
     ValueCheck(
         "f",
         var="f",
-        expected=mine("F"),
+        expected=sol.for_student("F"),
         description="the output f = (x + y) * z = q * z",
         mistakes={
-            "the brackets were forgotten: f = (x + y) * z, not x + y * z": mine("F_WITHOUT_BRACKETS"),
-            "q was given instead of f = q * z": mine("Q"),
-            "f is the product q * z, not the sum": mine("F_SUM"),
+            "the brackets were forgotten: f = (x + y) * z, not x + y * z": sol.for_student("F_WITHOUT_BRACKETS"),
+            "q was given instead of f = q * z": sol.for_student("Q"),
+            "f is the product q * z, not the sum": sol.for_student("F_SUM"),
         },
         upstream=F_FROM_Q,
     ),
     ValueCheck(
         "df_dq",
         var="df_dq",
-        expected=mine("DF_DQ"),
+        expected=sol.for_student("DF_DQ"),
         description="the gradient of f with respect to the intermediate value q",
-        mistakes={DQ_AS_Q: mine("Q"), "df/dq is not 1: f = q * z grows by z when q grows by 1": 1.0},
+        mistakes={DQ_AS_Q: sol.for_student("Q"), "df/dq is not 1: f = q * z grows by z when q grows by 1": 1.0},
     ),
     ValueCheck(
         "df_dx",
         var="df_dx",
-        expected=mine("DF_DX"),
+        expected=sol.for_student("DF_DX"),
         description="the gradient of f with respect to x, through the addition node",
-        mistakes={CHAIN_RULE: 1.0, "df/dx was given as x: use the chain rule, df/dq * dq/dx": mine("X"), DQ_AS_Q: mine("Q"),
-                  CHAIN_RULE_ADDED: mine("DF_DX_ADDED")},
+        mistakes={CHAIN_RULE: 1.0, "df/dx was given as x: use the chain rule, df/dq * dq/dx": sol.for_student("X"), DQ_AS_Q: sol.for_student("Q"),
+                  CHAIN_RULE_ADDED: sol.for_student("DF_DX_ADDED")},
         upstream=DX_FROM_DQ,
     ),
     ValueCheck(
         "df_dy",
         var="df_dy",
-        expected=mine("DF_DY"),
+        expected=sol.for_student("DF_DY"),
         description="the gradient of f with respect to y, through the addition node",
-        mistakes={CHAIN_RULE: 1.0, "df/dy was given as y: use the chain rule, df/dq * dq/dy": mine("Y"), DQ_AS_Q: mine("Q"),
-                  CHAIN_RULE_ADDED: mine("DF_DX_ADDED")},
+        mistakes={CHAIN_RULE: 1.0, "df/dy was given as y: use the chain rule, df/dq * dq/dy": sol.for_student("Y"), DQ_AS_Q: sol.for_student("Q"),
+                  CHAIN_RULE_ADDED: sol.for_student("DF_DX_ADDED")},
         upstream=DX_FROM_DQ,
     ),
     ValueCheck(
         "df_dz",
         var="df_dz",
-        expected=mine("DF_DZ"),
+        expected=sol.for_student("DF_DZ"),
         description="the gradient of f with respect to z, the local gradient of the multiplication node",
-        mistakes={DZ_AS_Z: mine("Z"), "df/dz was given as f: the gradient of q * z with respect to z is q": mine("F")},
+        mistakes={DZ_AS_Z: sol.for_student("Z"), "df/dz was given as f: the gradient of q * z with respect to z is q": sol.for_student("F")},
         upstream=DZ_FROM_Q,
     ),
     GradCheck(
         "grad_x",
         var="grad_x",
-        expected=mine("DF_DX"),
+        expected=sol.for_student("DF_DX"),
         description="the gradient df/dx that autograd stores in xt.grad",
-        mistakes={ACCUMULATED: mine("DF_DX_TWICE")},
+        mistakes={ACCUMULATED: sol.for_student("DF_DX_TWICE")},
     ),
     GradCheck(
         "grad_y",
         var="grad_y",
-        expected=mine("DF_DY"),
+        expected=sol.for_student("DF_DY"),
         description="the gradient df/dy that autograd stores in yt.grad",
-        mistakes={ACCUMULATED: mine("DF_DY_TWICE")},
+        mistakes={ACCUMULATED: sol.for_student("DF_DY_TWICE")},
     ),
     GradCheck(
         "grad_z",
         var="grad_z",
-        expected=mine("DF_DZ"),
+        expected=sol.for_student("DF_DZ"),
         description="the gradient df/dz that autograd stores in zt.grad",
-        mistakes={ACCUMULATED: mine("DF_DZ_TWICE"), DZ_AS_Z: mine("Z")},
+        mistakes={ACCUMULATED: sol.for_student("DF_DZ_TWICE"), DZ_AS_Z: sol.for_student("Z")},
     ),
     FunctionCheck(
         "grad_f",

@@ -7,7 +7,7 @@ Otter questions and the names they grade:
     q4_general_line   decision_line(b0, b1, b2) called on the grader's own coefficients
 
 Every student may have their own model (a variant): the expected values and the typical
-mistakes are computed from the student's coefficients, `FromVariant(sol.answers, key)`.
+mistakes are computed from the student's coefficients, `sol.for_student(key)`.
 
 `decision_line` returns a pair (intercept, slope), which FunctionCheck's forms do not read
 (a tuple is not an array to them), so it has a small check of its own: PairFunctionCheck.
@@ -21,18 +21,15 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from autograder.judge import (Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, as_text,
-                              current_variant, present)
+from autograder.exercises import load_solution
+from autograder.judge import (Check, FormError, Upstream, ValueCheck, Verdict, as_text,
+                              present)
 from autograder.judge.checks import join_hints, matching_hints, raised_text
 from autograder.judge.forms import describe
 from autograder.judge.symbolic import FormulaError, equivalent, parse_formula, solve_linear_for
 from autograder.probe import Call, Var
-from solutions import decision_line as sol
 
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.decision_line.answers for the student's own model."""
-    return FromVariant(sol.answers, key)
+sol = load_solution(__file__)
 
 
 def _number(value, what: str) -> float:
@@ -149,8 +146,6 @@ class FormulaCheck(Check):
     says so).
     """
 
-    carry_forward = False
-
     def __init__(self, name, var, line, coefficients, points=1.0, description="", mistakes=None):
         self.name, self.var, self.line, self.coefficients = name, var, line, coefficients
         self.points = points
@@ -183,8 +178,8 @@ class FormulaCheck(Check):
         message = f"{what} is not right: it should be {self.description}"
         own = self.upstream.values(answers)
         if own is not None:
-            mine = _exact(own["intercept"]) + _exact(own["slope"]) * sympy.Symbol("x1", real=True)
-            if not equivalent(mine, right) and equivalent(got, mine):
+            own_line = _exact(own["intercept"]) + _exact(own["slope"]) * sympy.Symbol("x1", real=True)
+            if not equivalent(own_line, right) and equivalent(got, own_line):
                 points = self.points if self.carry_forward else 0.0
                 if points:
                     message = f"{what} follows from your intercept and slope, which are not right; credit carried forward"
@@ -207,7 +202,7 @@ class FormulaCheck(Check):
 def _intercept_from_log_odds():
     """The intercept judged against the student's own log-odds at p = 0.5 (question 1)."""
     def coefficients():
-        b0, b1, b2 = sol.answers(current_variant())["COEFFICIENTS"]
+        b0, b1, b2 = sol.student_answers()["COEFFICIENTS"]
         return b0, b1, b2
 
     return Upstream(
@@ -221,7 +216,7 @@ CHECKS = [
     ValueCheck(
         "log_odds_at_half",
         var="log_odds_at_half",
-        expected=mine("LOG_ODDS_AT_HALF"),
+        expected=sol.for_student("LOG_ODDS_AT_HALF"),
         atol=1e-9,
         description="the log-odds ln(p/(1-p)) at p = 0.5",
         mistakes={
@@ -232,38 +227,38 @@ CHECKS = [
     ValueCheck(
         "intercept",
         var="intercept",
-        expected=mine("INTERCEPT"),
+        expected=sol.for_student("INTERCEPT"),
         description="the intercept of the decision line x2 = intercept + slope*x1 of the given model",
         figure="decision_line",
         mistakes={
-            "the sign is flipped: moving b0 to the other side of the equation changes its sign": mine("INTERCEPT_SIGN_FLIPPED"),
-            "slope and intercept are swapped: the intercept is the term without x1": mine("SLOPE"),
-            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": mine("INTERCEPT_WRONG_COEFFICIENT"),
-            "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": mine("INTERCEPT_NOT_DIVIDED"),
-            AT_HALF: mine("INTERCEPT_AT_HALF"),
-            MULTIPLIED: mine("INTERCEPT_MULTIPLIED"),
+            "the sign is flipped: moving b0 to the other side of the equation changes its sign": sol.for_student("INTERCEPT_SIGN_FLIPPED"),
+            "slope and intercept are swapped: the intercept is the term without x1": sol.for_student("SLOPE"),
+            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": sol.for_student("INTERCEPT_WRONG_COEFFICIENT"),
+            "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": sol.for_student("INTERCEPT_NOT_DIVIDED"),
+            AT_HALF: sol.for_student("INTERCEPT_AT_HALF"),
+            MULTIPLIED: sol.for_student("INTERCEPT_MULTIPLIED"),
         },
         upstream=_intercept_from_log_odds(),
     ),
     ValueCheck(
         "slope",
         var="slope",
-        expected=mine("SLOPE"),
+        expected=sol.for_student("SLOPE"),
         description="the slope of the decision line x2 = intercept + slope*x1 of the given model",
         figure="decision_line",
         mistakes={
-            "the sign is flipped: moving b1*x1 to the other side of the equation changes its sign": mine("SLOPE_SIGN_FLIPPED"),
-            "slope and intercept are swapped: the slope is the factor of x1": mine("INTERCEPT"),
-            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": mine("SLOPE_WRONG_COEFFICIENT"),
-            "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": mine("SLOPE_NOT_DIVIDED"),
-            MULTIPLIED: mine("SLOPE_MULTIPLIED"),
+            "the sign is flipped: moving b1*x1 to the other side of the equation changes its sign": sol.for_student("SLOPE_SIGN_FLIPPED"),
+            "slope and intercept are swapped: the slope is the factor of x1": sol.for_student("INTERCEPT"),
+            "divided by the wrong coefficient: to solve for x2, divide by b2, the coefficient of x2": sol.for_student("SLOPE_WRONG_COEFFICIENT"),
+            "not divided by b2: the equation b2*x2 = ... still has to be divided by b2": sol.for_student("SLOPE_NOT_DIVIDED"),
+            MULTIPLIED: sol.for_student("SLOPE_MULTIPLIED"),
         },
     ),
     FormulaCheck(
         "line_formula",
         var="line_formula",
         line=sol.decision_line,
-        coefficients=mine("COEFFICIENTS"),
+        coefficients=sol.for_student("COEFFICIENTS"),
         description="a formula in x1 and x2 (such as x2 = ... or ... = 0) for the decision line of the given model",
         mistakes=LINE_MISTAKES,
     ),

@@ -12,14 +12,16 @@ drawn fresh for every grading, with hidden layers of other sizes than the notebo
 
 Every student may have their own seed, banknote and hidden-layer size (a variant): the
 expected values, the typical mistakes and the notebook's weights that a student's own
-function is called on come from the student's numbers, `FromVariant(sol.answers, key)`.
+function is called on come from the student's numbers, `sol.for_student(key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
+from autograder.exercises import load_solution
+from autograder.judge import FunctionCheck, Upstream, ValueCheck, current_variant
 from autograder.probe import Call, Var
-from solutions import forward_pass as sol
+
+sol = load_solution(__file__)
 
 
 def _batch(rng, n_min=2, n_max=7):
@@ -88,11 +90,6 @@ SHAPES_DO_NOT_FIT = ("the weights drawn with your shape_W1, shape_W2, shape_W3 d
                      "X @ W1, h1 @ W2, h2 @ W3, so the cell failed: see question 4")
 
 
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.forward_pass.answers for the student's own numbers."""
-    return FromVariant(sol.answers, key)
-
-
 LECTURE = ("this is the answer for the lecture's numbers (seed 22, its banknote, 8 hidden nodes); your notebook "
            "has your own seed, banknote and hidden-layer size")
 
@@ -109,7 +106,7 @@ def _notebook_args(*keys: str):
     """The arguments the notebook calls a function with: its banknote X and the weights that
     the student's numbers give (keys of answers(); a tuple of weights is spread)."""
     def args() -> tuple:
-        a = sol.answers(current_variant())
+        a = sol.student_answers()
         return tuple(item for key in keys for item in (a[key] if isinstance(a[key], tuple) else (a[key],)))
     return args
 
@@ -118,7 +115,7 @@ def _from_function(function: str, args, var: str, shapes: bool = False) -> Upstr
     """A probability the student computed with their own function: judged against what that
     function gives for the notebook's banknote and weights, so a wrong function is named.
     With `shapes`, a missing answer is explained by wrong shapes of question 4."""
-    wrong = {name: (mine(name.upper()), SHAPES_DO_NOT_FIT) for name in ("shape_W1", "shape_W2", "shape_W3")}
+    wrong = {name: (sol.for_student(name.upper()), SHAPES_DO_NOT_FIT) for name in ("shape_W1", "shape_W2", "shape_W3")}
     return Upstream(
         probes=lambda: {"own": Call(function, args())} | ({name: Var(name) for name in wrong} if shapes else {}),
         wrong=wrong if shapes else {},
@@ -164,11 +161,11 @@ CHECKS = [
     ValueCheck(
         "p_no_hidden",
         var="p_no_hidden",
-        expected=mine("P_NO_HIDDEN"),
+        expected=sol.for_student("P_NO_HIDDEN"),
         description="the probability that the banknote is fake, from the neuron with w1 = 0.3, w2 = 0.1, b = 1",
         mistakes={
-            BIAS_HINT: mine("P_NO_HIDDEN_WITHOUT_BIAS"),
-            "z was given instead of p: apply the sigmoid to X @ W + b": mine("Z_NO_HIDDEN"),
+            BIAS_HINT: sol.for_student("P_NO_HIDDEN_WITHOUT_BIAS"),
+            "z was given instead of p: apply the sigmoid to X @ W + b": sol.for_student("Z_NO_HIDDEN"),
             LECTURE: lecture("P_NO_HIDDEN"),
         },
         upstream=_from_function("predict_no_hidden", _notebook_args("X", "W", "B"), "p_no_hidden"),
@@ -194,14 +191,14 @@ CHECKS = [
     ValueCheck(
         "p_hidden",
         var="p_hidden",
-        expected=mine("P_HIDDEN"),
+        expected=sol.for_student("P_HIDDEN"),
         description="the probability for the banknote from the network with one hidden layer and the notebook's weights",
         mistakes={
-            HIDDEN_ACTIVATION_HINT: mine("P_HIDDEN_WITHOUT_ACTIVATION"),
-            BIASES_HINT: mine("P_HIDDEN_WITHOUT_BIASES"),
-            OUTPUT_SIGMOID_HINT: mine("Z_HIDDEN"),
-            SEEDED_ONCE_HINT: mine("P_HIDDEN_SEEDED_ONCE"),
-            RELU: mine("P_HIDDEN_RELU"),
+            HIDDEN_ACTIVATION_HINT: sol.for_student("P_HIDDEN_WITHOUT_ACTIVATION"),
+            BIASES_HINT: sol.for_student("P_HIDDEN_WITHOUT_BIASES"),
+            OUTPUT_SIGMOID_HINT: sol.for_student("Z_HIDDEN"),
+            SEEDED_ONCE_HINT: sol.for_student("P_HIDDEN_SEEDED_ONCE"),
+            RELU: sol.for_student("P_HIDDEN_RELU"),
             LECTURE: lecture("P_HIDDEN"),
         },
         upstream=_from_function("predict_hidden", _notebook_args("X", "ONE_HIDDEN"), "p_hidden"),
@@ -209,30 +206,30 @@ CHECKS = [
     ValueCheck(
         "shape_W1",
         var="shape_W1",
-        expected=mine("SHAPE_W1"),
+        expected=sol.for_student("SHAPE_W1"),
         form="shape",
         description="the shape of the weights from the 2 inputs to the first hidden layer, (inputs, nodes)",
-        mistakes={SWAPPED_HINT: lambda: sol.answers(current_variant())["SHAPE_W1"][::-1], LECTURE: lecture("SHAPE_W1")},
+        mistakes={SWAPPED_HINT: lambda: sol.student_answers()["SHAPE_W1"][::-1], LECTURE: lecture("SHAPE_W1")},
     ),
     ValueCheck(
         "shape_W2",
         var="shape_W2",
-        expected=mine("SHAPE_W2"),
+        expected=sol.for_student("SHAPE_W2"),
         form="shape",
         description="the shape of the weights from the first to the second hidden layer, (inputs, nodes)",
         mistakes={
             "W2 connects the first hidden layer to the second one: its inputs are the nodes of "
-            "hidden layer 1, not the 2 features": mine("SHAPE_W2_FROM_INPUTS"),
+            "hidden layer 1, not the 2 features": sol.for_student("SHAPE_W2_FROM_INPUTS"),
             LECTURE: lecture("SHAPE_W2"),
         },
     ),
     ValueCheck(
         "shape_W3",
         var="shape_W3",
-        expected=mine("SHAPE_W3"),
+        expected=sol.for_student("SHAPE_W3"),
         form="shape",
         description="the shape of the weights from the second hidden layer to the output, (inputs, nodes)",
-        mistakes={SWAPPED_HINT: lambda: sol.answers(current_variant())["SHAPE_W3"][::-1], LECTURE: lecture("SHAPE_W3")},
+        mistakes={SWAPPED_HINT: lambda: sol.student_answers()["SHAPE_W3"][::-1], LECTURE: lecture("SHAPE_W3")},
     ),
     FunctionCheck(
         "predict_two_hidden",
@@ -255,16 +252,16 @@ CHECKS = [
     ValueCheck(
         "p_two_hidden",
         var="p_two_hidden",
-        expected=mine("P_TWO_HIDDEN"),
+        expected=sol.for_student("P_TWO_HIDDEN"),
         description="the probability for the banknote from the network with two hidden layers and the weights "
                     "drawn with draw_normal",
         mistakes={
-            "the activation is missing in the hidden layers": mine("P_TWO_HIDDEN_WITHOUT_ACTIVATION"),
-            "W2 is transposed: with rows as examples the product is h1 @ W2": mine("P_TWO_HIDDEN_W2_TRANSPOSED"),
-            BIASES_HINT: mine("P_TWO_HIDDEN_WITHOUT_BIASES"),
-            SEEDED_ONCE_HINT: mine("P_TWO_HIDDEN_SEEDED_ONCE"),
-            "this is the probability of the network with one hidden layer": mine("P_HIDDEN"),
-            RELU: mine("P_TWO_HIDDEN_RELU"),
+            "the activation is missing in the hidden layers": sol.for_student("P_TWO_HIDDEN_WITHOUT_ACTIVATION"),
+            "W2 is transposed: with rows as examples the product is h1 @ W2": sol.for_student("P_TWO_HIDDEN_W2_TRANSPOSED"),
+            BIASES_HINT: sol.for_student("P_TWO_HIDDEN_WITHOUT_BIASES"),
+            SEEDED_ONCE_HINT: sol.for_student("P_TWO_HIDDEN_SEEDED_ONCE"),
+            "this is the probability of the network with one hidden layer": sol.for_student("P_HIDDEN"),
+            RELU: sol.for_student("P_TWO_HIDDEN_RELU"),
             LECTURE: lecture("P_TWO_HIDDEN"),
         },
         upstream=_from_function("predict_two_hidden", _notebook_args("X", "TWO_HIDDEN"), "p_two_hidden", shapes=True),

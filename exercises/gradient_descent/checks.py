@@ -10,24 +10,21 @@ Otter questions and the names they grade:
 
 The three functions return a pair (gradient or weights w, bias b); PairCheck, defined here,
 judges such pairs. Every student may have their own neuron, note, label, learning rate and
-bowl (a variant): expected values and typical mistakes come from `FromVariant(sol.answers, key)`.
+bowl (a variant): expected values and typical mistakes come from `sol.for_student(key)`.
 """
 
 import numpy as np
 
-from autograder.judge import Check, FormError, FromVariant, Upstream, ValueCheck, Verdict, current_variant, drawn_as
+from autograder.exercises import load_solution
+from autograder.judge import Check, FormError, Upstream, ValueCheck, Verdict, drawn_as
 from autograder.judge import derived_hints
 from autograder.judge.checks import raised_text, tolerances
 from autograder.probe.requests import Call, Var
-from solutions import gradient_descent as sol
+
+sol = load_solution(__file__)
 
 SIGN = "the sign is flipped: the gradient of the cross-entropy is (p - y) x, and a step goes against it, w - lr * gradient"
 SUMMED = "the gradient was summed over the notes; the loss is their mean, so the gradient is X.T @ (p - y) / n"
-
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.gradient_descent.answers for the student's own numbers."""
-    return FromVariant(sol.answers, key)
 
 
 def _vector(value, what: str) -> np.ndarray:
@@ -132,7 +129,7 @@ B_WITHOUT_LR = "the learning rate is missing: b - lr * (p - y)"
 
 def _given(name: str) -> float:
     """A number the notebook gives (the neuron, the note, the learning rate), for the student's variant."""
-    return float((current_variant() or sol.DEFAULT_VARIANT)[name])
+    return float(sol.student_numbers()[name])
 
 
 def _weights():
@@ -255,55 +252,55 @@ CHECKS = [
     ValueCheck(
         "grad_w",
         var="grad_w",
-        expected=mine("GRAD_W"),
+        expected=sol.for_student("GRAD_W"),
         form="array",
         description="the gradient (dL/dw1, dL/dw2) = (p - y) * (x1, x2), an array of 2 numbers",
         mistakes={
-            SIGN: mine("GRAD_W_SIGN"),
-            "the input is missing: dL/dw_i = (p - y) * x_i": mine("GRAD_W_WITHOUT_X"),
+            SIGN: sol.for_student("GRAD_W_SIGN"),
+            "the input is missing: dL/dw_i = (p - y) * x_i": sol.for_student("GRAD_W_WITHOUT_X"),
             "the weights were used instead of the inputs: dL/dw_i = (p - y) * x_i":
-                FromVariant(lambda params: {"value": sol.answers(params)["GRAD_B"] * _weights()}, "value"),
-            "z was used instead of p = sigmoid(z): the gradient is (p - y) x": mine("GRAD_W_WITH_Z"),
+                sol.for_student(lambda a: a["GRAD_B"] * _weights()),
+            "z was used instead of p = sigmoid(z): the gradient is (p - y) x": sol.for_student("GRAD_W_WITH_Z"),
             "this is the gradient of the squared error, (p - y) p (1 - p) x; with the cross-entropy the "
-            "factor p (1 - p) cancels": mine("GRAD_W_MSE"),
+            "factor p (1 - p) cancels": sol.for_student("GRAD_W_MSE"),
         },
     ),
     ValueCheck(
         "grad_b",
         var="grad_b",
-        expected=mine("GRAD_B"),
+        expected=sol.for_student("GRAD_B"),
         description="the gradient dL/db = p - y",
         mistakes={
-            SIGN: mine("GRAD_B_SIGN"),
-            "z was used instead of p = sigmoid(z): dL/db = p - y": mine("GRAD_B_WITH_Z"),
+            SIGN: sol.for_student("GRAD_B_SIGN"),
+            "z was used instead of p = sigmoid(z): dL/db = p - y": sol.for_student("GRAD_B_WITH_Z"),
         },
     ),
     ValueCheck(
         "w_new",
         var="w_new",
-        expected=mine("W_NEW"),
+        expected=sol.for_student("W_NEW"),
         form="array",
         description="the weights after one step, (w1, w2) - lr * gradient, an array of 2 numbers",
-        mistakes={W_ADDED: mine("W_NEW_PLUS"), W_WITHOUT_LR: mine("W_NEW_WITHOUT_LR"), W_IS_STEP: mine("W_NEW_IS_STEP")},
+        mistakes={W_ADDED: sol.for_student("W_NEW_PLUS"), W_WITHOUT_LR: sol.for_student("W_NEW_WITHOUT_LR"), W_IS_STEP: sol.for_student("W_NEW_IS_STEP")},
         upstream=_w_new_from_grad_w(),
     ),
     ValueCheck(
         "b_new",
         var="b_new",
-        expected=mine("B_NEW"),
+        expected=sol.for_student("B_NEW"),
         description="the bias after one step, b - lr * (p - y)",
-        mistakes={B_ADDED: mine("B_NEW_PLUS"), B_WITHOUT_LR: mine("B_NEW_WITHOUT_LR")},
+        mistakes={B_ADDED: sol.for_student("B_NEW_PLUS"), B_WITHOUT_LR: sol.for_student("B_NEW_WITHOUT_LR")},
         upstream=_b_new_from_grad_b(),
     ),
     ValueCheck(
         "p_new",
         var="p_new",
-        expected=mine("P_NEW"),
+        expected=sol.for_student("P_NEW"),
         points=0.5,
         description="the probability sigmoid(w_new . x + b_new) after the step",
         mistakes={
-            "this is the probability before the step; use w_new and b_new": mine("P_OLD"),
-            "these are the weights of a step with the gradient added, not subtracted": mine("P_NEW_PLUS"),
+            "this is the probability before the step; use w_new and b_new": sol.for_student("P_OLD"),
+            "these are the weights of a step with the gradient added, not subtracted": sol.for_student("P_NEW_PLUS"),
         },
         upstream=_p_new_from_step(),
     ),
@@ -364,24 +361,24 @@ CHECKS = [
     ValueCheck(
         "diverging_lrs",
         var="diverging_lrs",
-        expected=mine("DIVERGING_LRS"),
+        expected=sol.for_student("DIVERGING_LRS"),
         form="array",
         description="the candidate learning rates (in the order of candidate_lrs) for which w moves away from the minimum",
         mistakes={
             "some of these overshoot the minimum at every step, but still converge: w jumps back and forth "
-            "with a shrinking distance": mine("DIVERGING_OVERSHOOTING"),
-            "if one learning rate diverges, every larger one diverges too": mine("DIVERGING_LARGEST"),
+            "with a shrinking distance": sol.for_student("DIVERGING_OVERSHOOTING"),
+            "if one learning rate diverges, every larger one diverges too": sol.for_student("DIVERGING_LARGEST"),
         },
     ),
     ValueCheck(
         "lr_limit",
         var="lr_limit",
-        expected=mine("LR_LIMIT"),
+        expected=sol.for_student("LR_LIMIT"),
         description="the learning rate above which gradient descent on a (w - 2)^2 diverges, from |1 - 2 a lr| < 1",
         mistakes={
-            "the derivative of a (w - 2)^2 is 2 a (w - 2): the factor 2 is missing": mine("LR_LIMIT_WITHOUT_TWO"),
+            "the derivative of a (w - 2)^2 is 2 a (w - 2): the factor 2 is missing": sol.for_student("LR_LIMIT_WITHOUT_TWO"),
             "above 1/(2a) the steps overshoot the minimum but still converge; they diverge only when "
-            "|1 - 2 a lr| > 1": mine("LR_LIMIT_OVERSHOOT"),
+            "|1 - 2 a lr| > 1": sol.for_student("LR_LIMIT_OVERSHOOT"),
         },
     ),
 ]

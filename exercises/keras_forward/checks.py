@@ -17,33 +17,27 @@ import re
 
 import numpy as np
 
+from autograder.exercises import load_solution
 from autograder.judge import (
     Check,
     FormError,
-    FromVariant,
     FunctionCheck,
     ValueCheck,
     Verdict,
 )
 from autograder.judge.training import ModelRefused, predict, rebuild
 from autograder.probe.requests import KerasModel
-from solutions import keras_forward as sol
-from solutions.forward_pass import predict_hidden, predict_no_hidden
 
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.keras_forward.answers for the student's own numbers."""
-    return FromVariant(sol.answers, key)
+sol = load_solution(__file__)
 
 
 # The batch a rebuilt model is tried on: the model is in the grader's hands, any batch will do.
 BATCH = np.random.default_rng(2024).normal(0.0, 2.0, size=(16, 2))
 
 
-def _p_neuron_without_bias(params):
-    a = sol.answers(params)
+def _p_neuron_without_bias(a):
     kernel, _ = a["NEURON_WEIGHTS"]
-    return {"value": float(predict_no_hidden(a["X"], kernel, np.zeros(1))[0, 0])}
+    return float(sol.predict_no_hidden(a["X"], kernel, np.zeros(1))[0, 0])
 
 
 def _dense_layers(config) -> list[dict]:
@@ -194,52 +188,52 @@ CHECKS = [
     KerasModelCheck(
         "neuron", "neuron",
         layers=[(1, "sigmoid")],
-        forward=predict_no_hidden,
-        weights=mine("NEURON_WEIGHTS"),
+        forward=sol.predict_no_hidden,
+        weights=sol.for_student("NEURON_WEIGHTS"),
         points=2.0,
         description="the neuron: 2 inputs, one Dense node with the sigmoid, and the given w1, w2 and b",
-        mistaken_weights={"w1 and w2 are swapped: the first row of the kernel belongs to x1": mine("NEURON_WEIGHTS_SWAPPED")},
+        mistaken_weights={"w1 and w2 are swapped: the first row of the kernel belongs to x1": sol.for_student("NEURON_WEIGHTS_SWAPPED")},
     ),
     ValueCheck(
         "p_neuron",
         var="p_neuron",
-        expected=mine("P_NEURON"),
+        expected=sol.for_student("P_NEURON"),
         description="the probability that the Keras neuron predicts for the banknote X",
         mistakes={
-            "this is z, not p: the Dense layer needs activation=\"sigmoid\"": mine("Z_NEURON"),
-            "w1 and w2 are swapped: the first row of the kernel belongs to x1": mine("P_NEURON_SWAPPED"),
+            "this is z, not p: the Dense layer needs activation=\"sigmoid\"": sol.for_student("Z_NEURON"),
+            "w1 and w2 are swapped: the first row of the kernel belongs to x1": sol.for_student("P_NEURON_SWAPPED"),
             "the bias b is missing: the neuron computes sigmoid(w1 x1 + w2 x2 + b)":
-                FromVariant(_p_neuron_without_bias, "value"),
+                sol.for_student(_p_neuron_without_bias),
         },
     ),
     KerasModelCheck(
         "network", "network",
         layers=[(sol.N_HIDDEN, "sigmoid"), (1, "sigmoid")],
-        forward=predict_hidden,
-        weights=mine("NETWORK_WEIGHTS"),
+        forward=sol.predict_hidden,
+        weights=sol.for_student("NETWORK_WEIGHTS"),
         points=2.0,
         description=f"the network: 2 inputs, a hidden Dense layer of {sol.N_HIDDEN} sigmoid nodes, one sigmoid "
                     "output node, and the given weights",
-        mistaken_weights={SEEDED_ONCE: mine("NETWORK_WEIGHTS_SEEDED_ONCE")},
+        mistaken_weights={SEEDED_ONCE: sol.for_student("NETWORK_WEIGHTS_SEEDED_ONCE")},
     ),
     ValueCheck(
         "p_network",
         var="p_network",
-        expected=mine("P_NETWORK"),
+        expected=sol.for_student("P_NETWORK"),
         description="the probability that the Keras network predicts for the banknote X",
         mistakes={
-            SEEDED_ONCE: mine("P_NETWORK_SEEDED_ONCE"),
-            "the hidden layer has no activation: use activation=\"sigmoid\"": mine("P_NETWORK_HIDDEN_LINEAR"),
-            "the hidden layer uses relu; the numpy network uses the sigmoid": mine("P_NETWORK_HIDDEN_RELU"),
-            "this is z, not p: the output layer needs activation=\"sigmoid\"": mine("Z_NETWORK"),
-            "this is the probability of the neuron without hidden layer": mine("P_NEURON"),
+            SEEDED_ONCE: sol.for_student("P_NETWORK_SEEDED_ONCE"),
+            "the hidden layer has no activation: use activation=\"sigmoid\"": sol.for_student("P_NETWORK_HIDDEN_LINEAR"),
+            "the hidden layer uses relu; the numpy network uses the sigmoid": sol.for_student("P_NETWORK_HIDDEN_RELU"),
+            "this is z, not p: the output layer needs activation=\"sigmoid\"": sol.for_student("Z_NETWORK"),
+            "this is the probability of the neuron without hidden layer": sol.for_student("P_NEURON"),
         },
     ),
     FunctionCheck(
         "keras_predict",
         function="keras_predict",
         cases=_network_cases,
-        reference=predict_hidden,
+        reference=sol.predict_hidden,
         points=2.0,
         figure="predictions",
         rtol=1e-4,

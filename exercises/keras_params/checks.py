@@ -12,13 +12,15 @@ Every count is a whole number and compared exactly.
 
 Every student may have their own sizes for the Dense stacks of questions 1, 2 and 6 (a variant):
 the expected counts, the typical mistakes and the sizes a student's own count_dense_params is
-called on come from the student's numbers, `FromVariant(sol.answers, key)`. The variable names
+called on come from the student's numbers, `sol.for_student(key)`. The variable names
 keep the slides' sizes.
 """
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
+from autograder.exercises import load_solution
+from autograder.judge import FunctionCheck, Upstream, ValueCheck, current_variant
 from autograder.probe import Call, Var
-from solutions import keras_params as sol
+
+sol = load_solution(__file__)
 
 EXACT = {"rtol": 0.0, "atol": 1e-9}
 NO_BIAS = "the biases are not counted: a Dense layer has n_in * n_out weights plus one bias per node, n_out"
@@ -42,15 +44,10 @@ def _count(name, var, expected, description, mistakes, points=1.0, upstream=None
                       mistakes=mistakes, upstream=upstream, **EXACT)
 
 
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.keras_params.answers for the student's own numbers."""
-    return FromVariant(sol.answers, key)
-
-
 def _mistakes(key: str, hints: dict[str, str]) -> dict:
     """{hint: the wrong count it names}, from answers()[key] of the student's own numbers."""
     def wrong(name: str):
-        return lambda: sol.answers(current_variant())[key][name]
+        return lambda: sol.student_answers()[key][name]
     return {hint: wrong(name) for hint, name in hints.items()}
 
 
@@ -71,7 +68,7 @@ def lecture(key: str) -> dict:
 def _from_function(sizes_key: str, var: str) -> Upstream:
     """A count the student may have computed with their own count_dense_params: judged against
     what that function gives for the student's own stack, so that a wrong function is named instead."""
-    return Upstream(probes=lambda: {"own": Call("count_dense_params", (tuple(sol.answers(current_variant())[sizes_key]),))},
+    return Upstream(probes=lambda: {"own": Call("count_dense_params", (tuple(sol.student_answers()[sizes_key]),))},
                     rule=lambda own: own,
                     hint=f"{var} is what your count_dense_params gives; the function is not right (see its check)")
 
@@ -86,25 +83,25 @@ TOTAL_FROM_LAYERS = Upstream(
 BN = sum(sol.BN_UNITS)  # BatchNormalization nodes: 500 + 50
 
 CHECKS = [
-    _count("params_layer1", "params_layer1", mine("PARAMS_LAYER1"),
+    _count("params_layer1", "params_layer1", sol.for_student("PARAMS_LAYER1"),
            "the number of parameters of the first Dense layer of question 1's network, weights and biases",
            _mistakes("LAYER1_MISTAKES", TYPICAL) | lecture("PARAMS_LAYER1")),
-    _count("params_layer2", "params_layer2", mine("PARAMS_LAYER2"),
+    _count("params_layer2", "params_layer2", sol.for_student("PARAMS_LAYER2"),
            "the number of parameters of the second Dense layer of question 1's network, weights and biases",
            _mistakes("LAYER2_MISTAKES", TYPICAL | {
                "the second layer gets the outputs of the first layer as its inputs, not the input features":
                    "from_features"}) | lecture("PARAMS_LAYER2")),
-    _count("params_10_20_30", "params_10_20_30", mine("PARAMS_10_20_30"),
+    _count("params_10_20_30", "params_10_20_30", sol.for_student("PARAMS_10_20_30"),
            "the number of parameters of the whole network of question 1",
            _mistakes("Q1_MISTAKES", {NO_BIAS: "no_bias", ONE_BIAS_PER_LAYER: "one_bias_per_layer",
                                      "the layer sizes were multiplied; add up the parameters of the layers instead":
                                          "multiplied"}) | lecture("PARAMS_10_20_30"),
            upstream=TOTAL_FROM_LAYERS),
-    _count("params_10_100_100_1", "params_10_100_100_1", mine("PARAMS_10_100_100_1"),
+    _count("params_10_100_100_1", "params_10_100_100_1", sol.for_student("PARAMS_10_100_100_1"),
            "the number of parameters of question 2's network with two hidden layers and one output",
            _mistakes("DEEP_MISTAKES", TYPICAL) | lecture("PARAMS_10_100_100_1"),
            upstream=_from_function("DEEP_SIZES", "params_10_100_100_1")),
-    _count("params_2_8_1", "params_2_8_1", mine("PARAMS_2_8_1"),
+    _count("params_2_8_1", "params_2_8_1", sol.for_student("PARAMS_2_8_1"),
            "the number of parameters of question 2's banknote network, 2 inputs, one hidden layer, one output",
            _mistakes("BANKNOTE_MISTAKES", TYPICAL) | lecture("PARAMS_2_8_1"),
            upstream=_from_function("BANKNOTE_SIZES", "params_2_8_1")),
@@ -167,7 +164,7 @@ CHECKS = [
             "keras.Model is given input and output tensors, that part is right": "D",
         },
     ),
-    _count("n_params_fixed", "n_params_fixed", mine("PARAMS_FIXED"),
+    _count("n_params_fixed", "n_params_fixed", sol.for_student("PARAMS_FIXED"),
            "count_params() of the fixed functional model",
            _mistakes("DEEP_MISTAKES", {NO_BIAS: "no_bias"}) | lecture("PARAMS_FIXED")),
 ]

@@ -8,31 +8,26 @@ Otter questions and the names they grade:
 
 stop_epoch is called on the grader's own validation curves and patiences, drawn fresh for every
 grading. Every student may have their own curves (a variant); what the checks expect is computed
-from the student's curves (`FromVariant(sol.answers, key)`).
+from the student's curves (`sol.for_student(key)`).
 """
 
 import re
 
+from autograder.exercises import load_solution
 from autograder.judge import (
     Check,
     Upstream,
-    current_variant,
     FormError,
-    FromVariant,
     FunctionCheck,
     ValueCheck,
     Verdict,
     present,
 )
 from autograder.probe.requests import Call, Var
-from solutions import learning_curves as sol
+
+sol = load_solution(__file__)
 
 EXACT = {"rtol": 0.0, "atol": 1e-9}
-
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.learning_curves.answers for the student's own curves."""
-    return FromVariant(sol.answers, key)
 
 
 def _stop_cases(rng):
@@ -94,7 +89,7 @@ class DiagnosisCheck(Check):
         self.name = self.var = f"diagnosis_{curve}"
         self.points = 1.0
         self.description = (f'what curve {curve} shows: "{sol.UNDER}", "{sol.GOOD}" or "{sol.OVER}"')
-        self.expected = mine(f"DIAGNOSIS_{curve}")
+        self.expected = sol.for_student(f"DIAGNOSIS_{curve}")
 
     def probes(self, rng):
         return {"value": Var(self.var)}
@@ -121,7 +116,7 @@ def _stopped_at_from_stop_epoch():
     """stopped_at judged against the student's own stop_epoch on the notebook's history: a wrong
     stop_epoch used right is told so (its own check names the mistake)."""
     def probes():
-        v = current_variant() or sol.DEFAULT_VARIANT
+        v = sol.student_numbers()
         return {"stop": Call("stop_epoch", (list(v["val_loss"]), int(v["patience"])))}
 
     return Upstream(
@@ -136,13 +131,13 @@ CHECKS = [
     ValueCheck(
         "best_epoch",
         var="best_epoch",
-        expected=mine("BEST_EPOCH"),
+        expected=sol.for_student("BEST_EPOCH"),
         **EXACT,
         description="the epoch, counted from 1, with the lowest validation loss in `history`",
         mistakes={
-            ZERO_BASED: mine("BEST_EPOCH_ZERO_BASED"),
-            "this is the epoch of the lowest training loss; when to stop is read off the validation loss": mine("BEST_TRAIN_EPOCH"),
-            "this is the lowest validation loss itself; the question asks for its epoch": mine("MIN_VAL_LOSS"),
+            ZERO_BASED: sol.for_student("BEST_EPOCH_ZERO_BASED"),
+            "this is the epoch of the lowest training loss; when to stop is read off the validation loss": sol.for_student("BEST_TRAIN_EPOCH"),
+            "this is the lowest validation loss itself; the question asks for its epoch": sol.for_student("MIN_VAL_LOSS"),
         },
     ),
     FunctionCheck(
@@ -172,18 +167,18 @@ CHECKS = [
     ValueCheck(
         "stopped_at",
         var="stopped_at",
-        expected=mine("STOPPED_AT"),
+        expected=sol.for_student("STOPPED_AT"),
         **EXACT,
         description="the epoch after which EarlyStopping with the notebook's patience stops the run of `history`",
         mistakes={
-            ZERO_BASED: mine("STOPPED_AT_ZERO_BASED"),
-            "one epoch too late: training stops as soon as `patience` epochs in a row brought no new best": mine("STOPPED_ONE_LATE"),
-            FIRST_RISE: mine("STOPPED_AT_FIRST_RISE"),
-            "this is the best epoch; EarlyStopping stops `patience` epochs after it": mine("BEST_EPOCH"),
-            ONE_EARLY: FromVariant(lambda params: {"value": sol.answers(params)["STOPPED_AT"] - 1}, "value"),
+            ZERO_BASED: sol.for_student("STOPPED_AT_ZERO_BASED"),
+            "one epoch too late: training stops as soon as `patience` epochs in a row brought no new best": sol.for_student("STOPPED_ONE_LATE"),
+            FIRST_RISE: sol.for_student("STOPPED_AT_FIRST_RISE"),
+            "this is the best epoch; EarlyStopping stops `patience` epochs after it": sol.for_student("BEST_EPOCH"),
+            ONE_EARLY: sol.for_student(lambda a: a["STOPPED_AT"] - 1),
             ("this is where the training loss would stop training; EarlyStopping here monitors the validation loss, "
-             "history[\"val_loss\"]"): FromVariant(lambda params: {"value": sol.stop_epoch(
-                 (params or sol.DEFAULT_VARIANT)["loss"], (params or sol.DEFAULT_VARIANT)["patience"])}, "value"),
+             "history[\"val_loss\"]"): sol.for_student(lambda a: sol.stop_epoch(
+                 sol.student_numbers()["loss"], sol.student_numbers()["patience"])),
         },
         upstream=_stopped_at_from_stop_epoch(),
     ),
@@ -207,12 +202,12 @@ CHECKS = [
     ValueCheck(
         "n_train",
         var="n_train",
-        expected=mine("N_TRAIN"),
+        expected=sol.for_student("N_TRAIN"),
         **EXACT,
         description="the number of rows the model trains on, with the notebook's data set size and validation_split",
         mistakes={
-            "this is the number of validation rows; the model trains on the others": mine("N_VALIDATION"),
-            "Keras rounds down: it trains on the first floor(n * (1 - validation_split)) rows": mine("N_TRAIN_ROUNDED"),
+            "this is the number of validation rows; the model trains on the others": sol.for_student("N_VALIDATION"),
+            "Keras rounds down: it trains on the first floor(n * (1 - validation_split)) rows": sol.for_student("N_TRAIN_ROUNDED"),
         },
     ),
 ]

@@ -10,13 +10,15 @@ Otter questions and the names they grade:
                                                        confidently wrong neuron, and the reason
 
 Every student may have their own pairs and z (a variant): the expected values and the typical
-mistakes come from the student's numbers, `FromVariant(sol.answers, key)`.
+mistakes come from the student's numbers, `sol.for_student(key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, ValueCheck
-from solutions import loss_functions as sol
+from autograder.exercises import load_solution
+from autograder.judge import FunctionCheck, ValueCheck
+
+sol = load_solution(__file__)
 
 NOT_SAFE = ("the loss is not finite for probabilities of exactly 0 or 1: ln(0) is -infinity (and 0 * ln(0) "
             "is nan); clip p into [1e-7, 1 - 1e-7] with np.clip before taking the log")
@@ -24,16 +26,6 @@ LOG10 = "np.log10 was used; the cross-entropy uses the natural logarithm, np.log
 LOG2 = "np.log2 was used; the cross-entropy uses the natural logarithm, np.log"
 MINUS = "the minus sign is missing: the loss is -[y ln p + (1-y) ln(1-p)], a positive number"
 SUMMED = "the losses of the examples were added up; the loss of a batch is their mean"
-
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.loss_functions.answers for the student's own numbers."""
-    return FromVariant(sol.answers, key)
-
-
-def mine_times(key: str, factor: float) -> FromVariant:
-    """`factor` times the value `key` for the student's own numbers (ln p / ln 2 is log2 p)."""
-    return FromVariant(lambda params: {key: sol.answers(params)[key] * factor}, key)
 
 
 def _in_log2(loss):
@@ -146,14 +138,14 @@ def _pair(pair: str) -> ValueCheck:
     return ValueCheck(
         f"loss_{pair}",
         var=f"loss_{pair}",
-        expected=mine(key),
+        expected=sol.for_student(key),
         description=f"the binary cross-entropy -[y ln p + (1-y) ln(1-p)] of pair ({pair}), with y = y_{pair} and p = p_{pair}",
         mistakes={
-            LOG10: mine(f"{key}_LOG10"),
-            LOG2: mine_times(key, 1 / np.log(2)),
-            MINUS: mine(f"{key}_NEGATIVE"),
+            LOG10: sol.for_student(f"{key}_LOG10"),
+            LOG2: sol.for_student(lambda a: a[key] * (1 / np.log(2))),  # ln p / ln 2 is log2 p
+            MINUS: sol.for_student(f"{key}_NEGATIVE"),
             "the term of the other label was used: for y = 1 the loss is -ln(p), for y = 0 it is -ln(1 - p)":
-                mine(f"{key}_OTHER_LABEL"),
+                sol.for_student(f"{key}_OTHER_LABEL"),
         },
     )
 
@@ -232,24 +224,24 @@ CHECKS = [
     ValueCheck(
         "grad_bce",
         var="grad_bce",
-        expected=mine("GRAD_BCE"),
+        expected=sol.for_student("GRAD_BCE"),
         description="dL/dz of the cross-entropy at the given z, for y = 1: p - y",
         mistakes={
-            "the sign is flipped: the gradient of the cross-entropy with respect to z is p - y": mine("GRAD_BCE_SIGN"),
-            "this is dL/dp = -1/p; the question asks for the gradient with respect to z, p - y": mine("GRAD_BCE_WRT_P"),
-            "p was given instead of the gradient p - y": mine("P_WRONG"),
+            "the sign is flipped: the gradient of the cross-entropy with respect to z is p - y": sol.for_student("GRAD_BCE_SIGN"),
+            "this is dL/dp = -1/p; the question asks for the gradient with respect to z, p - y": sol.for_student("GRAD_BCE_WRT_P"),
+            "p was given instead of the gradient p - y": sol.for_student("P_WRONG"),
         },
     ),
     ValueCheck(
         "grad_mse",
         var="grad_mse",
-        expected=mine("GRAD_MSE"),
+        expected=sol.for_student("GRAD_MSE"),
         description="d/dz of (sigmoid(z) - y)^2 at the given z, for y = 1, by the chain rule",
         mistakes={
-            "the chain rule stopped at p: dp/dz = p (1 - p) must be multiplied in": mine("GRAD_MSE_NO_CHAIN"),
-            "the factor 2 of d/dp (p - y)^2 = 2 (p - y) is missing": mine("GRAD_MSE_NO_TWO"),
-            "the sign is flipped: 2 (p - y) p (1 - p) is negative when p < y": mine("GRAD_MSE_SIGN"),
-            "this is the cross-entropy's gradient p - y, not the MSE's": mine("GRAD_BCE"),
+            "the chain rule stopped at p: dp/dz = p (1 - p) must be multiplied in": sol.for_student("GRAD_MSE_NO_CHAIN"),
+            "the factor 2 of d/dp (p - y)^2 = 2 (p - y) is missing": sol.for_student("GRAD_MSE_NO_TWO"),
+            "the sign is flipped: 2 (p - y) p (1 - p) is negative when p < y": sol.for_student("GRAD_MSE_SIGN"),
+            "this is the cross-entropy's gradient p - y, not the MSE's": sol.for_student("GRAD_BCE"),
         },
     ),
     ValueCheck(

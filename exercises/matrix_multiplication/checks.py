@@ -10,20 +10,17 @@ The grader only sees what the functions return, not their code: that matmul uses
 rather than @ or np.matmul is asked for in the notebook, not checked.
 
 Every student may have their own matrices A, B, U, W (a variant): the expected values and
-the typical mistakes are computed from the student's numbers, `FromVariant(sol.answers, key)`.
+the typical mistakes are computed from the student's numbers, `sol.for_student(key)`.
 """
 
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
+from autograder.exercises import load_solution
+from autograder.judge import FunctionCheck, Upstream, ValueCheck
 from autograder.probe import Call
-from solutions import matrix_multiplication as sol
 
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.matrix_multiplication.answers for the student's own matrices."""
-    return FromVariant(sol.answers, key)
+sol = load_solution(__file__)
 
 
 def _shape_cases(rng):
@@ -68,7 +65,7 @@ INDEX_HINT = ("an index ran past the end of a matrix: C has the shape (rows of A
 
 
 def _given(name):
-    return np.array(sol.DEFAULT_VARIANT[name] if current_variant() is None else current_variant()[name], dtype=float)
+    return np.array(sol.student_numbers()[name], dtype=float)
 
 
 def _from_matmul(first: str, second: str) -> Upstream:
@@ -102,12 +99,12 @@ CHECKS = [
     ValueCheck(
         "AB",
         var="AB",
-        expected=mine("AB"),
+        expected=sol.for_student("AB"),
         form="array",
         description="the (2, 3) product A.B of the given matrices: entry (i, j) is row i of A times column j of B",
         mistakes={
-            "check the top-left entry again: row 1 of A times column 1 of B (2*3 + 1*8)": mine("SLIDES_AB"),
-            "A was transposed before multiplying: entry (i, j) uses row i of A, not column i": mine("AT_B"),
+            "check the top-left entry again: row 1 of A times column 1 of B (2*3 + 1*8)": sol.for_student("SLIDES_AB"),
+            "A was transposed before multiplying: entry (i, j) uses row i of A, not column i": sol.for_student("AT_B"),
         },
         upstream=_from_matmul("A", "B"),
     ),
@@ -136,12 +133,12 @@ CHECKS = [
     ValueCheck(
         "V",
         var="V",
-        expected=mine("V"),
+        expected=sol.for_student("V"),
         form="array",
         description="the (2, 2) matrix V of the single layer y = x V that does what y = (x W) U does",
         mistakes={
-            "the layers are multiplied in the wrong order: W acts first, so y = (x W) U = x (W U)": mine("UW"),
-            LAST_TERM: mine("V_LAST_TERM"),
+            "the layers are multiplied in the wrong order: W acts first, so y = (x W) U = x (W U)": sol.for_student("UW"),
+            LAST_TERM: sol.for_student("V_LAST_TERM"),
         },
         upstream=_from_matmul("W", "U"),
     ),

@@ -8,14 +8,16 @@ Otter questions and the names they grade:
     q5_vector_form  X, W, p_vec  X (1, 2), W (2, 1), sigmoid(X @ W + b) (1, 1)
 
 Every student may have their own neuron and banknote (a variant): the expected values and
-the typical mistakes are computed from the student's numbers, `FromVariant(sol.answers, key)`.
+the typical mistakes are computed from the student's numbers, `sol.for_student(key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
+from autograder.exercises import load_solution
+from autograder.judge import FunctionCheck, Upstream, ValueCheck
 from autograder.probe import Call, Var
-from solutions import sigmoid_probability as sol
+
+sol = load_solution(__file__)
 
 
 def _sigmoid_cases(rng):
@@ -25,13 +27,6 @@ def _sigmoid_cases(rng):
         (rng.normal(0.0, 4.0, size=(int(rng.integers(2, 5)), int(rng.integers(2, 5)))),),
         (float(np.round(rng.normal(0.0, 3.0), 3)),),
     ]
-
-
-
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.sigmoid_probability.answers for the student's own numbers."""
-    return FromVariant(sol.answers, key)
 
 
 SIGN_FLIPPED = "the sign of the exponent is flipped: 1 / (1 + exp(+z)) is 1 - p"
@@ -45,7 +40,7 @@ SIGMOID_FAILS = "your sigmoid fails on arrays (see its check), so p_vec = sigmoi
 
 
 def _bias() -> float:
-    return sol.answers(current_variant())["B"]
+    return sol.student_answers()["B"]
 
 
 def _p_from_z():
@@ -97,12 +92,12 @@ CHECKS = [
     ValueCheck(
         "z",
         var="z",
-        expected=mine("Z"),
+        expected=sol.for_student("Z"),
         description="the net input z = w1*x1 + w2*x2 + b of the banknote neuron",
         mistakes={
-            "the bias b was forgotten: z = w1*x1 + w2*x2 + b": mine("Z_WITHOUT_BIAS"),
-            "each weight was multiplied with the other input: w1 goes with x1, w2 with x2": mine("Z_SWAPPED"),
-            "p = sigmoid(z) was given instead of the net input z": mine("P"),
+            "the bias b was forgotten: z = w1*x1 + w2*x2 + b": sol.for_student("Z_WITHOUT_BIAS"),
+            "each weight was multiplied with the other input: w1 goes with x1, w2 with x2": sol.for_student("Z_SWAPPED"),
+            "p = sigmoid(z) was given instead of the net input z": sol.for_student("P"),
         },
     ),
     FunctionCheck(
@@ -125,32 +120,32 @@ CHECKS = [
     ValueCheck(
         "p",
         var="p",
-        expected=mine("P"),
+        expected=sol.for_student("P"),
         description="the probability p = sigmoid(z) that the banknote is fake",
         figure="sigmoid_probability",
         mistakes={
-            "z was given instead of p: pass it through the sigmoid, p = 1 / (1 + exp(-z))": mine("Z"),
-            SIGN_FLIPPED: mine("P_SIGN_FLIPPED"),
-            "the bias b was forgotten in z": mine("P_WITHOUT_BIAS"),
-            TANH: mine("P_TANH"),
+            "z was given instead of p: pass it through the sigmoid, p = 1 / (1 + exp(-z))": sol.for_student("Z"),
+            SIGN_FLIPPED: sol.for_student("P_SIGN_FLIPPED"),
+            "the bias b was forgotten in z": sol.for_student("P_WITHOUT_BIAS"),
+            TANH: sol.for_student("P_TANH"),
         },
         upstream=_p_from_z(),
     ),
     ValueCheck(
         "is_fake",
         var="is_fake",
-        expected=mine("IS_FAKE"),
+        expected=sol.for_student("IS_FAKE"),
         form="bool",
         description="the neuron's decision: True when p > 0.5, p being the probability that the note is fake",
         mistakes={
-            "p is the probability that the banknote is fake, and the note counts as fake when p > 0.5": mine("IS_FAKE_FLIPPED"),
+            "p is the probability that the banknote is fake, and the note counts as fake when p > 0.5": sol.for_student("IS_FAKE_FLIPPED"),
         },
         upstream=_decision_from_p(),
     ),
     ValueCheck(
         "X",
         var="X",
-        expected=mine("X"),
+        expected=sol.for_student("X"),
         form="array",
         points=0.5,
         description="a (1, 2) array: one row (the banknote) holding the two features x1, x2",
@@ -158,25 +153,25 @@ CHECKS = [
     ValueCheck(
         "W",
         var="W",
-        expected=mine("W"),
+        expected=sol.for_student("W"),
         form="array",
         points=0.5,
         description="a (2, 1) array: one column holding the weights w1, w2",
-        mistakes={"the bias does not belong in W: it is added after the product X @ W": mine("W_WITH_BIAS"),
+        mistakes={"the bias does not belong in W: it is added after the product X @ W": sol.for_student("W_WITH_BIAS"),
                   "W should be a column, one weight per row (2, 1); a row of weights is W transposed":
-                      lambda: sol.answers(current_variant())["W"].T},
+                      lambda: sol.student_answers()["W"].T},
     ),
     ValueCheck(
         "p_vec",
         var="p_vec",
-        expected=mine("P_VEC"),
+        expected=sol.for_student("P_VEC"),
         form="array",
         description="sigmoid(X @ W + b), a (1, 1) array equal to p",
         mistakes={
-            "z was given instead of p: apply the sigmoid to X @ W + b": mine("Z_VEC"),
-            "the bias b was forgotten: sigmoid(X @ W + b)": mine("P_VEC_WITHOUT_BIAS"),
-            SIGN_FLIPPED: mine("P_VEC_SIGN_FLIPPED"),
-            TANH: mine("P_VEC_TANH"),
+            "z was given instead of p: apply the sigmoid to X @ W + b": sol.for_student("Z_VEC"),
+            "the bias b was forgotten: sigmoid(X @ W + b)": sol.for_student("P_VEC_WITHOUT_BIAS"),
+            SIGN_FLIPPED: sol.for_student("P_VEC_SIGN_FLIPPED"),
+            TANH: sol.for_student("P_VEC_TANH"),
         },
         upstream=_p_vec_from_x_w(),
     ),

@@ -7,30 +7,22 @@ Otter questions and the names they grade:
     q4_keras_losses    batch_loss, loss_for_integer_labels, loss_for_one_hot_labels
 
 Every student may have their own batch of logits and labels (a variant): the expected values and
-the typical mistakes come from the student's numbers, `FromVariant(sol.answers, key)`.
+the typical mistakes come from the student's numbers, `sol.for_student(key)`.
 """
 
 import numpy as np
 
-from autograder.judge import FromVariant, FunctionCheck, Upstream, ValueCheck, current_variant
+from autograder.exercises import load_solution
+from autograder.judge import FunctionCheck, Upstream, ValueCheck
 from autograder.probe.requests import Var
-from solutions import softmax as sol
+
+sol = load_solution(__file__)
 
 NOT_STABLE = ("the result is not finite for large logits: np.exp(1000) overflows to inf (and inf / inf is nan); "
               "subtract each row's own largest logit before np.exp, z - np.max(z, axis=-1, keepdims=True)")
 BATCH_AXIS = ("the batch was normalised along the wrong axis: each row (one example) must sum to 1; "
               "use axis=-1 (the classes) with keepdims=True")
 INTEGER_LOSS = "sparse_categorical_crossentropy (C) takes integer labels; categorical_crossentropy (B) takes one-hot rows"
-
-
-def mine(key: str) -> FromVariant:
-    """The value `key` of solutions.softmax.answers for the student's own numbers."""
-    return FromVariant(sol.answers, key)
-
-
-def derived(compute) -> FromVariant:
-    """A value computed from solutions.softmax.answers for the student's own numbers."""
-    return FromVariant(lambda params: {"value": compute(sol.answers(params))}, "value")
 
 
 CLASSES_FROM_ONE = "classes are counted from 0 in numpy and Keras: np.argmax gives the index"
@@ -42,7 +34,7 @@ TRUE_CLASS_ONLY = "only the probability of the true class counts: -ln(probs[i, l
 
 def _given_labels() -> np.ndarray:
     """The notebook's labels, for the student's variant."""
-    return np.asarray((current_variant() or sol.DEFAULT_VARIANT)["labels"], dtype=int)
+    return np.asarray(sol.student_numbers()["labels"], dtype=int)
 
 
 def _true_class_losses(probs) -> np.ndarray:
@@ -161,28 +153,28 @@ CHECKS = [
     ValueCheck(
         "probs",
         var="probs",
-        expected=mine("PROBS"),
+        expected=sol.for_student("PROBS"),
         form="array",
         description="softmax(logits) of the given batch: one row of class probabilities per example",
         figure="softmax",
         mistakes={
-            BATCH_AXIS: mine("PROBS_BATCH_AXIS"),
-            "the exponentials were not divided by their sum": mine("PROBS_NOT_NORMALISED"),
-            "the whole batch was normalised at once; each row must sum to 1": mine("PROBS_WHOLE_BATCH"),
-            "this is the sigmoid of each logit, not the softmax": mine("PROBS_SIGMOID"),
+            BATCH_AXIS: sol.for_student("PROBS_BATCH_AXIS"),
+            "the exponentials were not divided by their sum": sol.for_student("PROBS_NOT_NORMALISED"),
+            "the whole batch was normalised at once; each row must sum to 1": sol.for_student("PROBS_WHOLE_BATCH"),
+            "this is the sigmoid of each logit, not the softmax": sol.for_student("PROBS_SIGMOID"),
         },
     ),
     ValueCheck(
         "classes",
         var="classes",
-        expected=mine("CLASSES"),
+        expected=sol.for_student("CLASSES"),
         form="array",
         description="the predicted class (0, 1, 2, ...) of every example of the batch",
         mistakes={
-            CLASSES_FROM_ONE: mine("CLASSES_FROM_ONE"),
-            "these are the highest probabilities; the class is their index, np.argmax": mine("CLASSES_MAX_PROB"),
-            "np.argmin gives the least probable class; the prediction is the most probable one": mine("CLASSES_OF_LOGITS_MIN"),
-            DOWN_THE_COLUMNS: derived(lambda a: np.argmax(a["PROBS"], axis=0)),
+            CLASSES_FROM_ONE: sol.for_student("CLASSES_FROM_ONE"),
+            "these are the highest probabilities; the class is their index, np.argmax": sol.for_student("CLASSES_MAX_PROB"),
+            "np.argmin gives the least probable class; the prediction is the most probable one": sol.for_student("CLASSES_OF_LOGITS_MIN"),
+            DOWN_THE_COLUMNS: sol.for_student(lambda a: np.argmax(a["PROBS"], axis=0)),
         },
         upstream=_classes_from_probs(),
     ),
@@ -214,37 +206,37 @@ CHECKS = [
     ValueCheck(
         "labels_one_hot",
         var="labels_one_hot",
-        expected=mine("ONE_HOT"),
+        expected=sol.for_student("ONE_HOT"),
         form="array",
         description="the one-hot rows of the given labels, one column per class",
         mistakes={
-            "these are the one-hot rows of the predicted classes; one-hot encode the true labels": mine("ONE_HOT_OF_PREDICTIONS"),
-            "the 1 is one column off: label 0 goes into column 0": mine("ONE_HOT_SHIFTED"),
+            "these are the one-hot rows of the predicted classes; one-hot encode the true labels": sol.for_student("ONE_HOT_OF_PREDICTIONS"),
+            "the 1 is one column off: label 0 goes into column 0": sol.for_student("ONE_HOT_SHIFTED"),
         },
     ),
     ValueCheck(
         "batch_loss",
         var="batch_loss",
-        expected=mine("BATCH_LOSS"),
+        expected=sol.for_student("BATCH_LOSS"),
         description="the mean over the batch of -ln(probability of the true class)",
         mistakes={
-            "the predicted classes were used; the loss takes the probability of the true label": mine("LOSS_OF_PREDICTIONS"),
-            LOSS_SUMMED: mine("LOSS_SUMMED"),
-            LOSS_LOG10: mine("LOSS_LOG10"),
-            "the minus sign is missing: -ln of a probability is positive": mine("LOSS_NEGATIVE"),
-            "the logits were used; the loss takes -ln of the softmax probabilities": mine("LOSS_OF_LOGITS"),
+            "the predicted classes were used; the loss takes the probability of the true label": sol.for_student("LOSS_OF_PREDICTIONS"),
+            LOSS_SUMMED: sol.for_student("LOSS_SUMMED"),
+            LOSS_LOG10: sol.for_student("LOSS_LOG10"),
+            "the minus sign is missing: -ln of a probability is positive": sol.for_student("LOSS_NEGATIVE"),
+            "the logits were used; the loss takes -ln of the softmax probabilities": sol.for_student("LOSS_OF_LOGITS"),
             "np.log2 was used; the cross-entropy uses the natural logarithm, np.log":
-                derived(lambda a: a["BATCH_LOSS"] / np.log(2)),
+                sol.for_student(lambda a: a["BATCH_LOSS"] / np.log(2)),
             "the mean of -ln over every class was taken; " + TRUE_CLASS_ONLY:
-                derived(lambda a: float(np.mean(-np.log(a["PROBS"])))),
+                sol.for_student(lambda a: float(np.mean(-np.log(a["PROBS"])))),
             "the -ln of all classes of a row were added up; " + TRUE_CLASS_ONLY:
-                derived(lambda a: float(np.mean(-np.sum(np.log(a["PROBS"]), axis=-1)))),
+                sol.for_student(lambda a: float(np.mean(-np.sum(np.log(a["PROBS"]), axis=-1)))),
             "the mean was taken over every entry of the one-hot rows (examples and classes); only the true "
             "class counts: -ln(probs[i, labels[i]]), averaged over the examples":
-                derived(lambda a: a["BATCH_LOSS"] / np.shape(a["PROBS"])[1]),
+                sol.for_student(lambda a: a["BATCH_LOSS"] / np.shape(a["PROBS"])[1]),
             ("probs[:, labels] takes, for every row, the columns of all the labels (a table of n x n "
              "probabilities); take one per row, the true class's: probs[np.arange(n), labels]"):
-                derived(lambda a: float(np.mean(-np.log(np.asarray(a["PROBS"])[:, _given_labels()])))),
+                sol.for_student(lambda a: float(np.mean(-np.log(np.asarray(a["PROBS"])[:, _given_labels()])))),
         },
         upstream=_batch_loss_from_probs(),
     ),

@@ -1,0 +1,68 @@
+"""The reference solution as a checks.py sees it: `sol = load_solution(__file__)`.
+
+It is the exercise's `solutions/<id>.py` (every name it defines reads as `sol.NAME`), with
+what every exercise with personal numbers needs and none should write again:
+
+    sol.for_student("Z")         the value "Z" of the solution's `answers(params)` for the
+                                 student being judged, looked up when a submission is judged
+                                 (their own numbers; the slides' where they have none): an
+                                 expected value or a mistake's wrong value
+    sol.for_student(lambda a: a["Z"] * 2)
+                                 a value computed from that dict
+    sol.student_answers()        that dict now (inside a rule that runs while judging)
+    sol.student_numbers()        the student's own numbers now (`DEFAULT_VARIANT` without any)
+
+A name the solution module defines itself is read from the module; these four are the
+framework's (a solution that defines one of them is refused, so neither hides the other).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, Callable
+
+from autograder.judge.variant import FromVariant, current_variant
+
+OWN = ("for_student", "student_answers", "student_numbers")
+
+
+class Solution:
+    """An exercise's solution module, with the student's-own-numbers lookup."""
+
+    def __init__(self, module: ModuleType):
+        clash = [name for name in OWN if name in vars(module)]
+        if clash:
+            raise ValueError(f"{module.__file__}: {clash[0]!r} is a name the framework gives the solution "
+                             "(autograder/judge/solution.py); call yours otherwise")
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def __dir__(self):
+        return sorted(set(dir(self._module)) | set(OWN))
+
+    def __repr__(self) -> str:
+        return f"<solution {self._module.__file__}>"
+
+    def _answers(self) -> Callable[[dict | None], dict]:
+        answers = getattr(self._module, "answers", None)
+        if not callable(answers):
+            raise ValueError(f"{self._module.__file__} defines no answers(params): only an exercise with personal "
+                             "numbers looks its values up for the student (write sol.NAME otherwise)")
+        return answers
+
+    def for_student(self, key: str | Callable[[dict], Any]) -> FromVariant:
+        """The value `key` of answers(params) for the student being judged, resolved when a
+        submission is judged; `key` may be a function of that dict."""
+        if not (isinstance(key, str) or callable(key)):
+            raise TypeError(f"for_student takes a key of answers(params) or a function of that dict, got {key!r}")
+        return FromVariant(self._answers(), key)
+
+    def student_answers(self) -> dict:
+        """answers(params) for the student being judged, now."""
+        return self._answers()(current_variant())
+
+    def student_numbers(self) -> dict:
+        """The numbers of the student being judged, now (the solution's DEFAULT_VARIANT without any)."""
+        return current_variant() or self._module.DEFAULT_VARIANT
