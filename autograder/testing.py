@@ -5,6 +5,7 @@ judges, on answers the test gives as plain Python values and functions.
 
     COURSE = "path/to/course.yaml"
     judge(COURSE, "mean_of_values", {"mean": 5.0})            # {check name: Verdict}
+    judge(COURSE, "neuron", {"z": 2.0}, params={"w": 2.0, ...}) # with a student's own numbers
     judge(COURSE, "mean_of_values", solution_answers(COURSE, "mean_of_values"))
     full_points(COURSE, "mean_of_values")                     # {check name: its points}
     declared_mistakes(COURSE, "mean_of_values")               # one case per mistake a check names
@@ -42,12 +43,14 @@ def _checks(course, exercise_id):
     return load_checks(exercise_of(course, exercise_id))
 
 
-def judge(course: str | Path, exercise_id: str, answers: dict, seed: int = 0) -> dict[str, Verdict]:
+def judge(course: str | Path, exercise_id: str, answers: dict, seed: int = 0,
+          params: dict | None = None) -> dict[str, Verdict]:
     """{check name: Verdict} of every check of the exercise on `answers` (a notebook's namespace:
-    names to values and functions). A name missing from `answers` is an unanswered question."""
+    names to values and functions). A name missing from `answers` is an unanswered question.
+    `params`: a student's own numbers (a personal variant), None for the slides'."""
     from autograder.judge.in_process import judge_in_process
 
-    return judge_in_process(_checks(course, exercise_id), dict(answers), seed)
+    return judge_in_process(_checks(course, exercise_id), dict(answers), seed, params=params)
 
 
 def full_points(course: str | Path, exercise_id: str) -> dict[str, float]:

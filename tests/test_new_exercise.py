@@ -5,6 +5,7 @@ environment variables and no path tricks, and its own test passes."""
 from __future__ import annotations
 
 import csv
+import math
 import os
 import shutil
 import subprocess
@@ -217,3 +218,160 @@ def test_the_scaffolded_test_keeps_passing_when_the_example_check_is_replaced(tm
     run = scaffolded_tests()
     assert run.returncode == 1 and "2 failed, 1 passed" in run.stdout, run.stdout
     assert "test_the_solution_gets_full_marks" in run.stdout
+
+
+# --------------------------------------------------------------------------- the minimal way (exercises/README.md)
+
+NEURON_SOLUTION = '''"""Reference solution of `neuron`: the values every check compares with."""
+import math
+
+DEFAULT_VARIANT = {"w": 0.5, "x": 2.0, "b": 1.0}  # the slides' numbers
+
+
+def sigmoid(z):
+    return 1 / (1 + math.exp(-z))
+
+
+def answers(params=None):
+    """Every value the checks compare with, or name as a mistake, for a student's numbers."""
+    v = params or DEFAULT_VARIANT
+    z = v["w"] * v["x"] + v["b"]
+    return {"Z": z, "Z_WITHOUT_BIAS": v["w"] * v["x"], "P": sigmoid(z)}
+'''
+
+NEURON_CHECKS = '''from autograder.exercises import load_solution
+from autograder.judge import Upstream, ValueCheck
+
+sol = load_solution(__file__)
+
+CHECKS = [
+    ValueCheck("z", expected=sol.for_student("Z"), description="the net input w*x + b",
+               mistakes={"the bias b was forgotten: z = w*x + b": sol.for_student("Z_WITHOUT_BIAS")}),
+    ValueCheck("p", expected=sol.for_student("P"), description="the probability sigmoid(z)",
+               upstream=Upstream(rule=sol.sigmoid, hint="p = sigmoid(z) is right for your z, but z is not")),
+]
+'''
+
+
+def _neuron_course(tmp_path, carry_forward=None):
+    """A course with one exercise written the minimal way: no QUESTIONS (each check grades the
+    question of its name), no `var=` (the check's name), the solution loaded by the folder."""
+    import nbformat
+
+    from autograder.build.scaffold import new_exercise
+
+    course = tmp_path / "course.yaml"
+    new_exercise(course, "neuron")
+    if carry_forward is not None:
+        course.write_text(course.read_text() + f"    carry_forward: {carry_forward}\n")
+    (tmp_path / "solutions" / "neuron.py").write_text(NEURON_SOLUTION)
+    (tmp_path / "exercises" / "neuron" / "checks.py").write_text(NEURON_CHECKS)
+    master = tmp_path / "exercises" / "neuron" / "neuron.ipynb"
+    nb = nbformat.read(str(master), as_version=4)
+    raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
+    nb.cells = nb.cells[:2] + [code("import numpy as np\n\nw, x, b = 0.5, 2.0, 1.0")]
+    for name, answer in (("z", "z = w * x + b  # SOLUTION"), ("p", "p = 1 / (1 + np.exp(-z))  # SOLUTION")):
+        nb.cells += [raw(f"# BEGIN QUESTION\nname: {name}"), raw("# BEGIN SOLUTION"), code(answer),
+                     raw("# END SOLUTION"), raw("# BEGIN TESTS"),
+                     code(f'assert {name} is not ..., "replace `...` by a number"'), raw("# END TESTS"),
+                     raw("# END QUESTION")]
+    nbformat.write(nb, str(master))
+    return course
+
+
+def test_an_exercise_written_the_minimal_way_grades_hints_varies_and_carries_forward(tmp_path):
+    import nbformat
+
+    from autograder.build.hidden_tests import write_generated_master
+    from autograder.testing import exercise_of, full_points, judge, solution_answers
+
+    course = _neuron_course(tmp_path, carry_forward="[p]")
+    assert full_points(course, "neuron") == {"z": 1.0, "p": 1.0}
+    solution = solution_answers(course, "neuron")
+    assert {k: v.points for k, v in judge(course, "neuron", solution).items()} == {"z": 1.0, "p": 1.0}
+    blank = judge(course, "neuron", {})
+    assert [v.points for v in blank.values()] == [0.0, 0.0] and "not defined" in blank["z"].message
+    # A listed mistake gets its hint; p computed right from that wrong z gets the points carried forward.
+    wrong_z = 0.5 * 2.0
+    mistaken = judge(course, "neuron", {"z": wrong_z, "p": 1 / (1 + math.exp(-wrong_z))})
+    assert (mistaken["z"].points, mistaken["z"].hint) == (0.0, "the bias b was forgotten: z = w*x + b")
+    assert mistaken["p"].points == 1.0 and mistaken["p"].details["carried_forward"] is True
+    assert mistaken["p"].hint == "p = sigmoid(z) is right for your z, but z is not"
+    # Without carry_forward the same p gets the hint and no points.
+    plain = _neuron_course(tmp_path / "plain")
+    assert judge(plain, "neuron", {"z": wrong_z, "p": 1 / (1 + math.exp(-wrong_z))})["p"].points == 0.0
+    # A student's own numbers: the expected values follow them, the slides' answers no longer pass.
+    own = {"w": 2.0, "x": 3.0, "b": -1.0}
+    right = {"z": 5.0, "p": 1 / (1 + math.exp(-5.0))}
+    assert [v.points for v in judge(course, "neuron", right, params=own).values()] == [1.0, 1.0]
+    assert judge(course, "neuron", solution, params=own)["z"].points == 0.0
+    # The build gives each question the points and the hidden test of the check of its name.
+    generated = tmp_path / "generated.ipynb"
+    write_generated_master(tmp_path / "exercises" / "neuron" / "neuron.ipynb", generated,
+                           exercise_of(course, "neuron"))
+    cells = [c.source for c in nbformat.read(str(generated), as_version=4).cells]
+    for name in ("z", "p"):
+        assert f"# BEGIN QUESTION\nname: {name}\npoints: [0, 1]" in cells
+        assert any(f"judge_check(globals(), 'neuron', '{name}')" in c for c in cells), cells
+
+
+def _write_checks(tmp_path, body: str):
+    from autograder.course import Exercise
+
+    folder = tmp_path / "exercises" / "ex"
+    folder.mkdir(parents=True)
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "ex.py").write_text("Z = 1.5\n\ndef f(x):\n    return x\n")
+    (folder / "checks.py").write_text(
+        "from autograder.exercises import load_solution\n"
+        "from autograder.judge import FunctionCheck, Upstream, ValueCheck\n\n"
+        "sol = load_solution(__file__)\n\n"
+        f"CHECKS = [\n    {body},\n]\n")
+    return Exercise(id="ex", folder=folder), folder / "checks.py"
+
+
+@pytest.mark.parametrize("body, says", [
+    ('ValueCheck("z", expected=sol.Z, fom="array")', "unknown option 'fom' (did you mean 'form'?)"),
+    ('ValueCheck("z", expected=sol.Z, points="2")', "option points= should be int | float, got '2' (str)"),
+    ('ValueCheck("z", expected=sol.Z, mistakes=["z"])', "option mistakes= should be Mapping[str, Any] | None"),
+    ('ValueCheck("z", expected=sol.Z, form="arrray")', "unknown form 'arrray'; the forms are array, bool,"),
+    ('ValueCheck("z")', "option 'expected' is missing"),
+    ('FunctionCheck("f", cases=[(1,)], reference=sol.f)', "option cases= should be Callable"),
+    ('FunctionCheck("f", cases=lambda rng: [(1,)], refrence=sol.f)', "unknown option 'refrence' (did you mean 'reference'?)"),
+    ('ValueCheck("z", expected=sol.Z, upstream=Upstream(rule=lambda y: y, hnt="h"))',
+     "Upstream: option 'hint' is missing; unknown option 'hnt' (did you mean 'hint'?)"),
+])
+def test_a_check_option_with_a_typo_or_the_wrong_type_fails_where_it_is_written(tmp_path, body, says):
+    from autograder.exercises import load_checks
+    from autograder.judge.options import CheckOptionError
+
+    exercise, checks = _write_checks(tmp_path, body)
+    with pytest.raises(CheckOptionError) as raised:
+        load_checks(exercise)
+    assert str(raised.value).startswith(f"{checks}:7: "), str(raised.value)  # the file and the line
+    assert says in str(raised.value), str(raised.value)
+
+
+def test_every_bundled_checks_py_says_only_what_is_its_own():
+    """The framework loads the solution, looks values up for the student's own numbers, makes the
+    training tasks' checks and applies carry_forward: no checks.py repeats any of it."""
+    import ast
+
+    from autograder.course import DEFAULT_COURSE, load_course
+
+    course = load_course(DEFAULT_COURSE)
+    for exercise in course.exercises:
+        source = (exercise.folder / "checks.py").read_text()
+        tree = ast.parse(source)
+        imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        assert not [n for n in imports if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("solutions")
+                    or isinstance(n, ast.Import) and any(a.name.startswith("solutions") for a in n.names)], exercise.id
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        assert not defined & {"mine", "make_checks"}, exercise.id
+        assert "FromVariant(sol.answers" not in source and "with_carry_forward" not in source, exercise.id
+        if exercise.training is not None:  # the framework's checks, one per task; the file names questions only
+            assert [type(n).__name__ for n in tree.body] == ["Expr", "Assign"], exercise.id
+            graded = ast.literal_eval(tree.body[1].value)
+            assert sorted(n for names in graded.values() for n in names) == sorted(exercise.training.tasks)
+        else:
+            assert "sol = load_solution(__file__)" in source, exercise.id

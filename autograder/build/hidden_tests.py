@@ -1,7 +1,8 @@
 """Otter's points and hidden tests, written from the checks: the master states neither.
 
 An exercise says each value once, in `checks.py`: its checks (expected values, points,
-mistakes) and `QUESTIONS = {Otter question: [check names]}`. Before Otter assign runs, the
+mistakes) and `QUESTIONS = {Otter question: [check names]}` (without it, each check grades the
+question of its own name). Before Otter assign runs, the
 build writes into a copy of the master, for every question:
 
 - `points:` from the checks: a list, 0 for each public test (the form, which students run
@@ -56,9 +57,17 @@ def master_questions(nb) -> list[str]:
 
 def questions_of(exercise, checks, module, nb) -> dict[str, list]:
     """{question: its checks}, from checks.py's QUESTIONS, checked against the checks and the
-    master: every check in exactly one question, every question of the master named."""
+    master: every check in exactly one question, every question of the master named. Without
+    QUESTIONS, each check grades the master's question of its own name (one check a question)."""
     where = f"{Path(exercise.folder) / 'checks.py'}"
     mapping = getattr(module, "QUESTIONS", None)
+    if mapping is None:
+        mapping = {c.name: [c.name] for c in checks}
+        asked = master_questions(nb)
+        if sorted(asked) != sorted(mapping):
+            raise MasterError(f"{where}: without QUESTIONS each check grades the master's question of its own name, "
+                              f"but the checks are {sorted(mapping)} and the master's questions {sorted(asked)}; "
+                              "name them alike, or define QUESTIONS = {Otter question: [check names]}")
     if not isinstance(mapping, dict) or not all(isinstance(v, (list, tuple)) for v in mapping.values()):
         raise MasterError(f"{where}: define QUESTIONS = {{Otter question: [check names]}}; "
                           "the build takes each question's points and hidden tests from those checks")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -91,24 +92,31 @@ class Check:
         return verdict
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Upstream:
     """The student's own earlier answers that an answer is computed from.
 
-    `probes` are the earlier answers ({key: Var | Call}), `forms` their forms, `rule` computes
-    the right answer from them (keyword arguments named like the keys). `mistakes` are wrong
+    `rule` computes the right answer from them, as keyword arguments: `rule=lambda z: sigmoid(z)`
+    reads the notebook's `z`. `probes` ({key: Var | Call}) asks for them otherwise (a function's
+    result, a variable of another name); `forms` are their forms. `mistakes` are wrong
     rules, {hint: function of the same arguments}. `hint` is said when the answer is the rule
     applied correctly to earlier answers that are wrong; it names those answers.
     """
 
-    probes: dict[str, Any] | Callable[[], dict[str, Any]]  # a function: probes that depend on the variant
     rule: Callable[..., Any]
     hint: str
+    # {key: Var | Call}, or a function returning it (probes that depend on the variant); by
+    # default the notebook variables the rule's parameters name
+    probes: dict[str, Any] | Callable[[], dict[str, Any]] | None = None
     forms: dict[str, str] = field(default_factory=dict)
     mistakes: dict[str, Callable[..., Any]] = field(default_factory=dict)
     fails: dict[str, str] = field(default_factory=dict)  # {probe key: hint when it raised and the answer is missing}
     # {probe key: (right value, hint)}: when the answer is missing and that earlier answer is wrong
     wrong: dict[str, tuple[Any, str]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.probes is None:
+            self.probes = {name: Var(name) for name in inspect.signature(self.rule).parameters}
 
     def missing_hint(self, answers: Mapping[str, Answer]) -> str:
         """Why the answer may be missing: an earlier answer or function that fails, or is wrong."""
@@ -176,13 +184,15 @@ BuildsOn.__init__ = checked_options(BuildsOn.__init__)
 
 
 class ValueCheck(Check):
-    """The value of one notebook variable against a reference value."""
+    """The value of one notebook variable, `var` (by default the check's name), against a
+    reference value."""
 
     @checked_options
     def __init__(
         self,
         name: str,
-        var: str,
+        *,
+        var: str | None = None,
         expected: Any,
         points: int | float = 1.0,
         form: str = "number",
@@ -193,10 +203,10 @@ class ValueCheck(Check):
         upstream: Upstream | None = None,
         figure: str | None = None,
     ):
-        self.name, self.var, self.expected, self.points = name, var, expected, points
+        self.name, self.var, self.expected, self.points = name, name if var is None else var, expected, points
         self.figure = figure
         self.form, self.rtol, self.atol = _known_form(self, form), rtol, atol
-        self.description = description or f"the value of `{var}`"
+        self.description = description or f"the value of `{self.var}`"
         self.mistakes = dict(mistakes or {})
         self.upstream = upstream
 
@@ -304,7 +314,8 @@ class ValueCheck(Check):
 
 
 class FunctionCheck(Check):
-    """A student function called in the sandbox on inputs drawn fresh for every grading.
+    """A student function, `function` (by default the check's name), called in the sandbox on
+    inputs drawn fresh for every grading.
 
     `cases(rng)` returns a list of argument tuples; each is passed to the student's function
     in the sandbox and to `reference` here. If `reference` raises one of `raises` for a case,
@@ -321,7 +332,8 @@ class FunctionCheck(Check):
     def __init__(
         self,
         name: str,
-        function: str,
+        *,
+        function: str | None = None,
         cases: Callable[[np.random.Generator], list[tuple]],
         reference: Callable,
         points: int | float = 1.0,
@@ -337,6 +349,7 @@ class FunctionCheck(Check):
         figure: str | None = None,
         builds_on: BuildsOn | None = None,
     ):
+        function = name if function is None else function
         self.name, self.function, self.cases, self.reference = name, function, cases, reference
         self.figure = figure
         self.points, self.form, self.rtol, self.atol = points, _known_form(self, form), rtol, atol

@@ -75,7 +75,7 @@ def _message(cls: str, args: tuple, kwargs: dict, exc: ValidationError, types: d
                             + f"; the options of {cls} are {', '.join(parameters)}")
         elif error["type"] == "unexpected_positional_argument":
             problems.append(f"too many positional arguments; write the options by name ({', '.join(parameters)})")
-        elif error["type"] == "missing_argument":
+        elif error["type"].startswith("missing_"):  # missing_argument, missing_keyword_only_argument
             problems.append(f"option {option!r} is missing")
         else:
             value = kwargs[option] if option in kwargs else error.get("input")
