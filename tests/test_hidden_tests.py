@@ -48,7 +48,7 @@ def test_otter_grades_a_new_exercise_from_its_checks(tmp_path):
     assert "points:" not in master.read_text() and "TEST CONFIG" not in master.read_text()
     [built] = build_course(load_course(course / "course.yaml"), tmp_path / "dist")
     zipped = built.autograder / "otter_autograder.zip"
-    assert otter_grade(built.solution, zipped) == (1, 1, {"q1_mean": 1})
+    assert otter_grade(built.solution, zipped) == (1, 1, {"mean": 1})
     total, possible, _ = otter_grade(built.student, zipped)
     assert (total, possible) == (0, 1)
     # The sum instead of the mean: the check's hint is the failing hidden test's message.

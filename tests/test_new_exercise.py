@@ -128,7 +128,7 @@ def test_verify_refuses_an_exercise_that_breaks_the_contract(tmp_path):
     assert invoke("new-exercise", "mean_of_values", cwd=course).exit_code == 0
     master = course / "exercises" / "mean_of_values" / "mean_of_values.ipynb"
     text = master.read_text()
-    master.write_text(text.replace("name: q1_mean", "name: q1_mean\\npoints: 2"))
+    master.write_text(text.replace('name: mean"', 'name: mean\\npoints: 2"'))
     result = invoke("verify", "--course", course / "course.yaml")
     assert result.exit_code == 1
     assert "states 'points:'; points live in checks.py" in result.output, result.output
@@ -196,7 +196,7 @@ def test_the_scaffolded_test_keeps_passing_when_the_example_check_is_replaced(tm
         "    FunctionCheck('spread', function='spread', points=2, reference=sol.spread,\n"
         "                  cases=lambda rng: [(rng.normal(size=5),) for _ in range(3)],\n"
         "                  mistakes={'min minus max, the wrong way round': sol.spread_backwards}),\n"
-        "]\nQUESTIONS = {'q1_mean': ['mean', 'spread']}\n")
+        "]\nQUESTIONS = {'mean': ['mean', 'spread']}\n")
     master = course / "exercises" / "spread_of_values" / "spread_of_values.ipynb"
     nb = nbformat.read(str(master), as_version=4)
     cell = next(c for c in nb.cells if "# SOLUTION" in c.source)
@@ -375,3 +375,41 @@ def test_every_bundled_checks_py_says_only_what_is_its_own():
             assert sorted(n for names in graded.values() for n in names) == sorted(exercise.training.tasks)
         else:
             assert "sol = load_solution(__file__)" in source, exercise.id
+
+
+def _readme_minimal_path() -> list[str]:
+    """The Python blocks of exercises/README.md's minimal path: the solution, then checks.py."""
+    import re
+    import textwrap
+
+    text = (REPO_ROOT / "exercises" / "README.md").read_text()
+    section = text.split("## Writing an exercise: the minimal path", 1)[1].split("\n## ", 1)[0]
+    return [textwrap.dedent(block) for block in re.findall(r"```python\n(.*?)\n\s*```", section, re.S)]
+
+
+def test_the_readmes_minimal_example_gets_full_marks_zero_and_its_hint(tmp_path):
+    """What the teacher's guide shows first works as it is shown."""
+    import nbformat
+
+    from autograder.build.scaffold import new_exercise
+    from autograder.testing import declared_mistakes, full_points, judge, solution_answers
+
+    solution, checks = _readme_minimal_path()
+    course = tmp_path / "course.yaml"
+    new_exercise(course, "net_input")
+    (tmp_path / "solutions" / "net_input.py").write_text(solution)
+    (tmp_path / "exercises" / "net_input" / "checks.py").write_text(checks)
+    master = tmp_path / "exercises" / "net_input" / "net_input.ipynb"
+    nb = nbformat.read(str(master), as_version=4)
+    raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
+    nb.cells = nb.cells[:2] + [code("w, x, b = 0.5, 2.0, 1.0"), raw("# BEGIN QUESTION\nname: z"),
+                               raw("# BEGIN SOLUTION"), code("z = w * x + b  # SOLUTION"), raw("# END SOLUTION"),
+                               raw("# BEGIN TESTS"), code('assert z is not ..., "replace ... by a number"'),
+                               raw("# END TESTS"), raw("# END QUESTION")]
+    nbformat.write(nb, str(master))
+    assert full_points(course, "net_input") == {"z": 1.0}
+    assert judge(course, "net_input", solution_answers(course, "net_input"))["z"].points == 1.0
+    assert judge(course, "net_input", {})["z"].points == 0.0
+    [case] = declared_mistakes(course, "net_input")
+    verdict = judge(course, "net_input", case.answers)["z"]
+    assert (verdict.points, verdict.hint) == (0.0, "the bias b was forgotten: z = w*x + b")

@@ -5,8 +5,8 @@ It writes, in the course's folder (where course.yaml is):
     exercises/<id>/<id>.ipynb   the master: one question in Otter assign format and its public
                                 test (the form); no points and no hidden test: the build writes
                                 those from the checks
-    exercises/<id>/checks.py    the hidden check of that question, with its points and a typical
-                                mistake, and QUESTIONS: which checks grade which Otter question
+    exercises/<id>/checks.py    the hidden check of that question (named like it), with its points
+                                and a typical mistake
     solutions/<id>.py           the reference solution, plain Python
     tests/test_<id>.py          tests through autograder.testing: the solution full marks, nothing
                                 answered zero, each declared mistake its hint
@@ -41,7 +41,7 @@ def _master(exercise_id: str, title: str) -> nbformat.NotebookNode:
             "export_cell: true\ngenerate: true\nrun_tests: false"),
         md(f"# {title}\n\nReplace this example with your exercise: explain, give the formula, set the task."),
         code("import numpy as np\n\nvalues = np.array([2.0, 4.0, 9.0])"),
-        raw("# BEGIN QUESTION\nname: q1_mean"),
+        raw("# BEGIN QUESTION\nname: mean"),
         md("**Question 1.** Compute the mean of `values` and store it in `mean`."),
         raw("# BEGIN SOLUTION"),
         code("mean = values.sum() / len(values)  # SOLUTION"),
@@ -57,8 +57,8 @@ def _master(exercise_id: str, title: str) -> nbformat.NotebookNode:
 
 CHECKS = '''"""Hidden checks of `{id}`, run in the grader's process against solutions/{id}.py.
 
-Each check states its points once; QUESTIONS says which Otter question of the master it
-grades. The build gives that question the checks' points and one hidden Otter test per check.
+Each check judges the notebook's variable of its name and grades the master's question of that
+name, with its points (exercises/README.md, "Writing an exercise: the minimal path").
 """
 
 from autograder.exercises import load_solution
@@ -69,18 +69,12 @@ sol = load_solution(__file__)
 CHECKS = [
     ValueCheck(
         "mean",
-        var="mean",
         expected=sol.MEAN,
         points=1,
         description="the mean of the given values",
         mistakes={{"the sum was not divided by the number of values": sol.SUM}},
     ),
 ]
-
-# Otter question -> the checks that grade it.
-QUESTIONS = {{
-    "q1_mean": ["mean"],
-}}
 '''
 
 SOLUTION = '''"""Reference solution of `{id}`: the values every check compares with."""
