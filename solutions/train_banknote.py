@@ -18,7 +18,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras
 
 # The held-out set the grader judges the trained model on (never shipped to students).
-from solutions.datasets import heldout_data  # noqa: E402, F401
+from solutions.datasets import heldout_data  # noqa: F401
 
 TRAINING = {"epochs": 60, "batch_size": 64}
 

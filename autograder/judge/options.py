@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
-import sys
 from pathlib import Path
 
 from pydantic import ConfigDict, ValidationError, validate_call
@@ -92,7 +91,7 @@ def _short(value) -> str:
 def _where() -> str:
     """'file:line: ' of the code that wrote the check: the first frame outside the judge and
     the libraries it calls through (a checks.py, a course's helper module)."""
-    frame = sys._getframe(1)
+    frame = inspect.currentframe()
     while frame is not None:
         path = Path(frame.f_code.co_filename)
         if path.parent != JUDGE_DIR and "pydantic" not in path.parts and path.name != "functools.py" \
