@@ -108,6 +108,18 @@ def checks_module(exercise: "Exercise | str", root: Path = EXERCISES_DIR):
     return _module_from_file((Path(exercise.folder) / "checks.py").resolve(), "checks")
 
 
+def questions(exercise: "Exercise | str", root: Path = EXERCISES_DIR) -> dict[str, list[str]]:
+    """{Otter question: [check names]} of the exercise (build/hidden_tests.py checks it against
+    the master)."""
+    return question_map(checks_module(exercise, root), load_checks(exercise, root))
+
+
+def question_map(module, checks) -> dict[str, list[str]]:
+    """checks.py's QUESTIONS, or without it each check grading the question of its own name."""
+    mapping = getattr(module, "QUESTIONS", None)
+    return {c.name: [c.name] for c in checks} if mapping is None else mapping
+
+
 def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:
     if not path.is_file():
         raise FileNotFoundError(f"exercise {exercise.id!r} has no checks.py at {path}")

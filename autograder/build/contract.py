@@ -16,7 +16,8 @@ import zipfile
 from pathlib import Path
 
 from autograder.build import leaks
-from autograder.exercises import checks_module, load_checks
+from autograder.exercises import load_checks
+from autograder.exercises import questions as questions_graded
 
 STUDENT_LEAKS = ("# SOLUTION", "BEGIN TEST CONFIG", "\"hidden\": true")
 
@@ -49,7 +50,7 @@ def contract_problems(exercise, dist: Path) -> list[str]:
     if abs(otter_points - check_points) > 1e-9:
         problems.append(f"{exercise.id}: the Otter questions are worth {otter_points:g} points, the checks "
                         f"{check_points:g}; give each question the points of the checks that grade it")
-    graded = getattr(checks_module(exercise), "QUESTIONS", None) or {}
+    graded = questions_graded(exercise)  # {Otter question: [check names]}
     for name, question in sorted(questions.items()):
         hidden = sum(1 for case in question.test_cases if case.hidden)
         if hidden == len(question.test_cases):

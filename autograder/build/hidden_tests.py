@@ -59,17 +59,18 @@ def questions_of(exercise, checks, module, nb) -> dict[str, list]:
     """{question: its checks}, from checks.py's QUESTIONS, checked against the checks and the
     master: every check in exactly one question, every question of the master named. Without
     QUESTIONS, each check grades the master's question of its own name (one check a question)."""
+    from autograder.exercises import question_map
+
     where = f"{Path(exercise.folder) / 'checks.py'}"
-    mapping = getattr(module, "QUESTIONS", None)
-    if mapping is None:
-        mapping = {c.name: [c.name] for c in checks}
+    mapping = question_map(module, checks)
+    if getattr(module, "QUESTIONS", None) is None:
         asked = master_questions(nb)
         if sorted(asked) != sorted(mapping):
             raise MasterError(f"{where}: without QUESTIONS each check grades the master's question of its own name, "
                               f"but the checks are {sorted(mapping)} and the master's questions {sorted(asked)}; "
                               "name them alike, or define QUESTIONS = {Otter question: [check names]}")
     if not isinstance(mapping, dict) or not all(isinstance(v, (list, tuple)) for v in mapping.values()):
-        raise MasterError(f"{where}: define QUESTIONS = {{Otter question: [check names]}}; "
+        raise MasterError(f"{where}: QUESTIONS should be {{Otter question: [check names]}}; "
                           "the build takes each question's points and hidden tests from those checks")
     by_name = {c.name: c for c in checks}
     named = [n for names in mapping.values() for n in names]

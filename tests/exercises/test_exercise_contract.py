@@ -2,7 +2,8 @@
 is not a timed training task (course.yaml's, support.courses.WRITTEN).
 
 Each exercise's master, once Otter has assigned it, has one Otter question per group of hidden
-checks, with their points, as its checks.py says (QUESTIONS, each check's points); its student
+checks, with their points, as its checks.py says (QUESTIONS, or one question per check named like it;
+each check's points); its student
 version shows the blanks and none of the answers; its solution passes every Otter test and gets
 full marks from the checks; its blank fails them all and gets zero. What the student version must
 show and hide, and what the blank must say, is each exercise's own: support/contracts.py. What is
@@ -15,7 +16,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.exercises import checks_module, load_checks, master_notebook, max_score
+from autograder.exercises import load_checks, master_notebook, max_score, questions
 from support import assert_otter_tests_pass, judge_namespace, run_otter_test, total
 from support.contracts import COMMON_LEAKS, CONTRACTS, Contract
 from support.courses import WRITTEN
@@ -48,11 +49,11 @@ def test_questions_and_points_match_the_checks(exercise_id, built):
     """The points and hidden tests Otter gets are written from checks.py: one hidden test per
     check, with that check's points; the public test (the form) is worth nothing."""
     _, _, tests = built
-    questions = checks_module(exercise_id).QUESTIONS
-    assert set(tests) == set(questions)
+    graded = questions(exercise_id)  # checks.py's QUESTIONS, or one question per check of its name
+    assert set(tests) == set(graded)
     checks = {c.name: c for c in load_checks(exercise_id)}
-    assert sorted(checks) == sorted(n for names in questions.values() for n in names)  # every check once
-    for question, names in questions.items():
+    assert sorted(checks) == sorted(n for names in graded.values() for n in names)  # every check once
+    for question, names in graded.items():
         assert tests[question].possible == pytest.approx(sum(checks[n].points for n in names))
         cases = tests[question].test_cases
         assert [c.hidden for c in cases] == [False] + [True] * len(names)
