@@ -190,7 +190,6 @@ TRANSPOSED = "the matrix is transposed: with rows as examples, X @ W1 @ W2 = X @
 CHECKS = [
     FunctionCheck(
         "relu",
-        function="relu",
         cases=_activation_cases,
         reference=sol.relu,
         figure="function_curve",
@@ -204,7 +203,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "relu_grad",
-        function="relu_grad",
         cases=_activation_cases,
         reference=sol.relu_grad,
         figure="function_curve",
@@ -216,7 +214,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "tanh",
-        function="tanh",
         cases=_activation_cases,
         reference=sol.tanh,
         figure="function_curve",
@@ -230,7 +227,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "tanh_grad",
-        function="tanh_grad",
         cases=_activation_cases,
         reference=sol.tanh_grad,
         figure="function_curve",
@@ -247,7 +243,6 @@ CHECKS = [
     ),
     ValueCheck(
         "W_combined",
-        var="W_combined",
         expected=sol.for_student("W_COMBINED"),
         form="array",
         description="the weights W of the one linear layer that equals the two, from W1 and W2",
@@ -255,7 +250,6 @@ CHECKS = [
     ),
     BiasCheck(
         "b_combined",
-        var="b_combined",
         expected=sol.for_student("B_COMBINED"),
         form="array",
         description="the bias b of the one linear layer that equals the two, from b1, W2 and b2",
@@ -268,7 +262,6 @@ CHECKS = [
     CollapseCheck(),
     ValueCheck(
         "relu_out",
-        var="relu_out",
         expected=sol.for_student("RELU_OUT"),
         form="array",
         description="relu(X @ W1 + b1) @ W2 + b2 for the rows of X, one output per row",
@@ -283,7 +276,6 @@ CHECKS = [
     ),
     SameWithReluCheck(
         "same_with_relu",
-        var="same_with_relu",
         expected=sol.for_student("SAME_WITH_RELU"),
         form="bool",
         description="whether the network with ReLU gives the same outputs as the one linear layer (True or False)",

@@ -90,14 +90,12 @@ DZ_FROM_Q = _from("q", lambda q: q, "df/dz = q is right for your q, but q is not
 CHECKS = [
     ValueCheck(
         "q",
-        var="q",
         expected=sol.for_student("Q"),
         description="the value of the addition node, q = x + y",
         mistakes={"q is the sum x + y, not the difference": sol.for_student("Q_DIFFERENCE")},
     ),
     ValueCheck(
         "f",
-        var="f",
         expected=sol.for_student("F"),
         description="the output f = (x + y) * z = q * z",
         mistakes={
@@ -109,14 +107,12 @@ CHECKS = [
     ),
     ValueCheck(
         "df_dq",
-        var="df_dq",
         expected=sol.for_student("DF_DQ"),
         description="the gradient of f with respect to the intermediate value q",
         mistakes={DQ_AS_Q: sol.for_student("Q"), "df/dq is not 1: f = q * z grows by z when q grows by 1": 1.0},
     ),
     ValueCheck(
         "df_dx",
-        var="df_dx",
         expected=sol.for_student("DF_DX"),
         description="the gradient of f with respect to x, through the addition node",
         mistakes={CHAIN_RULE: 1.0, "df/dx was given as x: use the chain rule, df/dq * dq/dx": sol.for_student("X"), DQ_AS_Q: sol.for_student("Q"),
@@ -125,7 +121,6 @@ CHECKS = [
     ),
     ValueCheck(
         "df_dy",
-        var="df_dy",
         expected=sol.for_student("DF_DY"),
         description="the gradient of f with respect to y, through the addition node",
         mistakes={CHAIN_RULE: 1.0, "df/dy was given as y: use the chain rule, df/dq * dq/dy": sol.for_student("Y"), DQ_AS_Q: sol.for_student("Q"),
@@ -134,7 +129,6 @@ CHECKS = [
     ),
     ValueCheck(
         "df_dz",
-        var="df_dz",
         expected=sol.for_student("DF_DZ"),
         description="the gradient of f with respect to z, the local gradient of the multiplication node",
         mistakes={DZ_AS_Z: sol.for_student("Z"), "df/dz was given as f: the gradient of q * z with respect to z is q": sol.for_student("F")},
@@ -142,28 +136,24 @@ CHECKS = [
     ),
     GradCheck(
         "grad_x",
-        var="grad_x",
         expected=sol.for_student("DF_DX"),
         description="the gradient df/dx that autograd stores in xt.grad",
         mistakes={ACCUMULATED: sol.for_student("DF_DX_TWICE")},
     ),
     GradCheck(
         "grad_y",
-        var="grad_y",
         expected=sol.for_student("DF_DY"),
         description="the gradient df/dy that autograd stores in yt.grad",
         mistakes={ACCUMULATED: sol.for_student("DF_DY_TWICE")},
     ),
     GradCheck(
         "grad_z",
-        var="grad_z",
         expected=sol.for_student("DF_DZ"),
         description="the gradient df/dz that autograd stores in zt.grad",
         mistakes={ACCUMULATED: sol.for_student("DF_DZ_TWICE"), DZ_AS_Z: sol.for_student("Z")},
     ),
     FunctionCheck(
         "grad_f",
-        function="grad_f",
         cases=_points,
         reference=sol.grad_f,
         points=2.0,

@@ -215,7 +215,6 @@ def _intercept_from_log_odds():
 CHECKS = [
     ValueCheck(
         "log_odds_at_half",
-        var="log_odds_at_half",
         expected=sol.for_student("LOG_ODDS_AT_HALF"),
         atol=1e-9,
         description="the log-odds ln(p/(1-p)) at p = 0.5",
@@ -226,7 +225,6 @@ CHECKS = [
     ),
     ValueCheck(
         "intercept",
-        var="intercept",
         expected=sol.for_student("INTERCEPT"),
         description="the intercept of the decision line x2 = intercept + slope*x1 of the given model",
         figure="decision_line",
@@ -242,7 +240,6 @@ CHECKS = [
     ),
     ValueCheck(
         "slope",
-        var="slope",
         expected=sol.for_student("SLOPE"),
         description="the slope of the decision line x2 = intercept + slope*x1 of the given model",
         figure="decision_line",

@@ -130,7 +130,6 @@ def _from_function(function: str, args, var: str, shapes: bool = False) -> Upstr
 CHECKS = [
     FunctionCheck(
         "sigmoid",
-        function="sigmoid",
         cases=_sigmoid_cases,
         reference=sol.sigmoid,
         figure="function_curve",
@@ -145,7 +144,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "predict_no_hidden",
-        function="predict_no_hidden",
         cases=_no_hidden_cases,
         reference=sol.predict_no_hidden,
         figure="predictions",
@@ -160,7 +158,6 @@ CHECKS = [
     ),
     ValueCheck(
         "p_no_hidden",
-        var="p_no_hidden",
         expected=sol.for_student("P_NO_HIDDEN"),
         description="the probability that the banknote is fake, from the neuron with w1 = 0.3, w2 = 0.1, b = 1",
         mistakes={
@@ -172,7 +169,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "predict_hidden",
-        function="predict_hidden",
         cases=_hidden_cases,
         reference=sol.predict_hidden,
         figure="predictions",
@@ -190,7 +186,6 @@ CHECKS = [
     ),
     ValueCheck(
         "p_hidden",
-        var="p_hidden",
         expected=sol.for_student("P_HIDDEN"),
         description="the probability for the banknote from the network with one hidden layer and the notebook's weights",
         mistakes={
@@ -205,7 +200,6 @@ CHECKS = [
     ),
     ValueCheck(
         "shape_W1",
-        var="shape_W1",
         expected=sol.for_student("SHAPE_W1"),
         form="shape",
         description="the shape of the weights from the 2 inputs to the first hidden layer, (inputs, nodes)",
@@ -213,7 +207,6 @@ CHECKS = [
     ),
     ValueCheck(
         "shape_W2",
-        var="shape_W2",
         expected=sol.for_student("SHAPE_W2"),
         form="shape",
         description="the shape of the weights from the first to the second hidden layer, (inputs, nodes)",
@@ -225,7 +218,6 @@ CHECKS = [
     ),
     ValueCheck(
         "shape_W3",
-        var="shape_W3",
         expected=sol.for_student("SHAPE_W3"),
         form="shape",
         description="the shape of the weights from the second hidden layer to the output, (inputs, nodes)",
@@ -233,7 +225,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "predict_two_hidden",
-        function="predict_two_hidden",
         cases=_two_hidden_cases,
         reference=sol.predict_two_hidden,
         figure="predictions",
@@ -251,7 +242,6 @@ CHECKS = [
     ),
     ValueCheck(
         "p_two_hidden",
-        var="p_two_hidden",
         expected=sol.for_student("P_TWO_HIDDEN"),
         description="the probability for the banknote from the network with two hidden layers and the weights "
                     "drawn with draw_normal",

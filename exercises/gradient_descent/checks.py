@@ -251,7 +251,6 @@ def _numerical_cases(rng):
 CHECKS = [
     ValueCheck(
         "grad_w",
-        var="grad_w",
         expected=sol.for_student("GRAD_W"),
         form="array",
         description="the gradient (dL/dw1, dL/dw2) = (p - y) * (x1, x2), an array of 2 numbers",
@@ -267,7 +266,6 @@ CHECKS = [
     ),
     ValueCheck(
         "grad_b",
-        var="grad_b",
         expected=sol.for_student("GRAD_B"),
         description="the gradient dL/db = p - y",
         mistakes={
@@ -277,7 +275,6 @@ CHECKS = [
     ),
     ValueCheck(
         "w_new",
-        var="w_new",
         expected=sol.for_student("W_NEW"),
         form="array",
         description="the weights after one step, (w1, w2) - lr * gradient, an array of 2 numbers",
@@ -286,7 +283,6 @@ CHECKS = [
     ),
     ValueCheck(
         "b_new",
-        var="b_new",
         expected=sol.for_student("B_NEW"),
         description="the bias after one step, b - lr * (p - y)",
         mistakes={B_ADDED: sol.for_student("B_NEW_PLUS"), B_WITHOUT_LR: sol.for_student("B_NEW_WITHOUT_LR")},
@@ -294,7 +290,6 @@ CHECKS = [
     ),
     ValueCheck(
         "p_new",
-        var="p_new",
         expected=sol.for_student("P_NEW"),
         points=0.5,
         description="the probability sigmoid(w_new . x + b_new) after the step",
@@ -360,7 +355,6 @@ CHECKS = [
     ),
     ValueCheck(
         "diverging_lrs",
-        var="diverging_lrs",
         expected=sol.for_student("DIVERGING_LRS"),
         form="array",
         description="the candidate learning rates (in the order of candidate_lrs) for which w moves away from the minimum",
@@ -372,7 +366,6 @@ CHECKS = [
     ),
     ValueCheck(
         "lr_limit",
-        var="lr_limit",
         expected=sol.for_student("LR_LIMIT"),
         description="the learning rate above which gradient descent on a (w - 2)^2 diverges, from |1 - 2 a lr| < 1",
         mistakes={

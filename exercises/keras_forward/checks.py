@@ -196,7 +196,6 @@ CHECKS = [
     ),
     ValueCheck(
         "p_neuron",
-        var="p_neuron",
         expected=sol.for_student("P_NEURON"),
         description="the probability that the Keras neuron predicts for the banknote X",
         mistakes={
@@ -218,7 +217,6 @@ CHECKS = [
     ),
     ValueCheck(
         "p_network",
-        var="p_network",
         expected=sol.for_student("P_NETWORK"),
         description="the probability that the Keras network predicts for the banknote X",
         mistakes={
@@ -231,7 +229,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "keras_predict",
-        function="keras_predict",
         cases=_network_cases,
         reference=sol.predict_hidden,
         points=2.0,

@@ -107,7 +107,6 @@ CHECKS = [
            upstream=_from_function("BANKNOTE_SIZES", "params_2_8_1")),
     FunctionCheck(
         "count_dense_params",
-        function="count_dense_params",
         cases=_layer_lists,
         reference=sol.count_dense_params,
         points=2.0,
@@ -154,7 +153,6 @@ CHECKS = [
            }),
     ValueCheck(
         "bug_answer",
-        var="bug_answer",
         expected=sol.BUG_CHOICE,
         form="text",
         description="the letter of the statement that explains the bug",

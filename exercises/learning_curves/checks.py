@@ -130,7 +130,6 @@ def _stopped_at_from_stop_epoch():
 CHECKS = [
     ValueCheck(
         "best_epoch",
-        var="best_epoch",
         expected=sol.for_student("BEST_EPOCH"),
         **EXACT,
         description="the epoch, counted from 1, with the lowest validation loss in `history`",
@@ -142,7 +141,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "stop_epoch",
-        function="stop_epoch",
         cases=_stop_cases,
         reference=sol.stop_epoch,
         points=2.0,
@@ -166,7 +164,6 @@ CHECKS = [
     ),
     ValueCheck(
         "stopped_at",
-        var="stopped_at",
         expected=sol.for_student("STOPPED_AT"),
         **EXACT,
         description="the epoch after which EarlyStopping with the notebook's patience stops the run of `history`",
@@ -187,7 +184,6 @@ CHECKS = [
     DiagnosisCheck("C"),
     ValueCheck(
         "split_answer",
-        var="split_answer",
         expected=sol.SPLIT_CHOICE,
         form="text",
         description="the letter of the statement that says what validation_split does",
@@ -201,7 +197,6 @@ CHECKS = [
     ),
     ValueCheck(
         "n_train",
-        var="n_train",
         expected=sol.for_student("N_TRAIN"),
         **EXACT,
         description="the number of rows the model trains on, with the notebook's data set size and validation_split",

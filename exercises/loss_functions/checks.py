@@ -156,14 +156,12 @@ CHECKS = [
     _pair("c"),
     ValueCheck(
         "best_loss",
-        var="best_loss",
         expected=sol.BEST_LOSS,
         description="the loss of a perfect prediction, p = y",
         mistakes={"a perfect prediction (p = 1 for y = 1) costs -ln(1), and ln(1) is 0": 1.0},
     ),
     ValueCheck(
         "worst_loss",
-        var="worst_loss",
         expected=sol.WORST_LOSS,
         description="the limit of the loss when the prediction is sure and wrong, p -> 0 for y = 1",
         mistakes={
@@ -175,7 +173,6 @@ CHECKS = [
     ),
     ClippedLossCheck(
         "bce",
-        function="bce",
         cases=_labels_and_probabilities,
         reference=sol.bce,
         points=2.0,
@@ -197,7 +194,6 @@ CHECKS = [
     ),
     ClippedLossCheck(
         "categorical_crossentropy",
-        function="categorical_crossentropy",
         cases=_one_hot_cases,
         reference=sol.categorical_crossentropy,
         points=2.0,
@@ -223,7 +219,6 @@ CHECKS = [
     ),
     ValueCheck(
         "grad_bce",
-        var="grad_bce",
         expected=sol.for_student("GRAD_BCE"),
         description="dL/dz of the cross-entropy at the given z, for y = 1: p - y",
         mistakes={
@@ -234,7 +229,6 @@ CHECKS = [
     ),
     ValueCheck(
         "grad_mse",
-        var="grad_mse",
         expected=sol.for_student("GRAD_MSE"),
         description="d/dz of (sigmoid(z) - y)^2 at the given z, for y = 1, by the chain rule",
         mistakes={
@@ -246,7 +240,6 @@ CHECKS = [
     ),
     ValueCheck(
         "mse_answer",
-        var="mse_answer",
         expected=sol.MSE_CHOICE,
         form="text",
         description="the letter of the statement that explains why MSE on a sigmoid output learns badly",

@@ -79,7 +79,6 @@ def _from_matmul(first: str, second: str) -> Upstream:
 CHECKS = [
     FunctionCheck(
         "product_shape",
-        function="product_shape",
         cases=_shape_cases,
         reference=sol.product_shape,
         points=2.0,
@@ -98,7 +97,6 @@ CHECKS = [
     ),
     ValueCheck(
         "AB",
-        var="AB",
         expected=sol.for_student("AB"),
         form="array",
         description="the (2, 3) product A.B of the given matrices: entry (i, j) is row i of A times column j of B",
@@ -110,7 +108,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "matmul",
-        function="matmul",
         cases=_matrix_cases,
         reference=sol.matmul,
         points=2.0,
@@ -132,7 +129,6 @@ CHECKS = [
     ),
     ValueCheck(
         "V",
-        var="V",
         expected=sol.for_student("V"),
         form="array",
         description="the (2, 2) matrix V of the single layer y = x V that does what y = (x W) U does",

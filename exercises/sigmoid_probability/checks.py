@@ -91,7 +91,6 @@ def _p_vec_from_x_w():
 CHECKS = [
     ValueCheck(
         "z",
-        var="z",
         expected=sol.for_student("Z"),
         description="the net input z = w1*x1 + w2*x2 + b of the banknote neuron",
         mistakes={
@@ -102,7 +101,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "sigmoid",
-        function="sigmoid",
         cases=_sigmoid_cases,
         reference=sol.sigmoid,
         description="1 / (1 + exp(-z)) element by element, with the shape of its input",
@@ -119,7 +117,6 @@ CHECKS = [
     ),
     ValueCheck(
         "p",
-        var="p",
         expected=sol.for_student("P"),
         description="the probability p = sigmoid(z) that the banknote is fake",
         figure="sigmoid_probability",
@@ -133,7 +130,6 @@ CHECKS = [
     ),
     ValueCheck(
         "is_fake",
-        var="is_fake",
         expected=sol.for_student("IS_FAKE"),
         form="bool",
         description="the neuron's decision: True when p > 0.5, p being the probability that the note is fake",
@@ -144,7 +140,6 @@ CHECKS = [
     ),
     ValueCheck(
         "X",
-        var="X",
         expected=sol.for_student("X"),
         form="array",
         points=0.5,
@@ -152,7 +147,6 @@ CHECKS = [
     ),
     ValueCheck(
         "W",
-        var="W",
         expected=sol.for_student("W"),
         form="array",
         points=0.5,
@@ -163,7 +157,6 @@ CHECKS = [
     ),
     ValueCheck(
         "p_vec",
-        var="p_vec",
         expected=sol.for_student("P_VEC"),
         form="array",
         description="sigmoid(X @ W + b), a (1, 1) array equal to p",

@@ -127,7 +127,6 @@ def _letter(name, var, expected, description, mistakes):
 CHECKS = [
     FunctionCheck(
         "softmax",
-        function="softmax",
         cases=_logits,
         reference=sol.softmax,
         points=2.0,
@@ -152,7 +151,6 @@ CHECKS = [
     ),
     ValueCheck(
         "probs",
-        var="probs",
         expected=sol.for_student("PROBS"),
         form="array",
         description="softmax(logits) of the given batch: one row of class probabilities per example",
@@ -166,7 +164,6 @@ CHECKS = [
     ),
     ValueCheck(
         "classes",
-        var="classes",
         expected=sol.for_student("CLASSES"),
         form="array",
         description="the predicted class (0, 1, 2, ...) of every example of the batch",
@@ -180,7 +177,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "predict_classes",
-        function="predict_classes",
         cases=_probabilities,
         reference=sol.predict_classes,
         description="the index of the most probable class of every row",
@@ -192,7 +188,6 @@ CHECKS = [
     ),
     FunctionCheck(
         "to_one_hot",
-        function="to_one_hot",
         cases=_labels,
         reference=sol.to_one_hot,
         description="one row per label, with a 1 in the label's column and 0 in the other num_classes - 1",
@@ -205,7 +200,6 @@ CHECKS = [
     ),
     ValueCheck(
         "labels_one_hot",
-        var="labels_one_hot",
         expected=sol.for_student("ONE_HOT"),
         form="array",
         description="the one-hot rows of the given labels, one column per class",
@@ -216,7 +210,6 @@ CHECKS = [
     ),
     ValueCheck(
         "batch_loss",
-        var="batch_loss",
         expected=sol.for_student("BATCH_LOSS"),
         description="the mean over the batch of -ln(probability of the true class)",
         mistakes={
