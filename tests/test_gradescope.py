@@ -192,7 +192,8 @@ def test_bundle_layout(bundle):
         assert pins[name] == version(name), name  # what built the course
     assert "dl-week1-autograder" not in pins
     # Only what this exercise needs: its own solution, no other exercise's, no data generator.
-    assert sorted(n for n in names if n.startswith("solutions/")) == ["solutions/__init__.py", f"solutions/{EXERCISE}.py"]
+    # (checks.py loads it by path, load_solution(__file__): no package of solutions is needed.)
+    assert sorted(n for n in names if n.startswith("solutions/")) == [f"solutions/{EXERCISE}.py"]
     assert len(names) == len(zf.infolist())  # no name twice
     assert "python\" -m autograder.gradescope" in run.replace("$PYTHON", "python")
     assert config["exercise"] == EXERCISE
