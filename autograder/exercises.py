@@ -29,7 +29,7 @@ import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from autograder.judge import Check, with_carry_forward
 from autograder.judge.solution import Solution
@@ -148,7 +148,7 @@ def _make_checks(exercise: "Exercise", path: Path) -> tuple[Check, ...]:
     return checks
 
 
-def _training_checks(exercise: "Exercise") -> list[Check]:
+def _training_checks(exercise: "Exercise") -> Sequence[Check]:
     """One TrainCheck per task of the exercise's `training:` settings, judged on the held-out
     set that its solution's `heldout_data(exercise_id, seeds, data)` makes."""
     from autograder.judge.training import training_checks

@@ -324,7 +324,7 @@ def _write_checks(tmp_path, body: str):
     (tmp_path / "solutions" / "ex.py").write_text("Z = 1.5\n\ndef f(x):\n    return x\n")
     (folder / "checks.py").write_text(
         "from autograder.exercises import load_solution\n"
-        "from autograder.judge import FunctionCheck, Upstream, ValueCheck\n\n"
+        "from autograder.judge import BuildsOn, FunctionCheck, Upstream, ValueCheck\n\n"
         "sol = load_solution(__file__)\n\n"
         f"CHECKS = [\n    {body},\n]\n")
     return Exercise(id="ex", folder=folder), folder / "checks.py"
@@ -338,6 +338,8 @@ def _write_checks(tmp_path, body: str):
     ('ValueCheck("z")', "option 'expected' is missing"),
     ('FunctionCheck("f", cases=[(1,)], reference=sol.f)', "option cases= should be Callable"),
     ('FunctionCheck("f", cases=lambda rng: [(1,)], refrence=sol.f)', "unknown option 'refrence' (did you mean 'reference'?)"),
+    ('FunctionCheck("f", cases=lambda rng: [(1,)], reference=sol.f, builds_on=BuildsOn("g", 3, "h"))',
+     "BuildsOn 'g': option rule= should be Callable[..., Any], got 3 (int)"),
     ('ValueCheck("z", expected=sol.Z, upstream=Upstream(rule=lambda y: y, hnt="h"))',
      "Upstream: option 'hint' is missing; unknown option 'hnt' (did you mean 'hint'?)"),
 ])

@@ -41,7 +41,7 @@ from autograder.judge.compare import (  # a course's checks.py imports the helpe
 from autograder.judge import derived_hints
 from autograder.judge.forms import FormError, as_array, describe
 from autograder.judge.missing import missing_cause
-from autograder.judge.options import checked_options, refuse
+from autograder.judge.options import checked_options, refuse, with_checked_options
 from autograder.probe.answers import Answer
 from autograder.probe.requests import Call, Var
 
@@ -92,6 +92,7 @@ class Check:
         return verdict
 
 
+@with_checked_options  # checked where a checks.py writes it, like a check (judge/options.py)
 @dataclass(kw_only=True)
 class Upstream:
     """The student's own earlier answers that an answer is computed from.
@@ -135,7 +136,8 @@ class Upstream:
         return join_hints(hints)
 
     def requests(self) -> dict[str, Any]:
-        return self.probes() if callable(self.probes) else dict(self.probes)
+        probes = self.probes
+        return probes() if callable(probes) else dict(probes or {})
 
     def values(self, answers: Mapping[str, Answer]) -> dict | None:
         """The earlier answers, in their forms, or None when one is missing or unreadable."""
@@ -167,6 +169,7 @@ def answer_digest(got) -> str | None:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@with_checked_options
 @dataclass
 class BuildsOn:
     """The student's own function a function check's answer is computed from (tanh_grad from
@@ -176,11 +179,6 @@ class BuildsOn:
     function: str
     rule: Callable[..., Any]
     hint: str
-
-
-# Their options are checked where a checks.py writes them, like a check's (judge/options.py).
-Upstream.__init__ = checked_options(Upstream.__init__)
-BuildsOn.__init__ = checked_options(BuildsOn.__init__)
 
 
 class ValueCheck(Check):

@@ -46,6 +46,12 @@ def checked_options(init):
     return __init__
 
 
+def with_checked_options(cls):
+    """A dataclass whose generated `__init__` checks its options (written above `@dataclass`)."""
+    setattr(cls, "__init__", checked_options(cls.__init__))  # setattr: assigning a method is what this does
+    return cls
+
+
 def refuse(what: str, problem: str):
     """Raise the error of an option whose type is right and whose value is not (an unknown
     form), naming where the check was written."""
@@ -65,8 +71,8 @@ def _message(cls: str, args: tuple, kwargs: dict, exc: ValidationError, types: d
     problems = []
     for error in exc.errors():
         option = str(error["loc"][0]) if error["loc"] else "?"
-        if option.isdigit():  # a positional argument: its parameter's name
-            position = int(option)
+        if option.isdigit():  # a positional argument (0 is self): its parameter's name
+            position = int(option) - 1
             option = parameters[position] if position < len(parameters) else f"argument {position + 1}"
         if error["type"] == "unexpected_keyword_argument":
             close = difflib.get_close_matches(option, parameters, n=1)
