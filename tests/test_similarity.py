@@ -250,4 +250,42 @@ def test_the_same_file_handed_in_by_two_students_scores_one(tmp_path):
     report, = compare_class(from_paths([str(tmp_path)], COURSE), COURSE)
     top = report.pairs[0]
     assert {top.a.student, top.b.student} == {source, "twin"}
-    assert top.score == 1.0 and top.shared == ["the very same file, byte for byte"]
+    assert top.score == 1.0 and top.shared[0] == "the very same file, byte for byte"
+
+
+def test_a_copy_with_one_answer_rewritten_outranks_two_students_who_share_their_unusual_forms():
+    """Two honest students who both chose the two unusual forms of the class, each with their own
+    prints and checks, against a copy of a student who writes the common forms, one answer
+    rewritten, the source's exploration and comments kept: the copy scores higher, and the
+    report says which comments they share and how many own cells are the same."""
+    common = ["z = w1 * x1 + w2 * x2 + b", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))", "p = sigmoid(z)",
+              "is_fake = p > 0.5", "X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)"]
+    odd_sigmoid = "def sigmoid(z):\n    return np.reciprocal(1 + np.exp(np.negative(z)))"
+    odd_vector = "X = np.atleast_2d([x1, x2])\nW = np.atleast_2d([w1, w2]).T\np_vec = sigmoid(X.dot(W) + b)"
+    words = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta", "iota", "kappa", "lam", "mu", "nu",
+             "xi", "omi", "pi", "rho", "sig", "tau", "ups"]
+    subs = [Submitted(f"o{i}", f"o{i}", "sigmoid_probability", [*common, f'print("{w}", p)'])
+            for i, w in enumerate(words)]
+    honest_a = [common[0], odd_sigmoid, common[2], common[3], odd_vector, 'print("mine", z)', "assert p is not None"]
+    honest_b = [common[0], odd_sigmoid, "p = float(sigmoid(z))", common[3], odd_vector, "print(type(p_vec))",
+                "print(sigmoid(np.array([-3, 0, 8])))", 'print(f"fake? {is_fake}")']
+    source = [common[0] + "  # net input", common[1], common[2] + "  # from the slides", common[3],
+              common[4], "grid = np.linspace(-6, 11, 24)\nprint(sigmoid(grid))", 'print("so final", p_vec)']
+    copied = [*source]
+    copied[1] = "def sigmoid(z):\n    e = np.exp(-np.asarray(z, dtype=float))\n    return 1 / (1 + e)"
+    subs += [Submitted("ha", "ha", "sigmoid_probability", honest_a), Submitted("hb", "hb", "sigmoid_probability", honest_b),
+             Submitted("src", "src", "sigmoid_probability", source), Submitted("cp", "cp", "sigmoid_probability", copied)]
+    pairs = {frozenset((p.a.student, p.b.student)): p for p in compare_class(subs, COURSE, top=10**6)[0].pairs}
+    copy, honest = pairs[frozenset(("src", "cp"))], pairs[frozenset(("ha", "hb"))]
+    assert copy.score > honest.score, (copy.score, honest.score)
+    assert (copy.cells_same, copy.cells) == (6, 7) and (honest.cells_same, honest.cells) == (4, 8)
+    assert "the same comment on 2 of their lines" in copy.shared and not honest.shared
+
+
+def test_a_renamed_loop_variable_is_the_same_unit():
+    """Names are made anonymous before the spaces go: `for acc in` and `for total in` are one line."""
+    from autograder.similarity.answers import unit_keys
+
+    a = unit_keys([(["for acc in range(len(w)):", "    g[acc] = acc * 2"], [])], {"acc", "g"})
+    b = unit_keys([(["for total in range(len(w)):  # mine", "    out[total] = total*2"], [])], {"total", "out"})
+    assert a == b == {"forVinrange(len(w)):\nV[V]=V*2"}

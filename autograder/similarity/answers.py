@@ -9,25 +9,47 @@ submissions share a unit when they hold the same key; a unit counts log(N / df) 
 submissions that hold it), nothing when more than SHARE_CAP of the class holds it. The answer
 score of a pair is 1 - exp(-shared weight / SCALE): four rare answers the same is strong
 evidence whatever else either notebook holds; the textbook one-liners everyone writes are none.
+
+Comments add to it, line by line (comment_evidence): a copier who did not rewrite the comments
+keeps each one on its line, while two honest students who comment the same common line say the
+same thing only now and then. A line's comment shared counts its rarity in the class (the
+comment on that line), times the share of the lines either of the two commented on that they
+commented alike: a copy agrees on all of them, two heavy commenters on a few in many.
+
+Line coverage (line_coverage) is how much of the longer own code of the two is the same line
+for line (names, comments and spacing aside). compare.py scales the pooled code score by it:
+two honest notebooks that share the only two unusual answers either holds score high on the
+pooled overlap, but each holds many lines the other does not (prints, checks, other forms),
+while a copy holds nearly all of its source's lines.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import re
+import tokenize
 from collections import Counter
 
 import numpy as np
+from scipy import sparse
+
+from autograder.similarity.own_code import without_comment, normalise
 
 SCALE = 8.0  # shared weight for a score of 1 - 1/e: about three answers held by two students of 32
 SHARE_CAP = 0.15  # a unit held by more than this share of the class is no evidence
 NAME = re.compile(r"[A-Za-z_]\w*")
 
 
+def line_key(line: str, names: set[str]) -> str:
+    """A line as a unit sees it: the names the student chose as `V`, then no comment and no
+    whitespace (names first: `for acc in` without its spaces would be one word)."""
+    return normalise(NAME.sub(lambda m: "V" if m.group(0) in names else m.group(0), without_comment(line)))
+
+
 def unit_keys(cells: list[tuple[list[str], list[str]]], names: set[str]) -> set[str]:
     """The keys of one submission's own cells (own_code.own_cells), its own names as `V`."""
-    return {"\n".join(NAME.sub(lambda m: "V" if m.group(0) in names else m.group(0), k) for k in keys)
-            for _, keys in cells}
+    return {"\n".join(line_key(line, names) for line in kept) for kept, _ in cells}
 
 
 def common_units(units: list[set[str]]) -> set[str]:
@@ -44,8 +66,8 @@ def cells_same(a: set[str], b: set[str], common: set[str]) -> tuple[int, int, in
     return len(same), max(len(a), len(b)), len(same & common)
 
 
-def answer_scores(units: list[set[str]]) -> np.ndarray:
-    """The N x N matrix of answer scores (the diagonal is meaningless)."""
+def answer_evidence(units: list[set[str]]) -> np.ndarray:
+    """The N x N matrix of the weight of the rare units each pair shares (the diagonal is meaningless)."""
     n = len(units)
     df = Counter(k for keys in units for k in keys)
     cap = max(2, round(SHARE_CAP * n))
@@ -59,4 +81,75 @@ def answer_scores(units: list[set[str]]) -> np.ndarray:
     for k, who in holders.items():
         idx = np.array(who)
         shared[np.ix_(idx, idx)] += weight[k]
-    return 1.0 - np.exp(-shared / SCALE)
+    return shared
+
+
+def answer_scores(evidence: np.ndarray) -> np.ndarray:
+    """Shared weight (answer_evidence, plus comment_evidence) -> a score from 0 to 1."""
+    return 1.0 - np.exp(-evidence / SCALE)
+
+
+def comment_of(line: str) -> str:
+    """A line's comment, lower case and single-spaced ("" when it has none or does not tokenize)."""
+    if "#" not in line:
+        return ""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(line.strip()).readline):
+            if tok.type == tokenize.COMMENT:
+                return " ".join(tok.string.lstrip("#").lower().split())
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return ""
+    return ""
+
+
+def commented_lines(cells: list[tuple[list[str], list[str]]], names: set[str]) -> dict[str, str]:
+    """{line key: its comment or ""} of one submission's own lines."""
+    out: dict[str, str] = {}
+    for kept, _ in cells:
+        for line in kept:
+            key, text = line_key(line, names), comment_of(line)
+            if text or key not in out:
+                out[key] = text
+    return out
+
+
+def comment_evidence(lines: list[dict[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(weight, count): per pair, the rarity of the comments they put on the same lines alike,
+    times the share of the lines either commented that both commented alike; and how many."""
+    n = len(lines)
+    units = [{f"{k}#{t}" for k, t in m.items() if t} for m in lines]
+    df = Counter(u for us in units for u in us)
+    cap = max(2, round(SHARE_CAP * n))
+    weight = {u: math.log(n / c) for u, c in df.items() if 2 <= c <= cap}
+    holders: dict[str, list[int]] = {}
+    for i, us in enumerate(units):
+        for u in us:
+            if u in weight:
+                holders.setdefault(u, []).append(i)
+    pairs = {(a, b) for who in holders.values() for a in who for b in who if a < b}
+    evidence, count = np.zeros((n, n)), np.zeros((n, n), dtype=int)
+    for a, b in pairs:
+        ma, mb = lines[a], lines[b]
+        either = [k for k in ma if k in mb and (ma[k] or mb[k])]
+        alike = [k for k in either if ma[k] and ma[k] == mb[k]]
+        if alike:
+            w = sum(weight.get(f"{k}#{ma[k]}", 0.0) for k in alike) * len(alike) / len(either)
+            evidence[a, b] = evidence[b, a] = w
+            count[a, b] = count[b, a] = len(alike)
+    return evidence, count
+
+
+def line_coverage(lines: list[set[str]]) -> np.ndarray:
+    """The N x N matrix of the lines two submissions share over the own lines of the one with more."""
+    n = len(lines)
+    index: dict[str, int] = {}
+    rows, cols = [], []
+    for row, keys in enumerate(lines):
+        for k in keys:
+            rows.append(row)
+            cols.append(index.setdefault(k, len(index)))
+    held = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(len(index), 1)))
+    shared = (held @ held.T).toarray()
+    sizes = np.array([len(k) for k in lines], dtype=float)
+    most = np.maximum.outer(sizes, sizes)
+    return np.divide(shared, most, out=np.zeros((n, n)), where=most > 0)

@@ -1,16 +1,19 @@
 """One exercise's submissions -> the pairs most alike, each with its score and its evidence.
 
-    score = 1 - (1 - code) * (1 - signals),   code = 1 - (1 - pooled) * (1 - answers)
+    score = 1 - (1 - code) * (1 - signals),   code = 1 - (1 - pooled * coverage) * (1 - answers)
 
 `pooled` is the class-weighted overlap of the two students' own code (fingerprints.py: with their
-names anonymous, and with the names they chose kept, blended), `answers` how many of their own
-cells are the same and rare in the class, answer by answer (answers.py: a copier who rewrote
-one long answer still shares the others, which the pooled overlap dilutes), `signals`
-the course's signs of copying they share (signals.py); either alone can raise the score, and
-both together raise it more. A pair is listed when it scores at least THRESHOLD, and the TOP
-highest pairs of each exercise are listed whatever their score, so that the teacher sees what
-the most alike honest work looks like beside a flagged pair. Two submissions of one student
-are never a pair.
+names anonymous, and with the names they chose kept, blended), scaled by `coverage`, the share
+of the longer own code of the two that is the same line for line (answers.line_coverage: a copy
+holds nearly all of its source's lines; two honest notebooks that happen to share their only
+unusual answers do not hold each other's other lines). `answers` is how many of their own
+cells are the same and rare in the class, answer by answer, with the comments they put alike on
+the same lines (answers.py: a copier who rewrote one long answer still shares the others, which
+the pooled overlap dilutes), `signals` the course's signs of copying they share (signals.py);
+either alone can raise the score, and both together raise it more. A pair is listed when it
+scores at least THRESHOLD, and the TOP highest pairs of each exercise are listed whatever their
+score, so that the teacher sees what the most alike honest work looks like beside a flagged
+pair. Two submissions of one student are never a pair.
 """
 
 from __future__ import annotations
@@ -79,7 +82,10 @@ def handout_for(exercise) -> tuple[Handout, str]:
                            "handed-out code is not removed; code everyone has weighs nothing all the same")
 
 
-def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold: float = THRESHOLD) -> ExerciseSimilarity:
+def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold: float = THRESHOLD,
+                     passages: bool = True) -> ExerciseSimilarity:
+    """The listed pairs of one exercise; `passages=False` leaves their code out (a benchmark that
+    ranks every pair needs only the scores)."""
     handout, note = handout_for(exercise)
     own = [own_code(s.cells, handout) for s in subs]
     alphabet = fps.Alphabet()
@@ -88,9 +94,13 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     weights = fps.rarity(prints)
     named = [fps.fingerprint(code, set(), alphabet) for code in own]  # the student's names kept as they are
     code = fps.blended_scores(fps.code_scores(prints, weights), fps.code_scores(named, fps.rarity(named)))
-    units = [answers.unit_keys(own_cells(bounded(s.cells), handout), mine) for s, mine in zip(subs, names)]
-    answer = answers.answer_scores(units)
+    cells = [own_cells(bounded(s.cells), handout) for s in subs]
+    units = [answers.unit_keys(c, mine) for c, mine in zip(cells, names)]
+    lines = [answers.commented_lines(c, mine) for c, mine in zip(cells, names)]
+    comments, commented_alike = answers.comment_evidence(lines)
+    answer = answers.answer_scores(answers.answer_evidence(units) + comments)
     common = answers.common_units(units)
+    code = code * answers.line_coverage([set(m) for m in lines])
     code = 1.0 - (1.0 - code) * (1.0 - answer)  # either view alone can raise it
     tasks = [(t.build, t.settings) for t in exercise.training.tasks.values()] if exercise.training else []
     given_seeds = {seed for line in handout.lines for _, seed in sig.SEED_CALL.findall(line)}
@@ -108,6 +118,8 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
             if subs[i].student == subs[j].student:
                 continue
             signal_score, shared = sig.shared(signal_sets[i], signal_sets[j], signal_weights)
+            if commented_alike[i, j]:
+                shared = [*shared, f"the same comment on {commented_alike[i, j]} of their lines"]
             c = float(np.clip(code[i, j], 0.0, 1.0)) if math.isfinite(code[i, j]) else 0.0
             score = 1.0 - (1.0 - c) * (1.0 - signal_score)
             candidates.append((score, c, signal_score, shared, i, j))
@@ -115,18 +127,19 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     flagged = sum(1 for x in candidates if x[0] >= threshold)
     pairs = []
     for score, c, signal_score, shared, i, j in candidates[: min(max(top, flagged), MAX_LISTED)]:
-        left, right = fps.passages(prints[i], prints[j], weights)
+        left, right = fps.passages(prints[i], prints[j], weights) if passages else ([], [])
         pairs.append(Pair(subs[i], subs[j], round(score, 4), round(c, 4), round(signal_score, 4), shared, left, right,
                           *answers.cells_same(units[i], units[j], common)))
     return ExerciseSimilarity(exercise.id, exercise.title, len(subs), sum(1 for s in subs if not s.cells),
                               pairs, flagged, note)
 
 
-def compare_class(subs: list[Submitted], course, top: int = TOP, threshold: float = THRESHOLD) -> list[ExerciseSimilarity]:
+def compare_class(subs: list[Submitted], course, top: int = TOP, threshold: float = THRESHOLD,
+                  passages: bool = True) -> list[ExerciseSimilarity]:
     """Every exercise of `course` with at least two submissions, in the course's order."""
     out = []
     for exercise in course.exercises:
         mine = [s for s in subs if s.exercise == exercise.id]
         if len({s.student for s in mine}) >= 2:
-            out.append(compare_exercise(exercise, mine, top, threshold))
+            out.append(compare_exercise(exercise, mine, top, threshold, passages))
     return out

@@ -39,7 +39,7 @@ MAX_LINE = 2_000  # a longer line (an embedded bundle, a pasted array) is data, 
 MAX_OWN_CODE = 50_000  # characters of a notebook's own code compared (the course's answers are a few thousand)
 
 
-def _without_comment(line: str) -> str:
+def without_comment(line: str) -> str:
     """`line` without its comment; the line as it is when it does not tokenize alone."""
     if "#" not in line:
         return line
@@ -55,7 +55,7 @@ def _without_comment(line: str) -> str:
 
 def normalise(line: str) -> str:
     """A line as compared with the handout: no comment, no whitespace."""
-    return "".join(_without_comment(line).split())
+    return "".join(without_comment(line).split())
 
 
 def _stub(line: str) -> str | None:
