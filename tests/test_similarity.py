@@ -289,3 +289,22 @@ def test_a_renamed_loop_variable_is_the_same_unit():
     a = unit_keys([(["for acc in range(len(w)):", "    g[acc] = acc * 2"], [])], {"acc", "g"})
     b = unit_keys([(["for total in range(len(w)):  # mine", "    out[total] = total*2"], [])], {"total", "out"})
     assert a == b == {"forVinrange(len(w)):\nV[V]=V*2"}
+
+
+def test_a_training_recipe_shared_in_part_counts_far_less_than_the_whole():
+    """A recipe is one joint choice: 7 of 10 settings alike (honest students who draw from the
+    same textbook settings) weigh a small fraction of the whole recipe alike."""
+    from autograder.similarity.signals import Signal, SignalWeights, recipe_match
+
+    def recipe(parts):
+        return Signal("recipe:" + "\n".join(parts), "the same training recipe", tuple(parts), graded=True,
+                      part_texts=tuple(parts))
+
+    mine = [f"setting:{i}" for i in range(10)]
+    other = mine[:7] + ["setting:x", "setting:y", "setting:z"]
+    signals = [[recipe(mine)], [recipe(mine)], [recipe(other)], [recipe(other)]] + [[] for _ in range(16)]
+    weights = SignalWeights(signals)
+    whole, text_whole = recipe_match(signals[0][0], signals[1][0], weights)
+    part, text_part = recipe_match(signals[0][0], signals[2][0], weights)
+    assert whole > 0 and part < 0.15 * whole
+    assert text_whole.startswith("the whole training recipe") and "in 7 of 13 parts" in text_part

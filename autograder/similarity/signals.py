@@ -17,8 +17,11 @@ rewritten:
 What many share is no evidence: right answers, the textbook `epochs: 50`. A signal counts for
 a pair only when at most a tenth of the exercise's submissions (at least two) hold it, with the
 weight log(N / df); two recipes count with the weight of the parts they share (the chance
-that all of them agree independently) times the share of their parts' weight that is shared,
-so a few rare settings in common beside different layers weigh little, the whole recipe much. The signal score is 1 - exp(-shared weight / SCALE):
+that all of them agree independently) times the cube of the share of their parts' weight that
+is shared (RECIPE_SHARPNESS), so a few rare settings in common beside different layers weigh
+little, the whole recipe much: a recipe is one joint choice, and honest students who draw from
+the same few textbook settings agree on many of its parts. The signal score is
+1 - exp(-shared weight / SCALE):
 one rare shared signal is a hint (about 0.3), a whole rare recipe or several rare wrong
 answers together approach 1. The same variant block or the same file is 1.
 """
@@ -36,6 +39,7 @@ from autograder.record.result import CheckResult, Result
 
 SCALE = 6.0
 SHARE_CAP = 0.10  # a signal more than this share of the class holds is no evidence
+RECIPE_SHARPNESS = 3  # partial recipes: 90% of the weight shared counts 73%, 70% counts 34% (benchmarks/similarity.py)
 SEED_CALL = re.compile(r"\b(\w*seed\w*|default_rng|RandomState|PRNGKey|Generator)\s*\(\s*(?:seed\s*=\s*)?(-?\d+)")
 MAX_SHOWN = 60  # characters of a shown value
 
@@ -210,9 +214,9 @@ class SignalWeights:
 
 def recipe_match(a: Signal, b: Signal, weights: SignalWeights) -> tuple[float, str]:
     """(weight, text) of two graded recipes: the weight of the parts they share times the share
-    of their parts' weight that is shared (a weighted Jaccard index), so that a rare epochs and
-    seed shared beside different layers, optimizer and activation count for a fraction, and the
-    whole recipe for all of its parts."""
+    of their parts' weight that is shared (a weighted Jaccard index) to the power
+    RECIPE_SHARPNESS, so that a rare epochs and seed shared beside different layers, optimizer
+    and activation count for a small fraction, and the whole recipe for all of its parts."""
     common = set(a.parts) & set(b.parts)
     if not common:
         return 0.0, ""
@@ -224,7 +228,7 @@ def recipe_match(a: Signal, b: Signal, weights: SignalWeights) -> tuple[float, s
     shown = [texts.get(p, p) for p in sorted(common, key=lambda p: -weight[p])][:12]
     what = "the whole training recipe" if set(a.parts) == set(b.parts) else \
         f"the same training recipe in {len(common)} of {len(set(a.parts) | set(b.parts))} parts"
-    return shared_w * shared_w / union_w, f"{what} ({', '.join(shown)})"
+    return shared_w * (shared_w / union_w) ** RECIPE_SHARPNESS, f"{what} ({', '.join(shown)})"
 
 
 def shared(a: list[Signal], b: list[Signal], weights: SignalWeights) -> tuple[float, list[str]]:
