@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from autograder.cli import main
-from autograder.exercises import EXERCISES_DIR
+from autograder.exercises import EXERCISES_DIR, max_score
 from support.courses import WRITTEN, course_of_six
 import pytest
 
@@ -28,6 +28,10 @@ def test_verify_gives_solutions_full_marks_and_blanks_zero(written_course, tmp_p
     rows = [line.split() for line in result.output.splitlines() if line.split()[:1] and line.split()[0] in written]
     assert sorted((r[0], r[1]) for r in rows) == sorted((e, v) for e in written for v in ("solution", "blank"))
     assert all(r[-1] == "ok" for r in rows)
+    for exercise, version, status, score, _ in rows:  # (test_grade_end_to_end grades two of them with `grade`)
+        got, out_of = map(float, score.split("/"))
+        assert status == "graded" and out_of == max_score(exercise) > 0, (exercise, version, status, score)
+        assert got == (out_of if version == "solution" else 0.0), (exercise, version, score)
     for exercise in written:  # the three versions of every exercise, and the LMS bundle
         for version in ("student", "solution", "autograder"):
             assert (tmp_path / "dist" / exercise / version).is_dir()
