@@ -71,9 +71,17 @@ class Kernels:
 async def _execute(kernels: Kernels, kernel: str, nb, cwd: Path, timeout: int = 600):
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, km=kernels.manager(kernel), timeout=timeout, startup_timeout=180,
+    km = kernels.manager(kernel)
+    client = NotebookClient(nb, km=km, timeout=timeout, startup_timeout=180,
                             allow_errors=True, resources={"metadata": {"path": str(cwd)}})
-    await client.async_execute()
+    try:
+        await client.async_execute()
+    finally:
+        # nbclient leaves running a kernel whose manager it was given. Shut down as Jupyter does
+        # when a notebook is closed: the kernel exits by itself and its exit handlers run (the
+        # set-up cell's clean-up among them), instead of being killed when this process ends.
+        if km.has_kernel and await km.is_alive():
+            await km.shutdown_kernel()
     return nb
 
 
