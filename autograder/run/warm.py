@@ -116,6 +116,7 @@ class WarmPool:
         self.decided: dict[tuple[str, ...], bool] = {}
         self._cond = threading.Condition()
         self._idle: list[WarmWorker] = []
+        self._starting: list[WarmWorker] = []  # spawned by warm_up, not yet warm
         self._live = 0  # zygotes idle, busy or starting
         self._spawner = _Spawner()
         self._isolation: Isolation | None = None
@@ -182,23 +183,35 @@ class WarmPool:
         started = []
         for _ in range(max(count, 0)):  # all spawned first, so they import their libraries in parallel
             try:
-                started.append(self._spawner.spawn(first, self.limits))
+                zygote = self._spawner.spawn(first, self.limits)
             except Exception as exc:  # noqa: BLE001 - a slot that fails starts again on its next run
                 log.warning("a warm worker did not start: %s", exc)
+                continue
+            started.append(zygote)
+            with self._cond:  # close() kills what is still starting (a service stopped early)
+                self._starting.append(zygote)
+                closed = self.closed
+            if closed:
+                zygote.kill()
         for zygote in started:
             try:
                 zygote.wait_warm()
                 self.costs.record(zygote.preload, zygote.isolation, "start", zygote.start_seconds)
-            except ZygoteError as exc:
+            except Exception as exc:  # noqa: BLE001 - killed by close(), or did not start: its slot is freed below
                 log.warning("%s", exc)
+        gone = []  # died while starting, or warm only after the pool closed
         with self._cond:
             self._live -= count - len(started)
             for zygote in started:
-                if zygote.alive():
+                self._starting.remove(zygote)
+                if zygote.alive() and not self.closed:
                     self._idle.append(zygote)
                 else:
                     self._live -= 1
+                    gone.append(zygote)
             self._cond.notify_all()
+        for zygote in gone:  # its processes, control group and folder
+            zygote.kill()
 
     def _take(self, preload: tuple[str, ...]) -> WarmWorker | None:
         """An idle zygote of this preload set; else a new one, in a free slot or in that of an idle zygote of
@@ -299,8 +312,9 @@ class WarmPool:
             self.closed = True
             idle, self._idle = self._idle, []
             self._live -= len(idle)
+            starting = list(self._starting)  # warm_up frees their slots when their wait ends
             self._cond.notify_all()
-        for zygote in idle:
+        for zygote in idle + starting:
             zygote.kill()
         self._spawner.stop()
         self.costs.save()

@@ -30,7 +30,7 @@ from dataclasses import replace
 from autograder.probe import read_answers
 from autograder.run import fallback
 from autograder.run.cgroups import Cgroup
-from autograder.run.folders import prepare_engine, remove_tree, replace_files
+from autograder.run.folders import owned_folder, prepare_engine, remove_abandoned, remove_tree, replace_files
 from autograder.run.isolation import isolation_mode
 from autograder.run.job import RunJob
 from autograder.run.launch import HostFolders, LaunchSpec, Placement, child_pid_from_info, launch
@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 START_TIMEOUT = 180.0  # seconds for a zygote to import its libraries
 CLEAN_TIMEOUT = 15.0  # seconds for a zygote to clean up after a job
+ZYGOTE_PREFIX = "autograder-zygote-"  # a warm worker's host folder, in the temporary folder
 
 
 class ZygoteError(RuntimeError):
@@ -59,7 +60,9 @@ class WarmWorker:
         self.preload, self.limits = normalize(preload), limits
         self.isolation = isolation_mode()
         self.start_seconds: float | None = None  # spawn to `warm`, once warm
-        self.base = tempfile.mkdtemp(prefix="autograder-zygote-")
+        remove_abandoned(ZYGOTE_PREFIX)  # those of warm workers whose grader was killed outright
+        self.base, lock = owned_folder(ZYGOTE_PREFIX)
+        self._owner_lock: int | None = lock  # held while the folder is ours (run/folders.py)
         os.chmod(self.base, 0o711)
         self.engine, _ = prepare_engine(self.base, None)
         self.files_dir = os.path.join(self.base, "files")
@@ -146,6 +149,9 @@ class WarmWorker:
             fallback.release(uid)  # whatever a job of it left running, in any session
         self.sock.close()
         remove_tree(self.base)
+        if self._owner_lock is not None:
+            os.close(self._owner_lock)
+            self._owner_lock = None
 
     # -- messages
 

@@ -60,6 +60,7 @@ class GradingQueue:
         self.queues: dict[str, queue.Queue] = {lane: queue.Queue() for lane in LANES}
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.warming: threading.Thread | None = None  # starts the warm workers ahead of the first hand-in
         self.runner = runner  # a cluster's runner; None: this machine's workers
         quick = [e for e in course.exercises if not e.trains]
         first = exercise_preload(quick[0]) if quick else ("numpy",)
@@ -76,7 +77,8 @@ class GradingQueue:
             self._thread(f"grade-quick-{n}", "quick")
         self._thread("grade-training", "training")
         if self.pool is not None:
-            threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
+            self.warming = threading.Thread(target=self._warm_up, name="warm-up", daemon=True)
+            self.warming.start()
 
     def _warm_up(self) -> None:
         if self.pool is None:  # a cluster's runner: no workers of this machine to warm
@@ -118,7 +120,9 @@ class GradingQueue:
         for thread in self.threads:
             thread.join(timeout)
         if self.pool is not None:
-            self.pool.close()
+            self.pool.close()  # kills the workers still warming up: the warm-up ends at once
+        if self.warming is not None:
+            self.warming.join(timeout)
 
     def _work(self, lane: str) -> None:
         book = Gradebook(self.gradebook)  # a connection of this thread's own
