@@ -1,5 +1,5 @@
 """No student notebook gives an answer away: not in its text, its code, its public tests, or
-what its given cells print when they run (`autograder verify` and tests/test_no_answers.py).
+what its given cells print when they run (`autograder verify` and tests/build/test_no_answers.py).
 
 Every answer a check compares (numbers, arrays, shapes) is collected from the exercise's
 checks, for the slides' numbers and for a sample of personal variants, written in the ways a

@@ -81,7 +81,7 @@ def write_csv(path: Path, rows) -> Path:
 
 
 # grades.csv: its columns, in order, and how each cell is made from a result (the README's list
-# of them is checked against this in tests/test_result_model.py).
+# of them is checked against this in tests/record/test_result_model.py).
 GRADES_CSV: dict[str, Callable[[Result], str]] = {
     "submission": lambda r: r.submission,
     "student": lambda r: r.student,

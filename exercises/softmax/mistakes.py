@@ -1,5 +1,5 @@
 """Typical week-1 mistakes in `softmax`, with the hints they should get
-(judged by `autograder coverage` and tests/test_mistakes.py)."""
+(judged by `autograder coverage` and tests/exercises/test_mistakes.py)."""
 
 from autograder.judge.mistakes import Mistake
 

@@ -2,7 +2,7 @@
 
 The checks' probes and their figures' extra calls are answered by the sandbox's own responder
 and wire format (trusted code only, autograder.probe.answer_in_process); a training task's
-declared model is then trained by the trainer's half in this process, as tests/test_training.py
+declared model is then trained by the trainer's half in this process, as tests/exercises/test_training.py
 does; everything is judged and collected as autograder/pipeline.py does.
 """
 

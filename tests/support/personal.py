@@ -12,7 +12,7 @@ from autograder.exercises import master_notebook, max_score
 
 SECRET = "a course secret for the tests, 0123456789"
 STUDENTS = ["alice", "bob"]
-# The varying exercises whose answers tests/test_variants.py types in as `name = value` lines and
+# The varying exercises whose answers tests/build/test_variants.py types in as `name = value` lines and
 # functions, and grades with more to check; the others are solved with their master's code here.
 FILLED_IN = ["sigmoid_probability", "decision_line", "matrix_multiplication", "backprop"]
 

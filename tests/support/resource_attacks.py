@@ -1,4 +1,4 @@
-"""Submissions that attack the machine's resources, for tests/test_cgroups.py and
+"""Submissions that attack the machine's resources, for tests/run/test_cgroups.py and
 benchmarks/hostile_resources.py: each is a code cell, put into a notebook of the
 sigmoid_probability exercise before its answers (so a run stopped there has nothing to judge).
 

@@ -23,8 +23,9 @@ from support.similarity_answers import ANSWERS, EXTRAS, _training_answer, draw_r
 from support.similarity_style import Style, _comment, habits
 
 from autograder.build.master import marker, question_config
+from support.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 EXERCISES = ("sigmoid_probability", "gradient_descent", "train_banknote")
 
 

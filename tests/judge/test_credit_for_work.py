@@ -187,4 +187,4 @@ def test_carry_forward_settings_are_checked():
 
 
 # carry_forward reaching the checks of every exercise of the course, through load_checks: in
-# tests/test_unlisted_mistakes.py (the framework applies it; no checks.py has to).
+# tests/judge/test_unlisted_mistakes.py (the framework applies it; no checks.py has to).

@@ -234,7 +234,7 @@ def test_the_look_ahead_rule_fails_stop_epoch_on_every_draw():
         assert verdict.hint.startswith("each epoch was judged by the loss of the epoch after it"), seed
 
 
-# Every mistake of every corpus failing its checks on several draws: tests/test_mistakes.py (it
+# Every mistake of every corpus failing its checks on several draws: tests/exercises/test_mistakes.py (it
 # runs each mistake once, for its hints, and judges it again on other draws).
 
 
@@ -402,7 +402,7 @@ def test_a_notebook_that_invites_keras_has_time_to_import_it(exercise_id):
         assert exercise.limits.cell_timeout >= 60 and exercise.limits.total_timeout >= 240
 
 
-# The held-out mistakes, hinted at least 80% and never wrongly: tests/test_mistakes.py.
+# The held-out mistakes, hinted at least 80% and never wrongly: tests/exercises/test_mistakes.py.
 
 
 def test_the_grader_names_the_cell_that_raised(monkeypatch):

@@ -2,7 +2,7 @@
 package wrote before it was typed, byte for byte; its published schema is the model's; a
 malformed or hand-edited document reads as a clear `error`; the README's lists match the code.
 
-tests/result_documents/ holds real result documents and their grades.csv rows, written by the
+tests/record/result_documents/ holds real result documents and their grades.csv rows, written by the
 package before the result was typed (the demo's examples: a graded pen-and-paper exercise with
 hints and figure data, a training task with its trainer's run, a blank, a crash, an unreadable
 file, another course's notebook)."""
@@ -24,8 +24,9 @@ from autograder.export.files import GRADES_CSV, csv_text, grades_rows, result_js
 from autograder.export.lms import CANVAS_FIXED, MOODLE_IDENTIFIERS, PLAIN_FIXED, load_results
 from autograder.record import COLUMNS, Gradebook, Result, Status
 from autograder.record.result import ALWAYS_WRITTEN, schema_text
+from support.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 DOCUMENTS = Path(__file__).resolve().parent / "result_documents"
 SCHEMA = ROOT / "schemas" / "result.schema.json"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
