@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -118,14 +119,22 @@ def slurm_cluster(course: Course):
         raise ClusterError(f"{course.path}: cluster.slurm: {exc}") from None
 
 
+@contextlib.contextmanager
 def _local_cluster(workers: int, gpu: bool):
+    import dask
     from distributed import LocalCluster
 
-    # One thread per worker process: each thread is one warm sandbox. The sandbox limits every
-    # notebook's memory itself, so Dask's own memory limit (which would kill a worker holding
-    # warm torch imports) is off.
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                        memory_limit=0, resources={"GPU": 1} if gpu else None, silence_logs=logging.ERROR)
+    # Dask's scratch space (its locks and each worker's folder) in a temporary folder of this
+    # batch, removed with it: by default it stays in /tmp/dask-scratch-space after every batch.
+    with tempfile.TemporaryDirectory(prefix="autograder-dask-") as scratch, \
+            dask.config.set({"temporary-directory": scratch}):
+        # One thread per worker process: each thread is one warm sandbox. The sandbox limits every
+        # notebook's memory itself, so Dask's own memory limit (which would kill a worker holding
+        # warm torch imports) is off.
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          memory_limit=0, resources={"GPU": 1} if gpu else None, silence_logs=logging.ERROR,
+                          local_directory=scratch) as cluster:
+            yield cluster
 
 
 @contextlib.contextmanager
