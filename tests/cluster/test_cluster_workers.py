@@ -65,7 +65,8 @@ class DaskProcesses:
 
     def start_worker(self, name: str, *extra: str) -> None:
         self._start(name, ["worker", self.address, "--name", name, "--nthreads", "1", "--no-nanny",
-                           "--no-dashboard", "--death-timeout", "60", *extra])
+                           "--no-dashboard", "--death-timeout", "60",
+                           "--local-directory", str(self.logs / "scratch"), *extra])  # not /tmp/dask-scratch-space
 
     def running(self, name: str) -> bool:
         return name in self.procs and self.procs[name].poll() is None
