@@ -17,6 +17,7 @@ import difflib
 import functools
 import inspect
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ConfigDict, ValidationError, validate_call
 
@@ -52,7 +53,7 @@ def with_checked_options(cls):
     return cls
 
 
-def refuse(what: str, problem: str):
+def refuse(what: str, problem: str) -> NoReturn:
     """Raise the error of an option whose type is right and whose value is not (an unknown
     form), naming where the check was written."""
     raise CheckOptionError(f"{_where()}{what}: {problem}")

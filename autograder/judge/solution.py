@@ -18,9 +18,11 @@ framework's (a solution that defines one of them is refused, so neither hides th
 
 from __future__ import annotations
 
+import difflib
 from types import ModuleType
 from typing import Any, Callable
 
+from autograder.judge.options import refuse
 from autograder.judge.variant import FromVariant, current_variant
 
 OWN = ("for_student", "student_answers", "student_numbers")
@@ -35,6 +37,7 @@ class Solution:
             raise ValueError(f"{module.__file__}: {clash[0]!r} is a name the framework gives the solution "
                              "(autograder/judge/solution.py); call yours otherwise")
         self._module = module
+        self._keys: set | None = None  # the keys of answers(None), read at the first for_student
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._module, name)
@@ -48,16 +51,24 @@ class Solution:
     def _answers(self) -> Callable[[dict | None], dict]:
         answers = getattr(self._module, "answers", None)
         if not callable(answers):
-            raise ValueError(f"{self._module.__file__} defines no answers(params): only an exercise with personal "
-                             "numbers looks its values up for the student (write sol.NAME otherwise)")
+            refuse("sol.for_student", f"{self._module.__file__} defines no answers(params): only an exercise with "
+                   "personal numbers looks its values up for the student (write sol.NAME otherwise)")
         return answers
 
     def for_student(self, key: str | Callable[[dict], Any]) -> FromVariant:
         """The value `key` of answers(params) for the student being judged, resolved when a
         submission is judged; `key` may be a function of that dict."""
         if not (isinstance(key, str) or callable(key)):
-            raise TypeError(f"for_student takes a key of answers(params) or a function of that dict, got {key!r}")
-        return FromVariant(self._answers(), key)
+            refuse("sol.for_student", f"takes a key of answers(params) or a function of that dict, got {key!r}")
+        answers = self._answers()
+        if isinstance(key, str):  # a misspelt key is an error where it is written, not at the first judging
+            if self._keys is None:
+                self._keys = set(answers(None))
+            if key not in self._keys:
+                close = difflib.get_close_matches(key, sorted(self._keys), n=1)
+                refuse(f"sol.for_student({key!r})", f"answers() of {self._module.__file__} has no {key!r}"
+                       + (f" (did you mean {close[0]!r}?)" if close else ""))
+        return FromVariant(answers, key)
 
     def student_answers(self) -> dict:
         """answers(params) for the student being judged, now."""

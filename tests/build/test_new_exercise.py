@@ -321,7 +321,8 @@ def _write_checks(tmp_path, body: str):
     folder = tmp_path / "exercises" / "ex"
     folder.mkdir(parents=True)
     (tmp_path / "solutions").mkdir()
-    (tmp_path / "solutions" / "ex.py").write_text("Z = 1.5\n\ndef f(x):\n    return x\n")
+    (tmp_path / "solutions" / "ex.py").write_text("Z = 1.5\n\ndef f(x):\n    return x\n\n"
+                                                  "def answers(params=None):\n    return {'Z': Z}\n")
     (folder / "checks.py").write_text(
         "from autograder.exercises import load_solution\n"
         "from autograder.judge import BuildsOn, FunctionCheck, Upstream, ValueCheck\n\n"
@@ -336,6 +337,8 @@ def _write_checks(tmp_path, body: str):
     ('ValueCheck("z", expected=sol.Z, mistakes=["z"])', "option mistakes= should be Mapping[str, Any] | None"),
     ('ValueCheck("z", expected=sol.Z, form="arrray")', "unknown form 'arrray'; the forms are array, bool,"),
     ('ValueCheck("z")', "option 'expected' is missing"),
+    ('ValueCheck("z", expected=sol.for_student("ZZ"))', "sol.for_student('ZZ'): answers() of "),
+    ('ValueCheck("z", expected=sol.for_student("ZZ"))', "has no 'ZZ' (did you mean 'Z'?)"),
     ('FunctionCheck("f", cases=[(1,)], reference=sol.f)', "option cases= should be Callable"),
     ('FunctionCheck("f", cases=lambda rng: [(1,)], refrence=sol.f)', "unknown option 'refrence' (did you mean 'reference'?)"),
     ('FunctionCheck("f", cases=lambda rng: [(1,)], reference=sol.f, builds_on=BuildsOn("g", 3, "h"))',
