@@ -3,16 +3,16 @@
     FeedbackInBackground   the batch hands each result over once its row and result JSON are
                            stored; one thread writes its page and Markdown (write_feedback)
     Drawer                 in a batch of DRAWER_FROM or more, the pages with figures are drawn
-                           by a process of their own, this module run as
+                           by a process of their own (see DRAWER_FROM), this module run as
 
     python -m autograder.export.pages
         reads one request a line on stdin, {"result": {...}, "title": "...", "reference": "auto"},
         and answers each with one line on stdout, {"html": "..."} or {"error": "..."}
 
-Why a process: matplotlib never runs in the grading process, where importing it and drawing
-hold the interpreter's lock for long stretches, and the threads that talk to the sandboxes need
-that lock every few milliseconds (a batch is bound by the sandboxes' latency, not by the CPU,
-so a second process draws on a core that waits anyway). `Drawer.page` gives None where the
+Why a process: matplotlib then never runs in the grading process, where drawing holds the
+interpreter's lock that the threads talking to the sandboxes need every few milliseconds (a
+batch is bound by the sandboxes' latency, not by the CPU), at the price of a second
+interpreter's start. `Drawer.page` gives None where the
 process cannot give the page (it did not start, it died, it failed on this page or took longer
 than PAGE_SECONDS); the page is then drawn in the grading process, as without it. A process of
 our own with a module of its own, not multiprocessing: spawning imports the parent's `__main__`
@@ -52,6 +52,14 @@ class Drawer:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
         return subprocess.Popen([sys.executable, "-m", "autograder.export.pages"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
+
+    def start(self) -> None:
+        """Start the process now (it imports matplotlib while the batch starts its sandboxes)."""
+        if self._proc is None and not self._broken:
+            try:
+                self._proc = self._start()
+            except Exception:  # noqa: BLE001 - no process: the caller draws every page
+                self._broken = True
 
     def page(self, result: dict, title: str, reference: str) -> str | None:
         if self._broken:
@@ -108,8 +116,13 @@ class Drawer:
 
 
 # A batch at least this large draws its pages in a process of their own; a smaller one draws them
-# on a thread here (starting a process, about a second of CPU, costs more than its figures).
-DRAWER_FROM = 10
+# on the writer's thread here. Measured on a 60-submission batch (benchmarks/throughput.py, a
+# loaded 2-CPU machine): the process costs about 1.2 s more CPU than drawing here (its own
+# interpreter and imports: +1.55 s against +0.3 s for figures on), and drawing here did not slow
+# the batch beyond the noise. The process pays where the batch's own drawing (40-100 ms a figure
+# not drawn before in the batch) holds the grading process's lock longer than that: a batch
+# large enough to hold dozens of different mistakes.
+DRAWER_FROM = 200
 
 
 class FeedbackInBackground:
@@ -117,20 +130,22 @@ class FeedbackInBackground:
     of its own, so that drawing a page's figures never delays recording the next result: a batch
     stores the row and the result JSON, hands the result over, and goes on.
 
-    With `drawer`, pages with figures are drawn by a process of their own (Drawer), started at
-    the first such page, so that matplotlib never runs in the grading process; a page
-    it cannot give is drawn here, as without it.
+    With `drawer`, pages with figures are drawn by a process of their own (Drawer), started
+    with the batch (its imports overlap the sandboxes' start), so that matplotlib never runs in
+    the grading process; a page it cannot give is drawn here, as without it.
 
     A write that failed is raised by the next `write` or by `close` (the batch stops on it as it
     would have); `close` waits for every page handed over. A batch stopped before then leaves
     pages unwritten, never a row: its next run writes them (export/derived.py)."""
 
-    def __init__(self, folder: Path, course=None, drawer: bool = False):
+    def __init__(self, folder: Path, course=None, drawer: bool = False, start: bool = True):
         self.folder, self.course = Path(folder), course
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedback-pages")
         self._pending: list[Future] = []
         self._lock = threading.Lock()
         self.drawer = Drawer() if drawer else None
+        if self.drawer is not None and start:
+            self.drawer.start()
 
     def write(self, result: Result | dict, title: str | None = None) -> None:
         self._raise_failed(wait=False)
