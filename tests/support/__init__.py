@@ -1,7 +1,8 @@
 """What tests share: builders, hand-written submissions and data, never a test of their own.
 
 A test module imports from here and from the package, never from another test module or a
-conftest.py (tests/test_tests_layout.py enforces it). One module per concern:
+conftest.py (tests/test_tests_layout.py enforces it; tests/README.md: the layout). One module per
+concern:
 
 - judging      an exercise's checks judged on a namespace in this process (no sandbox), Otter's
                tests run on it, a master assigned as the build does (re-exported here)
@@ -20,6 +21,7 @@ conftest.py (tests/test_tests_layout.py enforces it). One module per concern:
                habits (similarity_style) and idioms per question (similarity_answers)
 - resource_attacks  notebooks that attack the sandbox's resource limits
 - cli          what a command of the command line said
+- paths        REPO, TESTS, ARTIFACTS: where things are, from any folder of tests/
 """
 
 from support.judging import (  # noqa: F401  (the helpers most tests use, by their short name)
