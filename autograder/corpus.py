@@ -10,6 +10,7 @@ written by the course's authors: it runs in this process, not in the sandbox. Us
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 from dataclasses import dataclass
@@ -44,13 +45,27 @@ def _code_cells(master: Path, params: dict | None) -> list[str]:
     """The master's code as the solution notebook holds it: its given and solution cells,
     without the test cells, with the placeholders filled. Otter's calls stay: they run against
     the sandbox's stand-in for Otter, as in a graded notebook."""
+    if params is not None:  # a personal variant: its numbers, whatever their types, rendered as given
+        return list(_cells_of(str(master), params))
+    stat = Path(master).stat()
+    return list(_default_cells_of(str(master), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _default_cells_of(master: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    # Once per master as it is on disk: a corpus runs dozens of mistakes on one master at the
+    # slides' numbers, and reading and rendering it took a tenth of a second each time.
+    return _cells_of(master, None)
+
+
+def _cells_of(master: str, params: dict | None) -> tuple[str, ...]:
     from autograder.build.variants import render
 
-    nb = nbformat.read(str(master), as_version=4)
+    nb = nbformat.read(master, as_version=4)
     if any(c.cell_type in ("markdown", "code") and "{{" in c.source for c in nb.cells):
         from autograder.build.variants import default_variant
 
-        render(nb, params or default_variant(master.stem, master.parent), str(master))
+        render(nb, params or default_variant(Path(master).stem, Path(master).parent), master)
     cells, in_tests = [], False
     for cell in nb.cells:
         if cell.cell_type == "raw":
@@ -61,7 +76,7 @@ def _code_cells(master: Path, params: dict | None) -> list[str]:
             continue
         if cell.cell_type == "code" and not in_tests:
             cells.append(cell.source)
-    return cells
+    return tuple(cells)
 
 
 def run_mistake(master: Path, mistake: Mistake, params: dict | None = None) -> dict:
