@@ -106,6 +106,7 @@ READS_ELSEWHERE = {
     ("autograder/student_python/student_setup.py", "AUTOGRADER_GRADING"),
     ("autograder/student_python/student_setup.py", "JPY_SESSION_NAME"),
     ("autograder/cli/verify.py", "PYTHONPATH"),
+    ("autograder/export/pages.py", "PYTHONPATH"),  # the drawing process imports this same package
 }
 
 

@@ -190,12 +190,15 @@ class FullAfter:
 
 @pytest.mark.parametrize("n", [0, 3, 8])
 def test_an_enospc_at_the_write_layer_keeps_the_rows_and_a_rerun_completes(fast_course, tmp_path, monkeypatch, n):
-    from autograder.export import feedback, files
+    # Every module that writes results binds write_atomically by name when it is first
+    # imported: all are imported here, before the patch, and each is patched (one imported
+    # first under the patch would keep the failing writer after monkeypatch.undo()).
+    from autograder.export import derived, feedback, files
 
     subs, out = submissions(tmp_path / "subs"), tmp_path / "out"
     full = FullAfter(n)
-    monkeypatch.setattr(files, "write_atomically", full(files.write_atomically))
-    monkeypatch.setattr(feedback, "write_atomically", full(feedback.write_atomically))
+    for module in (files, feedback, derived):
+        monkeypatch.setattr(module, "write_atomically", full(module.write_atomically))
     done = grade(subs, out, fast_course)
     assert done.exit_code == 1
     line = the_error(done.output)
