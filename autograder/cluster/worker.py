@@ -120,7 +120,7 @@ class SandboxPlugin(WorkerPlugin):
             worker.loop.add_callback(worker.close_gracefully, reason="autograder: no sandbox")
         else:
             worker.log_event(EVENT_TOPIC, {"worker": str(worker.name), "address": worker.address, "ready": True,
-                                           "isolation": isolation_mode(), "devices": self.devices})
+                                           "isolation": isolation_mode().value, "devices": self.devices})
 
     def _own_pool(self) -> None:
         gpu = self.worker.state.total_resources.get(GPU_RESOURCE, 0) > 0
