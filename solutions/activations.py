@@ -152,7 +152,7 @@ def variant_arrays(params):
     return tuple(np.asarray(v[k], dtype=float) for k in ("X", "W1", "b1", "W2", "b2"))
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the notebook's default weights)."""
     X, W1, b1, W2, b2 = variant_arrays(params)
@@ -179,7 +179,7 @@ def is_sensible(params) -> bool:
     values and changes the output, both biases matter, and no mistake gives the right answer."""
     X, W1, b1, W2, b2 = variant_arrays(params)
     hidden = X @ W1 + b1
-    a = answers(params)
+    a = expected(params)
     return bool(
         (hidden < 0).sum() >= 2 and (hidden > 0).sum() >= 2 and np.all(hidden != 0)
         and np.abs(a["RELU_OUT"] - a["LINEAR_OUT"]).max() >= 0.5
@@ -205,13 +205,13 @@ def draw_variant(rng) -> dict:
 
 
 X, W1, B1, W2, B2 = variant_arrays(None)
-_DEFAULT = answers()
+_DEFAULT = expected()
 W_COMBINED, B_COMBINED = _DEFAULT["W_COMBINED"], _DEFAULT["B_COMBINED"]
 RELU_OUT = _DEFAULT["RELU_OUT"]
 
 
 if __name__ == "__main__":
     print("W = W1 @ W2 =", W_COMBINED.ravel(), "  b = b1 @ W2 + b2 =", B_COMBINED)
-    print("two linear layers:", answers()["TWO_LAYER_OUT"].ravel())
-    print("one linear layer: ", answers()["LINEAR_OUT"].ravel())
+    print("two linear layers:", expected()["TWO_LAYER_OUT"].ravel())
+    print("one linear layer: ", expected()["LINEAR_OUT"].ravel())
     print("with ReLU:        ", RELU_OUT.ravel())

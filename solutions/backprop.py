@@ -83,7 +83,7 @@ def grad_accumulated(x, y, z):
     return tuple(2 * g for g in grad_f(x, y, z))
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the slides' numbers)."""
     v = params or DEFAULT_VARIANT
@@ -122,7 +122,7 @@ def draw_variant(rng) -> dict:
 
 # The slides' numbers, as constants.
 X, Y, Z = DEFAULT_VARIANT["x"], DEFAULT_VARIANT["y"], DEFAULT_VARIANT["z"]
-_SLIDES = answers()
+_SLIDES = expected()
 Q, F = _SLIDES["Q"], _SLIDES["F"]  # 3, -12
 DF_DQ = _SLIDES["DF_DQ"]  # -4
 DF_DX, DF_DY, DF_DZ = _SLIDES["DF_DX"], _SLIDES["DF_DY"], _SLIDES["DF_DZ"]  # -4, -4, 3

@@ -71,7 +71,7 @@ def line_at_half(b0, b1, b2):
     return (0.5 - b0) / b2, -b1 / b2
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the slides' numbers)."""
     v = params or DEFAULT_VARIANT
@@ -107,7 +107,7 @@ def draw_variant(rng) -> dict:
         b1 = float(rng.choice([-4.0, -3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0]))
         b2 = float(rng.choice([-2.0, -1.0, -0.5, 0.5, 2.0]))
         params = {"b0": b0, "b1": b1, "b2": b2}
-        a = answers(params)
+        a = expected(params)
         intercepts = [a[key] for key in ("INTERCEPT", "INTERCEPT_SIGN_FLIPPED", "SLOPE",
                                          "INTERCEPT_WRONG_COEFFICIENT", "INTERCEPT_NOT_DIVIDED", "INTERCEPT_AT_HALF")]
         slopes = [a[key] for key in ("SLOPE", "SLOPE_SIGN_FLIPPED", "INTERCEPT", "SLOPE_WRONG_COEFFICIENT",
@@ -116,7 +116,7 @@ def draw_variant(rng) -> dict:
             return params
 
 
-_SLIDES = answers()
+_SLIDES = expected()
 LOG_ODDS_AT_HALF = _SLIDES["LOG_ODDS_AT_HALF"]
 # 1 + 2*x1 + 0.5*x2 = 0  =>  0.5*x2 = -1 - 2*x1  =>  x2 = -2 - 4*x1
 INTERCEPT, SLOPE = _SLIDES["INTERCEPT"], _SLIDES["SLOPE"]

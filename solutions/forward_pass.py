@@ -13,7 +13,7 @@ and bias vector, which gives p = 0.44860787 (one hidden layer of 8 nodes) and
 p = 0.64217449 (two hidden layers of 8 nodes) for the banknote x1 = 1, x2 = 2.2.
 
 Every student may have their own seed, banknote and hidden-layer size (a variant):
-`answers(params)` gives every value the checks compare or name as a mistake.
+`expected(params)` gives every value the checks compare or name as a mistake.
 """
 
 import numpy as np
@@ -148,7 +148,7 @@ def _first(p) -> float:
     return float(np.asarray(p).reshape(-1)[0])
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the slides' numbers): the notebook's weights, the three probabilities, the shapes."""
     v = params or DEFAULT_VARIANT
@@ -210,7 +210,7 @@ def draw_variant(rng) -> dict:
                   "x2": round(float(rng.uniform(0.5, 3.0)), 1), "hidden": int(rng.integers(5, 11))}
         if params["seed"] == DEFAULT_VARIANT["seed"]:
             continue
-        a = answers(params)
+        a = expected(params)
         inside = all(0.05 < a[key] < 0.95 for key in MISTAKES)
         distinct = all(_apart(a[key], a[wrong]) for key, wrongs in MISTAKES.items() for wrong in wrongs)
         if inside and distinct and _apart(a["P_NO_HIDDEN"], a["P_HIDDEN"]) and _apart(a["P_NO_HIDDEN"], a["P_TWO_HIDDEN"]):
@@ -218,7 +218,7 @@ def draw_variant(rng) -> dict:
 
 
 # The slides' numbers, as constants.
-_SLIDES = answers()
+_SLIDES = expected()
 X = _SLIDES["X"]  # the banknote x1 = 1, x2 = 2.2: shape (1, 2)
 SEED = _SLIDES["SEED"]  # the course notebook reseeds numpy with 22 before each weight draw
 N_HIDDEN = _SLIDES["HIDDEN"]  # nodes of each hidden layer

@@ -179,7 +179,7 @@ def numerical_not_restored(X, y, w, b, eps):
 # --------------------------------------------------------------------------- the variants
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`."""
     v = params or DEFAULT_VARIANT
     w = np.array([v["w1"], v["w2"]], dtype=float)
@@ -234,12 +234,12 @@ def draw_variant(rng) -> dict:
                   "lr": float(rng.choice([0.1, 0.2, 0.5])), "a": float(rng.choice(CURVATURES))}
         if 0 in (w1, w2) or x1 == x2:
             continue
-        if abs(answers(params)["GRAD_B"]) > 0.2:
+        if abs(expected(params)["GRAD_B"]) > 0.2:
             return params
 
 
 # The slides' neuron, as constants: z = 0.3 * 1 + 0.1 * 2.2 + 1.0 = 1.52, p = 0.8205, y = 0.
-_DEFAULT = answers()
+_DEFAULT = expected()
 P = _DEFAULT["P"]
 # dL/dw = (p - y) x = 0.8205 * (1, 2.2) = (0.8205, 1.8051); dL/db = 0.8205
 GRAD_W, GRAD_B = _DEFAULT["GRAD_W"], _DEFAULT["GRAD_B"]

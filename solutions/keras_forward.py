@@ -90,7 +90,7 @@ def hidden_relu(X, W1, b1, W2, b2):
 # --------------------------------------------------------------------------- the numbers
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the slides' numbers)."""
     v = params or DEFAULT_VARIANT
@@ -119,7 +119,7 @@ def answers(params=None) -> dict:
 
 def is_sensible(params) -> bool:
     """A variant whose probabilities are neither 0 nor 1 and differ from every typical mistake."""
-    a = answers(params)
+    a = expected(params)
     p, q = a["P_NEURON"], a["P_NETWORK"]
     wrong_p = (a["Z_NEURON"], a["P_NEURON_SWAPPED"], q)
     wrong_q = (a["P_NETWORK_SEEDED_ONCE"], a["P_NETWORK_HIDDEN_LINEAR"], a["P_NETWORK_HIDDEN_RELU"], a["Z_NETWORK"], p)
@@ -142,12 +142,12 @@ def draw_variant(rng) -> dict:
             return params
 
 
-_SLIDES = answers()
+_SLIDES = expected()
 P_NEURON, P_NETWORK = _SLIDES["P_NEURON"], _SLIDES["P_NETWORK"]  # 0.8205, 0.44860787
 
 
 if __name__ == "__main__":
-    a = answers()
+    a = expected()
     print(f"numpy: neuron p = {P_NEURON:.4f}, network p = {P_NETWORK:.8f}")
     print(f"Keras: neuron p = {float(build_neuron(*a['NEURON_WEIGHTS']).predict(a['X'], verbose=0)[0, 0]):.4f}, "
           f"network p = {float(keras_predict(a['X'], *a['NETWORK_WEIGHTS'])[0, 0]):.8f}")

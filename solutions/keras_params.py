@@ -24,7 +24,7 @@ Dense layers has
     trainable 419,160, non-trainable 1,100, total (model.count_params()) 420,260.
 
 Every student may have their own sizes for the three Dense stacks of questions 1, 2 and 6 (a
-variant): `answers(params)` gives every count the checks compare or name as a mistake. The
+variant): `expected(params)` gives every count the checks compare or name as a mistake. The
 BatchNormalization networks of questions 4 and 5 are the slides' for everyone.
 """
 
@@ -144,7 +144,7 @@ def stacks(params=None) -> dict:
             "banknote": [2, int(v["banknote_hidden"]), 1]}
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every count the checks compare, or name as a mistake, for the variant `params` (None: the
     slides' numbers). Keys ending in _MISTAKES map a hint's name to the wrong count it gives."""
     s = stacks(params)
@@ -195,7 +195,7 @@ def draw_variant(rng) -> dict:
                   "banknote_hidden": int(rng.integers(3, 13))}
         if params == DEFAULT_VARIANT or len({params["n_in"], params["n_1"], params["n_2"]}) < 3:
             continue
-        a = answers(params)
+        a = expected(params)
         counts = _counts(a)
         sizes = {n for key in ("Q1_SIZES", "DEEP_SIZES", "BANKNOTE_SIZES") for n in a[key]}
         mistakes_apart = all(
@@ -208,7 +208,7 @@ def draw_variant(rng) -> dict:
 
 
 # The slides' numbers, as constants.
-_SLIDES = answers()
+_SLIDES = expected()
 PARAMS_LAYER1 = _SLIDES["PARAMS_LAYER1"]  # 220
 PARAMS_LAYER2 = _SLIDES["PARAMS_LAYER2"]  # 630
 PARAMS_10_20_30 = _SLIDES["PARAMS_10_20_30"]  # 850

@@ -192,7 +192,7 @@ def good_fit_history(rng, epochs):
 MAKERS = {UNDER: underfitting_history, GOOD: good_fit_history, OVER: overfitting_history}
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the notebook's default curves)."""
     v = params or DEFAULT_VARIANT
@@ -227,7 +227,7 @@ def is_sensible(params) -> bool:
     three curves one of each kind."""
     v = params
     val = np.asarray(v["val_loss"])
-    a = answers(params)
+    a = expected(params)
     second = np.sort(val)[1]
     mistakes = {a["BEST_EPOCH_ZERO_BASED"], a["BEST_TRAIN_EPOCH"], a["STOPPED_AT"]}
     stops = {a["STOPPED_AT_ZERO_BASED"], a["STOPPED_ONE_LATE"], a["STOPPED_AT_FIRST_RISE"], a["BEST_EPOCH"]}
@@ -307,11 +307,11 @@ DEFAULT_VARIANT = {
     "n_rows": 1372,
     "split": 0.2,
 }
-_DEFAULT = answers(DEFAULT_VARIANT)
+_DEFAULT = expected(DEFAULT_VARIANT)
 
 
 if __name__ == "__main__":
-    a = answers()
+    a = expected()
     print(f"best epoch {a['BEST_EPOCH']}, stopped after epoch {a['STOPPED_AT']} "
           f"(patience {DEFAULT_VARIANT['patience']}), trains on {a['N_TRAIN']} rows")
     print({c: a[f"DIAGNOSIS_{c}"] for c in CURVES})

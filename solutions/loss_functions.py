@@ -128,7 +128,7 @@ def cce_as_binary(y_onehot, probs):
 # --------------------------------------------------------------------------- the variants
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`."""
     v = params or DEFAULT_VARIANT
     out = {}
@@ -165,14 +165,14 @@ def draw_variant(rng) -> dict:
             continue
         params = {"ya": ys[0], "pa": ps[0], "yb": ys[1], "pb": ps[1], "yc": ys[2], "pc": ps[2],
                   "z": float(rng.integers(-7, -2))}
-        a = answers(params)
+        a = expected(params)
         values = [round(a[k], 4) for k in a if k.startswith("LOSS_")]
         if len(set(values)) == len(values):
             return params
 
 
 # The default variant, as constants.
-_DEFAULT = answers()
+_DEFAULT = expected()
 # By hand: y = 1, p = 0.8: -ln(0.8) = 0.2231
 LOSS_A = _DEFAULT["LOSS_A"]
 # y = 0, p = 0.8: -ln(1 - 0.8) = -ln(0.2) = 1.6094 (a confident, wrong prediction costs most)

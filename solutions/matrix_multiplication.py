@@ -61,7 +61,7 @@ def matmul(A, B):
     return C
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the slides' numbers)."""
     v = params or DEFAULT_VARIANT
@@ -90,7 +90,7 @@ def draw_variant(rng) -> dict:
             "U": rng.integers(-3, 4, size=(3, 2)).tolist(),
             "W": rng.integers(-3, 4, size=(2, 3)).tolist(),
         }
-        a = answers(params)
+        a = expected(params)
         full = all(np.all(np.any(np.array(m) != 0, axis=axis)) for m in params.values() for axis in (0, 1))
         A, V = np.array(params["A"]), a["V"]
         if full and not np.array_equal(A, A.T) and not np.array_equal(V, V.T) \
@@ -100,7 +100,7 @@ def draw_variant(rng) -> dict:
 
 # The slides' numbers, as constants.
 A, B, U, W = (np.array(DEFAULT_VARIANT[name]) for name in ("A", "B", "U", "W"))
-_SLIDES = answers()
+_SLIDES = expected()
 # By hand: [[2*3 + 1*8, 2*1 + 1*2, 2*7 + 1*4], [0*3 + 3*8, 0*1 + 3*2, 0*7 + 3*4]]
 AB = _SLIDES["AB"]  # [[14, 4, 18], [24, 6, 12]], shape (2, 3)
 V = _SLIDES["V"]  # [[-1, 5], [2, 4]]

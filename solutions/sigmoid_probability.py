@@ -33,7 +33,7 @@ def probability_fake(x1, x2, w1, w2, b):
     return float(sigmoid(net_input(x1, x2, w1, w2, b)))
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`
     (None: the slides' numbers)."""
     v = params or DEFAULT_VARIANT
@@ -77,7 +77,7 @@ def draw_variant(rng) -> dict:
         b = round(float(rng.uniform(-2.0, 2.0)), 1)
         x1, x2 = (round(float(rng.uniform(0.5, 3.0)), 1) for _ in range(2))
         params = {"w1": w1, "w2": w2, "b": b, "x1": x1, "x2": x2}
-        a = answers(params)
+        a = expected(params)
         clear = 0.05 < a["P"] < 0.4 or 0.6 < a["P"] < 0.95
         distinct = len({round(a[key], 6) for key in ("Z", "Z_WITHOUT_BIAS", "Z_SWAPPED")}) == 3
         if clear and distinct and 0 not in (w1, w2) and abs(b) >= 0.2:
@@ -87,7 +87,7 @@ def draw_variant(rng) -> dict:
 # The slides' numbers, as constants.
 W1, W2, B = DEFAULT_VARIANT["w1"], DEFAULT_VARIANT["w2"], DEFAULT_VARIANT["b"]
 X1, X2 = DEFAULT_VARIANT["x1"], DEFAULT_VARIANT["x2"]
-_SLIDES = answers()
+_SLIDES = expected()
 # By hand: z = 0.3 * 1 + 0.1 * 2.2 + 1.0 = 0.3 + 0.22 + 1.0 = 1.52
 Z = _SLIDES["Z"]
 # p = 1 / (1 + exp(-1.52)) = 1 / (1 + 0.2187) = 0.8205

@@ -119,7 +119,7 @@ def one_hot_shifted(labels, num_classes):
 # --------------------------------------------------------------------------- the variants
 
 
-def answers(params=None) -> dict:
+def expected(params=None) -> dict:
     """Every value the checks compare, or name as a mistake, for the variant `params`."""
     v = params or DEFAULT_VARIANT
     logits, labels = np.array(v["logits"], dtype=float), np.array(v["labels"])
@@ -166,14 +166,14 @@ def draw_variant(rng) -> dict:
         wrong = int(rng.integers(0, 4))
         labels[wrong] = (classes[wrong] + int(rng.integers(1, k))) % k
         params = {"logits": logits.tolist(), "labels": [int(v) for v in labels]}
-        a = answers(params)
+        a = expected(params)
         losses = [round(a[key], 4) for key in ("BATCH_LOSS", "LOSS_OF_PREDICTIONS", "LOSS_SUMMED", "LOSS_LOG10")]
         if len(set(losses)) == len(losses) and len(set(classes.tolist())) > 1:
             return params
 
 
 # The default variant, as constants.
-_DEFAULT = answers()
+_DEFAULT = expected()
 # Row 1: exp(2.0), exp(1.0), exp(0.1) = 7.389, 2.718, 1.105; sum 11.212: (0.6590, 0.2424, 0.0986)
 PROBS = _DEFAULT["PROBS"]
 CLASSES = _DEFAULT["CLASSES"]  # [0, 1, 2, 2]

@@ -2,7 +2,7 @@
 
 A varying exercise (`varies: true` in course.yaml) has a solution module with
 `DEFAULT_VARIANT` (the slides' numbers), `draw_variant(rng)` (sensible numbers only) and
-`answers(params)`. Its master notebook writes the numbers as Jinja placeholders,
+`expected(params)`. Its master notebook writes the numbers as Jinja placeholders,
 `{{ w1 }}`, in markdown and given code; the build renders them with the default variant,
 and `build --roster` renders one notebook per student with that student's variant.
 

@@ -3,13 +3,13 @@
 It is the exercise's `solutions/<id>.py` (every name it defines reads as `sol.NAME`), with
 what every exercise with personal numbers needs and none should write again:
 
-    sol.for_student("Z")         the value "Z" of the solution's `answers(params)` for the
+    sol.for_student("Z")         the value "Z" of the solution's `expected(params)` for the
                                  student being judged, looked up when a submission is judged
                                  (their own numbers; the slides' where they have none): an
                                  expected value or a mistake's wrong value
     sol.for_student(lambda a: a["Z"] * 2)
                                  a value computed from that dict
-    sol.student_answers()        that dict now (inside a rule that runs while judging)
+    sol.student_expected()       that dict now (inside a rule that runs while judging)
     sol.student_numbers()        the student's own numbers now (`DEFAULT_VARIANT` without any)
 
 A name the solution module defines itself is read from the module; these four are the
@@ -25,7 +25,7 @@ from typing import Any, Callable
 from autograder.judge.options import refuse
 from autograder.judge.variant import FromVariant, current_variant
 
-OWN = ("for_student", "student_answers", "student_numbers")
+OWN = ("for_student", "student_expected", "student_numbers")
 
 
 class Solution:
@@ -37,7 +37,7 @@ class Solution:
             raise ValueError(f"{module.__file__}: {clash[0]!r} is a name the framework gives the solution "
                              "(autograder/judge/solution.py); call yours otherwise")
         self._module = module
-        self._keys: set | None = None  # the keys of answers(None), read at the first for_student
+        self._keys: set | None = None  # the keys of expected(None), read at the first for_student
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._module, name)
@@ -48,31 +48,31 @@ class Solution:
     def __repr__(self) -> str:
         return f"<solution {self._module.__file__}>"
 
-    def _answers(self) -> Callable[[dict | None], dict]:
-        answers = getattr(self._module, "answers", None)
-        if not callable(answers):
-            refuse("sol.for_student", f"{self._module.__file__} defines no answers(params): only an exercise with "
+    def _expected(self) -> Callable[[dict | None], dict]:
+        expected = getattr(self._module, "expected", None)
+        if not callable(expected):
+            refuse("sol.for_student", f"{self._module.__file__} defines no expected(params): only an exercise with "
                    "personal numbers looks its values up for the student (write sol.NAME otherwise)")
-        return answers
+        return expected
 
     def for_student(self, key: str | Callable[[dict], Any]) -> FromVariant:
-        """The value `key` of answers(params) for the student being judged, resolved when a
+        """The value `key` of expected(params) for the student being judged, resolved when a
         submission is judged; `key` may be a function of that dict."""
         if not (isinstance(key, str) or callable(key)):
-            refuse("sol.for_student", f"takes a key of answers(params) or a function of that dict, got {key!r}")
-        answers = self._answers()
+            refuse("sol.for_student", f"takes a key of expected(params) or a function of that dict, got {key!r}")
+        expected = self._expected()
         if isinstance(key, str):  # a misspelt key is an error where it is written, not at the first judging
             if self._keys is None:
-                self._keys = set(answers(None))
+                self._keys = set(expected(None))
             if key not in self._keys:
                 close = difflib.get_close_matches(key, sorted(self._keys), n=1)
-                refuse(f"sol.for_student({key!r})", f"answers() of {self._module.__file__} has no {key!r}"
+                refuse(f"sol.for_student({key!r})", f"expected() of {self._module.__file__} has no {key!r}"
                        + (f" (did you mean {close[0]!r}?)" if close else ""))
-        return FromVariant(answers, key)
+        return FromVariant(expected, key)
 
-    def student_answers(self) -> dict:
-        """answers(params) for the student being judged, now."""
-        return self._answers()(current_variant())
+    def student_expected(self) -> dict:
+        """expected(params) for the student being judged, now."""
+        return self._expected()(current_variant())
 
     def student_numbers(self) -> dict:
         """The numbers of the student being judged, now (the solution's DEFAULT_VARIANT without any)."""

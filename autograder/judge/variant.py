@@ -31,19 +31,19 @@ def using_variant(params: dict | None):
 
 
 class FromVariant:
-    """An expected value computed from the student's variant: `answers(params)[key]`, or
-    `key(answers(params))` when `key` is a function of that dict (a value derived from it).
+    """An expected value computed from the student's variant: `expected(params)[key]`, or
+    `key(expected(params))` when `key` is a function of that dict (a value derived from it).
 
-    `answers` is a solution module's function from a variant's parameters (None: the
+    `expected` is a solution module's function from a variant's parameters (None: the
     default) to a dict of every value the exercise asks for or names as a mistake. A
     checks.py writes it as `sol.for_student(key)` (judge/solution.py).
     """
 
-    def __init__(self, answers: Callable[[dict | None], dict], key: str | Callable[[dict], object]):
-        self.answers, self.key = answers, key
+    def __init__(self, expected: Callable[[dict | None], dict], key: str | Callable[[dict], object]):
+        self.expected, self.key = expected, key
 
     def __call__(self):
-        values = self.answers(current_variant())
+        values = self.expected(current_variant())
         return self.key(values) if callable(self.key) else values[self.key]
 
     def __repr__(self):

@@ -28,7 +28,7 @@ SHIPPED = "autograder_course"  # the folder of checks and solutions in the zip's
 
 
 def _plain(value):
-    """A variant read from the notebook, as the JSON types the solution's answers() expects."""
+    """A variant read from the notebook, as the JSON types the solution's expected() takes."""
     def default(obj):
         if isinstance(obj, np.ndarray):
             return obj.tolist()

@@ -72,7 +72,7 @@ CHAIN_RULE_ADDED = ("the chain rule multiplies: df/dx = df/dq * dq/dx, the upstr
 
 
 def _z() -> float:
-    return sol.student_answers()["Z"]
+    return sol.student_expected()["Z"]
 
 
 def _from(var: str, rule, hint: str, mistakes=None) -> Upstream:

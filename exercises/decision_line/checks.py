@@ -202,7 +202,7 @@ class FormulaCheck(Check):
 def _intercept_from_log_odds():
     """The intercept judged against the student's own log-odds at p = 0.5 (question 1)."""
     def coefficients():
-        b0, b1, b2 = sol.student_answers()["COEFFICIENTS"]
+        b0, b1, b2 = sol.student_expected()["COEFFICIENTS"]
         return b0, b1, b2
 
     return Upstream(

@@ -98,15 +98,15 @@ def lecture(key: str):
     """The value `key` for the slides' numbers, a mistake only for a student who has other numbers."""
     def value():
         variant = current_variant()
-        return None if variant in (None, sol.DEFAULT_VARIANT) else sol.answers(None)[key]
+        return None if variant in (None, sol.DEFAULT_VARIANT) else sol.expected(None)[key]
     return value
 
 
 def _notebook_args(*keys: str):
     """The arguments the notebook calls a function with: its banknote X and the weights that
-    the student's numbers give (keys of answers(); a tuple of weights is spread)."""
+    the student's numbers give (keys of expected(); a tuple of weights is spread)."""
     def args() -> tuple:
-        a = sol.student_answers()
+        a = sol.student_expected()
         return tuple(item for key in keys for item in (a[key] if isinstance(a[key], tuple) else (a[key],)))
     return args
 
@@ -203,7 +203,7 @@ CHECKS = [
         expected=sol.for_student("SHAPE_W1"),
         form="shape",
         description="the shape of the weights from the 2 inputs to the first hidden layer, (inputs, nodes)",
-        mistakes={SWAPPED_HINT: lambda: sol.student_answers()["SHAPE_W1"][::-1], LECTURE: lecture("SHAPE_W1")},
+        mistakes={SWAPPED_HINT: lambda: sol.student_expected()["SHAPE_W1"][::-1], LECTURE: lecture("SHAPE_W1")},
     ),
     ValueCheck(
         "shape_W2",
@@ -221,7 +221,7 @@ CHECKS = [
         expected=sol.for_student("SHAPE_W3"),
         form="shape",
         description="the shape of the weights from the second hidden layer to the output, (inputs, nodes)",
-        mistakes={SWAPPED_HINT: lambda: sol.student_answers()["SHAPE_W3"][::-1], LECTURE: lecture("SHAPE_W3")},
+        mistakes={SWAPPED_HINT: lambda: sol.student_expected()["SHAPE_W3"][::-1], LECTURE: lecture("SHAPE_W3")},
     ),
     FunctionCheck(
         "predict_two_hidden",

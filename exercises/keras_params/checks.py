@@ -45,9 +45,9 @@ def _count(name, var, expected, description, mistakes, points=1.0, upstream=None
 
 
 def _mistakes(key: str, hints: dict[str, str]) -> dict:
-    """{hint: the wrong count it names}, from answers()[key] of the student's own numbers."""
+    """{hint: the wrong count it names}, from expected()[key] of the student's own numbers."""
     def wrong(name: str):
-        return lambda: sol.student_answers()[key][name]
+        return lambda: sol.student_expected()[key][name]
     return {hint: wrong(name) for hint, name in hints.items()}
 
 
@@ -61,14 +61,14 @@ def lecture(key: str) -> dict:
     """{LECTURE: the count `key` for the slides' sizes}, a mistake only for a student who has other sizes."""
     def value():
         variant = current_variant()
-        return None if variant in (None, sol.DEFAULT_VARIANT) else sol.answers(None)[key]
+        return None if variant in (None, sol.DEFAULT_VARIANT) else sol.expected(None)[key]
     return {LECTURE: value}
 
 
 def _from_function(sizes_key: str, var: str) -> Upstream:
     """A count the student may have computed with their own count_dense_params: judged against
     what that function gives for the student's own stack, so that a wrong function is named instead."""
-    return Upstream(probes=lambda: {"own": Call("count_dense_params", (tuple(sol.student_answers()[sizes_key]),))},
+    return Upstream(probes=lambda: {"own": Call("count_dense_params", (tuple(sol.student_expected()[sizes_key]),))},
                     rule=lambda own: own,
                     hint=f"{var} is what your count_dense_params gives; the function is not right (see its check)")
 

@@ -40,7 +40,7 @@ SIGMOID_FAILS = "your sigmoid fails on arrays (see its check), so p_vec = sigmoi
 
 
 def _bias() -> float:
-    return sol.student_answers()["B"]
+    return sol.student_expected()["B"]
 
 
 def _p_from_z():
@@ -153,7 +153,7 @@ CHECKS = [
         description="a (2, 1) array: one column holding the weights w1, w2",
         mistakes={"the bias does not belong in W: it is added after the product X @ W": sol.for_student("W_WITH_BIAS"),
                   "W should be a column, one weight per row (2, 1); a row of weights is W transposed":
-                      lambda: sol.student_answers()["W"].T},
+                      lambda: sol.student_expected()["W"].T},
     ),
     ValueCheck(
         "p_vec",

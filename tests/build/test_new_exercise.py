@@ -232,7 +232,7 @@ def sigmoid(z):
     return 1 / (1 + math.exp(-z))
 
 
-def answers(params=None):
+def expected(params=None):
     """Every value the checks compare with, or name as a mistake, for a student's numbers."""
     v = params or DEFAULT_VARIANT
     z = v["w"] * v["x"] + v["b"]
@@ -322,7 +322,7 @@ def _write_checks(tmp_path, body: str):
     folder.mkdir(parents=True)
     (tmp_path / "solutions").mkdir()
     (tmp_path / "solutions" / "ex.py").write_text("Z = 1.5\n\ndef f(x):\n    return x\n\n"
-                                                  "def answers(params=None):\n    return {'Z': Z}\n")
+                                                  "def expected(params=None):\n    return {'Z': Z}\n")
     (folder / "checks.py").write_text(
         "from autograder.exercises import load_solution\n"
         "from autograder.judge import BuildsOn, FunctionCheck, Upstream, ValueCheck\n\n"
@@ -337,7 +337,7 @@ def _write_checks(tmp_path, body: str):
     ('ValueCheck("z", expected=sol.Z, mistakes=["z"])', "option mistakes= should be Mapping[str, Any] | None"),
     ('ValueCheck("z", expected=sol.Z, form="arrray")', "unknown form 'arrray'; the forms are array, bool,"),
     ('ValueCheck("z")', "option 'expected' is missing"),
-    ('ValueCheck("z", expected=sol.for_student("ZZ"))', "sol.for_student('ZZ'): answers() of "),
+    ('ValueCheck("z", expected=sol.for_student("ZZ"))', "sol.for_student('ZZ'): expected() of "),
     ('ValueCheck("z", expected=sol.for_student("ZZ"))', "has no 'ZZ' (did you mean 'Z'?)"),
     ('FunctionCheck("f", cases=[(1,)], reference=sol.f)', "option cases= should be Callable"),
     ('FunctionCheck("f", cases=lambda rng: [(1,)], refrence=sol.f)', "unknown option 'refrence' (did you mean 'reference'?)"),
@@ -373,7 +373,7 @@ def test_every_bundled_checks_py_says_only_what_is_its_own():
                     or isinstance(n, ast.Import) and any(a.name.startswith("solutions") for a in n.names)], exercise.id
         defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
         assert not defined & {"mine", "make_checks"}, exercise.id
-        assert "FromVariant(sol.answers" not in source and "with_carry_forward" not in source, exercise.id
+        assert "FromVariant(sol.expected" not in source and "with_carry_forward" not in source, exercise.id
         if exercise.training is not None:  # the framework's checks, one per task; the file names questions only
             assert [type(n).__name__ for n in tree.body] == ["Expr", "Assign"], exercise.id
             graded = ast.literal_eval(tree.body[1].value)

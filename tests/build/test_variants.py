@@ -204,7 +204,7 @@ FUNCTIONS = {
 
 def correct_values(exercise: str, params: dict) -> dict:
     """What a student with these numbers types into the answer cells, from solutions/<id>.py."""
-    a = solution_module(exercise).answers(params)
+    a = solution_module(exercise).expected(params)
     if exercise == "sigmoid_probability":
         return {"z": a["Z"], "p": round(a["P"], 4), "is_fake": a["IS_FAKE"], "X": a["X"].tolist(),
                 "W": a["W"].tolist(), "p_vec": [[round(a["P"], 4)]]}

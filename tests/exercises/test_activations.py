@@ -62,8 +62,8 @@ def test_the_notebooks_numbers_by_hand():
     assert sol.W_COMBINED.tolist() == [[2.25], [2.5]]  # 1 + 2 - 0.75, 2 - 1 + 1.5
     assert sol.B_COMBINED.tolist() == [0.5]  # 0.5 + 2 - 1.5 - 0.5
     assert sol.RELU_OUT.tolist() == [[5.0], [0.0], [-4.5], [-5.0]]
-    assert sol.answers()["LINEAR_OUT"].tolist() == [[7.75], [0.75], [2.5], [-4.5]]
-    assert sol.answers()["SAME_WITH_RELU"] is False
+    assert sol.expected()["LINEAR_OUT"].tolist() == [[7.75], [0.75], [2.5], [-4.5]]
+    assert sol.expected()["SAME_WITH_RELU"] is False
     assert sol.is_sensible(sol.DEFAULT_VARIANT)
 
 
@@ -74,7 +74,7 @@ def test_drawn_variants_are_sensible():
         assert sol.is_sensible(params)
         assert np.shape(params["W1"]) == (2, 3) and np.shape(params["W2"]) == (3, 1) and np.shape(params["X"]) == (4, 2)
         assert all(isinstance(v, float) for v in np.ravel(params["W1"]).tolist())
-        a = sol.answers(params)
+        a = sol.expected(params)
         assert a["SAME_WITH_RELU"] is False
         assert not np.allclose(a["B_COMBINED"], a["B_SECOND_ONLY"]) and not np.allclose(a["B_COMBINED"], a["B_FIRST_ONLY"])
     assert len({str(v) for v in drawn}) == len(drawn)
@@ -84,7 +84,7 @@ def test_drawn_variants_are_sensible():
 
 
 def _answers() -> dict:
-    a = sol.answers()
+    a = sol.expected()
     return {
         "relu": sol.relu, "relu_grad": sol.relu_grad, "tanh": sol.tanh, "tanh_grad": sol.tanh_grad,
         "W_combined": a["W_COMBINED"], "b_combined": a["B_COMBINED"], "collapse": sol.collapse,
@@ -165,7 +165,7 @@ def test_the_grader_uses_its_own_inputs():
         ({"collapse": sol.collapse_reversed}, "collapse", "W is transposed"),
         ({"relu_out": sol.relu_on_output_too(sol.X, sol.W1, sol.B1, sol.W2, sol.B2)}, "relu_out", "between the layers only"),
         ({"relu_out": sol.relu_without_first_bias(sol.X, sol.W1, sol.B1, sol.W2, sol.B2)}, "relu_out", "b1 was forgotten"),
-        ({"relu_out": sol.answers()["TWO_LAYER_OUT"]}, "relu_out", "without activation"),
+        ({"relu_out": sol.expected()["TWO_LAYER_OUT"]}, "relu_out", "without activation"),
         ({"same_with_relu": True}, "same_with_relu", "negative hidden values become 0"),
         ({"relu": lambda x: np.minimum(x, 0)}, "relu", "np.minimum keeps the negative values"),
         ({"tanh_grad": lambda x: 1 + np.tanh(x) ** 2}, "tanh_grad", "the sign is wrong"),
@@ -199,7 +199,7 @@ VARIANT = {  # draw_variant(np.random.default_rng(7)): W = [[-0.5], [-0.75]], b 
 
 def test_the_variant_is_sensible_and_its_answers_differ():
     assert sol.is_sensible(VARIANT)
-    mine, slides = sol.answers(VARIANT), sol.answers()
+    mine, slides = sol.expected(VARIANT), sol.expected()
     assert mine["W_COMBINED"].tolist() == [[-0.5], [-0.75]] and mine["B_COMBINED"].tolist() == [-1.25]
     assert not np.allclose(mine["W_COMBINED"], slides["W_COMBINED"]) and not np.allclose(mine["RELU_OUT"], slides["RELU_OUT"])
 

@@ -28,8 +28,8 @@ def test_reference_values():
 
 def test_default_variant_is_the_slides():
     assert sol.DEFAULT_VARIANT == {"x": -2.0, "y": 5.0, "z": -4.0}
-    assert sol.answers() == sol.answers(sol.DEFAULT_VARIANT)
-    assert (sol.answers()["Q"], sol.answers()["F"], sol.answers()["DF_DZ"]) == (3, -12, 3)
+    assert sol.expected() == sol.expected(sol.DEFAULT_VARIANT)
+    assert (sol.expected()["Q"], sol.expected()["F"], sol.expected()["DF_DZ"]) == (3, -12, 3)
 
 
 def test_drawn_variants_are_sensible():
@@ -39,7 +39,7 @@ def test_drawn_variants_are_sensible():
         x, y, z = params["x"], params["y"], params["z"]
         assert all(isinstance(v, float) and v.is_integer() and 1 <= abs(v) <= 6 for v in (x, y, z))
         assert x + y != 0 and x + y != z  # df/dz = q cannot pass for the slip df/dz = z
-        a = sol.answers(params)
+        a = sol.expected(params)
         assert len({a["F"], a["Q"], a["F_WITHOUT_BRACKETS"]}) == 3
         assert a["DF_DX"] not in (1.0, a["X"], a["Q"]) and a["DF_DY"] not in (1.0, a["Y"], a["Q"])
         assert a["DF_DZ"] not in (a["Z"], a["F"]) and a["DF_DQ"] not in (1.0, a["Q"])

@@ -26,7 +26,7 @@ def test_reference_values():
     assert (sol.INTERCEPT, sol.SLOPE) == (-2.0, -4.0)  # x2 = -2 - 4*x1
     assert sol.decision_line(1.0, 2.0, 0.5) == (-2.0, -4.0)
     assert sol.DEFAULT_VARIANT == {"b0": 1.0, "b1": 2.0, "b2": 0.5}
-    assert sol.answers()["INTERCEPT"] == sol.INTERCEPT and sol.answers()["SLOPE"] == sol.SLOPE
+    assert sol.expected()["INTERCEPT"] == sol.INTERCEPT and sol.expected()["SLOPE"] == sol.SLOPE
 
 
 def test_drawn_variants_are_sensible():
@@ -36,7 +36,7 @@ def test_drawn_variants_are_sensible():
         b0, b1, b2 = params["b0"], params["b1"], params["b2"]
         assert all(isinstance(v, float) and (2 * v).is_integer() for v in params.values())  # steps of 0.5
         assert b0 != 0 and b1 != 0 and abs(b2) >= 0.5 and b2 != 1  # no degenerate line
-        intercept, slope = sol.answers(params)["INTERCEPT"], sol.answers(params)["SLOPE"]
+        intercept, slope = sol.expected(params)["INTERCEPT"], sol.expected(params)["SLOPE"]
         assert (4 * intercept).is_integer() and (4 * slope).is_integer()  # nice numbers by hand
         assert intercept != slope
     assert len({tuple(v.values()) for v in drawn}) > 100

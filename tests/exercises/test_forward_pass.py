@@ -222,7 +222,7 @@ def _independent(params: dict) -> tuple[float, float]:
 
 def test_the_default_variant_is_the_slides():
     assert sol.DEFAULT_VARIANT == {"seed": 22, "x1": 1.0, "x2": 2.2, "hidden": 8}
-    assert sol.answers(None)["P_HIDDEN"] == sol.answers(sol.DEFAULT_VARIANT)["P_HIDDEN"] == sol.P_HIDDEN
+    assert sol.expected(None)["P_HIDDEN"] == sol.expected(sol.DEFAULT_VARIANT)["P_HIDDEN"] == sol.P_HIDDEN
     assert _independent(sol.DEFAULT_VARIANT) == pytest.approx((0.44860787, 0.64217449), abs=5e-9)
 
 
@@ -232,7 +232,7 @@ def test_drawn_variants_are_sensible_and_computed_as_the_notebook_does():
     assert len({v["seed"] for v in variants}) > 6 and len({v["hidden"] for v in variants}) > 2
     for v in variants:
         assert v["seed"] != 22 and 5 <= v["hidden"] <= 10 and 0.5 <= v["x1"] <= 3.0 and 0.5 <= v["x2"] <= 3.0
-        a = sol.answers(v)
+        a = sol.expected(v)
         assert (a["P_HIDDEN"], a["P_TWO_HIDDEN"]) == pytest.approx(_independent(v), abs=1e-12)
         assert a["P_NO_HIDDEN"] == pytest.approx(1 / (1 + np.exp(-(0.3 * v["x1"] + 0.1 * v["x2"] + 1))))
         assert (a["SHAPE_W1"], a["SHAPE_W2"], a["SHAPE_W3"]) == ((2, v["hidden"]), (v["hidden"],) * 2, (v["hidden"], 1))
@@ -279,12 +279,12 @@ def test_checks_judge_with_the_students_own_numbers():
     ],
 )
 def test_hints_follow_the_students_own_numbers(key, check, hint):
-    mistake = sol.answers(VARIANT)[key]
+    mistake = sol.expected(VARIANT)[key]
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT) | {check: mistake}
     verdict = judge_namespace(ID, namespace, params=VARIANT)[check]
     assert verdict.points == 0 and hint in verdict.hint, verdict
     # the same mistake made with the slides' numbers is no mistake of this student's
-    slides = judge_namespace(ID, namespace | {check: sol.answers(None)[key]}, params=VARIANT)[check]
+    slides = judge_namespace(ID, namespace | {check: sol.expected(None)[key]}, params=VARIANT)[check]
     assert hint not in slides.hint
 
 
@@ -292,7 +292,7 @@ def test_a_student_function_is_judged_on_the_students_own_weights():
     """p_two_hidden from a wrong predict_two_hidden is explained by that function, called on the
     weights of the student's seed and hidden size (not the slides')."""
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
-    a = sol.answers(VARIANT)
+    a = sol.expected(VARIANT)
     wrong = namespace | {"predict_two_hidden": sol.two_hidden_W2_transposed,
                          "p_two_hidden": sol.two_hidden_W2_transposed(a["X"], *a["TWO_HIDDEN"])}
     verdict = judge_namespace(ID, wrong, params=VARIANT)["p_two_hidden"]

@@ -74,7 +74,7 @@ def test_default_variant_and_drawn_variants():
     for params in drawn:
         assert set(params) == set(sol.DEFAULT_VARIANT)
         assert params["y"] in (0, 1) and params["lr"] in (0.1, 0.2, 0.5) and params["a"] in sol.CURVATURES
-        assert abs(sol.answers(params)["GRAD_B"]) > 0.2
+        assert abs(sol.expected(params)["GRAD_B"]) > 0.2
     assert {p["y"] for p in drawn} == {0, 1} and len({tuple(p.values()) for p in drawn}) > 180
 
 
@@ -227,6 +227,6 @@ def test_checks_judge_with_the_students_own_numbers():
     verdicts = judge_namespace(ID, _plain_answers(), params=VARIANT)
     assert all(verdicts[n].points == 0 for n in ("grad_w", "grad_b", "w_new", "b_new", "p_new", "diverging_lrs", "lr_limit"))
     assert verdicts["train_logistic"].points == 2  # the functions do not depend on the numbers
-    a = sol.answers(VARIANT)
+    a = sol.expected(VARIANT)
     mistaken = judge_namespace(ID, namespace | {"w_new": a["W_NEW_PLUS"]}, params=VARIANT)["w_new"]
     assert "gradient was added" in mistaken.hint

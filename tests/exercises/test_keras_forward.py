@@ -36,7 +36,7 @@ def _network(hidden=8, hidden_activation="sigmoid", output_activation="sigmoid",
     return model
 
 
-SLIDES = sol.answers()
+SLIDES = sol.expected()
 
 
 # --------------------------------------------------------------------------- the numbers
@@ -165,7 +165,7 @@ def test_a_students_own_notebook_passes_and_is_judged_with_their_numbers(built):
     assert sol.is_sensible(VARIANT)
     _, _, tests = built
     namespace = notebook_namespace(master_notebook(ID), params=VARIANT)
-    mine = sol.answers(VARIANT)
+    mine = sol.expected(VARIANT)
     assert float(np.ravel(namespace["p_neuron"])[0]) == pytest.approx(1 / (1 + np.exp(-(0.9 * -1.6 - 0.7 * -0.4 + 0.5))), abs=1e-6)
     assert float(np.ravel(namespace["p_network"])[0]) == pytest.approx(mine["P_NETWORK"], abs=1e-6)
     assert_otter_tests_pass(tests, namespace)

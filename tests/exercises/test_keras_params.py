@@ -190,10 +190,10 @@ def _keras_count(sizes) -> int:
 def test_the_default_variant_is_the_slides():
     assert sol.DEFAULT_VARIANT == {"n_in": 10, "n_1": 20, "n_2": 30, "deep_in": 10, "deep_hidden": 100,
                                    "banknote_hidden": 8}
-    a = sol.answers(None)
+    a = sol.expected(None)
     assert (a["PARAMS_LAYER1"], a["PARAMS_LAYER2"], a["PARAMS_10_20_30"]) == (220, 630, 850)
     assert (a["PARAMS_10_100_100_1"], a["PARAMS_2_8_1"], a["PARAMS_FIXED"]) == (11_301, 33, 11_301)
-    assert sol.answers(sol.DEFAULT_VARIANT) == a
+    assert sol.expected(sol.DEFAULT_VARIANT) == a
 
 
 def test_drawn_variants_are_sensible_and_counted_as_keras_counts(solution_ns):
@@ -202,7 +202,7 @@ def test_drawn_variants_are_sensible_and_counted_as_keras_counts(solution_ns):
     assert len({(v["n_in"], v["n_1"], v["n_2"]) for v in variants}) == 20
     assert len({v["deep_hidden"] for v in variants}) > 4 and len({v["banknote_hidden"] for v in variants}) > 3
     for v in variants[:4]:  # Keras, on the torch backend, counts what the solution counts
-        a = sol.answers(v)
+        a = sol.expected(v)
         assert _keras_count(a["Q1_SIZES"]) == a["PARAMS_10_20_30"]
         assert _keras_count(a["DEEP_SIZES"]) == a["PARAMS_10_100_100_1"]
         assert sol.build_fixed_functional_model(v["deep_in"], v["deep_hidden"]).count_params() == a["PARAMS_FIXED"]
@@ -210,7 +210,7 @@ def test_drawn_variants_are_sensible_and_counted_as_keras_counts(solution_ns):
     for v in variants:
         assert 3 <= v["n_in"] <= 16 and 8 <= min(v["n_1"], v["n_2"]) <= max(v["n_1"], v["n_2"]) <= 40
         assert 4 <= v["deep_in"] <= 20 and v["deep_hidden"] % 10 == 0 and 3 <= v["banknote_hidden"] <= 12
-        a = sol.answers(v)
+        a = sol.expected(v)
         n_in, n_1, n_2 = v["n_in"], v["n_1"], v["n_2"]
         assert (a["PARAMS_LAYER1"], a["PARAMS_LAYER2"]) == ((n_in + 1) * n_1, (n_1 + 1) * n_2)
         counts = [a[name.upper()] for name in Q1_AND_2]
@@ -237,7 +237,7 @@ def test_the_master_filled_with_a_variant_passes_its_otter_tests(built, solution
 
 
 def _variant_answers() -> dict:
-    a = sol.answers(VARIANT)
+    a = sol.expected(VARIANT)
     return _plain_answers() | {name: a[name.upper()] for name in Q1_AND_2} | {"n_params_fixed": a["PARAMS_FIXED"]}
 
 
@@ -276,7 +276,7 @@ def test_a_count_from_the_students_own_function_is_judged_on_their_own_stack():
     def one_bias_per_layer(sizes):
         return sol.count_one_bias_per_layer(list(sizes))
 
-    own = sol.count_one_bias_per_layer(sol.answers(VARIANT)["DEEP_SIZES"])
+    own = sol.count_one_bias_per_layer(sol.expected(VARIANT)["DEEP_SIZES"])
     verdict = judge_namespace(ID, _variant_answers() | {"count_dense_params": one_bias_per_layer,
                                                         "params_10_100_100_1": own}, params=VARIANT)
     assert "what your count_dense_params gives" in verdict["params_10_100_100_1"].hint

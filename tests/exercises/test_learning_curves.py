@@ -82,7 +82,7 @@ def test_the_notebooks_curves_read_by_eye():
     assert len(v["loss"]) == len(v["val_loss"]) == 40 and v["patience"] == 5
     assert v["val_loss"][17] == 0.3279 == min(v["val_loss"])  # epoch 18
     assert all(loss > 0.3279 for loss in v["val_loss"][18:23])  # epochs 19 to 23: no new best, so stop after 23
-    a = sol.answers()
+    a = sol.expected()
     assert (a["BEST_EPOCH"], a["STOPPED_AT"], a["N_TRAIN"]) == (18, 23, 1097)  # floor(1372 * 0.8) = floor(1097.6)
     assert (a["DIAGNOSIS_A"], a["DIAGNOSIS_B"], a["DIAGNOSIS_C"]) == (sol.OVER, sol.GOOD, sol.UNDER)
     c = v["curves"]
@@ -96,12 +96,12 @@ def test_drawn_variants_are_sensible():
     drawn = [sol.draw_variant(rng) for _ in range(150)]
     for params in drawn:
         assert sol.is_sensible(params)
-        a = sol.answers(params)
+        a = sol.expected(params)
         assert sorted(a[f"DIAGNOSIS_{c}"] for c in sol.CURVES) == sorted(sol.KINDS)
         assert a["BEST_EPOCH"] < a["STOPPED_AT"] == a["BEST_EPOCH"] + params["patience"]
-    orders = {tuple(sol.answers(p)[f"DIAGNOSIS_{c}"] for c in sol.CURVES) for p in drawn}
+    orders = {tuple(sol.expected(p)[f"DIAGNOSIS_{c}"] for c in sol.CURVES) for p in drawn}
     assert len(orders) == 6  # every order of the three kinds occurs
-    assert len({sol.answers(p)["BEST_EPOCH"] for p in drawn}) > 8
+    assert len({sol.expected(p)["BEST_EPOCH"] for p in drawn}) > 8
 
 
 # --------------------------------------------------------------------------- the checks
@@ -193,7 +193,7 @@ def test_typical_mistakes_get_their_hint(mistake, check, hint):
 def test_a_students_own_notebook_passes_and_is_judged_with_their_curves(built):
     _, _, tests = built
     params = sol.draw_variant(np.random.default_rng(11))
-    mine = sol.answers(params)
+    mine = sol.expected(params)
     assert (mine["BEST_EPOCH"], mine["STOPPED_AT"]) != (18, 23) or mine["N_TRAIN"] != 1097
     namespace = notebook_namespace(master_notebook(ID), params=params)
     assert namespace["history"]["val_loss"] == params["val_loss"]

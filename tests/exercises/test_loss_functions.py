@@ -71,7 +71,7 @@ def test_default_variant_and_drawn_variants():
         ys, ps = [params[f"y{k}"] for k in "abc"], [params[f"p{k}"] for k in "abc"]
         assert set(ys) == {0, 1} and all(0.05 <= p <= 0.95 and round(p, 2) == p and abs(p - 0.5) >= 0.1 for p in ps)
         assert params["z"] in (-7.0, -6.0, -5.0, -4.0, -3.0)
-        a = sol.answers(params)
+        a = sol.expected(params)
         assert a["LOSS_A"] == pytest.approx(-np.log(ps[0] if ys[0] else 1 - ps[0]))
     assert len({tuple(v.values()) for v in drawn}) > 180
 

@@ -35,8 +35,8 @@ def test_reference_values():
 
 def test_default_variant_is_the_slides():
     assert sol.DEFAULT_VARIANT["A"] == [[2, 1], [0, 3]] and sol.DEFAULT_VARIANT["W"] == [[1, -1, 2], [0, 1, 1]]
-    assert np.array_equal(sol.answers()["AB"], sol.AB) and np.array_equal(sol.answers()["V"], sol.V)
-    assert np.array_equal(sol.answers()["SLIDES_AB"], sol.SLIDES_AB)
+    assert np.array_equal(sol.expected()["AB"], sol.AB) and np.array_equal(sol.expected()["V"], sol.V)
+    assert np.array_equal(sol.expected()["SLIDES_AB"], sol.SLIDES_AB)
 
 
 def test_drawn_variants_are_sensible():
@@ -49,7 +49,7 @@ def test_drawn_variants_are_sensible():
             assert all(type(v) is int for row in matrix for v in row)  # plain JSON integers
             low, high = (-5, 9) if name in "AB" else (-3, 3)
             assert low <= np.min(matrix) and np.max(matrix) <= high
-        a = sol.answers(params)
+        a = sol.expected(params)
         assert not np.array_equal(a["AB"], a["AT_B"]) and not np.array_equal(a["V"], a["V"].T)
         assert a["SLIDES_AB"] is None  # the slides' typo only exists for their numbers
     assert len({str(v) for v in drawn}) == len(drawn)

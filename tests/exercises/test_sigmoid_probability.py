@@ -32,8 +32,8 @@ def test_reference_values():
 
 def test_default_variant_is_the_slides():
     assert sol.DEFAULT_VARIANT == {"w1": 0.3, "w2": 0.1, "b": 1.0, "x1": 1.0, "x2": 2.2}
-    assert sol.answers()["Z"] == sol.answers(sol.DEFAULT_VARIANT)["Z"] == sol.Z
-    assert sol.answers()["P"] == sol.P and np.array_equal(sol.answers()["P_VEC"], sol.P_VEC)
+    assert sol.expected()["Z"] == sol.expected(sol.DEFAULT_VARIANT)["Z"] == sol.Z
+    assert sol.expected()["P"] == sol.P and np.array_equal(sol.expected()["P_VEC"], sol.P_VEC)
 
 
 def test_drawn_variants_are_sensible():
@@ -44,11 +44,11 @@ def test_drawn_variants_are_sensible():
         assert all(isinstance(v, float) and round(v, 1) == v for v in params.values())  # one decimal
         assert params["w1"] != 0 and params["w2"] != 0 and abs(params["b"]) >= 0.2
         assert -1 <= params["w1"] <= 1 and -1 <= params["w2"] <= 1 and 0.5 <= params["x1"] <= 3
-        p = sol.answers(params)["P"]
+        p = sol.expected(params)["P"]
         assert 0.05 < p < 0.4 or 0.6 < p < 0.95  # the class is clear, whatever the rounding
-        a = sol.answers(params)
+        a = sol.expected(params)
         assert len({round(a[k], 6) for k in ("Z", "Z_WITHOUT_BIAS", "Z_SWAPPED")}) == 3  # mistakes stay distinct
-    assert any(sol.answers(v)["IS_FAKE"] for v in drawn) and not all(sol.answers(v)["IS_FAKE"] for v in drawn)
+    assert any(sol.expected(v)["IS_FAKE"] for v in drawn) and not all(sol.expected(v)["IS_FAKE"] for v in drawn)
     assert len({tuple(v.values()) for v in drawn}) > 250
 
 
