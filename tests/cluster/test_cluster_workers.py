@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import socket
 import sqlite3
@@ -55,8 +56,11 @@ class DaskProcesses:
 
     def _start(self, name: str, args: list[str]) -> None:
         log = open(self.logs / f"{name}.log", "ab")
+        # Dask's scratch space (the scheduler's and the workers' folders) beside the logs, not in
+        # /tmp/dask-scratch-space, where a killed process's folder stayed.
+        env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(self.logs / "scratch")}
         self.procs[name] = subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO)
+                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO, env=env)
 
     def start_scheduler(self) -> None:
         port = self.address.rsplit(":", 1)[1]
@@ -65,8 +69,7 @@ class DaskProcesses:
 
     def start_worker(self, name: str, *extra: str) -> None:
         self._start(name, ["worker", self.address, "--name", name, "--nthreads", "1", "--no-nanny",
-                           "--no-dashboard", "--death-timeout", "60",
-                           "--local-directory", str(self.logs / "scratch"), *extra])  # not /tmp/dask-scratch-space
+                           "--no-dashboard", "--death-timeout", "60", *extra])
 
     def running(self, name: str) -> bool:
         return name in self.procs and self.procs[name].poll() is None
