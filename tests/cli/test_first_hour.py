@@ -32,7 +32,8 @@ def test_grading_into_a_log_draws_no_progress_bar(tmp_path):
 
 
 def test_feedback_shows_a_cells_error_as_written_and_names_the_cell():
-    result = {"student": "ann <b>", "exercise": "backprop", "status": "graded", "score": 0, "max_score": 3,
+    result = {"student": "ann <b>", "submission": "ann.ipynb", "exercise": "backprop", "status": "graded",
+              "score": 0, "max_score": 3,
               "checks": [], "run": {"cells": [
                   {"index": 2, "status": "error",
                    "error": "SyntaxError: invalid syntax (<ipython-input-3-5f1a2b3c4d5e>, line 2)"},
@@ -46,14 +47,14 @@ def test_feedback_shows_a_cells_error_as_written_and_names_the_cell():
 
 
 def test_the_readme_names_every_column_of_grades_csv_and_of_the_roster():
-    from autograder.export.files import COLUMNS, GRADES_EXTRA
+    from autograder.export.files import GRADES_CSV
     from autograder.export.lms import MOODLE_IDENTIFIERS
     from autograder.intake.roster import ALIASES
     from autograder.paths import REPO_ROOT
 
     readme = (REPO_ROOT / "README.md").read_text()
     grades = readme.split("The columns of `grades.csv`, in order:")[1].split("Every input gets")[0]
-    assert re.findall(r"`([a-z_0-9]+)`", grades) == [*COLUMNS, *GRADES_EXTRA]  # all of them, in order
+    assert re.findall(r"`([a-z_0-9]+)`", grades) == list(GRADES_CSV)  # all of them, in order
     roster = readme.split("**The roster**")[1].split("`build --roster` writes")[0]
     named = set(re.findall(r"`([a-z_]+)`", roster))
     moodle = {column for _, columns in MOODLE_IDENTIFIERS.values() for column in columns}
