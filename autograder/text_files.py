@@ -14,6 +14,8 @@ def read_text(path: str | Path, error: type[Exception], what: str) -> str:
     """The text of `path` (UTF-8, a byte order mark allowed); `error(message)` otherwise,
     `what` naming the file in words ("the roster")."""
     try:
+        if Path(path).exists() and not Path(path).is_file():  # a FIFO would block the read forever
+            raise error(f"the {what} {path} is not a file (a folder, FIFO or device)")
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise error(f"no {what} at {path}") from None

@@ -124,6 +124,8 @@ def new_exercise(course_path: Path, exercise_id: str, title: str | None = None) 
     if not ID_PATTERN.fullmatch(exercise_id):
         raise ScaffoldError(f"{exercise_id!r} is not an exercise id: lower case letters, digits and _, "
                             "starting with a letter")
+    if course_path.exists() and not course_path.is_file():  # writing into a FIFO would block forever
+        raise ScaffoldError(f"{course_path} is not a file (a folder, FIFO or device): name the course.yaml to add to")
     root = course_path.resolve().parent  # a relative "course.yaml": its folder has a name
     data = yaml.safe_load(course_path.read_text()) if course_path.is_file() else None
     data = data if isinstance(data, dict) else {"name": root.name, "exercises": []}

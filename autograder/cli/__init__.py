@@ -37,7 +37,8 @@ from autograder.settings import EnvironmentVariableError, settings
 
 # What the machine refuses, not what the code got wrong: a full disk or quota, a file over the
 # size limit, a read-only or forbidden folder. Any command meets them where it writes.
-MACHINE_REFUSALS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+MACHINE_REFUSALS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
+                    errno.EEXIST, errno.EISDIR}  # and a device or folder where a file is to be written
 SQLITE_REFUSALS = ("disk I/O error", "database or disk is full", "readonly database", "unable to open database")
 
 

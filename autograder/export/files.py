@@ -8,9 +8,11 @@ one left by a killed process is removed by the next batch (export/derived.py).
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,7 +47,16 @@ def encoded(text: str) -> bytes:
 
 def write_atomically(path: Path, text: str) -> Path:
     """Write `text` (UTF-8) as `path`, whole or not at all: a reader never sees half a file.
-    On failure (a full disk) the temporary file is removed and the OSError raised."""
+    On failure (a full disk) the temporary file is removed and the OSError raised.
+    Something at `path` that is not a file (a device such as /dev/full, a FIFO, a socket, a
+    folder) is never replaced: the rename would put a file where the device or folder was."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise FileExistsError(errno.EEXIST, "something that is not a file is there (a device, FIFO or folder); "
+                              "it is left as it is: name a file", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + PART)
     try:

@@ -425,6 +425,40 @@ def test_a_full_disk_or_read_only_folder_ends_a_command_with_one_line(tmp_path, 
     assert "Traceback" not in done.output
 
 
+@pytest.mark.parametrize("make", ["fifo", "folder", "device"])
+def test_a_device_fifo_or_folder_named_as_the_output_file_is_left_as_it_is(tmp_path, make):
+    """The atomic write renames a finished file onto the path: onto /dev/full or a FIFO it would
+    put a plain file where the device was. It is refused, in one line, and the thing stays."""
+    from autograder.export.files import write_atomically
+
+    target = tmp_path / "report.html"
+    if make == "fifo":
+        os.mkfifo(target)
+    elif make == "folder":
+        target.mkdir()
+    else:
+        target = Path("/dev/null")
+    before = target.lstat().st_mode
+    with pytest.raises(FileExistsError, match="not a file is there"):
+        write_atomically(target, "<html></html>")
+    assert target.lstat().st_mode == before and not list(tmp_path.glob("*.part"))
+    done = CliRunner().invoke(main, ["new-exercise", "x_y", "--course", str(target)])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+
+
+def test_report_to_a_fifo_is_one_line_and_the_fifo_stays(tmp_path, monkeypatch):
+    report_command = sys.modules["autograder.cli.report"]  # the package's `report` is the click command
+
+    fifo = tmp_path / "report.html"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(report_command, "results_or_fail", lambda path: ([], tmp_path))
+    done = CliRunner().invoke(main, ["report", "--results", str(tmp_path), "--out", str(fifo), "--no-feedback"])
+    assert done.exit_code == 1
+    assert the_error(done.output) == (f"Error: cannot write {fifo}: something that is not a file is there (a device, "
+                                      "FIFO or folder); it is left as it is: name a file (the command stopped there)")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
 def test_a_file_size_limit_ends_a_real_command_with_one_line(tmp_path):
     import resource
     import signal
