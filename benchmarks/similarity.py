@@ -1,6 +1,6 @@
 """The similarity report on a synthetic class: does it find the planted copies, and how fast.
 
-    python benchmarks/similarity.py [--honest 32] [--large 70] [--seeds 2026,7,99] [--fresh 20]
+    python benchmarks/similarity.py [--honest 32] [--large 70] [--seeds 2026,7,99] [--fresh 20] [--first 5001]
 
 The seeds are the test's (tests/test_similarity.py: 2026, 7, 99) and FRESH more (5001, 5002, ...)
 that no threshold or weight was tuned on: the figures that count are the fresh seeds'.
@@ -97,17 +97,20 @@ def main() -> None:
     parser.add_argument("--honest", type=int, default=32)
     parser.add_argument("--large", type=int, default=70)
     parser.add_argument("--seeds", default="2026,7,99", help="the test's seeds")
-    parser.add_argument("--fresh", type=int, default=20, help="this many fresh seeds: 5001, 5002, ...")
+    parser.add_argument("--fresh", type=int, default=20, help="this many fresh seeds: FIRST, FIRST + 1, ...")
+    parser.add_argument("--first", type=int, default=5001, help="the first fresh seed (5001 and up were looked at "
+                        "while the weights were chosen; 6001 and up were not)")
     args = parser.parse_args()
     course = load_course(None)
     groups = {"the test's seeds": [int(s) for s in args.seeds.split(",") if s],
-              "fresh seeds": list(range(5001, 5001 + args.fresh))}
+              "fresh seeds": list(range(args.first, args.first + args.fresh))}
     for group, seeds in groups.items():
         tally: dict = {}
         for seed in seeds:
             detection(course, args.honest, seed, tally)
         summary(group, seeds, tally)
-    speed(course, args.large)
+    if args.large:
+        speed(course, args.large)
 
 
 def summary(group: str, seeds: list[int], tally: dict) -> None:

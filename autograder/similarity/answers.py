@@ -5,10 +5,13 @@ holds, so a copier who rewrote one long answer dilutes four answers copied verba
 each own-code cell (an answer, or a print or check a student added) is one unit, written as
 a key that a disguise does not change: its lines without comments and whitespace, the names
 the student chose written `V`, the rest (numbers, strings, library names) as it is. Two
-submissions share a unit when they hold the same key; a unit counts log(N / df) (df: the
-submissions that hold it), nothing when more than SHARE_CAP of the class holds it. The answer
-score of a pair is 1 - exp(-shared weight / SCALE): four rare answers the same is strong
-evidence whatever else either notebook holds; the textbook one-liners everyone writes are none.
+submissions share a unit when they hold the same key. The evidence of a pair is a
+log-likelihood ratio, copied against written apart (answer_evidence): each unit they share
+counts log(N / df) (df: the submissions that hold it; the chance that an independent writer
+holds it), each own cell of the one who wrote more that the other does not share counts
+-DIFFER. The answer score of a pair is 1 - exp(-evidence / SCALE): the same combination of
+forms most of the class wrote is a likely accident and weighs little; rare answers alike, and
+a notebook alike in nearly all of its cells, weigh much.
 
 Comments add to it, line by line (comment_evidence): a copier who did not rewrite the comments
 keeps each one on its line, while two honest students who comment the same common line say the
@@ -37,7 +40,8 @@ from scipy import sparse
 from autograder.similarity.own_code import without_comment, normalise
 
 SCALE = 8.0  # shared weight for a score of 1 - 1/e: about three answers held by two students of 32
-SHARE_CAP = 0.15  # a unit held by more than this share of the class is no evidence
+SHARE_CAP = 0.15  # a unit held by more than this share of the class is common (the report's count says so)
+DIFFER = 1.3  # nats against copying per own cell the two did not write alike
 NAME = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -67,26 +71,37 @@ def cells_same(a: set[str], b: set[str], common: set[str]) -> tuple[int, int, in
 
 
 def answer_evidence(units: list[set[str]]) -> np.ndarray:
-    """The N x N matrix of the weight of the rare units each pair shares (the diagonal is meaningless)."""
+    """The N x N matrix of each pair's log-likelihood ratio, copied against written apart, from
+    their own cells (the diagonal is meaningless).
+
+    A cell both wrote alike counts log(N / df): the chance that an independent writer holds the
+    form the other wrote is df / N, a copier holds it for sure. Every cell of the one who wrote
+    more that the other does not hold alike counts -DIFFER: a copier keeps nearly all of their
+    source's cells, two independent writers differ on most. So four textbook cells alike beside
+    one rewritten weigh more than three cells alike, two of them unusual, beside three that
+    differ; and two honest notebooks that share the few forms most of the class wrote weigh
+    little, however many of them there are."""
     n = len(units)
     df = Counter(k for keys in units for k in keys)
-    cap = max(2, round(SHARE_CAP * n))
-    weight = {k: math.log(n / c) for k, c in df.items() if 2 <= c <= cap}
-    holders: dict[str, list[int]] = {}
-    for i, keys in enumerate(units):
+    weight = {k: math.log(n / c) for k, c in df.items() if c >= 2}
+    index = {k: i for i, k in enumerate(weight)}
+    rows, cols = [], []
+    for row, keys in enumerate(units):
         for k in keys:
-            if k in weight:
-                holders.setdefault(k, []).append(i)
-    shared = np.zeros((n, n))
-    for k, who in holders.items():
-        idx = np.array(who)
-        shared[np.ix_(idx, idx)] += weight[k]
-    return shared
+            if k in index:
+                rows.append(row)
+                cols.append(index[k])
+    held = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(len(index), 1)))
+    w = np.array([weight[k] for k in index] or [0.0])
+    shared = (held.multiply(w[None, :]) @ held.T).toarray()
+    alike = (held @ held.T).toarray()
+    sizes = np.array([len(k) for k in units], dtype=float)
+    return shared - DIFFER * (np.maximum.outer(sizes, sizes) - alike)
 
 
 def answer_scores(evidence: np.ndarray) -> np.ndarray:
-    """Shared weight (answer_evidence, plus comment_evidence) -> a score from 0 to 1."""
-    return 1.0 - np.exp(-evidence / SCALE)
+    """Evidence (answer_evidence, plus comment_evidence) -> a score from 0 to 1 (none below 0)."""
+    return 1.0 - np.exp(-np.maximum(evidence, 0.0) / SCALE)
 
 
 def comment_of(line: str) -> str:

@@ -6,8 +6,9 @@
 names anonymous, and with the names they chose kept, blended), scaled by `coverage`, the share
 of the longer own code of the two that is the same line for line (answers.line_coverage: a copy
 holds nearly all of its source's lines; two honest notebooks that happen to share their only
-unusual answers do not hold each other's other lines). `answers` is how many of their own
-cells are the same and rare in the class, answer by answer, with the comments they put alike on
+unusual answers do not hold each other's other lines). `answers` is, answer by answer, how
+unlikely their own cells alike are for two independent writers in this class (the rarer the
+forms they share, the more; each cell they wrote differently, less), with the comments they put alike on
 the same lines (answers.py: a copier who rewrote one long answer still shares the others, which
 the pooled overlap dilutes), `signals` the course's signs of copying they share (signals.py);
 either alone can raise the score, and both together raise it more. A pair is listed when it
