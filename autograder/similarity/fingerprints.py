@@ -13,14 +13,16 @@ What copydetect does not know is the class. In a short exercise every honest stu
 `p = sigmoid(z)`; sharing it says nothing. Each fingerprint is therefore weighted by its
 rarity among the exercise's submissions, log(N / df) (df: how many submissions hold it), as
 in information retrieval: one held by everyone weighs nothing, one held by two of thirty
-weighs log 15. The code score of a pair is the weight they share over the geometric mean of
-their own weights (each plus a small prior, so two nearly blank notebooks do not reach 1 on
-one shared line):
+weighs log 15. The code score of a pair is the weight of the rare fingerprints they share
+(held by at most COMMON_SHARE of the class, or two) over the geometric mean of their own weights
+(each plus a small prior, so two nearly blank notebooks do not reach 1 on one shared line):
 
-    code(A, B) = shared(A, B) / sqrt((W(A) + prior) * (W(B) + prior))
+    code(A, B) = shared_rare(A, B) / sqrt((W(A) + prior) * (W(B) + prior))
 
 1 means all of both students' own code is the same, rare code; 0 means nothing in common
-beyond what most of the class wrote. The same is computed once more with the names the student chose kept as they are (a copy
+beyond what many in the class wrote. Common fingerprints count in W but never as shared: two
+honest notebooks made of the same common answers are alike by accident, and without this
+rule the ratio would call them as alike as a copy (their weights cancel). The same is computed once more with the names the student chose kept as they are (a copy
 that was not renamed shares them; two honest students rarely chose the same ones), and the
 two scores are blended (blended_scores). The pairwise sums are one sparse matrix product, so 200
 submissions cost a fraction of a second.
@@ -45,6 +47,7 @@ K = 12  # characters of filtered code per fingerprint: `V=V*V+V*V+V` is 11; answ
 WINDOW = 1  # keep every k-gram: the notebooks are small, and a window would drop short answers
 NAMED_SHARE = 0.4  # of the code score from the fingerprints with the student's own names kept
 PRIOR_FINGERPRINTS = 4  # the prior added to W: this many fingerprints held by no one else
+COMMON_SHARE = 0.15  # a fingerprint more than this share of the class holds is shared by accident
 MAX_PASSAGE_CHARS = 6_000  # of each side's own code shown in the report
 
 
@@ -127,7 +130,9 @@ def code_scores(fingerprints: list[CodeFingerprint], weights: dict[int, float]) 
         cols.extend(index[h] for h in fp.hashes)
     held = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(index)))
     w = np.array([weights[h] for h in index], dtype=float)
-    shared = (held.multiply(w[None, :]) @ held.T).toarray()
+    held_by_at_most = max(2, round(COMMON_SHARE * n))  # two, in a small class
+    rare = np.where(w >= math.log(n / held_by_at_most) - 1e-9, w, 0.0)
+    shared = (held.multiply(rare[None, :]) @ held.T).toarray()
     own = held @ w
     prior = PRIOR_FINGERPRINTS * math.log(n)
     return shared / np.sqrt(np.outer(own + prior, own + prior))

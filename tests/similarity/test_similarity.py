@@ -308,3 +308,43 @@ def test_a_training_recipe_shared_in_part_counts_far_less_than_the_whole():
     part, text_part = recipe_match(signals[0][0], signals[2][0], weights)
     assert whole > 0 and part < 0.15 * whole
     assert text_whole.startswith("the whole training recipe") and "in 7 of 13 parts" in text_part
+
+
+def test_common_forms_alike_are_a_likely_accident_and_a_copy_alike_in_all_but_one_cell_is_not():
+    """Scored by how unlikely it is for two independent writers: two students alike only in the
+    forms about half the class wrote rank low however many cells they share, while a copy with
+    its longest answer rewritten, which shares one unusual form beside three common ones,
+    outranks two honest students who share two unusual forms beside four cells written
+    differently."""
+    forms = [  # per question: the common form first, then the others
+        ["z = w1 * x1 + w2 * x2 + b", "z = x1 * w1 + x2 * w2 + b", "z = b + w1 * x1 + w2 * x2",
+         "z = np.dot([w1, w2], [x1, x2]) + b"],
+        ["def sigmoid(z):\n    return 1 / (1 + np.exp(-z))", "def sigmoid(z):\n    return np.exp(z) / (1 + np.exp(z))",
+         "def sigmoid(z):\n    return 0.5 * (1 + np.tanh(z / 2))", "def sigmoid(z):\n    return 1.0 / (1.0 + np.exp(-z))"],
+        ["p = sigmoid(z)", "p = float(sigmoid(z))", "p = sigmoid(np.array(z)).item()", "p = round(float(sigmoid(z)), 4)"],
+        ["is_fake = p > 0.5", "is_fake = bool(p > 0.5)", "is_fake = z > 0", "is_fake = bool(round(p))"],
+        ["X = np.array([[x1, x2]])\nW = np.array([[w1], [w2]])\np_vec = sigmoid(X @ W + b)",
+         "X = np.array([[x1, x2]])\nW = np.array([[w1, w2]]).T\np_vec = sigmoid(np.matmul(X, W) + b)",
+         "X = np.atleast_2d([x1, x2])\nW = np.atleast_2d([w1, w2]).T\np_vec = sigmoid(X.dot(W) + b)",
+         "X = np.array([x1, x2])[None, :]\nW = np.array([w1, w2])[:, None]\np_vec = sigmoid(X @ W + b)"],
+    ]
+    # 30 students: each question's common form for about half of them, one of the others for the rest
+    class_ = [[forms[q][0 if (3 * i + 7 * q) % 10 < 5 else 1 + (i + q) % 3] for q in range(5)] for i in range(30)]
+    subs = [Submitted(f"o{i}", f"o{i}", "sigmoid_probability", [*cells, f"print({i}, p)"])
+            for i, cells in enumerate(class_)]
+    twin = [f[0] for f in forms]  # the common form in every cell, no print: two honest students write this
+    odd_sigmoid = "def sigmoid(z):\n    return np.reciprocal(1 + np.exp(np.negative(z)))"
+    odd_vector = "X = np.zeros((1, 2))\nX[0, 0], X[0, 1] = x1, x2\nW = np.zeros((2, 1))\nW[:, 0] = [w1, w2]\np_vec = sigmoid(X @ W + b)"
+    honest_a = [forms[0][1], odd_sigmoid, forms[2][0], forms[3][2], odd_vector, 'print("mine", z)']
+    honest_b = [forms[0][3], odd_sigmoid, forms[2][3], forms[3][0], odd_vector, "print(type(p_vec))"]
+    own_sigmoid = "def sigmoid(z):\n    return np.exp(-np.logaddexp(0, -z))"
+    source = [twin[0], own_sigmoid, *twin[2:4],
+              "X = np.array([x1, x2]).reshape(1, 2)\nW = np.array([w1, w2]).reshape(2, 1)\np_vec = sigmoid(X @ W + b)"]
+    copied = [*source[:4], odd_vector.replace("X @ W", "np.dot(X, W)")]  # the longest answer rewritten
+    subs += [Submitted(n, n, "sigmoid_probability", cells) for n, cells in
+             [("t1", twin), ("t2", twin), ("ha", honest_a), ("hb", honest_b), ("src", source), ("cp", copied)]]
+    pairs = {frozenset((p.a.student, p.b.student)): p for p in compare_class(subs, COURSE, top=10**6)[0].pairs}
+    copy, honest, twins = pairs[frozenset(("src", "cp"))], pairs[frozenset(("ha", "hb"))], pairs[frozenset(("t1", "t2"))]
+    assert copy.score > honest.score, (copy.score, honest.score)
+    assert (copy.cells_same, copy.cells, copy.cells_common) == (4, 5, 3)
+    assert twins.score < THRESHOLD and twins.score < honest.score and (twins.cells_same, twins.cells_common) == (5, 5)
