@@ -8,8 +8,9 @@ the student chose written `V`, the rest (numbers, strings, library names) as it 
 submissions share a unit when they hold the same key. The evidence of a pair is a
 log-likelihood ratio, copied against written apart (answer_evidence): each unit they share
 counts log(N / df) (df: the submissions that hold it; the chance that an independent writer
-holds it), each own cell of the one who wrote more that the other does not share counts
--DIFFER. The answer score of a pair is 1 - exp(-evidence / SCALE): the same combination of
+holds it), a cell alike but for its numbers (the epochs changed) the same with df counted
+over the cells alike but for their numbers, each own cell of the one who wrote more that the
+other does not share counts -DIFFER. The answer score of a pair is 1 - exp(-evidence / SCALE): the same combination of
 forms most of the class wrote is a likely accident and weighs little; rare answers alike, and
 a notebook alike in nearly all of its cells, weigh much.
 
@@ -43,6 +44,7 @@ SCALE = 8.0  # shared weight for a score of 1 - 1/e: about three answers held by
 SHARE_CAP = 0.15  # a unit held by more than this share of the class is common (the report's count says so)
 DIFFER = 1.3  # nats against copying per own cell the two did not write alike
 NAME = re.compile(r"[A-Za-z_]\w*")
+NUMBER = re.compile(r"(?<![\w.])(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def line_key(line: str, names: set[str]) -> str:
@@ -70,21 +72,11 @@ def cells_same(a: set[str], b: set[str], common: set[str]) -> tuple[int, int, in
     return len(same), max(len(a), len(b)), len(same & common)
 
 
-def answer_evidence(units: list[set[str]]) -> np.ndarray:
-    """The N x N matrix of each pair's log-likelihood ratio, copied against written apart, from
-    their own cells (the diagonal is meaningless).
-
-    A cell both wrote alike counts log(N / df): the chance that an independent writer holds the
-    form the other wrote is df / N, a copier holds it for sure. Every cell of the one who wrote
-    more that the other does not hold alike counts -DIFFER: a copier keeps nearly all of their
-    source's cells, two independent writers differ on most. So four textbook cells alike beside
-    one rewritten weigh more than three cells alike, two of them unusual, beside three that
-    differ; and two honest notebooks that share the few forms most of the class wrote weigh
-    little, however many of them there are."""
+def _held(units: list[set[str]]) -> tuple[sparse.csr_matrix, np.ndarray, dict[str, int]]:
+    """Which submission holds which unit held by two or more, and each one's weight log(N / df)."""
     n = len(units)
     df = Counter(k for keys in units for k in keys)
-    weight = {k: math.log(n / c) for k, c in df.items() if c >= 2}
-    index = {k: i for i, k in enumerate(weight)}
+    index = {k: i for i, k in enumerate(k for k, c in df.items() if c >= 2)}
     rows, cols = [], []
     for row, keys in enumerate(units):
         for k in keys:
@@ -92,11 +84,44 @@ def answer_evidence(units: list[set[str]]) -> np.ndarray:
                 rows.append(row)
                 cols.append(index[k])
     held = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(len(index), 1)))
-    w = np.array([weight[k] for k in index] or [0.0])
-    shared = (held.multiply(w[None, :]) @ held.T).toarray()
-    alike = (held @ held.T).toarray()
+    weight = np.zeros(max(len(index), 1))
+    for k, i in index.items():
+        weight[i] = math.log(n / df[k])
+    return held, weight, index
+
+
+def without_numbers(key: str) -> str:
+    """A unit's key with every number written 0: the same code with other settings."""
+    return NUMBER.sub("0", key)
+
+
+def answer_evidence(units: list[set[str]]) -> np.ndarray:
+    """The N x N matrix of each pair's log-likelihood ratio, copied against written apart, from
+    their own cells (the diagonal is meaningless).
+
+    A cell both wrote alike counts log(N / df): the chance that an independent writer holds the
+    form the other wrote is df / N, a copier holds it for sure. A cell alike but for its numbers
+    (a copier who changed the epochs or a seed) counts the same with df counted over the cells
+    alike but for their numbers (more honest students share a form than a form and its numbers).
+    Every cell of the one who wrote more that the other does not hold alike counts -DIFFER: a
+    copier keeps nearly all of their source's cells, two independent writers differ on most. So
+    four textbook cells alike beside one rewritten weigh more than three cells alike, two of them
+    unusual, beside three that differ; and two honest notebooks that share the few forms most of
+    the class wrote weigh little, however many of them there are."""
+    exact, w_exact, index = _held(units)
+    near_units = [{without_numbers(k) for k in keys} for keys in units]
+    near, w_near, near_index = _held(near_units)
+    # what the cells alike exactly weigh as cells alike but for their numbers (not counted twice)
+    w_exact_as_near = np.zeros_like(w_exact)
+    for k, i in index.items():
+        w_exact_as_near[i] = w_near[near_index[without_numbers(k)]]
+    shared = (exact.multiply(w_exact[None, :]) @ exact.T).toarray()
+    alike = (exact @ exact.T).toarray()
+    shared_near = (near.multiply(w_near[None, :]) @ near.T).toarray() - (exact.multiply(w_exact_as_near[None, :]) @ exact.T).toarray()
+    alike_near = (near @ near.T).toarray() - alike
     sizes = np.array([len(k) for k in units], dtype=float)
-    return shared - DIFFER * (np.maximum.outer(sizes, sizes) - alike)
+    return (shared + np.maximum(shared_near, 0.0)
+            - DIFFER * (np.maximum.outer(sizes, sizes) - alike - np.maximum(alike_near, 0.0)))
 
 
 def answer_scores(evidence: np.ndarray) -> np.ndarray:
