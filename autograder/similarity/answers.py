@@ -182,13 +182,7 @@ def comment_evidence(lines: list[dict[str, str]]) -> tuple[np.ndarray, np.ndarra
 def line_coverage(lines: list[set[str]]) -> np.ndarray:
     """The N x N matrix of the lines two submissions share over the own lines of the one with more."""
     n = len(lines)
-    index: dict[str, int] = {}
-    rows, cols = [], []
-    for row, keys in enumerate(lines):
-        for k in keys:
-            rows.append(row)
-            cols.append(index.setdefault(k, len(index)))
-    held = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(len(index), 1)))
+    held, _, _ = _held(lines)  # a line only one submission holds is shared with no one
     shared = (held @ held.T).toarray()
     sizes = np.array([len(k) for k in lines], dtype=float)
     most = np.maximum.outer(sizes, sizes)
