@@ -27,7 +27,7 @@ from autograder.exercises import load_checks
 from autograder.export import write_result_json
 from autograder.export.derived import (STORAGE_ERRORS, OutputError, bring_up_to_date, check_writable, output_error,
                                        title_of)
-from autograder.export.pages import DRAWER_FROM, FeedbackInBackground
+from autograder.export.pages import Drawer, FeedbackInBackground
 from autograder.export.safe_text import terminal_text
 from autograder.intake import Roster, Submission, intake
 from autograder.intake.files import check_inputs
@@ -141,12 +141,13 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
     runs = [preloads[s.exercise] for s in runnable for _ in range(runs_per_submission(course.exercise(s.exercise)))]
     warm_pool = WarmPool.for_batch(runs, workers, warm) \
         if runnable and runner is None else None
-    drawer = len(runnable) >= DRAWER_FROM  # pages drawn in a process of their own (export/pages.py)
-    if runnable and not drawer:
-        figures.prepare_in_background()  # matplotlib loads while the workers start
+    # The pages' figures are drawn by a process of their own, forked now, while this process runs
+    # no other thread (export/pages.py).
+    drawer = Drawer() if figures.enabled() and runnable else None
+    if drawer is not None:
+        drawer.start()
     if warm_pool is not None:
         todo.sort(key=lambda s: warm_pool.rank(preloads.get(s.exercise)))  # each preload set's runs together
-        warm_pool.warm_up()
 
     def runner_of(sub) -> Runner:
         return runner or (warm_pool.runner(preloads.get(sub.exercise)) if warm_pool is not None else run_notebook)
@@ -154,6 +155,8 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
     # disable=None: tqdm stays silent when its stream is no terminal (a log, a pipe, CI)
     bar = tqdm(total=len(todo), desc="grading", unit="sub", disable=True if not progress or not todo else None)
     try:
+        if warm_pool is not None:
+            warm_pool.warm_up()
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, (warm_pool or contextlib.nullcontext()), \
                 FeedbackInBackground(out / "feedback", course, drawer) as pages:
             futures = {
@@ -184,4 +187,6 @@ def _grade_into(book, submissions, course, out, stopped, workers, regrade, progr
         raise stopped(exc) from None
     finally:
         bar.close()
+        if drawer is not None:
+            drawer.close()  # closed with the pages already, unless the batch stopped before them
     return results

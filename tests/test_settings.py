@@ -101,13 +101,11 @@ def test_the_readers_follow_the_environment_as_it_changes(monkeypatch, tmp_path)
 
 # The reads of the environment outside settings.py, each with its reason: the student's set-up cell
 # runs in the student's Python (no package to import); `verify` (for the Otter kernel it starts)
-# and the pages' drawing process extend PYTHONPATH for a child, which is no setting of the
-# package. The sandbox (its own folder) imports only the stdlib.
+# extends PYTHONPATH for a child, which is no setting of the package. The sandbox (its own folder) imports only the stdlib.
 READS_ELSEWHERE = {
     ("autograder/student_python/student_setup.py", "AUTOGRADER_GRADING"),
     ("autograder/student_python/student_setup.py", "JPY_SESSION_NAME"),
     ("autograder/cli/verify.py", "PYTHONPATH"),
-    ("autograder/export/pages.py", "PYTHONPATH"),  # the drawing process imports this same package
 }
 
 

@@ -51,7 +51,7 @@ def _wrong(outcome: Outcome) -> list[str]:
 
 def report(course, corpus: str, details: bool) -> tuple[int, int, list[str]]:
     """Prints the table of one corpus; (failing checks, hinted ones, problems)."""
-    from autograder.corpus import judge_mistake, load_corpus  # numpy, nbformat: only when asked
+    from autograder.corpus import CORPORA, judge_mistake, load_corpus  # numpy, nbformat: only when asked
 
     print(f"{corpus} mistakes")
     print(f"{'exercise':24} {'mistakes':>8} {'failing':>8} {'hinted':>7} {'expected':>9} {'wrong':>6} {'problems':>9}")
@@ -76,7 +76,10 @@ def report(course, corpus: str, details: bool) -> tuple[int, int, list[str]]:
             if details:
                 for name, (message, hint) in o.failing.items():
                     print(f"    {o.mistake.name} -> {name}: {hint or '(no hint)'}")
-    share = totals[2] / totals[1] if totals[1] else 1.0
+    if not totals[0]:  # nothing was counted: no share to give (it is not 100% of anything)
+        print(f"  no exercise of this course has a list of {corpus} mistakes (exercises/<id>/{CORPORA[corpus]})")
+        return 0, 0, problems_all
+    share = f"{totals[2] / totals[1]:.0%} of failing checks carry a hint" if totals[1] else "no mistake fails a check"
     print(f"{'all':24} {totals[0]:>8} {totals[1]:>8} {totals[2]:>7} {totals[3]:>9} {totals[4]:>6} {totals[5]:>9}"
-          f"   ({share:.0%} of failing checks carry a hint, {totals[4]} wrong)")
+          f"   ({share}, {totals[4]} wrong)")
     return totals[1], totals[2], problems_all

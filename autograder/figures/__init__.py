@@ -15,8 +15,6 @@ turns them off (no data kept, no extra probe, nothing drawn).
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from typing import Any, Mapping
 
 from autograder.figures.collect import fits, generic
@@ -24,35 +22,12 @@ from autograder.figures.draw import REFERENCE_SETTINGS, Drawn, figures_of
 from autograder.figures.kinds import KINDS
 from autograder.settings import settings
 
-__all__ = ["KINDS", "REFERENCE_SETTINGS", "Drawn", "enabled", "extra_probes", "figure_data", "figures_of",
-           "prepare", "prepare_in_background"]
+__all__ = ["KINDS", "REFERENCE_SETTINGS", "Drawn", "enabled", "extra_probes", "figure_data", "figures_of"]
 
 
 def enabled() -> bool:
     """AUTOGRADER_FIGURES (autograder/settings.py)."""
     return settings().figures
-
-
-def prepare() -> None:
-    """Import matplotlib and draw a figure with what every figure uses (fonts, axes, a legend, a
-    PNG), so that the first real figure does not wait for them (half a second or more)."""
-    with contextlib.suppress(Exception):  # only a head start: the first figure does it otherwise
-        from autograder.figures import canvas
-        from autograder.figures.draw import drawing
-
-        with drawing, canvas.settings():  # what every figure uses: axes, ticks, a line, a title, a legend
-            fig, (ax,) = canvas.figure()
-            ax.plot([0.0, 1.0], [0.0, 1.0], **canvas.RIGHT_STYLE, label=canvas.RIGHT_LABEL)
-            ax.set_title(canvas.YOUR_LABEL)
-            canvas.legend(ax)
-            canvas.png(fig)
-
-
-def prepare_in_background() -> None:
-    """Import matplotlib and load its fonts in a thread, while a batch starts its workers, so that
-    the first figure does not wait for them (half a second or more on a loaded machine)."""
-    if enabled():
-        threading.Thread(target=prepare, name="figures-prepare", daemon=True).start()
 
 
 def extra_probes(check, asked: Mapping[str, Any]) -> dict:

@@ -50,6 +50,9 @@ def settings():
         "text.parse_math": False, "text.usetex": False, "font.size": 8, "axes.titlesize": 9,
         "legend.fontsize": 7, "axes.spines.top": False, "axes.spines.right": False,
         "svg.fonttype": "none", "figure.max_open_warning": 0,
+        # A title at a fixed height: placing it above whatever the axes draw on top (there is
+        # nothing) costs a quarter of a figure's drawing time.
+        "axes.titley": 1.0,
     })
 
 

@@ -36,12 +36,35 @@ trainer), copied in as a folder: it imports nothing of this package. A timed tra
 model is trained in a sandbox of its own, by a run with no cells (training.py).
 """
 
-from autograder.run.fresh import run_notebook
-from autograder.run.isolation import isolation_mode
-from autograder.run.limits import Limits
-from autograder.run.protocols import Runner, WorkerHandle
-from autograder.run.results import CellRun, RunResult
-from autograder.run.states import CellStatus, Isolation, RunStatus
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from autograder.run.fresh import run_notebook
+    from autograder.run.isolation import isolation_mode
+    from autograder.run.limits import Limits
+    from autograder.run.protocols import Runner, WorkerHandle
+    from autograder.run.results import CellRun, RunResult
+    from autograder.run.states import CellStatus, Isolation, RunStatus
+
+# The names are loaded on first use (PEP 562), not with the package: a module that needs only the
+# run's states (record/result.py, and so the feedback pages' drawing process) does not pay for
+# the sandbox's machinery (isolation checks, launch, supervision), a quarter of a second to import.
+_HOMES = {
+    "run_notebook": "fresh", "isolation_mode": "isolation", "Limits": "limits", "Runner": "protocols",
+    "WorkerHandle": "protocols", "CellRun": "results", "RunResult": "results", "CellStatus": "states",
+    "Isolation": "states", "RunStatus": "states",
+}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["CellRun", "CellStatus", "Isolation", "Limits", "RunResult", "RunStatus", "Runner", "WorkerHandle",
            "isolation_mode", "run_notebook"]

@@ -13,6 +13,7 @@ import base64
 import importlib.util
 import json
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -407,53 +408,96 @@ def _images(page: str) -> list[bytes]:
     return [base64.b64decode(b) for b in re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)]
 
 
+# The pages of three results written by a grading process of its own (the drawer is a fork, made
+# only where no other thread runs: this test process has some), which draws no figure itself: an
+# image on a page comes from the drawing process. Its drawing process is killed after two pages.
+THREE_PAGES = """
+import json, os, signal, sys
+from pathlib import Path
+from autograder import figures
+from autograder.export.pages import Drawer, FeedbackInBackground
+folder = Path(sys.argv[1])
+grader, drawn_here = os.getpid(), figures.figures_of
+figures.figures_of = lambda *a, **k: [] if os.getpid() == grader else drawn_here(*a, **k)
+right, result, after = (json.loads((folder / f"{name}.json").read_text()) for name in ("right", "result", "after"))
+drawer = Drawer()
+drawer.start()
+started = drawer.pid is not None
+with FeedbackInBackground(folder / "feedback", None, drawer) as pages:
+    pages.write(right, "Sigmoid")
+    pages.write(result, "Sigmoid")
+    pages.flush()
+    os.kill(drawer.pid, signal.SIGKILL)
+    pages.write(after, "Sigmoid")
+print(json.dumps({"started": started, "ended": drawer.pid is None}))
+"""
+
+
 def test_pages_drawn_in_the_drawing_process_are_the_pages_drawn_here(sigmoid_flipped, tmp_path):
-    """One drawing process: its page is the one drawn here, student text through its JSON lines;
-    a page with nothing to draw never reaches it; once it is dead, the grader draws the pages."""
-    import os
-    import signal
+    """One drawing process: its page is the one drawn here, student text through the pipe; once it
+    is dead, the grader draws the pages."""
+    import subprocess
+    import sys
 
     from autograder.export.feedback import feedback_filename
-    from autograder.export.pages import FeedbackInBackground
 
     result = json.loads(json.dumps(sigmoid_flipped))
     result["student"] = "<script>alert(1)</script>\u2028$x$"
     right = json.loads(json.dumps(sigmoid_flipped)) | {"student": "bo", "checks": [
         dict(r, points=r["max_points"]) for r in sigmoid_flipped["checks"]]}
     after = json.loads(json.dumps(sigmoid_flipped)) | {"student": "cy"}
-    with FeedbackInBackground(tmp_path, None, drawer=True, start=False) as pages:
-        pages.write(right, "Sigmoid")
-        pages.flush()
-        assert pages.drawer.pid is None  # nothing to draw: not asked for a page
-        pages.write(result, "Sigmoid")
-        pages.flush()
-        os.kill(pages.drawer.pid, signal.SIGKILL)
-        pages.write(after, "Sigmoid")
-    page = (tmp_path / feedback_filename(result, ".html")).read_text()
+    for name, document in (("right", right), ("result", result), ("after", after)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(document))
+    done = subprocess.run([sys.executable, "-c", THREE_PAGES, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == {"started": True, "ended": True}
+    folder = tmp_path / "feedback"
+    page = (folder / feedback_filename(result, ".html")).read_text()
     assert page == feedback_html(result, None, "Sigmoid")
     assert len(_images(page)) == 2 and all(i.startswith(PNG) for i in _images(page))
-    assert (tmp_path / feedback_filename(result)).read_text().startswith("# Feedback: Sigmoid")
-    assert (tmp_path / feedback_filename(right, ".html")).is_file()
-    assert len(_images((tmp_path / feedback_filename(after, ".html")).read_text())) == 2
-    assert pages.drawer.pid is None  # ended
+    assert (folder / feedback_filename(result)).read_text().startswith("# Feedback: Sigmoid")
+    assert (folder / feedback_filename(right, ".html")).is_file()
+    # drawn by the grading process once its drawing process was dead: a page, without this script's figures
+    assert _images((folder / feedback_filename(after, ".html")).read_text()) == []
+    assert (folder / feedback_filename(after)).is_file()
+
+
+def _silent(conn, parent_end) -> None:
+    import time
+
+    time.sleep(60)
 
 
 def test_a_drawing_process_that_does_not_answer_is_given_up(monkeypatch):
-    import subprocess
-    import sys
     import time
 
     from autograder.export import pages
 
     monkeypatch.setattr(pages, "PAGE_SECONDS", 0.5)
-    silent = [sys.executable, "-c", "import time; time.sleep(60)"]
-    monkeypatch.setattr(pages.Drawer, "_start", lambda self: subprocess.Popen(
-        silent, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    monkeypatch.setattr(pages, "_serve", _silent)
     drawer = pages.Drawer()
     started = time.monotonic()
     assert drawer.page({"student": "ann"}, "t", "auto") is None and drawer.pid is None  # killed
     assert drawer.page({"student": "bo"}, "t", "auto") is None and drawer.pid is None  # not started again
     assert time.monotonic() - started < 5
+
+
+def test_no_drawing_process_is_forked_while_the_grader_runs_threads():
+    """A fork inherits every lock as it was: one held by another thread would stay held in the
+    child. With a thread running, the drawer does not start and the grader draws the pages."""
+    from autograder.export import pages
+
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, daemon=True)
+    thread.start()
+    try:
+        drawer = pages.Drawer()
+        drawer.start()
+        assert drawer.pid is None and drawer.page({"student": "ann"}, "t", "auto") is None
+    finally:
+        release.set()
+        thread.join()
 
 
 def test_a_page_that_cannot_be_written_stops_the_batch(sigmoid_flipped, tmp_path):
