@@ -102,7 +102,9 @@ def answer_evidence(units: list[set[str]]) -> np.ndarray:
     A cell both wrote alike counts log(N / df): the chance that an independent writer holds the
     form the other wrote is df / N, a copier holds it for sure. A cell alike but for its numbers
     (a copier who changed the epochs or a seed) counts the same with df counted over the cells
-    alike but for their numbers (more honest students share a form than a form and its numbers).
+    alike but for their numbers (more honest students share a form than a form and its numbers),
+    and still counts as written differently (`1` and `1.0` are a habit two honest students differ
+    in, as often as a setting a copier changed).
     Every cell of the one who wrote more that the other does not hold alike counts -DIFFER: a
     copier keeps nearly all of their source's cells, two independent writers differ on most. So
     four textbook cells alike beside one rewritten weigh more than three cells alike, two of them
@@ -118,10 +120,9 @@ def answer_evidence(units: list[set[str]]) -> np.ndarray:
     shared = (exact.multiply(w_exact[None, :]) @ exact.T).toarray()
     alike = (exact @ exact.T).toarray()
     shared_near = (near.multiply(w_near[None, :]) @ near.T).toarray() - (exact.multiply(w_exact_as_near[None, :]) @ exact.T).toarray()
-    alike_near = (near @ near.T).toarray() - alike
     sizes = np.array([len(k) for k in units], dtype=float)
     return (shared + np.maximum(shared_near, 0.0)
-            - DIFFER * (np.maximum.outer(sizes, sizes) - alike - np.maximum(alike_near, 0.0)))
+            - DIFFER * (np.maximum.outer(sizes, sizes) - alike))
 
 
 def answer_scores(evidence: np.ndarray) -> np.ndarray:
