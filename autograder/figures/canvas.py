@@ -60,13 +60,18 @@ def figure(width: float = 4.6, height: float = 2.9, panels: int = 1):
     """(figure, [axes]) on an Agg canvas, `panels` side by side."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     # Fixed margins, not a layout engine: constrained layout draws every figure twice.
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
     fig.subplots_adjust(left=0.6 / width, right=1 - 0.15 / width, bottom=0.5 / height, top=1 - 0.3 / height,
                         wspace=0.45)
-    return fig, [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
+    axes = [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
+    for ax in axes:  # at most 5 ticks an axis (a kind may set its own): each label is a third of a ms to draw
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+    return fig, axes
 
 
 def png(fig, cap: int = FIGURE_BYTES) -> bytes:
