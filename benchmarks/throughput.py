@@ -23,7 +23,8 @@ all the pages it shares with its warm worker).
 Without `--sizes`: the six pen-and-paper exercises, N submissions each, graded once (default
 mode), against K files per exercise with `otter run`, sequential and W in parallel.
 
-`--figures-only N`: only that comparison, on N submissions. In both modes, the last batch is
+`--figures-only N`: only that comparison, on N submissions (`--varied`: each mistaken one with the
+next mistake of the exercise's corpus, so that the figures to draw differ). In both modes, the last batch is
 also graded with figures (the default: their data kept, the HTML feedback pages drawn) and
 without (AUTOGRADER_FIGURES=0), in pairs whose order alternates, `--repeat` pairs
 (`--figures-repeat`): the medians of the wall time, the steady throughput and the grading
@@ -114,10 +115,16 @@ def timed(cmd: list[str], **kw) -> tuple[float, tuple[int, int], subprocess.Comp
     return time.perf_counter() - started, peak[0], subprocess.CompletedProcess(cmd, proc.returncode, out, b"")
 
 
-def make_submissions(dist: Path, folder: Path, count: int, exercises: list[str]) -> list[Path]:
-    """`count` submissions, the exercises round robin; each exercise's correct, blank, mistaken, hostile in turn."""
+def make_submissions(dist: Path, folder: Path, count: int, exercises: list[str], varied: bool = False) -> list[Path]:
+    """`count` submissions, the exercises round robin; each exercise's correct, blank, mistaken, hostile in turn.
+    A mistaken one is examples/mistaken/<id>.ipynb, or with `varied` the solution with each mistake of
+    the exercise's corpus (exercises/<id>/mistakes.py) in turn: as many different figures to draw."""
+    from autograder.corpus import load_corpus
+
     kinds = ["correct", "blank", "mistaken", "hostile"]
     names = list(HOSTILE_CELLS)
+    course = load_course()
+    corpus = {ex: load_corpus(course.exercise(ex), "own") for ex in exercises} if varied else {}
     made = []
     for j in range(count):
         ex, i = exercises[j % len(exercises)], j // len(exercises)
@@ -126,6 +133,14 @@ def make_submissions(dist: Path, folder: Path, count: int, exercises: list[str])
             nb = nbformat.read(str(dist / ex / "solution" / f"{ex}.ipynb"), as_version=4)
         elif kind == "blank":
             nb = nbformat.read(str(dist / ex / "student" / f"{ex}.ipynb"), as_version=4)
+        elif kind == "mistaken" and corpus.get(ex):
+            nb = nbformat.read(str(dist / ex / "solution" / f"{ex}.ipynb"), as_version=4)
+            mistake = corpus[ex][(i // len(kinds)) % len(corpus[ex])]
+            for cell in nb.cells:
+                for old, new in mistake.edits.items():
+                    cell.source = cell.source.replace(old, new) if cell.cell_type == "code" else cell.source
+            if mistake.after:
+                nb.cells.append(nbformat.v4.new_code_cell(mistake.after))
         elif kind == "mistaken":
             nb = nbformat.read(str(ROOT / "examples" / "mistaken" / f"{ex}.ipynb"), as_version=4)
         else:
@@ -275,7 +290,7 @@ def figures_only(args) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp = Path(tmp)
         build_course(load_course(), tmp / "dist", only=exercises)
-        make_submissions(tmp / "dist", tmp / "subs", args.figures_only, exercises)
+        make_submissions(tmp / "dist", tmp / "subs", args.figures_only, exercises, varied=args.varied)
         print(f"machine: {machine_name()}; {args.workers} workers; exercises: {','.join(exercises)}")
         figures_compare(tmp / "subs", tmp / "figures", args.workers, args.figures_repeat or args.repeat,
                         {"AUTOGRADER_CACHE": str(tmp / "cache")})
@@ -368,6 +383,9 @@ def main() -> None:
     parser.add_argument("--otter-sample", type=int, default=2, help="otter run: notebooks per exercise (default 2)")
     parser.add_argument("--figures-repeat", type=int, default=0,
                         help="runs each with and without figures (default: --repeat with --sizes, else 3)")
+    parser.add_argument("--varied", action="store_true",
+                        help="with --figures-only: each mistaken submission makes the next mistake of the "
+                             "exercise's corpus (exercises/<id>/mistakes.py), so that its figures differ")
     parser.add_argument("--figures-only", type=int, default=0, metavar="N",
                         help="only grade N submissions of --exercises with and without figures")
     parser.add_argument("--cluster", default=None,

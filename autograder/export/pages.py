@@ -12,12 +12,11 @@ hold the interpreter's lock that the threads talking to the sandboxes need every
 milliseconds. Why a fork (multiprocessing's "fork" start method) and not a fresh interpreter: the
 fork has the grader's modules already imported (the result model, the page's template) and starts
 in milliseconds; a fresh interpreter spends about 1.5 s of CPU importing them again, on the cores
-the sandboxes are starting on. Measured with benchmarks/throughput.py's figures comparison on a
-2-CPU machine, median wall time of 7 runs without figures / with them drawn by the fork / by a
-fresh interpreter / in the grading process: 60 submissions 4.40 / 4.52 / 4.95 / 5.70 s (the fresh
-interpreter and the in-process drawing from other runs, against 5.00 s without), one submission
-1.81 / 1.97 / - / 2.35 s. Matplotlib is imported by the first figure, so that a batch in which
-every check passes never loads it. A fork is made only while the grading process runs no other thread
+the sandboxes are starting on. Matplotlib is imported by the first figure, so that a batch in which
+every check passes never loads it. Measured on a 2-CPU machine (benchmarks/throughput.py's figures
+comparison, 60 submissions of sigmoid_probability, medians of 7 runs): 4.40 s without figures, 4.52
+s with pages drawn by the fork, 4.95 s by a fresh interpreter, 5.70 s in the grading process; for a
+single submission 1.81 s, 1.97 s (fork) and 2.35 s (in the grading process). A fork is made only while the grading process runs no other thread
 (a thread holding a lock at the fork would leave it held in the child forever); otherwise, and
 wherever the process cannot give a page (it did not start, it died, it failed on this page or
 took longer than PAGE_SECONDS), `Drawer.page` gives None and the page is drawn in the grading
