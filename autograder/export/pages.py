@@ -14,9 +14,10 @@ fork has the grader's modules already imported (the result model, the page's tem
 in milliseconds; a fresh interpreter spends about 1.5 s of CPU importing them again, on the cores
 the sandboxes are starting on. Matplotlib is imported by the first figure, so that a batch in which
 every check passes never loads it. Measured on a 2-CPU machine (benchmarks/throughput.py's figures
-comparison, 60 submissions of sigmoid_probability, medians of 7 runs): 4.40 s without figures, 4.52
-s with pages drawn by the fork, 4.95 s by a fresh interpreter, 5.70 s in the grading process; for a
-single submission 1.81 s, 1.97 s (fork) and 2.35 s (in the grading process). A fork is made only while the grading process runs no other thread
+comparison, 60 submissions of sigmoid_probability, medians of 7 runs in turn): 4.40 s without
+figures, 4.52 s with the pages drawn by the fork; in other runs, 5.00 s without, 4.95 s by a fresh
+interpreter, 5.70 s in the grading process; one submission: 1.81 s without, 1.97 s by the fork, 2.35
+s in the grading process. A fork is made only while the grading process runs no other thread
 (a thread holding a lock at the fork would leave it held in the child forever); otherwise, and
 wherever the process cannot give a page (it did not start, it died, it failed on this page or
 took longer than PAGE_SECONDS), `Drawer.page` gives None and the page is drawn in the grading
