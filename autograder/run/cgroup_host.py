@@ -161,6 +161,7 @@ class V1(Backend):
             os.makedirs(leaf, exist_ok=True)
             try:
                 write_file(f"{leaf}/cgroup.procs", str(os.getpid()))
+                _left_behind.append(os.path.dirname(parent))  # rejoined at exit, so that the folder can go
             except OSError as exc:
                 log.info("the grader could not join its cpu group (%s)", exc)
 
@@ -175,6 +176,7 @@ class V1(Backend):
 
 
 _made_parents: list[str] = []
+_left_behind: list[str] = []  # the cgroups this grader left for a leaf of its own (cgroup v1's cpu)
 
 
 STALE_AFTER = 600.0  # seconds a gone grader's empty folder is left (a grader in another pid namespace looks gone)
@@ -222,6 +224,14 @@ def _remove_tree(path: str) -> None:
 
 @atexit.register
 def _remove_parents() -> None:
+    # A folder that holds a live process cannot be removed, this grader's own leaf included: it
+    # goes back to where it came from first (else its folder stayed until a later grader removed
+    # it, STALE_AFTER on).
+    for path in _left_behind:
+        try:
+            write_file(f"{path}/cgroup.procs", str(os.getpid()))
+        except OSError:
+            pass
     for path in _made_parents:
         _remove_tree(path)
 

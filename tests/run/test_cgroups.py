@@ -12,6 +12,7 @@ where none can be made, failed in CI (CI=true).
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import subprocess
@@ -327,6 +328,24 @@ def test_a_parent_folder_removed_meanwhile_is_made_again():
     finally:
         group.kill()
         group.remove()
+
+
+def test_a_grader_that_exits_leaves_no_folder_behind():
+    """Its folder in every hierarchy is removed at exit, the cpu one too, where the grader itself
+    sits in a leaf of its own (cgroup v1): it leaves that leaf first (else the folder stayed until
+    a later grader removed it, ten minutes on)."""
+    require_cgroups()
+    make = ("from autograder.run.cgroups import Cgroup\n"
+            "from autograder.run.limits import Limits\n"
+            "from autograder.run import cgroup_host\n"
+            "group = Cgroup.make('t', Limits())\n"
+            "print(sorted(set(cgroup_host.backend()[0].folders.values())))\n"
+            "group.remove()\n")
+    done = subprocess.run([sys.executable, "-c", make], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    folders = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert folders and all(os.path.basename(f).startswith("autograder-") for f in folders)
+    assert [f for f in folders if os.path.exists(f)] == []
 
 
 def test_without_a_control_group_the_grader_says_so_once(monkeypatch, caplog):
