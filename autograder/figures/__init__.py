@@ -47,12 +47,14 @@ def figure_data(check, verdict, answers, asked, extra_answers=None, extra_asked=
     name = getattr(check, "figure", None)
     if not name:
         return None
+    kind = KINDS.get(name)
     try:
+        if kind is not None and not kind.kept_when_passed() and 0 < float(check.points) <= verdict.points:
+            return None  # a passed check: nothing would draw it
         if verdict.figure is not None:
             data = dict(verdict.figure)
         else:
             data = generic(check, answers, asked, extra_answers or {}, extra_asked or {})
-            kind = KINDS.get(name)
             if kind is not None and kind.collect is not None:
                 data = kind.collect(check, data)
         data["kind"] = name

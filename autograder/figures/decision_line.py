@@ -69,4 +69,5 @@ def collect(check, data: dict) -> dict:
     return data | ({"variant": plain({k: variant[k] for k in ("b0", "b1", "b2") if k in variant})} if variant else {})
 
 
-KIND = Kind("decision_line", draw, title="your decision line over the notes", collect=collect, once=True)
+KIND = Kind("decision_line", draw, title="your decision line over the notes", collect=collect, once=True,
+            for_the_class=True)

@@ -48,6 +48,14 @@ class Kind:
     probes: Callable[[Any, dict], dict] | None = None  # (check, its asked probes) -> extra {key: Call}
     always: bool = False  # drawn for a passed check too (a training run's curves)
     once: bool = False  # one figure per result: several checks hold parts of its data
+    # The teacher's report draws it over the whole class (classroom.py), passed checks included.
+    for_the_class: bool = False
+
+    def kept_when_passed(self) -> bool:
+        """Whether a passed check keeps this kind's data: only where something draws it (a kind
+        drawn always, a part of a figure of several checks, the report's class figures). Other
+        data would only make every passed row larger (a function's curve on a grid: tens of KB)."""
+        return self.always or self.once or self.for_the_class
 
 
 def number(value) -> float | None:

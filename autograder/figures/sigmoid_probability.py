@@ -38,4 +38,4 @@ def draw(data: dict, ctx: Context):
     return fig
 
 
-KIND = Kind("sigmoid_probability", draw, title="the sigmoid, with your z and p")
+KIND = Kind("sigmoid_probability", draw, title="the sigmoid, with your z and p", for_the_class=True)

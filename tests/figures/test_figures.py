@@ -196,6 +196,20 @@ def test_activations_draw_each_function_on_the_graders_inputs():
     assert np.allclose(yours.get_ydata(), 1 / (1 + np.exp(-np.asarray(yours.get_xdata()))), rtol=1e-5)  # the sigmoid
 
 
+def test_a_passed_check_keeps_figure_data_only_where_something_draws_it():
+    """A function's curve on a grid is tens of KB: a passed check's row keeps none (no page draws
+    it), while the kinds the report draws over the class keep theirs, passed or not."""
+    result = mistaken("activations", "tanh as the sigmoid")
+    assert row(result, "tanh")["points"] == 0 and row(result, "tanh")["figure"]["kind"] == "function_curve"
+    for name in ("relu", "relu_grad"):
+        assert row(result, name)["points"] == row(result, name)["max_points"] and "figure" not in row(result, name)
+    assert [k.name for k in KINDS.values() if k.kept_when_passed()] == ["sigmoid_probability", "decision_line",
+                                                                        "training"]
+    line = mistaken("decision_line", "the linear part set to 0.5 instead of 0")  # the slope right
+    kept = [c for c in line["checks"] if c.get("figure")]
+    assert any(c["points"] == c["max_points"] for c in kept) and any(c["points"] < c["max_points"] for c in kept)
+
+
 def test_forward_pass_predictions_against_the_reference():
     result = mistaken("forward_pass", "ReLU in the hidden layer where the sigmoid was asked")
     data = row(result, "predict_hidden")["figure"]
