@@ -92,20 +92,25 @@ class Drawer:
         was answered over the pipe), and an interpreter with matplotlib loaded takes a quarter of
         a second to tear itself down, which the batch would wait for at its very end."""
         proc, conn, self._proc, self._conn = self._proc, self._conn, None, None
-        if conn is not None:
-            with contextlib.suppress(OSError):
-                conn.close()
-        if proc is not None:
+        if proc is not None:  # killed before its pipe closes: it never finds the pipe gone mid-page
             with contextlib.suppress(Exception):  # it ended already
                 proc.kill()
             proc.join()
             proc.close()
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
 
 
 def _serve(conn, parent_end) -> None:
     """The drawing process: answer each request with its page's HTML, or None where it failed
     (the grading process then draws that page), until the pipe closes. Run in the fork."""
     parent_end.close()
+    # Nothing of this process reaches the teacher's terminal (a library's warning, a traceback
+    # that multiprocessing prints for a process that failed): the grading process says what matters.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     # The grading process's handlers are not this process's: Ctrl-C, which reaches the whole
     # process group, is the grader's to handle; it kills this process when it is done with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -126,7 +131,10 @@ def _serve(conn, parent_end) -> None:
             answer = feedback_html(result, None, title, reference)
         except Exception:  # noqa: BLE001 - this page is made by the grading process instead
             answer = None
-        conn.send(answer)
+        try:
+            conn.send(answer)
+        except OSError:  # the grading process is done with this one
+            return
 
 
 class FeedbackInBackground:

@@ -477,6 +477,43 @@ def test_pages_drawn_in_the_drawing_process_are_the_pages_drawn_here(sigmoid_fli
     assert (folder / feedback_filename(after)).is_file()
 
 
+# A drawing process that prints and dies on its first page with an exception no page handler
+# catches (multiprocessing prints the traceback of such a process to its stderr).
+DIES_LOUDLY = """
+import json, os, sys
+from pathlib import Path
+from autograder.export import feedback
+from autograder.export.pages import Drawer, FeedbackInBackground
+folder = Path(sys.argv[1])
+grader, drawn_here = os.getpid(), feedback.feedback_html
+def loud(*args, **kwargs):
+    if os.getpid() != grader:
+        print("noise from the drawing process", file=sys.stderr, flush=True)
+        raise KeyboardInterrupt
+    return drawn_here(*args, **kwargs)
+feedback.feedback_html = loud
+drawer = Drawer()
+drawer.start()
+with FeedbackInBackground(folder / "feedback", None, drawer) as pages:
+    pages.write(json.loads((folder / "result.json").read_text()), "Sigmoid")
+"""
+
+
+def test_nothing_of_the_drawing_process_reaches_the_terminal(sigmoid_flipped, tmp_path):
+    import subprocess
+    import sys
+
+    from autograder.export.feedback import feedback_filename
+
+    (tmp_path / "result.json").write_text(json.dumps(sigmoid_flipped))
+    done = subprocess.run([sys.executable, "-c", DIES_LOUDLY, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "noise" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    page = (tmp_path / "feedback" / feedback_filename(sigmoid_flipped, ".html")).read_text()
+    assert len(_images(page)) == 2  # drawn by the grading process once its drawing process was gone
+
+
 def _silent(conn, parent_end) -> None:
     import time
 
