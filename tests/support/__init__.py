@@ -25,5 +25,6 @@ concern:
 """
 
 from support.judging import (  # noqa: F401  (the helpers most tests use, by their short name)
-    assert_otter_tests_pass, assign_master, judge_namespace, notebook_namespace, run_otter_test, total,
+    assert_otter_tests_pass, assert_slides_answers_fail_their_hidden_tests, assign_master, judge_namespace,
+    notebook_namespace, run_otter_test, total,
 )

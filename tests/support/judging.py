@@ -10,7 +10,7 @@ engine judges. A test that needs the isolation itself grades through the run sta
 
 from __future__ import annotations
 
-from autograder.exercises import load_checks
+from autograder.exercises import checks_module, load_checks
 from autograder.judge.in_process import judge_in_process
 
 
@@ -89,6 +89,19 @@ def assert_otter_tests_pass(tests: dict, namespace: dict) -> None:
     for question, test in tests.items():
         assert all(run_otter_test(test, namespace, hidden=False)), question
         assert all(run_otter_test(test, namespace, hidden=True)), question
+
+
+def assert_slides_answers_fail_their_hidden_tests(exercise_id: str, tests: dict, namespace: dict, slides: dict,
+                                                  names: tuple[str, ...], questions: tuple[str, ...]) -> None:
+    """`namespace` (a personal variant's answers) with `names` replaced by the slides' answers
+    (`slides`): in each of `questions`, the hidden test of each replaced check fails, the others
+    still pass (one hidden test per check)."""
+    wrong = namespace | {name: slides[name] for name in names}
+    for question in questions:
+        checks = checks_module(exercise_id).QUESTIONS[question]
+        replaced = [n for n in checks if wrong[n] is not namespace.get(n)]
+        assert replaced, question
+        assert run_otter_test(tests[question], wrong, hidden=True) == [n not in replaced for n in checks], question
 
 
 def total(verdicts: dict) -> float:
