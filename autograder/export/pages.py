@@ -52,37 +52,35 @@ class Drawer:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def _start(self) -> None:
-        if threading.active_count() > 1:
-            raise RuntimeError("the grading process runs threads: a fork could inherit a lock one of them holds")
-        context = multiprocessing.get_context("fork")
-        ours, theirs = context.Pipe()
-        proc = context.Process(target=_serve, args=(theirs, ours), name="autograder-pages", daemon=True)
-        proc.start()
-        theirs.close()
-        self._proc, self._conn = proc, ours
-
     def start(self) -> None:
-        """Start the process now (it imports matplotlib while the batch starts its sandboxes)."""
-        if self._proc is None and not self._broken:
-            try:
-                self._start()
-            except Exception:  # noqa: BLE001 - no process: the caller draws every page
-                self._broken = True
+        """Fork the process, once, before the batch starts any thread; where it cannot be forked
+        (threads run already, the fork failed), every page is drawn by the caller."""
+        if self._proc is not None or self._broken:
+            return
+        try:
+            if threading.active_count() > 1:
+                raise RuntimeError("the grading process runs threads: a fork could inherit a lock one of them holds")
+            context = multiprocessing.get_context("fork")
+            ours, theirs = context.Pipe()
+            proc = context.Process(target=_serve, args=(theirs, ours), name="autograder-pages", daemon=True)
+            proc.start()
+            theirs.close()
+            self._proc, self._conn = proc, ours
+        except Exception:  # noqa: BLE001 - no process: the caller draws every page
+            self._broken = True
 
     def page(self, result: dict, title: str, reference: str) -> str | None:
-        if self._broken:
+        """The page's HTML, or None where the caller draws it: never started (a page is asked for
+        on the writer's thread, where forking is no longer safe), dead, hung or failed."""
+        if self._conn is None:
             return None
         try:
-            if self._proc is None:
-                self._start()
-            assert self._conn is not None
             self._conn.send((result, title, reference))
             if not self._conn.poll(PAGE_SECONDS):
                 raise TimeoutError("the drawing process did not answer in time")
             html = self._conn.recv()
             return html if isinstance(html, str) else None  # an error on this page: the caller draws it
-        except Exception:  # noqa: BLE001 - no process, a dead or hung one: the caller draws every page
+        except Exception:  # noqa: BLE001 - a dead or hung process: the caller draws every page from now on
             self.close()
             self._broken = True
             return None
