@@ -12,9 +12,9 @@ grades.csv) is derived from its rows and written again where one is missing.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
+from autograder.record.database import open_database
 from autograder.record.result import Result
 
 COLUMNS = ("submission", "student", "exercise", "status", "score", "max_score", "sha256")
@@ -46,10 +46,7 @@ class Gradebook:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path), timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(SCHEMA)
-        self.db.commit()
+        self.db = open_database(self.path, SCHEMA + ";")
 
     def close(self) -> None:
         self.db.close()

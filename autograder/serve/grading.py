@@ -34,6 +34,8 @@ from autograder.run.warm import WarmPool
 log = logging.getLogger(__name__)
 
 LANES = ("quick", "training")
+RECORD_TRIES = 3  # an attempt whose grading or recording fails is tried this often before it waits for a restart
+RETRY_PAUSE = 2.0  # seconds before the next try, times the tries so far
 
 
 def lane_of(course: Course, exercise: str) -> str:
@@ -125,18 +127,33 @@ class GradingQueue:
             self.warming.join(timeout)
 
     def _work(self, lane: str) -> None:
-        book = Gradebook(self.gradebook)  # a connection of this thread's own
+        """One lane's thread. It outlives every failure: a thread that died (of a gradebook
+        locked at its opening, a full disk) left every later hand-in of its lane waiting forever."""
+        book: Gradebook | None = None  # a connection of this thread's own, opened on first use
+        failures: dict[str, int] = {}
         try:
             while not self.stopping.is_set():
                 aid = self.queues[lane].get()
                 if aid is None or self.stopping.is_set():
                     return
-                attempt = self.store.attempt(aid)
-                if attempt is None or attempt.state == "done":
-                    continue  # queued twice (a regrade of one still waiting): graded once
-                self._grade(attempt, book, lane)
+                try:
+                    attempt = self.store.attempt(aid)
+                    if attempt is None or attempt.state == "done":
+                        continue  # queued twice (a regrade of one still waiting): graded once
+                    if book is None:
+                        book = Gradebook(self.gradebook)
+                    self._grade(attempt, book, lane, last_try=failures.get(aid, 0) >= RECORD_TRIES - 1)
+                    failures.pop(aid, None)
+                except Exception:  # the store or the gradebook failed, not the grading (that makes an `error` row)
+                    failures[aid] = failures.get(aid, 0) + 1
+                    log.exception("attempt %s could not be graded and recorded (try %d of %d)",
+                                  aid, failures[aid], RECORD_TRIES)
+                    if failures[aid] < RECORD_TRIES and not self.stopping.wait(RETRY_PAUSE * failures[aid]):
+                        self.queues[lane].put(aid)  # behind the others: one attempt does not hold its lane
+                    # after the last try it stays `queued` in the store: a restart grades it again
         finally:
-            book.close()
+            if book is not None:
+                book.close()
 
     def _runner(self, exercise: str, lane: str):
         if self.runner is not None:
@@ -146,7 +163,7 @@ class GradingQueue:
             return run_notebook
         return self.pool.runner(exercise_preload(ex))
 
-    def _grade(self, attempt, book: Gradebook, lane: str) -> None:
+    def _grade(self, attempt, book: Gradebook, lane: str, last_try: bool = False) -> None:
         self.store.set_state(attempt.id, "grading")
         path = self.uploads.path(attempt.sha256)
         sub = read_submission(path, path.parent, self.course.ids)
@@ -165,7 +182,16 @@ class GradingQueue:
             result = failure_result(sub, exc)
         result.sha256 = attempt.sha256
         result.attempt = attempt.id
-        book.record(result)  # the result first: `done` is only ever said of a recorded attempt
+        try:
+            book.record(result)  # the result first: `done` is only ever said of a recorded attempt
+        except Exception as exc:
+            if not last_try:
+                raise
+            # the last try records that it failed, in place of a result the gradebook refused
+            log.exception("the result of attempt %s could not be recorded", attempt.id)
+            result = failure_result(sub, exc)
+            result.sha256, result.attempt = attempt.sha256, attempt.id
+            book.record(result)
         self.store.finish(attempt.id, attempt.student, attempt.exercise)
         with self.graded:
             self.graded.notify_all()

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY_S = 2.0
 LAST_RETRY_S = 600.0
+PAUSE_AFTER_FAULT = 5.0  # seconds before the next round after the store or the gradebook failed
 
 
 def backoff(tries: int) -> float:
@@ -63,19 +64,37 @@ class Passback:
         return [r for r in found if r is not None and r.exercise == exercise]
 
     def _loop(self) -> None:
-        book = Gradebook(self.gradebook)
+        """Posts what is owed until stopped. It outlives every failure (a gradebook locked at its
+        opening, a row that cannot be read): a thread that died posted no score again."""
+        book: Gradebook | None = None  # a connection of this thread's own, opened on first use
         try:
             while not self.stopping.is_set():
-                for owed in self.store.owed(time.time()):
-                    if self.stopping.is_set():
-                        return
-                    self._send(owed, book)
-                due = self.store.next_due()
-                wait = 60.0 if due is None else max(0.05, min(60.0, due - time.time()))
+                wait = PAUSE_AFTER_FAULT
+                try:
+                    if book is None:
+                        book = Gradebook(self.gradebook)
+                    for owed in self.store.owed(time.time()):
+                        if self.stopping.is_set():
+                            return
+                        self._send_or_defer(owed, book)
+                    due = self.store.next_due()
+                    wait = 60.0 if due is None else max(0.05, min(60.0, due - time.time()))
+                except Exception:  # the store or the gradebook failed: tried again after a pause
+                    log.exception("score posts paused for %.0f s", wait)
                 self.wake.wait(wait)
                 self.wake.clear()
         finally:
-            book.close()
+            if book is not None:
+                book.close()
+
+    def _send_or_defer(self, owed, book: Gradebook) -> None:
+        """Send one owed score; a fault of ours in doing it defers that row, not the others."""
+        try:
+            self._send(owed, book)
+        except Exception as exc:  # the row stays owed and is tried again later
+            delay = backoff(owed.tries)
+            log.exception("score for %s/%s not sent; retrying in %.0f s", owed.student, owed.exercise, delay)
+            self.store.retry_later(owed, time.time() + delay, f"{type(exc).__name__}: {str(exc)[:300]}")
 
     def _send(self, owed, book: Gradebook) -> None:
         target = self.store.target(owed.student, owed.exercise)

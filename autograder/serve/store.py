@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.record.database import open_database
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, csrf TEXT NOT NULL, student TEXT NOT NULL, name TEXT NOT NULL,
@@ -93,10 +95,8 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock = threading.RLock()  # one connection, shared by the server's and the queues' threads
-        self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db = open_database(self.path, SCHEMA, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA synchronous=FULL")  # an acknowledged upload survives a power cut
-        self.db.executescript(SCHEMA)
 
     def close(self) -> None:
         with self.lock:
