@@ -182,6 +182,7 @@ CHECKS = [
         description="the mean binary cross-entropy of those labels and probabilities, clipped into [1e-7, 1 - 1e-7]",
         loss_with=_bce_with,
         log_floored=_bce_log_floored,
+        figure="loss_curve",
         mistakes={
             LOG10: sol.bce_log10,
             LOG2: _in_log2(sol.bce),
@@ -203,6 +204,7 @@ CHECKS = [
         description="the mean over the rows of -sum_k y_k ln(q_k), probabilities clipped into [1e-7, 1 - 1e-7]",
         loss_with=_cce_with,
         log_floored=_cce_log_floored,
+        figure="loss_curve",
         mistakes={
             SUMMED: sol.cce_sum,
             LOG10: sol.cce_log10,

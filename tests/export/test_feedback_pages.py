@@ -37,6 +37,7 @@ MISTAKES = {
     "activations": ("tanh as the sigmoid", {"tanh", "tanh_grad"}),
     "forward_pass": ("ReLU in the hidden layer where the sigmoid was asked", {"predict_hidden"}),
     "keras_forward": ("the network's output without activation in keras_predict", {"keras_predict"}),
+    "loss_functions": ("the base-10 logarithm everywhere", {"bce", "categorical_crossentropy"}),
 }
 # training task -> (its settings trained for one epoch only: a mistake, the checks)
 TRAINING = {
@@ -45,7 +46,7 @@ TRAINING = {
                   {"regression", "classification"}),
     "train_digits": ({"TRAINING": {"epochs": 1, "batch_size": 64}}, {"model"}),
 }
-WITHOUT_FIGURES = ("matrix_multiplication", "backprop", "keras_params", "loss_functions")
+WITHOUT_FIGURES = ("matrix_multiplication", "backprop", "keras_params")
 
 
 def _mistake(exercise: str, name: str):

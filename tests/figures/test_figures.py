@@ -196,6 +196,36 @@ def test_activations_draw_each_function_on_the_graders_inputs():
     assert np.allclose(yours.get_ydata(), 1 / (1 + np.exp(-np.asarray(yours.get_xdata()))), rtol=1e-5)  # the sigmoid
 
 
+def test_loss_curve_draws_the_students_loss_of_one_label_against_the_right_one():
+    from autograder.figures.loss_curve import BATCH, GRID
+
+    summed = mistaken("loss_functions", "the losses of a batch added up")
+    data = row(summed, "bce")["figure"]
+    assert data["p"] == pytest.approx(list(GRID)) and list(data["labels"]) == ["1", "0"]
+    panels = drawn("loss_curve", data, show=True).axes
+    for ax, truth in zip(panels, (lambda p: -np.log(p), lambda p: -np.log(1 - p))):
+        [right], [yours] = series(ax, "right"), series(ax, "your")
+        assert np.allclose(right.get_xdata(), GRID) and np.allclose(right.get_ydata(), truth(GRID), rtol=1e-5)
+        assert np.allclose(yours.get_ydata(), BATCH * truth(GRID), rtol=1e-5)  # a sum of the batch, not its mean
+    assert series(drawn("loss_curve", data, show=False).axes[0], "right") == []
+
+    entries = mistaken("loss_functions", "the categorical mean over every entry")
+    data = row(entries, "categorical_crossentropy")["figure"]
+    [ax] = drawn("loss_curve", data, show=True).axes
+    [right], [yours] = series(ax, "right"), series(ax, "your")
+    assert np.allclose(right.get_ydata(), -np.log(GRID), rtol=1e-5)
+    assert np.allclose(yours.get_ydata(), -np.log(GRID) / 3, rtol=1e-5)  # divided by the three classes too
+
+
+def test_a_loss_right_on_the_whole_grid_draws_no_figure():
+    """Unclipped, bce is wrong only at probabilities of exactly 0 and 1: two curves on top of each
+    other would say that nothing is wrong, so no figure is drawn (the check's message says why)."""
+    result = mistaken("loss_functions", "no clipping in bce")
+    assert row(result, "bce")["points"] < row(result, "bce")["max_points"]
+    assert row(result, "bce")["figure"]["labels"]["1"]["got"] == pytest.approx(list(-np.log(np.linspace(0.02, 0.98, 25))), 1e-5)
+    assert [d.check for d in figures_of(result)] == []
+
+
 def test_a_passed_check_keeps_figure_data_only_where_something_draws_it():
     """A function's curve on a grid is tens of KB: a passed check's row keeps none (no page draws
     it), while the kinds the report draws over the class keep theirs, passed or not."""
