@@ -10,6 +10,7 @@ hints, the derived ones above all, generalise). Exits 1 when there is a problem.
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 import click
@@ -61,7 +62,9 @@ def report(course, corpus: str, details: bool) -> tuple[int, int, list[str]]:
         mistakes = load_corpus(exercise, corpus)
         if not mistakes:
             continue
-        outcomes = [judge_mistake(exercise, m) for m in mistakes]
+        with warnings.catch_warnings():  # numpy's warnings from the mistakes' own code: expected, not news
+            warnings.simplefilter("ignore")
+            outcomes = [judge_mistake(exercise, m) for m in mistakes]
         row = [len(outcomes), sum(len(o.failing) for o in outcomes), sum(o.hinted for o in outcomes),
                sum(o.right for o in outcomes), sum(len(_wrong(o)) for o in outcomes),
                sum(len(o.problems) for o in outcomes)]

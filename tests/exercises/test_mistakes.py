@@ -99,3 +99,14 @@ def test_the_names_course_authors_imported_before_still_import():
     from autograder.otter_kernel.judge import judge_check as kernel_judge_check
 
     assert OldMistake is Mistake and judge_check is kernel_judge_check
+
+
+def test_the_coverage_report_shows_no_warning_of_the_mistakes_own_code(recwarn, capsys):
+    """A mistake such as an unclipped log divides by zero on purpose: numpy's RuntimeWarnings of
+    that code are expected, and were printed between the table's lines."""
+    from autograder.cli.coverage import coverage
+
+    course = COURSE.model_copy(update={"exercises": tuple(e for e in COURSE.exercises if e.id == "loss_functions")})
+    assert coverage(course, "both") == 0
+    assert "loss_functions" in capsys.readouterr().out
+    assert [str(w.message) for w in recwarn if issubclass(w.category, RuntimeWarning)] == []
