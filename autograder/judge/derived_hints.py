@@ -264,6 +264,29 @@ def other_answers(others: Iterable[tuple[str, Callable[[], Any]]]) -> list[Candi
 OTHER_ANSWER = "this is the answer to "
 
 
+REDUCED = ("the result lost its input's shape: a reduction of the whole array (np.max, np.sum, np.mean, max) was "
+           "used where the function works entry by entry and returns its input's shape (np.maximum, np.exp, ...)")
+
+
+def reduced_hint(reference: Callable, calls: Sequence[tuple]) -> str:
+    """REDUCED when every wrong call of an entry-by-entry function (its result has the shape of its
+    array argument) returned fewer axes than its input: np.max(x, 0) for np.maximum(x, 0)."""
+    wrong = [(args, got) for args, got, ok, _ in calls if not ok]
+    if not wrong:
+        return ""
+    for args, got in wrong:
+        arrays = [a for a in args if isinstance(a, np.ndarray)]
+        try:
+            expected = _array(reference(*args))
+        except Exception:  # noqa: BLE001 - a case the reference refuses: no hint
+            return ""
+        answer = _array(got)
+        if (len(arrays) != 1 or expected is None or answer is None or expected.ndim == 0
+                or expected.shape != arrays[0].shape or answer.ndim >= expected.ndim):
+            return ""
+    return REDUCED
+
+
 def call_hint(reference: Callable, calls: Sequence[tuple], function: str = "",
               others: Iterable[tuple[str, Callable]] = (), post: Callable[[Any], Any] | None = None) -> str:
     """The one unlisted mistake that explains every wrong call of a student function and agrees
@@ -271,6 +294,8 @@ def call_hint(reference: Callable, calls: Sequence[tuple], function: str = "",
     comparison of the answer with a value); `others` are the exercise's other functions
     (name, reference) of the same arguments; `post` turns a value into the answer's form."""
     identity = post is None
+    if identity and (reduced := reduced_hint(reference, calls)):
+        return reduced
     post = post or (lambda value: value)
     wrong: list[set[str]] = []
     right: list[set[str]] = []
@@ -314,9 +339,19 @@ def fitting(got, candidates: Iterable[Candidate], same: Callable[[Any, Any], boo
     return fits, misfits - fits
 
 
+# What a hint of output_candidates says of the result itself (its sign, orientation, a factor, one
+# more or less), true of the answer whatever caused it; the other hints name a cause.
+RESULT_FACTS = ("the sign is flipped", "the result is transposed", "the result is twice", "the result is half",
+                "off by one: the result")
+
+
 def one_explanation(wrong: Sequence[set[str]], right: Sequence[set[str]] = ()) -> str:
     """The hint that fits every wrong answer and no right one (`right`: the misfits of the
-    answers that were right), when exactly one does; else "": never a hint that could be wrong."""
+    answers that were right), when exactly one does; else "": never a hint that could be wrong.
+
+    Where several fit, they gave the same values on every call, so the answers cannot tell them
+    apart: then a fact about the result, when exactly one fits, is said (the sign flipped: for tanh,
+    an odd function, tanh(-x) and -tanh(x) are one answer, and either way its sign is flipped)."""
     if not wrong:
         return ""
     common = set.intersection(*wrong)
@@ -324,6 +359,9 @@ def one_explanation(wrong: Sequence[set[str]], right: Sequence[set[str]] = ()) -
         common -= misfits
     if len(common) > 1:  # "this is tanh" and "the answer to `tanh`" fit alike: the same fact, said once
         common = {hint for hint in common if not hint.startswith(OTHER_ANSWER)} or common
+    if len(common) > 1:
+        facts = {hint for hint in common if hint.startswith(RESULT_FACTS)}
+        common = facts if len(facts) == 1 else common
     return common.pop() if len(common) == 1 else ""
 
 

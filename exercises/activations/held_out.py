@@ -12,16 +12,14 @@ MISTAKES = [
     Mistake("the sigmoid's derivative rule for tanh",
             edits={"return 1 - tanh(x) ** 2": "return tanh(x) * (1 - tanh(x))"},
             expect={"tanh_grad": "sigmoid"}),
-    Mistake("np.max for np.maximum",
-            edits={"return np.maximum(x, 0)": "return np.max(x, 0)"},
-            expect={"relu": "maximum", "relu_out": ""}),
-    Mistake("tanh with its sign flipped",
-            edits={"return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))": "return (np.exp(-x) - np.exp(x)) / (np.exp(x) + np.exp(-x))"},
-            expect={"tanh": "sign"}),  # tanh_grad = 1 - tanh^2 is right for either sign
     Mistake("the combined weights transposed",
             edits={"W_combined = W1 @ W2  # SOLUTION": "W_combined = (W1 @ W2).T"},
             expect={"W_combined": "transpose", "same_with_relu": ""}),
     Mistake("the output bias left out with ReLU",
             edits={"relu_out = relu(X @ W1 + b1) @ W2 + b2  # SOLUTION": "relu_out = relu(X @ W1 + b1) @ W2"},
             expect={"relu_out": "b2"}),
+    # Written on 2026-12-07 after the derived hints of that day, before they were judged: a fresh measure.
+    Mistake("tanh's derivative without its square",
+            edits={"return 1 - tanh(x) ** 2": "return 1 - tanh(x)"},
+            expect={"tanh_grad": "square"}),
 ]

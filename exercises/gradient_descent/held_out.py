@@ -24,4 +24,11 @@ MISTAKES = [
     Mistake("the error without the sigmoid",
             edits={"error = sigmoid(X @ w + b) - y": "error = X @ w + b - y"},
             expect={"gradient": "sigmoid", "train_logistic": ""}),
+    # Written on 2026-12-07 after the derived hints of that day, before they were judged: a fresh measure.
+    Mistake("the features swapped in grad_w",
+            edits={"grad_w = (p - y) * np.array([x1, x2])  # SOLUTION": "grad_w = (p - y) * np.array([x2, x1])"},
+            expect={"grad_w": "swapped", "w_new": "", "p_new": ""}),
+    Mistake("the gradient summed over the examples",
+            edits={"return X.T @ error / len(y), np.mean(error)": "return X.T @ error, np.mean(error)"},
+            expect={"gradient": "mean", "train_logistic": ""}),
 ]

@@ -25,4 +25,9 @@ MISTAKES = [
             edits={'best_epoch = int(np.argmin(history["val_loss"])) + 1': 'best_epoch = int(np.argmin(history["val_loss"]))',
                    "for epoch, loss in enumerate(val_loss, start=1):": "for epoch, loss in enumerate(val_loss):"},
             expect={"best_epoch": "from 1", "stop_epoch": "1", "stopped_at": "right for your stop_epoch"}),
+    # Written on 2026-12-07 after the derived hints of that day, before they were judged: a fresh measure.
+    Mistake("the validation rows for the training rows",
+            edits={"n_train = int(np.floor(n_rows * (1 - validation_split)))  # SOLUTION":
+                   "n_train = int(np.floor(n_rows * validation_split))"},
+            expect={"n_train": "validation"}),
 ]

@@ -27,4 +27,9 @@ MISTAKES = [
     Mistake("the categorical loss summed over the rows",
             edits={"return np.mean(-np.sum(y_onehot * np.log(probs), axis=1))": "return np.sum(-np.sum(y_onehot * np.log(probs), axis=1))"},
             expect={"categorical_crossentropy": "mean"}),
+    # Written on 2026-12-07 after the derived hints of that day, before they were judged: a fresh measure.
+    Mistake("ln p in both terms of bce",
+            edits={"return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))":
+                   "return np.mean(-(y * np.log(p) + (1 - y) * np.log(p)))"},
+            expect={"bce": "1 - p"}),
 ]

@@ -29,4 +29,12 @@ MISTAKES = [
     Mistake("labels shifted by one in the one-hot rows",
             edits={"np.eye(num_classes)[np.asarray(labels, dtype=int)]": "np.eye(num_classes)[np.asarray(labels, dtype=int) - 1]"},
             expect={"to_one_hot": "one", "labels_one_hot": "one"}),
+    # Written on 2026-12-07 after the derived hints of that day, before they were judged: a fresh measure.
+    Mistake("argmax down the columns",
+            edits={"return np.argmax(probs, axis=-1)": "return np.argmax(probs, axis=0)"},
+            expect={"predict_classes": "axis", "classes": "axis"}),
+    Mistake("the batch loss summed",
+            edits={"batch_loss = np.mean(-np.log(probs[np.arange(len(labels)), labels]))  # SOLUTION":
+                   "batch_loss = np.sum(-np.log(probs[np.arange(len(labels)), labels]))"},
+            expect={"batch_loss": "mean"}),
 ]

@@ -18,7 +18,7 @@ from autograder.course import CourseError, load_course
 from autograder.exercises import checks_module, load_checks
 from autograder.corpus import run_mistake
 from autograder.judge.mistakes import Mistake
-from autograder.judge.derived_hints import raised_hint
+from autograder.judge.derived_hints import REDUCED, raised_hint
 from autograder.judge.missing import cause
 
 COURSE = load_course()
@@ -111,11 +111,27 @@ def test_a_listed_mistake_that_explains_only_some_calls_is_not_said():
     (lambda x: (x > 0).astype(float), "this is the derivative of relu (1 for x > 0, else 0), not relu itself"),
     (lambda x: np.maximum(-x, 0), "`x` is used with its sign flipped"),
     (lambda x: np.maximum(x, 0) + 0.5, ""),  # no explanation fits: no hint rather than a wrong one
+    # a reduction where the function works entry by entry: one number, or one per column
+    (lambda x: np.max(x, 0), REDUCED),
+    (lambda x: np.sum(np.maximum(x, 0)), REDUCED),
 ])
 def test_a_derived_hint_is_said_only_when_one_explanation_fits(student, hint):
     from support import judge_namespace
 
     verdict = judge_namespace("activations", {"relu": student})["relu"]
+    assert verdict.points == 0.0 and verdict.hint == hint
+
+
+@pytest.mark.parametrize("student,hint", [
+    # tanh is odd: tanh(-x) and -tanh(x) are one answer, two explanations; its sign is flipped either way
+    (lambda x: -np.tanh(x), "the sign is flipped"),
+    (lambda x: np.tanh(-x), "the sign is flipped"),
+    (lambda x: 2 * np.tanh(x), "the result is twice what it should be (a factor 2 too many)"),
+])
+def test_explanations_the_answers_cannot_tell_apart_say_the_fact_about_the_result(student, hint):
+    from support import judge_namespace
+
+    verdict = judge_namespace("activations", {"tanh": student})["tanh"]
     assert verdict.points == 0.0 and verdict.hint == hint
 
 
