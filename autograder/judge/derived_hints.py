@@ -88,11 +88,12 @@ def output_candidates(expected: Callable[[], Any], sizes: Iterable[int] = ()) ->
         Candidate("off by one: the result is one less than it should be",
                   of(lambda e: e - 1 if np.all(e == np.round(e)) else None)),
     ]
+    # One text whatever n is: calls of other sizes are explained by the same mistake.
     for n in sorted({int(n) for n in sizes if int(n) > 2}):
-        out.append(Candidate(f"the values were added up where their mean is asked (the result is {n} times too large)",
-                             of(lambda e, n=n: e * n)))
-        out.append(Candidate(f"the mean was taken where the values are to be added up (the result is {n} times too small)",
-                             of(lambda e, n=n: e / n)))
+        out.append(Candidate("the values were added up where their mean is asked (the result is n times too large, "
+                             "n the number of values)", of(lambda e, n=n: e * n)))
+        out.append(Candidate("the mean was taken where the values are to be added up (the result is n times too "
+                             "small, n the number of values)", of(lambda e, n=n: e / n)))
     return out
 
 
@@ -315,6 +316,34 @@ def call_hint(reference: Callable, calls: Sequence[tuple], function: str = "",
         fits, misfits = fitting(got, candidates, close)
         (right if ok else wrong).append(misfits if ok else fits)
     return one_explanation(wrong, right)
+
+
+def part_hint(reference: Callable, calls: Sequence[tuple], parts: Sequence[tuple[str, Callable[[Any], Any]]],
+              function: str = "", post: Callable[[Any], Any] | None = None) -> str:
+    """For a function that returns several values (a gradient's (dw, db), a layer's (W, b)): when
+    one part is wrong in every wrong call and every other part is right, the one unlisted mistake
+    that explains that part (call_hint), said of it. `parts` are (what the part is, in words;
+    the part of a value in the answer's form), `post` turns a value into the answer's form."""
+    post = post or (lambda value: value)
+    wrong_parts: set[str] = set()
+    for args, got, ok, close in calls:
+        if ok:
+            continue
+        try:
+            expected = post(reference(*args))
+            bad = {name for name, take in parts if not close(take(got), take(expected))}
+        except Exception:  # noqa: BLE001 - a case the reference refuses, an answer without its parts
+            return ""
+        wrong_parts |= bad
+        if len(wrong_parts) != 1:
+            return ""
+    if len(wrong_parts) != 1:
+        return ""
+    name, take = next((n, t) for n, t in parts if n in wrong_parts)
+    hint = call_hint(reference, [(args, take(got), ok or close(take(got), take(post(reference(*args)))), close)
+                                 for args, got, ok, close in calls],
+                     function, post=lambda value: take(post(value)))
+    return f"{name}: {hint}" if hint else ""
 
 
 def _close(a, b, rtol: float = 1e-6, atol: float = 1e-9) -> bool:

@@ -115,10 +115,15 @@ class PairCheck(Check):
         if not failures:
             return Verdict(points)
         if not hints and len(failures) == sum(1 for r in returned if not r[2]):  # every wrong call returned a pair
-            hints.append(derived_hints.call_hint(self.reference, returned, self.function, post=_flat_pair))
+            hints.append(derived_hints.call_hint(self.reference, returned, self.function, post=_flat_pair)
+                         or derived_hints.part_hint(self.reference, returned, PAIR_PARTS, self.function, post=_flat_pair))
         return Verdict(points, f"{len(failures)} of {len(asked)} calls of `{self.function}` were wrong; first: {failures[0]}",
                        "; ".join(h for h in hints if h))
 
+
+# The two parts of a pair in its flat form (the weights, then the bias), for a hint about one of them.
+PAIR_PARTS = (("in the first value returned (the weights' part)", lambda flat: flat[:-1]),
+              ("in the second value returned (the bias's part)", lambda flat: flat[-1:]))
 
 W_ADDED = "the gradient was added: a step of gradient descent goes against the gradient, w - lr * gradient"
 W_WITHOUT_LR = "the learning rate is missing: w - lr * gradient"

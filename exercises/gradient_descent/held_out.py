@@ -28,7 +28,4 @@ MISTAKES = [
     Mistake("the features swapped in grad_w",
             edits={"grad_w = (p - y) * np.array([x1, x2])  # SOLUTION": "grad_w = (p - y) * np.array([x2, x1])"},
             expect={"grad_w": "swapped", "w_new": "", "p_new": ""}),
-    Mistake("the gradient summed over the examples",
-            edits={"return X.T @ error / len(y), np.mean(error)": "return X.T @ error, np.mean(error)"},
-            expect={"gradient": "mean", "train_logistic": ""}),
 ]

@@ -43,4 +43,9 @@ MISTAKES = [
                    "        grad_w, _ = gradient(X, y, w, b)\n        w = w - lr * grad_w\n"
                    "        _, grad_b = gradient(X, y, w, b)\n        b = b - lr * grad_b\n"},
             expect={"train_logistic": "same"}),
+    # Held out (exercises/gradient_descent/held_out.py) until the hint about one part of a pair was
+    # written for it (judge/derived_hints.py, part_hint).
+    Mistake("the weights' gradient summed over the examples",
+            edits={"return X.T @ error / len(y), np.mean(error)": "return X.T @ error, np.mean(error)"},
+            expect={"gradient": "the weights' part): the values were added up", "train_logistic": ""}),
 ]

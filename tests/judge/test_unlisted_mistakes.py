@@ -122,6 +122,28 @@ def test_a_derived_hint_is_said_only_when_one_explanation_fits(student, hint):
     assert verdict.points == 0.0 and verdict.hint == hint
 
 
+def test_a_pair_with_one_wrong_part_is_told_which_part_and_why():
+    """gradient returns (dL/dw, dL/db): the weights' part summed over the examples (n differs from
+    call to call: one hint for all), the bias's part right."""
+    from support import judge_namespace
+    from solutions import gradient_descent as sol
+
+    def summed_weights(X, y, w, b):
+        error = sol.sigmoid(X @ w + b) - y
+        return X.T @ error, np.mean(error)
+
+    def summed_bias(X, y, w, b):
+        error = sol.sigmoid(X @ w + b) - y
+        return X.T @ error / len(y), np.sum(error)
+
+    verdict = judge_namespace("gradient_descent", {"gradient": summed_weights})["gradient"]
+    assert verdict.points == 0.0 and verdict.hint == (
+        "in the first value returned (the weights' part): the values were added up where their mean is asked "
+        "(the result is n times too large, n the number of values)")
+    verdict = judge_namespace("gradient_descent", {"gradient": summed_bias})["gradient"]
+    assert verdict.points == 0.0 and verdict.hint.startswith("in the second value returned (the bias's part): ")
+
+
 @pytest.mark.parametrize("student,hint", [
     # tanh is odd: tanh(-x) and -tanh(x) are one answer, two explanations; its sign is flipped either way
     (lambda x: -np.tanh(x), "the sign is flipped"),
