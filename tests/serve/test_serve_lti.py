@@ -14,26 +14,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from support.serve import (EXERCISE, SECRET, client, course_in, csrf_of, feedback, form_fields, launch,
-                           launch_form, score_of, solved_bytes, upload, wait_for)
+from support.serve import (EXERCISE, client, csrf_of, feedback, form_fields, launch, launch_form, score_of, serving,
+                           solved_bytes, upload, wait_for)
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    from autograder.build.variants import SECRET_ENV, SECRET_FILE_ENV
-    from autograder.serve.demo import place_exercises, start_pair
-
-    root = tmp_path_factory.mktemp("serve")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(SECRET_ENV, SECRET)
-        mp.delenv(SECRET_FILE_ENV, raising=False)
-        course = course_in(root)
-        pair = start_pair(course, root / "data", workers=1, uploads_per_hour=1000)
-        pair.links = place_exercises(pair, course)
-        try:
-            yield pair
-        finally:
-            pair.stop()
+    with serving(tmp_path_factory.mktemp("serve")) as pair:
+        yield pair
 
 
 def student_page(pair, user):

@@ -12,28 +12,17 @@ import re
 import pytest
 
 from autograder.record import Gradebook
-from support.serve import SECRET, client, course_in, feedback, launch, score_of, solved_bytes, upload, wait_for
+from support.serve import client, feedback, launch, score_of, serving, solved_bytes, upload, wait_for
 
 TASK = "train_banknote"
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    from autograder.build.variants import SECRET_ENV, SECRET_FILE_ENV
-    from autograder.serve.demo import place_exercises, start_pair
-
     root = tmp_path_factory.mktemp("serve_training")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(SECRET_ENV, SECRET)
-        mp.delenv(SECRET_FILE_ENV, raising=False)
-        course = course_in(root, exercises=(TASK,))
-        pair = start_pair(course, root / "data", workers=1, uploads_per_hour=1000)
-        pair.links = place_exercises(pair, course)
+    with serving(root, exercises=(TASK,)) as pair:
         pair.root = root
-        try:
-            yield pair
-        finally:
-            pair.stop()
+        yield pair
 
 
 def test_a_training_task_is_trained_in_its_lane_graded_and_its_score_posted(pair):

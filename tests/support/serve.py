@@ -3,6 +3,7 @@ browser-like HTTP client that follows an LTI launch through its auto-posted form
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import re
 import time
@@ -38,6 +39,28 @@ def _loopback_is_secure(policy, cookie, request):
 
 
 http.cookiejar.DefaultCookiePolicy.return_ok_secure = _loopback_is_secure
+
+
+@contextlib.contextmanager
+def serving(root, exercises=(EXERCISE,)):
+    """The stand-in LMS and the tool on loopback, the course cut to `exercises`, each placed as
+    Deep Linking would (`pair.links`), with the course's secret for personal notebooks; stopped
+    on leaving."""
+    import pytest
+
+    from autograder.build.variants import SECRET_ENV, SECRET_FILE_ENV
+    from autograder.serve.demo import place_exercises, start_pair
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(SECRET_ENV, SECRET)
+        mp.delenv(SECRET_FILE_ENV, raising=False)
+        course = course_in(root, exercises)
+        pair = start_pair(course, root / "data", workers=1, uploads_per_hour=1000)
+        pair.links = place_exercises(pair, course)
+        try:
+            yield pair
+        finally:
+            pair.stop()
 
 
 def client() -> requests.Session:
