@@ -50,8 +50,8 @@ from autograder.similarity import THRESHOLD, TOP, compare_class  # noqa: E402
 from autograder.similarity.sources import from_paths  # noqa: E402
 
 
-def detection(course, honest: int, seed: int, tally: dict) -> None:
-    klass = make_class(honest=honest, seed=seed)
+def detection(course, honest: int, seed: int, tally: dict, disguises: str = "default") -> None:
+    klass = make_class(honest=honest, seed=seed, disguises=disguises)
     with tempfile.TemporaryDirectory() as tmp:
         write_class(klass, Path(tmp))
         reports = compare_class(from_paths([tmp], course), course, 10**6, THRESHOLD, passages=False)  # every pair
@@ -74,6 +74,11 @@ def detection(course, honest: int, seed: int, tally: dict) -> None:
         t["found"] += sum(1 for s in scores if s >= THRESHOLD)
         t["planted"] += len(planted)
         t["weakest"] = min(t["weakest"], min(scores, default=0))
+        for e, a, b, label in klass.planted:  # per disguise: in how many seeds its copy is above every honest pair
+            if e == r.exercise:
+                above = t.setdefault("by disguise", {}).setdefault(label, [0, 0])
+                above[0] += listed[frozenset((a, b))] > max(honest_scores, default=0)
+                above[1] += 1
         t["honest"] = max(t["honest"], max(honest_scores, default=0))
         print(f"seed {seed:5d}  {r.exercise:20s} {len(klass.honest[r.exercise]):4d} honest {len(planted):2d} planted  "
               f"recall@{THRESHOLD:g} {recall:5.0%}  all listed {planted <= in_report!s:5s}  "
@@ -105,6 +110,8 @@ def main() -> None:
     parser.add_argument("--fresh", type=int, default=20, help="this many fresh seeds: FIRST, FIRST + 1, ...")
     parser.add_argument("--first", type=int, default=5001, help="the first fresh seed (5001 and up were looked at "
                         "while the weights were chosen; 6001 and up were not)")
+    parser.add_argument("--boundaries", action="store_true", help="plant the copies that move the cell boundaries "
+                        "(similarity_class.BOUNDARY_DISGUISES) instead of the default ones")
     args = parser.parse_args()
     course = load_course(None)
     groups = {"the test's seeds": [int(s) for s in args.seeds.split(",") if s],
@@ -112,7 +119,7 @@ def main() -> None:
     for group, seeds in groups.items():
         tally: dict = {}
         for seed in seeds:
-            detection(course, args.honest, seed, tally)
+            detection(course, args.honest, seed, tally, "boundaries" if args.boundaries else "default")
         summary(group, seeds, tally)
     if args.large:
         speed(course, args.large)
@@ -125,6 +132,8 @@ def summary(group: str, seeds: list[int], tally: dict) -> None:
               f"{t['listed']}/{t['seeds']}, recall@{THRESHOLD:g} {t['found']}/{t['planted']} = {t['found'] / t['planted']:.0%}, "
               f"weakest planted {t['weakest']:.3f}, highest honest {t['honest']:.3f}, "
               f"honest pairs >= {THRESHOLD:g}: {t['flagged_honest']} of {t['honest_pairs']}")
+        print("    above every honest pair, per disguise: "
+              + ", ".join(f"{label} {k}/{n}" for label, (k, n) in t.get("by disguise", {}).items()))
 
 
 if __name__ == "__main__":
