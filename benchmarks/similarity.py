@@ -1,14 +1,26 @@
 """The similarity report on a synthetic class: does it find the planted copies, and how fast.
 
     python benchmarks/similarity.py [--honest 32] [--large 70] [--seeds 2026,7,99] [--fresh 20] [--first 5001]
+                                    [--boundaries]
 
 The seeds are the test's (tests/test_similarity.py: 2026, 7, 99) and FRESH more (FIRST, FIRST + 1,
 ...). Which fresh seeds a weight was chosen on: 5001-5020 were looked at pair by pair while
 DIFFER and COMMON_SHARE were chosen (answers.py, fingerprints.py); 5021-5040 and 6001-6040 were
 only measured (6001-6040 showed the training copy with its epochs changed falling, which led to
 the cells alike but for their numbers), 7001-7040 too, before that match was made to count as
-a cell written differently still; 8001-8040 were first run on the weights as they are. Run
-another range (`--first 9001`) to measure on seeds no one has seen.
+a cell written differently still; 8001-8040 were first run on those weights. When the cells
+became sets of statements found in whatever cells (answers.py), STRAY was chosen on the copies
+that move cell boundaries of 5001-5010 (`--boundaries`) and the default copies of 7001-7015;
+the default copies of 8001-8040 and 9001-9040 and the boundary copies of 9001-9020 were then
+measured before and after the change, nothing chosen on them. Run another range (`--first
+10001`) to measure on seeds no one has seen.
+
+`--boundaries` plants the copies that move the cell boundaries and keep the code instead
+(answers merged into one cell, a line added to every answer, an answer split over two cells,
+prints merged into the answers, a line moved into the next cell, prints and answers merged
+with the names and comments changed; similarity_class.BOUNDARY_DISGUISES); the honest students
+are the same, and the summary says per disguise in how many seeds its copy is above every
+honest pair.
 
 For each seed, a synthetic class (tests/support/similarity_class.py) of HONEST independently written
 notebooks per exercise (sigmoid_probability, five short answers; gradient_descent, four longer
