@@ -396,3 +396,31 @@ def test_a_cell_alike_but_for_its_numbers_counts_by_how_rare_its_form_is_and_nev
     assert near[0, 1] == pytest.approx(math.log(20 / 2) - DIFFER) and same[0, 1] == pytest.approx(math.log(20 / 2))
     assert near[2, 3] == pytest.approx(math.log(20 / 18) - DIFFER)  # the same common form with other numbers
     assert near[0, 2] == pytest.approx(-DIFFER)  # nothing alike, one cell each written differently
+
+
+def test_a_cell_is_found_by_its_statements_in_whatever_cells_they_are():
+    """The source's cells merged into one, one of them split, a line added to each: every
+    statement is still there, so the evidence is the plain copy's (each added line -STRAY, a
+    split cell's halves two cells found); a cell whose statements are spread over cells of
+    someone who also wrote others is found too, and their other cells count against it."""
+    import math
+
+    from autograder.similarity.answers import DIFFER, STRAY, answer_evidence
+
+    def cells(*groups):
+        return {frozenset(g) for g in groups}
+
+    source = cells(["a"], ["b"], ["c", "d"])
+    others = [cells([f"o{i}"]) for i in range(20)]
+    n = 22
+
+    def evidence(other):
+        return answer_evidence([source, other, *others])[0, 1]
+
+    plain = evidence(cells(["a"], ["b"], ["c", "d"]))
+    assert plain == pytest.approx(3 * math.log(n / 2))
+    assert evidence(cells(["a", "b", "c", "d"])) == pytest.approx(plain)  # merged into one cell
+    assert evidence(cells(["a", "x"], ["b", "y"], ["c", "d", "z"])) == pytest.approx(plain - 3 * STRAY)  # a line added
+    assert evidence(cells(["a"], ["b"], ["c"], ["d"])) == pytest.approx(4 * math.log(n / 2))  # split: four cells found
+    assert evidence(cells(["a"], ["b", "c"], ["d"])) == pytest.approx(plain - DIFFER)  # a line moved: one cell differs
+    assert evidence(cells(["a", "b"], ["q"], ["r"])) == pytest.approx(2 * math.log(n / 2) - 2 * DIFFER)
