@@ -1,14 +1,26 @@
 """The similarity report on a synthetic class: does it find the planted copies, and how fast.
 
     python benchmarks/similarity.py [--honest 32] [--large 70] [--seeds 2026,7,99] [--fresh 20] [--first 5001]
+                                    [--boundaries]
 
 The seeds are the test's (tests/test_similarity.py: 2026, 7, 99) and FRESH more (FIRST, FIRST + 1,
 ...). Which fresh seeds a weight was chosen on: 5001-5020 were looked at pair by pair while
 DIFFER and COMMON_SHARE were chosen (answers.py, fingerprints.py); 5021-5040 and 6001-6040 were
 only measured (6001-6040 showed the training copy with its epochs changed falling, which led to
 the cells alike but for their numbers), 7001-7040 too, before that match was made to count as
-a cell written differently still; 8001-8040 were first run on the weights as they are. Run
-another range (`--first 9001`) to measure on seeds no one has seen.
+a cell written differently still; 8001-8040 were first run on those weights. When the cells
+became sets of statements found in whatever cells (answers.py), STRAY was chosen on the copies
+that move cell boundaries of 5001-5010 (`--boundaries`) and the default copies of 7001-7015;
+the default copies of 8001-8040 and 9001-9040 and the boundary copies of 9001-9020 were then
+measured before and after the change, nothing chosen on them. Run another range (`--first
+10001`) to measure on seeds no one has seen.
+
+`--boundaries` plants the copies that move the cell boundaries and keep the code instead
+(answers merged into one cell, a line added to every answer, an answer split over two cells,
+prints merged into the answers, a line moved into the next cell, prints and answers merged
+with the names and comments changed; similarity_class.BOUNDARY_DISGUISES); the honest students
+are the same, and the summary says per disguise in how many seeds its copy is above every
+honest pair.
 
 For each seed, a synthetic class (tests/support/similarity_class.py) of HONEST independently written
 notebooks per exercise (sigmoid_probability, five short answers; gradient_descent, four longer
@@ -50,8 +62,8 @@ from autograder.similarity import THRESHOLD, TOP, compare_class  # noqa: E402
 from autograder.similarity.sources import from_paths  # noqa: E402
 
 
-def detection(course, honest: int, seed: int, tally: dict) -> None:
-    klass = make_class(honest=honest, seed=seed)
+def detection(course, honest: int, seed: int, tally: dict, disguises: str = "default") -> None:
+    klass = make_class(honest=honest, seed=seed, disguises=disguises)
     with tempfile.TemporaryDirectory() as tmp:
         write_class(klass, Path(tmp))
         reports = compare_class(from_paths([tmp], course), course, 10**6, THRESHOLD, passages=False)  # every pair
@@ -74,6 +86,11 @@ def detection(course, honest: int, seed: int, tally: dict) -> None:
         t["found"] += sum(1 for s in scores if s >= THRESHOLD)
         t["planted"] += len(planted)
         t["weakest"] = min(t["weakest"], min(scores, default=0))
+        for e, a, b, label in klass.planted:  # per disguise: in how many seeds its copy is above every honest pair
+            if e == r.exercise:
+                above = t.setdefault("by disguise", {}).setdefault(label, [0, 0])
+                above[0] += listed[frozenset((a, b))] > max(honest_scores, default=0)
+                above[1] += 1
         t["honest"] = max(t["honest"], max(honest_scores, default=0))
         print(f"seed {seed:5d}  {r.exercise:20s} {len(klass.honest[r.exercise]):4d} honest {len(planted):2d} planted  "
               f"recall@{THRESHOLD:g} {recall:5.0%}  all listed {planted <= in_report!s:5s}  "
@@ -105,6 +122,8 @@ def main() -> None:
     parser.add_argument("--fresh", type=int, default=20, help="this many fresh seeds: FIRST, FIRST + 1, ...")
     parser.add_argument("--first", type=int, default=5001, help="the first fresh seed (5001 and up were looked at "
                         "while the weights were chosen; 6001 and up were not)")
+    parser.add_argument("--boundaries", action="store_true", help="plant the copies that move the cell boundaries "
+                        "(similarity_class.BOUNDARY_DISGUISES) instead of the default ones")
     args = parser.parse_args()
     course = load_course(None)
     groups = {"the test's seeds": [int(s) for s in args.seeds.split(",") if s],
@@ -112,7 +131,7 @@ def main() -> None:
     for group, seeds in groups.items():
         tally: dict = {}
         for seed in seeds:
-            detection(course, args.honest, seed, tally)
+            detection(course, args.honest, seed, tally, "boundaries" if args.boundaries else "default")
         summary(group, seeds, tally)
     if args.large:
         speed(course, args.large)
@@ -125,6 +144,8 @@ def summary(group: str, seeds: list[int], tally: dict) -> None:
               f"{t['listed']}/{t['seeds']}, recall@{THRESHOLD:g} {t['found']}/{t['planted']} = {t['found'] / t['planted']:.0%}, "
               f"weakest planted {t['weakest']:.3f}, highest honest {t['honest']:.3f}, "
               f"honest pairs >= {THRESHOLD:g}: {t['flagged_honest']} of {t['honest_pairs']}")
+        print("    above every honest pair, per disguise: "
+              + ", ".join(f"{label} {k}/{n}" for label, (k, n) in t.get("by disguise", {}).items()))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
     own_code.py      a notebook less the handed-out code: what the student wrote
     fingerprints.py  copydetect's fingerprints of it, weighted by rarity in the class: the code score
-    answers.py       answer by answer: the own cells two submissions share, weighted by rarity
+    answers.py       answer by answer: the own cells two submissions share (by their statements,
+                     whatever the cell boundaries), weighted by rarity
     signals.py       what this course adds: training recipes and seeds, identical (wrong) answers
                      in the gradebook, the same signed variant block
     compare.py       per exercise, the pairs most alike with their score and evidence

@@ -8,9 +8,10 @@ of the longer own code of the two that is the same line for line (answers.line_c
 holds nearly all of its source's lines; two honest notebooks that happen to share their only
 unusual answers do not hold each other's other lines). `answers` is, answer by answer, how
 unlikely their own cells alike are for two independent writers in this class (the rarer the
-forms they share, the more; each cell they wrote differently, less), with the comments they put alike on
+forms they share, the more; each cell they wrote differently, less; a cell counts as alike when
+the other wrote all of its statements, in whatever cells), with the comments they put alike on
 the same lines (answers.py: a copier who rewrote one long answer still shares the others, which
-the pooled overlap dilutes), `signals` the course's signs of copying they share (signals.py);
+the pooled overlap dilutes; one who merged or split cells still holds every statement), `signals` the course's signs of copying they share (signals.py);
 either alone can raise the score, and both together raise it more. A pair is listed when it
 scores at least THRESHOLD, and the TOP highest pairs of each exercise are listed whatever their
 score, so that the teacher sees what the most alike honest work looks like beside a flagged
@@ -28,7 +29,7 @@ from autograder.record.result import Result
 from autograder.similarity import answers
 from autograder.similarity import fingerprints as fps
 from autograder.similarity import signals as sig
-from autograder.similarity.own_code import Handout, bounded, handout_of, own_cells, own_code, own_names
+from autograder.similarity.own_code import Handout, bounded, handout_of, own_cells, own_code, own_names, own_statements
 
 THRESHOLD = 0.55  # a pair at or above it is worth a look (benchmarks/similarity.py measures it)
 TOP = 10  # pairs listed per exercise even below the threshold
@@ -99,7 +100,8 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     units = [answers.unit_keys(c, mine) for c, mine in zip(cells, names)]
     lines = [answers.commented_lines(c, mine) for c, mine in zip(cells, names)]
     comments, commented_alike = answers.comment_evidence(lines)
-    answer = answers.answer_scores(answers.answer_evidence(units) + comments)
+    statements = [answers.cell_units(own_statements(bounded(s.cells), handout), mine) for s, mine in zip(subs, names)]
+    answer = answers.answer_scores(answers.answer_evidence(statements) + comments)
     common = answers.common_units(units)
     code = code * answers.line_coverage([set(m) for m in lines])
     code = 1.0 - (1.0 - code) * (1.0 - answer)  # either view alone can raise it

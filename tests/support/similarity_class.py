@@ -7,10 +7,17 @@ the handed-out cells as they are. Planted copies take one honest student's noteb
 disguise it: renamed variables, reordered cells, changed comments, one answer rewritten, and
 (training) the same recipe in the copier's own code. `make_class` returns the notebooks and the
 planted (source, copy) pairs.
+
+`make_class(..., disguises="boundaries")` plants another set instead, copies that move the cell
+boundaries and keep the code (BOUNDARY_DISGUISES): the answers merged into one cell, a line added
+to every answer cell, an answer split over two cells, the prints merged into the answers, a
+line moved into the next cell, and the answers and prints merged, renamed and re-commented. The
+honest students are the same as in the default class of the seed.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import functools
 import random
@@ -68,7 +75,7 @@ def master_layout(exercise: str) -> tuple[tuple[str, str], ...]:
 class Student:
     name: str
     exercise: str
-    answers: dict  # question -> code
+    answers: dict  # question -> code ("": no cell; a list: one cell each, a copier's split)
     extras: dict  # question -> code after the answer (may be "")
     order: list  # question order of the answer cells
     recipe: dict | None = None
@@ -108,7 +115,9 @@ def notebook(student: Student, cell_order: list[int] | None = None) -> nbformat.
             if student.extras.get(value):
                 cells.append(nbformat.v4.new_code_cell(student.extras[value]))
     for slot, q in zip(answer_cells, student.order):
-        cells[slot] = nbformat.v4.new_code_cell(student.answers[q])
+        answer = student.answers[q]
+        cells[slot] = [nbformat.v4.new_code_cell(part) for part in ([answer] if isinstance(answer, str) else answer) if part]
+    cells = [c for cell in cells for c in (cell if isinstance(cell, list) else [cell])]
     if cell_order:
         cells = [cells[i] for i in cell_order]
     cells.append(nbformat.v4.new_code_cell("grader.export(pdf=False)"))
@@ -188,6 +197,116 @@ def same_recipe(source: Student, name: str, seed: int) -> Student:
 DISGUISES = {"renamed": renamed, "reordered": reordered, "recommented": recommented, "one answer changed": one_changed}
 
 
+# ------------------------------------------------------------------ copies that move the cell boundaries
+
+def _statements(code: str) -> list[str]:
+    """`code` cut before each top-level statement (its decorators and the comments above it with it)."""
+    lines = code.splitlines()
+    starts = sorted({min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", []))]) - 1
+                     for n in ast.parse(code).body} - {0})
+    return ["\n".join(lines[a:b]).strip("\n") for a, b in zip([0, *starts], [*starts, len(lines)])]
+
+
+def _most_statements(source: Student) -> str:
+    """The question whose answer has the most top-level statements (the longest of those)."""
+    return max(source.order, key=lambda q: (len(_statements(source.answers[q])), len(source.answers[q])))
+
+
+def answers_merged(source: Student, name: str, seed: int) -> Student:
+    """Every answer in the first answer cell, one after the other; the other answer cells gone."""
+    out = copy.deepcopy(source)
+    out.name = name
+    out.answers = {q: "" for q in source.order}
+    out.answers[source.order[0]] = "\n\n\n".join(source.answers[q] for q in source.order)
+    return out
+
+
+def line_added(source: Student, name: str, seed: int) -> Student:
+    """A line of the copier's at the end of every answer cell: a print, an assignment."""
+    rng = random.Random(seed)
+    out = copy.deepcopy(source)
+    out.name = name
+    for k, q in enumerate(source.order, 1):
+        line = rng.choice([f'print("done {k}")', f"checked_{k} = True", f'print("step", {k})', f"answer_{k} = None"])
+        out.answers[q] = f"{source.answers[q]}\n{line}"
+    return out
+
+
+def answer_split(source: Student, name: str, seed: int) -> Student:
+    """The answer with the most statements over two cells, cut at the statement nearest its middle."""
+    out = copy.deepcopy(source)
+    out.name = name
+    q = _most_statements(source)
+    parts = _statements(source.answers[q])
+    cut = max(1, len(parts) // 2)
+    out.answers[q] = ["\n".join(parts[:cut]), "\n".join(parts[cut:])]
+    return out
+
+
+def extras_merged(source: Student, name: str, seed: int) -> Student:
+    """Each print or check the source put after an answer, in the answer's cell."""
+    out = copy.deepcopy(source)
+    out.name = name
+    for q in source.order:
+        if source.extras.get(q):
+            out.answers[q] = f"{source.answers[q]}\n{source.extras[q]}"
+            out.extras[q] = ""
+    return out
+
+
+def line_moved(source: Student, name: str, seed: int) -> Student:
+    """The last statement of the answer with the most statements moved to the top of the next own
+    cell (the print after it, else the next answer, else a cell of its own)."""
+    out = copy.deepcopy(source)
+    out.name = name
+    q = _most_statements(source)
+    parts = _statements(source.answers[q])
+    if len(parts) < 2:
+        return out
+    out.answers[q], moved = "\n".join(parts[:-1]), parts[-1]
+    slot = source.order.index(q)  # the answer cell it fills, and the print after that cell
+    after = [value for kind, value in master_layout(source.exercise) if kind == "answer"][slot]
+    if source.extras.get(after):
+        out.extras[after] = f"{moved}\n{source.extras[after]}"
+    elif slot + 1 < len(source.order):
+        following = source.order[slot + 1]
+        out.answers[following] = f"{moved}\n{source.answers[following]}"
+    else:
+        out.answers[q] = [out.answers[q], moved]
+    return out
+
+
+def all_merged(source: Student, name: str, seed: int) -> Student:
+    """Prints merged into the answers, the answers into one cell (where there are several),
+    renamed and re-commented: every boundary gone, and the disguises of the default set."""
+    merged = extras_merged(source, name, seed)
+    if len(source.order) > 1:
+        merged = answers_merged(merged, name, seed)
+    return recommented(renamed(merged, name, seed + 1), name, seed + 2)
+
+
+BOUNDARY_DISGUISES = {"answers merged into one cell": answers_merged, "a line added to every answer": line_added,
+                      "an answer split over two cells": answer_split, "prints merged into the answers": extras_merged,
+                      "a line moved into the next cell": line_moved,
+                      "prints and answers merged, renamed, re-commented": all_merged}
+NEEDS_EXTRAS = {"prints merged into the answers", "prints and answers merged, renamed, re-commented"}
+
+
+def _plant_boundaries(exercise: str, e_index: int, students: list, seed: int) -> list[tuple[str, Student, Student]]:
+    """(label, source, copy) per boundary disguise that changes something in this exercise; a
+    disguise that merges prints takes a source with prints."""
+    rng = random.Random(seed * 13 + e_index)
+    pool = rng.sample(students, len(students))
+    out = []
+    for k, (label, disguise) in enumerate(BOUNDARY_DISGUISES.items()):
+        if label == "answers merged into one cell" and len(pool[0].order) < 2:
+            continue
+        chosen = next((st for st in pool if not (label in NEEDS_EXTRAS and not any(st.extras.values()))), pool[0])
+        pool.remove(chosen)
+        out.append((label, chosen, disguise(chosen, f"c{e_index}{k:03d}", seed * 7 + e_index * 31 + k)))
+    return out
+
+
 @dataclass
 class SyntheticClass:
     notebooks: dict  # (exercise, student) -> NotebookNode
@@ -195,13 +314,20 @@ class SyntheticClass:
     honest: dict  # exercise -> [students]
 
 
-def make_class(honest: int = 32, seed: int = 2026, exercises=EXERCISES) -> SyntheticClass:
+def make_class(honest: int = 32, seed: int = 2026, exercises=EXERCISES, disguises: str = "default") -> SyntheticClass:
+    """HONEST students per exercise and the planted copies of some of them: DISGUISES (and
+    all of them at once) by default, BOUNDARY_DISGUISES with `disguises="boundaries"`."""
     notebooks, planted, names = {}, [], {}
     for e_index, exercise in enumerate(exercises):
         students = [draw_student(exercise, f"s{e_index}{i:03d}", seed * 1000 + e_index * 100 + i) for i in range(honest)]
         names[exercise] = [s.name for s in students]
         for st in students:
             notebooks[(exercise, st.name)] = notebook(st)
+        if disguises == "boundaries":
+            for label, source, copier in _plant_boundaries(exercise, e_index, students, seed):
+                notebooks[(exercise, copier.name)] = notebook(copier)
+                planted.append((exercise, source.name, copier.name, label))
+            continue
         disguises = dict(DISGUISES)
         if exercise == "train_banknote":
             disguises["same recipe, own code"] = same_recipe
