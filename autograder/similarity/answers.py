@@ -23,7 +23,8 @@ that has more of them counts -DIFFER, each statement added to a cell that holds 
 other's cells whole -STRAY. The answer score of a pair is 1 - exp(-evidence / SCALE): the same
 combination of forms most of the class wrote is a likely accident and weighs little; rare answers
 alike, and a notebook alike in nearly all of its cells, weigh much. The report's plain count
-(cells_same) is of cells the same as they are, for a teacher to check by eye.
+(cells_found, cells_same) is of the cells of one that the other also wrote, in whatever cells,
+for a teacher to check by eye.
 
 Comments add to it, line by line (comment_evidence): a copier who did not rewrite the comments
 keeps each one on its line, while two honest students who comment the same common line say the
@@ -67,24 +68,26 @@ def line_key(line: str, names: set[str]) -> str:
     return normalise(NAME.sub(lambda m: "V" if m.group(0) in names else m.group(0), without_comment(line)))
 
 
-def unit_keys(cells: list[tuple[list[str], list[str]]], names: set[str]) -> set[str]:
-    """The keys of one submission's own cells (own_code.own_cells), its own names as `V`, each cell
-    as it is: what the report's plain count of cells the same compares (cells_same, common_units)."""
-    return {"\n".join(line_key(line, names) for line in kept) for kept, _ in cells}
+def cells_found(units: list[set[Cell]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N x N: how many own cells of the row the column also wrote, every statement of each in
+    whatever cells; N x N: how many of those are common in the class (written by more than
+    SHARE_CAP of it); each submission's number of own cells): the plain count beside a score that
+    a teacher can check, which a copy that merged or split cells does not hide."""
+    n = len(units)
+    _, owner, statements, sizes = _containment(units)
+    _, held = _found(owner, statements, sizes)
+    common = held.sum(axis=1) > max(2, round(SHARE_CAP * n))
+    found = np.asarray(owner @ held.astype(float)).round().astype(int)
+    found_common = np.asarray(owner @ (held & common[:, None]).astype(float)).round().astype(int)
+    return found, found_common, np.asarray(owner.sum(axis=1)).ravel().astype(int)
 
 
-def common_units(units: list[set[str]]) -> set[str]:
-    """The units more than SHARE_CAP of the class holds: the textbook forms, no evidence."""
-    df = Counter(k for keys in units for k in keys)
-    cap = max(2, round(SHARE_CAP * len(units)))
-    return {k for k, c in df.items() if c > cap}
-
-
-def cells_same(a: set[str], b: set[str], common: set[str]) -> tuple[int, int, int]:
-    """(own cells of the two that are the same, own cells of the one with more, how many of the
-    same ones are common in the class): the plain count beside a score that a teacher can check."""
-    same = a & b
-    return len(same), max(len(a), len(b)), len(same & common)
+def cells_same(i: int, j: int, found: np.ndarray, found_common: np.ndarray, cells_of: np.ndarray) -> tuple[int, int, int]:
+    """(own cells of the one who wrote more that the other also wrote, that one's own cells, how
+    many of those are common in the class); where both wrote as many, the side with more found."""
+    sides = [(cells_of[a], found[a, b], found_common[a, b]) for a, b in ((i, j), (j, i))]
+    cells, same, common = max(sides)
+    return int(same), int(cells), int(common)
 
 
 def _held(units: list[set[str]]) -> tuple[sparse.csr_matrix, np.ndarray, dict[str, int]]:

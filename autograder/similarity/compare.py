@@ -97,12 +97,11 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     named = [fps.fingerprint(code, set(), alphabet) for code in own]  # the student's names kept as they are
     code = fps.blended_scores(fps.code_scores(prints, weights), fps.code_scores(named, fps.rarity(named)))
     cells = [own_cells(bounded(s.cells), handout) for s in subs]
-    units = [answers.unit_keys(c, mine) for c, mine in zip(cells, names)]
     lines = [answers.commented_lines(c, mine) for c, mine in zip(cells, names)]
     comments, commented_alike = answers.comment_evidence(lines)
     statements = [answers.cell_units(own_statements(bounded(s.cells), handout), mine) for s, mine in zip(subs, names)]
     answer = answers.answer_scores(answers.answer_evidence(statements) + comments)
-    common = answers.common_units(units)
+    found_in, found_common, cells_of = answers.cells_found(statements)  # the plain count beside the score
     code = code * answers.line_coverage([set(m) for m in lines])
     code = 1.0 - (1.0 - code) * (1.0 - answer)  # either view alone can raise it
     tasks = [(t.build, t.settings) for t in exercise.training.tasks.values()] if exercise.training else []
@@ -132,7 +131,7 @@ def compare_exercise(exercise, subs: list[Submitted], top: int = TOP, threshold:
     for score, c, signal_score, shared, i, j in candidates[: min(max(top, flagged), MAX_LISTED)]:
         left, right = fps.passages(prints[i], prints[j], weights) if passages else ([], [])
         pairs.append(Pair(subs[i], subs[j], round(score, 4), round(c, 4), round(signal_score, 4), shared, left, right,
-                          *answers.cells_same(units[i], units[j], common)))
+                          *answers.cells_same(i, j, found_in, found_common, cells_of)))
     return ExerciseSimilarity(exercise.id, exercise.title, len(subs), sum(1 for s in subs if not s.cells),
                               pairs, flagged, note)
 

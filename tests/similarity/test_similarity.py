@@ -312,11 +312,11 @@ def test_a_copy_with_one_answer_rewritten_outranks_two_students_who_share_their_
 
 def test_a_renamed_loop_variable_is_the_same_unit():
     """Names are made anonymous before the spaces go: `for acc in` and `for total in` are one line."""
-    from autograder.similarity.answers import unit_keys
+    from autograder.similarity.answers import cell_units
 
-    a = unit_keys([(["for acc in range(len(w)):", "    g[acc] = acc * 2"], [])], {"acc", "g"})
-    b = unit_keys([(["for total in range(len(w)):  # mine", "    out[total] = total*2"], [])], {"total", "out"})
-    assert a == b == {"forVinrange(len(w)):\nV[V]=V*2"}
+    a = cell_units([[["for acc in range(len(w)):", "    g[acc] = acc * 2"]]], {"acc", "g"})
+    b = cell_units([[["for total in range(len(w)):  # mine", "    out[total] = total*2"]]], {"total", "out"})
+    assert a == b == {frozenset({"forVinrange(len(w)):\nV[V]=V*2"})}
 
 
 def test_a_training_recipe_shared_in_part_counts_far_less_than_the_whole():
@@ -424,3 +424,20 @@ def test_a_cell_is_found_by_its_statements_in_whatever_cells_they_are():
     assert evidence(cells(["a"], ["b"], ["c"], ["d"])) == pytest.approx(4 * math.log(n / 2))  # split: four cells found
     assert evidence(cells(["a"], ["b", "c"], ["d"])) == pytest.approx(plain - DIFFER)  # a line moved: one cell differs
     assert evidence(cells(["a", "b"], ["q"], ["r"])) == pytest.approx(2 * math.log(n / 2) - 2 * DIFFER)
+
+
+def test_the_plain_count_finds_the_cells_of_a_copy_that_merged_them():
+    """The count beside a score is of the cells of the one who wrote more that the other also
+    wrote, in whatever cells: a copy that merged three answers into one cell is 3 of 3, not 0 of 3."""
+    from autograder.similarity.answers import cell_units, cells_found, cells_same
+
+    source = [[["z = w1 * x1 + w2 * x2 + b"]], [["p = 1 / (1 + np.exp(-z))"]], [["label = int(p > 0.5)"]]]
+    merged = [[["z = w1*x1 + w2*x2 + b"], ["p = 1/(1 + np.exp(-z))  # the sigmoid"], ["label = int(p > 0.5)"]]]
+    honest = [[["z = np.dot([w1, w2], [x1, x2]) + b"]], [["p = 1 / (1 + np.exp(-z))"]], [["label = 1 if p > 0.5 else 0"]]]
+    units = [cell_units(cells, set()) for cells in (source, merged, honest)]
+    found, common, cells_of = cells_found(units)
+    assert list(cells_of) == [3, 1, 3]
+    # the sigmoid line, written by all three (more than the class's cap of 2), is common
+    assert cells_same(0, 1, found, common, cells_of) == (3, 3, 1)
+    assert cells_same(1, 0, found, common, cells_of) == (3, 3, 1)
+    assert cells_same(0, 2, found, common, cells_of) == (1, 3, 1)
