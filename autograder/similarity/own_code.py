@@ -76,11 +76,15 @@ class Handout:
 
     lines: set[str] = field(default_factory=set)
     patterns: list[re.Pattern] = field(default_factory=list)
+    # The names in the handed-out lines, read before normalising: `import numpy as np` normalised
+    # is one word, `importnumpyasnp`, and its `np` was taken for a name the student chose.
+    names: set[str] = field(default_factory=set)
 
     def add(self, line: str) -> None:
         key = normalise(line)
         if not key:
             return
+        self.names.update(IDENTIFIER.findall(re.sub(r"\{\{.*?\}\}", " ", line)))
         if "{{" in key:
             self.patterns.append(re.compile(PLACEHOLDER.sub(".+?", re.escape(key)) + "$"))
         else:
@@ -253,6 +257,4 @@ def bound_names(cells: list[str]) -> set[str]:
 
 def own_names(cells: list[str], handout: Handout) -> set[str]:
     """The names the student chose (and a copier can rename): bound in their code, not handed out."""
-    given = {name for line in handout.lines for name in IDENTIFIER.findall(line)}
-    given |= {name for p in handout.patterns for name in IDENTIFIER.findall(p.pattern)}
-    return bound_names(cells) - given
+    return bound_names(cells) - handout.names

@@ -17,7 +17,7 @@ from autograder.cli import main
 from autograder.course import load_course
 from autograder.intake.notebook import read_notebook
 from autograder.similarity import THRESHOLD, Submitted, compare_class
-from autograder.similarity.own_code import handout_of, own_code
+from autograder.similarity.own_code import handout_of, own_code, own_names
 
 COURSE = load_course(None)
 
@@ -119,6 +119,15 @@ def test_the_handed_out_code_is_not_the_students():
     cells = ["import numpy as np\nw1, w2, b = 0.7, -0.2, 1.3   # mine\nx1, x2 = 2, 5",
              "z = w1*x1 + w2*x2 + b  # my answer", "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))"]
     assert own_code(cells, handout).split("\n\n") == ["    return 1 / (1 + np.exp(-z))", "z = w1*x1 + w2*x2 + b  # my answer"]
+
+
+def test_handed_out_names_are_not_the_students_own():
+    """`import numpy as np` is handed out: its `np` (and the given `sigmoid`) are not names a
+    copier renames, so they are not written `V`; only what the student bound themselves is."""
+    handout = handout_of(COURSE.exercise("sigmoid_probability").master)
+    assert {"np", "numpy", "sigmoid", "x1", "w1"} <= handout.names
+    cells = ["import numpy as np", "my_z = w1*x1 + w2*x2 + b\np = sigmoid(my_z)", "for k in range(3):\n    print(k)"]
+    assert own_names(cells, handout) == {"my_z", "k"}
 
 
 def pair_of(subs, exercise="sigmoid_probability"):
