@@ -38,7 +38,7 @@ import numpy as np
 
 from autograder.judge.compare import (  # a course's checks.py imports the helpers from here
     FORMS, _finite, _resolve, join_hints, matching_hints, raised_text, same, shape_message, tolerances)
-from autograder.judge import derived_hints
+from autograder.judge import derived_hints, error_hints
 from autograder.judge.forms import FormError, as_array, describe
 from autograder.judge.missing import missing_cause
 from autograder.judge.options import checked_options, refuse, with_checked_options
@@ -490,7 +490,7 @@ class FunctionCheck(Check):
             hints = [self.no_raise_hint] if not answer.raised and self.no_raise_hint else self._raised_hints(answer)
             return "raise", False, f"{call} should raise {type(exc).__name__}", hints
         if answer.raised:
-            hints = self._raised_hints(answer) or [derived_hints.raised_hint(raised_text(answer))]
+            hints = self._raised_hints(answer) or [error_hints.raised_hint(raised_text(answer))]
             return "value", False, f"{call} raised {raised_text(answer)}", [h for h in hints if h]
         try:
             got = FORMS[self.form](answer, call)

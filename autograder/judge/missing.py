@@ -17,7 +17,7 @@ import ast
 import re
 from typing import Mapping, Sequence
 
-from autograder.judge.derived_hints import raised_hint
+from autograder.judge.error_hints import raised_hint
 from autograder.probe.answers import Answer
 
 _NOT_DEFINED = re.compile(r"^`([A-Za-z_][A-Za-z0-9_]*)` is not defined in the notebook")

@@ -17,7 +17,7 @@ import numpy as np
 
 from autograder.exercises import load_solution
 from autograder.judge import Check, FormError, Upstream, ValueCheck, Verdict, drawn_as
-from autograder.judge import derived_hints
+from autograder.judge import derived_hints, error_hints
 from autograder.judge.checks import raised_text, tolerances
 from autograder.probe.requests import Call, Var
 
@@ -87,7 +87,7 @@ class PairCheck(Check):
             answer = answers[key]
             if answer.error is not None:
                 failures.append(f"{what} raised {raised_text(answer)}" if answer.raised else f"{what}: {answer.error}")
-                named = derived_hints.raised_hint(raised_text(answer)) if answer.raised else ""
+                named = error_hints.raised_hint(raised_text(answer)) if answer.raised else ""
                 if named and named not in hints:
                     hints.append(named)
                 continue

@@ -18,7 +18,8 @@ from autograder.course import CourseError, load_course
 from autograder.exercises import checks_module, load_checks
 from autograder.corpus import run_mistake
 from autograder.judge.mistakes import Mistake
-from autograder.judge.derived_hints import REDUCED, raised_hint
+from autograder.judge.derived_hints import REDUCED
+from autograder.judge.error_hints import raised_hint
 from autograder.judge.missing import cause
 
 COURSE = load_course()
