@@ -42,6 +42,7 @@ from autograder.judge import derived_hints, error_hints
 from autograder.judge.forms import FormError, as_array, describe
 from autograder.judge.missing import missing_cause
 from autograder.judge.options import checked_options, refuse, with_checked_options
+from autograder.judge.variant import FromVariant
 from autograder.probe.answers import Answer
 from autograder.probe.requests import Call, Var
 
@@ -268,6 +269,8 @@ class ValueCheck(Check):
             own = list(values.values())
             candidates += derived_hints.input_candidates(positional, own, names)
             candidates += derived_hints.output_candidates(lambda: positional(*own))
+        if isinstance(self.expected, FromVariant):
+            candidates += derived_hints.given_number_candidates(self.expected.on, self.expected.numbers())
         candidates += derived_hints.other_answers(
             (c.name, (lambda c: lambda: _resolve(c.expected))(c)) for c in self.exercise_checks
             if isinstance(c, ValueCheck) and c.name != self.name and c.form in ("number", "array"))

@@ -6,12 +6,19 @@ reference, computed on the student's own inputs (the arguments of the call, or t
 own earlier answers where an answer builds on them): the sign flipped, the result or one input
 transposed, the other axis, the whole array at once instead of row by row, one input left out
 (a bias, a term), two inputs swapped, a common factor (2, n, ln 2, ln 10), off by one, another
-activation or its derivative, and the answer of another question of the exercise.
+activation or its derivative, the answer of another question of the exercise, and for a value
+computed from the student's own numbers, one given number used where another belongs, two
+swapped or one left out; a result that lost its input's shape, and one wrong part of a pair.
 
 A derived hint is said only when exactly one explanation fits, in every wrong call: a hint that
 could be wrong is worse than none. Each candidate is a `Candidate(hint, value)`, `value` a
 function computing the wrong answer that mistake would give (it may raise: a mistake that does
 not apply to these inputs), so the candidates are cheap to list and computed only when needed.
+
+One concept: a wrong answer explained by a mistake nobody listed. Every function here lists the
+candidate mistakes of one kind (on the result, on the inputs, on the given numbers, another
+activation) or picks the one explanation among them; a hint read from a raised error's text is
+another concept, judge/error_hints.py.
 """
 
 from __future__ import annotations
@@ -253,6 +260,43 @@ def swapped_activation_candidates(reference: Callable, args: Sequence) -> list[C
                     out.append(Candidate(f"{other} was used where {words} belongs, at the {_ORDINALS[k]} of its {uses} uses "
                                          "(in a network: the layers in order)",
                                          (lambda at_k, name: lambda: _rebuilt(reference, name, at_k)(*args))(at_k, name)))
+    return out
+
+
+def given_number_candidates(value_on: Callable[[dict], Any], numbers: dict) -> list[Candidate]:
+    """Mistakes made on the numbers the notebook gives the student (their own, signed in): one
+    used where another of the same kind belongs (x2 for x1), two swapped, one left out (taken as
+    0); the expected value computed again on the numbers so changed (`value_on(numbers)`, cheap:
+    the solution's expected(params)). A swap is listed only where it gives another value than
+    using either number for the other: else the answer cannot tell them apart, and the one used
+    where the other belongs is the plainer words."""
+    given = {name: value for name, value in numbers.items()
+             if isinstance(value, (int, float)) and not isinstance(value, bool) and name != "seed"}
+
+    def on(changes: dict):
+        try:
+            with np.errstate(all="ignore"):
+                return value_on(dict(numbers, **changes))
+        except Exception:  # noqa: BLE001 - numbers the solution cannot use: no such mistake
+            return None
+
+    out = []
+    names = list(given)
+    for i, a in enumerate(names):
+        if given[a]:
+            out.append(Candidate(f"`{a}` (the notebook gives {a} = {given[a]:g}) was left out of the computation",
+                                 (lambda v: lambda: v)(on({a: type(given[a])(0)}))))
+        for b in names[i + 1:]:
+            if type(given[a]) is not type(given[b]) or given[a] == given[b]:
+                continue
+            instead = {(a, b): on({a: given[b]}), (b, a): on({b: given[a]})}
+            for (meant, used), value in instead.items():
+                out.append(Candidate(f"`{used}` was used where `{meant}` belongs: the notebook gives {meant} = "
+                                     f"{given[meant]:g} and {used} = {given[used]:g}", (lambda v: lambda: v)(value)))
+            swapped = on({a: given[b], b: given[a]})
+            if not any(_close(swapped, value) for value in instead.values()):
+                out.append(Candidate(f"`{a}` and `{b}` are swapped: the notebook gives {a} = {given[a]:g} and "
+                                     f"{b} = {given[b]:g}", (lambda v: lambda: v)(swapped)))
     return out
 
 

@@ -39,12 +39,22 @@ class FromVariant:
     checks.py writes it as `sol.for_student(key)` (judge/solution.py).
     """
 
-    def __init__(self, expected: Callable[[dict | None], dict], key: str | Callable[[dict], object]):
+    def __init__(self, expected: Callable[[dict | None], dict], key: str | Callable[[dict], object],
+                 defaults: dict | None = None):
         self.expected, self.key = expected, key
+        self.defaults = defaults  # the numbers without a variant (the solution's DEFAULT_VARIANT)
 
     def __call__(self):
-        values = self.expected(current_variant())
+        return self.on(current_variant())
+
+    def on(self, params: dict | None):
+        """The value for the numbers `params` (None: the default ones)."""
+        values = self.expected(params)
         return self.key(values) if callable(self.key) else values[self.key]
+
+    def numbers(self) -> dict:
+        """The numbers of the student being judged (the defaults without a variant)."""
+        return dict(current_variant() or self.defaults or {})
 
     def __repr__(self):
         return f"FromVariant({self.key!r})"

@@ -123,6 +123,32 @@ def test_a_derived_hint_is_said_only_when_one_explanation_fits(student, hint):
     assert verdict.points == 0.0 and verdict.hint == hint
 
 
+def test_a_given_number_used_where_another_belongs_is_named_with_the_notebooks_numbers():
+    """The expected value computed again on the student's own numbers changed: one used where
+    another belongs, two swapped, one left out. Said only when one change explains the answer:
+    in loss_functions the notebook gives pa = pb = 0.8, so pa and pb used for pc are one answer."""
+    assert _failing("backprop", {"f = q * z  # SOLUTION": "f = q * y"}) == {
+        "f": (0.0, "`y` was used where `z` belongs: the notebook gives z = -4 and y = 5")}
+    assert _failing("backprop", {"q = x + y  # SOLUTION": "q = x + z"})["q"] == (
+        0.0, "`z` was used where `y` belongs: the notebook gives y = 5 and z = -4")
+    assert _failing("loss_functions", {"loss_c = -(yc * np.log(pc) + (1 - yc) * np.log(1 - pc))  # SOLUTION":
+                                       "loss_c = -(yc * np.log(pa) + (1 - yc) * np.log(1 - pa))"}) == {"loss_c": (0.0, "")}
+
+
+@pytest.mark.parametrize("got,hint", [
+    (1.0 - 2 * 3.0, "`a` and `b` are swapped: the notebook gives a = 3 and b = 1"),
+    (3.0 - 2 * 3.0, "`a` was used where `b` belongs: the notebook gives b = 1 and a = 3"),
+    (3.0, "`b` (the notebook gives b = 1) was left out of the computation"),
+    (7.0, ""),
+])
+def test_given_number_candidates_on_a_formula_of_two_numbers(got, hint):
+    from autograder.judge.derived_hints import fitting, given_number_candidates, one_explanation
+
+    candidates = given_number_candidates(lambda p: p["a"] - 2 * p["b"], {"a": 3.0, "b": 1.0, "seed": 7})
+    fits, _ = fitting(got, candidates, lambda x, y: bool(np.isclose(x, y)))
+    assert one_explanation([fits]) == hint
+
+
 def test_a_pair_with_one_wrong_part_is_told_which_part_and_why():
     """gradient returns (dL/dw, dL/db): the weights' part summed over the examples (n differs from
     call to call: one hint for all), the bias's part right."""
