@@ -270,7 +270,7 @@ class ValueCheck(Check):
             candidates += derived_hints.input_candidates(positional, own, names)
             candidates += derived_hints.output_candidates(lambda: positional(*own))
         if isinstance(self.expected, FromVariant):
-            candidates += derived_hints.given_number_candidates(self.expected.on, self.expected.numbers())
+            candidates += derived_hints.given_number_candidates(self.expected.on, self.expected.numbers)
         candidates += derived_hints.other_answers(
             (c.name, (lambda c: lambda: _resolve(c.expected))(c)) for c in self.exercise_checks
             if isinstance(c, ValueCheck) and c.name != self.name and c.form in ("number", "array"))

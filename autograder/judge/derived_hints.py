@@ -263,13 +263,18 @@ def swapped_activation_candidates(reference: Callable, args: Sequence) -> list[C
     return out
 
 
-def given_number_candidates(value_on: Callable[[dict], Any], numbers: dict) -> list[Candidate]:
+def given_number_candidates(value_on: Callable[[dict], Any], own_numbers: Callable[[], dict | None]) -> list[Candidate]:
     """Mistakes made on the numbers the notebook gives the student (their own, signed in): one
     used where another of the same kind belongs (x2 for x1), two swapped, one left out (taken as
     0); the expected value computed again on the numbers so changed (`value_on(numbers)`, cheap:
     the solution's expected(params)). A swap is listed only where it gives another value than
     using either number for the other: else the answer cannot tell them apart, and the one used
-    where the other belongs is the plainer words."""
+    where the other belongs is the plainer words. `own_numbers()`: the student's numbers
+    (Solution.student_numbers)."""
+    try:
+        numbers = dict(own_numbers() or {})
+    except Exception:  # noqa: BLE001 - a solution without DEFAULT_VARIANT: no numbers to change
+        return []
     given = {name: value for name, value in numbers.items()
              if isinstance(value, (int, float)) and not isinstance(value, bool) and name != "seed"}
 
@@ -369,22 +374,20 @@ def part_hint(reference: Callable, calls: Sequence[tuple], parts: Sequence[tuple
     the part of a value in the answer's form), `post` turns a value into the answer's form."""
     post = post or (lambda value: value)
     wrong_parts: set[str] = set()
+    judged = []  # (args, the answer, the parts it got wrong, comparison), the reference computed once a call
     for args, got, ok, close in calls:
-        if ok:
-            continue
         try:
             expected = post(reference(*args))
             bad = {name for name, take in parts if not close(take(got), take(expected))}
         except Exception:  # noqa: BLE001 - a case the reference refuses, an answer without its parts
             return ""
-        wrong_parts |= bad
-        if len(wrong_parts) != 1:
-            return ""
+        if not ok:
+            wrong_parts |= bad
+        judged.append((args, got, bad, close))
     if len(wrong_parts) != 1:
         return ""
-    name, take = next((n, t) for n, t in parts if n in wrong_parts)
-    hint = call_hint(reference, [(args, take(got), ok or close(take(got), take(post(reference(*args)))), close)
-                                 for args, got, ok, close in calls],
+    [(name, take)] = [(n, t) for n, t in parts if n in wrong_parts]
+    hint = call_hint(reference, [(args, take(got), name not in bad, close) for args, got, bad, close in judged],
                      function, post=lambda value: take(post(value)))
     return f"{name}: {hint}" if hint else ""
 

@@ -68,7 +68,7 @@ class Solution:
                 close = difflib.get_close_matches(key, sorted(self._keys), n=1)
                 refuse(f"sol.for_student({key!r})", f"expected() of {self._module.__file__} has no {key!r}"
                        + (f" (did you mean {close[0]!r}?)" if close else ""))
-        return FromVariant(expected, key, getattr(self._module, "DEFAULT_VARIANT", None))
+        return FromVariant(expected, key, self.student_numbers)
 
     def student_expected(self) -> dict:
         """expected(params) for the student being judged, now."""

@@ -40,9 +40,10 @@ class FromVariant:
     """
 
     def __init__(self, expected: Callable[[dict | None], dict], key: str | Callable[[dict], object],
-                 defaults: dict | None = None):
+                 numbers: Callable[[], dict | None] = current_variant):
         self.expected, self.key = expected, key
-        self.defaults = defaults  # the numbers without a variant (the solution's DEFAULT_VARIANT)
+        # the numbers of the student being judged (Solution.student_numbers: the default ones without a variant)
+        self.numbers = numbers
 
     def __call__(self):
         return self.on(current_variant())
@@ -51,10 +52,6 @@ class FromVariant:
         """The value for the numbers `params` (None: the default ones)."""
         values = self.expected(params)
         return self.key(values) if callable(self.key) else values[self.key]
-
-    def numbers(self) -> dict:
-        """The numbers of the student being judged (the defaults without a variant)."""
-        return dict(current_variant() or self.defaults or {})
 
     def __repr__(self):
         return f"FromVariant({self.key!r})"

@@ -16,9 +16,10 @@ from pathlib import Path
 
 
 def busy(exc: sqlite3.OperationalError) -> bool:
-    """Whether SQLite refused because another connection holds the file, not for a real fault."""
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+    """Whether SQLite refused because another connection holds the file (SQLITE_BUSY or
+    SQLITE_LOCKED, extended codes included), not for a real fault."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def open_database(path: str | Path, setup: str, timeout: float = 30.0, **connect) -> sqlite3.Connection:

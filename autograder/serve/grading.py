@@ -150,7 +150,8 @@ class GradingQueue:
                                   aid, failures[aid], RECORD_TRIES)
                     if failures[aid] < RECORD_TRIES and not self.stopping.wait(RETRY_PAUSE * failures[aid]):
                         self.queues[lane].put(aid)  # behind the others: one attempt does not hold its lane
-                    # after the last try it stays `queued` in the store: a restart grades it again
+                    # after the last try it stays waiting in the store (`queued`, or `grading` where it got that
+                    # far): a restart queues it and grades it again
         finally:
             if book is not None:
                 book.close()

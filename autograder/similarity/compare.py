@@ -11,8 +11,8 @@ unlikely their own cells alike are for two independent writers in this class (th
 forms they share, the more; each cell they wrote differently, less; a cell counts as alike when
 the other wrote all of its statements, in whatever cells), with the comments they put alike on
 the same lines (answers.py: a copier who rewrote one long answer still shares the others, which
-the pooled overlap dilutes; one who merged or split cells still holds every statement), `signals` the course's signs of copying they share (signals.py);
-either alone can raise the score, and both together raise it more. A pair is listed when it
+the pooled overlap dilutes; one who merged or split cells still holds every statement);
+`signals` the course's signs of copying they share (signals.py); either alone can raise the score, and both together raise it more. A pair is listed when it
 scores at least THRESHOLD, and the TOP highest pairs of each exercise are listed whatever their
 score, so that the teacher sees what the most alike honest work looks like beside a flagged
 pair. Two submissions of one student are never a pair.

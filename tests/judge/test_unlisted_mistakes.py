@@ -144,7 +144,7 @@ def test_a_given_number_used_where_another_belongs_is_named_with_the_notebooks_n
 def test_given_number_candidates_on_a_formula_of_two_numbers(got, hint):
     from autograder.judge.derived_hints import fitting, given_number_candidates, one_explanation
 
-    candidates = given_number_candidates(lambda p: p["a"] - 2 * p["b"], {"a": 3.0, "b": 1.0, "seed": 7})
+    candidates = given_number_candidates(lambda p: p["a"] - 2 * p["b"], lambda: {"a": 3.0, "b": 1.0, "seed": 7})
     fits, _ = fitting(got, candidates, lambda x, y: bool(np.isclose(x, y)))
     assert one_explanation([fits]) == hint
 
